@@ -1,0 +1,70 @@
+// What the controller tells an agent and what the agent reports back, one JSON object a line.
+// Shared by the controller (traffic/) and the agent (agent/), which runs inside lab nodes.
+import type { SocketType } from "../lab/types.js";
+
+/** Everything one agent runs: the endpoints of one node. Passed as one argv element (JSON). */
+export interface AgentJob {
+  node: string;
+  endpoints: EndpointJob[];
+  /** ms a connect may go without a handshake before `no-handshake` is reported. */
+  handshakeTimeout: number;
+  /** Hard bound on the agent's life (ms); it reports and exits when it passes. */
+  deadline: number;
+}
+
+export interface EndpointJob {
+  name: string;
+  socket: SocketType;
+  /** Endpoints as libzmq takes them; interface names already resolved to kernel names. */
+  bind: string[];
+  connect: string[];
+  /** Set when any bind or connect is IPv6. */
+  ipv6: boolean;
+  subscribe: string[];
+  send?: { count: number; size: number; rate?: number; topic?: string };
+  /** rep/router: answer each request. */
+  reply: boolean;
+  /**
+   * Senders that publish (pub/xpub) wait until this many subscriptions arrived (or the
+   * handshake timeout passed) before the first message: the slow-joiner problem.
+   * Other senders wait for this many peers' handshakes.
+   */
+  expectPeers: number;
+}
+
+export type AgentEvent =
+  | { type: "ready"; endpoint: string }
+  | { type: "handshake"; endpoint: string; address: string }
+  | { type: "no-handshake"; endpoint: string; connect: string; after: number }
+  | { type: "subscribed"; endpoint: string; subscriptions: number; expected: number; waited: number }
+  | { type: "sent"; endpoint: string; count: number; elapsed: number }
+  | { type: "final"; endpoint: string; result: EndpointResult }
+  | { type: "error"; endpoint?: string; message: string }
+  | { type: "done" };
+
+/** Commands on the agent's stdin. EOF means stop as well. */
+export type AgentCommand = { cmd: "stop" };
+
+export interface EndpointResult {
+  sent: number;
+  received: number;
+  /** Sender endpoint name to messages received from it. */
+  from: Record<string, number>;
+  gaps: number;
+  duplicates: number;
+  reordered: number;
+  /** Connects that completed a handshake, and those that never did. */
+  handshakes: string[];
+  noHandshake: string[];
+  /** Peers the node's kernel showed connected to this endpoint's bound ports. */
+  peers: Peer[];
+  /** Messages per second over the sending (or receiving) period, when anything moved. */
+  rate?: number;
+}
+
+export interface Peer {
+  /** The local address:port (the bind) the peer was connected to. */
+  local: string;
+  address: string;
+  port: number;
+}

@@ -1,0 +1,120 @@
+#!/usr/bin/env node
+// The zmqlab command line: thin commands over the public API.
+import { Command, CommanderError } from "commander";
+import { connectEngine } from "./engine/docker.js";
+import { listLabs, removeLab } from "./engine/resources.js";
+import { ZmqlabError, UsageError } from "./errors.js";
+import { loadLab } from "./lab/load.js";
+import { planLab } from "./plan/plan.js";
+import { interfacesText, planText, table } from "./report/plan-text.js";
+import { Cancelled, down, up } from "./provision/running.js";
+
+const stderr = (line: string) => process.stderr.write(line + "\n");
+const stdout = (line: string) => process.stdout.write(line + "\n");
+
+/** Ctrl-C aborts the current operation, which then removes what it created. */
+function interruptible(): AbortSignal {
+  const controller = new AbortController();
+  process.once("SIGINT", () => {
+    stderr("interrupted: removing what was created ...");
+    controller.abort();
+    process.once("SIGINT", () => process.exit(130));
+  });
+  process.once("SIGTERM", () => controller.abort());
+  return controller.signal;
+}
+
+const program = new Command()
+  .name("zmqlab")
+  .description("Containerised network labs for ZeroMQ and layer-3 routing")
+  .exitOverride()
+  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+program
+  .command("validate")
+  .argument("<lab>", "lab file, or a folder holding lab.yaml")
+  .description("check a lab file without touching Docker")
+  .action((target: string) => {
+    const { lab, file } = loadLab(target);
+    stdout(`${file}: lab ${lab.name} is valid (${Object.keys(lab.networks).length} networks, ${Object.keys(lab.nodes).length} nodes)`);
+  });
+
+program
+  .command("up")
+  .argument("<lab>", "lab file, or a folder holding lab.yaml")
+  .option("--dry-run", "print the plan (networks, containers, every command per node) and create nothing")
+  .description("bring a lab up and print its nodes with every address per interface")
+  .action(async (target: string, opts: { dryRun?: boolean }) => {
+    const loaded = loadLab(target);
+    if (opts.dryRun) {
+      stdout(planText(planLab(loaded.lab)));
+      return;
+    }
+    const started = performance.now();
+    const lab = await up(loaded, { signal: interruptible(), log: stderr });
+    const nodes = await Promise.all(lab.plan.nodes.map(async (n) => ({ name: n.name, interfaces: (await lab.kernel(n.name)).interfaces })));
+    stdout(`lab ${lab.name} is up: ${lab.plan.networks.length} networks, ${lab.plan.nodes.length} nodes, ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    stdout(interfacesText(nodes));
+    stdout(`\nremove it with: zmqlab down ${target}`);
+  });
+
+program
+  .command("down")
+  .argument("<lab>", "lab file, folder, or lab name")
+  .description("remove a lab's containers and networks (idempotent)")
+  .action(async (target: string) => {
+    const removed = await down(target);
+    stdout(`removed ${removed.containers} containers and ${removed.networks} networks`);
+  });
+
+program
+  .command("ls")
+  .description("list labs on the engine, including ones a crashed run left")
+  .action(async () => {
+    const labs = await listLabs(await connectEngine());
+    if (labs.length === 0) {
+      stdout("no labs on this engine");
+      return;
+    }
+    stdout(table([["lab", "containers", "networks", "nodes"], ...labs.map((l) => [l.lab, String(l.containers.length), String(l.networks.length), l.containers.map((c) => `${c.node}(${c.state})`).join(" ")])]));
+  });
+
+program
+  .command("clean")
+  .description("remove every lab of zmqlab's from the engine")
+  .action(async () => {
+    const engine = await connectEngine();
+    const labs = await listLabs(engine);
+    for (const l of labs) {
+      const removed = await removeLab(engine, l.lab);
+      stdout(`removed lab ${l.lab}: ${removed.containers} containers, ${removed.networks} networks`);
+    }
+    if (labs.length === 0) stdout("nothing to clean");
+  });
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await program.parseAsync(argv);
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof Cancelled) {
+      stderr(err.message);
+      return 130;
+    }
+    if (err instanceof ZmqlabError) {
+      stderr(err.message);
+      return err.exitCode;
+    }
+    throw err;
+  }
+}
+
+void UsageError;
+main(process.argv).then(
+  (code) => process.exit(code),
+  (err) => {
+    stderr(`zmqlab: internal error (a bug, please report it):\n${(err as Error).stack ?? String(err)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,78 @@
+// Commands inside containers through the Engine API's exec, as argument lists.
+import { PassThrough, type Duplex } from "node:stream";
+import type { Engine } from "./docker.js";
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run argv in the container and wait for it; never throws for a non-zero exit code. */
+export async function execIn(docker: Engine, container: string, argv: string[]): Promise<ExecResult> {
+  const exec = await docker.getContainer(container).exec({ Cmd: argv, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const { stdout, stderr } = await collect(docker, stream);
+  const info = await exec.inspect();
+  return { exitCode: info.ExitCode ?? -1, stdout, stderr };
+}
+
+function collect(docker: Engine, stream: Duplex): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    const stdout = new PassThrough().on("data", (c: Buffer) => out.push(c));
+    const stderr = new PassThrough().on("data", (c: Buffer) => err.push(c));
+    docker.modem.demuxStream(stream, stdout, stderr);
+    stream.on("end", () => resolve({ stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
+    stream.on("error", reject);
+  });
+}
+
+/** A long-running process in a container: lines out, lines in, and its exit code at the end. */
+export interface Process {
+  /** Each line of standard output, as it arrives. */
+  lines: AsyncIterable<string>;
+  stderr(): string;
+  write(line: string): void;
+  closeInput(): void;
+  /** Resolves with the exit code once the process ended. */
+  exited: Promise<number>;
+}
+
+export async function spawnIn(docker: Engine, container: string, argv: string[]): Promise<Process> {
+  const exec = await docker.getContainer(container).exec({ Cmd: argv, AttachStdin: true, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({ hijack: true, stdin: true });
+  const stdout = new PassThrough();
+  const stderrChunks: Buffer[] = [];
+  const stderr = new PassThrough().on("data", (c: Buffer) => stderrChunks.push(c));
+  docker.modem.demuxStream(stream, stdout, stderr);
+  const ended = new Promise<void>((resolve) => {
+    stream.on("end", resolve);
+    stream.on("close", resolve);
+    stream.on("error", () => resolve());
+  });
+  ended.then(() => stdout.end());
+  const exited = ended.then(async () => (await exec.inspect()).ExitCode ?? -1);
+  return {
+    lines: splitLines(stdout),
+    stderr: () => Buffer.concat(stderrChunks).toString(),
+    write: (line) => void stream.write(line.endsWith("\n") ? line : line + "\n"),
+    // A hijacked exec stream is a socket: half-close it so the process sees EOF on stdin.
+    closeInput: () => void (stream as unknown as { end(): void }).end(),
+    exited,
+  };
+}
+
+async function* splitLines(stream: AsyncIterable<Buffer>): AsyncIterable<string> {
+  let rest = "";
+  for await (const chunk of stream) {
+    rest += chunk.toString();
+    let i: number;
+    while ((i = rest.indexOf("\n")) >= 0) {
+      yield rest.slice(0, i);
+      rest = rest.slice(i + 1);
+    }
+  }
+  if (rest) yield rest;
+}

@@ -1,0 +1,116 @@
+// The node image: built from images/node/Dockerfile with the agent and zeromq from this
+// installation, tagged by a hash of its inputs so it is rebuilt only when they change.
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { EnvironmentError } from "../errors.js";
+import { DEFAULT_IMAGE } from "../plan/plan.js";
+import { describe, type Engine } from "./docker.js";
+
+/** The package's root folder (holds package.json, images/, dist/). */
+export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+const BASE_IMAGE = "node:20-bookworm-slim";
+const MODULES = ["zeromq", "cmake-ts", "node-addon-api"];
+
+interface Input {
+  /** Path inside the build context. */
+  target: string;
+  source: string;
+}
+
+function inputs(): Input[] {
+  const require = createRequire(join(PACKAGE_ROOT, "package.json"));
+  const modules = MODULES.map((m) => ({ target: `node_modules/${m}`, source: moduleFolder(require.resolve(m), m) }));
+  return [
+    { target: "images/node/Dockerfile", source: join(PACKAGE_ROOT, "images", "node", "Dockerfile") },
+    { target: "package.json", source: join(PACKAGE_ROOT, "package.json") },
+    { target: "dist/controller/agent", source: join(PACKAGE_ROOT, "dist", "controller", "agent") },
+    ...modules,
+  ];
+}
+
+/** `/x/node_modules/cmake-ts/build/lib.js` -> `/x/node_modules/cmake-ts` (not every package exports package.json). */
+function moduleFolder(resolved: string, name: string): string {
+  const marker = join("node_modules", name);
+  return resolved.slice(0, resolved.lastIndexOf(marker) + marker.length);
+}
+
+// Prebuilt binaries for other systems never reach the image.
+const skip = (path: string) => /[\\/]build[\\/](darwin|win32)([\\/]|$)/.test(path) || path.endsWith(".map");
+
+function files(dir: string): string[] {
+  const stat = statSync(dir);
+  if (!stat.isDirectory()) return [dir];
+  return readdirSync(dir).sort().flatMap((name) => files(join(dir, name))).filter((f) => !skip(f));
+}
+
+/** A tag that changes whenever anything that goes into the image changes. */
+export function nodeImageTag(): string {
+  const hash = createHash("sha256");
+  for (const input of inputs()) {
+    if (!existsSync(input.source)) throw new EnvironmentError(`The node image needs ${input.source}, which is missing.`, "run `npm ci` (it also compiles the agent) in the zmqlab folder");
+    for (const file of files(input.source)) {
+      hash.update(join(input.target, relative(input.source, file)));
+      hash.update(readFileSync(file));
+    }
+  }
+  return `${DEFAULT_IMAGE}:${hash.digest("hex").slice(0, 12)}`;
+}
+
+export async function imageExists(docker: Engine, name: string): Promise<boolean> {
+  try {
+    await docker.getImage(name).inspect();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Make sure the node image for this installation exists; build it if not. Returns its tag. */
+export async function ensureNodeImage(docker: Engine, log: (line: string) => void = () => {}): Promise<string> {
+  const tag = nodeImageTag();
+  if (await imageExists(docker, tag)) return tag;
+  if (!(await imageExists(docker, BASE_IMAGE))) await pullBase(docker, log);
+  log(`building node image ${tag}`);
+  const context = mkdtempSync(join(tmpdir(), "zmqlab-image-"));
+  try {
+    for (const input of inputs()) cpSync(input.source, join(context, input.target), { recursive: true, dereference: true, filter: (src) => !skip(src) });
+    const stream = await docker.buildImage({ context, src: ["."] }, { t: tag, dockerfile: "images/node/Dockerfile", labels: { "zmqlab.image": "node" }, rm: true, forcerm: true });
+    await new Promise<void>((resolve, reject) => {
+      docker.modem.followProgress(
+        stream,
+        (err, output) => {
+          const failure = err ?? (output as { error?: string }[] | undefined)?.find((o) => o.error)?.error;
+          if (failure) reject(failure instanceof Error ? failure : new Error(String(failure)));
+          else resolve();
+        },
+        (event: { stream?: string }) => {
+          const line = event.stream?.trim();
+          if (line && /^Step \d+\/\d+/.test(line)) log(`  ${line}`);
+        },
+      );
+    });
+  } catch (err) {
+    throw new EnvironmentError(`Building the node image failed: ${describe(err)}`, "read the build output above; images/node/Dockerfile installs Debian packages, which needs Debian's package mirror reachable from Docker's default bridge");
+  } finally {
+    rmSync(context, { recursive: true, force: true });
+  }
+  await docker.getImage(tag).tag({ repo: DEFAULT_IMAGE, tag: "latest" });
+  return tag;
+}
+
+async function pullBase(docker: Engine, log: (line: string) => void): Promise<void> {
+  log(`pulling base image ${BASE_IMAGE}`);
+  try {
+    const stream = await docker.pull(BASE_IMAGE);
+    await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve())));
+  } catch (err) {
+    throw new EnvironmentError(
+      `The base image ${BASE_IMAGE} is not on the engine and cannot be pulled (${describe(err)}).`,
+      "where no registry answers, make it locally from Debian's packages: `bash images/base/make-local-base.sh` (as root; it uses debootstrap)",
+    );
+  }
+}

@@ -1,0 +1,112 @@
+// Networks and containers of a lab, created from the plan and found again by their labels.
+import type { NetworkPlan, NodePlan } from "../plan/types.js";
+import { LABEL_LAB, LABEL_NODE } from "../plan/plan.js";
+import { describe, isNotFound, type Engine } from "./docker.js";
+
+export async function createNetwork(docker: Engine, plan: NetworkPlan): Promise<void> {
+  const config = [plan.ipv4, ...(plan.ipv6 ? [plan.ipv6] : [])].map((s) => ({
+    Subnet: s.subnet,
+    Gateway: s.gateway,
+    ...(s.ipRange ? { IPRange: s.ipRange } : {}),
+  }));
+  await docker.createNetwork({
+    Name: plan.dockerName,
+    Driver: "bridge",
+    CheckDuplicate: true,
+    EnableIPv6: plan.ipv6 !== undefined,
+    IPAM: { Driver: "default", Config: config },
+    Options: plan.options,
+    Labels: plan.labels,
+  });
+}
+
+function endpointConfig(iface: NodePlan["interfaces"][number]) {
+  return { IPAMConfig: { IPv4Address: iface.ipv4, ...(iface.ipv6 ? { IPv6Address: iface.ipv6 } : {}) } };
+}
+
+/**
+ * Create the container on its first network and connect the others before starting it: engines
+ * below API 1.44 take one network at create time.
+ */
+export async function createNode(docker: Engine, plan: NodePlan): Promise<void> {
+  const [first, ...others] = plan.interfaces;
+  await docker.createContainer({
+    name: plan.containerName,
+    Hostname: plan.name,
+    Image: plan.image,
+    ...(plan.defaultImage ? { Cmd: ["sleep", "infinity"] } : {}),
+    Labels: plan.labels,
+    HostConfig: {
+      NetworkMode: first!.dockerNetwork,
+      CapAdd: plan.capabilities,
+      Sysctls: plan.sysctls,
+    },
+    NetworkingConfig: { EndpointsConfig: { [first!.dockerNetwork]: endpointConfig(first!) } },
+  });
+  for (const iface of others) {
+    await docker.getNetwork(iface.dockerNetwork).connect({ Container: plan.containerName, EndpointConfig: endpointConfig(iface) });
+  }
+  await docker.getContainer(plan.containerName).start();
+}
+
+/** The MAC address Docker gave the node on each lab network (by Docker network name). */
+export async function macAddresses(docker: Engine, container: string): Promise<Map<string, string>> {
+  const info = await docker.getContainer(container).inspect();
+  const result = new Map<string, string>();
+  for (const [network, settings] of Object.entries(info.NetworkSettings.Networks ?? {})) {
+    result.set(network, settings.MacAddress.toLowerCase());
+  }
+  return result;
+}
+
+export interface LabResources {
+  lab: string;
+  containers: { id: string; name: string; node: string; state: string }[];
+  networks: { id: string; name: string }[];
+}
+
+/** Every lab on the engine, found by label: also the ones a crashed run left behind. */
+export async function listLabs(docker: Engine, lab?: string): Promise<LabResources[]> {
+  const filters = { label: [lab ? `${LABEL_LAB}=${lab}` : LABEL_LAB] };
+  const [containers, networks] = await Promise.all([
+    docker.listContainers({ all: true, filters }),
+    docker.listNetworks({ filters }),
+  ]);
+  const labs = new Map<string, LabResources>();
+  const entry = (name: string) => {
+    if (!labs.has(name)) labs.set(name, { lab: name, containers: [], networks: [] });
+    return labs.get(name)!;
+  };
+  for (const c of containers) {
+    entry(c.Labels[LABEL_LAB]!).containers.push({ id: c.Id, name: (c.Names[0] ?? c.Id).replace(/^\//, ""), node: c.Labels[LABEL_NODE] ?? "", state: c.State });
+  }
+  for (const n of networks) entry(n.Labels?.[LABEL_LAB] ?? "").networks.push({ id: n.Id, name: n.Name });
+  return [...labs.values()].sort((a, b) => a.lab.localeCompare(b.lab));
+}
+
+/** Remove a lab's containers, then its networks. Idempotent: what is gone stays gone. */
+export async function removeLab(docker: Engine, lab: string): Promise<{ containers: number; networks: number }> {
+  const [found] = await listLabs(docker, lab);
+  if (!found) return { containers: 0, networks: 0 };
+  await Promise.all(found.containers.map((c) => ignoreGone(docker.getContainer(c.id).remove({ force: true, v: true }))));
+  await Promise.all(found.networks.map((n) => ignoreGone(docker.getNetwork(n.id).remove())));
+  return { containers: found.containers.length, networks: found.networks.length };
+}
+
+async function ignoreGone(p: Promise<unknown>): Promise<void> {
+  try {
+    await p;
+  } catch (err) {
+    // 404: already gone; 409 "removal already in progress": another teardown got there first.
+    if (isNotFound(err) || /already in progress/.test(describe(err))) return;
+    throw err;
+  }
+}
+
+/** Subnets of the engine's existing networks (for collisions with a lab's). */
+export async function existingSubnets(docker: Engine): Promise<{ network: string; subnet: string; lab?: string }[]> {
+  const networks = await docker.listNetworks();
+  return networks.flatMap((n) =>
+    (n.IPAM?.Config ?? []).filter((c) => c.Subnet).map((c) => ({ network: n.Name, subnet: c.Subnet!, ...(n.Labels?.[LABEL_LAB] ? { lab: n.Labels[LABEL_LAB] } : {}) })),
+  );
+}

@@ -1,0 +1,96 @@
+// Addresses and subnets as numbers, so that containment, overlap and ranges are plain arithmetic.
+// Parsing and validity come from ip-cidr; the rest is bigint math.
+import IPCIDR from "ip-cidr";
+import { Address4, Address6 } from "ip-address";
+
+export type Family = 4 | 6;
+
+export interface Address {
+  text: string;
+  family: Family;
+  value: bigint;
+}
+
+export interface Subnet {
+  cidr: string;
+  family: Family;
+  prefix: number;
+  first: bigint;
+  last: bigint;
+}
+
+const bits = (family: Family): number => (family === 4 ? 32 : 128);
+
+export function parseAddress(text: string): Address | undefined {
+  if (typeof text !== "string" || text.includes("/") || !IPCIDR.isValidAddress(text)) return undefined;
+  const family: Family = text.includes(":") ? 6 : 4;
+  const cidr = new IPCIDR(`${text}/${bits(family)}`);
+  return { text: formatAddress(BigInt(cidr.start({ type: "bigInteger" }) as bigint), family), family, value: BigInt(cidr.start({ type: "bigInteger" }) as bigint) };
+}
+
+/** A subnet, or a sentence saying why the text is not one. */
+export function parseSubnet(text: string): Subnet | string {
+  if (typeof text !== "string" || !text.includes("/")) return "is not in CIDR form (address/prefix)";
+  if (!IPCIDR.isValidCIDR(text)) return "is not a valid subnet";
+  const [addr, prefixText] = text.split("/") as [string, string];
+  const address = parseAddress(addr);
+  if (!address) return "is not a valid subnet";
+  const prefix = Number(prefixText);
+  const width = bits(address.family);
+  const hostBits = BigInt(width - prefix);
+  const first = (address.value >> hostBits) << hostBits;
+  if (first !== address.value) {
+    return `has host bits set (the network address is ${formatAddress(first, address.family)}/${prefix})`;
+  }
+  const last = first + (1n << hostBits) - 1n;
+  return { cidr: `${formatAddress(first, address.family)}/${prefix}`, family: address.family, prefix, first, last };
+}
+
+export function contains(subnet: Subnet, address: Address): boolean {
+  return subnet.family === address.family && address.value >= subnet.first && address.value <= subnet.last;
+}
+
+export function overlaps(a: Subnet, b: Subnet): boolean {
+  return a.family === b.family && a.first <= b.last && b.first <= a.last;
+}
+
+export function formatAddress(value: bigint, family: Family): string {
+  if (family === 4) {
+    return [24n, 16n, 8n, 0n].map((shift) => String((value >> shift) & 255n)).join(".");
+  }
+  const groups: string[] = [];
+  for (let shift = 112n; shift >= 0n; shift -= 16n) groups.push(((value >> shift) & 0xffffn).toString(16));
+  return new Address6(groups.join(":")).correctForm();
+}
+
+/** The address Docker gives its bridge (the network's gateway): the first host address. */
+export function gatewayOf(subnet: Subnet): Address {
+  const value = subnet.first + 1n;
+  return { text: formatAddress(value, subnet.family), family: subnet.family, value };
+}
+
+/**
+ * The largest aligned block of the subnet that holds none of the given addresses: Docker's own
+ * address allocation (the network's IPRange) is confined to it, away from every lab address.
+ */
+export function freeRange(subnet: Subnet, taken: Address[]): Subnet | undefined {
+  const width = bits(subnet.family);
+  for (let prefix = subnet.prefix + 1; prefix <= width - 2; prefix++) {
+    const size = 1n << BigInt(width - prefix);
+    // Prefer the top of the subnet: lab addresses are usually low.
+    for (let first = subnet.last + 1n - size; first >= subnet.first; first -= size) {
+      const last = first + size - 1n;
+      const isBroadcastBlock = subnet.family === 4 && last === subnet.last;
+      const isNetworkBlock = first === subnet.first;
+      if (isNetworkBlock) continue;
+      if (taken.some((a) => a.value >= first && a.value <= last)) continue;
+      if (isBroadcastBlock && size < 4n) continue;
+      return { cidr: `${formatAddress(first, subnet.family)}/${prefix}`, family: subnet.family, prefix, first, last };
+    }
+  }
+  return undefined;
+}
+
+export function isAddress4(text: string): boolean {
+  return Address4.isValid(text);
+}

@@ -1,0 +1,113 @@
+// The lab file as a user writes it (after YAML parsing and schema validation).
+// Names follow the domain: lab, network, node, interface, address, route, endpoint, expectation.
+
+export interface Lab {
+  name: string;
+  /** Bridge networks, by name. */
+  networks: Record<string, NetworkSpec>;
+  /** Containers, by name. */
+  nodes: Record<string, NodeSpec>;
+  /** ZeroMQ endpoints, by name. */
+  traffic?: Record<string, EndpointSpec>;
+  /** What must hold after the traffic. */
+  expect?: ExpectationSpec[];
+  settings?: LabSettings;
+}
+
+export interface LabSettings {
+  /** How long a connect may go without a ZeroMQ handshake before it is reported (ms). */
+  handshakeTimeout?: number;
+  /** Upper bound for the whole traffic phase (ms). */
+  trafficTimeout?: number;
+  /** How long receivers keep listening after the last sender finished (ms). */
+  linger?: number;
+}
+
+export interface NetworkSpec {
+  /** One IPv4 subnet, optionally followed by one IPv6 subnet (dual stack). */
+  subnet: string | string[];
+}
+
+export interface NodeSpec {
+  /** Image to run; the zmqlab node image when absent. */
+  image?: string;
+  /** Forward packets between interfaces (a router). */
+  forward?: boolean;
+  /** ECMP hash: l3 (source and destination address) or l4 (adds ports and protocol). */
+  hash?: "l3" | "l4";
+  /** Seed of the ECMP hash, so a lab's mapping of flows to next hops is repeatable (Linux 6.11+). */
+  hashSeed?: number;
+  /** Network name to its addresses on that network; the first of each family is the primary. */
+  interfaces: Record<string, string | string[]>;
+  routes?: RouteSpec[];
+  /** Commands run in the node after addresses and routes, as argument lists (e.g. nft rules). */
+  run?: string[][];
+}
+
+export interface RouteSpec {
+  /** Destination: a CIDR, a single address, or "default". */
+  to: string;
+  /** Next hop; several for ECMP. */
+  via: string | string[];
+  /** Policy routing: only traffic from this source address takes the route. */
+  from?: string;
+}
+
+export type SocketType =
+  | "pub" | "sub" | "xpub" | "xsub" | "push" | "pull"
+  | "req" | "rep" | "dealer" | "router" | "pair";
+
+export interface EndpointSpec {
+  node: string;
+  socket: SocketType;
+  bind?: string | string[];
+  connect?: string | string[];
+  send?: SendSpec;
+  /** Topic prefixes a sub/xsub subscribes to; "" (everything) when absent. */
+  subscribe?: string | string[];
+  /** For req/dealer/router/rep: reply to every request (rep/router default true). */
+  reply?: boolean;
+}
+
+export interface SendSpec {
+  count: number;
+  /** Payload size in bytes (the header with sender and sequence is extra). */
+  size?: number;
+  /** Messages per second; as fast as possible when absent. */
+  rate?: number;
+  topic?: string;
+}
+
+export type ExpectationSpec =
+  | DeliveredSpec
+  | SourceSeenSpec
+  | PathSpec
+  | UnreachableSpec
+  | BalancedSpec;
+
+export interface DeliveredSpec {
+  delivered: {
+    endpoint: string;
+    count?: number;
+    atLeast?: number;
+    from?: string;
+    allowGaps?: boolean;
+  };
+}
+export interface SourceSeenSpec {
+  sourceSeen: { endpoint: string; source: string | string[]; only?: boolean };
+}
+export interface PathSpec {
+  path: { from: string; to: string; via: string; not?: string | string[] };
+}
+export interface UnreachableSpec {
+  unreachable: { endpoint: string };
+}
+export interface BalancedSpec {
+  balanced: {
+    sources: string[];
+    to: string;
+    over: string[];
+    mapping?: Record<string, string>;
+  };
+}

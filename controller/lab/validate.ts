@@ -1,0 +1,300 @@
+// The lab's own rules, beyond what the JSON Schema can say. Pure: a lab in, findings out.
+import { closest } from "../errors.js";
+import { list, parseTcpEndpoint, type HostPort } from "./endpoint.js";
+import { contains, gatewayOf, overlaps, parseAddress, parseSubnet, type Address, type Subnet } from "./ip.js";
+import type { Lab, NodeSpec } from "./types.js";
+
+export interface Finding {
+  at: (string | number)[];
+  message: string;
+  hint?: string;
+}
+
+const KERNEL_NAMES = /^(lo|eth\d+|sit\d+|tunl\d+|ip6tnl\d+|gre\d+|bond\d+|dummy\d+)$/;
+
+export function validateLab(lab: Lab): Finding[] {
+  const findings: Finding[] = [];
+  const subnets = validateNetworks(lab, findings);
+  const owners = validateNodes(lab, subnets, findings);
+  validateTraffic(lab, findings);
+  validateExpectations(lab, owners, findings);
+  return findings;
+}
+
+/** Each network's subnets by family, as far as they are valid. */
+export type NetworkSubnets = Map<string, { v4?: Subnet; v6?: Subnet }>;
+
+function validateNetworks(lab: Lab, findings: Finding[]): NetworkSubnets {
+  const result: NetworkSubnets = new Map();
+  const all: { name: string; subnet: Subnet; at: (string | number)[] }[] = [];
+  for (const [name, network] of Object.entries(lab.networks)) {
+    const at = ["networks", name];
+    if (KERNEL_NAMES.test(name)) {
+      findings.push({ at, message: `"${name}" is a kernel interface name`, hint: "network names become interface names inside nodes; pick another, e.g. \"lan\"" });
+    }
+    const entry: { v4?: Subnet; v6?: Subnet } = {};
+    const texts = list(network.subnet);
+    texts.forEach((text, i) => {
+      const subAt = Array.isArray(network.subnet) ? [...at, "subnet", i] : [...at, "subnet"];
+      const parsed = parseSubnet(text);
+      if (typeof parsed === "string") {
+        findings.push({ at: subAt, message: `"${text}" ${parsed}`, hint: "e.g. 198.18.1.0/24 or 2001:2:0:1::/64" });
+        return;
+      }
+      const key = parsed.family === 4 ? "v4" : "v6";
+      if (entry[key]) {
+        findings.push({ at: subAt, message: `a second IPv${parsed.family} subnet`, hint: "a network has one IPv4 subnet and at most one IPv6 subnet" });
+        return;
+      }
+      const maxPrefix = parsed.family === 4 ? 29 : 125;
+      if (parsed.prefix > maxPrefix) {
+        findings.push({ at: subAt, message: `/${parsed.prefix} is too small for a lab network`, hint: `use /${maxPrefix} or larger (room for Docker's gateway and its own allocation range)` });
+        return;
+      }
+      entry[key] = parsed;
+      for (const other of all) {
+        if (overlaps(other.subnet, parsed)) {
+          findings.push({ at: subAt, message: `${parsed.cidr} overlaps ${other.subnet.cidr} of network "${other.name}"`, hint: "give each network its own subnet, e.g. 198.18.1.0/24, 198.18.2.0/24" });
+        }
+      }
+      all.push({ name, subnet: parsed, at: subAt });
+    });
+    if (texts.length > 0 && !entry.v4 && texts.every((t) => typeof parseSubnet(t) !== "string")) {
+      findings.push({ at: [...at, "subnet"], message: "no IPv4 subnet", hint: "Docker bridge networks always carry IPv4: add one, e.g. subnet: [198.18.1.0/24, \"2001:2:0:1::/64\"]" });
+    }
+    result.set(name, entry);
+  }
+  return result;
+}
+
+/** Every valid lab address, mapped to the node that owns it. */
+export type Owners = Map<bigint, string>;
+
+function validateNodes(lab: Lab, subnets: NetworkSubnets, findings: Finding[]): Owners {
+  const owners: Owners = new Map();
+  for (const [nodeName, node] of Object.entries(lab.nodes)) {
+    const own: Address[] = [];
+    for (const [network, value] of Object.entries(node.interfaces)) {
+      const at = ["nodes", nodeName, "interfaces", network];
+      const net = subnets.get(network);
+      if (!(network in lab.networks)) {
+        const near = closest(network, Object.keys(lab.networks));
+        findings.push({ at, message: `no network "${network}" in this lab`, hint: near ? `did you mean "${near}"?` : `declare it under networks, or use one of: ${Object.keys(lab.networks).join(", ")}` });
+        continue;
+      }
+      const texts = list(value);
+      let hasV4 = false;
+      texts.forEach((text, i) => {
+        const addrAt = Array.isArray(value) ? [...at, i] : at;
+        const address = parseAddress(String(text));
+        if (!address) {
+          findings.push({ at: addrAt, message: `"${text}" is not an IP address`, hint: "write the address alone, without a prefix: the network gives it (e.g. 198.18.1.10)" });
+          return;
+        }
+        const subnet = address.family === 4 ? net?.v4 : net?.v6;
+        if (!subnet) {
+          if (address.family === 6) findings.push({ at: addrAt, message: `IPv6 address ${text} on network "${network}", which has no IPv6 subnet`, hint: `add an IPv6 subnet to networks.${network}.subnet` });
+          return;
+        }
+        hasV4 ||= address.family === 4;
+        const problem = addressProblem(address, subnet);
+        if (problem) {
+          findings.push({ at: addrAt, message: `${text} ${problem.message}`, hint: problem.hint });
+          return;
+        }
+        const owner = owners.get(address.value);
+        if (owner !== undefined) {
+          findings.push({ at: addrAt, message: `${address.text} is already used by node "${owner}"`, hint: "every address in a lab is unique" });
+          return;
+        }
+        owners.set(address.value, nodeName);
+        own.push(address);
+      });
+      if (net?.v4 && texts.length > 0 && !hasV4 && texts.every((t) => parseAddress(String(t)))) {
+        findings.push({ at, message: `no IPv4 address on network "${network}"`, hint: `Docker gives every interface an IPv4 address; name it so the lab stays exact, e.g. add ${exampleHost(net.v4)}` });
+      }
+    }
+    validateRoutes(nodeName, node, subnets, own, findings);
+  }
+  return owners;
+}
+
+function addressProblem(address: Address, subnet: Subnet): { message: string; hint: string } | undefined {
+  if (!contains(subnet, address)) return { message: `is outside the network's subnet ${subnet.cidr}`, hint: `pick an address inside ${subnet.cidr}, e.g. ${exampleHost(subnet)}` };
+  if (address.value === subnet.first) return { message: `is the network address of ${subnet.cidr}`, hint: `pick a host address, e.g. ${exampleHost(subnet)}` };
+  if (subnet.family === 4 && address.value === subnet.last) return { message: `is the broadcast address of ${subnet.cidr}`, hint: `pick a host address, e.g. ${exampleHost(subnet)}` };
+  if (address.value === gatewayOf(subnet).value) return { message: `is taken by Docker's gateway (the host's side of the bridge) on ${subnet.cidr}`, hint: `the first host address belongs to Docker; pick another, e.g. ${exampleHost(subnet)}` };
+  return undefined;
+}
+
+function exampleHost(subnet: Subnet): string {
+  return parseAddress(subnet.cidr.split("/")[0]!)!.family === 4
+    ? subnet.cidr.replace(/\.\d+\/\d+$/, (m) => `.${Number(m.slice(1).split("/")[0]) + 10}`)
+    : subnet.cidr.replace(/::?\/\d+$/, "::10");
+}
+
+function validateRoutes(nodeName: string, node: NodeSpec, subnets: NetworkSubnets, own: Address[], findings: Finding[]): void {
+  const attached = Object.keys(node.interfaces).map((n) => ({ name: n, ...subnets.get(n) }));
+  (node.routes ?? []).forEach((route, r) => {
+    const at = ["nodes", nodeName, "routes", r];
+    let family: 4 | 6 | undefined;
+    if (route.to !== "default") {
+      const asAddress = parseAddress(route.to);
+      const asSubnet = asAddress ? undefined : parseSubnet(route.to);
+      if (asAddress) family = asAddress.family;
+      else if (asSubnet && typeof asSubnet !== "string") family = asSubnet.family;
+      else findings.push({ at: [...at, "to"], message: `"${route.to}" ${asSubnet ?? "is not a subnet"}`, hint: "a CIDR (198.18.2.0/24), one address, or default" });
+    }
+    const vias = list(route.via);
+    if (new Set(vias).size !== vias.length) findings.push({ at: [...at, "via"], message: "the same next hop twice", hint: "list each next hop once" });
+    vias.forEach((via, v) => {
+      const viaAt = Array.isArray(route.via) ? [...at, "via", v] : [...at, "via"];
+      const address = parseAddress(via);
+      if (!address) {
+        findings.push({ at: viaAt, message: `"${via}" is not an IP address`, hint: "a next hop is the address of a neighbour on one of the node's networks" });
+        return;
+      }
+      if (family !== undefined && address.family !== family) {
+        findings.push({ at: viaAt, message: `next hop ${via} is IPv${address.family} but the destination is IPv${family}`, hint: "use a next hop of the destination's family" });
+        return;
+      }
+      family ??= address.family;
+      const onNetwork = attached.find((n) => (address.family === 4 ? n.v4 : n.v6) && contains((address.family === 4 ? n.v4 : n.v6)!, address));
+      if (!onNetwork) {
+        findings.push({ at: viaAt, message: `next hop ${via} is not on a network "${nodeName}" is attached to`, hint: `attached: ${attached.map((n) => `${n.name} (${[n.v4?.cidr, n.v6?.cidr].filter(Boolean).join(", ")})`).join("; ")}` });
+        return;
+      }
+      const subnet = (address.family === 4 ? onNetwork.v4 : onNetwork.v6)!;
+      if (address.value === gatewayOf(subnet).value) {
+        findings.push({ at: viaAt, message: `next hop ${via} is Docker's gateway, the host itself`, hint: "lab traffic stays inside the lab: route through a lab node with forward: true" });
+      } else if (own.some((a) => a.value === address.value)) {
+        findings.push({ at: viaAt, message: `next hop ${via} is one of "${nodeName}"'s own addresses`, hint: "the next hop is a neighbour's address" });
+      }
+    });
+    if (route.from !== undefined) {
+      const from = parseAddress(route.from);
+      if (!from || !own.some((a) => a.value === from.value)) {
+        findings.push({ at: [...at, "from"], message: `${route.from} is not one of "${nodeName}"'s addresses`, hint: `a policy route's source is an own address: ${own.map((a) => a.text).join(", ") || "(none)"}` });
+      } else if (family !== undefined && from.family !== family) {
+        findings.push({ at: [...at, "from"], message: `source ${route.from} is IPv${from.family} but the route is IPv${family}`, hint: "use a source of the route's family" });
+      }
+    }
+  });
+}
+
+function validateTraffic(lab: Lab, findings: Finding[]): void {
+  const nodeAddresses = (node: NodeSpec): Set<string> =>
+    new Set(Object.values(node.interfaces).flatMap((v) => list(v)).map((t) => parseAddress(String(t))?.text).filter((t): t is string => !!t));
+  for (const [name, endpoint] of Object.entries(lab.traffic ?? {})) {
+    const at = ["traffic", name];
+    const node = lab.nodes[endpoint.node];
+    if (!node) {
+      const near = closest(endpoint.node, Object.keys(lab.nodes));
+      findings.push({ at: [...at, "node"], message: `no node "${endpoint.node}" in this lab`, hint: near ? `did you mean "${near}"?` : `one of: ${Object.keys(lab.nodes).join(", ")}` });
+      continue;
+    }
+    const own = nodeAddresses(node);
+    const interfaces = Object.keys(node.interfaces);
+    const hostProblem = (hp: HostPort, role: string): string | undefined => {
+      if (hp.host === "*" && role === "bind") return undefined;
+      const address = parseAddress(hp.host);
+      if (address) return own.has(address.text) ? undefined : `${hp.host} is not an address of node "${endpoint.node}" (${[...own].join(", ")})`;
+      if (interfaces.includes(hp.host) || /^eth\d+$/.test(hp.host)) return undefined;
+      return `"${hp.host}" is neither an address nor an interface of node "${endpoint.node}" (interfaces: ${interfaces.join(", ")})`;
+    };
+    const binds = list(endpoint.bind);
+    const connects = list(endpoint.connect);
+    if (binds.length === 0 && connects.length === 0) {
+      findings.push({ at, message: "neither bind nor connect", hint: "an endpoint binds, connects, or both" });
+    }
+    binds.forEach((text, i) => {
+      const bAt = Array.isArray(endpoint.bind) ? [...at, "bind", i] : [...at, "bind"];
+      const parsed = parseTcpEndpoint(text);
+      if (typeof parsed === "string") return void findings.push({ at: bAt, message: `"${text}" ${parsed}`, hint: "e.g. tcp://198.18.2.10:5556" });
+      if (parsed.source) return void findings.push({ at: bAt, message: "a bind has no source part", hint: "tcp://ADDRESS:PORT" });
+      if (parsed.destination.port === "*" || parsed.destination.port === "0") return void findings.push({ at: bAt, message: "bind on an ephemeral port", hint: "give a fixed port so that others can connect, e.g. :5556" });
+      const problem = hostProblem(parsed.destination, "bind");
+      if (problem) findings.push({ at: bAt, message: problem, hint: "bind on one of the node's own addresses, an interface name, or *" });
+    });
+    connects.forEach((text, i) => {
+      const cAt = Array.isArray(endpoint.connect) ? [...at, "connect", i] : [...at, "connect"];
+      const parsed = parseTcpEndpoint(text);
+      if (typeof parsed === "string") return void findings.push({ at: cAt, message: `"${text}" ${parsed}`, hint: "e.g. tcp://198.18.2.10:5556 or, with a chosen source, tcp://198.18.1.11:0;198.18.2.10:5556" });
+      if (!parseAddress(parsed.destination.host)) return void findings.push({ at: cAt, message: `destination "${parsed.destination.host}" is not an IP address`, hint: "connect to a lab address" });
+      if (parsed.destination.port === "*" || parsed.destination.port === "0") return void findings.push({ at: cAt, message: "connect to an ephemeral port", hint: "name the port the peer binds" });
+      if (!parsed.source) return;
+      if (parsed.source.port !== "0" && parsed.source.port !== "*") {
+        findings.push({ at: cAt, message: `fixed source port ${parsed.source.port}`, hint: "a fixed source port collides with itself on reconnect; use :0" });
+      }
+      const problem = hostProblem(parsed.source, "source");
+      if (problem) findings.push({ at: cAt, message: `source ${problem}`, hint: "connect from one of the node's own addresses (or an interface name)" });
+      const src = parseAddress(parsed.source.host);
+      const dst = parseAddress(parsed.destination.host);
+      if (src && dst && src.family !== dst.family) findings.push({ at: cAt, message: `source is IPv${src.family} but destination is IPv${dst.family}`, hint: "source and destination are of one family" });
+    });
+    const receives = ["sub", "xsub", "pull", "rep", "router", "dealer", "pair", "req"];
+    if (endpoint.subscribe !== undefined && !["sub", "xsub"].includes(endpoint.socket)) {
+      findings.push({ at: [...at, "subscribe"], message: `a ${endpoint.socket} socket does not subscribe`, hint: "subscribe is for sub and xsub sockets" });
+    }
+    if (endpoint.send && ["sub", "pull"].includes(endpoint.socket)) {
+      findings.push({ at: [...at, "send"], message: `a ${endpoint.socket} socket cannot send`, hint: "send from pub, xpub, push, req, dealer, router or pair" });
+    }
+    if (endpoint.send?.topic !== undefined && !["pub", "xpub"].includes(endpoint.socket)) {
+      findings.push({ at: [...at, "send", "topic"], message: `topics are for pub and xpub sockets`, hint: "remove topic" });
+    }
+    void receives;
+  }
+}
+
+function validateExpectations(lab: Lab, owners: Owners, findings: Finding[]): void {
+  const endpoints = Object.keys(lab.traffic ?? {});
+  const nodes = Object.keys(lab.nodes);
+  const needEndpoint = (name: string, at: (string | number)[]) => {
+    if (!endpoints.includes(name)) {
+      const near = closest(name, endpoints);
+      findings.push({ at, message: `no endpoint "${name}" under traffic`, hint: near ? `did you mean "${near}"?` : `endpoints: ${endpoints.join(", ") || "(none)"}` });
+    }
+  };
+  const needNode = (name: string, at: (string | number)[]) => {
+    if (!nodes.includes(name)) {
+      const near = closest(name, nodes);
+      findings.push({ at, message: `no node "${name}" in this lab`, hint: near ? `did you mean "${near}"?` : `nodes: ${nodes.join(", ")}` });
+    }
+  };
+  const needAddress = (text: string, at: (string | number)[]) => {
+    const a = parseAddress(text);
+    if (!a) findings.push({ at, message: `"${text}" is not an IP address`, hint: "e.g. 198.18.1.10" });
+    else if (!owners.has(a.value)) findings.push({ at, message: `${text} is not an address of any node in this lab`, hint: "name an address declared under nodes.*.interfaces" });
+  };
+  (lab.expect ?? []).forEach((e, i) => {
+    const at = ["expect", i];
+    if ("delivered" in e) {
+      needEndpoint(e.delivered.endpoint, [...at, "delivered", "endpoint"]);
+      if (e.delivered.from !== undefined) needEndpoint(e.delivered.from, [...at, "delivered", "from"]);
+      if (e.delivered.count !== undefined && e.delivered.atLeast !== undefined) findings.push({ at: [...at, "delivered"], message: "both count and atLeast", hint: "count for exactly N, atLeast for N or more" });
+    } else if ("sourceSeen" in e) {
+      needEndpoint(e.sourceSeen.endpoint, [...at, "sourceSeen", "endpoint"]);
+      list(e.sourceSeen.source).forEach((s, j) => needAddress(s, Array.isArray(e.sourceSeen.source) ? [...at, "sourceSeen", "source", j] : [...at, "sourceSeen", "source"]));
+    } else if ("path" in e) {
+      needAddress(e.path.from, [...at, "path", "from"]);
+      if (!parseAddress(e.path.to)) findings.push({ at: [...at, "path", "to"], message: `"${e.path.to}" is not an IP address`, hint: "the destination address of the flow" });
+      for (const [key, names] of [["via", [e.path.via]], ["not", list(e.path.not)]] as const) {
+        names.forEach((n) => {
+          needNode(n, [...at, "path", key]);
+          if (lab.nodes[n] && !lab.nodes[n]!.forward) findings.push({ at: [...at, "path", key], message: `node "${n}" does not forward`, hint: `a path crosses routers: set forward: true on ${n}` });
+        });
+      }
+    } else if ("unreachable" in e) {
+      needEndpoint(e.unreachable.endpoint, [...at, "unreachable", "endpoint"]);
+      const ep = lab.traffic?.[e.unreachable.endpoint];
+      if (ep && list(ep.connect).length === 0) findings.push({ at: [...at, "unreachable", "endpoint"], message: `endpoint "${e.unreachable.endpoint}" does not connect`, hint: "unreachable is about a connect that never completes a handshake" });
+    } else if ("balanced" in e) {
+      e.balanced.sources.forEach((s, j) => needAddress(s, [...at, "balanced", "sources", j]));
+      e.balanced.over.forEach((n, j) => needNode(n, [...at, "balanced", "over", j]));
+      for (const [src, target] of Object.entries(e.balanced.mapping ?? {})) {
+        if (!e.balanced.sources.includes(src)) findings.push({ at: [...at, "balanced", "mapping", src], message: `${src} is not among the sources`, hint: "map each listed source to one of over" });
+        if (!e.balanced.over.includes(target)) findings.push({ at: [...at, "balanced", "mapping", src], message: `"${target}" is not among over`, hint: `one of ${e.balanced.over.join(", ")}` });
+      }
+    }
+  });
+}

@@ -1,0 +1,77 @@
+// What a lab becomes on a Docker engine: plain data, shown by a dry run and applied by engine/.
+
+/** A command run inside a node, as an argument list (never a shell string). */
+export interface Command {
+  argv: string[];
+  /** Why the command is there, for the dry run and for error messages. */
+  why: string;
+}
+
+export interface NetworkPlan {
+  /** The name in the lab file. */
+  name: string;
+  /** The Docker network's name. */
+  dockerName: string;
+  ipv4: SubnetPlan;
+  ipv6?: SubnetPlan;
+  labels: Record<string, string>;
+  options: Record<string, string>;
+}
+
+export interface SubnetPlan {
+  subnet: string;
+  /** Docker's bridge address (the host side): reserved, never a lab address. */
+  gateway: string;
+  /** Where Docker's own allocation may pick addresses: clear of every lab address. */
+  ipRange?: string;
+}
+
+export interface InterfacePlan {
+  /** Lab network name; inside the node it is also the interface's alternative name. */
+  network: string;
+  dockerNetwork: string;
+  /** The addresses Docker assigns when it attaches the node (the first of each family). */
+  ipv4: string;
+  ipv6?: string;
+  /** Every address the interface must carry, with prefix length, in lab order. */
+  addresses: string[];
+}
+
+export interface RoutePlan {
+  to: string;
+  via: string[];
+  /** Routing table: "main" or a number for policy routes. */
+  table: string;
+  family: 4 | 6;
+}
+
+export interface RulePlan {
+  from: string;
+  table: string;
+  priority: number;
+  family: 4 | 6;
+}
+
+export interface NodePlan {
+  name: string;
+  containerName: string;
+  image: string;
+  /** Whether the image is zmqlab's own (with the agent), built by the controller. */
+  defaultImage: boolean;
+  labels: Record<string, string>;
+  sysctls: Record<string, string>;
+  capabilities: string[];
+  interfaces: InterfacePlan[];
+  /** Run in order after the node starts and its interfaces carry their network names. */
+  commands: Command[];
+  /** The kernel state the commands produce, checked after `up`. */
+  routes: RoutePlan[];
+  rules: RulePlan[];
+  forward: boolean;
+}
+
+export interface LabPlan {
+  lab: string;
+  networks: NetworkPlan[];
+  nodes: NodePlan[];
+}

@@ -1,0 +1,46 @@
+// Human-readable views of a plan (dry run) and of a running lab's interfaces.
+import type { LabPlan } from "../plan/types.js";
+import type { InterfaceState } from "../observe/kernel.js";
+
+/** Quote an argument for display only; commands are never run through a shell. */
+export function displayArgv(argv: string[]): string {
+  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(" ");
+}
+
+export function planText(plan: LabPlan): string {
+  const lines: string[] = [`lab ${plan.lab}: dry run, nothing is created`, "", "networks:"];
+  for (const n of plan.networks) {
+    for (const s of [n.ipv4, ...(n.ipv6 ? [n.ipv6] : [])]) {
+      lines.push(`  ${n.name}  docker network ${n.dockerName}  subnet ${s.subnet}  gateway ${s.gateway} (Docker's)  docker allocates from ${s.ipRange ?? "(nothing free)"}`);
+    }
+    lines.push(`    options ${Object.entries(n.options).map(([k, v]) => `${k}=${v}`).join(" ")}  labels ${Object.entries(n.labels).map(([k, v]) => `${k}=${v}`).join(" ")}`);
+  }
+  lines.push("", "nodes:");
+  for (const node of plan.nodes) {
+    lines.push(`  ${node.name}  container ${node.containerName}  image ${node.image}${node.forward ? "  forwards" : ""}`);
+    lines.push(`    capabilities ${node.capabilities.join(", ")}${Object.keys(node.sysctls).length ? `  sysctls ${Object.entries(node.sysctls).map(([k, v]) => `${k}=${v}`).join(" ")}` : ""}`);
+    for (const iface of node.interfaces) {
+      lines.push(`    interface ${iface.network}: ${iface.addresses.join(", ")}  (Docker attaches ${[iface.ipv4, iface.ipv6].filter(Boolean).join(" and ")})`);
+    }
+    lines.push(`    commands:`);
+    lines.push(`      ip link property add dev <Docker's name for ${node.interfaces.map((i) => i.network).join(" / ")}> altname <network>   # name interfaces after their networks`);
+    for (const c of node.commands) lines.push(`      ${displayArgv(c.argv)}   # ${c.why}`);
+  }
+  return lines.join("\n");
+}
+
+/** One line per interface: its lab network, kernel name, and every address it carries. */
+export function interfacesText(nodes: { name: string; interfaces: InterfaceState[] }[]): string {
+  const rows: string[][] = [["node", "interface", "addresses"]];
+  for (const node of nodes) {
+    for (const iface of node.interfaces.filter((i) => i.name !== "lo")) {
+      rows.push([node.name, iface.altnames.length ? `${iface.altnames[0]} (${iface.name})` : iface.name, iface.addresses.join(" ")]);
+    }
+  }
+  return table(rows);
+}
+
+export function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ")).join("\n");
+}
