@@ -1,0 +1,168 @@
+// The lab engine on a real Docker engine: labs come up exactly as their files say (read back
+// from each node's kernel), traffic takes the routers the routes name (read from the routers'
+// own counters), and nothing of ours is left afterwards.
+import t, { type Test } from "tap";
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+import { up, type RunningLab } from "../../controller/index.js";
+import { cli, labeled } from "./helpers.js";
+
+interface LabText {
+  networks: Record<string, { subnet: string | string[] }>;
+  nodes: Record<string, { interfaces: Record<string, string | string[]>; routes?: { to: string; via: string | string[]; from?: string }[] }>;
+}
+const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+const prefixOf = (lab: LabText, network: string, address: string) =>
+  list(lab.networks[network]!.subnet).find((s) => s.includes(":") === address.includes(":"))!.split("/")[1];
+const host = (s: string) => s.replace(/\/(32|128)$/, "");
+
+/** Compare every node's kernel state with the lab file itself (not with our own plan). */
+async function assertKernelMatchesFile(t: Test, lab: RunningLab, file: string) {
+  const text = parse(readFileSync(file, "utf8")) as LabText;
+  for (const [name, node] of Object.entries(text.nodes)) {
+    const state = await lab.kernel(name);
+    for (const [network, addresses] of Object.entries(node.interfaces)) {
+      const iface = state.interfaces.find((i) => i.altnames.includes(network));
+      t.ok(iface, `${name} has an interface named ${network}`);
+      t.same(
+        [...(iface?.addresses ?? [])].sort(),
+        list(addresses).map((a) => `${a}/${prefixOf(text, network, a)}`).sort(),
+        `${name}/${network} carries exactly the file's addresses`,
+      );
+    }
+    t.notOk(state.routes.some((r) => r.to === "default"), `${name} has no default route`);
+    for (const route of node.routes ?? []) {
+      const table = route.from ? state.rules.find((r) => r.from === route.from)?.table : "main";
+      t.ok(table, `${name} has a rule for traffic from ${route.from ?? "any"}`);
+      const found = state.routes.find((r) => r.table === table && host(r.to) === host(route.to));
+      t.same([...(found?.via ?? [])].sort(), list(route.via).sort(), `${name}: ${route.to}${route.from ? ` from ${route.from}` : ""} via ${list(route.via).join(", ")}`);
+    }
+  }
+}
+
+/** Packets a router forwarded from `source` to `destination`, by its own nftables counters. */
+async function forwarded(lab: RunningLab, router: string, source: string, destination: string): Promise<number> {
+  const flows = await lab.flows(router);
+  return flows.filter((f) => f.from === source && f.to === destination).reduce((n, f) => n + f.packets, 0);
+}
+
+async function ping(t: Test, lab: RunningLab, node: string, source: string, destination: string) {
+  const result = await lab.exec(node, ["ping", "-c", "2", "-i", "0.2", "-W", "2", "-I", source, destination]);
+  t.equal(result.exitCode, 0, `${node} reaches ${destination} from ${source}`);
+}
+
+t.test("source-ip: kernel state as declared, each source through its own router", async (t) => {
+  const lab = await up("labs/source-ip");
+  t.teardown(() => lab.down());
+  await assertKernelMatchesFile(t, lab, "labs/source-ip/lab.yaml");
+  const labels = await labeled("source-ip");
+  t.same(labels, { containers: 4, networks: 2 }, "every container and network carries zmqlab.lab");
+
+  await lab.resetFlows();
+  await ping(t, lab, "client", "198.18.1.10", "198.18.2.10");
+  await ping(t, lab, "client", "198.18.1.11", "198.18.2.10");
+  t.ok((await forwarded(lab, "r1", "198.18.1.10", "198.18.2.10")) >= 2, "r1 forwarded traffic from .10");
+  t.equal(await forwarded(lab, "r2", "198.18.1.10", "198.18.2.10"), 0, "r2 forwarded nothing from .10");
+  t.ok((await forwarded(lab, "r2", "198.18.1.11", "198.18.2.10")) >= 2, "r2 forwarded traffic from .11");
+  t.equal(await forwarded(lab, "r1", "198.18.1.11", "198.18.2.10"), 0, "r1 forwarded nothing from .11");
+
+  // The same measurement can fail: swap the policy routes by hand and the counters follow.
+  await lab.exec("client", ["ip", "route", "replace", "198.18.2.0/24", "via", "198.18.1.3", "dev", "clients", "table", "100"]);
+  await lab.resetFlows();
+  await ping(t, lab, "client", "198.18.1.10", "198.18.2.10");
+  t.equal(await forwarded(lab, "r1", "198.18.1.10", "198.18.2.10"), 0, "after the swap r1 sees nothing from .10");
+  t.ok((await forwarded(lab, "r2", "198.18.1.10", "198.18.2.10")) >= 2, "after the swap .10 goes through r2");
+
+  await lab.down();
+  t.same(await labeled("source-ip"), { containers: 0, networks: 0 }, "down leaves nothing with the label");
+  await lab.down();
+  t.pass("down is idempotent");
+});
+
+t.test("ecmp: every source sticks to one router, both routers carry traffic", async (t) => {
+  const lab = await up("labs/ecmp");
+  t.teardown(() => lab.down());
+  await assertKernelMatchesFile(t, lab, "labs/ecmp/lab.yaml");
+  await lab.resetFlows();
+  const sources = Array.from({ length: 8 }, (_, i) => `198.18.3.${10 + i}`);
+  const carried = { r1: 0, r2: 0 };
+  for (const source of sources) {
+    await ping(t, lab, "client", source, "198.18.4.10");
+    const byR1 = await forwarded(lab, "r1", source, "198.18.4.10");
+    const byR2 = await forwarded(lab, "r2", source, "198.18.4.10");
+    t.ok((byR1 > 0) !== (byR2 > 0), `${source} took exactly one router (r1: ${byR1}, r2: ${byR2})`);
+    if (byR1 > 0) carried.r1++;
+    if (byR2 > 0) carried.r2++;
+  }
+  t.ok(carried.r1 >= 1 && carried.r2 >= 1, `both routers carry at least one source (r1: ${carried.r1}, r2: ${carried.r2})`);
+});
+
+t.test("dual stack: extra IPv6 addresses and IPv6 policy routes", async (t) => {
+  const lab = await up("test/fixtures/dual-stack");
+  t.teardown(() => lab.down());
+  await assertKernelMatchesFile(t, lab, "test/fixtures/dual-stack/lab.yaml");
+  await lab.resetFlows();
+  await ping(t, lab, "client", "2001:2:0:5::10", "2001:2:0:6::10");
+  await ping(t, lab, "client", "2001:2:0:5::11", "2001:2:0:6::10");
+  await ping(t, lab, "client", "198.18.5.10", "198.18.6.10");
+  t.ok((await forwarded(lab, "r1", "2001:2:0:5::10", "2001:2:0:6::10")) >= 2, "IPv6 from ::10 through r1");
+  t.ok((await forwarded(lab, "r2", "2001:2:0:5::11", "2001:2:0:6::10")) >= 2, "IPv6 from ::11 through r2");
+  t.equal(await forwarded(lab, "r1", "2001:2:0:5::11", "2001:2:0:6::10"), 0, "nothing from ::11 through r1");
+});
+
+t.test("invalid labs create nothing and exit 2", async (t) => {
+  const before = await labeled();
+  const result = await cli(["up", "test/fixtures/invalid-route"]);
+  t.equal(result.code, 2, "exit code 2");
+  t.match(result.stderr, /lab\.yaml:\d+:\d+: nodes\.client\.routes\[0\]\.via: /, "file, line and path");
+  t.match(result.stderr, /hint: /, "a hint");
+  t.same(await labeled(), before, "nothing was created");
+});
+
+t.test("a subnet that collides with an existing Docker network: exit 3, nothing created", async (t) => {
+  const { connectEngine } = await import("../../controller/engine/docker.js");
+  const engine = await connectEngine();
+  const squatter = await engine.createNetwork({ Name: "zmqlab-test-squatter", IPAM: { Config: [{ Subnet: "198.18.2.0/24" }] } });
+  t.teardown(() => squatter.remove().catch(() => {}));
+  const result = await cli(["up", "labs/source-ip"]);
+  t.equal(result.code, 3, "exit code 3");
+  t.match(result.stderr, /overlaps Docker network zmqlab-test-squatter/, "names the other network");
+  t.same(await labeled("source-ip"), { containers: 0, networks: 0 }, "nothing of the lab was created");
+});
+
+t.test("Ctrl-C during up removes what was created", async (t) => {
+  let interrupted = false;
+  const result = await cli(["up", "labs/source-ip"], (text, child) => {
+    if (!interrupted && /creating \d+ nodes/.test(text)) {
+      interrupted = true;
+      child.kill("SIGINT");
+    }
+  });
+  t.ok(interrupted, "the run was interrupted while creating nodes");
+  t.equal(result.code, 130, "exit code 130");
+  t.same(await labeled("source-ip"), { containers: 0, networks: 0 }, "nothing left");
+});
+
+t.test("a crashed run is listed by ls and removed by clean", async (t) => {
+  const result = await cli(["up", "labs/source-ip"], (text, child) => {
+    if (/configuring/.test(text)) child.kill("SIGKILL");
+  });
+  t.equal(result.code, null, "the run died");
+  const left = await labeled("source-ip");
+  t.ok(left.containers + left.networks > 0, "it left resources behind");
+  const ls = await cli(["ls"]);
+  t.match(ls.stdout, /source-ip/, "ls lists the lab it left");
+  const clean = await cli(["clean"]);
+  t.equal(clean.code, 0);
+  t.same(await labeled(), { containers: 0, networks: 0 }, "clean left nothing of ours");
+});
+
+t.test("up and down from the command line", async (t) => {
+  const upResult = await cli(["up", "labs/source-ip"]);
+  t.teardown(() => cli(["down", "labs/source-ip"]));
+  t.equal(upResult.code, 0, upResult.stderr);
+  t.match(upResult.stdout, /client\s+clients \(eth\d\)\s+198\.18\.1\.10\/24 198\.18\.1\.11\/24/, "prints every address per interface");
+  const down = await cli(["down", "labs/source-ip"]);
+  t.equal(down.code, 0);
+  t.same(await labeled("source-ip"), { containers: 0, networks: 0 });
+});

@@ -1,0 +1,39 @@
+// Shared by the integration tests: the real engine, the CLI as a user runs it, and what carries
+// the zmqlab.lab label.
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { connectEngine } from "../../controller/engine/docker.js";
+import { listLabs } from "../../controller/engine/resources.js";
+
+export const ROOT = process.cwd();
+export const CLI = join(ROOT, "dist", "controller", "cli.js");
+
+/** Containers and networks that carry zmqlab.lab=<lab> (any lab when absent). */
+export async function labeled(lab?: string): Promise<{ containers: number; networks: number }> {
+  const labs = await listLabs(await connectEngine(), lab);
+  return {
+    containers: labs.reduce((n, l) => n + l.containers.length, 0),
+    networks: labs.reduce((n, l) => n + l.networks.length, 0),
+  };
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the CLI; `onStderr` sees progress lines as they come (to interrupt at a chosen moment). */
+export function cli(args: string[], onStderr?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => {
+      stderr += c.toString();
+      onStderr?.(stderr, child);
+    });
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
