@@ -7,7 +7,11 @@ import { ZmqlabError, UsageError } from "./errors.js";
 import { loadLab } from "./lab/load.js";
 import { planLab } from "./plan/plan.js";
 import { interfacesText, planText, table } from "./report/plan-text.js";
-import { Cancelled, down, up } from "./provision/running.js";
+import { attach, Cancelled, down, up, type RunningLab } from "./provision/running.js";
+import { listLabs as labsOnEngine } from "./engine/resources.js";
+import { runTraffic } from "./traffic/run.js";
+import { trafficText } from "./report/traffic-text.js";
+import { writeFileSync } from "node:fs";
 
 const stderr = (line: string) => process.stderr.write(line + "\n");
 const stdout = (line: string) => process.stdout.write(line + "\n");
@@ -56,6 +60,28 @@ program
     stdout(`lab ${lab.name} is up: ${lab.plan.networks.length} networks, ${lab.plan.nodes.length} nodes, ${((performance.now() - started) / 1000).toFixed(1)} s`);
     stdout(interfacesText(nodes));
     stdout(`\nremove it with: zmqlab down ${target}`);
+  });
+
+program
+  .command("run")
+  .argument("<lab>", "lab file, or a folder holding lab.yaml")
+  .option("--keep", "leave the lab up afterwards")
+  .option("--json <file>", "write the report as JSON")
+  .description("bring the lab up (or use it if it is up), drive its traffic, report, take it down")
+  .action(async (target: string, opts: { keep?: boolean; json?: string }) => {
+    const loaded = loadLab(target);
+    const signal = interruptible();
+    const wasUp = (await labsOnEngine(await connectEngine(), loaded.lab.name)).length > 0;
+    const lab: RunningLab = wasUp ? await attach(loaded) : await up(loaded, { signal, log: stderr });
+    if (wasUp) stderr(`lab ${lab.name} is already up: using it as it is`);
+    try {
+      const report = await runTraffic(lab, { log: stderr });
+      stdout(trafficText(report));
+      if (opts.json) writeFileSync(opts.json, JSON.stringify(report, null, 2) + "\n");
+    } finally {
+      if (!opts.keep && !wasUp) await lab.down();
+      else stderr(`lab ${lab.name} stays up; remove it with: zmqlab down ${target}`);
+    }
   });
 
 program

@@ -1,0 +1,28 @@
+// The traffic report as a terminal table, one row per endpoint.
+import type { TrafficReport } from "../traffic/types.js";
+import { table } from "./plan-text.js";
+
+export function trafficText(report: TrafficReport): string {
+  const rows = [["endpoint", "node", "socket", "sent", "received", "from", "peers seen by the kernel", "notes"]];
+  for (const e of report.endpoints) {
+    const notes = [
+      ...(e.gaps ? [`${e.gaps} gaps`] : []),
+      ...(e.duplicates ? [`${e.duplicates} duplicates`] : []),
+      ...(e.reordered ? [`${e.reordered} reordered`] : []),
+      ...e.noHandshake.map((n) => `no handshake ${n.source ? `${n.source} -> ` : ""}${n.destination}`),
+      ...e.errors,
+    ];
+    rows.push([
+      e.name,
+      e.node,
+      e.socket,
+      String(e.sent),
+      String(e.received),
+      Object.entries(e.from).map(([k, v]) => `${k}:${v}`).join(" ") || "-",
+      [...new Set(e.peers.map((p) => p.address))].join(" ") || "-",
+      notes.join("; ") || "ok",
+    ]);
+  }
+  const details = report.endpoints.flatMap((e) => e.noHandshake.map((n) => `  ${n.message}`));
+  return [table(rows), ...(details.length ? ["", ...details] : [])].join("\n");
+}

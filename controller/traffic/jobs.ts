@@ -1,0 +1,103 @@
+// Pure: a lab's traffic section -> one agent job per node, with the number of peers each
+// sender must wait for (the slow-joiner problem) worked out from the lab's binds and connects.
+import type { AgentJob, EndpointJob } from "../agent/protocol.js";
+import { formatHostPort, list, parseTcpEndpoint, type HostPort } from "../lab/endpoint.js";
+import { parseAddress } from "../lab/ip.js";
+import type { EndpointSpec, Lab } from "../lab/types.js";
+
+export const DEFAULTS = { handshakeTimeout: 3000, trafficTimeout: 60000, linger: 500 };
+
+export function settingsOf(lab: Lab): typeof DEFAULTS {
+  return { ...DEFAULTS, ...lab.settings };
+}
+
+/** Kernel interface name for a lab network name on a node (network names are altnames). */
+export type InterfaceResolver = (node: string, name: string) => string;
+
+/** Addresses of a node on a network (all of them when the name is not a network). */
+function addressesOf(lab: Lab, node: string, network?: string): string[] {
+  const spec = lab.nodes[node]!;
+  return Object.entries(spec.interfaces)
+    .filter(([n]) => network === undefined || n === network)
+    .flatMap(([, v]) => list(v).map((a) => parseAddress(String(a))!.text));
+}
+
+/** Whether a connect's destination reaches one of a bind's addresses and its port. */
+function reaches(lab: Lab, destination: HostPort, bindNode: string, bind: HostPort): boolean {
+  if (destination.port !== bind.port) return false;
+  const target = parseAddress(destination.host)?.text;
+  if (!target) return false;
+  const bound = bind.host === "*" ? addressesOf(lab, bindNode) : parseAddress(bind.host) ? [parseAddress(bind.host)!.text] : addressesOf(lab, bindNode, bind.host);
+  return bound.includes(target);
+}
+
+const SUBSCRIBERS = new Set(["sub", "xsub"]);
+const PUBLISHERS = new Set(["pub", "xpub"]);
+
+/**
+ * How many peers a sender waits for before its first message: for publishers, the number of
+ * subscriptions their subscribers will send; for the rest, the number of peers they will meet.
+ */
+export function expectedPeers(lab: Lab, name: string): number {
+  const me = lab.traffic![name]!;
+  const binds = list(me.bind).map((b) => parseTcpEndpoint(b)).filter((b) => typeof b !== "string");
+  const connects = list(me.connect).map((c) => parseTcpEndpoint(c)).filter((c) => typeof c !== "string");
+  let count = 0;
+  for (const [otherName, other] of Object.entries(lab.traffic ?? {})) {
+    if (otherName === name) continue;
+    const weight = PUBLISHERS.has(me.socket) ? (SUBSCRIBERS.has(other.socket) ? Math.max(1, list(other.subscribe).length) : 0) : 1;
+    if (weight === 0) continue;
+    for (const c of list(other.connect).map((x) => parseTcpEndpoint(x))) {
+      if (typeof c === "string") continue;
+      if (binds.some((b) => reaches(lab, c.destination, me.node, b.destination))) count += weight;
+    }
+    for (const b of list(other.bind).map((x) => parseTcpEndpoint(x))) {
+      if (typeof b === "string") continue;
+      if (connects.some((c) => reaches(lab, c.destination, other.node, b.destination))) count += weight;
+    }
+  }
+  return count;
+}
+
+function resolveInterfaces(endpoint: string, node: string, resolve: InterfaceResolver): string {
+  const parsed = parseTcpEndpoint(endpoint);
+  if (typeof parsed === "string") return endpoint;
+  const fix = (hp: HostPort): string => formatHostPort({ ...hp, host: parseAddress(hp.host) || hp.host === "*" ? hp.host : resolve(node, hp.host) });
+  return `tcp://${parsed.source ? fix(parsed.source) + ";" : ""}${fix(parsed.destination)}`;
+}
+
+function isIpv6(endpoint: string): boolean {
+  return endpoint.includes("[");
+}
+
+export function endpointJob(lab: Lab, name: string, spec: EndpointSpec, resolve: InterfaceResolver): EndpointJob {
+  const bind = list(spec.bind).map((b) => resolveInterfaces(b, spec.node, resolve));
+  const connect = list(spec.connect).map((c) => resolveInterfaces(c, spec.node, resolve));
+  return {
+    name,
+    socket: spec.socket,
+    bind,
+    connect,
+    ipv6: [...bind, ...connect].some(isIpv6) || addressesOf(lab, spec.node).some((a) => a.includes(":")),
+    subscribe: SUBSCRIBERS.has(spec.socket) ? (spec.subscribe === undefined ? [""] : list(spec.subscribe)) : [],
+    ...(spec.send ? { send: { count: spec.send.count, size: spec.send.size ?? 16, ...(spec.send.rate ? { rate: spec.send.rate } : {}), ...(spec.send.topic !== undefined ? { topic: spec.send.topic } : {}) } } : {}),
+    reply: spec.reply ?? (spec.socket === "rep" || spec.socket === "router"),
+    expectPeers: expectedPeers(lab, name),
+  };
+}
+
+/** One job per node that has endpoints, in lab order. */
+export function agentJobs(lab: Lab, resolve: InterfaceResolver): AgentJob[] {
+  const settings = settingsOf(lab);
+  const byNode = new Map<string, EndpointJob[]>();
+  for (const [name, spec] of Object.entries(lab.traffic ?? {})) {
+    if (!byNode.has(spec.node)) byNode.set(spec.node, []);
+    byNode.get(spec.node)!.push(endpointJob(lab, name, spec, resolve));
+  }
+  return [...byNode].map(([node, endpoints]) => ({
+    node,
+    endpoints,
+    handshakeTimeout: settings.handshakeTimeout,
+    deadline: settings.trafficTimeout + settings.handshakeTimeout + settings.linger,
+  }));
+}

@@ -1,0 +1,160 @@
+// Drive a lab's traffic: one agent per node, started concurrently over exec, every wait bounded.
+import type { AgentEvent, AgentJob, EndpointResult } from "../agent/protocol.js";
+import { spawnIn, type Process } from "../engine/exec.js";
+import { parseTcpEndpoint } from "../lab/endpoint.js";
+import type { RunningLab } from "../provision/running.js";
+import { agentJobs, settingsOf } from "./jobs.js";
+import type { EndpointReport, NoHandshake, TrafficReport } from "./types.js";
+
+export const AGENT_ARGV = ["node", "/opt/zmqlab/agent/main.js"];
+
+/** A running agent: its events as they come, and a way to stop it. */
+export class Agent {
+  readonly events: AgentEvent[] = [];
+  readonly finished: Promise<number>;
+  private listeners: ((e: AgentEvent) => void)[] = [];
+
+  constructor(readonly job: AgentJob, private readonly process: Process) {
+    this.finished = (async () => {
+      for await (const line of process.lines) {
+        let event: AgentEvent;
+        try {
+          event = JSON.parse(line) as AgentEvent;
+        } catch {
+          event = { type: "error", message: `agent said: ${line}` };
+        }
+        this.events.push(event);
+        for (const l of this.listeners) l(event);
+      }
+      return process.exited;
+    })();
+  }
+
+  onEvent(listener: (e: AgentEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Ask the agent to report and end; kill nothing, every agent ends on its own deadline. */
+  stop(): void {
+    this.process.write(JSON.stringify({ cmd: "stop" }));
+    this.process.closeInput();
+  }
+
+  stderr(): string {
+    return this.process.stderr();
+  }
+}
+
+export async function startAgent(lab: RunningLab, job: AgentJob): Promise<Agent> {
+  const node = lab.node(job.node);
+  const process = await spawnIn(lab.engine, node.containerName, [...AGENT_ARGV, JSON.stringify(job)]);
+  return new Agent(job, process);
+}
+
+/** The jobs for a lab that is up: network names in endpoints become the node's kernel names. */
+export async function jobsFor(lab: RunningLab): Promise<AgentJob[]> {
+  const names = new Map<string, Map<string, string>>();
+  await Promise.all(
+    Object.keys(lab.lab.nodes).map(async (node) => {
+      const state = await lab.kernel(node);
+      names.set(node, new Map(state.interfaces.flatMap((i) => i.altnames.map((a) => [a, i.name] as [string, string]))));
+    }),
+  );
+  return agentJobs(lab.lab, (node, name) => names.get(node)?.get(name) ?? name);
+}
+
+export interface TrafficOptions {
+  log?: (line: string) => void;
+}
+
+/** Run every endpoint to its end and collect what happened. */
+export async function runTraffic(lab: RunningLab, options: TrafficOptions = {}): Promise<TrafficReport> {
+  const log = options.log ?? (() => {});
+  const settings = settingsOf(lab.lab);
+  const started = new Date();
+  const t0 = performance.now();
+  const jobs = await jobsFor(lab);
+  const senders = new Set(jobs.flatMap((j) => j.endpoints.filter((e) => e.send && e.send.count > 0).map((e) => e.name)));
+  log(`starting ${jobs.length} agents (${[...senders].length} senders)`);
+  const agents = await Promise.all(jobs.map((job) => startAgent(lab, job)));
+
+  // Senders end on their own; receivers get `linger` ms more, and nothing waits past the bound.
+  const pending = new Set(senders);
+  await new Promise<void>((resolve) => {
+    const bound = setTimeout(resolve, settings.trafficTimeout);
+    const check = () => {
+      if (pending.size === 0) {
+        clearTimeout(bound);
+        resolve();
+      }
+    };
+    for (const agent of agents) {
+      agent.onEvent((e) => {
+        if (e.type === "sent" || (e.type === "final" && pending.has(e.endpoint))) pending.delete(e.endpoint);
+        if (e.type === "no-handshake") log(`no handshake: ${e.endpoint} ${e.connect}`);
+        check();
+      });
+      // An agent that ends early (a crash) has nothing more to send.
+      agent.finished.then(() => {
+        for (const e of agent.job.endpoints) pending.delete(e.name);
+        check();
+      });
+    }
+    if (senders.size === 0) setTimeout(resolve, settings.handshakeTimeout);
+    check();
+  });
+  log(pending.size ? `traffic bound reached; still sending: ${[...pending].join(", ")}` : "senders done; collecting");
+  await new Promise((r) => setTimeout(r, settings.linger));
+  for (const agent of agents) agent.stop();
+  await Promise.all(agents.map((a) => Promise.race([a.finished, new Promise((r) => setTimeout(r, settings.handshakeTimeout + 5000))])));
+
+  const endpoints = await Promise.all(
+    Object.entries(lab.lab.traffic ?? {}).map(([name, spec]) => endpointReport(lab, name, spec.node, agents.find((a) => a.job.node === spec.node)!)),
+  );
+  return { lab: lab.name, started: started.toISOString(), durationMs: Math.round(performance.now() - t0), endpoints };
+}
+
+async function endpointReport(lab: RunningLab, name: string, node: string, agent: Agent): Promise<EndpointReport> {
+  const job = agent.job.endpoints.find((e) => e.name === name)!;
+  const final = agent.events.find((e): e is Extract<AgentEvent, { type: "final" }> => e.type === "final" && e.endpoint === name);
+  const errors = agent.events.filter((e): e is Extract<AgentEvent, { type: "error" }> => e.type === "error" && (e.endpoint === name || e.endpoint === undefined)).map((e) => e.message);
+  if (!final) errors.push(`the agent on ${node} reported no result for ${name}${agent.stderr() ? `: ${agent.stderr().trim().split("\n").slice(-3).join(" | ")}` : ""}`);
+  const result: EndpointResult = final?.result ?? { sent: 0, received: 0, from: {}, gaps: 0, duplicates: 0, reordered: 0, handshakes: [], noHandshake: [], peers: [] };
+  const noHandshake = result.noHandshake.length ? await describeNoHandshake(lab, node, name, result.noHandshake, agent) : [];
+  const spec = lab.lab.traffic![name]!;
+  return {
+    name,
+    node,
+    socket: job.socket,
+    bind: ([] as string[]).concat(spec.bind ?? []),
+    connect: ([] as string[]).concat(spec.connect ?? []),
+    sent: result.sent,
+    received: result.received,
+    from: result.from,
+    gaps: result.gaps,
+    duplicates: result.duplicates,
+    reordered: result.reordered,
+    peers: result.peers,
+    handshakes: result.handshakes,
+    noHandshake,
+    errors,
+    ...(result.rate !== undefined ? { rate: result.rate } : {}),
+  };
+}
+
+async function describeNoHandshake(lab: RunningLab, node: string, name: string, connects: string[], agent: Agent): Promise<NoHandshake[]> {
+  const state = await lab.kernel(node);
+  const nodeAddresses = state.interfaces.filter((i) => i.name !== "lo").flatMap((i) => i.addresses.map((a) => `${a.split("/")[0]} (${i.altnames[0] ?? i.name})`));
+  return connects.map((connect) => {
+    const parsed = parseTcpEndpoint(connect);
+    const source = typeof parsed !== "string" && parsed.source ? parsed.source.host : undefined;
+    const destination = typeof parsed !== "string" ? `${parsed.destination.host}:${parsed.destination.port}` : connect;
+    const event = agent.events.find((e) => e.type === "no-handshake" && e.endpoint === name && e.connect === connect) as Extract<AgentEvent, { type: "no-handshake" }> | undefined;
+    const afterMs = event?.after ?? settingsOf(lab.lab).handshakeTimeout;
+    const owned = source === undefined || nodeAddresses.some((a) => a.startsWith(`${source} `)) || /^[a-z]/.test(source);
+    const message = owned
+      ? `${name} on ${node}: no ZeroMQ handshake with ${destination}${source ? ` from ${source}` : ""} within ${afterMs} ms (nothing listens there, or no route carries the traffic there and back)`
+      : `${name} on ${node}: no ZeroMQ handshake with ${destination} within ${afterMs} ms: the source ${source} is not an address of ${node} (it has ${nodeAddresses.join(", ")})`;
+    return { connect, ...(source ? { source } : {}), destination, afterMs, nodeAddresses, message };
+  });
+}

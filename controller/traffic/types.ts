@@ -1,0 +1,45 @@
+// What the traffic phase produced: the report's `endpoints`, one per lab endpoint.
+import type { Peer } from "../agent/protocol.js";
+import type { SocketType } from "../lab/types.js";
+
+export interface TrafficReport {
+  lab: string;
+  /** ISO time the traffic started. */
+  started: string;
+  durationMs: number;
+  endpoints: EndpointReport[];
+}
+
+export interface EndpointReport {
+  name: string;
+  node: string;
+  socket: SocketType;
+  bind: string[];
+  connect: string[];
+  sent: number;
+  received: number;
+  /** Sender endpoint name to messages received from it. */
+  from: Record<string, number>;
+  gaps: number;
+  duplicates: number;
+  reordered: number;
+  /** Source addresses the node's kernel showed connected to this endpoint's bound ports. */
+  peers: Peer[];
+  /** Connects that completed a ZeroMQ handshake. */
+  handshakes: string[];
+  /** Connects that never did, with what the node really had. */
+  noHandshake: NoHandshake[];
+  errors: string[];
+  /** Messages per second while sending (senders) or receiving (receivers). */
+  rate?: number;
+}
+
+export interface NoHandshake {
+  connect: string;
+  source?: string;
+  destination: string;
+  afterMs: number;
+  /** The node's addresses as its kernel showed them, to spot a wrong source at a glance. */
+  nodeAddresses: string[];
+  message: string;
+}
