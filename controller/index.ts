@@ -9,3 +9,6 @@ export type { KernelState, InterfaceState, RouteState, RuleState } from "./obser
 export type { FlowCount } from "./observe/flows.js";
 export type { ExecResult } from "./engine/exec.js";
 export { LabError, EnvironmentError, UsageError, ZmqlabError, type Problem } from "./errors.js";
+export { runTraffic, startAgent, jobsFor, Agent, type TrafficOptions } from "./traffic/run.js";
+export type * from "./traffic/types.js";
+export type { AgentJob, EndpointJob, AgentEvent, EndpointResult, Peer } from "./agent/protocol.js";

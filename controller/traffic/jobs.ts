@@ -78,7 +78,9 @@ export function endpointJob(lab: Lab, name: string, spec: EndpointSpec, resolve:
     socket: spec.socket,
     bind,
     connect,
-    ipv6: [...bind, ...connect].some(isIpv6) || addressesOf(lab, spec.node).some((a) => a.includes(":")),
+    // Only where an endpoint names IPv6: with the option on, libzmq may resolve an interface-name
+    // source to one of the interface's IPv6 addresses, which cannot reach an IPv4 destination.
+    ipv6: [...bind, ...connect].some(isIpv6),
     subscribe: SUBSCRIBERS.has(spec.socket) ? (spec.subscribe === undefined ? [""] : list(spec.subscribe)) : [],
     ...(spec.send ? { send: { count: spec.send.count, size: spec.send.size ?? 16, ...(spec.send.rate ? { rate: spec.send.rate } : {}), ...(spec.send.topic !== undefined ? { topic: spec.send.topic } : {}) } } : {}),
     reply: spec.reply ?? (spec.socket === "rep" || spec.socket === "router"),
