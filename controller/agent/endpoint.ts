@@ -1,0 +1,359 @@
+// One ZeroMQ endpoint of the node: its socket, handshake watch, sending, receiving, and the
+// numbers for its final result.
+
+import * as zmq from "zeromq";
+import type { SocketType } from "../lab/types.js";
+import { bindAddress, matchConnect } from "./address.js";
+import {
+  Accounting, decodeMessage, encodeMessage, encodeReply, makePayload, rateOf, Replies, subscribeMessage,
+  subscriptionKind,
+} from "./messages.js";
+import { peerKey, peersFor, readTcpTables, type BindAddr } from "./proc-net.js";
+import type { AgentEvent, EndpointJob, EndpointResult, Peer } from "./protocol.js";
+import { BURST, breathe, Changes, sleep } from "./wait.js";
+
+export type Emit = (event: AgentEvent) => void;
+
+// zeromq.js gives each socket class only the calls its type allows. The agent decides by socket
+// type what to call, so it holds every socket through this one shape.
+type Sock = zmq.Socket & zmq.Readable & zmq.Writable;
+
+type SendJob = NonNullable<EndpointJob["send"]>;
+
+const CAN_SEND: ReadonlySet<SocketType> = new Set(["pub", "xpub", "xsub", "push", "req", "dealer", "pair"]);
+/** Sockets with a receive loop; a REQ reads its replies in its send loop instead. */
+const RECEIVES: ReadonlySet<SocketType> = new Set(["pub", "xpub", "sub", "xsub", "pull", "rep", "router", "dealer", "pair"]);
+
+function createSocket(job: EndpointJob, handshakeTimeout: number): Sock {
+  // linger 0: at stop, whatever is still queued is dropped, so close never blocks.
+  const options = { linger: 0, ipv6: job.ipv6 };
+  const prefixes = job.subscribe.length > 0 ? job.subscribe : [""];
+  switch (job.socket) {
+    case "pub":
+    case "xpub": {
+      // An XPUB even for "pub": only an XPUB shows the subscriptions, which the sender waits for
+      // (slow joiner). "allSubs" passes duplicates too, so two subscribers to "" count as two.
+      const s = new zmq.XPublisher(options);
+      s.verbosity = "allSubs";
+      return s as Sock;
+    }
+    case "sub": {
+      const s = new zmq.Subscriber(options);
+      s.subscribe(...prefixes);
+      return s as unknown as Sock;
+    }
+    case "xsub":
+      return new zmq.XSubscriber(options) as Sock;
+    case "push":
+      return new zmq.Push(options) as unknown as Sock;
+    case "pull":
+      return new zmq.Pull(options) as unknown as Sock;
+    case "req": {
+      // Each request waits this long for its reply.
+      const s = new zmq.Request({ ...options, receiveTimeout: handshakeTimeout });
+      return s as Sock;
+    }
+    case "rep":
+      return new zmq.Reply(options) as Sock;
+    case "dealer":
+      return new zmq.Dealer(options) as Sock;
+    case "router":
+      return new zmq.Router(options) as Sock;
+    case "pair":
+      return new zmq.Pair(options) as Sock;
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export class Endpoint {
+  private socket: Sock | undefined;
+  private stopped = false;
+  private readonly stopping = new AbortController();
+  private readonly changes = new Changes();
+  private readonly timers: NodeJS.Timeout[] = [];
+
+  private readonly acct = new Accounting();
+  private readonly replies = new Replies();
+  private sent = 0;
+  private firstSent: number | undefined;
+  private lastSent: number | undefined;
+  private subscriptions = 0;
+  private handshakeCount = 0;
+  private readonly handshaken = new Set<string>();
+  private readonly binds: BindAddr[] = [];
+  private readonly peers = new Map<string, Peer>();
+
+  constructor(
+    private readonly job: EndpointJob,
+    private readonly handshakeTimeout: number,
+    private readonly emit: Emit,
+  ) {}
+
+  get name(): string {
+    return this.job.name;
+  }
+
+  /** Creates, binds and connects the socket, then starts its traffic in the background. */
+  async start(): Promise<void> {
+    const job = this.job;
+    let socket: Sock;
+    try {
+      socket = createSocket(job, this.handshakeTimeout);
+    } catch (err) {
+      this.error(`socket: ${messageOf(err)}`);
+      return;
+    }
+    this.socket = socket;
+    // Read events before bind and connect: the observer reports only what happens after it
+    // is first read.
+    void this.watchEvents(socket);
+
+    if (job.socket === "xsub") {
+      // XSUB keeps its subscriptions and sends them to every peer that attaches later.
+      for (const p of job.subscribe.length > 0 ? job.subscribe : [""]) {
+        try {
+          await socket.send(subscribeMessage(p));
+        } catch (err) {
+          this.error(`subscribe "${p}": ${messageOf(err)}`);
+        }
+      }
+    }
+    for (const b of job.bind) {
+      try {
+        await socket.bind(b);
+        // lastEndpoint has interface names and wildcard ports resolved: what the kernel shows.
+        const bound = bindAddress(socket.lastEndpoint ?? b);
+        if (bound) this.binds.push(bound);
+      } catch (err) {
+        this.error(`bind ${b}: ${messageOf(err)}`);
+      }
+      if (this.stopped) return;
+    }
+    for (const c of job.connect) {
+      try {
+        socket.connect(c);
+        this.watchHandshake(c);
+      } catch (err) {
+        this.error(`connect ${c}: ${messageOf(err)}`);
+      }
+    }
+    this.say({ type: "ready", endpoint: job.name });
+
+    if (RECEIVES.has(job.socket)) void this.receiveLoop(socket);
+    if (job.send) {
+      if (CAN_SEND.has(job.socket)) void this.sendLoop(socket, job.send);
+      else this.error(`a ${job.socket} socket cannot send; send ignored`);
+    }
+  }
+
+  /** Stops sending and receiving and reports. Call once, then close(). */
+  async finish(): Promise<EndpointResult> {
+    this.stopped = true;
+    this.stopping.abort();
+    for (const t of this.timers) clearTimeout(t);
+    if (this.binds.length > 0) await this.refreshPeers();
+    const connects = this.job.connect;
+    const result: EndpointResult = {
+      sent: this.sent,
+      received: this.acct.received,
+      from: this.acct.from,
+      gaps: this.acct.gaps,
+      duplicates: this.acct.duplicates,
+      reordered: this.acct.reordered,
+      handshakes: connects.filter((c) => this.handshaken.has(c)),
+      // Includes connects whose timeout had not yet passed at stop: they never handshook either.
+      noHandshake: connects.filter((c) => !this.handshaken.has(c)),
+      peers: [...this.peers.values()],
+    };
+    const rate = this.job.send && CAN_SEND.has(this.job.socket)
+      ? this.firstSent !== undefined && this.lastSent !== undefined
+        ? rateOf(this.sent, this.firstSent, this.lastSent)
+        : undefined
+      : this.acct.rate;
+    if (rate !== undefined) result.rate = rate;
+    return result;
+  }
+
+  close(): void {
+    try {
+      this.socket?.close();
+    } catch (err) {
+      console.error(`agent: ${this.job.name}: close: ${messageOf(err)}`);
+    }
+  }
+
+  /** Emits unless stopped: after stop only the final result speaks for the endpoint. */
+  private say(event: AgentEvent): void {
+    if (!this.stopped) this.emit(event);
+  }
+
+  private error(message: string): void {
+    this.say({ type: "error", endpoint: this.job.name, message });
+  }
+
+  private async watchEvents(socket: Sock): Promise<void> {
+    try {
+      for await (const event of socket.events) {
+        if (this.stopped) return;
+        if (event.type === "handshake") this.onHandshake(event.address);
+        // A peer shows in the kernel's table from accept on; read it then, in case it leaves.
+        else if (event.type === "accept" && this.binds.length > 0) void this.refreshPeers();
+      }
+    } catch (err) {
+      if (!this.stopped) console.error(`agent: ${this.job.name}: events: ${messageOf(err)}`);
+    }
+  }
+
+  private onHandshake(address: string): void {
+    this.handshakeCount++;
+    this.say({ type: "handshake", endpoint: this.job.name, address });
+    const connect = matchConnect(address, this.job.connect);
+    if (connect !== undefined) this.handshaken.add(connect);
+    if (this.binds.length > 0) void this.refreshPeers();
+    this.changes.notify();
+  }
+
+  /**
+   * libzmq reports no error for a connect that cannot work (a source address the node does not
+   * own, nothing listening, a route missing): it retries quietly. A missing handshake after the
+   * timeout is how it shows.
+   */
+  private watchHandshake(connect: string): void {
+    const start = performance.now();
+    const timer = setTimeout(() => {
+      if (this.handshaken.has(connect)) return;
+      const after = Math.round(performance.now() - start);
+      this.say({ type: "no-handshake", endpoint: this.job.name, connect, after });
+    }, this.handshakeTimeout);
+    this.timers.push(timer);
+  }
+
+  private async refreshPeers(): Promise<void> {
+    const entries = await readTcpTables();
+    for (const p of peersFor(entries, this.binds)) this.peers.set(peerKey(p), p);
+  }
+
+  /** Waits for subscribers (publishers) or handshakes (other senders); bounded by the timeout. */
+  private async waitForPeers(): Promise<void> {
+    const expected = this.job.expectPeers;
+    const start = performance.now();
+    const publishes = this.job.socket === "pub" || this.job.socket === "xpub";
+    if (expected > 0) {
+      const enough = publishes ? () => this.subscriptions >= expected : () => this.handshakeCount >= expected;
+      await this.changes.until(enough, this.handshakeTimeout, this.stopping.signal);
+    }
+    if (publishes) {
+      const waited = Math.round(performance.now() - start);
+      this.say({ type: "subscribed", endpoint: this.job.name, subscriptions: this.subscriptions, expected, waited });
+    }
+  }
+
+  private async sendLoop(socket: Sock, send: SendJob): Promise<void> {
+    await this.waitForPeers();
+    const payload = makePayload(send.size);
+    const interval = send.rate ? 1000 / send.rate : 0;
+    const start = performance.now();
+    for (let i = 0; i < send.count && !this.stopped; i++) {
+      if (interval > 0) {
+        // Pace by schedule, not by sleeping `interval` after each send, so the rate holds on
+        // average; below a millisecond a timer cannot wait, so the messages go as a burst.
+        const wait = start + i * interval - performance.now();
+        if (wait >= 1) await sleep(wait, this.stopping.signal);
+        if (this.stopped) return;
+      }
+      if (i % BURST === BURST - 1) await breathe();
+      const frames = encodeMessage(this.job.name, i, payload, send.topic);
+      // A REP takes only requests that begin with an empty delimiter (REQ adds it itself);
+      // a ROUTER passes it through, and the reply comes back with it.
+      if (this.job.socket === "dealer") frames.unshift(Buffer.alloc(0));
+      try {
+        await socket.send(frames);
+      } catch (err) {
+        if (this.stopped) return;
+        this.error(`send: ${messageOf(err)}`);
+        break;
+      }
+      this.sent++;
+      this.lastSent = performance.now();
+      this.firstSent ??= this.lastSent;
+      if (this.job.socket === "req" && !(await this.awaitReply(socket, i))) break;
+    }
+    const elapsed = Math.round(performance.now() - start);
+    this.say({ type: "sent", endpoint: this.job.name, count: this.sent, elapsed });
+  }
+
+  /** A REQ's reply; false (and sending ends) when none came within the timeout. */
+  private async awaitReply(socket: Sock, seq: number): Promise<boolean> {
+    try {
+      this.onMessage(await socket.receive());
+      return true;
+    } catch (err) {
+      if (this.stopped) return false;
+      const code = (err as { code?: unknown }).code;
+      this.error(code === "EAGAIN"
+        ? `no reply to request ${seq} within ${this.handshakeTimeout} ms; stopped sending`
+        : `receive: ${messageOf(err)}`);
+      return false;
+    }
+  }
+
+  private async receiveLoop(socket: Sock): Promise<void> {
+    for (let i = 1; !this.stopped; i++) {
+      if (i % BURST === 0) await breathe();
+      let frames: Buffer[];
+      try {
+        frames = await socket.receive();
+      } catch (err) {
+        // Closing the socket at stop ends a pending receive: that is no error.
+        if (this.stopped) return;
+        const code = (err as { code?: unknown }).code;
+        this.error(this.job.socket === "rep" && code === "EFSM"
+          ? "a rep socket that does not reply cannot receive a second request"
+          : `receive: ${messageOf(err)}`);
+        return;
+      }
+      if (this.stopped) return;
+      const reply = this.onMessage(frames);
+      if (reply) {
+        try {
+          await socket.send(reply);
+          this.sent++;
+        } catch (err) {
+          if (!this.stopped) this.error(`reply: ${messageOf(err)}`);
+          return;
+        }
+      }
+    }
+  }
+
+  /** Counts one message; returns the reply to send, if this endpoint answers it. */
+  private onMessage(frames: Buffer[]): Buffer[] | undefined {
+    const type = this.job.socket;
+    if (type === "pub" || type === "xpub") {
+      const kind = subscriptionKind(frames);
+      if (kind === "subscribe") {
+        this.subscriptions++;
+        this.changes.notify();
+        return undefined;
+      }
+      // A real PUB drops what an XSUB sends upstream; so does the XPUB standing in for it.
+      if (kind === "unsubscribe" || type === "pub") return undefined;
+    }
+    const now = performance.now();
+    const m = decodeMessage(frames);
+    if (!m) {
+      this.acct.recordUnknown(now);
+      return undefined;
+    }
+    this.acct.record(m.sender, m.seq, now);
+    if ((type === "rep" || type === "router") && this.job.reply) {
+      // The REP socket keeps the envelope itself; a ROUTER must send it back.
+      const envelope = type === "router" ? m.envelope : [];
+      return encodeReply(envelope, this.job.name, this.replies.seqFor(m.sender), m.payload);
+    }
+    return undefined;
+  }
+}

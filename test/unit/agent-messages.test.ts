@@ -1,0 +1,139 @@
+import t from "tap";
+import {
+  Accounting, decodeMessage, encodeMessage, encodeReply, makePayload, rateOf, Replies, subscribeMessage,
+  subscriptionKind, UNKNOWN_SENDER,
+} from "../../controller/agent/messages.js";
+
+const texts = (frames: Buffer[]) => frames.map((f) => f.toString());
+
+t.test("a message is [topic, header, payload]", async (t) => {
+  const frames = encodeMessage("quotes", 17, makePayload(5), "eur");
+  t.same(texts(frames), ["eur", '{"s":"quotes","n":17}', "xxxxx"]);
+  t.same(texts(encodeMessage("q", 0, makePayload(0))), ["", '{"s":"q","n":0}', ""], "no topic: empty first frame");
+});
+
+t.test("the payload never looks like a subscription to an XPUB", async (t) => {
+  const payload = makePayload(3);
+  t.not(payload[0], 0);
+  t.not(payload[0], 1);
+});
+
+t.test("decoding reads from the end, whatever envelope precedes", async (t) => {
+  const plain = decodeMessage(encodeMessage("a", 3, makePayload(2), "t"));
+  t.equal(plain?.sender, "a");
+  t.equal(plain?.seq, 3);
+  t.same(plain?.envelope, []);
+  t.equal(plain?.payload.length, 2);
+
+  // What a ROUTER reads from a REQ (or from our DEALER): identity, delimiter, message.
+  const id = Buffer.from([0, 1, 2, 3]);
+  const routed = decodeMessage([id, Buffer.alloc(0), ...encodeMessage("req", 9, makePayload(1))]);
+  t.equal(routed?.sender, "req");
+  t.equal(routed?.seq, 9);
+  t.same(routed?.envelope, [id, Buffer.alloc(0)]);
+
+  // What a REP reads from a REQ: the envelope is gone. And a DEALER reading a reply.
+  t.equal(decodeMessage(encodeMessage("r", 1, makePayload(0)))?.seq, 1);
+  t.equal(decodeMessage([Buffer.alloc(0), ...encodeReply([], "rep", 4, makePayload(0))])?.seq, 4);
+});
+
+t.test("foreign messages do not decode", async (t) => {
+  t.equal(decodeMessage([]), null);
+  t.equal(decodeMessage([Buffer.from("hello")]), null);
+  t.equal(decodeMessage([Buffer.from("not json"), Buffer.from("")]), null);
+  t.equal(decodeMessage([Buffer.from('{"s":1,"n":2}'), Buffer.from("")]), null);
+  t.equal(decodeMessage([Buffer.from('{"s":"a","n":-1}'), Buffer.from("")]), null);
+  t.equal(decodeMessage([Buffer.from('{"s":"a","n":1.5}'), Buffer.from("")]), null);
+  t.equal(decodeMessage([Buffer.from("null"), Buffer.from("")]), null);
+});
+
+t.test("a ROUTER reply keeps the envelope", async (t) => {
+  const id = Buffer.from("peer");
+  const reply = encodeReply([id, Buffer.alloc(0)], "router", 0, Buffer.from("pp"));
+  t.same(texts(reply), ["peer", "", "", '{"s":"router","n":0}', "pp"]);
+});
+
+t.test("subscriptions", async (t) => {
+  t.same([...subscribeMessage("quo")], [1, 0x71, 0x75, 0x6f]);
+  t.same([...subscribeMessage("")], [1]);
+  t.equal(subscriptionKind([subscribeMessage("a")]), "subscribe");
+  t.equal(subscriptionKind([Buffer.from([0, 0x61])]), "unsubscribe");
+  t.equal(subscriptionKind(encodeMessage("x", 0, makePayload(3))), "data");
+  t.equal(subscriptionKind([Buffer.alloc(0)]), "data");
+});
+
+t.test("accounting: a clean run", async (t) => {
+  const a = new Accounting();
+  for (let n = 0; n < 100; n++) a.record("s", n, n);
+  t.equal(a.received, 100);
+  t.same(a.from, { s: 100 });
+  t.equal(a.gaps, 0);
+  t.equal(a.duplicates, 0);
+  t.equal(a.reordered, 0);
+});
+
+t.test("accounting: gaps are the missing numbers below the highest seen", async (t) => {
+  const a = new Accounting();
+  for (const n of [0, 1, 4, 5, 9]) a.record("s", n, 0);
+  t.equal(a.gaps, 5, "2, 3, 6, 7, 8");
+  t.equal(a.reordered, 0);
+  t.equal(a.duplicates, 0);
+  const lateStart = new Accounting();
+  lateStart.record("s", 3, 0);
+  t.equal(lateStart.gaps, 3, "a late joiner misses the first ones: 0, 1, 2");
+});
+
+t.test("accounting: duplicates", async (t) => {
+  const a = new Accounting();
+  for (const n of [0, 1, 1, 2, 0, 2]) a.record("s", n, 0);
+  t.equal(a.duplicates, 3);
+  t.equal(a.reordered, 0, "a duplicate is not also a reordering");
+  t.equal(a.received, 6, "duplicates are received messages");
+  t.same(a.from, { s: 6 });
+  t.equal(a.gaps, 0);
+});
+
+t.test("accounting: reordering, and a late message fills its gap", async (t) => {
+  const a = new Accounting();
+  for (const n of [0, 2, 1, 5, 3, 4]) a.record("s", n, 0);
+  t.equal(a.reordered, 3, "1 after 2; 3 and 4 after 5");
+  t.equal(a.gaps, 0);
+  t.equal(a.duplicates, 0);
+  const b = new Accounting();
+  for (const n of [0, 3, 1]) b.record("s", n, 0);
+  t.equal(b.gaps, 1, "only 2 is missing");
+  t.equal(b.reordered, 1);
+});
+
+t.test("accounting: senders are counted apart", async (t) => {
+  const a = new Accounting();
+  a.record("a", 0, 0);
+  a.record("b", 0, 1);
+  a.record("a", 1, 2);
+  a.record("b", 2, 3);
+  t.same(a.from, { a: 2, b: 2 });
+  t.equal(a.gaps, 1, "b's 1");
+  t.equal(a.duplicates, 0, "the same number from two senders is no duplicate");
+  t.equal(a.reordered, 0);
+  a.recordUnknown(4);
+  t.equal(a.received, 5);
+  t.same(a.from, { a: 2, b: 2, [UNKNOWN_SENDER]: 1 });
+  t.equal(a.gaps, 1, "foreign messages have no sequence");
+});
+
+t.test("rates", async (t) => {
+  t.equal(rateOf(11, 0, 1000), 10, "11 messages over one second are 10 intervals");
+  t.equal(rateOf(1, 0, 1000), undefined);
+  t.equal(rateOf(5, 100, 100), undefined);
+  const a = new Accounting();
+  t.equal(a.rate, undefined);
+  a.record("s", 0, 1000);
+  a.record("s", 1, 1500);
+  a.record("s", 2, 2000);
+  t.equal(a.rate, 2);
+});
+
+t.test("replies are numbered per requester", async (t) => {
+  const r = new Replies();
+  t.same([r.seqFor("a"), r.seqFor("b"), r.seqFor("a"), r.seqFor("a"), r.seqFor("b")], [0, 0, 1, 2, 1]);
+});
