@@ -22,8 +22,16 @@ export interface Subnet {
 const bits = (family: Family): number => (family === 4 ? 32 : 128);
 
 export function parseAddress(text: string): Address | undefined {
-  if (typeof text !== "string" || text.includes("/") || !IPCIDR.isValidAddress(text)) return undefined;
-  const family: Family = text.includes(":") ? 6 : 4;
+  if (typeof text !== "string" || text.includes("/")) return undefined;
+  if (text.includes(":")) {
+    // Address6 directly: ip-cidr reads an IPv6 address with an embedded IPv4 part (64:ff9b::1.2.3.4)
+    // as that IPv4 address and then throws on it.
+    if (!Address6.isValid(text)) return undefined;
+    const value = BigInt(new Address6(text).bigInteger().toString());
+    return { text: formatAddress(value, 6), family: 6, value };
+  }
+  if (!IPCIDR.isValidAddress(text)) return undefined;
+  const family: Family = 4;
   const cidr = new IPCIDR(`${text}/${bits(family)}`);
   return { text: formatAddress(BigInt(cidr.start({ type: "bigInteger" }) as bigint), family), family, value: BigInt(cidr.start({ type: "bigInteger" }) as bigint) };
 }

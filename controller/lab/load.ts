@@ -79,7 +79,8 @@ function position(doc: Document, lines: LineCounter, segments: Segment[]): { lin
     // Point at the key for a map entry (an unknown key has no value worth pointing at).
     const parent = n === 0 ? doc.contents : doc.getIn(parentPath, true);
     if (n > 0 && isMap(parent) && typeof last === "string") {
-      const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === last);
+      // String(): a key such as `42:` or `true:` is a number or boolean in YAML but a string in the path.
+      const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === last);
       const range = pair && isScalar(pair.key) ? pair.key.range : undefined;
       if (range) return pos(lines, range[0]);
     }

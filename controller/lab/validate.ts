@@ -1,7 +1,7 @@
 // The lab's own rules, beyond what the JSON Schema can say. Pure: a lab in, findings out.
 import { closest } from "../errors.js";
 import { list, parseTcpEndpoint, type HostPort } from "./endpoint.js";
-import { contains, gatewayOf, overlaps, parseAddress, parseSubnet, type Address, type Subnet } from "./ip.js";
+import { contains, formatAddress, gatewayOf, overlaps, parseAddress, parseSubnet, type Address, type Subnet } from "./ip.js";
 import type { Lab, NodeSpec } from "./types.js";
 
 export interface Finding {
@@ -21,8 +21,8 @@ export function validateLab(lab: Lab): Finding[] {
   return findings;
 }
 
-/** Each network's subnets by family, as far as they are valid. */
-export type NetworkSubnets = Map<string, { v4?: Subnet; v6?: Subnet }>;
+/** Each network's subnets by family, as far as they are valid; `invalid` when one was not (and was reported). */
+export type NetworkSubnets = Map<string, { v4?: Subnet; v6?: Subnet; invalid?: true }>;
 
 function validateNetworks(lab: Lab, findings: Finding[]): NetworkSubnets {
   const result: NetworkSubnets = new Map();
@@ -32,13 +32,14 @@ function validateNetworks(lab: Lab, findings: Finding[]): NetworkSubnets {
     if (KERNEL_NAMES.test(name)) {
       findings.push({ at, message: `"${name}" is a kernel interface name`, hint: "network names become interface names inside nodes; pick another, e.g. \"lan\"" });
     }
-    const entry: { v4?: Subnet; v6?: Subnet } = {};
+    const entry: { v4?: Subnet; v6?: Subnet; invalid?: true } = {};
     const texts = list(network.subnet);
     texts.forEach((text, i) => {
       const subAt = Array.isArray(network.subnet) ? [...at, "subnet", i] : [...at, "subnet"];
       const parsed = parseSubnet(text);
       if (typeof parsed === "string") {
         findings.push({ at: subAt, message: `"${text}" ${parsed}`, hint: "e.g. 198.18.1.0/24 or 2001:2:0:1::/64" });
+        entry.invalid = true;
         return;
       }
       const key = parsed.family === 4 ? "v4" : "v6";
@@ -49,6 +50,7 @@ function validateNetworks(lab: Lab, findings: Finding[]): NetworkSubnets {
       const maxPrefix = parsed.family === 4 ? 29 : 125;
       if (parsed.prefix > maxPrefix) {
         findings.push({ at: subAt, message: `/${parsed.prefix} is too small for a lab network`, hint: `use /${maxPrefix} or larger (room for Docker's gateway and its own allocation range)` });
+        entry.invalid = true;
         return;
       }
       entry[key] = parsed;
@@ -59,7 +61,7 @@ function validateNetworks(lab: Lab, findings: Finding[]): NetworkSubnets {
       }
       all.push({ name, subnet: parsed, at: subAt });
     });
-    if (texts.length > 0 && !entry.v4 && texts.every((t) => typeof parseSubnet(t) !== "string")) {
+    if (texts.length > 0 && texts.every((t) => { const s = parseSubnet(t); return typeof s !== "string" && s.family === 6; })) {
       findings.push({ at: [...at, "subnet"], message: "no IPv4 subnet", hint: "Docker bridge networks always carry IPv4: add one, e.g. subnet: [198.18.1.0/24, \"2001:2:0:1::/64\"]" });
     }
     result.set(name, entry);
@@ -92,12 +94,14 @@ function validateNodes(lab: Lab, subnets: NetworkSubnets, findings: Finding[]): 
           return;
         }
         const subnet = address.family === 4 ? net?.v4 : net?.v6;
-        if (!subnet) {
-          if (address.family === 6) findings.push({ at: addrAt, message: `IPv6 address ${text} on network "${network}", which has no IPv6 subnet`, hint: `add an IPv6 subnet to networks.${network}.subnet` });
+        if (!subnet && address.family === 6 && !net?.invalid) {
+          findings.push({ at: addrAt, message: `IPv6 address ${text} on network "${network}", which has no IPv6 subnet`, hint: `add an IPv6 subnet to networks.${network}.subnet` });
           return;
         }
         hasV4 ||= address.family === 4;
-        const problem = addressProblem(address, subnet);
+        // Where the network's subnet is invalid (reported there), the address is still the node's:
+        // routes, traffic and expectations that name it must not report it again.
+        const problem = subnet && addressProblem(address, subnet);
         if (problem) {
           findings.push({ at: addrAt, message: `${text} ${problem.message}`, hint: problem.hint });
           return;
@@ -127,10 +131,11 @@ function addressProblem(address: Address, subnet: Subnet): { message: string; hi
   return undefined;
 }
 
+/** A host address to suggest: .10 (or ::10) of the subnet, or its second host where that is outside. */
 function exampleHost(subnet: Subnet): string {
-  return parseAddress(subnet.cidr.split("/")[0]!)!.family === 4
-    ? subnet.cidr.replace(/\.\d+\/\d+$/, (m) => `.${Number(m.slice(1).split("/")[0]) + 10}`)
-    : subnet.cidr.replace(/::?\/\d+$/, "::10");
+  const offset = subnet.family === 4 ? 10n : 16n;
+  const value = subnet.first + offset < subnet.last ? subnet.first + offset : subnet.first + 2n;
+  return formatAddress(value, subnet.family);
 }
 
 function validateRoutes(nodeName: string, node: NodeSpec, subnets: NetworkSubnets, own: Address[], findings: Finding[]): void {
@@ -146,7 +151,7 @@ function validateRoutes(nodeName: string, node: NodeSpec, subnets: NetworkSubnet
       else findings.push({ at: [...at, "to"], message: `"${route.to}" ${asSubnet ?? "is not a subnet"}`, hint: "a CIDR (198.18.2.0/24), one address, or default" });
     }
     const vias = list(route.via);
-    if (new Set(vias).size !== vias.length) findings.push({ at: [...at, "via"], message: "the same next hop twice", hint: "list each next hop once" });
+    if (new Set(vias.map((v) => parseAddress(v)?.text ?? v)).size !== vias.length) findings.push({ at: [...at, "via"], message: "the same next hop twice", hint: "list each next hop once" });
     vias.forEach((via, v) => {
       const viaAt = Array.isArray(route.via) ? [...at, "via", v] : [...at, "via"];
       const address = parseAddress(via);
@@ -161,6 +166,8 @@ function validateRoutes(nodeName: string, node: NodeSpec, subnets: NetworkSubnet
       family ??= address.family;
       const onNetwork = attached.find((n) => (address.family === 4 ? n.v4 : n.v6) && contains((address.family === 4 ? n.v4 : n.v6)!, address));
       if (!onNetwork) {
+        // A network with an invalid subnet (or an unknown one) was reported already; next hops on it cannot be judged.
+        if (attached.some((n) => n.invalid || !n.v4)) return;
         findings.push({ at: viaAt, message: `next hop ${via} is not on a network "${nodeName}" is attached to`, hint: `attached: ${attached.map((n) => `${n.name} (${[n.v4?.cidr, n.v6?.cidr].filter(Boolean).join(", ")})`).join("; ")}` });
         return;
       }

@@ -10,6 +10,7 @@ export interface InterfaceState {
 
 export interface RouteState {
   to: string;
+  family: 4 | 6;
   /** Next-hop gateways (several for ECMP). */
   via: string[];
   dev: string[];
@@ -58,6 +59,8 @@ export function parseRoutes(json: string): RouteState[] {
     .filter((r) => (r.type ?? "unicast") === "unicast" && r.table !== "local")
     .map((r) => ({
       to: r.dst,
+      // "default" names no family: the next hop (or the prefix) tells.
+      family: (r.gateway ?? r.nexthops?.[0]?.gateway ?? r.dst).includes(":") ? (6 as const) : (4 as const),
       via: r.nexthops ? r.nexthops.map((n) => n.gateway ?? "").filter(Boolean) : r.gateway ? [r.gateway] : [],
       dev: r.nexthops ? r.nexthops.map((n) => n.dev ?? "") : r.dev ? [r.dev] : [],
       table: r.table ?? "main",
@@ -74,7 +77,7 @@ interface IpRuleEntry {
 export function parseRules(json: string): RuleState[] {
   return (JSON.parse(json) as IpRuleEntry[]).map((r) => ({
     priority: r.priority,
-    from: r.src ?? "all",
+    from: r.src === undefined ? "all" : r.srclen !== undefined && r.srclen !== 32 && r.srclen !== 128 ? `${r.src}/${r.srclen}` : r.src,
     table: r.table ?? "",
   }));
 }

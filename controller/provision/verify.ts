@@ -17,15 +17,15 @@ export function compareWithPlan(node: NodePlan, state: KernelState): string[] {
     if (extra.length) differences.push(`${iface.network} (${actual.name}) has unplanned ${extra.join(", ")}`);
   }
   for (const route of node.routes) {
-    const found = state.routes.find((r) => r.table === route.table && sameDestination(r.to, route.to));
+    const found = state.routes.find((r) => r.family === route.family && r.table === route.table && sameDestination(r.to, route.to));
     const where = route.table === "main" ? "" : ` in table ${route.table}`;
     if (!found) differences.push(`no route to ${route.to}${where}`);
     else if ([...found.via].sort().join(",") !== [...route.via].sort().join(",")) differences.push(`route to ${route.to}${where} goes via ${found.via.join(", ") || "(direct)"}, not ${route.via.join(", ")}`);
   }
-  const declaresDefault = node.routes.some((r) => r.to === "default" && r.table === "main");
-  if (!declaresDefault) {
-    const stray = state.routes.find((r) => r.to === "default" && r.table === "main");
-    if (stray) differences.push(`a default route via ${stray.via.join(", ")} that the lab did not declare`);
+  for (const family of [4, 6] as const) {
+    const declaresDefault = node.routes.some((r) => r.to === "default" && r.table === "main" && r.family === family);
+    const stray = state.routes.find((r) => r.to === "default" && r.table === "main" && r.family === family);
+    if (!declaresDefault && stray) differences.push(`an IPv${family} default route via ${stray.via.join(", ")} that the lab did not declare`);
   }
   for (const rule of node.rules) {
     const found = state.rules.find((r) => sameDestination(r.from, rule.from) && r.table === rule.table);
