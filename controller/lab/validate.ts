@@ -117,6 +117,10 @@ function validateNodes(lab: Lab, subnets: NetworkSubnets, findings: Finding[]): 
       if (net?.v4 && texts.length > 0 && !hasV4 && texts.every((t) => parseAddress(String(t)))) {
         findings.push({ at, message: `no IPv4 address on network "${network}"`, hint: `Docker gives every interface an IPv4 address; name it so the lab stays exact, e.g. add ${exampleHost(net.v4)}` });
       }
+      const hasV6 = texts.some((t) => parseAddress(String(t))?.family === 6);
+      if (net?.v6 && texts.length > 0 && !hasV6 && texts.every((t) => parseAddress(String(t)))) {
+        findings.push({ at, message: `no IPv6 address on dual-stack network "${network}"`, hint: `Docker gives every interface on a dual-stack network an IPv6 address; name it so the lab stays exact, e.g. add "${exampleHost(net.v6)}"` });
+      }
     }
     validateRoutes(nodeName, node, subnets, own, findings);
   }

@@ -352,6 +352,10 @@ t.test("addresses", async (t) => {
     const text = edit(VALID, '      servers: [198.18.2.3, "2001:2:0:2::3"]', '      servers: "2001:2:0:2::3"');
     onlyProblem(t, text, { path: "nodes.r2.interfaces.servers", line: 'servers: "2001:2:0:2::3"', message: /no IPv4 address on network "servers"/, hint: /e\.g\. add 198\.18\.2\.10/ });
   });
+  t.test("only IPv4 addresses on a dual-stack network", async (t) => {
+    const text = edit(VALID, '      servers: [198.18.2.3, "2001:2:0:2::3"]', "      servers: 198.18.2.3");
+    onlyProblem(t, text, { path: "nodes.r2.interfaces.servers", line: "servers: 198.18.2.3", message: /no IPv6 address on dual-stack network "servers"/, hint: /e\.g\. add "2001:2:0:2::10"/ });
+  });
   t.test("an interface on an unknown network", async (t) => {
     const text = edit(VALID, '      servers: [198.18.2.2, "2001:2:0:2::2"]', '      server: [198.18.2.2, "2001:2:0:2::2"]');
     onlyProblem(t, text, { path: "nodes.r1.interfaces.server", line: "server: [198.18.2.2", message: /no network "server" in this lab/, hint: /did you mean "servers"/ });
