@@ -35,6 +35,14 @@ echo "base image $BASE: no registry answered; building it from Debian bookworm w
 debootstrap --variant=minbase bookworm "$ROOTFS" >"$ROOTFS.log" 2>&1 || { tail -20 "$ROOTFS.log" >&2; rm -f "$ROOTFS.log"; exit 3; }
 rm -f "$ROOTFS.log"
 install -m 0755 "$NODE_BIN" "$ROOTFS/usr/local/bin/node"
+# npm and npx, as in the official image (the controller image runs `npm ci`).
+NPM_DIR="$(dirname "$(dirname "$NODE_BIN")")/lib/node_modules/npm"
+if [ -d "$NPM_DIR" ]; then
+  mkdir -p "$ROOTFS/usr/local/lib/node_modules"
+  cp -a "$NPM_DIR" "$ROOTFS/usr/local/lib/node_modules/npm"
+  ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$ROOTFS/usr/local/bin/npm"
+  ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$ROOTFS/usr/local/bin/npx"
+fi
 # Trim what an image never needs, as the official slim images do.
 rm -rf "$ROOTFS"/var/cache/apt/archives/*.deb "$ROOTFS"/var/lib/apt/lists/* "$ROOTFS"/usr/share/doc/* "$ROOTFS"/usr/share/man/*
 tar -C "$ROOTFS" -c . | docker import \

@@ -1,0 +1,288 @@
+// zmqlab's up/down against the floor: the same networks and containers made straight through
+// dockerode, with no configuration. `npm run bench`; BENCH_ROUNDS (default 3) rounds per lab.
+// Prints a table and writes bench/results.json. Reports targets; never fails on a missed one.
+import Docker from "dockerode";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { planLab, up, type LabPlan, type LoadedLab, type RunningLab } from "../controller/index.js";
+import { ensureNodeImage, PACKAGE_ROOT } from "../controller/engine/images.js";
+import { execIn } from "../controller/engine/exec.js";
+import { bench20, benchSourceIp, type LabVariants } from "./labs.js";
+import { rawDown, rawLab, rawUp, removeBenchResources, type RawLab, type StuckNetwork } from "./raw.js";
+import { pickVariant } from "./select.js";
+
+const TARGET_UP = 1.5;
+const TARGET_DOWN = 1.2;
+const PHASES = ["image", "networks", "nodes", "configure", "verify"] as const;
+const RESULTS = join(PACKAGE_ROOT, "bench", "results.json");
+/** Tries per round: a shared engine (other people's labs, `zmqlab clean`) can break one. */
+const ATTEMPTS = 3;
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length === 0 ? NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; result: T }> {
+  const started = performance.now();
+  const result = await work();
+  return { ms: performance.now() - started, result };
+}
+
+interface ZmqlabSample {
+  up: number;
+  down: number;
+  phases: Record<string, number>;
+}
+interface RawSample {
+  up: number;
+  down: number;
+}
+
+/** Said once at the top of the output and kept in results.json. */
+const notes: string[] = [];
+const note = (line: string) => {
+  if (notes.includes(line)) return;
+  log(`note: ${line}`);
+  notes.push(line);
+};
+const warnStuck = (stuck: StuckNetwork[]) => {
+  for (const n of stuck) note(`Docker will not remove network ${n.name} (${n.subnets.join(", ")}): "has active endpoints" with no container left, a leaked endpoint (moby/moby#42119, #43286); only a dockerd restart clears it`);
+};
+
+/** The node image tag the rounds expect (ensured before timing; follows rebuilds by others). */
+let currentImage = "";
+
+class ImageChanged extends Error {
+  constructor(readonly image: string) {
+    super(`the node image changed to ${image} during the round (rebuilt inside up); redoing the round`);
+  }
+}
+
+async function zmqlabRound(loaded: LoadedLab): Promise<ZmqlabSample> {
+  const u = await timed(() => up(loaded));
+  const running: RunningLab = u.result;
+  const d = await timed(() => running.down());
+  // Others recompiling dist/controller/agent change the image tag: up() then built a new image
+  // inside its timed "image" phase. Such a round measures a build, not up: redo it.
+  const used = running.plan.nodes.find((n) => n.defaultImage)?.image;
+  if (used !== undefined && used !== currentImage) throw new ImageChanged(used);
+  return { up: u.ms, down: d.ms, phases: { ...running.timings } };
+}
+
+async function rawRound(docker: Docker, raw: RawLab): Promise<RawSample> {
+  const u = await timed(() => rawUp(docker, raw));
+  const d = await timed(() => rawDown(docker, raw));
+  return { up: u.ms, down: d.ms };
+}
+
+interface LabResult {
+  lab: string;
+  nodes: number;
+  networks: number;
+  connects: number;
+  execs: ReturnType<typeof execCounts>;
+  execLatencyMs?: { serialMedian: number; parallelAllContainers: number; containers: number };
+  zmqlab: ZmqlabSample[];
+  floor: RawSample[];
+  median: {
+    zmqlabUp: number;
+    floorUp: number;
+    upRatio: number;
+    zmqlabDown: number;
+    floorDown: number;
+    downRatio: number;
+    phases: Record<string, number>;
+  };
+  targets: { up: number; down: number; upMet: boolean; downMet: boolean };
+  /** Rounds (and warm-ups) redone after a failure. */
+  redone: { what: string; message: string }[];
+}
+
+/** How many execs zmqlab's configure and verify phases run, and the longest chain in one node. */
+function execCounts(plan: LabPlan) {
+  const perNode = plan.nodes.map((n) => 1 + n.interfaces.length + n.commands.length);
+  const ipv6 = (n: LabPlan["nodes"][number]) => n.interfaces.some((i) => plan.networks.find((net) => net.name === i.network)?.ipv6);
+  return {
+    configure: perNode.reduce((a, b) => a + b, 0),
+    configureLongestChain: Math.max(...perNode),
+    verify: plan.nodes.reduce((sum, n) => sum + (ipv6(n) ? 5 : 3), 0),
+    inspects: plan.nodes.length,
+  };
+}
+
+/** Latency of one `true` exec: alone (serial, median of 10), and one per container all at once. */
+async function execLatency(docker: Docker, raw: RawLab) {
+  const first = raw.containers[0]!.name;
+  const serial: number[] = [];
+  for (let i = 0; i < 10; i++) serial.push((await timed(() => execIn(docker, first, ["true"]))).ms);
+  const fanOut = (await timed(() => Promise.all(raw.containers.map((c) => execIn(docker, c.name, ["true"]))))).ms;
+  return { serialMedian: round1(median(serial)), parallelAllContainers: round1(fanOut), containers: raw.containers.length };
+}
+
+async function benchLab(docker: Docker, variants: LabVariants, rounds: number): Promise<LabResult> {
+  let loaded = await pickVariant(docker, variants, note);
+  const redone: LabResult["redone"] = [];
+  // The floor runs the image zmqlab runs (re-planned if someone's rebuild changed its tag).
+  const raw = () => rawLab(planLab(loaded.lab, { image: currentImage }));
+
+  /** Run one round; after a failure clean up, move to another variant if this one is now blocked, and redo it. */
+  const attempt = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
+    let rebuilds = 0;
+    for (let i = 1; ; i++) {
+      try {
+        return await work();
+      } catch (err) {
+        if (err instanceof ImageChanged && ++rebuilds <= 3) {
+          log(`  ${what}: ${err.message}`);
+          currentImage = err.image;
+          i--;
+          continue;
+        }
+        const message = ((err as Error).message ?? String(err)).trim();
+        log(`  ${what} failed (attempt ${i}/${ATTEMPTS}): ${message}`);
+        redone.push({ what, message });
+        warnStuck((await removeBenchResources(docker)).stuck);
+        if (i >= ATTEMPTS) throw err;
+        loaded = await pickVariant(docker, variants, note);
+      }
+    }
+  };
+
+  const plan = planLab(loaded.lab, { image: currentImage });
+  log(`\n${loaded.lab.name}: ${plan.nodes.length} nodes, ${plan.networks.length} networks`);
+
+  // Warm-up, untimed: the engine's caches, both ways (the image is already built).
+  log("  warm-up");
+  await attempt("warm-up zmqlab", () => zmqlabRound(loaded));
+  const latency = await attempt("warm-up floor", async () => {
+    const lab = raw();
+    await rawUp(docker, lab);
+    try {
+      return await execLatency(docker, lab);
+    } finally {
+      await rawDown(docker, lab);
+    }
+  });
+
+  const zmqlab: ZmqlabSample[] = [];
+  const floor: RawSample[] = [];
+  for (let r = 0; r < rounds; r++) {
+    // Alternate which side goes first, so neither always follows the other's teardown.
+    const order = r % 2 === 0 ? (["zmqlab", "floor"] as const) : (["floor", "zmqlab"] as const);
+    for (const side of order) {
+      if (side === "zmqlab") {
+        const s = await attempt(`round ${r + 1} zmqlab`, () => zmqlabRound(loaded));
+        zmqlab.push(s);
+        log(`  round ${r + 1} zmqlab: up ${s.up.toFixed(0)} ms, down ${s.down.toFixed(0)} ms  (${PHASES.map((p) => `${p} ${(s.phases[p] ?? 0).toFixed(0)}`).join(", ")})`);
+      } else {
+        const s = await attempt(`round ${r + 1} floor`, () => rawRound(docker, raw()));
+        floor.push(s);
+        log(`  round ${r + 1} floor:  up ${s.up.toFixed(0)} ms, down ${s.down.toFixed(0)} ms`);
+      }
+    }
+  }
+
+  const phases: Record<string, number> = {};
+  for (const p of PHASES) phases[p] = round1(median(zmqlab.map((s) => s.phases[p] ?? 0)));
+  phases.other = round1(median(zmqlab.map((s) => s.up - PHASES.reduce((sum, p) => sum + (s.phases[p] ?? 0), 0))));
+  const m = {
+    zmqlabUp: round1(median(zmqlab.map((s) => s.up))),
+    floorUp: round1(median(floor.map((s) => s.up))),
+    zmqlabDown: round1(median(zmqlab.map((s) => s.down))),
+    floorDown: round1(median(floor.map((s) => s.down))),
+  };
+  const upRatio = Math.round((m.zmqlabUp / m.floorUp) * 100) / 100;
+  const downRatio = Math.round((m.zmqlabDown / m.floorDown) * 100) / 100;
+  return {
+    lab: loaded.lab.name,
+    nodes: plan.nodes.length,
+    networks: plan.networks.length,
+    connects: plan.nodes.reduce((n, node) => n + node.interfaces.length - 1, 0),
+    execs: execCounts(plan),
+    execLatencyMs: latency,
+    zmqlab: zmqlab.map((s) => ({ up: round1(s.up), down: round1(s.down), phases: Object.fromEntries(Object.entries(s.phases).map(([k, v]) => [k, round1(v)])) })),
+    floor: floor.map((s) => ({ up: round1(s.up), down: round1(s.down) })),
+    median: { ...m, upRatio, downRatio, phases },
+    targets: { up: TARGET_UP, down: TARGET_DOWN, upMet: upRatio <= TARGET_UP, downMet: downRatio <= TARGET_DOWN },
+    redone,
+  };
+}
+
+function table(results: LabResult[], rounds: number): string {
+  const out: string[] = [];
+  const ms = (x: number) => `${x.toFixed(0)} ms`;
+  const widths = [6, 11, 11, 7, 7, 5];
+  const row = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  for (const r of results) {
+    const m = r.median;
+    out.push("");
+    out.push(`${r.lab}: ${r.nodes} nodes, ${r.networks} networks, ${r.connects} extra connects; median of ${rounds} rounds`);
+    out.push(row(["", "zmqlab", "floor", "ratio", "target", "met"]));
+    out.push(row(["up", ms(m.zmqlabUp), ms(m.floorUp), `${m.upRatio.toFixed(2)}x`, `<=${TARGET_UP}x`, r.targets.upMet ? "yes" : "NO"]));
+    out.push(row(["down", ms(m.zmqlabDown), ms(m.floorDown), `${m.downRatio.toFixed(2)}x`, `<=${TARGET_DOWN}x`, r.targets.downMet ? "yes" : "NO"]));
+    out.push(`  zmqlab up by phase (median ms, share of median up):`);
+    for (const [p, v] of Object.entries(m.phases)) out.push(`    ${p.padEnd(10)} ${v.toFixed(0).padStart(7)} ms  ${((v / m.zmqlabUp) * 100).toFixed(0).padStart(3)}%`);
+    out.push(`  execs: configure ${r.execs.configure} (+${r.execs.inspects} inspects; longest serial chain in one node: ${r.execs.configureLongestChain}), verify ${r.execs.verify}`);
+    if (r.execLatencyMs) out.push(`  one exec (\`true\`): ${r.execLatencyMs.serialMedian} ms alone; one in each of the ${r.execLatencyMs.containers} containers at once: ${r.execLatencyMs.parallelAllContainers} ms`);
+    for (const f of r.redone) out.push(`  redone: ${f.what}: ${f.message.split("\n")[0]}`);
+    out.push(`  rounds (up/down ms): zmqlab ${r.zmqlab.map((s) => `${s.up.toFixed(0)}/${s.down.toFixed(0)}`).join(", ")}; floor ${r.floor.map((s) => `${s.up.toFixed(0)}/${s.down.toFixed(0)}`).join(", ")}`);
+  }
+  return out.join("\n");
+}
+
+async function main(): Promise<void> {
+  const rounds = Number.parseInt(process.env.BENCH_ROUNDS ?? "3", 10);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`BENCH_ROUNDS must be a whole number >= 1, not ${process.env.BENCH_ROUNDS}`);
+  const docker = new Docker();
+  const version = await docker.version();
+
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) return;
+    interrupted = true;
+    log("interrupted: removing the bench's containers and networks");
+    removeBenchResources(docker).finally(() => process.exit(130));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  const results: LabResult[] = [];
+  try {
+    const stale = await removeBenchResources(docker);
+    if (stale.containers || stale.networks) log(`removed ${stale.containers} containers and ${stale.networks} networks left by an earlier run`);
+    warnStuck(stale.stuck);
+    // Build the node image (if needed) before anything is timed.
+    const image = await timed(() => ensureNodeImage(docker, log));
+    currentImage = image.result;
+    log(`node image ${image.result} (${image.ms.toFixed(0)} ms to ensure)`);
+    for (const variants of [benchSourceIp, bench20]) results.push(await benchLab(docker, variants, rounds));
+  } finally {
+    warnStuck((await removeBenchResources(docker)).stuck);
+  }
+
+  const report = {
+    date: new Date().toISOString(),
+    engine: { version: version.Version, api: version.ApiVersion, kernel: version.KernelVersion },
+    node: process.version,
+    image: currentImage,
+    rounds,
+    targets: { up: TARGET_UP, down: TARGET_DOWN },
+    notes,
+    labs: results,
+  };
+  writeFileSync(RESULTS, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`zmqlab bench: Docker ${version.Version} (API ${version.ApiVersion}), kernel ${version.KernelVersion}, Node ${process.version}`);
+  console.log(`floor = the same networks and containers through dockerode, in parallel, without configuration`);
+  for (const n of notes) console.log(`note: ${n}`);
+  console.log(table(results, rounds));
+  console.log(`\nwrote ${RESULTS}`);
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  process.exit(1);
+});
