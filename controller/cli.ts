@@ -7,11 +7,14 @@ import { ZmqlabError, UsageError } from "./errors.js";
 import { loadLab } from "./lab/load.js";
 import { planLab } from "./plan/plan.js";
 import { interfacesText, planText, table } from "./report/plan-text.js";
-import { attach, Cancelled, down, up, type RunningLab } from "./provision/running.js";
-import { listLabs as labsOnEngine } from "./engine/resources.js";
-import { runTraffic } from "./traffic/run.js";
+import { attach, Cancelled, down, up } from "./provision/running.js";
+import { check, runLab, type LabReport } from "./run/index.js";
 import { trafficText } from "./report/traffic-text.js";
-import { writeFileSync } from "node:fs";
+import { topologyMermaid } from "./report/mermaid.js";
+import { expectationsText } from "./report/expectations-text.js";
+import { writeJsonReport } from "./report/json.js";
+import { writeJunitReport } from "./report/junit.js";
+import { tapText } from "./report/tap.js";
 
 const stderr = (line: string) => process.stderr.write(line + "\n");
 const stdout = (line: string) => process.stdout.write(line + "\n");
@@ -62,26 +65,59 @@ program
     stdout(`\nremove it with: zmqlab down ${target}`);
   });
 
+interface ReportOptions {
+  json?: string;
+  junit?: string;
+  tap?: boolean;
+}
+
+/** Print and write a lab report; exit code 1 when an expectation fails. */
+function report(result: LabReport, opts: ReportOptions): void {
+  // With --tap, stdout carries TAP alone; the tables go to stderr.
+  const human = opts.tap ? stderr : stdout;
+  human(trafficText(result));
+  human("");
+  human(expectationsText(result.expectations));
+  if (opts.tap) stdout(tapText(result).trimEnd());
+  if (opts.json) writeJsonReport(opts.json, result);
+  if (opts.junit) writeJunitReport(opts.junit, result);
+  if (!result.ok) process.exitCode = 1;
+}
+
 program
   .command("run")
   .argument("<lab>", "lab file, or a folder holding lab.yaml")
   .option("--keep", "leave the lab up afterwards")
-  .option("--json <file>", "write the report as JSON")
-  .description("bring the lab up (or use it if it is up), drive its traffic, report, take it down")
-  .action(async (target: string, opts: { keep?: boolean; json?: string }) => {
+  .option("--json <file>", "write the report as JSON (format: controller/report/report.schema.json)")
+  .option("--junit <file>", "write the expectations as JUnit XML, one test case each")
+  .option("--tap", "print the expectations as TAP on stdout (the tables go to stderr)")
+  .description("bring the lab up (or use it if it is up), drive its traffic, judge its expectations, take it down; exit 1 when one fails")
+  .action(async (target: string, opts: ReportOptions & { keep?: boolean }) => {
     const loaded = loadLab(target);
-    const signal = interruptible();
-    const wasUp = (await labsOnEngine(await connectEngine(), loaded.lab.name)).length > 0;
-    const lab: RunningLab = wasUp ? await attach(loaded) : await up(loaded, { signal, log: stderr });
-    if (wasUp) stderr(`lab ${lab.name} is already up: using it as it is`);
-    try {
-      const report = await runTraffic(lab, { log: stderr });
-      stdout(trafficText(report));
-      if (opts.json) writeFileSync(opts.json, JSON.stringify(report, null, 2) + "\n");
-    } finally {
-      if (!opts.keep && !wasUp) await lab.down();
-      else stderr(`lab ${lab.name} stays up; remove it with: zmqlab down ${target}`);
-    }
+    const result = await runLab(loaded, { reuse: true, log: stderr, signal: interruptible(), ...(opts.keep ? { keep: true } : {}) });
+    report(result, opts);
+  });
+
+program
+  .command("test")
+  .argument("<lab>", "lab file, or a folder holding lab.yaml, of a lab that is up")
+  .option("--json <file>", "write the report as JSON (format: controller/report/report.schema.json)")
+  .option("--junit <file>", "write the expectations as JUnit XML, one test case each")
+  .option("--tap", "print the expectations as TAP on stdout (the tables go to stderr)")
+  .description("check a lab that is already up, as it is now (changed by hand or not): drive its traffic again, judge its expectations, leave it up; exit 1 when one fails")
+  .action(async (target: string, opts: ReportOptions) => {
+    const loaded = loadLab(target);
+    const lab = await attach(loaded);
+    stderr(`lab ${lab.name} is up: checking it as it is`);
+    report(await check(lab, { log: stderr }), opts);
+  });
+
+program
+  .command("graph")
+  .argument("<lab>", "lab file, or a folder holding lab.yaml")
+  .description("print the topology as Mermaid: networks, nodes, every address per interface, endpoints")
+  .action((target: string) => {
+    stdout(topologyMermaid(loadLab(target).lab));
   });
 
 program

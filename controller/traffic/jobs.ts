@@ -28,7 +28,29 @@ function reaches(lab: Lab, destination: HostPort, bindNode: string, bind: HostPo
   const target = parseAddress(destination.host)?.text;
   if (!target) return false;
   const bound = bind.host === "*" ? addressesOf(lab, bindNode) : parseAddress(bind.host) ? [parseAddress(bind.host)!.text] : addressesOf(lab, bindNode, bind.host);
-  return bound.includes(target);
+  if (bound.includes(target)) return true;
+  // A forwarding node's own address (a load balancer's virtual address) may be translated by
+  // DNAT to any bind on that port: count it, so a publisher behind it waits for subscribers
+  // (bounded by the handshake timeout when the balancer sends some of them elsewhere).
+  return Object.entries(lab.nodes).some(([name, node]) => name !== bindNode && node.forward === true && addressesOf(lab, name).includes(target));
+}
+
+/** Pairs (connecting endpoint, bound endpoint) whose connect reaches the other's bind. */
+export function connections(lab: Lab): { from: string; to: string; connect: string }[] {
+  const result: { from: string; to: string; connect: string }[] = [];
+  const traffic = Object.entries(lab.traffic ?? {});
+  for (const [name, spec] of traffic) {
+    for (const connect of list(spec.connect)) {
+      const c = parseTcpEndpoint(connect);
+      if (typeof c === "string") continue;
+      for (const [otherName, other] of traffic) {
+        if (otherName === name) continue;
+        const binds = list(other.bind).map((b) => parseTcpEndpoint(b)).filter((b) => typeof b !== "string");
+        if (binds.some((b) => reaches(lab, c.destination, other.node, b.destination))) result.push({ from: name, to: otherName, connect });
+      }
+    }
+  }
+  return result;
 }
 
 const SUBSCRIBERS = new Set(["sub", "xsub"]);

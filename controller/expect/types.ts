@@ -1,0 +1,82 @@
+// Expectations are judged from observations only: what the sockets and the kernels showed
+// during one traffic run. Each kind is a pure function (spec, observations) -> result.
+import type { FlowCount } from "../observe/flows.js";
+import type { TrafficReport } from "../traffic/types.js";
+
+/** Everything the expectations are judged from, gathered after one traffic run. */
+export interface Observations {
+  /** What the endpoints reported: counts, gaps, kernel peers, handshakes. */
+  traffic: TrafficReport;
+  /**
+   * Packets each forwarding node forwarded during the run, per (source, destination), from the
+   * nftables counters zmqlab installs on every node with `forward: true`. Every forwarding node
+   * is a key (with an empty list when it forwarded nothing); other nodes are not.
+   */
+  flows: Record<string, FlowCount[]>;
+  /** Each node's lab addresses, to recognise a virtual address held by a forwarding node. */
+  addresses: Record<string, string[]>;
+}
+
+export type ExpectationKind = "delivered" | "sourceSeen" | "path" | "unreachable" | "balanced";
+
+export interface ExpectationResult {
+  kind: ExpectationKind;
+  /** One line saying what must hold, made from the spec. */
+  description: string;
+  ok: boolean;
+  /** What must hold, in short. */
+  expected: string;
+  /** What the run showed, in short. */
+  observed: string;
+  /** On failure, what went wrong and where to look; on success, a one-line confirmation. */
+  message: string;
+  /** The expectation as the lab file states it (the body under its kind). */
+  spec: Record<string, unknown>;
+  /** The numbers behind `observed`, for programs. */
+  evidence: Record<string, unknown>;
+}
+
+/** An address as one spelling: IPv4-mapped IPv6 (::ffff:a.b.c.d) becomes a.b.c.d. */
+export function normalAddress(text: string): string {
+  const bare = text.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, "$1");
+  return bare.toLowerCase();
+}
+
+export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/** "a", "a and b", "a, b and c" */
+export function andList(items: string[]): string {
+  if (items.length <= 1) return items.join("");
+  return `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
+}
+
+/** Sum of packets on one node from a source to any of the destinations. */
+export function packets(flows: FlowCount[] | undefined, from: string, to: Set<string>): number {
+  return (flows ?? []).filter((f) => normalAddress(f.from) === from && to.has(normalAddress(f.to))).reduce((n, f) => n + f.packets, 0);
+}
+
+/**
+ * Where traffic from `from` to `to` was really headed. Normally just `to`. When `to` is an
+ * address of a forwarding node (a load balancer's virtual address), that node forwards such
+ * packets only after rewriting their destination (DNAT), so its counters hold them under the
+ * translated destinations: those are taken as well, as that node's counters show them for this
+ * source.
+ */
+export function destinations(observations: Observations, from: string, to: string): Set<string> {
+  const target = normalAddress(to);
+  const result = new Set([target]);
+  for (const [node, flows] of Object.entries(observations.flows)) {
+    if (!(observations.addresses[node] ?? []).map(normalAddress).includes(target)) continue;
+    for (const f of flows) if (normalAddress(f.from) === from && f.packets > 0) result.add(normalAddress(f.to));
+  }
+  return result;
+}
+
+/** Order addresses numerically within a family (IPv4 first), for stable listings. */
+export function byAddress(a: string, b: string): number {
+  const key = (t: string) => (t.includes(":") ? [1, ...t.split(":").map((x) => parseInt(x || "0", 16))] : [0, ...t.split(".").map(Number)]);
+  const ka = key(a);
+  const kb = key(b);
+  for (let i = 0; i < Math.max(ka.length, kb.length); i++) if ((ka[i] ?? -1) !== (kb[i] ?? -1)) return (ka[i] ?? -1) - (kb[i] ?? -1);
+  return 0;
+}

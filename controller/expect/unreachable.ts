@@ -1,0 +1,35 @@
+// unreachable: every connect of an endpoint went without a ZeroMQ handshake for the lab's
+// handshake timeout (a connect from a given source to a given destination never completed).
+import type { UnreachableSpec } from "../lab/types.js";
+import { andList, type ExpectationResult, type Observations } from "./types.js";
+
+type Spec = UnreachableSpec["unreachable"];
+
+export function describeUnreachable(spec: Spec, observations?: Observations): string {
+  const endpoint = observations?.traffic.endpoints.find((e) => e.name === spec.endpoint);
+  const connects = endpoint?.connect.map((c) => c.replace(/^tcp:\/\//, "").replace(";", " -> ")) ?? [];
+  return `${spec.endpoint} never completes a handshake${connects.length ? ` (${connects.join(", ")})` : ""}`;
+}
+
+export function unreachable(spec: Spec, observations: Observations): ExpectationResult {
+  const description = describeUnreachable(spec, observations);
+  const base = { kind: "unreachable" as const, description, expected: "no handshake", spec: { ...spec } };
+  const endpoint = observations.traffic.endpoints.find((e) => e.name === spec.endpoint);
+  if (!endpoint) return { ...base, ok: false, observed: "no such endpoint in the report", message: `no endpoint ${spec.endpoint} in the traffic report`, evidence: {} };
+  const evidence = { handshakes: endpoint.handshakes, noHandshake: endpoint.noHandshake.map((n) => n.connect), received: endpoint.received };
+  if (endpoint.handshakes.length > 0) {
+    return {
+      ...base,
+      ok: false,
+      observed: "handshake completed",
+      message: `handshake completed: ${andList(endpoint.handshakes.map((c) => c.replace(/^tcp:\/\//, "").replace(";", " -> ")))}${endpoint.received ? `, and ${endpoint.received} messages arrived` : ""} (something listens there and a route carries the traffic both ways)`,
+      evidence,
+    };
+  }
+  if (endpoint.noHandshake.length === 0) {
+    // Neither: the agent reported nothing, so nothing can be said about the connect.
+    return { ...base, ok: false, observed: "no result", message: `no result for ${spec.endpoint}${endpoint.errors.length ? `: ${endpoint.errors.join("; ")}` : ""}`, evidence };
+  }
+  const after = Math.max(...endpoint.noHandshake.map((n) => n.afterMs));
+  return { ...base, ok: true, observed: `no handshake within ${after} ms`, message: endpoint.noHandshake.map((n) => n.message).join("; "), evidence };
+}

@@ -1,0 +1,42 @@
+// The expectations as a JUnit XML file for CI dashboards: one test suite per lab, one test case
+// per expectation (named by its description, classed by its kind), a <failure> for each failure.
+import { writeFileSync } from "node:fs";
+import type { LabReport } from "../run/index.js";
+
+/** Escape text for XML attributes and content; characters XML 1.0 cannot carry are dropped. */
+export function xmlEscape(text: string): string {
+  return text
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, "")
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&apos;");
+}
+
+export function junitXml(report: LabReport): string {
+  const failures = report.expectations.filter((e) => !e.ok).length;
+  const tests = report.expectations.length;
+  const seconds = (report.durationMs / 1000).toFixed(3);
+  const a = xmlEscape;
+  const lines = [
+    `<?xml version="1.0" encoding="UTF-8"?>`,
+    `<testsuites name="zmqlab" tests="${tests}" failures="${failures}" errors="0" time="${seconds}">`,
+    `  <testsuite name="${a(report.lab)}" tests="${tests}" failures="${failures}" errors="0" skipped="0" time="${seconds}" timestamp="${a(report.started.replace(/Z$/, ""))}">`,
+  ];
+  for (const e of report.expectations) {
+    lines.push(`    <testcase name="${a(e.description)}" classname="${a(e.kind)}" time="0">`);
+    if (!e.ok) {
+      lines.push(`      <failure message="${a(e.message)}" type="${a(e.kind)}">${a(`expected: ${e.expected}\nobserved: ${e.observed}\n${e.message}`)}</failure>`);
+    }
+    lines.push(`      <system-out>${a(`expected: ${e.expected}\nobserved: ${e.observed}`)}</system-out>`);
+    lines.push(`    </testcase>`);
+  }
+  lines.push(`  </testsuite>`, `</testsuites>`, "");
+  return lines.join("\n");
+}
+
+export function writeJunitReport(file: string, report: LabReport): void {
+  writeFileSync(file, junitXml(report));
+}

@@ -1,0 +1,44 @@
+// An example suite to copy into your own project: a lab on a real Docker engine, checked by tap.
+// In your project, import from "zmqlab" instead of "../../controller/index.js".
+//
+// Two ways to write it:
+//  1. runLab: bring the lab up, drive its traffic, judge the lab file's expectations, take it
+//     down, all in one call; then turn each expectation into a tap assertion.
+//  2. step by step: up, traffic (observe), expectations (judge), down (in t.teardown, so the lab
+//     goes even when an assertion throws), with your own checks on the kernel in between.
+import t, { type Test } from "tap";
+import { judge, observe, runLab, up, type LabReport } from "../../controller/index.js";
+
+const LAB = "labs/policy-routing";
+
+/** One tap assertion per expectation, carrying what was expected and what was observed. */
+function assertExpectations(t: Test, report: LabReport) {
+  for (const e of report.expectations) {
+    t.ok(e.ok, e.description, { expected: e.expected, observed: e.observed, message: e.message });
+  }
+}
+
+t.test("the whole lab in one call", async (t) => {
+  const report = await runLab(LAB);
+  assertExpectations(t, report);
+});
+
+t.test("step by step: up, traffic, expectations, down", async (t) => {
+  // up: the lab exactly as its file says, checked against the kernel
+  const lab = await up(LAB);
+  t.teardown(() => lab.down());
+
+  // traffic: zero the routers' packet counters, run every endpoint, read the counters back
+  const observations = await observe(lab);
+  const fromA = observations.traffic.endpoints.find((e) => e.name === "from-a")!;
+  t.equal(fromA.received, 500, "from-a got every message");
+
+  // expectations: the lab file's expect list, judged from what was observed
+  assertExpectations(t, judge(lab.lab, observations));
+
+  // and anything else, straight from the kernel or the counters
+  const host = await lab.kernel("host");
+  t.ok(host.rules.some((r) => r.from === "198.18.30.10"), "the host has a policy rule for 198.18.30.10");
+  const viaRb = (observations.flows["rb"] ?? []).filter((f) => f.from === "198.18.31.10");
+  t.ok(viaRb.some((f) => f.packets > 0), "the SYNs from 198.18.31.10 did leave through rb: it is the way back that is missing");
+});

@@ -1,0 +1,253 @@
+// Every expectation kind judged from hand-made observations: what passes, what fails, and that
+// a failure's message points at the cause.
+import t from "tap";
+import { balanced, delivered, evaluate, path, sourceSeen, unreachable, type Observations } from "../../controller/expect/index.js";
+import { judge } from "../../controller/run/index.js";
+import type { Lab } from "../../controller/lab/types.js";
+import type { EndpointReport, TrafficReport } from "../../controller/traffic/types.js";
+import type { FlowCount } from "../../controller/observe/flows.js";
+
+function endpoint(name: string, node: string, fields: Partial<EndpointReport> = {}): EndpointReport {
+  return {
+    name,
+    node,
+    socket: "sub",
+    bind: [],
+    connect: [],
+    sent: 0,
+    received: 0,
+    from: {},
+    gaps: 0,
+    duplicates: 0,
+    reordered: 0,
+    peers: [],
+    handshakes: [],
+    noHandshake: [],
+    errors: [],
+    ...fields,
+  };
+}
+
+const flow = (from: string, to: string, packets: number): FlowCount => ({ from, to, packets, bytes: packets * 60 });
+
+function observations(endpoints: EndpointReport[], flows: Record<string, FlowCount[]> = {}, addresses: Record<string, string[]> = {}): Observations {
+  const traffic: TrafficReport = { lab: "unit", started: "2025-01-01T00:00:00.000Z", durationMs: 1000, endpoints };
+  return { traffic, flows, addresses };
+}
+
+// The source-ip lab's run, as it goes when everything holds.
+const quotes = endpoint("quotes", "server", {
+  socket: "pub",
+  bind: ["tcp://198.18.2.10:5556"],
+  sent: 1000,
+  peers: [
+    { local: "198.18.2.10:5556", address: "198.18.1.10", port: 40001 },
+    { local: "198.18.2.10:5556", address: "198.18.1.11", port: 40002 },
+  ],
+});
+const viaR1 = endpoint("via-r1", "client", { connect: ["tcp://198.18.1.10:0;198.18.2.10:5556"], handshakes: ["tcp://198.18.1.10:0;198.18.2.10:5556"], received: 1000, from: { quotes: 1000 } });
+const wrongIp = endpoint("wrong-ip", "client", {
+  connect: ["tcp://198.18.1.10:0;198.18.2.11:5556"],
+  noHandshake: [{ connect: "tcp://198.18.1.10:0;198.18.2.11:5556", source: "198.18.1.10", destination: "198.18.2.11:5556", afterMs: 2000, nodeAddresses: ["198.18.1.10 (clients)", "198.18.1.11 (clients)"], message: "wrong-ip on client: no ZeroMQ handshake with 198.18.2.11:5556 from 198.18.1.10 within 2000 ms" }],
+});
+const good = observations([quotes, viaR1, wrongIp], {
+  r1: [flow("198.18.1.10", "198.18.2.10", 40), flow("198.18.2.10", "198.18.1.10", 38)],
+  r2: [flow("198.18.1.11", "198.18.2.10", 41)],
+});
+
+t.test("delivered", async (t) => {
+  const exact = delivered({ endpoint: "via-r1", count: 1000, from: "quotes" }, good);
+  t.ok(exact.ok, exact.message);
+  t.equal(exact.kind, "delivered");
+  t.match(exact.description, /via-r1 receives exactly 1000 messages from quotes, no gaps or duplicates/);
+  t.equal(exact.observed, "1000 from quotes, 0 gaps, 0 duplicates");
+
+  t.ok(delivered({ endpoint: "via-r1", atLeast: 900 }, good).ok, "at least");
+  t.notOk(delivered({ endpoint: "via-r1", atLeast: 1001 }, good).ok, "at least, not reached");
+  t.ok(delivered({ endpoint: "via-r1" }, good).ok, "neither count nor atLeast: at least one");
+  t.notOk(delivered({ endpoint: "via-r1", count: 999 }, good).ok, "exactly means exactly");
+
+  const other = delivered({ endpoint: "via-r1", count: 1000, from: "news" }, good);
+  t.notOk(other.ok);
+  t.match(other.message, /received 0 from news, expected 1000: it heard from quotes \(1000\) instead/);
+
+  const noSource = endpoint("via-r2", "client", {
+    connect: ["tcp://198.18.1.11:0;198.18.2.10:5556"],
+    noHandshake: [{ connect: "tcp://198.18.1.11:0;198.18.2.10:5556", source: "198.18.1.11", destination: "198.18.2.10:5556", afterMs: 2000, nodeAddresses: ["198.18.1.10 (clients)"], message: "via-r2 on client: no ZeroMQ handshake with 198.18.2.10:5556 within 2000 ms: the source 198.18.1.11 is not an address of client (it has 198.18.1.10 (clients))" }],
+  });
+  const missing = delivered({ endpoint: "via-r2", count: 1000, from: "quotes" }, observations([noSource]));
+  t.notOk(missing.ok);
+  t.match(missing.message, /via-r2 received 0 from quotes, expected 1000: .*the source 198\.18\.1\.11 is not an address of client/, "names the cause: the source address is gone");
+
+  const lossy = observations([endpoint("s", "n", { received: 990, from: { p: 990 }, gaps: 10 })]);
+  const gaps = delivered({ endpoint: "s", atLeast: 900 }, lossy);
+  t.notOk(gaps.ok, "gaps fail unless allowed");
+  t.match(gaps.message, /10 messages missing in the sequence \(gaps\)/);
+  t.ok(delivered({ endpoint: "s", atLeast: 900, allowGaps: true }, lossy).ok, "allowGaps");
+  t.match(delivered({ endpoint: "s", atLeast: 900, allowGaps: true }, lossy).description, /gaps allowed/);
+
+  const dup = delivered({ endpoint: "s", count: 3 }, observations([endpoint("s", "n", { received: 3, from: { p: 3 }, duplicates: 1 })]));
+  t.notOk(dup.ok);
+  t.match(dup.message, /1 duplicate/);
+
+  const none = delivered({ endpoint: "nope", count: 1 }, good);
+  t.notOk(none.ok);
+  t.match(none.message, /no endpoint nope/);
+});
+
+t.test("sourceSeen", async (t) => {
+  const both = sourceSeen({ endpoint: "quotes", source: ["198.18.1.10", "198.18.1.11"], only: true }, good);
+  t.ok(both.ok, both.message);
+  t.equal(both.description, "connections to quotes come only from 198.18.1.10 and 198.18.1.11");
+  t.equal(both.observed, "198.18.1.10, 198.18.1.11");
+
+  const one = endpoint("quotes", "server", { bind: ["tcp://198.18.2.10:5556"], peers: [{ local: "198.18.2.10:5556", address: "198.18.1.10", port: 1 }] });
+  const lost = sourceSeen({ endpoint: "quotes", source: ["198.18.1.10", "198.18.1.11"], only: true }, observations([one]));
+  t.notOk(lost.ok);
+  t.match(lost.message, "server saw 198.18.1.10 only; 198.18.1.11 missing");
+
+  const extra = endpoint("quotes", "server", { bind: ["tcp://198.18.2.10:5556"], peers: [{ local: "198.18.2.10:5556", address: "::ffff:198.18.1.10", port: 1 }, { local: "198.18.2.10:5556", address: "198.18.1.12", port: 2 }] });
+  t.ok(sourceSeen({ endpoint: "quotes", source: "198.18.1.10" }, observations([extra])).ok, "without only, others may come too (and IPv4-mapped addresses count as IPv4)");
+  const strict = sourceSeen({ endpoint: "quotes", source: "198.18.1.10", only: true }, observations([extra]));
+  t.notOk(strict.ok);
+  t.match(strict.message, /198\.18\.1\.12 is not among the expected sources/);
+
+  const nobody = sourceSeen({ endpoint: "quotes", source: "198.18.1.10" }, observations([endpoint("quotes", "server", { bind: ["tcp://198.18.2.10:5556"] })]));
+  t.notOk(nobody.ok);
+  t.match(nobody.message, /server saw no connection on tcp:\/\/198\.18\.2\.10:5556; 198\.18\.1\.10 missing/);
+  t.equal(nobody.observed, "no connection");
+
+  const why = sourceSeen(
+    { endpoint: "quotes", source: ["198.18.1.10", "198.18.1.11"] },
+    observations([one, endpoint("via-r2", "client", { noHandshake: [{ connect: "c", source: "198.18.1.11", destination: "198.18.2.10:5556", afterMs: 2000, nodeAddresses: [], message: "via-r2: the source 198.18.1.11 is not an address of client" }] })]),
+  );
+  t.match(why.message, /198\.18\.1\.11 missing \(via-r2: the source 198\.18\.1\.11 is not an address of client\)/, "a missing source's failed connect is named");
+
+  const connector = sourceSeen({ endpoint: "via-r1", source: "198.18.2.10" }, good);
+  t.notOk(connector.ok);
+  t.match(connector.message, /binds nothing/);
+});
+
+t.test("path", async (t) => {
+  const r1 = path({ from: "198.18.1.10", to: "198.18.2.10", via: "r1", not: "r2" }, good);
+  t.ok(r1.ok, r1.message);
+  t.equal(r1.description, "198.18.1.10 -> 198.18.2.10 crosses r1, not r2");
+  t.equal(r1.observed, "r1: 40 packets, r2: 0 packets");
+  t.same(r1.evidence["packets"], { r1: 40, r2: 0 });
+
+  // Policy routes swapped: .10 goes through r2.
+  const swapped = observations([], { r1: [], r2: [flow("198.18.1.10", "198.18.2.10", 12)] });
+  const wrong = path({ from: "198.18.1.10", to: "198.18.2.10", via: "r1", not: ["r2"] }, swapped);
+  t.notOk(wrong.ok);
+  t.equal(wrong.message, "198.18.1.10 -> 198.18.2.10 crossed r2 (12 packets), not r1 (0)");
+
+  const both = path({ from: "198.18.1.10", to: "198.18.2.10", via: "r1", not: "r2" }, observations([], { r1: [flow("198.18.1.10", "198.18.2.10", 5)], r2: [flow("198.18.1.10", "198.18.2.10", 3)] }));
+  t.notOk(both.ok);
+  t.match(both.message, "crossed r1 (5 packets) but also r2 (3 packets)");
+
+  const nothing = path({ from: "198.18.1.11", to: "198.18.2.10", via: "r2", not: "r1" }, observations([], { r1: [], r2: [] }));
+  t.notOk(nothing.ok);
+  t.match(nothing.message, /crossed no forwarding node: r2 counted 0 packets, r1 0/);
+
+  const elsewhere = path({ from: "198.18.1.10", to: "198.18.2.10", via: "r1" }, observations([], { r1: [], r2: [flow("198.18.1.10", "198.18.2.10", 7)] }));
+  t.notOk(elsewhere.ok, "without not, crossing only another router still fails");
+  t.match(elsewhere.message, "crossed r2 (7 packets), not r1 (0)");
+
+  t.notOk(path({ from: "198.18.1.10", to: "198.18.2.10", via: "server" }, good).ok, "a node without counters cannot be crossed");
+
+  // A virtual address on a load balancer: the balancer forwards to the backend it chose.
+  const lb = observations([], { lb: [flow("198.18.20.10", "198.18.21.10", 20), flow("198.18.20.11", "198.18.21.11", 20)] }, { lb: ["198.18.20.2", "198.18.20.100"], b1: ["198.18.21.10"] });
+  const vip = path({ from: "198.18.20.10", to: "198.18.20.100", via: "lb" }, lb);
+  t.ok(vip.ok, vip.message);
+  t.match(vip.message, "198.18.20.10 -> 198.18.20.100 (translated to 198.18.21.10) crossed lb (20 packets)");
+  t.notOk(path({ from: "198.18.20.12", to: "198.18.20.100", via: "lb" }, lb).ok, "another source is not counted");
+});
+
+t.test("unreachable", async (t) => {
+  const ok = unreachable({ endpoint: "wrong-ip" }, good);
+  t.ok(ok.ok, ok.message);
+  t.equal(ok.description, "wrong-ip never completes a handshake (198.18.1.10:0 -> 198.18.2.11:5556)");
+  t.equal(ok.observed, "no handshake within 2000 ms");
+
+  const connected = unreachable({ endpoint: "via-r1" }, good);
+  t.notOk(connected.ok);
+  t.equal(connected.observed, "handshake completed");
+  t.match(connected.message, /^handshake completed: 198\.18\.1\.10:0 -> 198\.18\.2\.10:5556, and 1000 messages arrived/);
+
+  const silent = unreachable({ endpoint: "x" }, observations([endpoint("x", "client", { connect: ["tcp://1.2.3.4:5"], errors: ["the agent on client reported no result for x"] })]));
+  t.notOk(silent.ok, "no result is not proof of unreachability");
+  t.match(silent.message, /no result for x: the agent on client reported no result/);
+});
+
+t.test("balanced over routers and over backends", async (t) => {
+  const sources = ["198.18.3.10", "198.18.3.11", "198.18.3.12", "198.18.3.13"];
+  const spread = observations([], {
+    r1: [flow("198.18.3.10", "198.18.4.10", 9), flow("198.18.3.12", "198.18.4.10", 9), flow("198.18.4.10", "198.18.3.11", 9)],
+    r2: [flow("198.18.3.11", "198.18.4.10", 9), flow("198.18.3.13", "198.18.4.10", 9)],
+  });
+  const spec = { sources, to: "198.18.4.10", over: ["r1", "r2"] };
+  const ok = balanced(spec, spread);
+  t.ok(ok.ok, ok.message);
+  t.equal(ok.observed, "r1: 198.18.3.10 198.18.3.12; r2: 198.18.3.11 198.18.3.13");
+  t.equal(ok.description, "4 sources -> 198.18.4.10 spread over r1 and r2, each source on exactly one");
+
+  const pinned = balanced({ ...spec, mapping: { "198.18.3.10": "r1", "198.18.3.11": "r1" } }, spread);
+  t.notOk(pinned.ok);
+  t.match(pinned.message, "mapping differs: 198.18.3.11 went to r2, not r1");
+
+  // r2 stopped forwarding: its sources reach nothing, and it carries nothing.
+  const stopped = observations([], { r1: spread.flows["r1"]!, r2: [] });
+  const broken = balanced(spec, stopped);
+  t.notOk(broken.ok);
+  t.match(broken.message, "198.18.3.11 and 198.18.3.13 reached none of r1 and r2; r2 got no source");
+
+  const split = balanced(spec, observations([], { r1: [...spread.flows["r1"]!, flow("198.18.3.13", "198.18.4.10", 1)], r2: spread.flows["r2"]! }));
+  t.notOk(split.ok);
+  t.match(split.message, "198.18.3.13 split over r1 and r2");
+
+  // Backends: the sources their endpoints' kernels showed.
+  const peer = (address: string) => ({ local: "198.18.21.10:5556", address, port: 1 });
+  const backends = observations([
+    endpoint("pub-b1", "b1", { bind: ["tcp://198.18.21.10:5556"], peers: [peer("198.18.20.10"), peer("198.18.20.12")] }),
+    endpoint("pub-b2", "b2", { bind: ["tcp://198.18.21.11:5556"], peers: [peer("198.18.20.11")] }),
+  ]);
+  const lb = { sources: ["198.18.20.10", "198.18.20.11", "198.18.20.12"], to: "198.18.20.100", over: ["b1", "b2"] };
+  const fine = balanced(lb, backends);
+  t.ok(fine.ok, fine.message);
+  t.match(fine.message, "every source on one backend");
+
+  // SNAT on the balancer: the backends see its address, not the clients'.
+  const hidden = observations([
+    endpoint("pub-b1", "b1", { peers: [peer("198.18.21.2")] }),
+    endpoint("pub-b2", "b2", { peers: [peer("198.18.21.2")] }),
+  ]);
+  const snat = balanced(lb, hidden);
+  t.notOk(snat.ok);
+  t.match(snat.message, "198.18.20.10, 198.18.20.11 and 198.18.20.12 reached none of b1 and b2; b1 and b2 got no source");
+  t.match(snat.message, "b1's kernel saw 198.18.21.2 instead (not among the sources: SNAT on the way hides them", "says what the backends saw instead");
+  const mapped = balanced({ ...lb, mapping: { "198.18.20.10": "b1", "198.18.20.11": "b2", "198.18.20.12": "b1" } }, backends);
+  t.ok(mapped.ok, mapped.message);
+  t.equal(mapped.expected, "b1: 198.18.20.10 198.18.20.12; b2: 198.18.20.11", "a mapping reads like the observation");
+  t.equal(mapped.observed, "b1: 198.18.20.10 198.18.20.12; b2: 198.18.20.11");
+});
+
+t.test("evaluate keeps the lab's order; judge sums up", async (t) => {
+  const lab: Lab = {
+    name: "unit",
+    networks: {},
+    nodes: {},
+    expect: [
+      { unreachable: { endpoint: "wrong-ip" } },
+      { delivered: { endpoint: "via-r1", count: 1000 } },
+      { path: { from: "198.18.1.10", to: "198.18.2.10", via: "r2" } },
+    ],
+  };
+  t.same(evaluate(lab.expect, good).map((r) => [r.kind, r.ok]), [["unreachable", true], ["delivered", true], ["path", false]]);
+  const report = judge(lab, good);
+  t.equal(report.ok, false);
+  t.equal(report.lab, "unit");
+  t.equal(report.expectations.length, 3);
+  t.same(report.flows, good.flows);
+  t.equal(judge({ ...lab, expect: [] }, good).ok, true, "no expectations: ok");
+  t.equal(judge({ ...lab, expect: undefined }, good).expectations.length, 0);
+});
