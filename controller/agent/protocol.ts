@@ -68,3 +68,21 @@ export interface Peer {
   address: string;
   port: number;
 }
+
+/**
+ * Configuration of a node in one exec: name the interfaces after their networks, run the
+ * planned commands (argument lists, no shell) in order, stop at the first failure, and read the
+ * kernel state back. Passed as one argv element (JSON) to `configure.js`.
+ */
+export interface ConfigureJob {
+  /** Each interface, found by the IPv4 address Docker assigned it. */
+  interfaces: { network: string; ipv4: string }[];
+  commands: { argv: string[]; why: string }[];
+  ipv6: boolean;
+}
+
+export interface ConfigureResult {
+  failed?: { index: number; argv: string[]; exitCode: number; output: string };
+  /** Raw `ip -j` output: addr, then route and rule per family (-4, then -6 when asked). */
+  state: { addr: string; routes: string[]; rules: string[] };
+}

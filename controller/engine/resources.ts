@@ -2,6 +2,7 @@
 import type { NetworkPlan, NodePlan } from "../plan/types.js";
 import { LABEL_LAB, LABEL_NODE } from "../plan/plan.js";
 import { describe, isNotFound, type Engine } from "./docker.js";
+import { EnvironmentError } from "../errors.js";
 
 export async function createNetwork(docker: Engine, plan: NetworkPlan): Promise<void> {
   const config = [plan.ipv4, ...(plan.ipv6 ? [plan.ipv6] : [])].map((s) => ({
@@ -89,8 +90,30 @@ export async function removeLab(docker: Engine, lab: string): Promise<{ containe
   const [found] = await listLabs(docker, lab);
   if (!found) return { containers: 0, networks: 0 };
   await Promise.all(found.containers.map((c) => ignoreGone(docker.getContainer(c.id).remove({ force: true, v: true }))));
-  await Promise.all(found.networks.map((n) => ignoreGone(docker.getNetwork(n.id).remove())));
+  await Promise.all(found.networks.map((n) => removeNetwork(docker, n.id, n.name)));
   return { containers: found.containers.length, networks: found.networks.length };
+}
+
+/**
+ * Right after its containers were force-removed, Docker may still count an endpoint on the
+ * network for a moment ("has active endpoints"): retry for a few seconds, then say what to do.
+ */
+async function removeNetwork(docker: Engine, id: string, name: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await ignoreGone(docker.getNetwork(id).remove());
+      return;
+    } catch (err) {
+      if (!/active endpoints/.test(describe(err))) throw err;
+      if (attempt >= 15) {
+        throw new EnvironmentError(
+          `Docker will not remove network ${name}: it still counts an endpoint on it although no container is attached (${describe(err)}).`,
+          "this is a known Docker engine bug after many containers are removed at once; restarting dockerd clears it, then run zmqlab clean",
+        );
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
 }
 
 async function ignoreGone(p: Promise<unknown>): Promise<void> {

@@ -7,7 +7,8 @@ import { createNetwork, createNode, existingSubnets, listLabs, macAddresses, rem
 import { loadLab, type LoadedLab } from "../lab/load.js";
 import { overlaps, parseSubnet, type Subnet } from "../lab/ip.js";
 import type { Lab } from "../lab/types.js";
-import type { KernelState } from "../observe/kernel.js";
+import { parseAddr, parseRoutes, parseRules, type KernelState } from "../observe/kernel.js";
+import type { ConfigureJob, ConfigureResult } from "../agent/protocol.js";
 import { FLOW_TABLE, planLab } from "../plan/plan.js";
 import { parseFlowSet, type FlowCount } from "../observe/flows.js";
 import type { LabPlan, NodePlan } from "../plan/types.js";
@@ -104,7 +105,10 @@ export async function up(target: string | LoadedLab, options: UpOptions = {}): P
     return result;
   };
 
-  if ((await listLabs(engine, lab.name)).length > 0) {
+  const [existing] = await listLabs(engine, lab.name);
+  // Networks alone are what a crashed run leaves: clear them. Containers mean the lab is up.
+  if (existing && existing.containers.length === 0) await removeLab(engine, lab.name);
+  else if (existing) {
     throw new EnvironmentError(`Lab ${lab.name} is already up on this engine.`, `use it as it is (zmqlab test, zmqlab run), or remove it first: zmqlab down ${lab.name}`);
   }
   await checkCollisions(engine, lab);
@@ -116,13 +120,13 @@ export async function up(target: string | LoadedLab, options: UpOptions = {}): P
   const running = new RunningLab(lab, plan, engine, timings);
   try {
     log(`creating ${plan.networks.length} networks`);
-    await phase("networks", () => Promise.all(plan.networks.map((n) => createNetwork(engine, n))));
+    await phase("networks", () => settled(plan.networks.map((n) => createNetwork(engine, n))));
     log(`creating ${plan.nodes.length} nodes`);
-    await phase("nodes", () => Promise.all(plan.nodes.map((n) => createNode(engine, n))));
+    await phase("nodes", () => settled(plan.nodes.map((n) => createNode(engine, n))));
     log("configuring addresses and routes");
-    await phase("configure", () => Promise.all(plan.nodes.map((n) => configureNode(engine, n))));
+    const states = await phase("configure", () => settled(plan.nodes.map((n) => configureNode(engine, n, nodeHasIpv6(plan, n)))));
     log("checking the kernel state");
-    await phase("verify", () => verify(running));
+    await phase("verify", async () => verify(plan, states));
     if (options.signal?.aborted) throw new Cancelled();
     return running;
   } catch (err) {
@@ -131,8 +135,38 @@ export async function up(target: string | LoadedLab, options: UpOptions = {}): P
   }
 }
 
-/** Name each interface after its lab network (an altname), then run the node's commands. */
-async function configureNode(engine: Engine, node: NodePlan): Promise<void> {
+/** Wait for every operation, so a failure never tears down under one still running. */
+async function settled<T>(work: Promise<T>[]): Promise<T[]> {
+  const results = await Promise.allSettled(work);
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failure) throw failure.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
+const CONFIGURE_ARGV = ["node", "/opt/zmqlab/agent/configure.js"];
+
+/**
+ * Name each interface after its lab network (an altname), run the node's commands, and read
+ * the kernel state back. zmqlab's image does it all in one exec (execs are what costs time);
+ * other images get one exec per command.
+ */
+async function configureNode(engine: Engine, node: NodePlan, ipv6: boolean): Promise<KernelState> {
+  if (!node.defaultImage) return configureCommandByCommand(engine, node, ipv6);
+  const job: ConfigureJob = { interfaces: node.interfaces.map((i) => ({ network: i.network, ipv4: i.ipv4 })), commands: node.commands, ipv6 };
+  const output = await run(engine, node.containerName, node.name, [...CONFIGURE_ARGV, JSON.stringify(job)]);
+  const result = JSON.parse(output) as ConfigureResult;
+  if (result.failed) {
+    const why = node.commands[result.failed.index]?.why ?? "name the interface after its network";
+    throw commandFailed(node, result.failed.argv, why, result.failed.exitCode, result.failed.output);
+  }
+  return {
+    interfaces: parseAddr(result.state.addr),
+    routes: result.state.routes.flatMap((r) => parseRoutes(r)),
+    rules: result.state.rules.flatMap((r) => parseRules(r)),
+  };
+}
+
+async function configureCommandByCommand(engine: Engine, node: NodePlan, ipv6: boolean): Promise<KernelState> {
   const macs = await macAddresses(engine, node.containerName);
   const links = JSON.parse(await run(engine, node.containerName, node.name, ["ip", "-j", "link", "show"])) as { ifname: string; address?: string }[];
   for (const iface of node.interfaces) {
@@ -143,20 +177,20 @@ async function configureNode(engine: Engine, node: NodePlan): Promise<void> {
   }
   for (const command of node.commands) {
     const result = await execIn(engine, node.containerName, command.argv);
-    if (result.exitCode !== 0) {
-      throw new EnvironmentError(
-        `In node ${node.name}, \`${command.argv.join(" ")}\` (${command.why}) failed with exit code ${result.exitCode}: ${result.stderr.trim() || result.stdout.trim()}`,
-        "if this command came from the lab file, check it by hand: zmqlab up --dry-run shows every command",
-      );
-    }
+    if (result.exitCode !== 0) throw commandFailed(node, command.argv, command.why, result.exitCode, result.stderr.trim() || result.stdout.trim());
   }
+  return readKernel(engine, node.containerName, node.name, ipv6);
 }
 
-async function verify(running: RunningLab): Promise<void> {
-  const differences = await Promise.all(
-    running.plan.nodes.map(async (node) => compareWithPlan(node, await running.kernel(node.name)).map((d) => `${node.name}: ${d}`)),
+function commandFailed(node: NodePlan, argv: string[], why: string, exitCode: number, output: string): EnvironmentError {
+  return new EnvironmentError(
+    `In node ${node.name}, \`${argv.join(" ")}\` (${why}) failed with exit code ${exitCode}: ${output}`,
+    "if this command came from the lab file, check it by hand: zmqlab up --dry-run shows every command",
   );
-  const all = differences.flat();
+}
+
+function verify(plan: LabPlan, states: KernelState[]): void {
+  const all = plan.nodes.flatMap((node, i) => compareWithPlan(node, states[i]!).map((d) => `${node.name}: ${d}`));
   if (all.length > 0) throw new EnvironmentError(`The kernel state differs from the lab file:\n  ${all.join("\n  ")}`);
 }
 

@@ -1,0 +1,40 @@
+// Runs inside a lab node: the node's whole configuration in one exec (execs are the slow part
+// of bringing a lab up). Commands arrive as argument lists and run without a shell.
+import { spawnSync } from "node:child_process";
+import type { ConfigureJob, ConfigureResult } from "./protocol.js";
+
+function run(argv: string[]): { exitCode: number; stdout: string; output: string } {
+  const result = spawnSync(argv[0]!, argv.slice(1), { encoding: "utf8" });
+  const exitCode = result.error ? 127 : (result.status ?? 1);
+  return { exitCode, stdout: result.stdout ?? "", output: (result.stderr || result.stdout || result.error?.message || "").trim() };
+}
+
+function configure(job: ConfigureJob): ConfigureResult {
+  const commands: string[][] = [];
+  const links = JSON.parse(run(["ip", "-j", "addr", "show"]).stdout) as { ifname: string; addr_info?: { local: string }[] }[];
+  for (const iface of job.interfaces) {
+    const link = links.find((l) => l.addr_info?.some((a) => a.local === iface.ipv4));
+    // An interface that cannot be found shows up in the kernel check as a missing name.
+    if (link) commands.push(["ip", "link", "property", "add", "dev", link.ifname, "altname", iface.network]);
+  }
+  commands.push(...job.commands.map((c) => c.argv));
+  let failed: ConfigureResult["failed"];
+  for (const [index, argv] of commands.entries()) {
+    const result = run(argv);
+    if (result.exitCode !== 0) {
+      failed = { index: index - (commands.length - job.commands.length), argv, exitCode: result.exitCode, output: result.output };
+      break;
+    }
+  }
+  const families = job.ipv6 ? ["-4", "-6"] : ["-4"];
+  return {
+    ...(failed ? { failed } : {}),
+    state: {
+      addr: run(["ip", "-j", "addr", "show"]).stdout,
+      routes: families.map((f) => run(["ip", "-j", f, "route", "show", "table", "all"]).stdout),
+      rules: families.map((f) => run(["ip", "-j", f, "rule", "show"]).stdout),
+    },
+  };
+}
+
+process.stdout.write(JSON.stringify(configure(JSON.parse(process.argv[2] ?? "{}") as ConfigureJob)) + "\n");
