@@ -15,6 +15,10 @@ import { expectationsText } from "./report/expectations-text.js";
 import { writeJsonReport } from "./report/json.js";
 import { writeJunitReport } from "./report/junit.js";
 import { tapText } from "./report/tap.js";
+import { htmlReport } from "./report/html.js";
+import { progress } from "./report/progress.js";
+import { writeFileSync } from "node:fs";
+import type { Lab } from "./lab/types.js";
 
 const stderr = (line: string) => process.stderr.write(line + "\n");
 const stdout = (line: string) => process.stdout.write(line + "\n");
@@ -58,7 +62,8 @@ program
       return;
     }
     const started = performance.now();
-    const lab = await up(loaded, { signal: interruptible(), log: stderr });
+    const steps = progress();
+    const lab = await up(loaded, { signal: interruptible(), log: steps.step }).finally(steps.stop);
     const nodes = await Promise.all(lab.plan.nodes.map(async (n) => ({ name: n.name, interfaces: (await lab.kernel(n.name)).interfaces })));
     stdout(`lab ${lab.name} is up: ${lab.plan.networks.length} networks, ${lab.plan.nodes.length} nodes, ${((performance.now() - started) / 1000).toFixed(1)} s`);
     stdout(interfacesText(nodes));
@@ -66,13 +71,14 @@ program
   });
 
 interface ReportOptions {
+  html?: string;
   json?: string;
   junit?: string;
   tap?: boolean;
 }
 
 /** Print and write a lab report; exit code 1 when an expectation fails. */
-function report(result: LabReport, opts: ReportOptions): void {
+function report(lab: Lab, result: LabReport, opts: ReportOptions): void {
   // With --tap, stdout carries TAP alone; the tables go to stderr.
   const human = opts.tap ? stderr : stdout;
   human(trafficText(result));
@@ -81,6 +87,7 @@ function report(result: LabReport, opts: ReportOptions): void {
   if (opts.tap) stdout(tapText(result).trimEnd());
   if (opts.json) writeJsonReport(opts.json, result);
   if (opts.junit) writeJunitReport(opts.junit, result);
+  if (opts.html) writeFileSync(opts.html, htmlReport(lab, result));
   if (!result.ok) process.exitCode = 1;
 }
 
@@ -91,11 +98,13 @@ program
   .option("--json <file>", "write the report as JSON (format: controller/report/report.schema.json)")
   .option("--junit <file>", "write the expectations as JUnit XML, one test case each")
   .option("--tap", "print the expectations as TAP on stdout (the tables go to stderr)")
+  .option("--html <file>", "write one self-contained page: topology, each flow along its observed path, expectations")
   .description("bring the lab up (or use it if it is up), drive its traffic, judge its expectations, take it down; exit 1 when one fails")
   .action(async (target: string, opts: ReportOptions & { keep?: boolean }) => {
     const loaded = loadLab(target);
-    const result = await runLab(loaded, { reuse: true, log: stderr, signal: interruptible(), ...(opts.keep ? { keep: true } : {}) });
-    report(result, opts);
+    const steps = progress();
+    const result = await runLab(loaded, { reuse: true, log: steps.step, signal: interruptible(), ...(opts.keep ? { keep: true } : {}) }).finally(steps.stop);
+    report(loaded.lab, result, opts);
   });
 
 program
@@ -104,12 +113,15 @@ program
   .option("--json <file>", "write the report as JSON (format: controller/report/report.schema.json)")
   .option("--junit <file>", "write the expectations as JUnit XML, one test case each")
   .option("--tap", "print the expectations as TAP on stdout (the tables go to stderr)")
+  .option("--html <file>", "write one self-contained page: topology, each flow along its observed path, expectations")
   .description("check a lab that is already up, as it is now (changed by hand or not): drive its traffic again, judge its expectations, leave it up; exit 1 when one fails")
   .action(async (target: string, opts: ReportOptions) => {
     const loaded = loadLab(target);
     const lab = await attach(loaded);
     stderr(`lab ${lab.name} is up: checking it as it is`);
-    report(await check(lab, { log: stderr }), opts);
+    const steps = progress();
+    const result = await check(lab, { log: steps.step }).finally(steps.stop);
+    report(loaded.lab, result, opts);
   });
 
 program

@@ -75,7 +75,7 @@ export async function runTraffic(lab: RunningLab, options: TrafficOptions = {}):
   const t0 = performance.now();
   const jobs = await jobsFor(lab);
   const senders = new Set(jobs.flatMap((j) => j.endpoints.filter((e) => e.send && e.send.count > 0).map((e) => e.name)));
-  log(`starting ${jobs.length} agents (${[...senders].length} senders)`);
+  log(`traffic: ${jobs.length} agents, ${senders.size} senders (handshakes, subscriptions, then messages)`);
   const agents = await Promise.all(jobs.map((job) => startAgent(lab, job)));
 
   // Senders end on their own; receivers get `linger` ms more, and nothing waits past the bound.

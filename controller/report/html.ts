@@ -1,0 +1,171 @@
+// One self-contained page: the topology drawn as SVG, each flow drawn along the routers whose
+// own counters showed it, every expectation with its status, and the endpoints' table.
+// No scripts, no external resources: it opens from a file anywhere.
+import { list } from "../lab/endpoint.js";
+import type { Lab } from "../lab/types.js";
+import type { LabReport } from "../run/index.js";
+
+const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+
+interface Box {
+  name: string;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  forward: boolean;
+  lines: string[];
+}
+
+export interface DrawnFlow {
+  from: string;
+  to: string;
+  via: string[];
+  packets: number;
+  /** A connect that never completed a handshake. */
+  failed?: boolean;
+}
+
+const COLORS = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"];
+
+/** Flows the run showed: each source a bound endpoint's kernel saw, and the routers that carried it. */
+export function observedFlows(report: LabReport): DrawnFlow[] {
+  const flows: DrawnFlow[] = [];
+  const seen = new Set<string>();
+  for (const endpoint of report.endpoints) {
+    for (const peer of endpoint.peers) {
+      const to = peer.local.replace(/^\[?(.*?)\]?:\d+$/, "$1");
+      const key = `${peer.address}>${to}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const routers = Object.entries(report.flows)
+        .map(([router, counts]) => [router, counts.filter((c) => c.from === peer.address && c.to === to).reduce((n, c) => n + c.packets, 0)] as const)
+        .filter(([, packets]) => packets > 0);
+      flows.push({ from: peer.address, to, via: routers.map(([r]) => r), packets: routers.reduce((n, [, p]) => n + p, 0) });
+    }
+    for (const missing of endpoint.noHandshake) {
+      flows.push({ from: missing.source ?? endpoint.node, to: missing.destination.replace(/:\d+$/, "").replace(/^\[|\]$/g, ""), via: [], packets: 0, failed: true });
+    }
+  }
+  return flows;
+}
+
+function layout(lab: Lab): { boxes: Box[]; bars: { name: string; x: number; subnet: string }[]; width: number; height: number } {
+  const networks = Object.keys(lab.networks);
+  // Box contents first: a line per interface, at most three addresses a line.
+  const contents = Object.entries(lab.nodes).map(([name, node]) => {
+    const lines = Object.entries(node.interfaces).flatMap(([network, addresses]) => {
+      const all = list(addresses);
+      const chunks = Array.from({ length: Math.ceil(all.length / 3) }, (_, i) => all.slice(i * 3, i * 3 + 3).join(", "));
+      return chunks.map((c, i) => (i === 0 ? `${network}: ${c}` : c));
+    });
+    const attached = Object.keys(node.interfaces).map((n) => networks.indexOf(n)).sort((a, b) => a - b);
+    return { name, forward: node.forward ?? false, lines, attached, w: Math.max(120, ...lines.map((l) => l.length * 6.6 + 16)) };
+  });
+  const middle = contents.filter((c) => c.attached.length > 1).map((c) => c.w);
+  const gap = Math.max(330, ...middle.map((w) => w + 100));
+  const outer = Math.max(0, ...contents.filter((c) => c.attached.length === 1).map((c) => c.w));
+  const barX = networks.map((_, i) => outer + 60 + i * gap);
+  const slots = new Map<number, number>();
+  const boxes: Box[] = contents.map((c) => {
+    const first = c.attached[0]!;
+    const last = c.attached[c.attached.length - 1]!;
+    const x = c.attached.length > 1 ? (barX[first]! + barX[last]!) / 2 : first === 0 ? barX[0]! - 40 - c.w / 2 : barX[first]! + 40 + c.w / 2;
+    const slot = slots.get(x) ?? 0;
+    slots.set(x, slot + 1);
+    return { name: c.name, x, y: 80 + slot * 120, w: c.w, h: 30 + c.lines.length * 15, forward: c.forward, lines: c.lines };
+  });
+  // Shift right so that the leftmost box is whole.
+  const shift = Math.max(0, 20 - Math.min(...boxes.map((b) => b.x - b.w / 2)));
+  for (const b of boxes) b.x += shift;
+  const bars = networks.map((name, i) => ({ name, x: barX[i]! + shift, subnet: list(lab.networks[name]!.subnet).join("  ") }));
+  const height = Math.max(...boxes.map((b) => b.y + b.h)) + 60;
+  const width = Math.max(...bars.map((b) => b.x + 120), ...boxes.map((b) => b.x + b.w / 2 + 20));
+  return { boxes, bars, width, height };
+}
+
+function ownerOf(lab: Lab, address: string): string | undefined {
+  return Object.entries(lab.nodes).find(([, n]) => Object.values(n.interfaces).some((v) => list(v).includes(address)))?.[0] ?? (lab.nodes[address] ? address : undefined);
+}
+
+export function topologySvg(lab: Lab, flows: DrawnFlow[]): string {
+  const { boxes, bars, width, height } = layout(lab);
+  const box = (name: string) => boxes.find((b) => b.name === name);
+  const parts: string[] = [];
+  for (const bar of bars) {
+    parts.push(`<line x1="${bar.x}" y1="50" x2="${bar.x}" y2="${height - 20}" stroke="#555" stroke-width="6" stroke-linecap="round"/>`);
+    parts.push(`<text x="${bar.x}" y="28" text-anchor="middle" class="net">${esc(bar.name)}</text><text x="${bar.x}" y="44" text-anchor="middle" class="small">${esc(bar.subnet)}</text>`);
+  }
+  for (const b of boxes) {
+    for (const network of Object.keys(lab.nodes[b.name]!.interfaces)) {
+      const bar = bars.find((x) => x.name === network)!;
+      const edge = bar.x < b.x ? b.x - b.w / 2 : b.x + b.w / 2;
+      parts.push(`<line x1="${edge}" y1="${b.y + b.h / 2}" x2="${bar.x}" y2="${b.y + b.h / 2}" stroke="#999" stroke-width="2"/>`);
+    }
+  }
+  // Failed connects first, underneath: the flows that happened stay visible on top.
+  const order = flows.map((flow, i) => ({ flow, i })).sort((a, b) => Number(b.flow.failed ?? false) - Number(a.flow.failed ?? false));
+  order.forEach(({ flow, i }) => {
+    const src = box(ownerOf(lab, flow.from) ?? "");
+    const dst = box(ownerOf(lab, flow.to) ?? "");
+    if (!src) return;
+    const offset = (i - (flows.length - 1) / 2) * 9;
+    const points = [src, ...flow.via.map(box).filter((b): b is Box => !!b), ...(dst ? [dst] : [])].map((b) => `${b.x + offset},${b.y + b.h / 2 + offset}`);
+    if (points.length < 2) return;
+    const color = flow.failed ? "#c00" : COLORS[i % COLORS.length]!;
+    parts.push(`<polyline points="${points.join(" ")}" fill="none" stroke="${color}" stroke-width="3" opacity="0.75" ${flow.failed ? 'stroke-dasharray="8 6"' : ""} marker-end="url(#arrow)"><title>${esc(`${flow.from} → ${flow.to}`)}</title></polyline>`);
+  });
+  for (const b of boxes) {
+    parts.push(`<rect x="${b.x - b.w / 2}" y="${b.y}" width="${b.w}" height="${b.h}" rx="8" class="${b.forward ? "router" : "node"}"/>`);
+    parts.push(`<text x="${b.x}" y="${b.y + 18}" text-anchor="middle" class="name">${esc(b.name)}${b.forward ? " (forwards)" : ""}</text>`);
+    b.lines.forEach((line, j) => parts.push(`<text x="${b.x}" y="${b.y + 34 + j * 15}" text-anchor="middle" class="small">${esc(line)}</text>`));
+  }
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">
+<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#333"/></marker></defs>
+${parts.join("\n")}
+</svg>`;
+}
+
+export function htmlReport(lab: Lab, report: LabReport): string {
+  const flows = observedFlows(report);
+  const flowRows = flows
+    .map((f, i) => `<tr><td><span class="swatch" style="background:${f.failed ? "#c00" : COLORS[i % COLORS.length]}"></span></td><td>${esc(f.from)}</td><td>${esc(f.to)}</td><td>${f.failed ? "no handshake" : esc(f.via.join(" → ") || "direct")}</td><td>${f.failed ? "-" : f.packets}</td></tr>`)
+    .join("\n");
+  const expectationRows = report.expectations
+    .map((e) => `<tr class="${e.ok ? "pass" : "fail"}"><td><b>${e.ok ? "PASS" : "FAIL"}</b></td><td>${esc(e.kind)}</td><td>${esc(e.description)}</td><td>${esc(e.expected)}</td><td>${esc(e.observed)}${e.ok ? "" : `<div class="why">${esc(e.message)}</div>`}</td></tr>`)
+    .join("\n");
+  const endpointRows = report.endpoints
+    .map((e) => `<tr><td>${esc(e.name)}</td><td>${esc(e.node)}</td><td>${esc(e.socket)}</td><td>${e.sent}</td><td>${e.received}</td><td>${esc(Object.entries(e.from).map(([k, v]) => `${k}: ${v}`).join(", ") || "-")}</td><td>${esc([...new Set(e.peers.map((p) => p.address))].join(", ") || "-")}</td><td>${esc([...e.noHandshake.map((n) => n.message), ...e.errors].join("; ") || "ok")}</td></tr>`)
+    .join("\n");
+  const passed = report.expectations.filter((e) => e.ok).length;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>zmqlab: ${esc(report.lab)}</title>
+<style>
+body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; }
+h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 8px; }
+.verdict { display: inline-block; padding: 4px 10px; border-radius: 6px; color: #fff; font-weight: bold; }
+.ok { background: #2e7d32; } .bad { background: #c62828; }
+table { border-collapse: collapse; } td, th { border: 1px solid #ddd; padding: 4px 8px; text-align: left; vertical-align: top; }
+th { background: #f3f3f3; } tr.pass td:first-child { color: #2e7d32; } tr.fail td:first-child { color: #c62828; } tr.fail { background: #fff3f3; }
+.why { color: #c62828; font-size: 12px; margin-top: 2px; } .swatch { display: inline-block; width: 22px; height: 6px; border-radius: 3px; }
+svg text.net { font-weight: bold; font-size: 14px; } svg text.name { font-weight: bold; font-size: 13px; } svg text.small { font-size: 11px; fill: #333; }
+svg rect.node { fill: #e3f0ff; stroke: #3367d6; stroke-width: 1.5; } svg rect.router { fill: #fde8c8; stroke: #b96b00; stroke-width: 1.5; }
+</style></head><body>
+<h1>Lab ${esc(report.lab)}</h1>
+<div>${esc(report.started)} · traffic ${report.durationMs} ms · <span class="verdict ${report.ok ? "ok" : "bad"}">${report.ok ? "all expectations hold" : `${report.expectations.length - passed} of ${report.expectations.length} expectations fail`}</span></div>
+<h2>Topology and the paths the routers' counters showed</h2>
+${topologySvg(lab, flows)}
+<table><tr><th></th><th>source</th><th>destination</th><th>crossed (by the routers' own counters)</th><th>packets forwarded</th></tr>
+${flowRows || '<tr><td colspan="5">no flows observed</td></tr>'}
+</table>
+<h2>Expectations (${passed} of ${report.expectations.length} hold)</h2>
+<table><tr><th></th><th>kind</th><th>expectation</th><th>expected</th><th>observed</th></tr>
+${expectationRows || '<tr><td colspan="5">this lab states no expectations</td></tr>'}
+</table>
+<h2>Endpoints</h2>
+<table><tr><th>endpoint</th><th>node</th><th>socket</th><th>sent</th><th>received</th><th>from</th><th>peers seen by the kernel</th><th>notes</th></tr>
+${endpointRows}
+</table>
+</body></html>
+`;
+}
