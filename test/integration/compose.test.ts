@@ -2,7 +2,7 @@
 // through the mounted Docker socket, exits with the run's status, and leaves no lab behind.
 import t from "tap";
 import { spawnSync } from "node:child_process";
-import { labeled, ROOT } from "./helpers.js";
+import { labeled, ROOT } from "../support/helpers.js";
 
 /** Docker Compose v2 (`docker compose`) where present, else Debian's docker-compose 1.29. */
 function composeCommand(): string[] | undefined {

@@ -5,7 +5,7 @@ import t, { type Test } from "tap";
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { up, type RunningLab } from "../../controller/index.js";
-import { cli, labeled } from "./helpers.js";
+import { cli, labeled } from "../support/helpers.js";
 
 interface LabText {
   networks: Record<string, { subnet: string | string[] }>;

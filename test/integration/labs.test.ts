@@ -9,7 +9,7 @@ import { Ajv } from "ajv";
 import { Parser, type Result } from "tap-parser";
 import { check, EnvironmentError, up, type LabReport, type RunningLab } from "../../controller/index.js";
 import { reportSchema } from "../../controller/report/json.js";
-import { cli, labeled } from "./helpers.js";
+import { cli, labeled } from "../support/helpers.js";
 
 /** Bring a lab up; someone else may be running it: wait for them rather than remove theirs. */
 async function upWhenFree(target: string): Promise<RunningLab> {
