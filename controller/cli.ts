@@ -81,6 +81,7 @@ interface ReportOptions {
 function report(lab: Lab, result: LabReport, opts: ReportOptions): void {
   // With --tap, stdout carries TAP alone; the tables go to stderr.
   const human = opts.tap ? stderr : stdout;
+  human(`lab ${result.lab}: ${result.endpoints.length} endpoints, traffic ${(result.durationMs / 1000).toFixed(1)} s`);
   human(trafficText(result));
   human("");
   human(expectationsText(result.expectations));
