@@ -219,13 +219,13 @@ async function checkCollisions(engine: Engine, lab: Lab): Promise<void> {
 
 /** A lab that is already up, found by its name, for tests and re-checks without provisioning. */
 export async function attach(target: string | LoadedLab, options: { engine?: Engine } = {}): Promise<RunningLab> {
-  const { lab } = load(target);
+  const { lab, file } = load(target);
   const engine = options.engine ?? (await connectEngine());
   const [found] = await listLabs(engine, lab.name);
   const expected = Object.keys(lab.nodes);
   const missing = expected.filter((n) => !found?.containers.some((c) => c.node === n && c.state === "running"));
   if (!found || missing.length > 0) {
-    throw new EnvironmentError(`Lab ${lab.name} is not up${found ? ` (nodes not running: ${missing.join(", ")})` : ""}.`, `bring it up first: zmqlab up ${lab.name === "source-ip" ? "labs/source-ip" : "LAB"}`);
+    throw new EnvironmentError(`Lab ${lab.name} is not up${found ? ` (nodes not running: ${missing.join(", ")})` : ""}.`, `bring it up first: zmqlab up ${file.replace(/\/lab\.ya?ml$/, "")}`);
   }
   const image = found.containers.length ? (await engine.getContainer(found.containers[0]!.id).inspect()).Config.Image : undefined;
   const plan = planLab(lab, image ? { image } : {});

@@ -86,7 +86,7 @@ export async function runLab(target: string | LoadedLab, options: RunOptions = {
   const engine = options.engine ?? (await connectEngine());
   const wasUp = options.reuse ? (await listLabs(engine, loaded.lab.name)).length > 0 : false;
   const lab = wasUp ? await attach(loaded, { engine }) : await up(loaded, { engine, log, ...(options.signal ? { signal: options.signal } : {}) });
-  if (wasUp) log(`lab ${lab.name} is already up: using it as it is`);
+  if (wasUp) log(`lab ${lab.name} is already up: using it as it is (networks, nodes and routes are not re-applied from the file; zmqlab down first to start fresh)`);
   try {
     return await check(lab, { log });
   } finally {

@@ -153,7 +153,7 @@ async function describeNoHandshake(lab: RunningLab, node: string, name: string, 
     const afterMs = event?.after ?? settingsOf(lab.lab).handshakeTimeout;
     const owned = source === undefined || nodeAddresses.some((a) => a.startsWith(`${source} `)) || /^[a-z]/.test(source);
     const message = owned
-      ? `${name} on ${node}: no ZeroMQ handshake with ${destination}${source ? ` from ${source}` : ""} within ${afterMs} ms (nothing listens there, or no route carries the traffic there and back)`
+      ? `${name} on ${node}: no ZeroMQ handshake with ${destination}${source ? ` from ${source}` : ""} within ${afterMs} ms (nothing listens there, or no route carries the traffic there and back, or a node on the way filters it)`
       : `${name} on ${node}: no ZeroMQ handshake with ${destination} within ${afterMs} ms: the source ${source} is not an address of ${node} (it has ${nodeAddresses.join(", ")})`;
     return { connect, ...(source ? { source } : {}), destination, afterMs, nodeAddresses, message };
   });
