@@ -1,6 +1,7 @@
 // zmqlab's up/down against the floor: the same networks and containers made straight through
 // dockerode, with no configuration. `npm run bench`; BENCH_ROUNDS (default 3) rounds per lab.
 // Prints a table and writes bench/results.json. Reports targets; never fails on a missed one.
+import { benchThroughput, TARGET_THROUGHPUT, type ThroughputResult } from "./throughput.js";
 import Docker from "dockerode";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -253,6 +254,7 @@ async function main(): Promise<void> {
   process.on("SIGTERM", onSignal);
 
   const results: LabResult[] = [];
+  let throughput: ThroughputResult | undefined;
   try {
     const stale = await removeBenchResources(docker);
     if (stale.containers || stale.networks) log(`removed ${stale.containers} containers and ${stale.networks} networks left by an earlier run`);
@@ -262,6 +264,8 @@ async function main(): Promise<void> {
     currentImage = image.result;
     log(`node image ${image.result} (${image.ms.toFixed(0)} ms to ensure)`);
     for (const variants of [benchSourceIp, bench20]) results.push(await benchLab(docker, variants, rounds));
+    log("bench-msg: PUB -> router -> SUB beside PUB -> SUB on one node");
+    throughput = await benchThroughput(rounds, log);
   } finally {
     warnStuck((await removeBenchResources(docker)).stuck);
   }
@@ -275,12 +279,21 @@ async function main(): Promise<void> {
     targets: { up: TARGET_UP, down: TARGET_DOWN },
     notes,
     labs: results,
+    throughput,
+    controllerPeakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
   };
   writeFileSync(RESULTS, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`zmqlab bench: Docker ${version.Version} (API ${version.ApiVersion}), kernel ${version.KernelVersion}, Node ${process.version}`);
   console.log(`floor = the same networks and containers through dockerode, in parallel, without configuration`);
   for (const n of notes) console.log(`note: ${n}`);
   console.log(table(results, rounds));
+  if (throughput) {
+    console.log(`\nbench-msg: ${throughput.messages} messages of 64 bytes, median of ${rounds} rounds (received by the SUB, per second)`);
+    console.log(`  PUB -> router -> SUB   ${String(throughput.medianRouted).padStart(9)} msg/s`);
+    console.log(`  PUB -> SUB, one node   ${String(throughput.medianLocal).padStart(9)} msg/s`);
+    console.log(`  ratio                  ${throughput.ratio.toFixed(2)}x   target >=${TARGET_THROUGHPUT}x   ${throughput.met ? "met" : "NOT met"}`);
+  }
+  console.log(`\ncontroller peak memory (max RSS): ${report.controllerPeakRssMiB} MiB`);
   console.log(`\nwrote ${RESULTS}`);
 }
 
