@@ -1,5 +1,5 @@
 // What the traffic phase produced: the report's `endpoints`, one per lab endpoint.
-import type { Peer } from "../agent/protocol.js";
+import type { EndpointResult, Peer } from "../agent/protocol.js";
 import type { SocketType } from "../lab/types.js";
 
 export interface TrafficReport {
@@ -10,19 +10,15 @@ export interface TrafficReport {
   endpoints: EndpointReport[];
 }
 
-export interface EndpointReport {
+/** The agent's accounting, as it reported it: sent, received, per sender, gaps, duplicates, reordering. */
+export type Counts = Pick<EndpointResult, "sent" | "received" | "from" | "gaps" | "duplicates" | "reordered">;
+
+export interface EndpointReport extends Counts {
   name: string;
   node: string;
   socket: SocketType;
   bind: string[];
   connect: string[];
-  sent: number;
-  received: number;
-  /** Sender endpoint name to messages received from it. */
-  from: Record<string, number>;
-  gaps: number;
-  duplicates: number;
-  reordered: number;
   /** Source addresses the node's kernel showed connected to this endpoint's bound ports. */
   peers: Peer[];
   /** Connects that completed a ZeroMQ handshake. */

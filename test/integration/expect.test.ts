@@ -7,27 +7,10 @@ import t, { type Test } from "tap";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv } from "ajv";
-import { attach, check, EnvironmentError, loadLab, up, type LabReport, type RunningLab } from "../../controller/index.js";
+import { attach, check, loadLab, type LabReport, type RunningLab } from "../../controller/index.js";
 import { reportSchema } from "../../controller/report/json.js";
-import { cli, labeled } from "../support/helpers.js";
+import { cli, labeled, sh, upWhenFree } from "../support/helpers.js";
 
-/** Bring a lab up; someone else may be running it: wait for them rather than remove theirs. */
-async function upWhenFree(target: string): Promise<RunningLab> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await up(target);
-    } catch (err) {
-      const busy = err instanceof EnvironmentError && /already up|overlaps/.test(err.message);
-      if (!busy || attempt >= 30) throw err;
-      await new Promise((r) => setTimeout(r, 10_000));
-    }
-  }
-}
-
-async function sh(lab: RunningLab, node: string, argv: string[]): Promise<void> {
-  const result = await lab.exec(node, argv);
-  if (result.exitCode !== 0) throw new Error(`${node}: ${argv.join(" ")}: ${result.stderr}`);
-}
 
 /** Indexes of the failed expectations. */
 const failed = (report: LabReport) => report.expectations.flatMap((e, i) => (e.ok ? [] : [i]));

@@ -7,27 +7,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv } from "ajv";
 import { Parser, type Result } from "tap-parser";
-import { check, EnvironmentError, up, type LabReport, type RunningLab } from "../../controller/index.js";
+import { check, type LabReport, type RunningLab } from "../../controller/index.js";
 import { reportSchema } from "../../controller/report/json.js";
-import { cli, labeled } from "../support/helpers.js";
+import { cli, labeled, sh, upWhenFree } from "../support/helpers.js";
 
-/** Bring a lab up; someone else may be running it: wait for them rather than remove theirs. */
-async function upWhenFree(target: string): Promise<RunningLab> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await up(target);
-    } catch (err) {
-      const busy = err instanceof EnvironmentError && /already up|overlaps/.test(err.message);
-      if (!busy || attempt >= 30) throw err;
-      await new Promise((r) => setTimeout(r, 10_000));
-    }
-  }
-}
-
-async function sh(lab: RunningLab, node: string, argv: string[]): Promise<void> {
-  const result = await lab.exec(node, argv);
-  if (result.exitCode !== 0) throw new Error(`${node}: ${argv.join(" ")}: ${result.stderr}`);
-}
 
 function expectFailures(t: Test, report: LabReport, indexes: number[]) {
   const failed = report.expectations.flatMap((e, i) => (e.ok ? [] : [i]));

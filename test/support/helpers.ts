@@ -4,6 +4,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { connectEngine } from "../../controller/engine/docker.js";
 import { listLabs } from "../../controller/engine/resources.js";
+import { EnvironmentError, up, type RunningLab } from "../../controller/index.js";
 
 export const ROOT = process.cwd();
 export const CLI = join(ROOT, "dist", "controller", "cli.js");
@@ -36,4 +37,23 @@ export function cli(args: string[], onStderr?: (text: string, child: ReturnType<
     });
     child.on("close", (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** Bring a lab up; someone else may be running it: wait for them rather than remove theirs. */
+export async function upWhenFree(target: string): Promise<RunningLab> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await up(target);
+    } catch (err) {
+      const busy = err instanceof EnvironmentError && /already up|overlaps/.test(err.message);
+      if (!busy || attempt >= 30) throw err;
+      await new Promise((r) => setTimeout(r, 10_000));
+    }
+  }
+}
+
+/** Run a command in a node; a failure is the test's own bug. */
+export async function sh(lab: RunningLab, node: string, argv: string[]): Promise<void> {
+  const result = await lab.exec(node, argv);
+  if (result.exitCode !== 0) throw new Error(`${node}: ${argv.join(" ")}: ${result.stderr}`);
 }
