@@ -25,12 +25,20 @@ function endpointConfig(iface: NodePlan["interfaces"][number]) {
   return { IPAMConfig: { IPv4Address: iface.ipv4, ...(iface.ipv6 ? { IPv6Address: iface.ipv6 } : {}) } };
 }
 
+/** Engines from API 1.44 on take every network at create time; older ones take one. */
+export async function createsWithAllNetworks(docker: Engine): Promise<boolean> {
+  const [major, minor] = (await docker.version()).ApiVersion.split(".").map(Number);
+  return major! > 1 || (major === 1 && minor! >= 44);
+}
+
 /**
- * Create the container on its first network and connect the others before starting it: engines
- * below API 1.44 take one network at create time.
+ * Create the container and start it. Below API 1.44 it is created on its first network and the
+ * others are connected one by one before the start.
  */
-export async function createNode(docker: Engine, plan: NodePlan): Promise<void> {
-  const [first, ...others] = plan.interfaces;
+export async function createNode(docker: Engine, plan: NodePlan, allNetworksAtCreate = false): Promise<void> {
+  const [first, ...rest] = plan.interfaces;
+  const atCreate = allNetworksAtCreate ? plan.interfaces : [first!];
+  const others = allNetworksAtCreate ? [] : rest;
   await docker.createContainer({
     name: plan.containerName,
     Hostname: plan.name,
@@ -42,7 +50,7 @@ export async function createNode(docker: Engine, plan: NodePlan): Promise<void> 
       CapAdd: plan.capabilities,
       Sysctls: plan.sysctls,
     },
-    NetworkingConfig: { EndpointsConfig: { [first!.dockerNetwork]: endpointConfig(first!) } },
+    NetworkingConfig: { EndpointsConfig: Object.fromEntries(atCreate.map((i) => [i.dockerNetwork, endpointConfig(i)])) },
   });
   for (const iface of others) {
     await docker.getNetwork(iface.dockerNetwork).connect({ Container: plan.containerName, EndpointConfig: endpointConfig(iface) });

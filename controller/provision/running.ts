@@ -3,7 +3,7 @@ import { LabError, EnvironmentError } from "../errors.js";
 import { connectEngine, type Engine } from "../engine/docker.js";
 import { execIn, type ExecResult } from "../engine/exec.js";
 import { ensureNodeImage } from "../engine/images.js";
-import { createNetwork, createNode, existingSubnets, listLabs, macAddresses, removeLab } from "../engine/resources.js";
+import { createNetwork, createNode, createsWithAllNetworks, existingSubnets, listLabs, macAddresses, removeLab } from "../engine/resources.js";
 import { loadLab, type LoadedLab } from "../lab/load.js";
 import { overlaps, parseSubnet, type Subnet } from "../lab/ip.js";
 import type { Lab } from "../lab/types.js";
@@ -122,7 +122,8 @@ export async function up(target: string | LoadedLab, options: UpOptions = {}): P
     log(`creating ${plan.networks.length} networks`);
     await phase("networks", () => settled(plan.networks.map((n) => createNetwork(engine, n))));
     log(`creating ${plan.nodes.length} nodes`);
-    await phase("nodes", () => settled(plan.nodes.map((n) => createNode(engine, n))));
+    const allNetworksAtCreate = await createsWithAllNetworks(engine);
+    await phase("nodes", () => settled(plan.nodes.map((n) => createNode(engine, n, allNetworksAtCreate))));
     log("configuring addresses and routes");
     const states = await phase("configure", () => settled(plan.nodes.map((n) => configureNode(engine, n, nodeHasIpv6(plan, n)))));
     log("checking the kernel state");
