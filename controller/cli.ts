@@ -3,7 +3,7 @@
 import { Command, CommanderError } from "commander";
 import { connectEngine } from "./engine/docker.js";
 import { listLabs, removeLab } from "./engine/resources.js";
-import { ZmqlabError, UsageError } from "./errors.js";
+import { ZmqlabError } from "./errors.js";
 import { loadLab } from "./lab/load.js";
 import { planLab } from "./plan/plan.js";
 import { interfacesText, planText, table } from "./report/plan-text.js";
@@ -185,7 +185,6 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-void UsageError;
 main(process.argv).then(
   (code) => process.exit(code),
   (err) => {

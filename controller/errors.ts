@@ -25,15 +25,6 @@ export class LabError extends ZmqlabError {
   }
 }
 
-/** Wrong usage of the command line. Exit code 2. */
-export class UsageError extends ZmqlabError {
-  readonly exitCode = 2;
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
-
 /** The environment cannot run the lab (no engine, image build failed, subnet taken). Exit code 3. */
 export class EnvironmentError extends ZmqlabError {
   readonly exitCode = 3;

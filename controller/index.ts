@@ -8,7 +8,7 @@ export { up, attach, down, RunningLab, Cancelled, type UpOptions } from "./provi
 export type { KernelState, InterfaceState, RouteState, RuleState } from "./observe/kernel.js";
 export type { FlowCount } from "./observe/flows.js";
 export type { ExecResult } from "./engine/exec.js";
-export { LabError, EnvironmentError, UsageError, ZmqlabError, type Problem } from "./errors.js";
+export { LabError, EnvironmentError, ZmqlabError, type Problem } from "./errors.js";
 export { runTraffic, startAgent, jobsFor, Agent, type TrafficOptions } from "./traffic/run.js";
 export type * from "./traffic/types.js";
 export type { AgentJob, EndpointJob, AgentEvent, EndpointResult, Peer } from "./agent/protocol.js";

@@ -1,7 +1,7 @@
 // Addresses and subnets as numbers, so that containment, overlap and ranges are plain arithmetic.
 // Parsing and validity come from ip-cidr; the rest is bigint math.
 import IPCIDR from "ip-cidr";
-import { Address4, Address6 } from "ip-address";
+import { Address6 } from "ip-address";
 
 export type Family = 4 | 6;
 
@@ -97,8 +97,4 @@ export function freeRange(subnet: Subnet, taken: Address[]): Subnet | undefined 
     }
   }
   return undefined;
-}
-
-export function isAddress4(text: string): boolean {
-  return Address4.isValid(text);
 }

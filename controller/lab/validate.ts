@@ -243,7 +243,6 @@ function validateTraffic(lab: Lab, findings: Finding[]): void {
       const dst = parseAddress(parsed.destination.host);
       if (src && dst && src.family !== dst.family) findings.push({ at: cAt, message: `source is IPv${src.family} but destination is IPv${dst.family}`, hint: "source and destination are of one family" });
     });
-    const receives = ["sub", "xsub", "pull", "rep", "router", "dealer", "pair", "req"];
     if (endpoint.subscribe !== undefined && !["sub", "xsub"].includes(endpoint.socket)) {
       findings.push({ at: [...at, "subscribe"], message: `a ${endpoint.socket} socket does not subscribe`, hint: "subscribe is for sub and xsub sockets" });
     }
@@ -253,7 +252,6 @@ function validateTraffic(lab: Lab, findings: Finding[]): void {
     if (endpoint.send?.topic !== undefined && !["pub", "xpub"].includes(endpoint.socket)) {
       findings.push({ at: [...at, "send", "topic"], message: `topics are for pub and xpub sockets`, hint: "remove topic" });
     }
-    void receives;
   }
 }
 
