@@ -1,7 +1,7 @@
 // The node image: built from images/node/Dockerfile with the agent and zeromq from this
 // installation, tagged by a hash of its inputs so it is rebuilt only when they change.
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
@@ -14,6 +14,8 @@ import { describe, type Engine } from "./docker.js";
 export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const BASE_IMAGE = "node:20-bookworm-slim";
 const MODULES = ["zeromq", "cmake-ts", "node-addon-api"];
+/** All the agent needs of a package.json: its modules are ES modules. Not the project's own, whose every change would rebuild the image. */
+const AGENT_PACKAGE_JSON = JSON.stringify({ name: "zmqlab-agent", private: true, type: "module" }) + "\n";
 
 interface Input {
   /** Path inside the build context. */
@@ -26,7 +28,6 @@ function inputs(): Input[] {
   const modules = MODULES.map((m) => ({ target: `node_modules/${m}`, source: moduleFolder(require.resolve(m), m) }));
   return [
     { target: "images/node/Dockerfile", source: join(PACKAGE_ROOT, "images", "node", "Dockerfile") },
-    { target: "package.json", source: join(PACKAGE_ROOT, "package.json") },
     { target: "dist/controller/agent", source: join(PACKAGE_ROOT, "dist", "controller", "agent") },
     ...modules,
   ];
@@ -50,6 +51,7 @@ function files(dir: string): string[] {
 /** A tag that changes whenever anything that goes into the image changes. */
 export function nodeImageTag(): string {
   const hash = createHash("sha256");
+  hash.update(AGENT_PACKAGE_JSON);
   for (const input of inputs()) {
     if (!existsSync(input.source)) throw new EnvironmentError(`The node image needs ${input.source}, which is missing.`, "run `npm ci` (it also compiles the agent) in the zmqlab folder");
     for (const file of files(input.source)) {
@@ -78,6 +80,7 @@ export async function ensureNodeImage(docker: Engine, log: (line: string) => voi
   const context = mkdtempSync(join(tmpdir(), "zmqlab-image-"));
   try {
     for (const input of inputs()) cpSync(input.source, join(context, input.target), { recursive: true, dereference: true, filter: (src) => !skip(src) });
+    writeFileSync(join(context, "package.json"), AGENT_PACKAGE_JSON);
     const stream = await docker.buildImage({ context, src: ["."] }, { t: tag, dockerfile: "images/node/Dockerfile", labels: { "zmqlab.image": "node" }, rm: true, forcerm: true });
     await new Promise<void>((resolve, reject) => {
       docker.modem.followProgress(
@@ -99,7 +102,24 @@ export async function ensureNodeImage(docker: Engine, log: (line: string) => voi
     rmSync(context, { recursive: true, force: true });
   }
   await docker.getImage(tag).tag({ repo: DEFAULT_IMAGE, tag: "latest" });
+  await removeOlderTags(docker, tag, log);
   return tag;
+}
+
+/** Earlier builds of the node image are of no further use: drop them (ones still in use stay). */
+async function removeOlderTags(docker: Engine, keep: string, log: (line: string) => void): Promise<void> {
+  const images = await docker.listImages({ filters: { reference: [DEFAULT_IMAGE] } });
+  for (const image of images) {
+    for (const tag of image.RepoTags ?? []) {
+      if (tag === keep || tag === `${DEFAULT_IMAGE}:latest`) continue;
+      try {
+        await docker.getImage(tag).remove();
+        log(`removed the older node image ${tag}`);
+      } catch {
+        // In use by a lab that is up: it goes with a later build.
+      }
+    }
+  }
 }
 
 async function pullBase(docker: Engine, log: (line: string) => void): Promise<void> {

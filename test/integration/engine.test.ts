@@ -166,3 +166,17 @@ t.test("up and down from the command line", async (t) => {
   t.equal(down.code, 0);
   t.same(await labeled("source-ip"), { containers: 0, networks: 0 });
 });
+
+t.test("a kernel feature the machine lacks (netem) fails up with a clear message and leaves nothing", async (t) => {
+  const result = await cli(["up", "test/fixtures/netem"]);
+  if (result.code === 0) {
+    // This kernel has netem after all: nothing to detect here.
+    await cli(["down", "test/fixtures/netem"]);
+    t.pass("this kernel has netem");
+    return;
+  }
+  t.equal(result.code, 3, "exit code 3: the environment");
+  t.match(result.stderr, /In node a, `tc qdisc add dev lan root netem delay 20ms`/, "names the node and the command");
+  t.match(result.stderr, /hint: this kernel has no netem/, "says what is missing and what to use instead");
+  t.same(await labeled("netem"), { containers: 0, networks: 0 }, "nothing left");
+});
