@@ -121,7 +121,7 @@ program
     const lab = await attach(loaded);
     stderr(`lab ${lab.name} is up: checking it as it is`);
     const steps = progress();
-    const result = await check(lab, { log: steps.step }).finally(steps.stop);
+    const result = await check(lab, { log: steps.step, signal: interruptible() }).finally(steps.stop);
     report(loaded.lab, result, opts);
   });
 

@@ -25,6 +25,8 @@ export interface LabReport extends TrafficReport {
 export interface CheckOptions {
   /** Progress lines (to stderr in the CLI). */
   log?: (line: string) => void;
+  /** Aborting ends the traffic early and throws Cancelled (runLab then takes the lab down). */
+  signal?: AbortSignal;
 }
 
 export interface RunOptions extends CheckOptions {
@@ -35,8 +37,6 @@ export interface RunOptions extends CheckOptions {
    * "already up". The CLI's `run` does this.
    */
   reuse?: boolean;
-  /** Aborting during `up` removes what was created. */
-  signal?: AbortSignal;
   engine?: Engine;
 }
 
@@ -88,7 +88,7 @@ export async function runLab(target: string | LoadedLab, options: RunOptions = {
   const lab = wasUp ? await attach(loaded, { engine }) : await up(loaded, { engine, log, ...(options.signal ? { signal: options.signal } : {}) });
   if (wasUp) log(`lab ${lab.name} is already up: using it as it is (networks, nodes and routes are not re-applied from the file; zmqlab down first to start fresh)`);
   try {
-    return await check(lab, { log });
+    return await check(lab, { log, ...(options.signal ? { signal: options.signal } : {}) });
   } finally {
     if (!options.keep && !wasUp) await lab.down();
     else log(`lab ${lab.name} stays up; remove it with: zmqlab down ${loaded.file.replace(/\/lab\.ya?ml$/, "")}`);

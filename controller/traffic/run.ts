@@ -2,7 +2,7 @@
 import type { AgentEvent, AgentJob, EndpointResult } from "../agent/protocol.js";
 import { spawnIn, type Process } from "../engine/exec.js";
 import { parseTcpEndpoint } from "../lab/endpoint.js";
-import type { RunningLab } from "../provision/running.js";
+import { Cancelled, type RunningLab } from "../provision/running.js";
 import { agentJobs, settingsOf } from "./jobs.js";
 import type { EndpointReport, NoHandshake, TrafficReport } from "./types.js";
 
@@ -65,6 +65,8 @@ export async function jobsFor(lab: RunningLab): Promise<AgentJob[]> {
 
 export interface TrafficOptions {
   log?: (line: string) => void;
+  /** Aborting ends the traffic early (agents report and exit) and throws Cancelled. */
+  signal?: AbortSignal;
 }
 
 /** Run every endpoint to its end and collect what happened. */
@@ -101,12 +103,14 @@ export async function runTraffic(lab: RunningLab, options: TrafficOptions = {}):
       });
     }
     if (senders.size === 0) setTimeout(resolve, settings.handshakeTimeout);
+    options.signal?.addEventListener("abort", () => resolve(), { once: true });
     check();
   });
   log(pending.size ? `traffic bound reached; still sending: ${[...pending].join(", ")}` : "senders done; collecting");
-  await new Promise((r) => setTimeout(r, settings.linger));
+  if (!options.signal?.aborted) await new Promise((r) => setTimeout(r, settings.linger));
   for (const agent of agents) agent.stop();
   await Promise.all(agents.map((a) => Promise.race([a.finished, new Promise((r) => setTimeout(r, settings.handshakeTimeout + 5000))])));
+  if (options.signal?.aborted) throw new Cancelled();
 
   const endpoints = await Promise.all(
     Object.entries(lab.lab.traffic ?? {}).map(([name, spec]) => endpointReport(lab, name, spec.node, agents.find((a) => a.job.node === spec.node)!)),

@@ -180,3 +180,16 @@ t.test("a kernel feature the machine lacks (netem) fails up with a clear message
   t.match(result.stderr, /hint: this kernel has no netem/, "says what is missing and what to use instead");
   t.same(await labeled("netem"), { containers: 0, networks: 0 }, "nothing left");
 });
+
+t.test("Ctrl-C during the traffic of run ends it early and removes the lab", async (t) => {
+  let interrupted = false;
+  const result = await cli(["run", "labs/source-ip"], (text, child) => {
+    if (!interrupted && /traffic: /.test(text)) {
+      interrupted = true;
+      child.kill("SIGINT");
+    }
+  });
+  t.ok(interrupted, "interrupted during the traffic");
+  t.equal(result.code, 130, "exit code 130");
+  t.same(await labeled("source-ip"), { containers: 0, networks: 0 }, "nothing left");
+});
