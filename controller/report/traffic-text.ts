@@ -19,10 +19,16 @@ export function trafficText(report: TrafficReport): string {
       String(e.sent),
       String(e.received),
       Object.entries(e.from).map(([k, v]) => `${k}:${v}`).join(" ") || "-",
-      [...new Set(e.peers.map((p) => p.address))].join(" ") || "-",
+      [...new Set(e.peers.map((p) => p.address))].sort(byAddress).join(" ") || "-",
       notes.join("; ") || "ok",
     ]);
   }
   const details = report.endpoints.flatMap((e) => e.noHandshake.map((n) => `  ${n.message}`));
   return [table(rows), ...(details.length ? ["", ...details] : [])].join("\n");
+}
+
+/** Addresses in numeric order (198.18.1.9 before 198.18.1.10), IPv4 before IPv6. */
+export function byAddress(a: string, b: string): number {
+  const key = (s: string) => (s.includes(":") ? "6" + s.split(":").map((g) => g.padStart(4, "0")).join(":") : "4" + s.split(".").map((o) => o.padStart(3, "0")).join("."));
+  return key(a).localeCompare(key(b));
 }
