@@ -49,8 +49,9 @@ function files(dir: string): string[] {
 }
 
 /** A tag that changes whenever anything that goes into the image changes. */
-export function nodeImageTag(): string {
+export function nodeImageTag(baseImageId = ""): string {
   const hash = createHash("sha256");
+  hash.update(baseImageId);
   hash.update(AGENT_PACKAGE_JSON);
   for (const input of inputs()) {
     if (!existsSync(input.source)) throw new EnvironmentError(`The node image needs ${input.source}, which is missing.`, "run `npm ci` (it also compiles the agent) in the zmqlab folder");
@@ -73,9 +74,10 @@ export async function imageExists(docker: Engine, name: string): Promise<boolean
 
 /** Make sure the node image for this installation exists; build it if not. Returns its tag. */
 export async function ensureNodeImage(docker: Engine, log: (line: string) => void = () => {}): Promise<string> {
-  const tag = nodeImageTag();
-  if (await imageExists(docker, tag)) return tag;
   if (!(await imageExists(docker, BASE_IMAGE))) await pullBase(docker, log);
+  // The base is an input too: a new base (a newer official image, or one made locally) rebuilds.
+  const tag = nodeImageTag((await docker.getImage(BASE_IMAGE).inspect()).Id);
+  if (await imageExists(docker, tag)) return tag;
   log(`building node image ${tag}`);
   const context = mkdtempSync(join(tmpdir(), "zmqlab-image-"));
   try {

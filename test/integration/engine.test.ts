@@ -193,3 +193,10 @@ t.test("Ctrl-C during the traffic of run ends it early and removes the lab", asy
   t.equal(result.code, 130, "exit code 130");
   t.same(await labeled("source-ip"), { containers: 0, networks: 0 }, "nothing left");
 });
+
+t.test("up reads the kernel back: a node that differs from the lab file fails up", async (t) => {
+  const result = await cli(["up", "test/fixtures/drift"]);
+  t.equal(result.code, 3, "exit code 3");
+  t.match(result.stderr, /The kernel state differs from the lab file:\n\s+a: lan \(eth0\) lacks 198\.18\.61\.11\/24/, "names the node, interface and missing address");
+  t.same(await labeled("drift"), { containers: 0, networks: 0 }, "nothing left");
+});
