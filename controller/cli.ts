@@ -19,6 +19,7 @@ import { htmlReport } from "./report/html.js";
 import { progress } from "./report/progress.js";
 import { writeFileSync } from "node:fs";
 import type { Lab } from "./lab/types.js";
+import type { NodePlan } from "./plan/types.js";
 
 const stderr = (line: string) => process.stderr.write(line + "\n");
 const stdout = (line: string) => process.stdout.write(line + "\n");
@@ -64,7 +65,14 @@ program
     const started = performance.now();
     const steps = progress();
     const lab = await up(loaded, { signal: interruptible(), log: steps.step }).finally(steps.stop);
-    const nodes = await Promise.all(lab.plan.nodes.map(async (n) => ({ name: n.name, interfaces: (await lab.kernel(n.name)).interfaces })));
+    // Interfaces in the lab file's order, then anything else the kernel has.
+    const order = (n: NodePlan, altnames: string[]) => {
+      const i = n.interfaces.findIndex((x) => altnames.includes(x.network));
+      return i < 0 ? n.interfaces.length : i;
+    };
+    const nodes = await Promise.all(
+      lab.plan.nodes.map(async (n) => ({ name: n.name, interfaces: (await lab.kernel(n.name)).interfaces.sort((a, b) => order(n, a.altnames) - order(n, b.altnames)) })),
+    );
     stdout(`lab ${lab.name} is up: ${lab.plan.networks.length} networks, ${lab.plan.nodes.length} nodes, ${((performance.now() - started) / 1000).toFixed(1)} s`);
     stdout(interfacesText(nodes));
     stdout(`\nremove it with: zmqlab down ${target}`);
