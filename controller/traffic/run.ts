@@ -2,6 +2,7 @@
 import type { AgentEvent, AgentJob, EndpointResult } from "../agent/protocol.js";
 import { spawnIn, type Process } from "../engine/exec.js";
 import { parseTcpEndpoint } from "../lab/endpoint.js";
+import { parseAddress } from "../lab/ip.js";
 import { Cancelled, type RunningLab } from "../provision/running.js";
 import { agentJobs, settingsOf } from "./jobs.js";
 import type { EndpointReport, NoHandshake, TrafficReport } from "./types.js";
@@ -146,19 +147,36 @@ async function endpointReport(lab: RunningLab, name: string, node: string, agent
   };
 }
 
+/** How the node's kernel would route a connect: `ip route get DST [from SRC]`, in words. */
+async function routeFor(lab: RunningLab, node: string, destination: string, source?: string): Promise<string> {
+  const argv = ["ip", "-j", "route", "get", destination, ...(source && parseAddress(source) ? ["from", source] : [])];
+  const result = await lab.exec(node, argv);
+  if (result.exitCode !== 0) return `the node has no route to ${destination} (${result.stderr.trim()})`;
+  const [route] = JSON.parse(result.stdout) as { gateway?: string; dev?: string; prefsrc?: string; table?: string }[];
+  if (!route) return `the node has no route to ${destination}`;
+  const dev = route.dev ? (await lab.kernel(node)).interfaces.find((i) => i.name === route.dev)?.altnames[0] ?? route.dev : "?";
+  return `the node sends it ${route.gateway ? `via ${route.gateway}` : "directly"} on ${dev}${route.prefsrc ? ` from ${route.prefsrc}` : ""}${route.table && route.table !== "main" ? ` (table ${route.table})` : ""}`;
+}
+
 async function describeNoHandshake(lab: RunningLab, node: string, name: string, connects: string[], agent: Agent): Promise<NoHandshake[]> {
   const state = await lab.kernel(node);
   const nodeAddresses = state.interfaces.filter((i) => i.name !== "lo").flatMap((i) => i.addresses.map((a) => `${a.split("/")[0]} (${i.altnames[0] ?? i.name})`));
-  return connects.map((connect) => {
-    const parsed = parseTcpEndpoint(connect);
-    const source = typeof parsed !== "string" && parsed.source ? parsed.source.host : undefined;
-    const destination = typeof parsed !== "string" ? `${parsed.destination.host}:${parsed.destination.port}` : connect;
-    const event = agent.events.find((e) => e.type === "no-handshake" && e.endpoint === name && e.connect === connect) as Extract<AgentEvent, { type: "no-handshake" }> | undefined;
-    const afterMs = event?.after ?? settingsOf(lab.lab).handshakeTimeout;
-    const owned = source === undefined || nodeAddresses.some((a) => a.startsWith(`${source} `)) || /^[a-z]/.test(source);
-    const message = owned
-      ? `${name} on ${node}: no ZeroMQ handshake with ${destination}${source ? ` from ${source}` : ""} within ${afterMs} ms (nothing listens there, or no route carries the traffic there and back, or a node on the way filters it)`
-      : `${name} on ${node}: no ZeroMQ handshake with ${destination} within ${afterMs} ms: the source ${source} is not an address of ${node} (it has ${nodeAddresses.join(", ")})`;
-    return { connect, ...(source ? { source } : {}), destination, afterMs, nodeAddresses, message };
-  });
+  return Promise.all(
+    connects.map(async (connect) => {
+      const parsed = parseTcpEndpoint(connect);
+      const source = typeof parsed !== "string" && parsed.source ? parsed.source.host : undefined;
+      const destinationHost = typeof parsed !== "string" ? parsed.destination.host : connect;
+      const destination = typeof parsed !== "string" ? `${parsed.destination.host}:${parsed.destination.port}` : connect;
+      const event = agent.events.find((e) => e.type === "no-handshake" && e.endpoint === name && e.connect === connect) as Extract<AgentEvent, { type: "no-handshake" }> | undefined;
+      const afterMs = event?.after ?? settingsOf(lab.lab).handshakeTimeout;
+      const owned = source === undefined || nodeAddresses.some((a) => a.startsWith(`${source} `)) || /^[a-z]/.test(source);
+      if (!owned) {
+        const message = `${name} on ${node}: no ZeroMQ handshake with ${destination} within ${afterMs} ms: the source ${source} is not an address of ${node} (it has ${nodeAddresses.join(", ")})`;
+        return { connect, ...(source ? { source } : {}), destination, afterMs, nodeAddresses, message };
+      }
+      const route = await routeFor(lab, node, destinationHost, source);
+      const message = `${name} on ${node}: no ZeroMQ handshake with ${destination}${source ? ` from ${source}` : ""} within ${afterMs} ms; ${route} (nothing listens there, or no route carries the traffic there and back, or a node on the way filters it)`;
+      return { connect, ...(source ? { source } : {}), destination, afterMs, nodeAddresses, route, message };
+    }),
+  );
 }

@@ -37,5 +37,7 @@ export interface NoHandshake {
   afterMs: number;
   /** The node's addresses as its kernel showed them, to spot a wrong source at a glance. */
   nodeAddresses: string[];
+  /** How the node's kernel routes the connect (`ip route get`), when its source is the node's. */
+  route?: string;
   message: string;
 }

@@ -49,6 +49,7 @@ t.test("source-ip: the server sees exactly the two client sources; wrong-ip gets
   t.equal(endpoint(report, "wrong-ip").received, 0, "wrong-ip received nothing");
   t.same(peersOf(report, "quotes"), ["198.18.1.10", "198.18.1.11"], "the server's kernel shows peers .10 and .11 and nothing else");
   t.match(endpoint(report, "wrong-ip").noHandshake[0]?.message ?? "", /no ZeroMQ handshake with 198\.18\.2\.11:5556 from 198\.18\.1\.10/);
+  t.equal(endpoint(report, "wrong-ip").noHandshake[0]?.route, "the node sends it via 198.18.1.2 on clients (table 100)", "says how the client's kernel routes it (its policy table)");
 
   // Take the source address away by hand: the connect from it must be reported, not hang.
   const del = await lab.exec("client", ["ip", "addr", "del", "198.18.1.11/24", "dev", "clients"]);
