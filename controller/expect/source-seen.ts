@@ -38,7 +38,7 @@ export function sourceSeen(spec: Spec, observations: Observations): ExpectationR
       const why = observations.traffic.endpoints.flatMap((e) => e.noHandshake.filter((n) => n.source !== undefined && missing.includes(normalAddress(n.source))).map((n) => n.message));
       parts.push(`${andList(missing)} missing${why.length ? ` (${why.join("; ")})` : ""}`);
     }
-    if (extra.length) parts.push(`${andList(extra)} ${extra.length === 1 ? "is" : "are"} not among the expected sources (a connect took another source address than intended, or SNAT rewrote it on the way)`);
+    if (extra.length) parts.push(`${andList(extra)} ${extra.length === 1 ? "is" : "are"} not among the expected sources (a connect took another source address than intended, the endpoint accepts connections on more addresses than intended, a balancer sent that client here, or SNAT rewrote it on the way)`);
     message = parts.join("; ");
   }
   return { ...base, ok, observed, message, evidence };
