@@ -24,6 +24,7 @@ t.test("every socket type, several binds and connects, sources by address, inter
     ["sub6", { quotes6: 200 }],
     ["collector", { "push-a": 100, "push-b": 100 }],
     ["both", { quotes: 500, quotes6: 200 }],
+    ["by-iface", { "to-iface": 50 }],
   ];
   for (const [name, from] of delivered) {
     const e = endpoint(report, name);
@@ -36,6 +37,7 @@ t.test("every socket type, several binds and connects, sources by address, inter
   t.same(peersOf(report, "quotes6"), ["2001:2:0:40::10", "2001:2:0:40::11"], "IPv6 sources, as chosen");
   t.same(peersOf(report, "collector"), ["198.18.40.12", "2001:2:0:40::10"], "a socket bound twice sees both families");
   t.same(peersOf(report, "service"), ["198.18.40.12"]);
+  t.same(peersOf(report, "by-iface"), ["198.18.40.11"], "a bind on an interface (by its network's name) accepts, and its kernel shows the source");
   t.same(peersOf(report, "hub"), ["198.18.40.11"]);
   t.equal(report.endpoints.flatMap((e) => e.noHandshake).length, 0, "every connect completed its handshake");
 });
