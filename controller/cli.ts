@@ -71,7 +71,7 @@ program
       return i < 0 ? n.interfaces.length : i;
     };
     const nodes = await Promise.all(
-      lab.plan.nodes.map(async (n) => ({ name: n.name, interfaces: (await lab.kernel(n.name)).interfaces.sort((a, b) => order(n, a.altnames) - order(n, b.altnames)) })),
+      lab.plan.nodes.map(async (n) => ({ name: n.name, interfaces: (await lab.interfaces(n.name)).sort((a, b) => order(n, a.altnames) - order(n, b.altnames)) })),
     );
     stdout(`lab ${lab.name} is up: ${lab.plan.networks.length} networks, ${lab.plan.nodes.length} nodes, ${((performance.now() - started) / 1000).toFixed(1)} s`);
     stdout(interfacesText(nodes));

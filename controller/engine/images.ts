@@ -50,9 +50,16 @@ function files(dir: string): string[] {
 
 /** A tag that changes whenever anything that goes into the image changes. */
 export function nodeImageTag(baseImageId = ""): string {
-  const hash = createHash("sha256");
-  hash.update(baseImageId);
-  hash.update(AGENT_PACKAGE_JSON);
+  const hash = createHash("sha256").update(baseImageId).update(inputsDigest());
+  return `${DEFAULT_IMAGE}:${hash.digest("hex").slice(0, 12)}`;
+}
+
+let digest: string | undefined;
+
+/** The files that go into the image, hashed once per process (every `up` asks for the tag). */
+function inputsDigest(): string {
+  if (digest) return digest;
+  const hash = createHash("sha256").update(AGENT_PACKAGE_JSON);
   for (const input of inputs()) {
     if (!existsSync(input.source)) throw new EnvironmentError(`The node image needs ${input.source}, which is missing.`, "run `npm ci` (it also compiles the agent) in the zmqlab folder");
     for (const file of files(input.source)) {
@@ -60,7 +67,8 @@ export function nodeImageTag(baseImageId = ""): string {
       hash.update(readFileSync(file));
     }
   }
-  return `${DEFAULT_IMAGE}:${hash.digest("hex").slice(0, 12)}`;
+  digest = hash.digest("hex");
+  return digest;
 }
 
 export async function imageExists(docker: Engine, name: string): Promise<boolean> {

@@ -58,16 +58,6 @@ export async function createNode(docker: Engine, plan: NodePlan, allNetworksAtCr
   await docker.getContainer(plan.containerName).start();
 }
 
-/** The MAC address Docker gave the node on each lab network (by Docker network name). */
-export async function macAddresses(docker: Engine, container: string): Promise<Map<string, string>> {
-  const info = await docker.getContainer(container).inspect();
-  const result = new Map<string, string>();
-  for (const [network, settings] of Object.entries(info.NetworkSettings.Networks ?? {})) {
-    result.set(network, settings.MacAddress.toLowerCase());
-  }
-  return result;
-}
-
 export interface LabResources {
   lab: string;
   containers: { id: string; name: string; node: string; state: string }[];

@@ -1,5 +1,6 @@
 // The lab's own rules, beyond what the JSON Schema can say. Pure: a lab in, findings out.
 import { closest } from "../errors.js";
+import { addressesOf } from "./addresses.js";
 import { list, parseTcpEndpoint, type HostPort } from "./endpoint.js";
 import { contains, formatAddress, gatewayOf, overlaps, parseAddress, parseSubnet, type Address, type Subnet } from "./ip.js";
 import type { Lab, NodeSpec } from "./types.js";
@@ -194,8 +195,6 @@ function validateRoutes(nodeName: string, node: NodeSpec, subnets: NetworkSubnet
 }
 
 function validateTraffic(lab: Lab, findings: Finding[]): void {
-  const nodeAddresses = (node: NodeSpec): Set<string> =>
-    new Set(Object.values(node.interfaces).flatMap((v) => list(v)).map((t) => parseAddress(String(t))?.text).filter((t): t is string => !!t));
   for (const [name, endpoint] of Object.entries(lab.traffic ?? {})) {
     const at = ["traffic", name];
     const node = lab.nodes[endpoint.node];
@@ -204,7 +203,7 @@ function validateTraffic(lab: Lab, findings: Finding[]): void {
       findings.push({ at: [...at, "node"], message: `no node "${endpoint.node}" in this lab`, hint: near ? `did you mean "${near}"?` : `one of: ${Object.keys(lab.nodes).join(", ")}` });
       continue;
     }
-    const own = nodeAddresses(node);
+    const own = new Set(addressesOf(node));
     const interfaces = Object.keys(node.interfaces);
     const hostProblem = (hp: HostPort, role: string): string | undefined => {
       if (hp.host === "*" && role === "bind") return undefined;

@@ -3,11 +3,12 @@ import { LabError, EnvironmentError } from "../errors.js";
 import { connectEngine, type Engine } from "../engine/docker.js";
 import { execIn, type ExecResult } from "../engine/exec.js";
 import { ensureNodeImage } from "../engine/images.js";
-import { createNetwork, createNode, createsWithAllNetworks, existingSubnets, listLabs, macAddresses, removeLab } from "../engine/resources.js";
+import { createNetwork, createNode, createsWithAllNetworks, existingSubnets, listLabs, removeLab } from "../engine/resources.js";
+import { list } from "../lab/endpoint.js";
 import { loadLab, type LoadedLab } from "../lab/load.js";
 import { overlaps, parseSubnet, type Subnet } from "../lab/ip.js";
 import type { Lab } from "../lab/types.js";
-import { parseAddr, parseRoutes, parseRules, type KernelState } from "../observe/kernel.js";
+import { parseAddr, parseRoutes, parseRules, type InterfaceState, type KernelState } from "../observe/kernel.js";
 import type { ConfigureJob, ConfigureResult } from "../agent/protocol.js";
 import { FLOW_TABLE, planLab } from "../plan/plan.js";
 import { parseFlowSet, type FlowCount } from "../observe/flows.js";
@@ -54,6 +55,11 @@ export class RunningLab {
   /** Run a command (an argument list) in a node. */
   exec(node: string, argv: string[]): Promise<ExecResult> {
     return execIn(this.engine, this.node(node).containerName, argv);
+  }
+
+  /** The node's interfaces and addresses as its kernel shows them (one exec). */
+  async interfaces(node: string): Promise<InterfaceState[]> {
+    return parseAddr(await run(this.engine, this.node(node).containerName, node, ["ip", "-j", "addr", "show"]));
   }
 
   /** The node's addresses, routes and rules as its kernel shows them. */
@@ -168,13 +174,12 @@ async function configureNode(engine: Engine, node: NodePlan, ipv6: boolean): Pro
 }
 
 async function configureCommandByCommand(engine: Engine, node: NodePlan, ipv6: boolean): Promise<KernelState> {
-  const macs = await macAddresses(engine, node.containerName);
-  const links = JSON.parse(await run(engine, node.containerName, node.name, ["ip", "-j", "link", "show"])) as { ifname: string; address?: string }[];
+  // As in zmqlab's image (agent/configure.ts): each interface is found by the IPv4 address
+  // Docker assigned it; one that is not found shows up in the kernel check as a missing name.
+  const links = parseAddr(await run(engine, node.containerName, node.name, ["ip", "-j", "addr", "show"]));
   for (const iface of node.interfaces) {
-    const mac = macs.get(iface.dockerNetwork);
-    const link = links.find((l) => l.address?.toLowerCase() === mac);
-    if (!link) throw new EnvironmentError(`In node ${node.name}, no interface has the MAC address Docker reports for network ${iface.dockerNetwork} (${mac}).`);
-    await run(engine, node.containerName, node.name, ["ip", "link", "property", "add", "dev", link.ifname, "altname", iface.network]);
+    const link = links.find((l) => l.addresses.some((a) => a.split("/")[0] === iface.ipv4));
+    if (link) await run(engine, node.containerName, node.name, ["ip", "link", "property", "add", "dev", link.name, "altname", iface.network]);
   }
   for (const command of node.commands) {
     const result = await execIn(engine, node.containerName, command.argv);
@@ -205,7 +210,7 @@ function verify(plan: LabPlan, states: KernelState[]): void {
 
 /** A lab subnet must not collide with another Docker network or a route of this host. */
 async function checkCollisions(engine: Engine, lab: Lab): Promise<void> {
-  const ours = Object.entries(lab.networks).flatMap(([name, n]) => ([] as string[]).concat(n.subnet).map((s) => ({ name, subnet: parseSubnet(s) as Subnet })));
+  const ours = Object.entries(lab.networks).flatMap(([name, n]) => list(n.subnet).map((s) => ({ name, subnet: parseSubnet(s) as Subnet })));
   const problems: string[] = [];
   for (const existing of await existingSubnets(engine)) {
     const theirs = parseSubnet(existing.subnet);

@@ -1,6 +1,7 @@
 // One self-contained page: the topology drawn as SVG, each flow drawn along the routers whose
 // own counters showed it, every expectation with its status, and the endpoints' table.
 // No scripts, no external resources: it opens from a file anywhere.
+import { addressesOf } from "../lab/addresses.js";
 import { list } from "../lab/endpoint.js";
 import type { Lab } from "../lab/types.js";
 import type { LabReport } from "../run/index.js";
@@ -85,7 +86,7 @@ function layout(lab: Lab): { boxes: Box[]; bars: { name: string; x: number; subn
 }
 
 function ownerOf(lab: Lab, address: string): string | undefined {
-  return Object.entries(lab.nodes).find(([, n]) => Object.values(n.interfaces).some((v) => list(v).includes(address)))?.[0] ?? (lab.nodes[address] ? address : undefined);
+  return Object.entries(lab.nodes).find(([, n]) => addressesOf(n).includes(address))?.[0] ?? (lab.nodes[address] ? address : undefined);
 }
 
 export function topologySvg(lab: Lab, flows: DrawnFlow[]): string {

@@ -4,9 +4,8 @@ import { connectEngine, type Engine } from "../engine/docker.js";
 import { listLabs } from "../engine/resources.js";
 import { evaluate } from "../expect/index.js";
 import type { ExpectationResult, Observations } from "../expect/types.js";
-import { list } from "../lab/endpoint.js";
 import { loadLab, type LoadedLab } from "../lab/load.js";
-import { parseAddress } from "../lab/ip.js";
+import { addressesOf } from "../lab/addresses.js";
 import type { Lab } from "../lab/types.js";
 import type { FlowCount } from "../observe/flows.js";
 import { attach, up, type RunningLab } from "../provision/running.js";
@@ -42,12 +41,7 @@ export interface RunOptions extends CheckOptions {
 
 /** Each node's lab addresses, by the lab file. */
 export function labAddresses(lab: Lab): Record<string, string[]> {
-  return Object.fromEntries(
-    Object.entries(lab.nodes).map(([name, node]) => [
-      name,
-      Object.values(node.interfaces).flatMap((v) => list(v)).map((a) => parseAddress(String(a))?.text ?? String(a)),
-    ]),
-  );
+  return Object.fromEntries(Object.entries(lab.nodes).map(([name, node]) => [name, addressesOf(node)]));
 }
 
 /** Packet counters of every forwarding node, as they are now. */

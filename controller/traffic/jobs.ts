@@ -2,6 +2,7 @@
 // sender must wait for (the slow-joiner problem) worked out from the lab's binds and connects.
 import type { AgentJob, EndpointJob } from "../agent/protocol.js";
 import { formatHostPort, list, parseTcpEndpoint, type HostPort } from "../lab/endpoint.js";
+import { addressesOf } from "../lab/addresses.js";
 import { parseAddress } from "../lab/ip.js";
 import type { EndpointSpec, Lab } from "../lab/types.js";
 
@@ -14,25 +15,17 @@ export function settingsOf(lab: Lab): typeof DEFAULTS {
 /** Kernel interface name for a lab network name on a node (network names are altnames). */
 export type InterfaceResolver = (node: string, name: string) => string;
 
-/** Addresses of a node on a network (all of them when the name is not a network). */
-function addressesOf(lab: Lab, node: string, network?: string): string[] {
-  const spec = lab.nodes[node]!;
-  return Object.entries(spec.interfaces)
-    .filter(([n]) => network === undefined || n === network)
-    .flatMap(([, v]) => list(v).map((a) => parseAddress(String(a))!.text));
-}
-
 /** Whether a connect's destination reaches one of a bind's addresses and its port. */
 function reaches(lab: Lab, destination: HostPort, bindNode: string, bind: HostPort): boolean {
   if (destination.port !== bind.port) return false;
   const target = parseAddress(destination.host)?.text;
   if (!target) return false;
-  const bound = bind.host === "*" ? addressesOf(lab, bindNode) : parseAddress(bind.host) ? [parseAddress(bind.host)!.text] : addressesOf(lab, bindNode, bind.host);
+  const bound = bind.host === "*" ? addressesOf(lab.nodes[bindNode]!) : parseAddress(bind.host) ? [parseAddress(bind.host)!.text] : addressesOf(lab.nodes[bindNode]!, bind.host);
   if (bound.includes(target)) return true;
   // A forwarding node's own address (a load balancer's virtual address) may be translated by
   // DNAT to any bind on that port: count it, so a publisher behind it waits for subscribers
   // (bounded by the handshake timeout when the balancer sends some of them elsewhere).
-  return Object.entries(lab.nodes).some(([name, node]) => name !== bindNode && node.forward === true && addressesOf(lab, name).includes(target));
+  return Object.entries(lab.nodes).some(([name, node]) => name !== bindNode && node.forward === true && addressesOf(node).includes(target));
 }
 
 /** Pairs (connecting endpoint, bound endpoint) whose connect reaches the other's bind. */

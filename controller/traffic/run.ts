@@ -1,7 +1,8 @@
 // Drive a lab's traffic: one agent per node, started concurrently over exec, every wait bounded.
 import type { AgentEvent, AgentJob, EndpointResult } from "../agent/protocol.js";
 import { spawnIn, type Process } from "../engine/exec.js";
-import { parseTcpEndpoint } from "../lab/endpoint.js";
+import { list, parseTcpEndpoint } from "../lab/endpoint.js";
+import type { InterfaceState } from "../observe/kernel.js";
 import { parseAddress } from "../lab/ip.js";
 import { Cancelled, type RunningLab } from "../provision/running.js";
 import { agentJobs, settingsOf } from "./jobs.js";
@@ -52,13 +53,21 @@ export async function startAgent(lab: RunningLab, job: AgentJob): Promise<Agent>
   return new Agent(job, process);
 }
 
-/** The jobs for a lab that is up: network names in endpoints become the node's kernel names. */
+/**
+ * The jobs for a lab that is up: network names in endpoints become the node's kernel names,
+ * read (one exec) only from the nodes whose endpoints name an interface.
+ */
 export async function jobsFor(lab: RunningLab): Promise<AgentJob[]> {
+  const namesInterface = (endpoint: string) => {
+    const parsed = parseTcpEndpoint(endpoint);
+    return typeof parsed !== "string" && [parsed.source, parsed.destination].some((hp) => hp && hp.host !== "*" && !parseAddress(hp.host));
+  };
+  const nodes = new Set(Object.values(lab.lab.traffic ?? {}).filter((e) => [...list(e.bind), ...list(e.connect)].some(namesInterface)).map((e) => e.node));
   const names = new Map<string, Map<string, string>>();
   await Promise.all(
-    Object.keys(lab.lab.nodes).map(async (node) => {
-      const state = await lab.kernel(node);
-      names.set(node, new Map(state.interfaces.flatMap((i) => i.altnames.map((a) => [a, i.name] as [string, string]))));
+    [...nodes].map(async (node) => {
+      const interfaces = await lab.interfaces(node);
+      names.set(node, new Map(interfaces.flatMap((i) => i.altnames.map((a) => [a, i.name] as [string, string]))));
     }),
   );
   return agentJobs(lab.lab, (node, name) => names.get(node)?.get(name) ?? name);
@@ -131,8 +140,8 @@ async function endpointReport(lab: RunningLab, name: string, node: string, agent
     name,
     node,
     socket: job.socket,
-    bind: ([] as string[]).concat(spec.bind ?? []),
-    connect: ([] as string[]).concat(spec.connect ?? []),
+    bind: list(spec.bind),
+    connect: list(spec.connect),
     sent: result.sent,
     received: result.received,
     from: result.from,
@@ -148,19 +157,19 @@ async function endpointReport(lab: RunningLab, name: string, node: string, agent
 }
 
 /** How the node's kernel would route a connect: `ip route get DST [from SRC]`, in words. */
-async function routeFor(lab: RunningLab, node: string, destination: string, source?: string): Promise<string> {
+async function routeFor(lab: RunningLab, node: string, interfaces: InterfaceState[], destination: string, source?: string): Promise<string> {
   const argv = ["ip", "-j", "route", "get", destination, ...(source && parseAddress(source) ? ["from", source] : [])];
   const result = await lab.exec(node, argv);
   if (result.exitCode !== 0) return `the node has no route to ${destination} (${result.stderr.trim()})`;
   const [route] = JSON.parse(result.stdout) as { gateway?: string; dev?: string; prefsrc?: string; table?: string }[];
   if (!route) return `the node has no route to ${destination}`;
-  const dev = route.dev ? (await lab.kernel(node)).interfaces.find((i) => i.name === route.dev)?.altnames[0] ?? route.dev : "?";
+  const dev = route.dev ? interfaces.find((i) => i.name === route.dev)?.altnames[0] ?? route.dev : "?";
   return `the node sends it ${route.gateway ? `via ${route.gateway}` : "directly"} on ${dev}${route.prefsrc ? ` from ${route.prefsrc}` : ""}${route.table && route.table !== "main" ? ` (table ${route.table})` : ""}`;
 }
 
 async function describeNoHandshake(lab: RunningLab, node: string, name: string, connects: string[], agent: Agent): Promise<NoHandshake[]> {
-  const state = await lab.kernel(node);
-  const nodeAddresses = state.interfaces.filter((i) => i.name !== "lo").flatMap((i) => i.addresses.map((a) => `${a.split("/")[0]} (${i.altnames[0] ?? i.name})`));
+  const interfaces = await lab.interfaces(node);
+  const nodeAddresses = interfaces.filter((i) => i.name !== "lo").flatMap((i) => i.addresses.map((a) => `${a.split("/")[0]} (${i.altnames[0] ?? i.name})`));
   return Promise.all(
     connects.map(async (connect) => {
       const parsed = parseTcpEndpoint(connect);
@@ -174,7 +183,7 @@ async function describeNoHandshake(lab: RunningLab, node: string, name: string, 
         const message = `${name} on ${node}: no ZeroMQ handshake with ${destination} within ${afterMs} ms: the source ${source} is not an address of ${node} (it has ${nodeAddresses.join(", ")})`;
         return { connect, ...(source ? { source } : {}), destination, afterMs, nodeAddresses, message };
       }
-      const route = await routeFor(lab, node, destinationHost, source);
+      const route = await routeFor(lab, node, interfaces, destinationHost, source);
       const message = `${name} on ${node}: no ZeroMQ handshake with ${destination}${source ? ` from ${source}` : ""} within ${afterMs} ms; ${route} (nothing listens there, or no route carries the traffic there and back, or a node on the way filters it)`;
       return { connect, ...(source ? { source } : {}), destination, afterMs, nodeAddresses, route, message };
     }),

@@ -130,18 +130,21 @@ t.test("a subnet that collides with an existing Docker network: exit 3, nothing 
   t.same(await labeled("source-ip"), { containers: 0, networks: 0 }, "nothing of the lab was created");
 });
 
-t.test("Ctrl-C during up removes what was created", async (t) => {
+/** Run the CLI, press Ctrl-C once its progress shows `moment`, and check nothing is left. */
+async function interruptAt(t: Test, args: string[], moment: RegExp, what: string) {
   let interrupted = false;
-  const result = await cli(["up", "labs/source-ip"], (text, child) => {
-    if (!interrupted && /creating \d+ nodes/.test(text)) {
+  const result = await cli(args, (text, child) => {
+    if (!interrupted && moment.test(text)) {
       interrupted = true;
       child.kill("SIGINT");
     }
   });
-  t.ok(interrupted, "the run was interrupted while creating nodes");
+  t.ok(interrupted, `interrupted ${what}`);
   t.equal(result.code, 130, "exit code 130");
   t.same(await labeled("source-ip"), { containers: 0, networks: 0 }, "nothing left");
-});
+}
+
+t.test("Ctrl-C during up removes what was created", (t) => interruptAt(t, ["up", "labs/source-ip"], /creating \d+ nodes/, "while creating nodes"));
 
 t.test("a crashed run is listed by ls and removed by clean", async (t) => {
   const result = await cli(["up", "labs/source-ip"], (text, child) => {
@@ -181,22 +184,18 @@ t.test("a kernel feature the machine lacks (netem) fails up with a clear message
   t.same(await labeled("netem"), { containers: 0, networks: 0 }, "nothing left");
 });
 
-t.test("Ctrl-C during the traffic of run ends it early and removes the lab", async (t) => {
-  let interrupted = false;
-  const result = await cli(["run", "labs/source-ip"], (text, child) => {
-    if (!interrupted && /traffic: /.test(text)) {
-      interrupted = true;
-      child.kill("SIGINT");
-    }
-  });
-  t.ok(interrupted, "interrupted during the traffic");
-  t.equal(result.code, 130, "exit code 130");
-  t.same(await labeled("source-ip"), { containers: 0, networks: 0 }, "nothing left");
-});
+t.test("Ctrl-C during the traffic of run ends it early and removes the lab", (t) => interruptAt(t, ["run", "labs/source-ip"], /traffic: /, "during the traffic"));
 
 t.test("up reads the kernel back: a node that differs from the lab file fails up", async (t) => {
   const result = await cli(["up", "test/fixtures/drift"]);
   t.equal(result.code, 3, "exit code 3");
   t.match(result.stderr, /The kernel state differs from the lab file:\n\s+a: lan \(eth0\) lacks 198\.18\.61\.11\/24/, "names the node, interface and missing address");
   t.same(await labeled("drift"), { containers: 0, networks: 0 }, "nothing left");
+});
+
+t.test("a node with an image of its own is configured command by command, just as exactly", async (t) => {
+  const lab = await up("test/fixtures/own-image");
+  t.teardown(() => lab.down());
+  t.equal(lab.node("box").defaultImage, false, "the image is the lab's, not zmqlab's default");
+  await assertKernelMatchesFile(t, lab, "test/fixtures/own-image/lab.yaml");
 });
