@@ -2,8 +2,10 @@
 // The zmqlab command line: thin commands over the public API.
 import { Command, CommanderError } from "commander";
 import { connectEngine } from "./engine/docker.js";
-import { listLabs, removeLab } from "./engine/resources.js";
-import { ZmqlabError } from "./errors.js";
+import { describeOwner } from "./engine/lock.js";
+import { listLabs, removeLab, removeStaleLocks } from "./engine/resources.js";
+import { LabError, ZmqlabError } from "./errors.js";
+import { parseDuration } from "./lab/duration.js";
 import { loadLab } from "./lab/load.js";
 import { planLab } from "./plan/plan.js";
 import { interfacesText, planText, table } from "./report/plan-text.js";
@@ -36,6 +38,27 @@ function interruptible(): AbortSignal {
   return controller.signal;
 }
 
+/** --wait: `90s`, `10m`, `1h`, `1500ms`; a bare number is seconds. */
+function waitOption(text: string): number {
+  const ms = parseDuration(text, "s");
+  if (ms === undefined) throw new LabError([{ path: "--wait", message: `"${text}" is not a duration`, hint: "write it like 90s, 10m or 1h" }]);
+  return ms;
+}
+
+interface InstanceOptions {
+  instance?: string;
+  wait?: number;
+}
+
+/** --instance NAME, or ZMQLAB_INSTANCE; --wait. */
+function labOptions(opts: InstanceOptions): { instance?: string; wait?: number } {
+  const instance = opts.instance ?? (process.env["ZMQLAB_INSTANCE"] || undefined);
+  return { ...(instance !== undefined ? { instance } : {}), ...(opts.wait !== undefined ? { wait: opts.wait } : {}) };
+}
+
+const INSTANCE_HELP = "run a separate copy of the lab under this name, its subnets moved to free blocks (auto: a unique name; default $ZMQLAB_INSTANCE)";
+const WAIT_HELP = "how long to wait while another zmqlab process uses the lab (e.g. 90s, 10m; default 10m)";
+
 const program = new Command()
   .name("zmqlab")
   .description("Containerised network labs for ZeroMQ and layer-3 routing")
@@ -55,8 +78,10 @@ program
   .command("up")
   .argument("<lab>", "lab file, or a folder holding lab.yaml")
   .option("--dry-run", "print the plan (networks, containers, every command per node) and create nothing")
+  .option("--instance <name>", INSTANCE_HELP)
+  .option("--wait <duration>", WAIT_HELP, waitOption)
   .description("bring a lab up and print its nodes with every address per interface")
-  .action(async (target: string, opts: { dryRun?: boolean }) => {
+  .action(async (target: string, opts: { dryRun?: boolean } & InstanceOptions) => {
     const loaded = loadLab(target);
     if (opts.dryRun) {
       stdout(planText(planLab(loaded.lab)));
@@ -64,7 +89,7 @@ program
     }
     const started = performance.now();
     const steps = progress();
-    const lab = await up(loaded, { signal: interruptible(), log: steps.step }).finally(steps.stop);
+    const lab = await up(loaded, { signal: interruptible(), log: steps.step, command: "up", ...labOptions(opts) }).finally(steps.stop);
     // Interfaces in the lab file's order, then anything else the kernel has.
     const order = (n: NodePlan, altnames: string[]) => {
       const i = n.interfaces.findIndex((x) => altnames.includes(x.network));
@@ -75,8 +100,14 @@ program
     );
     stdout(`lab ${lab.name} is up: ${lab.plan.networks.length} networks, ${lab.plan.nodes.length} nodes, ${((performance.now() - started) / 1000).toFixed(1)} s`);
     stdout(interfacesText(nodes));
-    stdout(`\nremove it with: zmqlab down ${target}`);
+    await lab.release();
+    if (lab.instance !== undefined) stdout(`instance ${lab.instance}: ${relocationText(lab.relocations)}`);
+    stdout(`\nremove it with: zmqlab down ${target}${lab.instance !== undefined ? ` --instance ${lab.instance}` : ""}`);
   });
+
+/** "198.18.0.0/22 runs at 198.18.4.0/22" for each moved block. */
+const relocationText = (relocations: { from: string; to: string }[]): string =>
+  relocations.length ? `the lab file's ${relocations.map((r) => `${r.from} runs at ${r.to}`).join(", ")}` : "no address moved";
 
 interface ReportOptions {
   html?: string;
@@ -90,6 +121,7 @@ function report(lab: Lab, result: LabReport, opts: ReportOptions): void {
   // With --tap, stdout carries TAP alone; the tables go to stderr.
   const human = opts.tap ? stderr : stdout;
   human(`lab ${result.lab}: ${result.endpoints.length} endpoints, traffic ${(result.durationMs / 1000).toFixed(1)} s`);
+  if (result.instance) human(`instance ${result.instance.name} of lab ${result.instance.lab}: ${relocationText(result.instance.relocations)}`);
   human(trafficText(result));
   human("");
   human(expectationsText(result.expectations));
@@ -104,15 +136,17 @@ program
   .command("run")
   .argument("<lab>", "lab file, or a folder holding lab.yaml")
   .option("--keep", "leave the lab up afterwards")
+  .option("--instance <name>", INSTANCE_HELP)
+  .option("--wait <duration>", WAIT_HELP, waitOption)
   .option("--json <file>", "write the report as JSON (format: controller/report/report.schema.json)")
   .option("--junit <file>", "write the expectations as JUnit XML, one test case each")
   .option("--tap", "print the expectations as TAP on stdout (the tables go to stderr)")
   .option("--html <file>", "write one self-contained page: topology, each flow along its observed path, expectations")
   .description("bring the lab up (or use it if it is up), drive its traffic, judge its expectations, take it down; exit 1 when one fails")
-  .action(async (target: string, opts: ReportOptions & { keep?: boolean }) => {
+  .action(async (target: string, opts: ReportOptions & InstanceOptions & { keep?: boolean }) => {
     const loaded = loadLab(target);
     const steps = progress();
-    const result = await runLab(loaded, { reuse: true, log: steps.step, signal: interruptible(), ...(opts.keep ? { keep: true } : {}) }).finally(steps.stop);
+    const result = await runLab(loaded, { reuse: true, log: steps.step, signal: interruptible(), ...labOptions(opts), ...(opts.keep ? { keep: true } : {}) }).finally(steps.stop);
     report(loaded.lab, result, opts);
   });
 
@@ -123,13 +157,22 @@ program
   .option("--junit <file>", "write the expectations as JUnit XML, one test case each")
   .option("--tap", "print the expectations as TAP on stdout (the tables go to stderr)")
   .option("--html <file>", "write one self-contained page: topology, each flow along its observed path, expectations")
+  .option("--instance <name>", "the instance to check (default $ZMQLAB_INSTANCE)")
+  .option("--wait <duration>", WAIT_HELP, waitOption)
   .description("check a lab that is already up, as it is now (changed by hand or not): drive its traffic again, judge its expectations, leave it up; exit 1 when one fails")
-  .action(async (target: string, opts: ReportOptions) => {
+  .action(async (target: string, opts: ReportOptions & InstanceOptions) => {
     const loaded = loadLab(target);
-    const lab = await attach(loaded);
-    stderr(`lab ${lab.name} is up: checking it as it is`);
+    const signal = interruptible();
     const steps = progress();
-    const result = await check(lab, { log: steps.step, signal: interruptible() }).finally(steps.stop);
+    const lab = await attach(loaded, { command: "test", log: steps.step, signal, ...labOptions(opts) }).catch((err) => {
+      steps.stop();
+      throw err;
+    });
+    stderr(`lab ${lab.name} is up: checking it as it is`);
+    const result = await check(lab, { log: steps.step, signal }).finally(() => {
+      steps.stop();
+      return lab.release();
+    });
     report(loaded.lab, result, opts);
   });
 
@@ -144,9 +187,11 @@ program
 program
   .command("down")
   .argument("<lab>", "lab file, folder, or lab name")
-  .description("remove a lab's containers and networks (idempotent)")
-  .action(async (target: string) => {
-    const removed = await down(target);
+  .option("--instance <name>", "the instance to remove (default $ZMQLAB_INSTANCE)")
+  .option("--wait <duration>", WAIT_HELP, waitOption)
+  .description("remove a lab's containers and networks (idempotent); waits while another zmqlab process uses it")
+  .action(async (target: string, opts: InstanceOptions) => {
+    const removed = await down(target, { command: "down", log: stderr, signal: interruptible(), ...labOptions(opts) });
     stdout(`removed ${removed.containers} containers and ${removed.networks} networks`);
   });
 
@@ -154,12 +199,20 @@ program
   .command("ls")
   .description("list labs on the engine, including ones a crashed run left")
   .action(async () => {
-    const labs = await listLabs(await connectEngine());
+    // The allocation lock (`_subnets`) is a moment of some instance's `up`, not a lab.
+    const labs = (await listLabs(await connectEngine())).filter((l) => !(l.lab.startsWith("_") && l.locks.every((k) => k.state === "running")));
     if (labs.length === 0) {
       stdout("no labs on this engine");
       return;
     }
-    stdout(table([["lab", "containers", "networks", "nodes"], ...labs.map((l) => [l.lab, String(l.containers.length), String(l.networks.length), l.containers.map((c) => `${c.node}(${c.state})`).join(" ")])]));
+    const user = (l: (typeof labs)[number]) =>
+      l.locks.map((k) => (k.state === "running" && k.owner ? describeOwner(k.owner) : k.state === "running" ? "a zmqlab process" : "nobody (a killed run's lock)")).join("; ") || "-";
+    stdout(
+      table([
+        ["lab", "instance", "containers", "networks", "in use by", "nodes"],
+        ...labs.map((l) => [l.instance !== undefined ? l.lab.slice(0, -l.instance.length - 1) : l.lab, l.instance ?? "-", String(l.containers.length), String(l.networks.length), user(l), l.containers.map((c) => `${c.node}(${c.state})`).join(" ")]),
+      ]),
+    );
   });
 
 program
@@ -172,6 +225,8 @@ program
       const removed = await removeLab(engine, l.lab);
       stdout(`removed lab ${l.lab}: ${removed.containers} containers, ${removed.networks} networks`);
     }
+    const locks = await removeStaleLocks(engine);
+    if (locks) stdout(`removed ${locks} locks that killed zmqlab processes left`);
     if (labs.length === 0) stdout("nothing to clean");
   });
 

@@ -69,3 +69,11 @@ function editDistance(a: string, b: string): number {
   }
   return previous[b.length]!;
 }
+
+/** Ctrl-C (or an aborted signal): what was created has been removed. Exit code 130. */
+export class Cancelled extends Error {
+  readonly exitCode = 130;
+  constructor(message = "interrupted: the lab was removed") {
+    super(message);
+  }
+}

@@ -12,7 +12,7 @@ import { describe, type Engine } from "./docker.js";
 
 /** The package's root folder (holds package.json, images/, dist/). */
 export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-const BASE_IMAGE = "node:20-bookworm-slim";
+export const BASE_IMAGE = "node:20-bookworm-slim";
 const MODULES = ["zeromq", "cmake-ts", "node-addon-api"];
 /** All the agent needs of a package.json: its modules are ES modules. Not the project's own, whose every change would rebuild the image. */
 const AGENT_PACKAGE_JSON = JSON.stringify({ name: "zmqlab-agent", private: true, type: "module" }) + "\n";
@@ -143,4 +143,11 @@ async function pullBase(docker: Engine, log: (line: string) => void): Promise<vo
       "where no registry answers, make it locally from Debian's packages: `bash images/base/make-local-base.sh` (as root; it uses debootstrap)",
     );
   }
+}
+
+/** An image for the lab lock's container (it only runs `cat`): the base, made or pulled if missing. */
+export async function lockImage(docker: Engine, log: (line: string) => void = () => {}): Promise<string> {
+  if (await imageExists(docker, BASE_IMAGE)) return BASE_IMAGE;
+  await ensureNodeImage(docker, log);
+  return BASE_IMAGE;
 }

@@ -1,6 +1,7 @@
 // Networks and containers of a lab, created from the plan and found again by their labels.
 import type { NetworkPlan, NodePlan } from "../plan/types.js";
-import { LABEL_LAB, LABEL_NODE } from "../plan/plan.js";
+import { LABEL_INSTANCE, LABEL_LAB, LABEL_NODE, LABEL_RELOCATION, LABEL_ROLE } from "./labels.js";
+import { ownerOf, type LockOwner } from "./lock.js";
 import { describe, isNotFound, type Engine } from "./docker.js";
 import { EnvironmentError } from "../errors.js";
 
@@ -59,9 +60,16 @@ export async function createNode(docker: Engine, plan: NodePlan, allNetworksAtCr
 }
 
 export interface LabResources {
+  /** The lab's key: its name, or `name.instance` for an instance. */
   lab: string;
+  /** The instance, when this is one (its name is in `lab` too). */
+  instance?: string;
+  /** Where an instance's addresses were moved (the label on its networks). */
+  relocation?: string;
   containers: { id: string; name: string; node: string; state: string }[];
   networks: { id: string; name: string }[];
+  /** The lock of a zmqlab process using the lab now (or a stale one a killed process left). */
+  locks: { id: string; state: string; owner?: LockOwner }[];
 }
 
 /** Every lab on the engine, found by label: also the ones a crashed run left behind. */
@@ -73,14 +81,31 @@ export async function listLabs(docker: Engine, lab?: string): Promise<LabResourc
   ]);
   const labs = new Map<string, LabResources>();
   const entry = (name: string) => {
-    if (!labs.has(name)) labs.set(name, { lab: name, containers: [], networks: [] });
+    if (!labs.has(name)) labs.set(name, { lab: name, containers: [], networks: [], locks: [] });
     return labs.get(name)!;
   };
   for (const c of containers) {
-    entry(c.Labels[LABEL_LAB]!).containers.push({ id: c.Id, name: (c.Names[0] ?? c.Id).replace(/^\//, ""), node: c.Labels[LABEL_NODE] ?? "", state: c.State });
+    const found = entry(c.Labels[LABEL_LAB]!);
+    if (c.Labels[LABEL_ROLE] === "lock") {
+      const owner = ownerOf(c.Labels);
+      found.locks.push({ id: c.Id, state: c.State, ...(owner ? { owner } : {}) });
+    } else found.containers.push({ id: c.Id, name: (c.Names[0] ?? c.Id).replace(/^\//, ""), node: c.Labels[LABEL_NODE] ?? "", state: c.State });
+    if (c.Labels[LABEL_INSTANCE]) found.instance = c.Labels[LABEL_INSTANCE];
   }
-  for (const n of networks) entry(n.Labels?.[LABEL_LAB] ?? "").networks.push({ id: n.Id, name: n.Name });
+  for (const n of networks) {
+    const found = entry(n.Labels?.[LABEL_LAB] ?? "");
+    found.networks.push({ id: n.Id, name: n.Name });
+    if (n.Labels?.[LABEL_INSTANCE]) found.instance = n.Labels[LABEL_INSTANCE];
+    if (n.Labels?.[LABEL_RELOCATION]) found.relocation = n.Labels[LABEL_RELOCATION];
+  }
   return [...labs.values()].sort((a, b) => a.lab.localeCompare(b.lab));
+}
+
+/** Remove the locks that killed processes left on a lab (ones whose container no longer runs). */
+export async function removeStaleLocks(docker: Engine, lab?: string): Promise<number> {
+  const stale = (await listLabs(docker, lab)).flatMap((l) => l.locks.filter((k) => k.state !== "running" && k.state !== "created"));
+  await Promise.all(stale.map((k) => ignoreGone(docker.getContainer(k.id).remove({ force: true }))));
+  return stale.length;
 }
 
 /** Remove a lab's containers, then its networks. Idempotent: what is gone stays gone. */
@@ -130,4 +155,14 @@ export async function existingSubnets(docker: Engine): Promise<{ network: string
   return networks.flatMap((n) =>
     (n.IPAM?.Config ?? []).filter((c) => c.Subnet).map((c) => ({ network: n.Name, subnet: c.Subnet!, ...(n.Labels?.[LABEL_LAB] ? { lab: n.Labels[LABEL_LAB] } : {}) })),
   );
+}
+
+/** The image a container runs (to plan a lab found on the engine with the image it came up with). */
+export async function containerImage(docker: Engine, id: string): Promise<string | undefined> {
+  try {
+    return (await docker.getContainer(id).inspect()).Config.Image;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
 }

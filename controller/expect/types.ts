@@ -34,6 +34,8 @@ export interface ExpectationResult {
   spec: Record<string, unknown>;
   /** The numbers behind `observed`, for programs. */
   evidence: Record<string, unknown>;
+  /** For an instance whose addresses were moved: the description in the lab file's addresses. */
+  labFile?: { description: string };
 }
 
 /** An address as one spelling: IPv4-mapped IPv6 (::ffff:a.b.c.d) becomes a.b.c.d. */

@@ -95,7 +95,11 @@ export interface DeliveredSpec {
   };
 }
 export interface SourceSeenSpec {
-  sourceSeen: { endpoint: string; source: string | string[]; only?: boolean };
+  /**
+   * `atLeast`: how many of the sources must be seen (all when absent); with `only`, "every peer is
+   * one of these, at least N of them" (a backend behind a balancer sees some of the clients).
+   */
+  sourceSeen: { endpoint: string; source: string | string[]; only?: boolean; atLeast?: number };
 }
 export interface PathSpec {
   path: { from: string; to: string; via: string; not?: string | string[] };

@@ -283,6 +283,10 @@ function validateExpectations(lab: Lab, owners: Owners, findings: Finding[]): vo
     } else if ("sourceSeen" in e) {
       needEndpoint(e.sourceSeen.endpoint, [...at, "sourceSeen", "endpoint"]);
       list(e.sourceSeen.source).forEach((s, j) => needAddress(s, Array.isArray(e.sourceSeen.source) ? [...at, "sourceSeen", "source", j] : [...at, "sourceSeen", "source"]));
+      const sources = list(e.sourceSeen.source).length;
+      if (e.sourceSeen.atLeast !== undefined && e.sourceSeen.atLeast > sources) {
+        findings.push({ at: [...at, "sourceSeen", "atLeast"], message: `atLeast ${e.sourceSeen.atLeast} is more than the ${sources} sources listed`, hint: `list more sources, or lower atLeast to at most ${sources}` });
+      }
     } else if ("path" in e) {
       needAddress(e.path.from, [...at, "path", "from"]);
       if (!parseAddress(e.path.to)) findings.push({ at: [...at, "path", "to"], message: `"${e.path.to}" is not an IP address`, hint: "the destination address of the flow" });

@@ -7,11 +7,27 @@ import type { Command, InterfacePlan, LabPlan, NetworkPlan, NodePlan, RoutePlan,
 export const LABEL_LAB = "zmqlab.lab";
 export const LABEL_NODE = "zmqlab.node";
 export const LABEL_NETWORK = "zmqlab.network";
+/** Containers that are not lab nodes (the lock) say what they are. */
+export const LABEL_ROLE = "zmqlab.role";
+/** On an instance's networks: where its addresses were moved (`test` and `down` find it again). */
+export const LABEL_RELOCATION = "zmqlab.relocation";
+/** On an instance's networks and nodes: the lab file's name and the instance. */
+export const LABEL_LAB_NAME = "zmqlab.lab-name";
+export const LABEL_INSTANCE = "zmqlab.instance";
 export const DEFAULT_IMAGE = "zmqlab/node";
 
 export interface PlanOptions {
   /** The node image to use where a node names none (a tag of zmqlab's own image). */
   image?: string;
+  /** An instance of a lab (whose name is then `lab.instance`): labelled so `ls` and `test` find it. */
+  instance?: { name: string; labName: string; relocation: string };
+}
+
+/** Labels of an instance's resources: the lab file's name, the instance, where it moved. */
+function instanceLabels(options: PlanOptions, withRelocation: boolean): Record<string, string> {
+  if (!options.instance) return {};
+  const { name, labName, relocation } = options.instance;
+  return { [LABEL_LAB_NAME]: labName, [LABEL_INSTANCE]: name, ...(withRelocation && relocation ? { [LABEL_RELOCATION]: relocation } : {}) };
 }
 
 export const containerName = (lab: string, node: string): string => `zmqlab-${lab}-${node}`;
@@ -31,7 +47,7 @@ export function planLab(lab: Lab, options: PlanOptions = {}): LabPlan {
       dockerName: networkName(lab.name, name),
       ipv4: planSubnet(v4!),
       ...(v6 ? { ipv6: planSubnet(v6) } : {}),
-      labels: { [LABEL_LAB]: lab.name, [LABEL_NETWORK]: name },
+      labels: { [LABEL_LAB]: lab.name, [LABEL_NETWORK]: name, ...instanceLabels(options, true) },
       options: { "com.docker.network.bridge.enable_ip_masquerade": "false" },
     };
   });
@@ -113,7 +129,7 @@ function planNode(lab: Lab, name: string, spec: NodeSpec, options: PlanOptions):
     containerName: containerName(lab.name, name),
     image,
     defaultImage: spec.image === undefined,
-    labels: { [LABEL_LAB]: lab.name, [LABEL_NODE]: name },
+    labels: { [LABEL_LAB]: lab.name, [LABEL_NODE]: name, ...instanceLabels(options, false) },
     sysctls,
     capabilities: ["NET_ADMIN", "NET_RAW"],
     interfaces,

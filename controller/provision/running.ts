@@ -1,9 +1,11 @@
 // A lab on the engine: bring it up from its plan, use it, take it down.
-import { LabError, EnvironmentError } from "../errors.js";
-import { connectEngine, type Engine } from "../engine/docker.js";
+import { Cancelled, LabError, EnvironmentError } from "../errors.js";
+import { connectEngine, describe, type Engine } from "../engine/docker.js";
 import { execIn, type ExecResult } from "../engine/exec.js";
-import { ensureNodeImage } from "../engine/images.js";
-import { createNetwork, createNode, createsWithAllNetworks, existingSubnets, listLabs, removeLab } from "../engine/resources.js";
+import { ensureNodeImage, lockImage } from "../engine/images.js";
+import { lockLab, type LockShare } from "../engine/lock.js";
+import { containerImage, createNetwork, createNode, createsWithAllNetworks, existingSubnets, listLabs, removeLab, removeStaleLocks } from "../engine/resources.js";
+import { autoInstanceName, checkInstanceName, chooseRelocations, formatRelocations, instanceKey, instanceLab, parseRelocations, RelocationError, type Relocation } from "../lab/relocate.js";
 import { list } from "../lab/endpoint.js";
 import { loadLab, type LoadedLab } from "../lab/load.js";
 import { overlaps, parseSubnet, type Subnet } from "../lab/ip.js";
@@ -17,30 +19,63 @@ import { hostRoutes } from "./host.js";
 import { readKernel, run } from "./kernel-reader.js";
 import { compareWithPlan } from "./verify.js";
 
-export interface UpOptions {
-  /** Aborting removes whatever was created so far. */
-  signal?: AbortSignal;
+export interface LabOptions {
+  engine?: Engine;
+  /**
+   * Run a separate copy of the lab: its resources carry the instance's name and its subnets move
+   * to free blocks of 198.18.0.0/15 (and 2001:2::/48). `auto` picks a unique name (`up` only).
+   */
+  instance?: string;
+  /** How long to wait while another zmqlab process uses the lab (ms; default 10 minutes). */
+  wait?: number;
   /** Progress lines (to stderr in the CLI). */
   log?: (line: string) => void;
-  engine?: Engine;
+  /** Aborting removes whatever was created so far (and stops waiting for the lock). */
+  signal?: AbortSignal;
+  /** The command holding the lock, shown to whoever waits for it. */
+  command?: string;
 }
 
-export class Cancelled extends Error {
-  readonly exitCode = 130;
-  constructor() {
-    super("interrupted: the lab was removed");
-  }
+export type UpOptions = LabOptions;
+
+export const DEFAULT_WAIT_MS = 10 * 60_000;
+
+export { Cancelled };
+
+/** What sets an instance apart from the lab file: its name and where its addresses moved. */
+export interface Placement {
+  /** The lab as its file states it (addresses as written). */
+  fileLab: Lab;
+  instance?: string;
+  relocations: Relocation[];
 }
 
 /** A lab that is up on the engine. */
 export class RunningLab {
+  readonly fileLab: Lab;
+  readonly instance: string | undefined;
+  readonly relocations: Relocation[];
+
   constructor(
+    /** The lab as it runs: an instance's addresses are the moved ones. */
     readonly lab: Lab,
     readonly plan: LabPlan,
     readonly engine: Engine,
     /** Milliseconds spent per phase of `up`, for benchmarks and progress. */
     readonly timings: Record<string, number> = {},
-  ) {}
+    placement?: Placement,
+    private lock?: LockShare,
+  ) {
+    this.fileLab = placement?.fileLab ?? lab;
+    this.instance = placement?.instance;
+    this.relocations = placement?.relocations ?? [];
+  }
+
+  /** Let other zmqlab processes use the lab (it stays up). Idempotent. */
+  async release(): Promise<void> {
+    await this.lock?.release();
+    this.lock = undefined;
+  }
 
   get name(): string {
     return this.lab.name;
@@ -85,9 +120,13 @@ export class RunningLab {
     );
   }
 
-  /** Remove every container and network of this lab. Idempotent. */
+  /** Remove every container and network of this lab, then release it. Idempotent. */
   async down(): Promise<void> {
-    await removeLab(this.engine, this.name);
+    try {
+      await removeLab(this.engine, this.name);
+    } finally {
+      await this.release();
+    }
   }
 }
 
@@ -97,11 +136,108 @@ function load(target: string | LoadedLab): LoadedLab {
   return typeof target === "string" ? loadLab(target) : target;
 }
 
-/** Bring a lab up exactly as declared, check the kernel agrees, and return it. */
+/** Take the lab's lock (waiting for another process that uses it), for the given command. */
+export async function lockFor(engine: Engine, key: string, options: LabOptions): Promise<LockShare> {
+  const image = await lockImage(engine, options.log);
+  return lockLab(engine, key, {
+    image,
+    waitMs: options.wait ?? DEFAULT_WAIT_MS,
+    command: options.command ?? "api",
+    ...(options.log ? { log: options.log } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+}
+
+/** The instance's name: `auto` becomes a name no lab on the engine has. */
+export async function resolveInstance(engine: Engine, lab: Lab, instance: string | undefined): Promise<string | undefined> {
+  if (instance === undefined) return undefined;
+  if (instance !== "auto") return checkInstanceName(instance);
+  const taken = new Set((await listLabs(engine)).map((l) => l.lab));
+  for (;;) {
+    const name = autoInstanceName();
+    if (!taken.has(instanceKey(lab.name, name))) return name;
+  }
+}
+
+/**
+ * Bring a lab up exactly as declared, check the kernel agrees, and return it. The returned lab
+ * holds the lab's lock until `down()` or `release()`.
+ */
 export async function up(target: string | LoadedLab, options: UpOptions = {}): Promise<RunningLab> {
-  const { lab } = load(target);
-  const log = options.log ?? (() => {});
+  const { lab: fileLab } = load(target);
   const engine = options.engine ?? (await connectEngine());
+  const instance = await resolveInstance(engine, fileLab, options.instance);
+  const lock = await lockFor(engine, instanceKey(fileLab.name, instance), { ...options, command: options.command ?? "up" });
+  try {
+    return await upLocked(engine, fileLab, instance, lock, options);
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+}
+
+/** Key of the lock held while an instance chooses its blocks and creates its networks. */
+const ALLOCATION_KEY = "_subnets";
+/** The same, between the instances of this one process (its engine lock is shared in-process). */
+let allocating: Promise<unknown> = Promise.resolve();
+
+/**
+ * `up` with the lab's lock held. An instance chooses free blocks and creates its networks while
+ * holding the allocation lock, so zmqlab processes never pick the same block; Docker's own pool
+ * check still catches anyone else (a plain lab at the same moment): then it chooses again.
+ */
+export async function upLocked(engine: Engine, fileLab: Lab, instance: string | undefined, lock: LockShare, options: UpOptions): Promise<RunningLab> {
+  if (instance === undefined) return create(engine, fileLab, { fileLab, relocations: [] }, lock, options);
+  const log = options.log ?? (() => {});
+  const avoid: Subnet[] = [];
+  for (let attempt = 1; ; attempt++) {
+    let done!: () => void;
+    const mine = new Promise<void>((resolve) => (done = resolve));
+    const before = allocating;
+    allocating = before.then(() => mine);
+    await before;
+    let allocation: LockShare | undefined;
+    const allocated = async () => {
+      await allocation?.release();
+      allocation = undefined;
+      done();
+    };
+    try {
+      const { log: _quiet, ...quiet } = options; // a moment's wait, not worth a line
+      allocation = await lockFor(engine, ALLOCATION_KEY, { ...quiet, command: `up ${fileLab.name} --instance ${instance} (choosing subnets)` });
+      const placement = await placeInstance(engine, fileLab, instance, avoid);
+      log(`instance ${instance}: ${placement.relocations.map((r) => `${r.from} runs at ${r.to}`).join(", ")}`);
+      avoid.push(...placement.relocations.map((r) => parseSubnet(r.to) as Subnet));
+      return await create(engine, instanceLab(fileLab, instance, placement.relocations), placement, lock, options, allocated);
+    } catch (err) {
+      if (attempt < 5 && /pool overlaps|overlaps with other/i.test(describe(err))) {
+        log("another network took those subnets at the same moment: choosing again");
+        continue;
+      }
+      throw err;
+    } finally {
+      await allocated();
+    }
+  }
+}
+
+/** Subnets in use on the engine and on the host: an instance's blocks must avoid them. */
+async function takenSubnets(engine: Engine): Promise<Subnet[]> {
+  const texts = [...(await existingSubnets(engine)).map((s) => s.subnet), ...hostRoutes().map((r) => r.to)];
+  return texts.map((t) => parseSubnet(t)).filter((s): s is Subnet => typeof s !== "string" && s.prefix > 0);
+}
+
+async function placeInstance(engine: Engine, fileLab: Lab, instance: string, avoid: Subnet[]): Promise<Placement> {
+  try {
+    return { fileLab, instance, relocations: chooseRelocations(fileLab, [...(await takenSubnets(engine)), ...avoid]) };
+  } catch (err) {
+    if (err instanceof RelocationError) throw new EnvironmentError(`Instance ${instance} of lab ${fileLab.name} cannot be placed: ${err.message}.`, err.hint);
+    throw err;
+  }
+}
+
+async function create(engine: Engine, lab: Lab, placement: Placement, lock: LockShare, options: UpOptions, networksCreated = async () => {}): Promise<RunningLab> {
+  const log = options.log ?? (() => {});
   const timings: Record<string, number> = {};
   const phase = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
     if (options.signal?.aborted) throw new Cancelled();
@@ -115,18 +251,20 @@ export async function up(target: string | LoadedLab, options: UpOptions = {}): P
   // Networks alone are what a crashed run leaves: clear them. Containers mean the lab is up.
   if (existing && existing.containers.length === 0) await removeLab(engine, lab.name);
   else if (existing) {
-    throw new EnvironmentError(`Lab ${lab.name} is already up on this engine.`, `use it as it is (zmqlab test, zmqlab run), or remove it first: zmqlab down ${lab.name}`);
+    throw new EnvironmentError(`Lab ${lab.name} is already up on this engine.`, `use it as it is (zmqlab test, zmqlab run), or remove it first: zmqlab down ${downTarget(placement)}`);
   }
-  await checkCollisions(engine, lab);
-  let plan = planLab(lab);
+  if (placement.instance === undefined) await checkCollisions(engine, lab);
+  const planOptions = { ...(placement.instance !== undefined ? { instance: { name: placement.instance, labName: placement.fileLab.name, relocation: formatRelocations(placement.relocations) } } : {}) };
+  let plan = planLab(lab, planOptions);
   if (plan.nodes.some((n) => n.defaultImage)) {
     const image = await phase("image", () => ensureNodeImage(engine, log));
-    plan = planLab(lab, { image });
+    plan = planLab(lab, { ...planOptions, image });
   }
-  const running = new RunningLab(lab, plan, engine, timings);
+  const running = new RunningLab(lab, plan, engine, timings, placement, lock);
   try {
     log(`creating ${plan.networks.length} networks`);
     await phase("networks", () => settled(plan.networks.map((n) => createNetwork(engine, n))));
+    await networksCreated();
     log(`creating ${plan.nodes.length} nodes`);
     const allNetworksAtCreate = await createsWithAllNetworks(engine);
     await phase("nodes", () => settled(plan.nodes.map((n) => createNode(engine, n, allNetworksAtCreate))));
@@ -141,6 +279,9 @@ export async function up(target: string | LoadedLab, options: UpOptions = {}): P
     throw options.signal?.aborted ? new Cancelled() : err;
   }
 }
+
+/** How a user names this lab (and instance) to `zmqlab down`. */
+const downTarget = (p: Placement): string => `${p.fileLab.name}${p.instance !== undefined ? ` --instance ${p.instance}` : ""}`;
 
 /** Wait for every operation, so a failure never tears down under one still running. */
 async function settled<T>(work: Promise<T>[]): Promise<T[]> {
@@ -231,25 +372,63 @@ async function checkCollisions(engine: Engine, lab: Lab): Promise<void> {
   }
 }
 
-/** A lab that is already up, found by its name, for tests and re-checks without provisioning. */
-export async function attach(target: string | LoadedLab, options: { engine?: Engine } = {}): Promise<RunningLab> {
-  const { lab, file } = load(target);
+/**
+ * A lab that is already up, found by its name (and instance), for tests and re-checks without
+ * provisioning. It holds the lab's lock until `down()` or `release()`.
+ */
+export async function attach(target: string | LoadedLab, options: LabOptions = {}): Promise<RunningLab> {
+  const loaded = load(target);
   const engine = options.engine ?? (await connectEngine());
-  const [found] = await listLabs(engine, lab.name);
-  const expected = Object.keys(lab.nodes);
-  const missing = expected.filter((n) => !found?.containers.some((c) => c.node === n && c.state === "running"));
-  if (!found || missing.length > 0) {
-    throw new EnvironmentError(`Lab ${lab.name} is not up${found ? ` (nodes not running: ${missing.join(", ")})` : ""}.`, `bring it up first: zmqlab up ${file.replace(/\/lab\.ya?ml$/, "")}`);
+  const instance = options.instance === undefined ? undefined : checkInstanceName(options.instance);
+  const lock = await lockFor(engine, instanceKey(loaded.lab.name, instance), { ...options, command: options.command ?? "test" });
+  try {
+    return await attachLocked(engine, loaded, instance, lock);
+  } catch (err) {
+    await lock.release();
+    throw err;
   }
-  const image = found.containers.length ? (await engine.getContainer(found.containers[0]!.id).inspect()).Config.Image : undefined;
-  const plan = planLab(lab, image ? { image } : {});
-  return new RunningLab(lab, plan, engine);
 }
 
-/** Remove a lab by its file or by its name. */
-export async function down(target: string, options: { engine?: Engine } = {}): Promise<{ containers: number; networks: number }> {
+export async function attachLocked(engine: Engine, loaded: LoadedLab, instance: string | undefined, lock: LockShare): Promise<RunningLab> {
+  const { lab: fileLab, file } = loaded;
+  const key = instanceKey(fileLab.name, instance);
+  const [found] = await listLabs(engine, key);
+  const expected = Object.keys(fileLab.nodes);
+  const missing = expected.filter((n) => !found?.containers.some((c) => c.node === n && c.state === "running"));
+  if (!found || found.containers.length === 0 || missing.length > 0) {
+    const up = `zmqlab up ${file.replace(/\/lab\.ya?ml$/, "")}${instance !== undefined ? ` --instance ${instance}` : ""}`;
+    throw new EnvironmentError(`Lab ${key} is not up${found?.containers.length ? ` (nodes not running: ${missing.join(", ")})` : ""}.`, `bring it up first: ${up}`);
+  }
+  const relocations = parseRelocations(found.relocation);
+  const lab = instance === undefined ? fileLab : instanceLab(fileLab, instance, relocations);
+  const image = await containerImage(engine, found.containers[0]!.id);
+  const planOptions = instance !== undefined ? { instance: { name: instance, labName: fileLab.name, relocation: formatRelocations(relocations) } } : {};
+  const plan = planLab(lab, { ...planOptions, ...(image ? { image } : {}) });
+  return new RunningLab(lab, plan, engine, {}, { fileLab, ...(instance !== undefined ? { instance } : {}), relocations }, lock);
+}
+
+/** Whether the lab (or instance) has nodes on the engine. */
+export async function isUp(engine: Engine, key: string): Promise<boolean> {
+  const [found] = await listLabs(engine, key);
+  return (found?.containers.length ?? 0) > 0;
+}
+
+/**
+ * Remove a lab by its file or by its name (and instance). It waits while another zmqlab process
+ * uses the lab, and clears the lock a killed one left.
+ */
+export async function down(target: string, options: LabOptions = {}): Promise<{ containers: number; networks: number }> {
   let name = target;
   if (target.includes("/") || target.endsWith(".yaml") || target.endsWith(".yml")) name = loadLab(target).lab.name;
   const engine = options.engine ?? (await connectEngine());
-  return removeLab(engine, name);
+  const key = instanceKey(name, options.instance === undefined ? undefined : checkInstanceName(options.instance));
+  const [found] = await listLabs(engine, key);
+  if (!found) return { containers: 0, networks: 0 };
+  const lock = await lockFor(engine, key, { ...options, command: options.command ?? "down" });
+  try {
+    return await removeLab(engine, key);
+  } finally {
+    await lock.release();
+    await removeStaleLocks(engine, key);
+  }
 }

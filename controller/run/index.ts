@@ -1,14 +1,14 @@
 // Run a lab and judge it: bring it up (or use one that is up), drive its traffic with the flow
 // counters zeroed first, read every forwarding node's counters, and evaluate the expectations.
 import { connectEngine, type Engine } from "../engine/docker.js";
-import { listLabs } from "../engine/resources.js";
 import { evaluate } from "../expect/index.js";
 import type { ExpectationResult, Observations } from "../expect/types.js";
 import { loadLab, type LoadedLab } from "../lab/load.js";
 import { addressesOf } from "../lab/addresses.js";
 import type { Lab } from "../lab/types.js";
 import type { FlowCount } from "../observe/flows.js";
-import { attach, up, type RunningLab } from "../provision/running.js";
+import { attachLocked, isUp, lockFor, resolveInstance, upLocked, type Placement, type RunningLab } from "../provision/running.js";
+import { instanceKey, reverse, translateText, type Relocation } from "../lab/relocate.js";
 import { runTraffic } from "../traffic/run.js";
 import type { TrafficReport } from "../traffic/types.js";
 
@@ -19,6 +19,8 @@ export interface LabReport extends TrafficReport {
   expectations: ExpectationResult[];
   /** Packets each forwarding node forwarded during the traffic, per (source, destination). */
   flows: Record<string, FlowCount[]>;
+  /** An instance: the lab file's name, the instance, and where its addresses were moved. */
+  instance?: { name: string; lab: string; relocations: Relocation[] };
 }
 
 export interface CheckOptions {
@@ -32,11 +34,16 @@ export interface RunOptions extends CheckOptions {
   /** Leave the lab up afterwards (it is taken down otherwise). */
   keep?: boolean;
   /**
-   * When the lab is already up, use it as it is (and leave it up) instead of failing with
-   * "already up". The CLI's `run` does this.
+   * When the lab is already up and no zmqlab process uses it (left up by `up` or `run --keep`),
+   * use it as it is (and leave it up) instead of failing with "already up". The CLI's `run`
+   * does this. A lab another process is using is waited for, never shared.
    */
   reuse?: boolean;
   engine?: Engine;
+  /** Run a separate copy (see LabOptions.instance); `auto` picks a unique name. */
+  instance?: string;
+  /** How long to wait while another zmqlab process uses the lab (ms; default 10 minutes). */
+  wait?: number;
 }
 
 /** Each node's lab addresses, by the lab file. */
@@ -60,9 +67,21 @@ export async function observe(lab: RunningLab, options: CheckOptions = {}): Prom
 }
 
 /** Judge observations against a lab's expectations. Pure. */
-export function judge(lab: Lab, observations: Observations): LabReport {
-  const expectations = evaluate(lab.expect, observations);
-  return { ...observations.traffic, ok: expectations.every((e) => e.ok), expectations, flows: observations.flows };
+export function judge(lab: Lab, observations: Observations, placement?: Placement): LabReport {
+  const relocated = placement?.instance !== undefined && placement.relocations.length > 0;
+  const back = relocated ? reverse(placement.relocations) : [];
+  // An instance is judged at its actual addresses; each verdict also says it in the lab file's.
+  const expectations = evaluate(lab.expect, observations).map((e) => {
+    const description = translateText(e.description, back);
+    return relocated && description !== e.description ? { ...e, labFile: { description } } : e;
+  });
+  return {
+    ...observations.traffic,
+    ok: expectations.every((e) => e.ok),
+    expectations,
+    flows: observations.flows,
+    ...(placement?.instance !== undefined ? { instance: { name: placement.instance, lab: placement.fileLab.name, relocations: placement.relocations } } : {}),
+  };
 }
 
 /**
@@ -70,7 +89,7 @@ export function judge(lab: Lab, observations: Observations): LabReport {
  * again, without provisioning anything, and evaluate its expectations.
  */
 export async function check(lab: RunningLab, options: CheckOptions = {}): Promise<LabReport> {
-  return judge(lab.lab, await observe(lab, options));
+  return judge(lab.lab, await observe(lab, options), lab);
 }
 
 /** Bring a lab up, check it, and take it down (unless `keep`). */
@@ -78,13 +97,20 @@ export async function runLab(target: string | LoadedLab, options: RunOptions = {
   const loaded = typeof target === "string" ? loadLab(target) : target;
   const log = options.log ?? (() => {});
   const engine = options.engine ?? (await connectEngine());
-  const wasUp = options.reuse ? (await listLabs(engine, loaded.lab.name)).length > 0 : false;
-  const lab = wasUp ? await attach(loaded, { engine }) : await up(loaded, { engine, log, ...(options.signal ? { signal: options.signal } : {}) });
-  if (wasUp) log(`lab ${lab.name} is already up: using it as it is (networks, nodes and routes are not re-applied from the file; zmqlab down first to start fresh)`);
+  const instance = await resolveInstance(engine, loaded.lab, options.instance);
+  const key = instanceKey(loaded.lab.name, instance);
+  const signal = options.signal ? { signal: options.signal } : {};
+  const lock = await lockFor(engine, key, { command: "run", log, ...signal, ...(options.wait !== undefined ? { wait: options.wait } : {}) });
+  let lab: RunningLab | undefined;
+  let wasUp = false;
   try {
-    return await check(lab, { log, ...(options.signal ? { signal: options.signal } : {}) });
+    wasUp = options.reuse ? await isUp(engine, key) : false;
+    lab = wasUp ? await attachLocked(engine, loaded, instance, lock) : await upLocked(engine, loaded.lab, instance, lock, { log, ...signal });
+    if (wasUp) log(`lab ${lab.name} is already up: using it as it is (networks, nodes and routes are not re-applied from the file; zmqlab down first to start fresh)`);
+    return await check(lab, { log, ...signal });
   } finally {
-    if (!options.keep && !wasUp) await lab.down();
-    else log(`lab ${lab.name} stays up; remove it with: zmqlab down ${loaded.file.replace(/\/lab\.ya?ml$/, "")}`);
+    if (lab && !options.keep && !wasUp) await lab.down();
+    else if (lab) log(`lab ${lab.name} stays up; remove it with: zmqlab down ${loaded.file.replace(/\/lab\.ya?ml$/, "")}${instance !== undefined ? ` --instance ${instance}` : ""}`);
+    await lock.release();
   }
 }

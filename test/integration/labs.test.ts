@@ -99,7 +99,7 @@ t.test("labs/ecmp: passes; when r2 stops forwarding, the spread fails", async (t
   await sh(lab, "r2", ["nft", "add", "chain", "inet", "broken", "forward", "{ type filter hook forward priority -10; policy drop; }"]);
   t.teardown(() => sh(lab, "r2", ["nft", "delete", "table", "inet", "broken"]));
   const report = await check(lab);
-  expectFailures(t, report, [0, 1, 2]);
+  expectFailures(t, report, [0, 1]);
   const lost = taken["r2"]!;
   t.match(report.expectations[1]!.message, `reached none of r1 and r2; r2 got no source`);
   for (const s of lost) t.match(report.expectations[1]!.message, s, `names ${s}, which the hash sends to r2`);
@@ -120,6 +120,6 @@ t.test("labs/nat-lb: passes; SNAT on the balancer hides the clients from the bac
   const report = await check(lab);
   // delivered x6 (0-5) and the path (8) still hold: the messages arrive, through the balancer.
   expectFailures(t, report, [6, 7, 9]);
-  t.match(report.expectations[6]!.message, /^b1 saw 198\.18\.21\.2 only; .* missing; 198\.18\.21\.2 is not among the expected sources .*SNAT/);
+  t.match(report.expectations[6]!.message, /^b1 saw 198\.18\.21\.2 only; 0 of the sources seen, at least 1 expected; 198\.18\.21\.2 is not among the expected sources .*SNAT/);
   t.match(report.expectations[9]!.message, /reached none of b1 and b2; b1 and b2 got no source/);
 });
