@@ -82,11 +82,11 @@ export function chooseRelocations(lab: Lab, taken: Subnet[]): Relocation[] {
     const pool = parseSubnet(INSTANCE_POOLS[family]) as Subnet;
     const free = freeBlock(block, pool, taken);
     if (!free) {
-      const tooLarge = block.prefix < pool.prefix + 1;
+      const tooLarge = block.prefix <= pool.prefix;
       throw new RelocationError(
         tooLarge
           ? `the lab's IPv${family} subnets span ${block.cidr}, too large to move within ${pool.cidr}`
-          : `no free /${block.prefix} is left in ${pool.cidr} for the lab's IPv${family} block ${block.cidr}`,
+          : `the lab's IPv${family} block ${block.cidr} has no free /${block.prefix} left in ${pool.cidr}`,
         tooLarge ? "give the lab's networks subnets that lie close together (one /16 at most), or run it without --instance" : "remove labs you no longer need (zmqlab ls shows them; zmqlab down LAB --instance NAME removes one)",
       );
     }

@@ -128,6 +128,34 @@ t.test("sourceSeen", async (t) => {
   t.match(connector.message, /binds nothing/);
 });
 
+t.test("sourceSeen with atLeast: some of the sources, and with only, none but them", async (t) => {
+  const six = ["198.18.20.10", "198.18.20.11", "198.18.20.12", "198.18.20.13", "198.18.20.14", "198.18.20.15"];
+  const peers = (...addresses: string[]) => endpoint("pub-b1", "b1", { bind: ["tcp://198.18.21.10:5556"], peers: addresses.map((a, i) => ({ local: "198.18.21.10:5556", address: a, port: i + 1 })) });
+  const some = sourceSeen({ endpoint: "pub-b1", source: six, only: true, atLeast: 1 }, observations([peers("198.18.20.10", "198.18.20.14")]));
+  t.ok(some.ok, some.message);
+  t.equal(some.description, "connections to pub-b1 come only from at least 1 of 198.18.20.10, 198.18.20.11 and 4 more");
+  t.equal(some.expected, `at least 1 of ${six.join(", ")} (only)`);
+  t.equal(some.message, "b1 saw 198.18.20.10 and 198.18.20.14 on tcp://198.18.21.10:5556");
+
+  const two = sourceSeen({ endpoint: "pub-b1", source: six, atLeast: 2 }, observations([peers("198.18.20.10", "198.18.20.14")]));
+  t.ok(two.ok, "exactly atLeast sources seen holds");
+  const three = sourceSeen({ endpoint: "pub-b1", source: six, atLeast: 3 }, observations([peers("198.18.20.10", "198.18.20.14")]));
+  t.notOk(three.ok, "one fewer than atLeast fails");
+  t.equal(three.message, "b1 saw 198.18.20.10 and 198.18.20.14; 2 of the sources seen, at least 3 expected");
+  t.same(three.evidence["missing"], ["198.18.20.11", "198.18.20.12", "198.18.20.13", "198.18.20.15"], "the unseen ones are the evidence");
+
+  const snat = sourceSeen({ endpoint: "pub-b1", source: six, only: true, atLeast: 1 }, observations([peers("198.18.21.2")]));
+  t.notOk(snat.ok, "a balancer's own address (SNAT) fails it");
+  t.match(snat.message, /^b1 saw 198\.18\.21\.2 only; 0 of the sources seen, at least 1 expected; 198\.18\.21\.2 is not among the expected sources/);
+  const mixed = sourceSeen({ endpoint: "pub-b1", source: six, only: true, atLeast: 1 }, observations([peers("198.18.20.10", "198.18.21.2")]));
+  t.notOk(mixed.ok, "with only, one stranger fails it although enough sources were seen");
+  t.equal(mixed.observed, "198.18.20.10, 198.18.21.2");
+
+  const all = sourceSeen({ endpoint: "pub-b1", source: ["198.18.20.10", "198.18.20.11"], atLeast: 2 }, observations([peers("198.18.20.10", "198.18.20.11")]));
+  t.equal(all.description, "connections to pub-b1 come from 198.18.20.10 and 198.18.20.11", "atLeast of all of them reads as all");
+  t.equal(all.expected, "198.18.20.10, 198.18.20.11");
+});
+
 t.test("path", async (t) => {
   const r1 = path({ from: "198.18.1.10", to: "198.18.2.10", via: "r1", not: "r2" }, good);
   t.ok(r1.ok, r1.message);
@@ -231,6 +259,22 @@ t.test("balanced over routers and over backends", async (t) => {
   t.equal(mapped.observed, "b1: 198.18.20.10 198.18.20.12; b2: 198.18.20.11");
 });
 
+t.test("judge an instance: actual addresses, and each verdict in the lab file's too", async (t) => {
+  const relocations = [{ from: "198.18.0.0/22", to: "198.18.8.0/22" }];
+  const fileLab = { name: "source-ip", networks: {}, nodes: {}, expect: [{ path: { from: "198.18.1.10", to: "198.18.2.10", via: "r1" } }, { delivered: { endpoint: "via-r1", count: 1000 } }] } as Lab;
+  const moved = { ...fileLab, name: "source-ip.ci", expect: [{ path: { from: "198.18.9.10", to: "198.18.10.10", via: "r1" } }, fileLab.expect![1]!] } as Lab;
+  const flows = { r1: [flow("198.18.9.10", "198.18.10.10", 5)], r2: [] };
+  const report = judge(moved, observations([], flows), { fileLab, instance: "ci", relocations });
+  t.equal(report.expectations[0]!.ok, true, "judged at the actual addresses");
+  t.equal(report.expectations[0]!.description, "198.18.9.10 -> 198.18.10.10 crosses r1");
+  t.same(report.expectations[0]!.labFile, { description: "198.18.1.10 -> 198.18.2.10 crosses r1" }, "and said in the lab file's");
+  t.equal(report.expectations[1]!.labFile, undefined, "a description without addresses needs no second form");
+  t.same(report.instance, { name: "ci", lab: "source-ip", relocations });
+  const unmoved = judge(moved, observations([], flows), { fileLab, instance: "ci", relocations: [] });
+  t.equal(unmoved.expectations[0]!.labFile, undefined, "nothing moved: nothing to translate");
+  t.same(unmoved.instance, { name: "ci", lab: "source-ip", relocations: [] });
+});
+
 t.test("evaluate keeps the lab's order; judge sums up", async (t) => {
   const lab: Lab = {
     name: "unit",
@@ -249,5 +293,7 @@ t.test("evaluate keeps the lab's order; judge sums up", async (t) => {
   t.equal(report.expectations.length, 3);
   t.same(report.flows, good.flows);
   t.equal(judge({ ...lab, expect: [] }, good).ok, true, "no expectations: ok");
+  t.equal(report.instance, undefined, "a plain run has no instance");
+  t.equal(report.expectations[0]!.labFile, undefined, "nor lab-file descriptions");
   t.equal(judge({ ...lab, expect: undefined }, good).expectations.length, 0);
 });

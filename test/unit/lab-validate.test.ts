@@ -535,6 +535,14 @@ t.test("expectations", async (t) => {
     const text = edit(VALID, "        198.18.1.11: r2\n", "        198.18.1.11: server\n");
     onlyProblem(t, text, { path: "expect[4].balanced.mapping.198.18.1.11", line: "198.18.1.11: server", message: /"server" is not among over/, hint: /one of r1, r2/ });
   });
+  t.test("sourceSeen atLeast more than the sources listed", async (t) => {
+    const text = edit(VALID, "      source: 198.18.1.11\n", "      source: 198.18.1.11\n      atLeast: 2\n");
+    onlyProblem(t, text, { path: "expect[1].sourceSeen.atLeast", line: "atLeast: 2", message: /^atLeast 2 is more than the 1 sources listed$/, hint: /lower atLeast to at most 1/ });
+    const fine = edit(VALID, "      source: 198.18.1.11\n", "      source: 198.18.1.11\n      atLeast: 1\n");
+    t.same(problemsIn(fine), [], "atLeast equal to the sources listed is fine");
+    const zero = edit(VALID, "      source: 198.18.1.11\n", "      source: 198.18.1.11\n      atLeast: 0\n");
+    t.equal(problemsIn(zero)[0]?.path, "expect[1].sourceSeen.atLeast", "atLeast 0 is refused by the schema");
+  });
   t.test("an expectation with two kinds", async (t) => {
     const text = edit(VALID, "  - unreachable:\n      endpoint: probe\n", "  - unreachable:\n      endpoint: probe\n    delivered:\n      endpoint: reader\n");
     onlyProblem(t, text, { path: "expect[3]", line: "  - unreachable:", message: /exactly one kind/, hint: /one of delivered, sourceSeen, path, unreachable, balanced/ });

@@ -1,0 +1,112 @@
+// Parallel CI on one engine: runs of one lab wait for each other and never share it, a killed
+// holder's lock is taken over, and instances run the same lab many times at once.
+import t from "tap";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { attach, down, up } from "../../controller/index.js";
+import { cli, labeled } from "../support/helpers.js";
+
+const LAB = "labs/source-ip";
+const exitOk = (r: { code: number | null; stderr: string; stdout: string }) => `exit ${r.code}: ${r.stderr.split("\n").slice(-6).join(" | ")}`;
+
+t.test("two plain runs of one lab at once: one waits for the other, both pass", async (t) => {
+  await down(LAB);
+  const first = cli(["run", LAB]);
+  await new Promise((r) => setTimeout(r, 1000));
+  const second = await cli(["run", LAB]);
+  const done = await first;
+  t.equal(done.code, 0, `the first passes (${exitOk(done)})`);
+  t.equal(second.code, 0, `the second passes (${exitOk(second)})`);
+  // Which one takes the lock first is up to the machine's load: exactly one waits.
+  const waiting = /lab source-ip is in use by pid \d+ on host \S+ \(zmqlab run since [^)]+\): waiting up to 10m \(--wait\)/;
+  t.equal([done, second].filter((r) => waiting.test(r.stderr)).length, 1, "one of them says whom it waits for");
+  for (const r of [done, second]) t.notMatch(r.stderr, /already up: using it as it is/, "neither attaches to the other one's lab");
+  t.same(await labeled("source-ip"), { containers: 0, networks: 0 }, "nothing left");
+});
+
+t.test("a lab in use past --wait: exit 3 naming the holder", async (t) => {
+  const held = await up(LAB);
+  t.teardown(() => held.down());
+  const started = Date.now();
+  const result = await cli(["run", LAB, "--wait", "2s"]);
+  t.equal(result.code, 3, exitOk(result));
+  t.match(result.stderr, new RegExp(`Lab source-ip is in use by pid ${process.pid} on host \\S+ \\(zmqlab up since [^)]+\\); waited 2s\\.\\n  hint: wait longer \\(--wait 30m\\), or run a separate copy beside it: --instance auto`));
+  t.ok(Date.now() - started >= 2000, "it did wait");
+  const ls = await cli(["ls"]);
+  t.match(ls.stdout, new RegExp(`source-ip +- +4 +2 +pid ${process.pid} on host`), "ls names the process using the lab");
+  const bad = await cli(["run", LAB, "--wait", "soon"]);
+  t.equal(bad.code, 2, "a wait that is no duration is the user's mistake");
+  t.match(bad.stderr, /--wait: "soon" is not a duration/);
+});
+
+t.test("a holder killed with SIGKILL: its lock is taken over, the lab it left is used as it is", async (t) => {
+  await down(LAB);
+  t.teardown(() => cli(["down", LAB]));
+  const killed = await cli(["run", LAB], (text, child) => {
+    if (/traffic: /.test(text)) child.kill("SIGKILL");
+  });
+  t.equal(killed.code, null, "the holder died by the signal");
+  const ls = await cli(["ls"]);
+  t.match(ls.stdout, /source-ip +- +4 +2 +nobody \(a killed run's lock\)/, "ls shows the lock as nobody's");
+  const result = await cli(["run", LAB, "--wait", "30s"]);
+  t.equal(result.code, 0, exitOk(result));
+  t.notMatch(result.stderr, /in use by/, "no wait for a dead holder");
+  t.match(result.stderr, /already up: using it as it is/, "the lab the killed run left is reused: no process holds it");
+  const gone = await cli(["down", LAB]);
+  t.equal(gone.code, 0);
+  t.match(gone.stdout, /removed 4 containers and 2 networks/);
+  const after = await cli(["ls"]);
+  t.notMatch(after.stdout, /source-ip/, "down cleared the lab and the dead lock");
+});
+
+t.test("four instances of one lab at once: each passes at its own addresses", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "zmqlab-instances-"));
+  const runs = await Promise.all([1, 2, 3, 4].map((i) => cli(["run", LAB, "--instance", "auto", "--json", join(dir, `${i}.json`)])));
+  const blocks = new Set<string>();
+  for (const [i, run] of runs.entries()) {
+    t.equal(run.code, 0, `instance run ${i + 1}: ${exitOk(run)}`);
+    const report = JSON.parse(readFileSync(join(dir, `${i + 1}.json`), "utf8")) as { lab: string; ok: boolean; instance: { name: string; lab: string; relocations: { from: string; to: string }[] }; expectations: { labFile?: { description: string }; description: string }[] };
+    t.match(report.lab, /^source-ip\.i[0-9a-f]{6}$/, "the report names the instance");
+    t.equal(report.instance.lab, "source-ip");
+    t.equal(report.instance.relocations[0]!.from, "198.18.0.0/22");
+    blocks.add(report.instance.relocations[0]!.to);
+    t.equal(report.expectations[3]!.labFile?.description, "198.18.1.10 -> 198.18.2.10 crosses r1, not r2", "each verdict in the lab file's addresses");
+    t.notMatch(report.expectations[3]!.description, /198\.18\.1\.10/, "beside the actual ones");
+  }
+  t.equal(blocks.size, 4, `four different blocks (${[...blocks].join(", ")})`);
+  t.notOk(blocks.has("198.18.0.0/22"), "none took the lab file's own block");
+  const ls = await cli(["ls"]);
+  t.notMatch(ls.stdout, /source-ip/, "nothing of any instance is left");
+});
+
+t.test("an instance through the API: moved addresses in the kernel, found again by test and down", async (t) => {
+  t.teardown(() => down(LAB, { instance: "api-1" }));
+  const lab = await up(LAB, { instance: "api-1" });
+  t.equal(lab.name, "source-ip.api-1");
+  t.equal(lab.instance, "api-1");
+  const to = lab.relocations[0]!.to;
+  const base = to.split(".").slice(0, 2).join(".") + "." + (Number(to.split(".")[2]) + 1);
+  const client = await lab.kernel("client");
+  const addresses = client.interfaces.flatMap((i) => i.addresses.map((a) => a.split("/")[0]!));
+  t.ok(addresses.includes(`${base}.10`) && addresses.includes(`${base}.11`), `the client holds ${base}.10 and .11 (${addresses.join(" ")})`);
+  t.notOk(addresses.includes("198.18.1.10"), "not the lab file's address");
+  t.ok(client.rules.some((r) => r.from === `${base}.11`), "its policy rule is for the moved source");
+  await lab.release();
+
+  const shown = await cli(["ls"]);
+  t.match(shown.stdout, /source-ip +api-1 +4 +2 +- /, "ls shows the instance, used by nobody");
+  const again = await cli(["test", LAB, "--instance", "api-1"]);
+  t.equal(again.code, 0, exitOk(again));
+  t.match(again.stdout, /instance api-1 of lab source-ip: the lab file's 198\.18\.0\.0\/22 runs at /);
+  const found = await attach(LAB, { instance: "api-1" });
+  t.same(found.relocations, lab.relocations, "attach finds the relocation on the engine");
+  await found.release();
+  const plain = await cli(["test", LAB]);
+  t.equal(plain.code, 3, "the plain lab is another lab: not up");
+  const gone = await cli(["down", LAB, "--instance", "api-1"]);
+  t.match(gone.stdout, /removed 4 containers and 2 networks/);
+  t.same(await labeled("source-ip.api-1"), { containers: 0, networks: 0 });
+  const env = await cli(["down", LAB], undefined, { ZMQLAB_INSTANCE: "api-1" });
+  t.match(env.stdout, /removed 0 containers and 0 networks/, "ZMQLAB_INSTANCE names the instance too");
+});
