@@ -6,6 +6,7 @@ import { describeOwner } from "./engine/lock.js";
 import { listLabs, removeLab, removeStaleLocks } from "./engine/resources.js";
 import { LabError, ZmqlabError } from "./errors.js";
 import { parseDuration } from "./lab/duration.js";
+import { instanceLab } from "./lab/relocate.js";
 import { loadLab } from "./lab/load.js";
 import { planLab } from "./plan/plan.js";
 import { interfacesText, planText, table } from "./report/plan-text.js";
@@ -128,7 +129,8 @@ function report(lab: Lab, result: LabReport, opts: ReportOptions): void {
   if (opts.tap) stdout(tapText(result).trimEnd());
   if (opts.json) writeJsonReport(opts.json, result);
   if (opts.junit) writeJunitReport(opts.junit, result);
-  if (opts.html) writeFileSync(opts.html, htmlReport(lab, result));
+  // An instance's page shows the addresses it ran at, which its flows and peers carry.
+  if (opts.html) writeFileSync(opts.html, htmlReport(result.instance ? instanceLab(lab, result.instance.name, result.instance.relocations) : lab, result));
   if (!result.ok) process.exitCode = 1;
 }
 
