@@ -5,7 +5,7 @@ import * as zmq from "zeromq";
 import type { SocketType } from "../lab/types.js";
 import { bindAddress, matchConnect } from "./address.js";
 import {
-  Accounting, decodeMessage, encodeMessage, encodeReply, makePayload, rateOf, Replies, subscribeMessage,
+  Accounting, decodeMessage, encodeMessage, encodeRaw, RAW_SENDER, encodeReply, makePayload, rateOf, Replies, subscribeMessage,
   subscriptionKind,
 } from "./messages.js";
 import { peerKey, peersFor, readTcpTables, type BindAddr } from "./proc-net.js";
@@ -265,7 +265,7 @@ export class Endpoint {
         if (this.stopped) return;
       }
       if (i % BURST === BURST - 1) await breathe();
-      const frames = encodeMessage(this.job.name, i, payload, send.topic);
+      const frames = this.job.format === "raw" ? encodeRaw(payload, send.topic) : encodeMessage(this.job.name, i, payload, send.topic);
       // A REP takes only requests that begin with an empty delimiter (REQ adds it itself);
       // a ROUTER passes it through, and the reply comes back with it.
       if (this.job.socket === "dealer") frames.unshift(Buffer.alloc(0));
@@ -343,6 +343,10 @@ export class Endpoint {
       if (kind === "unsubscribe" || type === "pub") return undefined;
     }
     const now = performance.now();
+    if (this.job.format === "raw") {
+      this.acct.recordUnknown(now, RAW_SENDER);
+      return undefined;
+    }
     const m = decodeMessage(frames);
     if (!m) {
       this.acct.recordUnknown(now);

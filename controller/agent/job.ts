@@ -34,6 +34,11 @@ export function parseJob(text: string | undefined): AgentJob {
   };
 }
 
+function format(value: unknown, where: string): EndpointJob["format"] {
+  if (value !== "zmqlab" && value !== "raw") throw new JobError(`${where}: "${String(value)}" is not zmqlab or raw`);
+  return value;
+}
+
 function endpoint(raw: unknown, where: string): EndpointJob {
   const e = record(raw, where);
   const socket = str(e.socket, `${where}.socket`) as SocketType;
@@ -48,6 +53,7 @@ function endpoint(raw: unknown, where: string): EndpointJob {
     // The lab's default: repliers reply.
     reply: bool(e.reply ?? (socket === "rep" || socket === "router"), `${where}.reply`),
     expectPeers: count(e.expectPeers ?? 0, `${where}.expectPeers`),
+    format: format(e.format ?? "zmqlab", `${where}.format`),
   };
   if (e.send !== undefined) {
     const s = record(e.send, `${where}.send`);

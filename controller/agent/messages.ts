@@ -87,6 +87,13 @@ export function subscriptionKind(frames: Buffer[]): "subscribe" | "unsubscribe" 
 
 /** Messages whose header could not be parsed are counted under this sender name. */
 export const UNKNOWN_SENDER = "?";
+/** A `format: raw` receiver counts every message under this name (it cannot tell senders apart). */
+export const RAW_SENDER = "raw";
+
+/** What a `format: raw` sender sends: one frame, the topic's bytes then the payload's. */
+export function encodeRaw(payload: Buffer, topic = ""): Buffer[] {
+  return [topic ? Buffer.concat([Buffer.from(topic), payload]) : payload];
+}
 
 /**
  * Counts what a receiver got, per sender, and checks each sender's sequence numbers:
@@ -121,12 +128,12 @@ export class Accounting {
     if (seq > s.max) s.max = seq;
   }
 
-  /** A message that was not ours: counted, but it has no sequence to check. */
-  recordUnknown(now: number): void {
+  /** A message that was not ours (or read raw): counted, but it has no sequence to check. */
+  recordUnknown(now: number, sender = UNKNOWN_SENDER): void {
     this.tick(now);
-    const s = this.perSender.get(UNKNOWN_SENDER) ?? { count: 0, max: -1, seen: new Set<number>() };
+    const s = this.perSender.get(sender) ?? { count: 0, max: -1, seen: new Set<number>() };
     s.count++;
-    this.perSender.set(UNKNOWN_SENDER, s);
+    this.perSender.set(sender, s);
   }
 
   get gaps(): number {

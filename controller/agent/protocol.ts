@@ -30,6 +30,12 @@ export interface EndpointJob {
    * Other senders wait for this many peers' handshakes.
    */
   expectPeers: number;
+  /**
+   * `zmqlab`: messages carry the sequence header (see messages.ts). `raw`: a sender sends plain
+   * payloads (the topic, if any, is their first bytes), a receiver counts every message under
+   * the sender name `raw` without gap accounting.
+   */
+  format: "zmqlab" | "raw";
 }
 
 export type AgentEvent =

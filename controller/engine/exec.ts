@@ -76,3 +76,43 @@ async function* splitLines(stream: AsyncIterable<Buffer>): AsyncIterable<string>
   }
   if (rest) yield rest;
 }
+
+/** A program started in a container: every output line as it comes, and its exit code. */
+export interface Started {
+  /** Called for each line of stdout and stderr, in the order they arrive per stream. */
+  onLine(listener: (line: string, stream: "stdout" | "stderr") => void): void;
+  /** Resolves with the exit code once the program ended (or -1 when the engine could not say). */
+  exited: Promise<number>;
+}
+
+/** Start argv in the container with extra environment variables; never throws for its exit code. */
+export async function startIn(docker: Engine, container: string, argv: string[], env: Record<string, string> = {}): Promise<Started> {
+  const exec = await docker.getContainer(container).exec({ Cmd: argv, Env: Object.entries(env).map(([k, v]) => `${k}=${v}`), AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const listeners: ((line: string, stream: "stdout" | "stderr") => void)[] = [];
+  const emit = (line: string, which: "stdout" | "stderr") => listeners.forEach((l) => l(line, which));
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  docker.modem.demuxStream(stream, stdout, stderr);
+  const pumps = [pump(stdout, (l) => emit(l, "stdout")), pump(stderr, (l) => emit(l, "stderr"))];
+  const ended = new Promise<void>((resolve) => {
+    stream.on("end", resolve);
+    stream.on("close", resolve);
+    stream.on("error", () => resolve());
+  });
+  const exited = ended.then(async () => {
+    stdout.end();
+    stderr.end();
+    await Promise.all(pumps);
+    try {
+      return (await exec.inspect()).ExitCode ?? -1;
+    } catch {
+      return -1;
+    }
+  });
+  return { onLine: (l) => void listeners.push(l), exited };
+}
+
+async function pump(stream: AsyncIterable<Buffer>, line: (text: string) => void): Promise<void> {
+  for await (const text of splitLines(stream)) line(text);
+}

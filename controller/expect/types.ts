@@ -1,5 +1,6 @@
 // Expectations are judged from observations only: what the sockets and the kernels showed
 // during one traffic run. Each kind is a pure function (spec, observations) -> result.
+import type { ExpectationSpec } from "../lab/types.js";
 import type { FlowCount } from "../observe/flows.js";
 import type { TrafficReport } from "../traffic/types.js";
 
@@ -15,9 +16,12 @@ export interface Observations {
   flows: Record<string, FlowCount[]>;
   /** Each node's lab addresses, to recognise a virtual address held by a forwarding node. */
   addresses: Record<string, string[]>;
+  /** Each program endpoint's whole output (the report keeps only its last lines). */
+  outputs?: Record<string, string[]>;
 }
 
-export type ExpectationKind = "delivered" | "sourceSeen" | "path" | "unreachable" | "balanced";
+/** Every kind a lab file can state, derived from the lab file's types: one key each. */
+export type ExpectationKind = ExpectationSpec extends infer S ? (S extends unknown ? keyof S : never) : never;
 
 export interface ExpectationResult {
   kind: ExpectationKind;

@@ -31,6 +31,11 @@ export interface NetworkSpec {
 export interface NodeSpec {
   /** Image to run; the zmqlab node image when absent. */
   image?: string;
+  /**
+   * A folder (relative to the lab file) with a Dockerfile that zmqlab builds, with the build
+   * argument ZMQLAB_NODE_IMAGE set to its node image (`FROM ${ZMQLAB_NODE_IMAGE}`).
+   */
+  build?: string;
   /** Forward packets between interfaces (a router). */
   forward?: boolean;
   /** ECMP hash: l3 (source and destination address) or l4 (adds ports and protocol). */
@@ -57,9 +62,17 @@ export type SocketType =
   | "pub" | "sub" | "xpub" | "xsub" | "push" | "pull"
   | "req" | "rep" | "dealer" | "router" | "pair";
 
+/**
+ * A traffic endpoint: zmqlab's agent (`socket`) or the user's own program (`command`). For a
+ * program, `bind` and `connect` are declarations: zmqlab does not open them, it validates them,
+ * draws them and observes the program through them.
+ */
 export interface EndpointSpec {
   node: string;
-  socket: SocketType;
+  /** zmqlab's agent with this ZeroMQ socket type. */
+  socket?: SocketType;
+  /** The user's program, an argument list (no shell), run in the node for the traffic phase. */
+  command?: string[];
   bind?: string | string[];
   connect?: string | string[];
   send?: SendSpec;
@@ -67,7 +80,25 @@ export interface EndpointSpec {
   subscribe?: string | string[];
   /** For req/dealer/router/rep: reply to every request (rep/router default true). */
   reply?: boolean;
+  /**
+   * Agent message format: `zmqlab` (default: sequence header, exact gap accounting) or `raw`
+   * (plain payloads: a receiver counts every message of a foreign sender, a sender sends what a
+   * foreign receiver reads).
+   */
+  format?: "zmqlab" | "raw";
+  /** Program: environment variables. */
+  env?: Record<string, string>;
+  /**
+   * Program: when it counts as started, before the connecting side starts: `listen` (the node's
+   * kernel listens on every declared bind) or `{ output: PATTERN }` (a line of its output matches).
+   */
+  ready?: "listen" | { output: string };
+  /** Program: stopped (SIGTERM, then SIGKILL) when still running after this long (ms or "20s"). */
+  timeout?: number | string;
 }
+
+/** Whether an endpoint is the user's program (else zmqlab's agent). */
+export const isProgram = (e: EndpointSpec): e is EndpointSpec & { command: string[] } => e.command !== undefined;
 
 export interface SendSpec {
   count: number;
@@ -83,7 +114,9 @@ export type ExpectationSpec =
   | SourceSeenSpec
   | PathSpec
   | UnreachableSpec
-  | BalancedSpec;
+  | BalancedSpec
+  | ExitedSpec
+  | OutputSpec;
 
 export interface DeliveredSpec {
   delivered: {
@@ -106,6 +139,14 @@ export interface PathSpec {
 }
 export interface UnreachableSpec {
   unreachable: { endpoint: string };
+}
+export interface ExitedSpec {
+  /** A program's end: exit `code` (default 0), or `stopped: true` when it must have been stopped at its deadline. */
+  exited: { endpoint: string; code?: number; stopped?: boolean };
+}
+export interface OutputSpec {
+  /** A regular expression over the program's stdout and stderr (`not`: must not match). */
+  output: { endpoint: string; matches: string; not?: boolean };
 }
 export interface BalancedSpec {
   balanced: {

@@ -3,7 +3,8 @@ import { closest } from "../errors.js";
 import { addressesOf } from "./addresses.js";
 import { list, parseTcpEndpoint, type HostPort } from "./endpoint.js";
 import { contains, formatAddress, gatewayOf, overlaps, parseAddress, parseSubnet, type Address, type Subnet } from "./ip.js";
-import type { Lab, NodeSpec } from "./types.js";
+import { parseDuration } from "./duration.js";
+import type { EndpointSpec, Lab, NodeSpec } from "./types.js";
 
 export interface Finding {
   at: (string | number)[];
@@ -242,6 +243,13 @@ function validateTraffic(lab: Lab, findings: Finding[]): void {
       const dst = parseAddress(parsed.destination.host);
       if (src && dst && src.family !== dst.family) findings.push({ at: cAt, message: `source is IPv${src.family} but destination is IPv${dst.family}`, hint: "source and destination are of one family" });
     });
+    if (endpoint.socket === undefined || endpoint.command !== undefined) {
+      validateProgram(endpoint, at, findings);
+      continue;
+    }
+    if (endpoint.format === "raw" && !RAW_SOCKETS.includes(endpoint.socket)) {
+      findings.push({ at: [...at, "format"], message: `format raw is for ${RAW_SOCKETS.join(", ")} sockets`, hint: "a raw receiver counts a foreign sender's messages; a raw sender sends plain payloads" });
+    }
     if (endpoint.subscribe !== undefined && !["sub", "xsub"].includes(endpoint.socket)) {
       findings.push({ at: [...at, "subscribe"], message: `a ${endpoint.socket} socket does not subscribe`, hint: "subscribe is for sub and xsub sockets" });
     }
@@ -254,6 +262,44 @@ function validateTraffic(lab: Lab, findings: Finding[]): void {
   }
 }
 
+const RAW_SOCKETS = ["pub", "xpub", "push", "sub", "xsub", "pull"];
+const AGENT_ONLY = ["send", "subscribe", "reply", "format"] as const;
+
+/** A program endpoint: exactly one of socket and command, the agent's keys left out, ready and timeout sound. */
+function validateProgram(endpoint: EndpointSpec, at: (string | number)[], findings: Finding[]): void {
+  if (endpoint.socket !== undefined && endpoint.command !== undefined) {
+    findings.push({ at: [...at, "command"], message: "both socket and command", hint: "socket: zmqlab's agent opens that socket; command: your own program runs. Keep one" });
+    return;
+  }
+  if (endpoint.command === undefined) {
+    findings.push({ at, message: "neither socket nor command", hint: "socket: pub (zmqlab's agent), or command: [python3, /app/pub.py] (your own program)" });
+    return;
+  }
+  if (endpoint.command.length === 0) findings.push({ at: [...at, "command"], message: "an empty command", hint: "an argument list: [python3, /app/pub.py, tcp://198.18.2.10:5556]" });
+  for (const key of AGENT_ONLY) {
+    if (endpoint[key] !== undefined) findings.push({ at: [...at, key], message: `${key} is for zmqlab's agent (socket:), not a program`, hint: "a program does its own sending and receiving: pass what it needs in command or env" });
+  }
+  if (endpoint.ready === "listen" && list(endpoint.bind).length === 0) {
+    findings.push({ at: [...at, "ready"], message: "ready: listen but the program declares no bind", hint: "declare the bind it listens on (bind: tcp://ADDRESS:PORT), or wait for its output: ready: { output: PATTERN }" });
+  }
+  if (typeof endpoint.ready === "object") {
+    const problem = regexProblem(endpoint.ready.output);
+    if (problem) findings.push({ at: [...at, "ready", "output"], message: `not a regular expression: ${problem}`, hint: "a JavaScript regular expression, e.g. \"^listening\"" });
+  }
+  if (endpoint.timeout !== undefined && parseDuration(endpoint.timeout) === undefined) {
+    findings.push({ at: [...at, "timeout"], message: `"${endpoint.timeout}" is not a duration`, hint: "milliseconds, or 1500ms, 20s, 2m" });
+  }
+}
+
+export function regexProblem(pattern: string): string | undefined {
+  try {
+    new RegExp(pattern);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
 function validateExpectations(lab: Lab, owners: Owners, findings: Finding[]): void {
   const endpoints = Object.keys(lab.traffic ?? {});
   const nodes = Object.keys(lab.nodes);
@@ -262,6 +308,9 @@ function validateExpectations(lab: Lab, owners: Owners, findings: Finding[]): vo
       const near = closest(name, endpoints);
       findings.push({ at, message: `no endpoint "${name}" under traffic`, hint: near ? `did you mean "${near}"?` : `endpoints: ${endpoints.join(", ") || "(none)"}` });
     }
+  };
+  const needAgent = (name: string, at: (string | number)[], hint: string) => {
+    if (lab.traffic?.[name]?.command !== undefined) findings.push({ at, message: `endpoint "${name}" is a program`, hint });
   };
   const needNode = (name: string, at: (string | number)[]) => {
     if (!nodes.includes(name)) {
@@ -278,6 +327,7 @@ function validateExpectations(lab: Lab, owners: Owners, findings: Finding[]): vo
     const at = ["expect", i];
     if ("delivered" in e) {
       needEndpoint(e.delivered.endpoint, [...at, "delivered", "endpoint"]);
+      needAgent(e.delivered.endpoint, [...at, "delivered", "endpoint"], "delivered counts what zmqlab's agent received; for a program, judge its output: output: { endpoint, matches: \"received 500\" }");
       if (e.delivered.from !== undefined) needEndpoint(e.delivered.from, [...at, "delivered", "from"]);
       if (e.delivered.count !== undefined && e.delivered.atLeast !== undefined) findings.push({ at: [...at, "delivered"], message: "both count and atLeast", hint: "count for exactly N, atLeast for N or more" });
     } else if ("sourceSeen" in e) {
@@ -298,8 +348,19 @@ function validateExpectations(lab: Lab, owners: Owners, findings: Finding[]): vo
       }
     } else if ("unreachable" in e) {
       needEndpoint(e.unreachable.endpoint, [...at, "unreachable", "endpoint"]);
+      needAgent(e.unreachable.endpoint, [...at, "unreachable", "endpoint"], "unreachable reads zmqlab's agent's handshake watch; for a program, judge its exit or output");
       const ep = lab.traffic?.[e.unreachable.endpoint];
       if (ep && list(ep.connect).length === 0) findings.push({ at: [...at, "unreachable", "endpoint"], message: `endpoint "${e.unreachable.endpoint}" does not connect`, hint: "unreachable is about a connect that never completes a handshake" });
+    } else if ("exited" in e || "output" in e) {
+      const [kind, name] = "exited" in e ? ["exited", e.exited.endpoint] : ["output", e.output.endpoint];
+      needEndpoint(name, [...at, kind, "endpoint"]);
+      const ep = lab.traffic?.[name];
+      if (ep && ep.command === undefined) findings.push({ at: [...at, kind, "endpoint"], message: `endpoint "${name}" is zmqlab's agent, not a program`, hint: `${kind} judges a program endpoint (command:); for the agent, use delivered` });
+      if ("output" in e) {
+        const problem = regexProblem(e.output.matches);
+        if (problem) findings.push({ at: [...at, "output", "matches"], message: `not a regular expression: ${problem}`, hint: "a JavaScript regular expression, e.g. \"received 500\"" });
+      }
+      if ("exited" in e && e.exited.stopped === true && e.exited.code !== undefined) findings.push({ at: [...at, "exited"], message: "both code and stopped: true", hint: "stopped: true expects the program to be stopped at its deadline; code: N expects it to exit by itself" });
     } else if ("balanced" in e) {
       e.balanced.sources.forEach((s, j) => needAddress(s, [...at, "balanced", "sources", j]));
       e.balanced.over.forEach((n, j) => needNode(n, [...at, "balanced", "over", j]));

@@ -4,6 +4,9 @@ import { connectEngine, describe, type Engine } from "../engine/docker.js";
 import { execIn, type ExecResult } from "../engine/exec.js";
 import { ensureNodeImage, lockImage } from "../engine/images.js";
 import { lockLab, type LockShare } from "../engine/lock.js";
+import { Program } from "../engine/program.js";
+import { parseProcNetTcp, peersFor, type TcpEntry } from "../agent/proc-net.js";
+import type { Peer } from "../agent/protocol.js";
 import { containerImage, createNetwork, createNode, createsWithAllNetworks, existingSubnets, listLabs, removeLab, removeStaleLocks } from "../engine/resources.js";
 import { autoInstanceName, checkInstanceName, chooseRelocations, formatRelocations, instanceKey, instanceLab, parseRelocations, RelocationError, type Relocation } from "../lab/relocate.js";
 import { list } from "../lab/endpoint.js";
@@ -90,6 +93,26 @@ export class RunningLab {
   /** Run a command (an argument list) in a node. */
   exec(node: string, argv: string[]): Promise<ExecResult> {
     return execIn(this.engine, this.node(node).containerName, argv);
+  }
+
+  /**
+   * Start a program (an argument list) in a node in the background: its output as it comes,
+   * `wait()` for its exit, `stop()` to end it (SIGTERM, then SIGKILL).
+   */
+  spawn(node: string, argv: string[], options: { env?: Record<string, string> } = {}): Promise<Program> {
+    return Program.start(this.engine, this.node(node).containerName, argv, options.env);
+  }
+
+  /** The node's TCP sockets as its kernel shows them (/proc/net/tcp and tcp6). */
+  async sockets(node: string): Promise<TcpEntry[]> {
+    const result = await this.exec(node, ["cat", "/proc/net/tcp", "/proc/net/tcp6"]);
+    // tcp6 is missing where the node has no IPv6: cat then fails after printing tcp.
+    return parseProcNetTcp(result.stdout);
+  }
+
+  /** Connected peers on a local port of the node (any local address), as its kernel shows them. */
+  async peers(node: string, port: number): Promise<Peer[]> {
+    return peersFor(await this.sockets(node), [{ address: null, port }]);
   }
 
   /** The node's interfaces and addresses as its kernel shows them (one exec). */

@@ -9,7 +9,7 @@ import type { Lab } from "../lab/types.js";
 import type { FlowCount } from "../observe/flows.js";
 import { attachLocked, isUp, lockFor, resolveInstance, upLocked, type Placement, type RunningLab } from "../provision/running.js";
 import { instanceKey, reverse, translateText, type Relocation } from "../lab/relocate.js";
-import { runTraffic } from "../traffic/run.js";
+import { trafficSession } from "../traffic/run.js";
 import type { TrafficReport } from "../traffic/types.js";
 
 /** The traffic report, the counters read after it, and every expectation's verdict. */
@@ -60,10 +60,11 @@ export async function readFlows(lab: RunningLab): Promise<Record<string, FlowCou
 
 /** Zero the counters, drive the lab's traffic, and read the counters: one run's observations. */
 export async function observe(lab: RunningLab, options: CheckOptions = {}): Promise<Observations> {
+  // Zeroed before any endpoint starts: the counters cover the whole traffic phase, programs too.
   await lab.resetFlows();
-  const traffic = await runTraffic(lab, options);
+  const { report: traffic, outputs } = await trafficSession(lab, options);
   const flows = await readFlows(lab);
-  return { traffic, flows, addresses: labAddresses(lab.lab) };
+  return { traffic, flows, addresses: labAddresses(lab.lab), outputs };
 }
 
 /** Judge observations against a lab's expectations. Pure. */

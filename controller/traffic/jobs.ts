@@ -4,7 +4,7 @@ import type { AgentJob, EndpointJob } from "../agent/protocol.js";
 import { formatHostPort, list, parseTcpEndpoint, type HostPort } from "../lab/endpoint.js";
 import { addressesOf } from "../lab/addresses.js";
 import { parseAddress } from "../lab/ip.js";
-import type { EndpointSpec, Lab } from "../lab/types.js";
+import type { EndpointSpec, Lab, SocketType } from "../lab/types.js";
 
 export const DEFAULTS = { handshakeTimeout: 3000, trafficTimeout: 60000, linger: 500 };
 
@@ -60,7 +60,10 @@ export function expectedPeers(lab: Lab, name: string): number {
   let count = 0;
   for (const [otherName, other] of Object.entries(lab.traffic ?? {})) {
     if (otherName === name) continue;
-    const weight = PUBLISHERS.has(me.socket) ? (SUBSCRIBERS.has(other.socket) ? Math.max(1, list(other.subscribe).length) : 0) : 1;
+    // A program's socket type is its own business: one that connects to a publisher is taken
+    // for one subscriber.
+    const subscriptions = other.socket === undefined ? 1 : SUBSCRIBERS.has(other.socket) ? Math.max(1, list(other.subscribe).length) : 0;
+    const weight = me.socket !== undefined && PUBLISHERS.has(me.socket) ? subscriptions : 1;
     if (weight === 0) continue;
     for (const c of list(other.connect).map((x) => parseTcpEndpoint(x))) {
       if (typeof c === "string") continue;
@@ -85,7 +88,7 @@ function isIpv6(endpoint: string): boolean {
   return endpoint.includes("[");
 }
 
-export function endpointJob(lab: Lab, name: string, spec: EndpointSpec, resolve: InterfaceResolver): EndpointJob {
+export function endpointJob(lab: Lab, name: string, spec: EndpointSpec & { socket: SocketType }, resolve: InterfaceResolver): EndpointJob {
   const bind = list(spec.bind).map((b) => resolveInterfaces(b, spec.node, resolve));
   const connect = list(spec.connect).map((c) => resolveInterfaces(c, spec.node, resolve));
   return {
@@ -100,6 +103,7 @@ export function endpointJob(lab: Lab, name: string, spec: EndpointSpec, resolve:
     ...(spec.send ? { send: { count: spec.send.count, size: spec.send.size ?? 16, ...(spec.send.rate ? { rate: spec.send.rate } : {}), ...(spec.send.topic !== undefined ? { topic: spec.send.topic } : {}) } } : {}),
     reply: spec.reply ?? (spec.socket === "rep" || spec.socket === "router"),
     expectPeers: expectedPeers(lab, name),
+    format: spec.format ?? "zmqlab",
   };
 }
 
@@ -108,8 +112,9 @@ export function agentJobs(lab: Lab, resolve: InterfaceResolver): AgentJob[] {
   const settings = settingsOf(lab);
   const byNode = new Map<string, EndpointJob[]>();
   for (const [name, spec] of Object.entries(lab.traffic ?? {})) {
+    if (spec.socket === undefined) continue; // a program: run by traffic/programs.ts
     if (!byNode.has(spec.node)) byNode.set(spec.node, []);
-    byNode.get(spec.node)!.push(endpointJob(lab, name, spec, resolve));
+    byNode.get(spec.node)!.push(endpointJob(lab, name, { ...spec, socket: spec.socket }, resolve));
   }
   return [...byNode].map(([node, endpoints]) => ({
     node,

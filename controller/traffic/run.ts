@@ -6,6 +6,8 @@ import type { InterfaceState } from "../observe/kernel.js";
 import { parseAddress } from "../lab/ip.js";
 import { Cancelled, type RunningLab } from "../provision/running.js";
 import { agentJobs, settingsOf } from "./jobs.js";
+import { ProgramEndpoint } from "./programs.js";
+import { isProgram } from "../lab/types.js";
 import type { EndpointReport, NoHandshake, TrafficReport } from "./types.js";
 
 export const AGENT_ARGV = ["node", "/opt/zmqlab/agent/main.js"];
@@ -81,17 +83,41 @@ export interface TrafficOptions {
 
 /** Run every endpoint to its end and collect what happened. */
 export async function runTraffic(lab: RunningLab, options: TrafficOptions = {}): Promise<TrafficReport> {
+  return (await trafficSession(lab, options)).report;
+}
+
+/** The traffic report, and every program endpoint's whole output (the report keeps the last lines). */
+export interface TrafficSession {
+  report: TrafficReport;
+  outputs: Record<string, string[]>;
+}
+
+/**
+ * The traffic phase, step by step: programs that bind start first and must become ready; then
+ * zmqlab's agents and the other programs start together; senders send and programs run to their
+ * end (each bounded by its timeout, the whole by trafficTimeout); receivers linger; whatever
+ * still runs is stopped; then each endpoint is reported.
+ */
+export async function trafficSession(lab: RunningLab, options: TrafficOptions = {}): Promise<TrafficSession> {
   const log = options.log ?? (() => {});
   const settings = settingsOf(lab.lab);
   const started = new Date();
   const t0 = performance.now();
   const jobs = await jobsFor(lab);
+  const programs = Object.entries(lab.lab.traffic ?? {}).flatMap(([name, spec]) => (isProgram(spec) ? [new ProgramEndpoint(lab, name, spec, settings.trafficTimeout)] : []));
+  const [serving, connecting] = [programs.filter((p) => p.binds.length > 0), programs.filter((p) => p.binds.length === 0)];
   const senders = new Set(jobs.flatMap((j) => j.endpoints.filter((e) => e.send && e.send.count > 0).map((e) => e.name)));
-  log(`traffic: ${jobs.length} agents, ${senders.size} senders (handshakes, subscriptions, then messages)`);
-  const agents = await Promise.all(jobs.map((job) => startAgent(lab, job)));
 
-  // Senders end on their own; receivers get `linger` ms more, and nothing waits past the bound.
-  const pending = new Set(senders);
+  if (serving.length > 0) {
+    log(`traffic: starting ${serving.length} programs that bind, waiting until they are ready`);
+    await Promise.all(serving.map((p) => p.start()));
+    await Promise.all(serving.map((p) => p.ready(settings.trafficTimeout)));
+  }
+  log(`traffic: ${jobs.length} agents, ${senders.size} senders${programs.length ? `, ${programs.length} programs` : ""} (handshakes, subscriptions, then messages)`);
+  const [agents] = await Promise.all([Promise.all(jobs.map((job) => startAgent(lab, job))), Promise.all(connecting.map((p) => p.start()))]);
+
+  // Senders and programs end on their own; receivers get `linger` ms more; nothing waits past the bound.
+  const pending = new Set([...senders, ...programs.map((p) => p.name)]);
   await new Promise<void>((resolve) => {
     const bound = setTimeout(resolve, settings.trafficTimeout);
     const check = () => {
@@ -112,20 +138,56 @@ export async function runTraffic(lab: RunningLab, options: TrafficOptions = {}):
         check();
       });
     }
-    if (senders.size === 0) setTimeout(resolve, settings.handshakeTimeout);
+    for (const p of programs) {
+      void p.done.then(() => {
+        pending.delete(p.name);
+        check();
+      });
+    }
+    if (pending.size === 0) setTimeout(resolve, settings.handshakeTimeout);
     options.signal?.addEventListener("abort", () => resolve(), { once: true });
-    check();
   });
-  log(pending.size ? `traffic bound reached; still sending: ${[...pending].join(", ")}` : "senders done; collecting");
+  log(pending.size ? `traffic bound reached; still running: ${[...pending].join(", ")}` : "senders done; collecting");
   if (!options.signal?.aborted) await new Promise((r) => setTimeout(r, settings.linger));
   for (const agent of agents) agent.stop();
-  await Promise.all(agents.map((a) => Promise.race([a.finished, new Promise((r) => setTimeout(r, settings.handshakeTimeout + 5000))])));
+  await Promise.all([
+    ...agents.map((a) => Promise.race([a.finished, new Promise((r) => setTimeout(r, settings.handshakeTimeout + 5000))])),
+    ...programs.map((p) => p.finish()),
+  ]);
   if (options.signal?.aborted) throw new Cancelled();
 
   const endpoints = await Promise.all(
-    Object.entries(lab.lab.traffic ?? {}).map(([name, spec]) => endpointReport(lab, name, spec.node, agents.find((a) => a.job.node === spec.node)!)),
+    Object.entries(lab.lab.traffic ?? {}).map(([name, spec]) => {
+      const program = programs.find((p) => p.name === name);
+      return program ? programReport(program) : endpointReport(lab, name, spec.node, agents.find((a) => a.job.node === spec.node)!);
+    }),
   );
-  return { lab: lab.name, started: started.toISOString(), durationMs: Math.round(performance.now() - t0), endpoints };
+  const report = { lab: lab.name, started: started.toISOString(), durationMs: Math.round(performance.now() - t0), endpoints };
+  return { report, outputs: Object.fromEntries(programs.map((p) => [p.name, p.output()])) };
+}
+
+function programReport(p: ProgramEndpoint): EndpointReport {
+  const outcome = p.outcome();
+  const errors = [...p.errors];
+  if (outcome.stopped) errors.push(`still running at the end of its time (${p.timeoutMs} ms or the traffic phase): stopped with SIGTERM${outcome.killed ? ", then SIGKILL" : ""}`);
+  return {
+    name: p.name,
+    node: p.node,
+    socket: "program",
+    program: outcome,
+    bind: list(p.spec.bind),
+    connect: list(p.spec.connect),
+    sent: 0,
+    received: 0,
+    from: {},
+    gaps: 0,
+    duplicates: 0,
+    reordered: 0,
+    peers: p.peersSeen(),
+    handshakes: [],
+    noHandshake: [],
+    errors,
+  };
 }
 
 async function endpointReport(lab: RunningLab, name: string, node: string, agent: Agent): Promise<EndpointReport> {

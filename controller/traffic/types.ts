@@ -16,7 +16,10 @@ export type Counts = Pick<EndpointResult, "sent" | "received" | "from" | "gaps" 
 export interface EndpointReport extends Counts {
   name: string;
   node: string;
-  socket: SocketType;
+  /** The agent's socket type, or "program" for the user's own program. */
+  socket: SocketType | "program";
+  /** A program endpoint's run: its exit, run time and last lines of output. */
+  program?: ProgramOutcome;
   bind: string[];
   connect: string[];
   /** Source addresses the node's kernel showed connected to this endpoint's bound ports. */
@@ -40,4 +43,19 @@ export interface NoHandshake {
   /** How the node's kernel routes the connect (`ip route get`), when its source is the node's. */
   route?: string;
   message: string;
+}
+
+/** How a program endpoint ran. */
+export interface ProgramOutcome {
+  command: string[];
+  /** Exit code; null when it never started. */
+  exitCode: number | null;
+  /** zmqlab stopped it at its deadline (SIGTERM; `killed`: SIGKILL after the grace period). */
+  stopped: boolean;
+  killed: boolean;
+  durationMs: number;
+  /** When it counted as ready (`ready:`), ms after it started; absent when it never did or had no ready. */
+  readyAfterMs?: number;
+  /** The last lines of its stdout and stderr. */
+  lastLines: string[];
 }

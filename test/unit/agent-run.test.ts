@@ -112,7 +112,7 @@ class Agent {
 }
 
 function ep(name: string, socket: EndpointJob["socket"], more: Partial<EndpointJob> = {}): EndpointJob {
-  return { name, socket, bind: [], connect: [], ipv6: false, subscribe: [], reply: false, expectPeers: 0, ...more };
+  return { name, socket, bind: [], connect: [], ipv6: false, subscribe: [], reply: false, expectPeers: 0, format: "zmqlab", ...more };
 }
 
 function job(node: string, endpoints: EndpointJob[], more: Partial<AgentJob> = {}): AgentJob {
