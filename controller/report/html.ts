@@ -1,6 +1,7 @@
 // One self-contained page: the topology drawn as SVG, each flow drawn along the routers whose
 // own counters showed it, every expectation with its status, and the endpoints' table.
 // No scripts, no external resources: it opens from a file anywhere.
+import { commandText, programState } from "./traffic-text.js";
 import { addressesOf } from "../lab/addresses.js";
 import { list } from "../lab/endpoint.js";
 import type { Lab } from "../lab/types.js";
@@ -133,10 +134,14 @@ export function htmlReport(lab: Lab, report: LabReport): string {
     .map((f, i) => `<tr><td><span class="swatch" style="background:${f.failed ? "#c00" : COLORS[i % COLORS.length]}"></span></td><td>${esc(f.from)}</td><td>${esc(f.to)}</td><td>${f.failed ? "no handshake" : esc(f.via.join(" → ") || "direct")}</td><td>${f.failed ? "-" : f.packets}</td></tr>`)
     .join("\n");
   const expectationRows = report.expectations
-    .map((e) => `<tr class="${e.ok ? "pass" : "fail"}"><td><b>${e.ok ? "PASS" : "FAIL"}</b></td><td>${esc(e.kind)}</td><td>${esc(e.description)}</td><td>${esc(e.expected)}</td><td>${esc(e.observed)}${e.ok ? "" : `<div class="why">${esc(e.message)}</div>`}</td></tr>`)
+    .map((e) => `<tr class="${e.ok ? "pass" : "fail"}"><td><b>${e.ok ? "PASS" : "FAIL"}</b></td><td>${esc(e.kind)}</td><td>${esc(e.description)}${e.labFile ? `<div class="small">lab file: ${esc(e.labFile.description)}</div>` : ""}</td><td>${esc(e.expected)}</td><td>${esc(e.observed)}${e.ok ? "" : `<div class="why">${esc(e.message)}</div>`}</td></tr>`)
     .join("\n");
   const endpointRows = report.endpoints
     .map((e) => `<tr><td>${esc(e.name)}</td><td>${esc(e.node)}</td><td>${esc(e.socket)}</td><td>${e.sent}</td><td>${e.received}</td><td>${esc(Object.entries(e.from).map(([k, v]) => `${k}: ${v}`).join(", ") || "-")}</td><td>${esc([...new Set(e.peers.map((p) => p.address))].join(", ") || "-")}</td><td>${esc([...e.noHandshake.map((n) => n.message), ...e.errors].join("; ") || "ok")}</td></tr>`)
+    .join("\n");
+  const programRows = report.endpoints
+    .filter((e) => e.program)
+    .map((e) => `<tr><td>${esc(e.name)}</td><td>${esc(e.node)}</td><td><code>${esc(commandText(e.program!.command))}</code></td><td>${esc(programState(e.program!))}</td><td><pre>${esc(e.program!.lastLines.join("\n")) || "(no output)"}</pre></td></tr>`)
     .join("\n");
   const passed = report.expectations.filter((e) => e.ok).length;
   return `<!doctype html>
@@ -146,7 +151,8 @@ body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; }
 h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 8px; }
 .verdict { display: inline-block; padding: 4px 10px; border-radius: 6px; color: #fff; font-weight: bold; }
 .ok { background: #2e7d32; } .bad { background: #c62828; }
-table { border-collapse: collapse; } td, th { border: 1px solid #ddd; padding: 4px 8px; text-align: left; vertical-align: top; }
+table { border-collapse: collapse; } pre { margin: 0; font-size: 12px; white-space: pre-wrap; } div.small { font-size: 12px; color: #555; }
+td, th { border: 1px solid #ddd; padding: 4px 8px; text-align: left; vertical-align: top; }
 th { background: #f3f3f3; } tr.pass td:first-child { color: #2e7d32; } tr.fail td:first-child { color: #c62828; } tr.fail { background: #fff3f3; }
 .why { color: #c62828; font-size: 12px; margin-top: 2px; } .swatch { display: inline-block; width: 22px; height: 6px; border-radius: 3px; }
 svg text.net { font-weight: bold; font-size: 14px; } svg text.name { font-weight: bold; font-size: 13px; } svg text.small { font-size: 11px; fill: #333; }
@@ -167,6 +173,10 @@ ${expectationRows || '<tr><td colspan="5">this lab states no expectations</td></
 <table><tr><th>endpoint</th><th>node</th><th>socket</th><th>sent</th><th>received</th><th>from</th><th>peers seen by the kernel</th><th>notes</th></tr>
 ${endpointRows}
 </table>
+${programRows ? `<h2>Programs</h2>
+<table><tr><th>endpoint</th><th>node</th><th>command</th><th>run</th><th>last lines of output</th></tr>
+${programRows}
+</table>` : ""}
 </body></html>
 `;
 }

@@ -28,7 +28,8 @@ export function topologyMermaid(lab: Lab, paths: FlowPath[] = []): string {
   }
   for (const [name, endpoint] of Object.entries(lab.traffic ?? {})) {
     const detail = [...list(endpoint.bind).map((b) => `bind ${b}`), ...list(endpoint.connect).map((c) => `connect ${c}`)];
-    lines.push(`  ${id("ep", name)}[/"${text(`${name}: ${endpoint.socket}<br/>${detail.join("<br/>")}`)}"/]`);
+    const what = endpoint.socket ?? `program ${endpoint.command?.[0] ?? ""}`;
+    lines.push(`  ${id("ep", name)}[/"${text(`${name}: ${what}<br/>${detail.join("<br/>")}`)}"/]`);
     lines.push(`  ${id("ep", name)} -.- ${id("node", endpoint.node)}`);
   }
   for (const c of connections(lab)) lines.push(`  ${id("ep", c.from)} ==>|connects| ${id("ep", c.to)}`);
