@@ -9,6 +9,7 @@ import { unreachable } from "./unreachable.js";
 
 export { balanced, takenBy } from "./balanced.js";
 export { delivered } from "./delivered.js";
+export { endpointCheck, endpointFailures } from "./endpoint.js";
 export { path } from "./path.js";
 export { sourceSeen } from "./source-seen.js";
 export { unreachable } from "./unreachable.js";

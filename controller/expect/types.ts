@@ -17,7 +17,7 @@ export interface Observations {
   addresses: Record<string, string[]>;
 }
 
-export type ExpectationKind = "delivered" | "sourceSeen" | "path" | "unreachable" | "balanced";
+export type ExpectationKind = "delivered" | "sourceSeen" | "path" | "unreachable" | "balanced" | "endpoint";
 
 export interface ExpectationResult {
   kind: ExpectationKind;

@@ -2,7 +2,7 @@
 // counters zeroed first, read every forwarding node's counters, and evaluate the expectations.
 import { connectEngine, type Engine } from "../engine/docker.js";
 import { listLabs } from "../engine/resources.js";
-import { evaluate } from "../expect/index.js";
+import { endpointFailures, evaluate } from "../expect/index.js";
 import type { ExpectationResult, Observations } from "../expect/types.js";
 import { loadLab, type LoadedLab } from "../lab/load.js";
 import { addressesOf } from "../lab/addresses.js";
@@ -14,7 +14,7 @@ import type { TrafficReport } from "../traffic/types.js";
 
 /** The traffic report, the counters read after it, and every expectation's verdict. */
 export interface LabReport extends TrafficReport {
-  /** Whether every expectation holds (true when the lab has none). */
+  /** Whether every expectation holds and every endpoint started (true when the lab has no expectations and no endpoint broke). */
   ok: boolean;
   expectations: ExpectationResult[];
   /** Packets each forwarding node forwarded during the traffic, per (source, destination). */
@@ -59,9 +59,12 @@ export async function observe(lab: RunningLab, options: CheckOptions = {}): Prom
   return { traffic, flows, addresses: labAddresses(lab.lab) };
 }
 
-/** Judge observations against a lab's expectations. Pure. */
+/**
+ * Judge observations against a lab's expectations, in the lab file's order, followed by a
+ * failed built-in `endpoint` check for each endpoint that could not start. Pure.
+ */
 export function judge(lab: Lab, observations: Observations): LabReport {
-  const expectations = evaluate(lab.expect, observations);
+  const expectations = [...evaluate(lab.expect, observations), ...endpointFailures(observations)];
   return { ...observations.traffic, ok: expectations.every((e) => e.ok), expectations, flows: observations.flows };
 }
 
