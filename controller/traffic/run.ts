@@ -64,10 +64,13 @@ export async function checkAgent(lab: RunningLab, job: AgentJob): Promise<void> 
   const output = (result.stderr.trim() || result.stdout.trim()).split("\n")[0] ?? "";
   const lacks = result.exitCode === 126 || result.exitCode === 127 || /executable file not found|no such file or directory: unknown/i.test(output) ? "Node.js (node)" : `zmqlab's agent (${AGENT_PATH})`;
   throw new EnvironmentError(
-    `Node ${job.node} runs the image ${node.image}, which lacks ${lacks}: its endpoints ${job.endpoints.map((e) => e.name).join(", ")} cannot run (${output || `exit ${result.exitCode}`}).`,
+    `Node ${job.node} runs the image ${node.image}, which lacks ${lacks}: ${endpointNames(job, "its endpoint")} cannot run (${output || `exit ${result.exitCode}`}).`,
     `build the image FROM zmqlab's node image (zmqlab/node:latest), which carries Node.js and the agent in /opt/zmqlab; or drop image: from nodes.${job.node} to use zmqlab's node image`,
   );
 }
+
+/** "its endpoint a" or "its endpoints a, b". */
+const endpointNames = (job: AgentJob, lead: string) => `${lead}${job.endpoints.length === 1 ? "" : "s"} ${job.endpoints.map((e) => e.name).join(", ")}`;
 
 export async function startAgent(lab: RunningLab, job: AgentJob): Promise<Agent> {
   const node = lab.node(job.node);
@@ -126,6 +129,8 @@ export async function runTraffic(lab: RunningLab, options: TrafficOptions = {}):
     for (const agent of agents) {
       agent.onEvent((e) => {
         if (e.type === "sent" || (e.type === "final" && pending.has(e.endpoint))) pending.delete(e.endpoint);
+        // An endpoint that could not start sends nothing: no need to wait for it.
+        if (e.type === "error" && e.stage === "start" && e.endpoint) pending.delete(e.endpoint);
         if (e.type === "no-handshake") log(`no handshake: ${e.endpoint} ${e.connect}`);
         check();
       });
@@ -163,7 +168,7 @@ async function checkStillThere(lab: RunningLab, agent: Agent): Promise<void> {
   // Still running: the agent itself failed, and its endpoints' failures say so.
   if (state === "running") return;
   throw new EnvironmentError(
-    `The container ${container} (node ${agent.job.node}) ${state === "gone" ? "was removed" : `stopped (${state})`} while the traffic ran: the endpoints ${agent.job.endpoints.map((e) => e.name).join(", ")} could not report.`,
+    `The container ${container} (node ${agent.job.node}) ${state === "gone" ? "was removed" : `stopped (${state})`} while the traffic ran: ${endpointNames(agent.job, "the endpoint")} could not report.`,
     "something else took it down (`zmqlab down`, `zmqlab clean`, `docker rm`/`stop`, or a second run of the same lab finishing first); run the lab again, and give concurrent runs separate instances",
   );
 }
