@@ -95,8 +95,10 @@ export function engineFailure(err: unknown, action: string, resource: Resource =
         "build or load it first (`docker build -t NAME .`, `docker load`): zmqlab does not pull an image a lab names with image:",
       );
     }
-    const kind = /no such network|network .* not found/i.test(said) ? "network" : resource.kind === "engine" ? "resource" : resource.kind;
-    return new EnvironmentError(`The ${kind === resource.kind ? what : `${kind} of ${what}`} is gone (${said}).`, GONE_HINT);
+    // Without a resource of ours, the engine's words name it (`No such container: NAME`).
+    if (resource.kind === "engine") return new EnvironmentError(`Something zmqlab was using is gone: ${said}.`, GONE_HINT);
+    const network = resource.kind === "container" && /no such network|network .* not found/i.test(said);
+    return new EnvironmentError(`The ${network ? `network of ${what}` : what} is gone (${said}).`, GONE_HINT);
   }
   if (e.statusCode === 409) {
     if (/is not running|is paused|is restarting/i.test(said)) {

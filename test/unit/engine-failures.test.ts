@@ -200,6 +200,24 @@ t.test("what is not an engine error stays as it is: our bug keeps its stack", as
   t.equal(engineFailure(env, "create"), env, "an EnvironmentError passes unchanged");
 });
 
+t.test("an engine error that reaches the command line unnamed is still the environment's, named by the engine's words", async (t) => {
+  // What the command line does with an engine error no function of engine/ translated.
+  const shapes = [
+    { statusCode: 404, json: { message: "No such container: zmqlab-x-a" }, says: /gone: No such container: zmqlab-x-a/ },
+    { statusCode: 409, json: { message: "Container 0123 is not running" }, says: /not running/ },
+    { statusCode: 403, json: { message: "Pool overlaps with other one on this address space" }, says: /overlaps another Docker network/ },
+    { statusCode: 500, json: { message: "could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network" }, says: /no free address pool/ },
+    { statusCode: 500, json: null, message: "(HTTP code 500) server error", says: /failed to talk to the Docker engine/ },
+    { code: "ECONNRESET", message: "socket hang up", says: /went away/ },
+    { code: "ENOENT", syscall: "connect", message: "connect ENOENT /var/run/docker.sock", says: /went away/ },
+  ];
+  for (const { says, ...shape } of shapes) {
+    const err = engineFailure(Object.assign(new Error(shape.message ?? "engine"), shape), "talk to");
+    t.ok(err instanceof EnvironmentError && err.exitCode === 3, `${shape.statusCode ?? shape.code}: exit 3`);
+    t.match((err as Error).message, says);
+  }
+});
+
 /** The CLI against the stand-in engine; async, since the engine answers from this process. */
 function zmqlab(args: string[], engine: FakeEngine): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
