@@ -5,6 +5,7 @@ import { connectEngine } from "./engine/docker.js";
 import { describeOwner } from "./engine/lock.js";
 import { listLabs, removeLab, removeStaleLocks } from "./engine/resources.js";
 import { LabError, ZmqlabError } from "./errors.js";
+import { engineFailure } from "./engine/failures.js";
 import { parseDuration } from "./lab/duration.js";
 import { instanceLab } from "./lab/relocate.js";
 import { loadLab } from "./lab/load.js";
@@ -232,11 +233,16 @@ program
     if (labs.length === 0) stdout("nothing to clean");
   });
 
+/** Exit code of an internal error (our bug): never 1, which means an expectation failed. */
+const INTERNAL_ERROR = 4;
+
 export async function main(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv);
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
-  } catch (err) {
+  } catch (caught) {
+    // An engine error that slipped past engine/ is still the environment's, not our bug.
+    const err = engineFailure(caught, "talk to");
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     if (err instanceof Cancelled) {
       stderr(err.message);
@@ -250,10 +256,18 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv).then(
-  (code) => process.exit(code),
-  (err) => {
-    stderr(`zmqlab: internal error (a bug, please report it):\n${(err as Error).stack ?? String(err)}`);
-    process.exit(1);
-  },
-);
+function internalError(err: unknown): never {
+  const known = engineFailure(err, "talk to");
+  if (known instanceof ZmqlabError) {
+    stderr(known.message);
+    process.exit(known.exitCode);
+  }
+  stderr(`zmqlab: internal error (a bug, please report it):\n${(err as Error).stack ?? String(err)}`);
+  process.exit(INTERNAL_ERROR);
+}
+
+// A promise nobody awaited still ends the command with its own exit code, never Node's 1.
+process.on("unhandledRejection", internalError);
+process.on("uncaughtException", internalError);
+
+main(process.argv).then((code) => process.exit(code), internalError);

@@ -13,7 +13,7 @@ export { runTraffic, startAgent, jobsFor, Agent, type TrafficOptions } from "./t
 export type * from "./traffic/types.js";
 export type { AgentJob, EndpointJob, AgentEvent, EndpointResult, Peer } from "./agent/protocol.js";
 export { runLab, check, observe, judge, readFlows, type LabReport, type RunOptions, type CheckOptions } from "./run/index.js";
-export { evaluate, evaluateOne, type ExpectationResult, type ExpectationKind, type Observations } from "./expect/index.js";
+export { evaluate, evaluateOne, endpointFailures, type ExpectationResult, type ExpectationKind, type Observations } from "./expect/index.js";
 export { expectationsText } from "./report/expectations-text.js";
 export { jsonReport, writeJsonReport, reportSchema } from "./report/json.js";
 export { junitXml, writeJunitReport } from "./report/junit.js";

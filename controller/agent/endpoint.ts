@@ -71,6 +71,8 @@ function messageOf(err: unknown): string {
 export class Endpoint {
   private socket: Sock | undefined;
   private stopped = false;
+  /** Set by an error at start: the endpoint then carries no traffic. */
+  private broken = false;
   private readonly stopping = new AbortController();
   private readonly changes = new Changes();
   private readonly timers: NodeJS.Timeout[] = [];
@@ -103,7 +105,7 @@ export class Endpoint {
     try {
       socket = createSocket(job, this.handshakeTimeout);
     } catch (err) {
-      this.error(`socket: ${messageOf(err)}`);
+      this.error(`socket: ${messageOf(err)}`, "start");
       return;
     }
     this.socket = socket;
@@ -117,7 +119,7 @@ export class Endpoint {
         try {
           await socket.send(subscribeMessage(p));
         } catch (err) {
-          this.error(`subscribe "${p}": ${messageOf(err)}`);
+          this.error(`subscribe "${p}": ${messageOf(err)}`, "start");
         }
       }
     }
@@ -128,7 +130,7 @@ export class Endpoint {
         const bound = bindAddress(socket.lastEndpoint ?? b);
         if (bound) this.binds.push(bound);
       } catch (err) {
-        this.error(`bind ${b}: ${messageOf(err)}`);
+        this.error(`bind ${b}: ${messageOf(err)}`, "start");
       }
       if (this.stopped) return;
     }
@@ -137,16 +139,16 @@ export class Endpoint {
         socket.connect(c);
         this.watchHandshake(c);
       } catch (err) {
-        this.error(`connect ${c}: ${messageOf(err)}`);
+        this.error(`connect ${c}: ${messageOf(err)}`, "start");
       }
     }
+    if (job.send && !CAN_SEND.has(job.socket)) this.error(`a ${job.socket} socket cannot send; send ignored`, "start");
     this.say({ type: "ready", endpoint: job.name });
+    // A broken endpoint sends and receives nothing: its numbers would claim traffic it did not carry.
+    if (this.broken) return;
 
     if (RECEIVES.has(job.socket)) void this.receiveLoop(socket);
-    if (job.send) {
-      if (CAN_SEND.has(job.socket)) void this.sendLoop(socket, job.send);
-      else this.error(`a ${job.socket} socket cannot send; send ignored`);
-    }
+    if (job.send) void this.sendLoop(socket, job.send);
   }
 
   /** Stops sending and receiving and reports. Call once, then close(). */
@@ -190,8 +192,9 @@ export class Endpoint {
     if (!this.stopped) this.emit(event);
   }
 
-  private error(message: string): void {
-    this.say({ type: "error", endpoint: this.job.name, message });
+  private error(message: string, stage: "start" | "traffic" = "traffic"): void {
+    if (stage === "start") this.broken = true;
+    this.say({ type: "error", endpoint: this.job.name, message, stage });
   }
 
   private async watchEvents(socket: Sock): Promise<void> {

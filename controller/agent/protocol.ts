@@ -45,7 +45,12 @@ export type AgentEvent =
   | { type: "subscribed"; endpoint: string; subscriptions: number; expected: number; waited: number }
   | { type: "sent"; endpoint: string; count: number; elapsed: number }
   | { type: "final"; endpoint: string; result: EndpointResult }
-  | { type: "error"; endpoint?: string; message: string }
+  /**
+   * `stage: "start"`: the endpoint could not start (socket, subscribe, bind, connect, a send its
+   * socket cannot do); it then sends and receives nothing. `"traffic"`: a later error (a send or
+   * receive that failed, a request with no reply). Without an endpoint: the agent itself failed.
+   */
+  | { type: "error"; endpoint?: string; message: string; stage?: "start" | "traffic" }
   | { type: "done" };
 
 /** Commands on the agent's stdin. EOF means stop as well. */

@@ -1,6 +1,7 @@
 // The Docker engine connection. This folder is the only user of dockerode.
 import Docker from "dockerode";
 import { EnvironmentError } from "../errors.js";
+import { onEngine } from "./failures.js";
 
 export type Engine = Docker;
 
@@ -20,7 +21,7 @@ export async function connectEngine(timeoutMs = 5000): Promise<Engine> {
 }
 
 export async function apiVersion(docker: Engine): Promise<string> {
-  const version = await docker.version();
+  const version = await onEngine("read the version of", { kind: "engine" }, () => docker.version());
   return version.ApiVersion;
 }
 

@@ -1,6 +1,9 @@
 // Commands inside containers through the Engine API's exec, as argument lists.
 import { PassThrough, type Duplex } from "node:stream";
 import type { Engine } from "./docker.js";
+import { onEngine, type Resource } from "./failures.js";
+
+const containerOf = (name: string): Resource => ({ kind: "container", name });
 
 export interface ExecResult {
   exitCode: number;
@@ -10,11 +13,13 @@ export interface ExecResult {
 
 /** Run argv in the container and wait for it; never throws for a non-zero exit code. */
 export async function execIn(docker: Engine, container: string, argv: string[]): Promise<ExecResult> {
-  const exec = await docker.getContainer(container).exec({ Cmd: argv, AttachStdout: true, AttachStderr: true });
-  const stream = await exec.start({ hijack: true, stdin: false });
-  const { stdout, stderr } = await collect(docker, stream);
-  const info = await exec.inspect();
-  return { exitCode: info.ExitCode ?? -1, stdout, stderr };
+  return onEngine(`run \`${argv.join(" ")}\` in`, containerOf(container), async () => {
+    const exec = await docker.getContainer(container).exec({ Cmd: argv, AttachStdout: true, AttachStderr: true });
+    const stream = await exec.start({ hijack: true, stdin: false });
+    const { stdout, stderr } = await collect(docker, stream);
+    const info = await exec.inspect();
+    return { exitCode: info.ExitCode ?? -1, stdout, stderr };
+  });
 }
 
 function collect(docker: Engine, stream: Duplex): Promise<{ stdout: string; stderr: string }> {
@@ -36,13 +41,16 @@ export interface Process {
   stderr(): string;
   write(line: string): void;
   closeInput(): void;
-  /** Resolves with the exit code once the process ended. */
+  /** Resolves with the exit code once the process ended; rejects when its container is gone. */
   exited: Promise<number>;
 }
 
 export async function spawnIn(docker: Engine, container: string, argv: string[]): Promise<Process> {
-  const exec = await docker.getContainer(container).exec({ Cmd: argv, AttachStdin: true, AttachStdout: true, AttachStderr: true });
-  const stream = await exec.start({ hijack: true, stdin: true });
+  const action = `run \`${argv[0]} ${argv[1] ?? ""}\` in`;
+  const { exec, stream } = await onEngine(action, containerOf(container), async () => {
+    const exec = await docker.getContainer(container).exec({ Cmd: argv, AttachStdin: true, AttachStdout: true, AttachStderr: true });
+    return { exec, stream: await exec.start({ hijack: true, stdin: true }) };
+  });
   const stdout = new PassThrough();
   const stderrChunks: Buffer[] = [];
   const stderr = new PassThrough().on("data", (c: Buffer) => stderrChunks.push(c));
@@ -53,7 +61,8 @@ export async function spawnIn(docker: Engine, container: string, argv: string[])
     stream.on("error", () => resolve());
   });
   ended.then(() => stdout.end());
-  const exited = ended.then(async () => (await exec.inspect()).ExitCode ?? -1);
+  // Rejects (an EnvironmentError) when the container went away under the process.
+  const exited = ended.then(async () => (await onEngine(action, containerOf(container), () => exec.inspect())).ExitCode ?? -1);
   return {
     lines: splitLines(stdout),
     stderr: () => Buffer.concat(stderrChunks).toString(),

@@ -8,7 +8,8 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EnvironmentError } from "../errors.js";
 import { DEFAULT_IMAGE } from "../plan/plan.js";
-import { describe, type Engine } from "./docker.js";
+import { describe, isNotFound, type Engine } from "./docker.js";
+import { engineFailure, onEngine } from "./failures.js";
 
 /** The package's root folder (holds package.json, images/, dist/). */
 export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -75,8 +76,9 @@ export async function imageExists(docker: Engine, name: string): Promise<boolean
   try {
     await docker.getImage(name).inspect();
     return true;
-  } catch {
-    return false;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw engineFailure(err, "inspect", { kind: "image", name });
   }
 }
 
@@ -84,7 +86,7 @@ export async function imageExists(docker: Engine, name: string): Promise<boolean
 export async function ensureNodeImage(docker: Engine, log: (line: string) => void = () => {}): Promise<string> {
   if (!(await imageExists(docker, BASE_IMAGE))) await pullBase(docker, log);
   // The base is an input too: a new base (a newer official image, or one made locally) rebuilds.
-  const tag = nodeImageTag((await docker.getImage(BASE_IMAGE).inspect()).Id);
+  const tag = nodeImageTag((await onEngine("inspect", { kind: "image", name: BASE_IMAGE }, () => docker.getImage(BASE_IMAGE).inspect())).Id);
   if (await imageExists(docker, tag)) return tag;
   log(`building node image ${tag}`);
   const context = mkdtempSync(join(tmpdir(), "zmqlab-image-"));
@@ -111,14 +113,14 @@ export async function ensureNodeImage(docker: Engine, log: (line: string) => voi
   } finally {
     rmSync(context, { recursive: true, force: true });
   }
-  await docker.getImage(tag).tag({ repo: DEFAULT_IMAGE, tag: "latest" });
+  await onEngine(`tag ${DEFAULT_IMAGE}:latest from`, { kind: "image", name: tag }, () => docker.getImage(tag).tag({ repo: DEFAULT_IMAGE, tag: "latest" }));
   await removeOlderTags(docker, tag, log);
   return tag;
 }
 
 /** Earlier builds of the node image are of no further use: drop them (ones still in use stay). */
 async function removeOlderTags(docker: Engine, keep: string, log: (line: string) => void): Promise<void> {
-  const images = await docker.listImages({ filters: { reference: [DEFAULT_IMAGE] } });
+  const images = await onEngine("list the images of", { kind: "engine" }, () => docker.listImages({ filters: { reference: [DEFAULT_IMAGE] } }));
   for (const image of images) {
     for (const tag of image.RepoTags ?? []) {
       if (tag === keep || tag === `${DEFAULT_IMAGE}:latest`) continue;

@@ -4,6 +4,10 @@ import { LABEL_INSTANCE, LABEL_LAB, LABEL_NODE, LABEL_RELOCATION, LABEL_ROLE } f
 import { ownerOf, type LockOwner } from "./lock.js";
 import { describe, isNotFound, type Engine } from "./docker.js";
 import { EnvironmentError } from "../errors.js";
+import { engineFailure, onEngine, type Resource } from "./failures.js";
+
+const networkOf = (name: string, role?: string): Resource => ({ kind: "network", name, ...(role ? { role: `network ${role}` } : {}) });
+const containerOf = (name: string, role?: string): Resource => ({ kind: "container", name, ...(role ? { role: `node ${role}` } : {}) });
 
 export async function createNetwork(docker: Engine, plan: NetworkPlan): Promise<void> {
   const config = [plan.ipv4, ...(plan.ipv6 ? [plan.ipv6] : [])].map((s) => ({
@@ -11,7 +15,7 @@ export async function createNetwork(docker: Engine, plan: NetworkPlan): Promise<
     Gateway: s.gateway,
     ...(s.ipRange ? { IPRange: s.ipRange } : {}),
   }));
-  await docker.createNetwork({
+  await onEngine("create", networkOf(plan.dockerName, plan.name), () => docker.createNetwork({
     Name: plan.dockerName,
     Driver: "bridge",
     CheckDuplicate: true,
@@ -19,7 +23,7 @@ export async function createNetwork(docker: Engine, plan: NetworkPlan): Promise<
     IPAM: { Driver: "default", Config: config },
     Options: plan.options,
     Labels: plan.labels,
-  });
+  }));
 }
 
 function endpointConfig(iface: NodePlan["interfaces"][number]) {
@@ -28,7 +32,7 @@ function endpointConfig(iface: NodePlan["interfaces"][number]) {
 
 /** Engines from API 1.44 on take every network at create time; older ones take one. */
 export async function createsWithAllNetworks(docker: Engine): Promise<boolean> {
-  const [major, minor] = (await docker.version()).ApiVersion.split(".").map(Number);
+  const [major, minor] = (await onEngine("read the version of", { kind: "engine" }, () => docker.version())).ApiVersion.split(".").map(Number);
   return major! > 1 || (major === 1 && minor! >= 44);
 }
 
@@ -40,7 +44,8 @@ export async function createNode(docker: Engine, plan: NodePlan, allNetworksAtCr
   const [first, ...rest] = plan.interfaces;
   const atCreate = allNetworksAtCreate ? plan.interfaces : [first!];
   const others = allNetworksAtCreate ? [] : rest;
-  await docker.createContainer({
+  const container = containerOf(plan.containerName, plan.name);
+  await onEngine("create", container, () => docker.createContainer({
     name: plan.containerName,
     Hostname: plan.name,
     Image: plan.image,
@@ -52,11 +57,12 @@ export async function createNode(docker: Engine, plan: NodePlan, allNetworksAtCr
       Sysctls: plan.sysctls,
     },
     NetworkingConfig: { EndpointsConfig: Object.fromEntries(atCreate.map((i) => [i.dockerNetwork, endpointConfig(i)])) },
-  });
+  }));
   for (const iface of others) {
-    await docker.getNetwork(iface.dockerNetwork).connect({ Container: plan.containerName, EndpointConfig: endpointConfig(iface) });
+    await onEngine(`connect container ${plan.containerName} to`, networkOf(iface.dockerNetwork, iface.network), () =>
+      docker.getNetwork(iface.dockerNetwork).connect({ Container: plan.containerName, EndpointConfig: endpointConfig(iface) }));
   }
-  await docker.getContainer(plan.containerName).start();
+  await onEngine("start", container, () => docker.getContainer(plan.containerName).start());
 }
 
 export interface LabResources {
@@ -75,10 +81,10 @@ export interface LabResources {
 /** Every lab on the engine, found by label: also the ones a crashed run left behind. */
 export async function listLabs(docker: Engine, lab?: string): Promise<LabResources[]> {
   const filters = { label: [lab ? `${LABEL_LAB}=${lab}` : LABEL_LAB] };
-  const [containers, networks] = await Promise.all([
+  const [containers, networks] = await onEngine("list labs on", { kind: "engine" }, () => Promise.all([
     docker.listContainers({ all: true, filters }),
     docker.listNetworks({ filters }),
-  ]);
+  ]));
   const labs = new Map<string, LabResources>();
   const entry = (name: string) => {
     if (!labs.has(name)) labs.set(name, { lab: name, containers: [], networks: [], locks: [] });
@@ -151,7 +157,7 @@ async function ignoreGone(p: Promise<unknown>): Promise<void> {
 
 /** Subnets of the engine's existing networks (for collisions with a lab's). */
 export async function existingSubnets(docker: Engine): Promise<{ network: string; subnet: string; lab?: string }[]> {
-  const networks = await docker.listNetworks();
+  const networks = await onEngine("list the networks of", { kind: "engine" }, () => docker.listNetworks());
   return networks.flatMap((n) =>
     (n.IPAM?.Config ?? []).filter((c) => c.Subnet).map((c) => ({ network: n.Name, subnet: c.Subnet!, ...(n.Labels?.[LABEL_LAB] ? { lab: n.Labels[LABEL_LAB] } : {}) })),
   );
@@ -163,6 +169,16 @@ export async function containerImage(docker: Engine, id: string): Promise<string
     return (await docker.getContainer(id).inspect()).Config.Image;
   } catch (err) {
     if (isNotFound(err)) return undefined;
-    throw err;
+    throw engineFailure(err, "inspect", { kind: "container", name: id });
+  }
+}
+
+/** The container's state (`running`, `exited`, ...), or `gone` when it no longer exists. */
+export async function containerState(docker: Engine, name: string): Promise<string> {
+  try {
+    return (await docker.getContainer(name).inspect()).State.Status;
+  } catch (err) {
+    if (isNotFound(err)) return "gone";
+    throw engineFailure(err, "inspect", { kind: "container", name });
   }
 }

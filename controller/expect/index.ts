@@ -4,13 +4,14 @@ import { balanced } from "./balanced.js";
 import { delivered } from "./delivered.js";
 import { path } from "./path.js";
 import { sourceSeen } from "./source-seen.js";
-import type { ExpectationKind, ExpectationResult, Observations } from "./types.js";
+import type { LabExpectationKind as ExpectationKind, ExpectationResult, Observations } from "./types.js";
 import { unreachable } from "./unreachable.js";
 import { exited } from "./exited.js";
 import { output } from "./output.js";
 
 export { balanced, takenBy } from "./balanced.js";
 export { delivered } from "./delivered.js";
+export { endpointCheck, endpointFailures } from "./endpoint.js";
 export { path } from "./path.js";
 export { sourceSeen } from "./source-seen.js";
 export { unreachable } from "./unreachable.js";

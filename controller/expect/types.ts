@@ -21,7 +21,9 @@ export interface Observations {
 }
 
 /** Every kind a lab file can state, derived from the lab file's types: one key each. */
-export type ExpectationKind = ExpectationSpec extends infer S ? (S extends unknown ? keyof S : never) : never;
+export type LabExpectationKind = ExpectationSpec extends infer S ? (S extends unknown ? keyof S : never) : never;
+/** The kinds a report holds: the lab file's, and `endpoint`, zmqlab's built-in check that an endpoint started. */
+export type ExpectationKind = LabExpectationKind | "endpoint";
 
 export interface ExpectationResult {
   kind: ExpectationKind;

@@ -55,7 +55,23 @@ export function parseLab(text: string, file = "lab.yaml"): LoadedLab {
       }),
     );
   }
-  const data: unknown = doc.toJS();
+  let data: unknown;
+  try {
+    data = doc.toJS();
+  } catch (err) {
+    // The parser refuses some documents only when it builds them: an alias explosion (more
+    // alias uses than yaml's maxAliasCount), an alias to a node it cannot resolve.
+    const message = err instanceof Error ? err.message : String(err);
+    const excessive = /alias count|resource exhaustion/i.test(message);
+    throw new LabError([{
+      file,
+      path: "",
+      message: `YAML: ${message.split("\n")[0]}`,
+      hint: excessive
+        ? "the file expands YAML aliases (*name) far too many times (a \"billion laughs\" document); write the lab out plainly, or use few aliases"
+        : "the YAML parser refused this document; check its anchors (&name) and aliases (*name)",
+    }]);
+  }
   const locate = (segments: Segment[]) => position(doc, lines, segments);
 
   if (!validateSchema(data)) {

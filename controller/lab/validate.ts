@@ -1,5 +1,5 @@
 // The lab's own rules, beyond what the JSON Schema can say. Pure: a lab in, findings out.
-import { closest } from "../errors.js";
+import { closest, formatPath } from "../errors.js";
 import { addressesOf } from "./addresses.js";
 import { list, parseTcpEndpoint, type HostPort } from "./endpoint.js";
 import { contains, formatAddress, gatewayOf, overlaps, parseAddress, parseSubnet, type Address, type Subnet } from "./ip.js";
@@ -76,13 +76,19 @@ export type Owners = Map<bigint, string>;
 
 function validateNodes(lab: Lab, subnets: NetworkSubnets, findings: Finding[]): Owners {
   const owners: Owners = new Map();
+  const ownByNode = new Map<string, Address[]>();
+  /** Networks with an address reported as wrong: whose a next hop there is, nobody can tell. */
+  const doubtful = new Set<string>();
   for (const [nodeName, node] of Object.entries(lab.nodes)) {
     const own: Address[] = [];
+    ownByNode.set(nodeName, own);
     for (const [network, value] of Object.entries(node.interfaces)) {
       const at = ["nodes", nodeName, "interfaces", network];
       const net = subnets.get(network);
       if (!(network in lab.networks)) {
         const near = closest(network, Object.keys(lab.networks));
+        // Its addresses are on no known network: any next hop might have been meant as one.
+        doubtful.add("*");
         findings.push({ at, message: `no network "${network}" in this lab`, hint: near ? `did you mean "${near}"?` : `declare it under networks, or use one of: ${Object.keys(lab.networks).join(", ")}` });
         continue;
       }
@@ -92,11 +98,13 @@ function validateNodes(lab: Lab, subnets: NetworkSubnets, findings: Finding[]): 
         const addrAt = Array.isArray(value) ? [...at, i] : at;
         const address = parseAddress(String(text));
         if (!address) {
+          doubtful.add(network);
           findings.push({ at: addrAt, message: `"${text}" is not an IP address`, hint: "write the address alone, without a prefix: the network gives it (e.g. 198.18.1.10)" });
           return;
         }
         const subnet = address.family === 4 ? net?.v4 : net?.v6;
         if (!subnet && address.family === 6 && !net?.invalid) {
+          doubtful.add(network);
           findings.push({ at: addrAt, message: `IPv6 address ${text} on network "${network}", which has no IPv6 subnet`, hint: `add an IPv6 subnet to networks.${network}.subnet` });
           return;
         }
@@ -105,11 +113,13 @@ function validateNodes(lab: Lab, subnets: NetworkSubnets, findings: Finding[]): 
         // routes, traffic and expectations that name it must not report it again.
         const problem = subnet && addressProblem(address, subnet);
         if (problem) {
+          doubtful.add(network);
           findings.push({ at: addrAt, message: `${text} ${problem.message}`, hint: problem.hint });
           return;
         }
         const owner = owners.get(address.value);
         if (owner !== undefined) {
+          doubtful.add(network);
           findings.push({ at: addrAt, message: `${address.text} is already used by node "${owner}"`, hint: "every address in a lab is unique" });
           return;
         }
@@ -124,8 +134,9 @@ function validateNodes(lab: Lab, subnets: NetworkSubnets, findings: Finding[]): 
         findings.push({ at, message: `no IPv6 address on dual-stack network "${network}"`, hint: `Docker gives every interface on a dual-stack network an IPv6 address; name it so the lab stays exact, e.g. add "${exampleHost(net.v6)}"` });
       }
     }
-    validateRoutes(nodeName, node, subnets, own, findings);
   }
+  // Next hops are checked once every node's addresses are known: a via names a neighbour.
+  for (const [nodeName, node] of Object.entries(lab.nodes)) validateRoutes(lab, nodeName, node, subnets, ownByNode.get(nodeName)!, owners, doubtful, findings);
   return owners;
 }
 
@@ -144,7 +155,7 @@ function exampleHost(subnet: Subnet): string {
   return formatAddress(value, subnet.family);
 }
 
-function validateRoutes(nodeName: string, node: NodeSpec, subnets: NetworkSubnets, own: Address[], findings: Finding[]): void {
+function validateRoutes(lab: Lab, nodeName: string, node: NodeSpec, subnets: NetworkSubnets, own: Address[], owners: Owners, doubtful: Set<string>, findings: Finding[]): void {
   const attached = Object.keys(node.interfaces).map((n) => ({ name: n, ...subnets.get(n) }));
   (node.routes ?? []).forEach((route, r) => {
     const at = ["nodes", nodeName, "routes", r];
@@ -182,6 +193,15 @@ function validateRoutes(nodeName: string, node: NodeSpec, subnets: NetworkSubnet
         findings.push({ at: viaAt, message: `next hop ${via} is Docker's gateway, the host itself`, hint: "lab traffic stays inside the lab: route through a lab node with forward: true" });
       } else if (own.some((a) => a.value === address.value)) {
         findings.push({ at: viaAt, message: `next hop ${via} is one of "${nodeName}"'s own addresses`, hint: "the next hop is a neighbour's address" });
+      } else if (!owners.has(address.value) && !doubtful.has(onNetwork.name) && !doubtful.has("*")) {
+        const neighbours = Object.entries(lab.nodes)
+          .filter(([name]) => name !== nodeName)
+          .flatMap(([name, n]) => addressesOf(n, onNetwork.name).filter((a) => parseAddress(a)?.family === address.family).map((a) => `${a} (${name})`));
+        findings.push({
+          at: viaAt,
+          message: `next hop ${via} is no node's address: nothing in the lab would forward this traffic`,
+          hint: `lab traffic never leaves the lab: route via a lab node on network "${onNetwork.name}"${neighbours.length ? `: ${neighbours.join(", ")}` : " (none is there yet: add one with forward: true)"}`,
+        });
       }
     });
     if (route.from !== undefined) {
@@ -195,7 +215,34 @@ function validateRoutes(nodeName: string, node: NodeSpec, subnets: NetworkSubnet
   });
 }
 
+/** One bind of a node: what it takes (every address for `*`), for finding two that collide. */
+interface Bound {
+  at: (string | number)[];
+  text: string;
+  port: string;
+  /** `*`, the addresses it binds (an address, or an interface by its network's primary one), or a kernel interface name. */
+  takes: "*" | { addresses: string[] } | { kernelName: string };
+}
+
+function collide(a: Bound, b: Bound): boolean {
+  if (a.port !== b.port) return false;
+  if (a.takes === "*" || b.takes === "*") return true;
+  if ("kernelName" in a.takes || "kernelName" in b.takes) return "kernelName" in a.takes && "kernelName" in b.takes && a.takes.kernelName === b.takes.kernelName;
+  const mine = a.takes.addresses;
+  return b.takes.addresses.some((x) => mine.includes(x));
+}
+
+function boundBy(node: NodeSpec, host: string): Bound["takes"] {
+  if (host === "*") return "*";
+  const address = parseAddress(host);
+  if (address) return { addresses: [address.text] };
+  // libzmq binds an interface's first address (the one Docker assigns: first in the lab file).
+  if (host in node.interfaces) return { addresses: addressesOf(node, host).slice(0, 1) };
+  return { kernelName: host };
+}
+
 function validateTraffic(lab: Lab, findings: Finding[]): void {
+  const boundOn = new Map<string, Bound[]>();
   for (const [name, endpoint] of Object.entries(lab.traffic ?? {})) {
     const at = ["traffic", name];
     const node = lab.nodes[endpoint.node];
@@ -225,7 +272,21 @@ function validateTraffic(lab: Lab, findings: Finding[]): void {
       if (parsed.source) return void findings.push({ at: bAt, message: "a bind has no source part", hint: "tcp://ADDRESS:PORT" });
       if (parsed.destination.port === "*" || parsed.destination.port === "0") return void findings.push({ at: bAt, message: "bind on an ephemeral port", hint: "give a fixed port so that others can connect, e.g. :5556" });
       const problem = hostProblem(parsed.destination, "bind");
-      if (problem) findings.push({ at: bAt, message: problem, hint: "bind on one of the node's own addresses, an interface name, or *" });
+      if (problem) return void findings.push({ at: bAt, message: problem, hint: "bind on one of the node's own addresses, an interface name, or *" });
+      const bound: Bound = { at: bAt, text, port: parsed.destination.port, takes: boundBy(node, parsed.destination.host) };
+      const earlier = boundOn.get(endpoint.node) ?? [];
+      const taken = earlier.find((b) => collide(b, bound));
+      if (taken) {
+        const wildcard = taken.takes === "*" || bound.takes === "*";
+        findings.push({
+          at: bAt,
+          message: `${text} takes the port that ${formatPath(taken.at)} (${taken.text}) binds on node "${endpoint.node}": the second bind would fail with "Address already in use"`,
+          hint: wildcard
+            ? `tcp://*:${bound.port} takes port ${bound.port} on every address of the node (IPv4 and IPv6): give one of the two another port`
+            : `give one of the two another port, or bind them on different addresses of "${endpoint.node}"`,
+        });
+      }
+      boundOn.set(endpoint.node, [...earlier, bound]);
     });
     connects.forEach((text, i) => {
       const cAt = Array.isArray(endpoint.connect) ? [...at, "connect", i] : [...at, "connect"];

@@ -376,16 +376,19 @@ function verify(plan: LabPlan, states: KernelState[]): void {
 async function checkCollisions(engine: Engine, lab: Lab): Promise<void> {
   const ours = Object.entries(lab.networks).flatMap(([name, n]) => list(n.subnet).map((s) => ({ name, subnet: parseSubnet(s) as Subnet })));
   const problems: string[] = [];
+  // A Docker network's bridge is also a host route: name that overlap once, as the network.
+  const dockerSubnets = new Set<string>();
   for (const existing of await existingSubnets(engine)) {
     const theirs = parseSubnet(existing.subnet);
     if (typeof theirs === "string") continue;
+    dockerSubnets.add(theirs.cidr);
     for (const mine of ours) {
       if (overlaps(mine.subnet, theirs)) problems.push(`network ${mine.name} (${mine.subnet.cidr}) overlaps Docker network ${existing.network} (${existing.subnet}${existing.lab ? `, lab ${existing.lab}` : ""})`);
     }
   }
   for (const route of hostRoutes()) {
     const theirs = parseSubnet(route.to);
-    if (typeof theirs === "string" || theirs.prefix === 0) continue;
+    if (typeof theirs === "string" || theirs.prefix === 0 || dockerSubnets.has(theirs.cidr)) continue;
     for (const mine of ours) {
       if (overlaps(mine.subnet, theirs)) problems.push(`network ${mine.name} (${mine.subnet.cidr}) overlaps the host route ${route.to} dev ${route.dev}`);
     }

@@ -6,6 +6,7 @@ import { addressesOf } from "../lab/addresses.js";
 import { list } from "../lab/endpoint.js";
 import type { Lab } from "../lab/types.js";
 import type { LabReport } from "../run/index.js";
+import { verdictLine } from "./expectations-text.js";
 
 const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
@@ -137,7 +138,7 @@ export function htmlReport(lab: Lab, report: LabReport): string {
     .map((e) => `<tr class="${e.ok ? "pass" : "fail"}"><td><b>${e.ok ? "PASS" : "FAIL"}</b></td><td>${esc(e.kind)}</td><td>${esc(e.description)}${e.labFile ? `<div class="small">lab file: ${esc(e.labFile.description)}</div>` : ""}</td><td>${esc(e.expected)}</td><td>${esc(e.observed)}${e.ok ? "" : `<div class="why">${esc(e.message)}</div>`}</td></tr>`)
     .join("\n");
   const endpointRows = report.endpoints
-    .map((e) => `<tr><td>${esc(e.name)}</td><td>${esc(e.node)}</td><td>${esc(e.socket)}</td><td>${e.sent}</td><td>${e.received}</td><td>${esc(Object.entries(e.from).map(([k, v]) => `${k}: ${v}`).join(", ") || "-")}</td><td>${esc([...new Set(e.peers.map((p) => p.address))].join(", ") || "-")}</td><td>${esc([...e.noHandshake.map((n) => n.message), ...e.errors].join("; ") || "ok")}</td></tr>`)
+    .map((e) => `<tr><td>${esc(e.name)}</td><td>${esc(e.node)}</td><td>${esc(e.socket)}</td><td>${e.failures ? "-" : e.sent}</td><td>${e.failures ? "-" : e.received}</td><td>${esc(Object.entries(e.from).map(([k, v]) => `${k}: ${v}`).join(", ") || "-")}</td><td>${esc([...new Set(e.peers.map((p) => p.address))].join(", ") || "-")}</td><td>${e.failures ? `<b class="why">endpoint failure: ${esc(e.failures.join("; "))}</b>` : esc([...e.noHandshake.map((n) => n.message), ...e.errors].join("; ") || "ok")}</td></tr>`)
     .join("\n");
   const programRows = report.endpoints
     .filter((e) => e.program)
@@ -159,7 +160,7 @@ svg text.net { font-weight: bold; font-size: 14px; } svg text.name { font-weight
 svg rect.node { fill: #e3f0ff; stroke: #3367d6; stroke-width: 1.5; } svg rect.router { fill: #fde8c8; stroke: #b96b00; stroke-width: 1.5; }
 </style></head><body>
 <h1>Lab ${esc(report.lab)}</h1>
-<div>${esc(report.started)} · traffic ${report.durationMs} ms · <span class="verdict ${report.ok ? "ok" : "bad"}">${report.ok ? "all expectations hold" : `${report.expectations.length - passed} of ${report.expectations.length} expectations fail`}</span></div>
+<div>${esc(report.started)} · traffic ${report.durationMs} ms · <span class="verdict ${report.ok ? "ok" : "bad"}">${esc(verdictLine(report.expectations))}</span></div>
 <h2>Topology and the paths the routers' counters showed</h2>
 ${topologySvg(lab, flows)}
 <table><tr><th></th><th>source</th><th>destination</th><th>crossed (by the routers' own counters)</th><th>packets forwarded</th></tr>

@@ -2,6 +2,7 @@
 // carries kind, expected, observed and the message.
 import { stringify } from "yaml";
 import type { LabReport } from "../run/index.js";
+import { verdictLine } from "./expectations-text.js";
 
 /** A test point's description: no line breaks, and `#` escaped so it is not read as a directive. */
 function tapDescription(text: string): string {
@@ -15,7 +16,6 @@ export function tapText(report: LabReport): string {
     const yaml = stringify({ kind: e.kind, expected: e.expected, observed: e.observed, message: e.message }, { lineWidth: 0 });
     lines.push("  ---", ...yaml.trimEnd().split("\n").map((l) => `  ${l}`), "  ...");
   });
-  const failed = report.expectations.filter((e) => !e.ok).length;
-  lines.push(`# lab ${report.lab}: ${failed === 0 ? `all ${report.expectations.length} expectations hold` : `${failed} of ${report.expectations.length} expectations failed`}`);
+  lines.push(`# lab ${report.lab}: ${verdictLine(report.expectations)}`);
   return lines.join("\n") + "\n";
 }

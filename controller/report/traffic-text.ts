@@ -11,14 +11,15 @@ export function trafficText(report: TrafficReport): string {
       ...(e.duplicates ? [`${e.duplicates} duplicates`] : []),
       ...(e.reordered ? [`${e.reordered} reordered`] : []),
       ...e.noHandshake.map((n) => `no handshake ${n.source ? `${n.source} -> ` : ""}${n.destination}`),
-      ...e.errors,
+      ...e.errors.map((x) => (e.failures?.includes(x) ? `FAILED: ${x}` : x)),
     ];
     rows.push([
       e.name,
       e.node,
       e.socket,
-      e.program ? "-" : String(e.sent),
-      e.program ? "-" : String(e.received),
+      // A broken endpoint carried no traffic, a program counts nothing: no numbers that could mislead.
+      e.program || e.failures ? "-" : String(e.sent),
+      e.program || e.failures ? "-" : String(e.received),
       Object.entries(e.from).map(([k, v]) => `${k}:${v}`).join(" ") || "-",
       [...new Set(e.peers.map((p) => p.address))].sort(byAddress).join(" ") || "-",
       notes.join("; ") || "ok",

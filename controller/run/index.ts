@@ -1,7 +1,7 @@
 // Run a lab and judge it: bring it up (or use one that is up), drive its traffic with the flow
 // counters zeroed first, read every forwarding node's counters, and evaluate the expectations.
 import { connectEngine, type Engine } from "../engine/docker.js";
-import { evaluate } from "../expect/index.js";
+import { endpointFailures, evaluate } from "../expect/index.js";
 import type { ExpectationResult, Observations } from "../expect/types.js";
 import { loadLab, type LoadedLab } from "../lab/load.js";
 import { addressesOf } from "../lab/addresses.js";
@@ -14,7 +14,7 @@ import type { TrafficReport } from "../traffic/types.js";
 
 /** The traffic report, the counters read after it, and every expectation's verdict. */
 export interface LabReport extends TrafficReport {
-  /** Whether every expectation holds (true when the lab has none). */
+  /** Whether every expectation holds and every endpoint started (true when the lab has no expectations and no endpoint broke). */
   ok: boolean;
   expectations: ExpectationResult[];
   /** Packets each forwarding node forwarded during the traffic, per (source, destination). */
@@ -67,12 +67,15 @@ export async function observe(lab: RunningLab, options: CheckOptions = {}): Prom
   return { traffic, flows, addresses: labAddresses(lab.lab), outputs };
 }
 
-/** Judge observations against a lab's expectations. Pure. */
+/**
+ * Judge observations against a lab's expectations, in the lab file's order, followed by a
+ * failed built-in `endpoint` check for each endpoint that could not start. Pure.
+ */
 export function judge(lab: Lab, observations: Observations, placement?: Placement): LabReport {
   const relocated = placement?.instance !== undefined && placement.relocations.length > 0;
   const back = relocated ? reverse(placement.relocations) : [];
   // An instance is judged at its actual addresses; each verdict also says it in the lab file's.
-  const expectations = evaluate(lab.expect, observations).map((e) => {
+  const expectations = [...evaluate(lab.expect, observations), ...endpointFailures(observations)].map((e) => {
     const description = translateText(e.description, back);
     return relocated && description !== e.description ? { ...e, labFile: { description } } : e;
   });

@@ -1,6 +1,8 @@
 // Drive a lab's traffic: one agent per node, started concurrently over exec, every wait bounded.
 import type { AgentEvent, AgentJob, EndpointResult } from "../agent/protocol.js";
-import { spawnIn, type Process } from "../engine/exec.js";
+import { execIn, spawnIn, type Process } from "../engine/exec.js";
+import { containerState } from "../engine/resources.js";
+import { EnvironmentError } from "../errors.js";
 import { list, parseTcpEndpoint } from "../lab/endpoint.js";
 import type { InterfaceState } from "../observe/kernel.js";
 import { parseAddress } from "../lab/ip.js";
@@ -10,7 +12,8 @@ import { ProgramEndpoint } from "./programs.js";
 import { isProgram } from "../lab/types.js";
 import type { EndpointReport, NoHandshake, TrafficReport } from "./types.js";
 
-export const AGENT_ARGV = ["node", "/opt/zmqlab/agent/main.js"];
+export const AGENT_PATH = "/opt/zmqlab/agent/main.js";
+export const AGENT_ARGV = ["node", AGENT_PATH];
 
 /** A running agent: its events as they come, and a way to stop it. */
 export class Agent {
@@ -48,6 +51,28 @@ export class Agent {
     return this.process.stderr();
   }
 }
+
+/**
+ * A node with an image of the lab's own runs endpoints only if that image carries Node.js and
+ * zmqlab's agent: check before any traffic, and say so rather than report broken endpoints.
+ */
+export async function checkAgent(lab: RunningLab, job: AgentJob): Promise<void> {
+  const node = lab.node(job.node);
+  if (node.defaultImage) return;
+  // One exec: node itself must start, and find the agent.
+  const probe = ["node", "-e", `require("fs").accessSync(${JSON.stringify(AGENT_PATH)})`];
+  const result = await execIn(lab.engine, node.containerName, probe);
+  if (result.exitCode === 0) return;
+  const output = (result.stderr.trim() || result.stdout.trim()).split("\n")[0] ?? "";
+  const lacks = result.exitCode === 126 || result.exitCode === 127 || /executable file not found|no such file or directory: unknown/i.test(output) ? "Node.js (node)" : `zmqlab's agent (${AGENT_PATH})`;
+  throw new EnvironmentError(
+    `Node ${job.node} runs the image ${node.image}, which lacks ${lacks}: ${endpointNames(job, "its endpoint")} cannot run (${output || `exit ${result.exitCode}`}).`,
+    `build the image FROM zmqlab's node image (zmqlab/node:latest), which carries Node.js and the agent in /opt/zmqlab; or drop image: from nodes.${job.node} to use zmqlab's node image`,
+  );
+}
+
+/** "its endpoint a" or "its endpoints a, b". */
+const endpointNames = (job: AgentJob, lead: string) => `${lead}${job.endpoints.length === 1 ? "" : "s"} ${job.endpoints.map((e) => e.name).join(", ")}`;
 
 export async function startAgent(lab: RunningLab, job: AgentJob): Promise<Agent> {
   const node = lab.node(job.node);
@@ -107,6 +132,8 @@ export async function trafficSession(lab: RunningLab, options: TrafficOptions = 
   const programs = Object.entries(lab.lab.traffic ?? {}).flatMap(([name, spec]) => (isProgram(spec) ? [new ProgramEndpoint(lab, name, spec, settings.trafficTimeout)] : []));
   const [serving, connecting] = [programs.filter((p) => p.binds.length > 0), programs.filter((p) => p.binds.length === 0)];
   const senders = new Set(jobs.flatMap((j) => j.endpoints.filter((e) => e.send && e.send.count > 0).map((e) => e.name)));
+  // An agent endpoint on a node whose image lacks the agent is the environment's problem (exit 3).
+  await Promise.all(jobs.map((job) => checkAgent(lab, job)));
 
   if (serving.length > 0) {
     log(`traffic: starting ${serving.length} programs that bind, waiting until they are ready`);
@@ -129,11 +156,13 @@ export async function trafficSession(lab: RunningLab, options: TrafficOptions = 
     for (const agent of agents) {
       agent.onEvent((e) => {
         if (e.type === "sent" || (e.type === "final" && pending.has(e.endpoint))) pending.delete(e.endpoint);
+        // An endpoint that could not start sends nothing: no need to wait for it.
+        if (e.type === "error" && e.stage === "start" && e.endpoint) pending.delete(e.endpoint);
         if (e.type === "no-handshake") log(`no handshake: ${e.endpoint} ${e.connect}`);
         check();
       });
-      // An agent that ends early (a crash) has nothing more to send.
-      agent.finished.then(() => {
+      // An agent that ends early (a crash, its container gone) has nothing more to send.
+      agent.finished.catch(() => -1).then(() => {
         for (const e of agent.job.endpoints) pending.delete(e.name);
         check();
       });
@@ -155,6 +184,7 @@ export async function trafficSession(lab: RunningLab, options: TrafficOptions = 
     ...programs.map((p) => p.finish()),
   ]);
   if (options.signal?.aborted) throw new Cancelled();
+  await Promise.all(agents.map((a) => checkStillThere(lab, a)));
 
   const endpoints = await Promise.all(
     Object.entries(lab.lab.traffic ?? {}).map(([name, spec]) => {
@@ -190,12 +220,37 @@ function programReport(p: ProgramEndpoint): EndpointReport {
   };
 }
 
+/**
+ * An agent that did not finish its report because its container stopped or went away: that is
+ * the environment's doing (exit 3), not a broken endpoint.
+ */
+async function checkStillThere(lab: RunningLab, agent: Agent): Promise<void> {
+  if (agent.events.some((e) => e.type === "done")) return;
+  const container = lab.node(agent.job.node).containerName;
+  const state = await containerState(lab.engine, container);
+  // Still running: the agent itself failed, and its endpoints' failures say so.
+  if (state === "running") return;
+  throw new EnvironmentError(
+    `The container ${container} (node ${agent.job.node}) ${state === "gone" ? "was removed" : `stopped (${state})`} while the traffic ran: ${endpointNames(agent.job, "the endpoint")} could not report.`,
+    "something else took it down (`zmqlab down`, `zmqlab clean`, `docker rm`/`stop`, or a second run of the same lab finishing first); run the lab again, and give concurrent runs separate instances",
+  );
+}
+
 async function endpointReport(lab: RunningLab, name: string, node: string, agent: Agent): Promise<EndpointReport> {
   const job = agent.job.endpoints.find((e) => e.name === name)!;
   const final = agent.events.find((e): e is Extract<AgentEvent, { type: "final" }> => e.type === "final" && e.endpoint === name);
-  const errors = agent.events.filter((e): e is Extract<AgentEvent, { type: "error" }> => e.type === "error" && (e.endpoint === name || e.endpoint === undefined)).map((e) => e.message);
-  if (!final) errors.push(`the agent on ${node} reported no result for ${name}${agent.stderr() ? `: ${agent.stderr().trim().split("\n").slice(-3).join(" | ")}` : ""}`);
-  const result: EndpointResult = final?.result ?? { sent: 0, received: 0, from: {}, gaps: 0, duplicates: 0, reordered: 0, handshakes: [], noHandshake: [], peers: [] };
+  const errorEvents = agent.events.filter((e): e is Extract<AgentEvent, { type: "error" }> => e.type === "error" && (e.endpoint === name || e.endpoint === undefined));
+  const errors = errorEvents.map((e) => e.message);
+  // Broken: it could not start (socket, bind, connect), or the agent failed or left it unreported.
+  const failures = errorEvents.filter((e) => e.endpoint === undefined || e.stage === "start").map((e) => e.message);
+  if (!final) {
+    const missing = `the agent on ${node} reported no result for ${name}${agent.stderr() ? `: ${agent.stderr().trim().split("\n").slice(-3).join(" | ")}` : ""}`;
+    errors.push(missing);
+    failures.push(missing);
+  }
+  const reported: EndpointResult = final?.result ?? { sent: 0, received: 0, from: {}, gaps: 0, duplicates: 0, reordered: 0, handshakes: [], noHandshake: [], peers: [] };
+  // A broken endpoint's messages went nowhere: never report them as sent.
+  const result = failures.length > 0 ? { ...reported, sent: 0 } : reported;
   const noHandshake = result.noHandshake.length ? await describeNoHandshake(lab, node, name, result.noHandshake, agent) : [];
   const spec = lab.lab.traffic![name]!;
   return {
@@ -214,7 +269,8 @@ async function endpointReport(lab: RunningLab, name: string, node: string, agent
     handshakes: result.handshakes,
     noHandshake,
     errors,
-    ...(result.rate !== undefined ? { rate: result.rate } : {}),
+    ...(failures.length > 0 ? { failures } : {}),
+    ...(result.rate !== undefined && failures.length === 0 ? { rate: result.rate } : {}),
   };
 }
 

@@ -28,7 +28,13 @@ export interface EndpointReport extends Counts {
   handshakes: string[];
   /** Connects that never did, with what the node really had. */
   noHandshake: NoHandshake[];
+  /** Every error the endpoint or its agent reported (the notes of the traffic table). */
   errors: string[];
+  /**
+   * Present when the endpoint is broken: why it could not bind, connect or start, or why its
+   * agent failed. It then carried no traffic (`sent` is 0) and its built-in check fails.
+   */
+  failures?: string[];
   /** Messages per second while sending (senders) or receiving (receivers). */
   rate?: number;
 }

@@ -383,6 +383,28 @@ t.test("a bind that fails is an error for that endpoint only", async (t) => {
   t.same(Object.keys(f.finals).sort(), ["fine", "first", "foreign", "taken"]);
 });
 
+t.test("an endpoint whose bind fails sends nothing and says it could not start", async (t) => {
+  const holder = new Agent(job("holder", [ep("holder", "pull", { bind: ["tcp://127.0.0.1:25030"] })]));
+  t.ok(await holder.ready());
+  // Both on one node, as a lab would have them: the second bind of the port fails.
+  const a = new Agent(job("n", [
+    // A publisher drops what nobody receives: were it to run, it would count all 50 as sent.
+    ep("taken", "pub", { bind: ["tcp://127.0.0.1:25030"], send: { count: 50, size: 1 } }),
+    ep("fine", "push", { connect: ["tcp://127.0.0.1:25030"], send: { count: 50, size: 1 }, expectPeers: 1 }),
+  ], { handshakeTimeout: 300 }));
+  t.ok(await a.ready());
+  t.ok(await a.waitFor((e) => e.type === "sent" && e.endpoint === "fine"), "the healthy endpoint sent");
+  await delay(LINGER);
+  a.stop();
+  holder.stop();
+  const f = await a.finished();
+  t.equal((await holder.finished()).finals.holder?.received, 50, "what the healthy one sent arrived");
+  t.match(a.errors(), [{ type: "error", endpoint: "taken", stage: "start", message: /bind tcp:\/\/127\.0\.0\.1:25030: Address already in use/ }]);
+  t.equal(f.finals.taken?.sent, 0, "the broken endpoint sent nothing");
+  t.notOk(a.events.some((e) => e.type === "sent" && e.endpoint === "taken"), "and never reported sending");
+  t.equal(f.finals.fine?.sent, 50, "the other endpoint of the node ran");
+});
+
 t.test("a malformed job: one error event, exit 2", async (t) => {
   for (const text of ["{not json", JSON.stringify({ node: "n", endpoints: [{ name: "x", socket: "nope" }], handshakeTimeout: 1, deadline: 1 })]) {
     const a = new Agent(text);

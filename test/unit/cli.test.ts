@@ -1,6 +1,8 @@
 // The command line's exit codes and messages where no engine is needed (or none answers).
 import t from "tap";
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const CLI = join(process.cwd(), "dist", "controller", "cli.js");
@@ -40,4 +42,48 @@ t.test("dry run prints every command and needs no engine", async (t) => {
   t.match(result.stdout, /ip -4 rule add from 198\.18\.1\.10 table 100 priority 1000/);
   t.match(result.stdout, /ip -4 route add 198\.18\.1\.11\/32 via 198\.18\.2\.3 dev servers/);
   t.match(result.stdout, /nft add table inet zmqlab/);
+});
+
+t.test("invalid input exits 2 with the file: YAML the parser refuses, bind conflicts, next hops no node holds", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "zmqlab-cli-"));
+  const write = (name: string, text: string) => {
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    return file;
+  };
+  const bomb = write("bomb.yaml", [
+    "name: bomb",
+    "a: &a [x, x, x, x, x, x, x, x, x]",
+    "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]",
+    "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]",
+    "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]",
+    "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]",
+    "",
+  ].join("\n"));
+  for (const command of [["validate"], ["up", "--dry-run"], ["run"]]) {
+    const result = zmqlab([...command, bomb], { DOCKER_HOST: "tcp://127.0.0.1:1" });
+    t.equal(result.status, 2, `${command.join(" ")}: an alias explosion exits 2`);
+    t.match(result.stderr, new RegExp(`^${bomb.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}: YAML: Excessive alias count`), "names the file");
+    t.notMatch(result.stderr, /internal error|at .*\.js:\d+/, "no internal error, no stack");
+  }
+  const lab = (server: string, client = "") => `name: cli-honest
+networks:
+  lan: { subnet: 198.19.40.0/24 }
+nodes:
+  server: { interfaces: { lan: 198.19.40.10 } }
+  client:
+    interfaces: { lan: 198.19.40.11 }
+${client}traffic:
+  a: { node: server, socket: pub, bind: "tcp://198.19.40.10:5556" }
+  b: { node: server, socket: push, bind: "${server}" }
+`;
+  const twice = zmqlab(["validate", write("twice.yaml", lab("tcp://*:5556"))]);
+  t.equal(twice.status, 2, "two endpoints on one node binding one port: exit 2");
+  t.match(twice.stderr, /twice\.yaml:10:\d+: traffic\.b\.bind: tcp:\/\/\*:5556 takes the port that traffic\.a\.bind \(tcp:\/\/198\.19\.40\.10:5556\) binds on node "server"/);
+  t.match(twice.stderr, /hint: tcp:\/\/\*:5556 takes port 5556 on every address of the node/);
+  t.equal(zmqlab(["validate", write("apart.yaml", lab("tcp://*:5557"))]).status, 0, "another port: valid");
+  const nowhere = zmqlab(["validate", write("nowhere.yaml", lab("tcp://*:5557", "    routes: [{ to: 198.18.9.0/24, via: 198.19.40.99 }]\n"))]);
+  t.equal(nowhere.status, 2, "a next hop no node holds: exit 2");
+  t.match(nowhere.stderr, /nowhere\.yaml:8:\d+: nodes\.client\.routes\[0\]\.via: next hop 198\.19\.40\.99 is no node's address/);
+  t.match(nowhere.stderr, /hint: lab traffic never leaves the lab: route via a lab node on network "lan": 198\.19\.40\.10 \(server\)/);
 });

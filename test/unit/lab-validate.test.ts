@@ -163,6 +163,29 @@ t.test("YAML", async (t) => {
   });
 });
 
+/** A "billion laughs" document: each level uses the one before nine times. */
+const ALIAS_BOMB = `name: bomb
+a: &a [x, x, x, x, x, x, x, x, x]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+`;
+
+t.test("YAML the parser refuses when it builds the document", async (t) => {
+  t.test("an alias explosion is a problem of the file, not a crash", async (t) => {
+    const problems = problemsIn(ALIAS_BOMB);
+    t.equal(problems.length, 1, "one problem");
+    t.equal(problems[0]?.file, "lab.yaml", "names the file");
+    t.match(problems[0]?.message, /^YAML: Excessive alias count/);
+    t.match(problems[0]?.hint, /aliases \(\*name\) far too many times/);
+  });
+  t.test("a few aliases are fine", async (t) => {
+    const text = edit(VALID, "  r1:\n    forward: true\n", "  r1:\n    forward: &yes true\n").replace("  r2:\n    forward: true\n", "  r2:\n    forward: *yes\n");
+    t.same(problemsIn(text), []);
+  });
+});
+
 t.test("keys the schema does not know or misses", async (t) => {
   t.test("interface: did you mean interfaces", async (t) => {
     const text = edit(VALID, "  server:\n    interfaces:", "  server:\n    interface:");
@@ -415,6 +438,25 @@ t.test("routes", async (t) => {
     const text = edit(VALID, "        from: 198.18.1.10\n", "        from: 198.18.1.12\n");
     onlyProblem(t, text, { path: "nodes.client.routes[0].from", line: "from: 198.18.1.12", message: /198\.18\.1\.12 is not one of "client"'s addresses/, hint: /own address: 198\.18\.1\.10, 198\.18\.1\.11/ });
   });
+  t.test("a next hop on the node's network that no node of the lab holds", async (t) => {
+    // 198.18.2.50 is inside servers, not the gateway, not the server's own: but nobody is there.
+    const text = edit(VALID, via, "        via: 198.18.2.50\n");
+    onlyProblem(t, text, {
+      path: "nodes.server.routes[0].via",
+      line: "via: 198.18.2.50",
+      message: /next hop 198\.18\.2\.50 is no node's address: nothing in the lab would forward this traffic/,
+      hint: /lab traffic never leaves the lab: route via a lab node on network "servers": 198\.18\.2\.2 \(r1\), 198\.18\.2\.3 \(r2\)/,
+    });
+  });
+  t.test("one next hop of an ECMP route that no node holds; and one held by a node declared later", async (t) => {
+    // The client's routes name r1 and r2, declared after it: a node's neighbours are all known first.
+    const text = edit(VALID, "        via: 198.18.1.3\n", "        via: [198.18.1.3, 198.18.1.4]\n");
+    onlyProblem(t, text, { path: "nodes.client.routes[1].via[1]", line: "via: [198.18.1.3, 198.18.1.4]", message: /next hop 198\.18\.1\.4 is no node's address/, hint: /198\.18\.1\.2 \(r1\), 198\.18\.1\.3 \(r2\)/ });
+  });
+  t.test("an IPv6 next hop that no node holds", async (t) => {
+    const text = edit(VALID, to + via, '      - to: "2001:2:0:1::/64"\n        via: "2001:2:0:2::99"\n');
+    onlyProblem(t, text, { path: "nodes.server.routes[0].via", line: 'via: "2001:2:0:2::99"', message: /next hop 2001:2:0:2::99 is no node's address/, hint: /2001:2:0:2::2 \(r1\), 2001:2:0:2::3 \(r2\)/ });
+  });
   t.test("a policy route from an address of the other family", async (t) => {
     const text = edit(VALID, to + via, to + via + '        from: "2001:2:0:2::10"\n');
     onlyProblem(t, text, { path: "nodes.server.routes[0].from", line: 'from: "2001:2:0:2::10"', message: /source 2001:2:0:2::10 is IPv6 but the route is IPv4/, hint: /route's family/ });
@@ -448,6 +490,36 @@ t.test("traffic", async (t) => {
     t.same(problemsIn(edit(VALID, "bind: tcp://198.18.2.10:5556", "bind: tcp://servers:5556")), []);
     t.same(problemsIn(edit(VALID, "bind: tcp://198.18.2.10:5556", "bind: tcp://*:5556")), []);
     t.same(problemsIn(edit(VALID, "bind: tcp://198.18.2.10:5556", 'bind: ["tcp://198.18.2.10:5556", "tcp://[2001:2:0:2::10]:5556"]')), []);
+  });
+  // A second endpoint on the server, binding what is given; the bind that comes second is the one named.
+  const second = (bind: string) => edit(VALID, "  reader:\n", `  feed2:\n    node: server\n    socket: push\n    bind: ${bind}\n  reader:\n`);
+  t.test("two endpoints binding the same address and port on one node", async (t) => {
+    const text = second('"tcp://198.18.2.10:5556"');
+    onlyProblem(t, text, {
+      path: "traffic.feed2.bind",
+      line: 'bind: "tcp://198.18.2.10:5556"',
+      message: /tcp:\/\/198\.18\.2\.10:5556 takes the port that traffic\.feed\.bind \(tcp:\/\/198\.18\.2\.10:5556\) binds on node "server": the second bind would fail with "Address already in use"/,
+      hint: /another port, or bind them on different addresses/,
+    });
+  });
+  t.test("tcp://*:P conflicts with any bind of P on the node", async (t) => {
+    const text = second('"tcp://*:5556"');
+    onlyProblem(t, text, { path: "traffic.feed2.bind", line: 'bind: "tcp://*:5556"', message: /takes the port that traffic\.feed\.bind/, hint: /tcp:\/\/\*:5556 takes port 5556 on every address of the node \(IPv4 and IPv6\)/ });
+    const v6 = edit(second('"tcp://*:5557"'), "bind: tcp://198.18.2.10:5556", 'bind: "tcp://[2001:2:0:2::10]:5557"');
+    onlyProblem(t, v6, { path: "traffic.feed2.bind", line: 'bind: "tcp://*:5557"', message: /takes the port that traffic\.feed\.bind \(tcp:\/\/\[2001:2:0:2::10\]:5557\)/, hint: /every address of the node/ });
+  });
+  t.test("the same IPv6 address and port, spelt two ways, and within one endpoint's list", async (t) => {
+    const text = edit(VALID, "bind: tcp://198.18.2.10:5556", 'bind: ["tcp://[2001:2:0:2::10]:5556", "tcp://[2001:2:0:2:0::10]:5556"]');
+    onlyProblem(t, text, { path: "traffic.feed.bind[1]", line: "bind: [", message: /takes the port that traffic\.feed\.bind\[0\] \(tcp:\/\/\[2001:2:0:2::10\]:5556\)/, hint: /another port/ });
+  });
+  t.test("an interface name binds its network's first address", async (t) => {
+    const text = second('"tcp://servers:5556"');
+    onlyProblem(t, text, { path: "traffic.feed2.bind", line: 'bind: "tcp://servers:5556"', message: /takes the port that traffic\.feed\.bind/, hint: /another port/ });
+  });
+  t.test("binds that do not collide: other port, other address, other family, other node", async (t) => {
+    t.same(problemsIn(second('"tcp://198.18.2.10:5557"')), [], "another port");
+    t.same(problemsIn(second('"tcp://[2001:2:0:2::10]:5556"')), [], "the same port on an IPv6 address, beside an IPv4 bind");
+    t.same(problemsIn(edit(VALID, "  reader:\n", "  feed2:\n    node: client\n    socket: push\n    bind: tcp://*:5556\n  reader:\n")), [], "the same port on another node");
   });
   t.test("an endpoint that is not tcp", async (t) => {
     const text = edit(VALID, "bind: tcp://198.18.2.10:5556", "bind: ipc:///tmp/feed");

@@ -1,0 +1,76 @@
+// A stand-in for the Docker engine's HTTP API, for tests that need the engine to refuse: it
+// answers like an empty engine, except for the calls a test makes fail (an HTTP error with the
+// engine's JSON body, or a connection dropped mid-call).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface Failure {
+  method: string;
+  /** Matched against the request's path (without the query). */
+  path: RegExp;
+  /** An HTTP error answer, with `{"message": ...}`; or "reset": the connection is dropped. */
+  status?: number;
+  message?: string;
+  reset?: true;
+}
+
+export interface FakeEngine {
+  /** For DOCKER_HOST. */
+  url: string;
+  host: string;
+  port: number;
+  /** Every request as `METHOD /path`. */
+  requests: string[];
+  fail(failure: Failure): void;
+  close(): Promise<void>;
+}
+
+function answer(req: IncomingMessage, res: ServerResponse, path: string): void {
+  const json = (status: number, body: unknown) => {
+    res.writeHead(status, { "Content-Type": "application/json" });
+    res.end(JSON.stringify(body));
+  };
+  if (path.endsWith("/_ping")) return void res.end("OK");
+  if (path.endsWith("/version")) return json(200, { ApiVersion: "1.41", Version: "20.10.24" });
+  if (req.method === "GET" && /\/(containers|networks|images)\/json$|\/networks$/.test(path)) return json(200, []);
+  if (req.method === "POST" && path.endsWith("/networks/create")) return json(201, { Id: "n0" });
+  if (req.method === "POST" && path.endsWith("/containers/create")) return json(201, { Id: "c0", Warnings: [] });
+  if (req.method === "POST" && /\/exec$/.test(path)) return json(201, { Id: "e0" });
+  // No images: a lab's own image is missing unless a test says otherwise.
+  if (req.method === "GET" && /\/images\/.+\/json$/.test(path)) return json(404, { message: `No such image: ${decodeURIComponent(path.replace(/^\/images\/(.+)\/json$/, "$1"))}` });
+  if (req.method === "POST" && /\/networks\/[^/]+\/connect$/.test(path)) return json(200, {});
+  if (req.method === "GET" && /\/containers\/[^/]+\/json$/.test(path)) return json(200, { State: { Status: "running" }, Config: { Image: "x" } });
+  res.writeHead(204);
+  res.end();
+}
+
+export async function fakeEngine(): Promise<FakeEngine> {
+  const failures: Failure[] = [];
+  const requests: string[] = [];
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? "/").split("?")[0]!.replace(/^\/v[\d.]+/, "");
+    requests.push(`${req.method} ${path}`);
+    // Read the body first, as the engine does.
+    req.resume();
+    req.on("end", () => {
+      const failure = failures.find((f) => f.method === req.method && f.path.test(path));
+      if (!failure) return answer(req, res, path);
+      if (failure.reset) return void req.socket.destroy();
+      res.writeHead(failure.status ?? 500, { "Content-Type": "application/json" });
+      res.end(JSON.stringify({ message: failure.message ?? "" }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `tcp://127.0.0.1:${port}`,
+    host: "127.0.0.1",
+    port,
+    requests,
+    fail: (f) => void failures.push(f),
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
