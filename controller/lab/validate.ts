@@ -389,6 +389,9 @@ function validateExpectations(lab: Lab, owners: Owners, findings: Finding[]): vo
     if ("delivered" in e) {
       needEndpoint(e.delivered.endpoint, [...at, "delivered", "endpoint"]);
       needAgent(e.delivered.endpoint, [...at, "delivered", "endpoint"], "delivered counts what zmqlab's agent received; for a program, judge its output: output: { endpoint, matches: \"received 500\" }");
+      if (e.delivered.from !== undefined && lab.traffic?.[e.delivered.endpoint]?.format === "raw") {
+        findings.push({ at: [...at, "delivered", "from"], message: `${e.delivered.endpoint} reads raw messages: it cannot tell senders apart`, hint: "remove from (a raw receiver counts every message), or let the sender use zmqlab's framing (see the README)" });
+      }
       if (e.delivered.from !== undefined) needEndpoint(e.delivered.from, [...at, "delivered", "from"]);
       if (e.delivered.count !== undefined && e.delivered.atLeast !== undefined) findings.push({ at: [...at, "delivered"], message: "both count and atLeast", hint: "count for exactly N, atLeast for N or more" });
     } else if ("sourceSeen" in e) {
@@ -416,7 +419,7 @@ function validateExpectations(lab: Lab, owners: Owners, findings: Finding[]): vo
       const [kind, name] = "exited" in e ? ["exited", e.exited.endpoint] : ["output", e.output.endpoint];
       needEndpoint(name, [...at, kind, "endpoint"]);
       const ep = lab.traffic?.[name];
-      if (ep && ep.command === undefined) findings.push({ at: [...at, kind, "endpoint"], message: `endpoint "${name}" is zmqlab's agent, not a program`, hint: `${kind} judges a program endpoint (command:); for the agent, use delivered` });
+      if (ep && ep.command === undefined && ep.socket !== undefined) findings.push({ at: [...at, kind, "endpoint"], message: `endpoint "${name}" is zmqlab's agent, not a program`, hint: `${kind} judges a program endpoint (command:); for the agent, use delivered` });
       if ("output" in e) {
         const problem = regexProblem(e.output.matches);
         if (problem) findings.push({ at: [...at, "output", "matches"], message: `not a regular expression: ${problem}`, hint: "a JavaScript regular expression, e.g. \"received 500\"" });
