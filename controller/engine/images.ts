@@ -94,20 +94,7 @@ export async function ensureNodeImage(docker: Engine, log: (line: string) => voi
     for (const input of inputs()) cpSync(input.source, join(context, input.target), { recursive: true, dereference: true, filter: (src) => !skip(src) });
     writeFileSync(join(context, "package.json"), AGENT_PACKAGE_JSON);
     const stream = await docker.buildImage({ context, src: ["."] }, { t: tag, dockerfile: "images/node/Dockerfile", labels: { "zmqlab.image": "node" }, rm: true, forcerm: true });
-    await new Promise<void>((resolve, reject) => {
-      docker.modem.followProgress(
-        stream,
-        (err, output) => {
-          const failure = err ?? (output as { error?: string }[] | undefined)?.find((o) => o.error)?.error;
-          if (failure) reject(failure instanceof Error ? failure : new Error(String(failure)));
-          else resolve();
-        },
-        (event: { stream?: string }) => {
-          const line = event.stream?.trim();
-          if (line && /^Step \d+\/\d+/.test(line)) log(`  ${line}`);
-        },
-      );
-    });
+    await followBuild(docker, stream, (line) => /^Step \d+\/\d+/.test(line) && log(`  ${line}`));
   } catch (err) {
     throw new EnvironmentError(`Building the node image failed: ${describe(err)}`, "read the build output above; images/node/Dockerfile installs Debian packages, which needs Debian's package mirror reachable from Docker's default bridge");
   } finally {
@@ -152,4 +139,57 @@ export async function lockImage(docker: Engine, log: (line: string) => void = ()
   if (await imageExists(docker, BASE_IMAGE)) return BASE_IMAGE;
   await ensureNodeImage(docker, log);
   return BASE_IMAGE;
+}
+
+/** Wait for a build; each line of its output goes to `line`; its error (with its last lines) rejects. */
+function followBuild(docker: Engine, stream: NodeJS.ReadableStream, line: (text: string) => void): Promise<void> {
+  const last: string[] = [];
+  return new Promise<void>((resolve, reject) => {
+    docker.modem.followProgress(
+      stream,
+      (err, output) => {
+        const failure = err ?? (output as { error?: string }[] | undefined)?.find((o) => o.error)?.error;
+        if (!failure) return resolve();
+        const message = failure instanceof Error ? failure.message : String(failure);
+        reject(new Error(last.length ? `${message}\n    ${last.join("\n    ")}` : message));
+      },
+      (event: { stream?: string }) => {
+        for (const text of (event.stream ?? "").split("\n").map((l) => l.trimEnd()).filter(Boolean)) {
+          last.push(text);
+          if (last.length > 8) last.shift();
+          line(text);
+        }
+      },
+    );
+  });
+}
+
+/** A tag for a node's own image: the folder's name, and a hash of its files and of its base. */
+export function builtImageTag(dir: string, base: string): string {
+  const hash = createHash("sha256").update(base);
+  for (const file of files(dir)) {
+    hash.update(relative(dir, file));
+    hash.update(readFileSync(file));
+  }
+  const name = dir.split(/[\\/]/).filter(Boolean).slice(-2).join("-").toLowerCase().replace(/[^a-z0-9_.-]+/g, "-").replace(/^[^a-z0-9]+/, "") || "node";
+  return `zmqlab/built-${name}:${hash.digest("hex").slice(0, 12)}`;
+}
+
+/**
+ * A node's own image (`build: DIR`): DIR's Dockerfile built with ZMQLAB_NODE_IMAGE set to
+ * zmqlab's node image, so `FROM ${ZMQLAB_NODE_IMAGE}` carries the current agent and tools.
+ * Rebuilt only when DIR's files or the node image change. A failed build is exit 3 with the
+ * build's own words.
+ */
+export async function ensureBuiltImage(docker: Engine, dir: string, nodeImage: string, log: (line: string) => void = () => {}): Promise<string> {
+  const tag = builtImageTag(dir, nodeImage);
+  if (await imageExists(docker, tag)) return tag;
+  log(`building ${tag} from ${dir}`);
+  try {
+    const stream = await docker.buildImage({ context: dir, src: files(dir).map((f) => relative(dir, f)) }, { t: tag, buildargs: { ZMQLAB_NODE_IMAGE: nodeImage }, labels: { "zmqlab.image": "built" }, rm: true, forcerm: true });
+    await followBuild(docker, stream, (line) => log(`  ${line}`));
+  } catch (err) {
+    throw new EnvironmentError(`Building the image of ${dir} failed: ${describe(err)}`, `fix ${join(dir, "Dockerfile")} (it starts with ARG ZMQLAB_NODE_IMAGE and FROM \${ZMQLAB_NODE_IMAGE}); try it by hand: docker build --build-arg ZMQLAB_NODE_IMAGE=${nodeImage} ${dir}`);
+  }
+  return tag;
 }

@@ -72,7 +72,7 @@ export interface LabResources {
   instance?: string;
   /** Where an instance's addresses were moved (the label on its networks). */
   relocation?: string;
-  containers: { id: string; name: string; node: string; state: string }[];
+  containers: { id: string; name: string; node: string; state: string; image: string }[];
   networks: { id: string; name: string }[];
   /** The lock of a zmqlab process using the lab now (or a stale one a killed process left). */
   locks: { id: string; state: string; owner?: LockOwner }[];
@@ -95,7 +95,7 @@ export async function listLabs(docker: Engine, lab?: string): Promise<LabResourc
     if (c.Labels[LABEL_ROLE] === "lock") {
       const owner = ownerOf(c.Labels);
       found.locks.push({ id: c.Id, state: c.State, ...(owner ? { owner } : {}) });
-    } else found.containers.push({ id: c.Id, name: (c.Names[0] ?? c.Id).replace(/^\//, ""), node: c.Labels[LABEL_NODE] ?? "", state: c.State });
+    } else found.containers.push({ id: c.Id, name: (c.Names[0] ?? c.Id).replace(/^\//, ""), node: c.Labels[LABEL_NODE] ?? "", state: c.State, image: c.Image });
     if (c.Labels[LABEL_INSTANCE]) found.instance = c.Labels[LABEL_INSTANCE];
   }
   for (const n of networks) {

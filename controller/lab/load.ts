@@ -1,8 +1,8 @@
 // Loading a lab file: YAML with source positions, the JSON Schema, then the lab's own rules.
 // Every problem comes back with file, line, its path inside the lab and a hint; nothing here
 // touches Docker.
-import { readFileSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { Ajv, type ErrorObject } from "ajv";
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from "yaml";
 import { closest, formatPath, LabError, type Problem } from "../errors.js";
@@ -78,9 +78,25 @@ export function parseLab(text: string, file = "lab.yaml"): LoadedLab {
     throw new LabError(schemaProblems(validateSchema.errors ?? []).map((f) => toProblem(f, file, locate)));
   }
   const lab = data as unknown as Lab;
-  const findings = validateLab(lab);
+  const findings = [...validateLab(lab), ...resolveBuilds(lab, file)];
   if (findings.length > 0) throw new LabError(findings.map((f) => toProblem(f, file, locate)));
   return { lab, file };
+}
+
+/** `build:` folders are relative to the lab file: made absolute, and each must hold a Dockerfile. */
+function resolveBuilds(lab: Lab, file: string): Finding[] {
+  const findings: Finding[] = [];
+  for (const [name, node] of Object.entries(lab.nodes)) {
+    if (node.build === undefined) continue;
+    const at = ["nodes", name, "build"];
+    if (node.image !== undefined) findings.push({ at, message: "both image and build", hint: "image: runs an image as it is; build: builds one from a folder's Dockerfile. Keep one" });
+    const dir = resolve(dirname(file), node.build);
+    if (!existsSync(join(dir, "Dockerfile"))) {
+      findings.push({ at, message: `no Dockerfile in ${dir}`, hint: "build: names a folder, relative to the lab file, that holds a Dockerfile starting with ARG ZMQLAB_NODE_IMAGE and FROM ${ZMQLAB_NODE_IMAGE}" });
+    }
+    node.build = dir;
+  }
+  return findings;
 }
 
 function toProblem(f: Finding, file: string, locate: (s: Segment[]) => { line?: number; column?: number }): Problem {

@@ -262,7 +262,8 @@ function validateTraffic(lab: Lab, findings: Finding[]): void {
     };
     const binds = list(endpoint.bind);
     const connects = list(endpoint.connect);
-    if (binds.length === 0 && connects.length === 0) {
+    // A program may declare neither: then it is judged by its exit and output alone.
+    if (binds.length === 0 && connects.length === 0 && endpoint.command === undefined) {
       findings.push({ at, message: "neither bind nor connect", hint: "an endpoint binds, connects, or both" });
     }
     binds.forEach((text, i) => {

@@ -19,6 +19,8 @@ export const DEFAULT_IMAGE = "zmqlab/node";
 export interface PlanOptions {
   /** The node image to use where a node names none (a tag of zmqlab's own image). */
   image?: string;
+  /** Tags of the images built from nodes' `build:` folders, by folder. */
+  builds?: Record<string, string>;
   /** An instance of a lab (whose name is then `lab.instance`): labelled so `ls` and `test` find it. */
   instance?: { name: string; labName: string; relocation: string };
 }
@@ -123,12 +125,13 @@ function planNode(lab: Lab, name: string, spec: NodeSpec, options: PlanOptions):
   }
   if (spec.hashSeed !== undefined) sysctls["net.ipv4.fib_multipath_hash_seed"] = String(spec.hashSeed);
 
-  const image = spec.image ?? options.image ?? DEFAULT_IMAGE;
+  const image = spec.image ?? (spec.build !== undefined ? (options.builds?.[spec.build] ?? `(built from ${spec.build})`) : (options.image ?? DEFAULT_IMAGE));
   return {
     name,
     containerName: containerName(lab.name, name),
     image,
-    defaultImage: spec.image === undefined,
+    defaultImage: spec.image === undefined && spec.build === undefined,
+    ...(spec.build !== undefined ? { build: spec.build } : {}),
     labels: { [LABEL_LAB]: lab.name, [LABEL_NODE]: name, ...instanceLabels(options, false) },
     sysctls,
     capabilities: ["NET_ADMIN", "NET_RAW"],

@@ -58,6 +58,8 @@ export interface NodePlan {
   image: string;
   /** Whether the image is zmqlab's own (with the agent), built by the controller. */
   defaultImage: boolean;
+  /** The folder of the node's own Dockerfile (absolute), built FROM zmqlab's node image. */
+  build?: string;
   labels: Record<string, string>;
   sysctls: Record<string, string>;
   capabilities: string[];

@@ -2,12 +2,12 @@
 import { Cancelled, LabError, EnvironmentError } from "../errors.js";
 import { connectEngine, describe, type Engine } from "../engine/docker.js";
 import { execIn, type ExecResult } from "../engine/exec.js";
-import { ensureNodeImage, lockImage } from "../engine/images.js";
+import { ensureBuiltImage, ensureNodeImage, lockImage } from "../engine/images.js";
 import { lockLab, type LockShare } from "../engine/lock.js";
 import { Program } from "../engine/program.js";
 import { parseProcNetTcp, peersFor, type TcpEntry } from "../agent/proc-net.js";
 import type { Peer } from "../agent/protocol.js";
-import { containerImage, createNetwork, createNode, createsWithAllNetworks, existingSubnets, listLabs, removeLab, removeStaleLocks } from "../engine/resources.js";
+import { createNetwork, createNode, createsWithAllNetworks, existingSubnets, listLabs, removeLab, removeStaleLocks } from "../engine/resources.js";
 import { autoInstanceName, checkInstanceName, chooseRelocations, formatRelocations, instanceKey, instanceLab, parseRelocations, RelocationError, type Relocation } from "../lab/relocate.js";
 import { list } from "../lab/endpoint.js";
 import { loadLab, type LoadedLab } from "../lab/load.js";
@@ -279,9 +279,12 @@ async function create(engine: Engine, lab: Lab, placement: Placement, lock: Lock
   if (placement.instance === undefined) await checkCollisions(engine, lab);
   const planOptions = { ...(placement.instance !== undefined ? { instance: { name: placement.instance, labName: placement.fileLab.name, relocation: formatRelocations(placement.relocations) } } : {}) };
   let plan = planLab(lab, planOptions);
-  if (plan.nodes.some((n) => n.defaultImage)) {
+  if (plan.nodes.some((n) => n.defaultImage || n.build !== undefined)) {
     const image = await phase("image", () => ensureNodeImage(engine, log));
-    plan = planLab(lab, { ...planOptions, image });
+    // Nodes' own images derive from the node image: built after it, once per folder.
+    const folders = [...new Set(plan.nodes.flatMap((n) => (n.build !== undefined ? [n.build] : [])))];
+    const tags = await phase("build", () => Promise.all(folders.map((dir) => ensureBuiltImage(engine, dir, image, log))));
+    plan = planLab(lab, { ...planOptions, image, builds: Object.fromEntries(folders.map((dir, i) => [dir, tags[i]!])) });
   }
   const running = new RunningLab(lab, plan, engine, timings, placement, lock);
   try {
@@ -427,9 +430,13 @@ export async function attachLocked(engine: Engine, loaded: LoadedLab, instance: 
   }
   const relocations = parseRelocations(found.relocation);
   const lab = instance === undefined ? fileLab : instanceLab(fileLab, instance, relocations);
-  const image = await containerImage(engine, found.containers[0]!.id);
+  // Planned with the images the nodes came up with: zmqlab's node image and the built ones.
+  const imageOf = (node: string) => found.containers.find((c) => c.node === node)?.image;
+  const defaultNode = Object.entries(fileLab.nodes).find(([, n]) => n.image === undefined && n.build === undefined)?.[0];
+  const image = defaultNode !== undefined ? imageOf(defaultNode) : undefined;
+  const builds = Object.fromEntries(Object.entries(fileLab.nodes).flatMap(([name, n]) => (n.build !== undefined && imageOf(name) ? [[n.build, imageOf(name)!]] : [])));
   const planOptions = instance !== undefined ? { instance: { name: instance, labName: fileLab.name, relocation: formatRelocations(relocations) } } : {};
-  const plan = planLab(lab, { ...planOptions, ...(image ? { image } : {}) });
+  const plan = planLab(lab, { ...planOptions, builds, ...(image ? { image } : {}) });
   return new RunningLab(lab, plan, engine, {}, { fileLab, ...(instance !== undefined ? { instance } : {}), relocations }, lock);
 }
 
