@@ -36,7 +36,9 @@ function answer(req: IncomingMessage, res: ServerResponse, path: string): void {
   if (req.method === "POST" && path.endsWith("/networks/create")) return json(201, { Id: "n0" });
   if (req.method === "POST" && path.endsWith("/containers/create")) return json(201, { Id: "c0", Warnings: [] });
   if (req.method === "POST" && /\/exec$/.test(path)) return json(201, { Id: "e0" });
-  // No images: a lab's own image is missing unless a test says otherwise.
+  // The base image is there (the lab lock's container runs it); a lab's own image is missing
+  // unless a test says otherwise.
+  if (req.method === "GET" && /\/images\/node:20-bookworm-slim\/json$/.test(path)) return json(200, { Id: "sha256:base", Config: {} });
   if (req.method === "GET" && /\/images\/.+\/json$/.test(path)) return json(404, { message: `No such image: ${decodeURIComponent(path.replace(/^\/images\/(.+)\/json$/, "$1"))}` });
   if (req.method === "POST" && /\/networks\/[^/]+\/connect$/.test(path)) return json(200, {});
   if (req.method === "GET" && /\/containers\/[^/]+\/json$/.test(path)) return json(200, { State: { Status: "running" }, Config: { Image: "x" } });
@@ -53,12 +55,24 @@ export async function fakeEngine(): Promise<FakeEngine> {
     // Read the body first, as the engine does.
     req.resume();
     req.on("end", () => {
-      const failure = failures.find((f) => f.method === req.method && f.path.test(path));
+      // The lab lock's own container is always granted: tests make the lab's calls fail.
+      const lock = /[?&]name=zmqlab-lock\./.test(req.url ?? "");
+      const failure = lock ? undefined : failures.find((f) => f.method === req.method && f.path.test(path));
       if (!failure) return answer(req, res, path);
       if (failure.reset) return void req.socket.destroy();
       res.writeHead(failure.status ?? 500, { "Content-Type": "application/json" });
       res.end(JSON.stringify({ message: failure.message ?? "" }));
     });
+  });
+  // Attaching to a container (the lab lock does) upgrades the connection to a raw stream: kept
+  // open, as the engine keeps it while the container runs.
+  const upgraded = new Set<import("node:net").Socket>();
+  server.on("upgrade", (req: IncomingMessage, socket: import("node:net").Socket) => {
+    requests.push(`${req.method} ${(req.url ?? "/").split("?")[0]!.replace(/^\/v[\d.]+/, "")}`);
+    upgraded.add(socket);
+    socket.on("error", () => {});
+    socket.on("close", () => upgraded.delete(socket));
+    socket.write("HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n");
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
@@ -69,6 +83,7 @@ export async function fakeEngine(): Promise<FakeEngine> {
     requests,
     fail: (f) => void failures.push(f),
     close: () => new Promise((resolve) => {
+      for (const socket of upgraded) socket.destroy();
       server.closeAllConnections();
       server.close(() => resolve());
     }),

@@ -11,6 +11,7 @@ const endpoint = {
   send: { count: 10, size: 100, rate: 50, topic: "eur" },
   reply: false,
   expectPeers: 2,
+  format: "raw",
 };
 const job = { node: "server", endpoints: [endpoint], handshakeTimeout: 3000, deadline: 60000 };
 
@@ -24,8 +25,8 @@ t.test("absent lists, flags and counts take defaults", async (t) => {
     endpoints: [{ name: "r", socket: "router" }, { name: "d", socket: "dealer", send: { count: 3 } }],
   }));
   t.same(parsed.endpoints[0], {
-    name: "r", socket: "router", bind: [], connect: [], ipv6: false, subscribe: [], reply: true, expectPeers: 0,
-  }, "repliers reply by default");
+    name: "r", socket: "router", bind: [], connect: [], ipv6: false, subscribe: [], reply: true, expectPeers: 0, format: "zmqlab",
+  }, "repliers reply by default, in zmqlab's format");
   t.equal(parsed.endpoints[1]?.reply, false);
   t.same(parsed.endpoints[1]?.send, { count: 3, size: 0 });
 });
@@ -38,6 +39,7 @@ t.test("malformed jobs name the problem", async (t) => {
   bad(JSON.stringify({ ...job, node: 3 }), /job\.node/);
   bad(JSON.stringify({ ...job, deadline: 0 }), /job\.deadline/);
   bad(JSON.stringify({ ...job, handshakeTimeout: "3s" }), /job\.handshakeTimeout/);
+  bad(JSON.stringify({ ...job, endpoints: [{ ...endpoint, format: "json" }] }), /job\.endpoints\[0\]\.format: "json" is not zmqlab or raw/);
   bad(JSON.stringify({ ...job, endpoints: {} }), /job\.endpoints: expected an array/);
   bad(JSON.stringify({ ...job, endpoints: [{ ...endpoint, socket: "stream" }] }), /unknown socket type "stream"/);
   bad(JSON.stringify({ ...job, endpoints: [{ ...endpoint, bind: "tcp://x:1" }] }), /endpoints\[0\]\.bind/);

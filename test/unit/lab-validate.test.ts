@@ -207,8 +207,8 @@ t.test("keys the schema does not know or misses", async (t) => {
     onlyProblem(t, text, { path: "expect[0].delivery", line: "  - delivery:", message: /unknown key "delivery"/, hint: /did you mean "delivered"/ });
   });
   t.test("a missing required key", async (t) => {
-    const text = edit(VALID, "    node: server\n    socket: pub\n", "    node: server\n");
-    onlyProblem(t, text, { path: "traffic.feed", line: "  feed:", message: /missing "socket"/, hint: /add socket/ });
+    const text = edit(VALID, "    node: server\n    socket: pub\n", "    socket: pub\n");
+    onlyProblem(t, text, { path: "traffic.feed", line: "  feed:", message: /missing "node"/, hint: /add node/ });
   });
   t.test("a route without via", async (t) => {
     const text = edit(VALID, "      - to: 198.18.1.0/24\n        via: 198.18.2.2\n", "      - to: 198.18.1.0/24\n");
