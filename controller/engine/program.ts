@@ -39,6 +39,7 @@ export class Program {
     private readonly docker: Engine,
     private readonly container: string,
     started: Awaited<ReturnType<typeof startIn>>,
+    private readonly keep: number,
   ) {
     let known!: () => void;
     this.pidKnown = new Promise((resolve) => (known = resolve));
@@ -49,8 +50,10 @@ export class Program {
         known();
         return;
       }
-      this.output.push(line);
-      if (this.output.length > MAX_LINES) this.output.shift();
+      if (this.keep > 0) {
+        this.output.push(line);
+        if (this.output.length > this.keep) this.output.splice(0, this.output.length - this.keep);
+      }
       for (const l of this.listeners) l(line, stream);
     });
     this.result = started.exited.then((exitCode) => {
@@ -60,8 +63,9 @@ export class Program {
     });
   }
 
-  static async start(docker: Engine, container: string, argv: string[], env: Record<string, string> = {}): Promise<Program> {
-    return new Program(docker, container, await startIn(docker, container, [...WRAPPER, ...argv], env));
+  /** `keep`: how many lines of output to keep (a watcher whose lines are read as they come keeps none). */
+  static async start(docker: Engine, container: string, argv: string[], env: Record<string, string> = {}, keep = MAX_LINES): Promise<Program> {
+    return new Program(docker, container, await startIn(docker, container, [...WRAPPER, ...argv], env), keep);
   }
 
   get running(): boolean {

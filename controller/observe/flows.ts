@@ -18,3 +18,24 @@ export function parseFlowSet(json: string): FlowCount[] {
     .flatMap((e) => (e.elem ? [e.elem] : []))
     .map((e) => ({ from: e.val.concat[0], to: e.val.concat[1], packets: e.counter?.packets ?? 0, bytes: e.counter?.bytes ?? 0 }));
 }
+
+/** A TCP connection a node's kernel saw start (its SYN), from zmqlab's connection sets. */
+export interface ConnectionSeen {
+  source: string;
+  sourcePort: number;
+  local: string;
+  port: number;
+}
+
+interface NftConnectionSetOutput {
+  nftables: { set?: { elem?: { elem?: { val: { concat: [string, number, string, number] } } }[] } }[];
+}
+
+/** Parse `nft -j list set inet zmqlab_peers peers4` (or peers6). */
+export function parseConnectionSet(json: string): ConnectionSeen[] {
+  const data = JSON.parse(json) as NftConnectionSetOutput;
+  return data.nftables
+    .flatMap((entry) => entry.set?.elem ?? [])
+    .flatMap((e) => (e.elem ? [e.elem] : []))
+    .map((e) => ({ source: e.val.concat[0], sourcePort: Number(e.val.concat[1]), local: e.val.concat[2], port: Number(e.val.concat[3]) }));
+}

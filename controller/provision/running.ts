@@ -99,8 +99,8 @@ export class RunningLab {
    * Start a program (an argument list) in a node in the background: its output as it comes,
    * `wait()` for its exit, `stop()` to end it (SIGTERM, then SIGKILL).
    */
-  spawn(node: string, argv: string[], options: { env?: Record<string, string> } = {}): Promise<Program> {
-    return Program.start(this.engine, this.node(node).containerName, argv, options.env);
+  spawn(node: string, argv: string[], options: { env?: Record<string, string>; keepLines?: number } = {}): Promise<Program> {
+    return Program.start(this.engine, this.node(node).containerName, argv, options.env, options.keepLines);
   }
 
   /** The node's TCP sockets as its kernel shows them (/proc/net/tcp and tcp6). */

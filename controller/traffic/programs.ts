@@ -1,7 +1,8 @@
 // Program endpoints: the user's own programs, started in their nodes for the traffic phase and
 // observed as zmqlab's agent is, through the kernel (peers on their declared binds) and their
 // own words (exit code, output).
-import { parseProcNetTcp, peersFor, type BindAddr, type TcpEntry } from "../agent/proc-net.js";
+import { formatSockAddr, parseProcNetTcp, peersFor, type BindAddr, type TcpEntry } from "../agent/proc-net.js";
+import { parseConnectionSet, type ConnectionSeen } from "../observe/flows.js";
 import type { Peer } from "../agent/protocol.js";
 import type { Program, ProgramResult } from "../engine/program.js";
 import { parseDuration } from "../lab/duration.js";
@@ -35,6 +36,33 @@ export function readinessOf(spec: EndpointSpec): EndpointSpec["ready"] | undefin
 export function listensOn(entries: { local: { address: string; port: number }; state: string }[], binds: BindAddr[]): boolean {
   const wildcard = new Set(["0.0.0.0", "::"]);
   return binds.every((b) => entries.some((e) => e.state === "0A" && e.local.port === b.port && (b.address === null || wildcard.has(e.local.address) || e.local.address === b.address)));
+}
+
+const PEERS_TABLE = "zmqlab_peers";
+/**
+ * Every TCP connection a node's kernel sees start (its SYN), kept in an nftables set: the
+ * kernel's own record of who connected, however briefly. Constant text, nothing from the lab.
+ */
+const CONNECTION_SETS = [
+  `add table inet ${PEERS_TABLE}; add chain inet ${PEERS_TABLE} input { type filter hook input priority -5; policy accept; }; ` +
+    `add set inet ${PEERS_TABLE} peers4 { type ipv4_addr . inet_service . ipv4_addr . inet_service; flags dynamic; counter; size 65536; }; flush set inet ${PEERS_TABLE} peers4; ` +
+    `flush chain inet ${PEERS_TABLE} input; add rule inet ${PEERS_TABLE} input meta nfproto ipv4 tcp flags & (syn | ack) == syn update @peers4 { ip saddr . tcp sport . ip daddr . tcp dport }`,
+  `add set inet ${PEERS_TABLE} peers6 { type ipv6_addr . inet_service . ipv6_addr . inet_service; flags dynamic; counter; size 65536; }; flush set inet ${PEERS_TABLE} peers6; ` +
+    `add rule inet ${PEERS_TABLE} input meta nfproto ipv6 tcp flags & (syn | ack) == syn update @peers6 { ip6 saddr . tcp sport . ip6 daddr . tcp dport }`,
+];
+
+/** Install (and empty) the connection sets in a node; false where its image has no nft. */
+export async function recordConnections(lab: RunningLab, node: string): Promise<boolean> {
+  const [v4, v6] = CONNECTION_SETS as [string, string];
+  const ok = (await lab.exec(node, ["nft", v4]).catch(() => ({ exitCode: -1 }))).exitCode === 0;
+  if (ok) await lab.exec(node, ["nft", v6]).catch(() => undefined);
+  return ok;
+}
+
+/** The connections the node's kernel saw start since recordConnections. */
+export async function connectionsSeen(lab: RunningLab, node: string): Promise<ConnectionSeen[]> {
+  const sets = await Promise.all(["peers4", "peers6"].map((set) => lab.exec(node, ["nft", "-j", "list", "set", "inet", PEERS_TABLE, set]).catch(() => undefined)));
+  return sets.flatMap((r) => (r && r.exitCode === 0 ? parseConnectionSet(r.stdout) : []));
 }
 
 /** One program endpoint through the traffic phase. */
@@ -124,6 +152,14 @@ export class ProgramEndpoint {
     if (this.binds.length > 0) this.record(await this.lab.sockets(this.node).catch(() => []));
     this.result = await this.program.stop();
     await this.watcher?.stop(0);
+    // Connections too short for the watcher to see are in the kernel's connection sets.
+    if (this.binds.length > 0) {
+      const wildcard = new Set(["0.0.0.0", "::"]);
+      for (const c of await connectionsSeen(this.lab, this.node)) {
+        const bound = this.binds.some((b) => b.port === c.port && (b.address === null || b.address === c.local || wildcard.has(b.address)));
+        if (bound) this.peers.set(`${formatSockAddr({ address: c.local, port: c.port })} ${c.source} ${c.sourcePort}`, { local: formatSockAddr({ address: c.local, port: c.port }), address: c.source, port: c.sourcePort });
+      }
+    }
   }
 
   /**
@@ -133,7 +169,7 @@ export class ProgramEndpoint {
    */
   private async watchPeers(): Promise<void> {
     try {
-      this.watcher = await this.lab.spawn(this.node, WATCH);
+      this.watcher = await this.lab.spawn(this.node, WATCH, { keepLines: 0 });
     } catch {
       return; // the program's own failure says more
     }

@@ -8,7 +8,7 @@ import type { InterfaceState } from "../observe/kernel.js";
 import { parseAddress } from "../lab/ip.js";
 import { Cancelled, type RunningLab } from "../provision/running.js";
 import { agentJobs, settingsOf } from "./jobs.js";
-import { ProgramEndpoint } from "./programs.js";
+import { ProgramEndpoint, recordConnections } from "./programs.js";
 import { isProgram } from "../lab/types.js";
 import type { EndpointReport, NoHandshake, TrafficReport } from "./types.js";
 
@@ -136,6 +136,7 @@ export async function trafficSession(lab: RunningLab, options: TrafficOptions = 
   await Promise.all(jobs.map((job) => checkAgent(lab, job)));
 
   if (serving.length > 0) {
+    await Promise.all([...new Set(serving.map((p) => p.node))].map((node) => recordConnections(lab, node)));
     log(`traffic: starting ${serving.length} programs that bind, waiting until they are ready`);
     await Promise.all(serving.map((p) => p.start()));
     await Promise.all(serving.map((p) => p.ready(settings.trafficTimeout)));

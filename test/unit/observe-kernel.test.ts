@@ -2,7 +2,7 @@
 // compared with what the plan says it must show.
 import t from "tap";
 import { loadLab } from "../../controller/lab/load.js";
-import { parseFlowSet } from "../../controller/observe/flows.js";
+import { parseConnectionSet, parseFlowSet } from "../../controller/observe/flows.js";
 import { parseAddr, parseRoutes, parseRules, sameDestination, type InterfaceState, type KernelState } from "../../controller/observe/kernel.js";
 import { planLab } from "../../controller/plan/plan.js";
 import type { NodePlan } from "../../controller/plan/types.js";
@@ -266,4 +266,13 @@ t.test("compareWithPlan", async (t) => {
     };
     t.same(compareWithPlan(server, state), []);
   });
+});
+
+t.test("connections a node's kernel saw start, from zmqlab's nftables sets", async (t) => {
+  const json = JSON.stringify({ nftables: [{ metainfo: { version: "1.0.6" } }, { set: { family: "inet", name: "peers4", table: "zmqlab_peers", elem: [{ elem: { val: { concat: ["198.18.44.11", 48012, "198.18.44.20", 5556] }, counter: { packets: 1, bytes: 60 } } }, { elem: { val: { concat: ["198.18.44.10", 40000, "198.18.44.20", 7000] }, counter: { packets: 2, bytes: 120 } } }] } }] });
+  t.same(parseConnectionSet(json), [
+    { source: "198.18.44.11", sourcePort: 48012, local: "198.18.44.20", port: 5556 },
+    { source: "198.18.44.10", sourcePort: 40000, local: "198.18.44.20", port: 7000 },
+  ]);
+  t.same(parseConnectionSet(JSON.stringify({ nftables: [{ set: { name: "peers6" } }] })), [], "an empty set");
 });
