@@ -202,8 +202,7 @@ program
   .command("ls")
   .description("list labs on the engine, including ones a crashed run left")
   .action(async () => {
-    // The allocation lock (`_subnets`) is a moment of some instance's `up`, not a lab.
-    const labs = (await listLabs(await connectEngine())).filter((l) => !(l.lab.startsWith("_") && l.locks.every((k) => k.state === "running")));
+    const labs = await listLabs(await connectEngine());
     if (labs.length === 0) {
       stdout("no labs on this engine");
       return;

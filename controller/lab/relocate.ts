@@ -55,13 +55,20 @@ export function labSubnets(lab: Lab, family: Family): Subnet[] {
 }
 
 /**
- * The first block of the pool, of the lab block's size, that overlaps nothing taken and not the
- * lab's own block (so a plain run of the lab can come up beside its instances).
+ * A block of the pool, of the lab block's size, that overlaps nothing taken and not the lab's
+ * own block (so a plain run of the lab can come up beside its instances). The search starts at a
+ * random block (`random` in [0, 1); 0 starts at the pool's first): processes choosing at the same
+ * moment rarely pick the same one, and Docker's pool check refuses the rare collision.
  */
-export function freeBlock(block: Subnet, pool: Subnet, taken: Subnet[]): Subnet | undefined {
+export function freeBlock(block: Subnet, pool: Subnet, taken: Subnet[], random: () => number = () => 0): Subnet | undefined {
   if (block.prefix < pool.prefix) return undefined;
   const size = 1n << BigInt((block.family === 4 ? 32 : 128) - block.prefix);
-  for (let first = pool.first; first + size - 1n <= pool.last; first += size) {
+  const count = (pool.last - pool.first + 1n) / size;
+  const start = BigInt(Math.floor(random() * Number(count > 1n << 52n ? 1n << 52n : count)));
+  // Bounded: a pool of more blocks than this is never that full.
+  const tries = count < 1_000_000n ? count : 1_000_000n;
+  for (let i = 0n; i < tries; i++) {
+    const first = pool.first + ((start + i) % count) * size;
     const candidate: Subnet = { cidr: `${formatAddress(first, block.family)}/${block.prefix}`, family: block.family, prefix: block.prefix, first, last: first + size - 1n };
     if (overlaps(candidate, block)) continue;
     if (taken.some((t) => overlaps(candidate, t))) continue;
@@ -74,13 +81,13 @@ export function freeBlock(block: Subnet, pool: Subnet, taken: Subnet[]): Subnet 
  * Choose where an instance of the lab goes: per family, the lab's block and a free block of the
  * same size. `taken` holds every subnet in use (the engine's networks, the host's routes).
  */
-export function chooseRelocations(lab: Lab, taken: Subnet[]): Relocation[] {
+export function chooseRelocations(lab: Lab, taken: Subnet[], random: () => number = () => 0): Relocation[] {
   const relocations: Relocation[] = [];
   for (const family of [4, 6] as const) {
     const block = enclosingBlock(labSubnets(lab, family));
     if (!block) continue;
     const pool = parseSubnet(INSTANCE_POOLS[family]) as Subnet;
-    const free = freeBlock(block, pool, taken);
+    const free = freeBlock(block, pool, taken, random);
     if (!free) {
       const tooLarge = block.prefix <= pool.prefix;
       throw new RelocationError(

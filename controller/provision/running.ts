@@ -199,47 +199,28 @@ export async function up(target: string | LoadedLab, options: UpOptions = {}): P
   }
 }
 
-/** Key of the lock held while an instance chooses its blocks and creates its networks. */
-const ALLOCATION_KEY = "_subnets";
-/** The same, between the instances of this one process (its engine lock is shared in-process). */
-let allocating: Promise<unknown> = Promise.resolve();
-
 /**
- * `up` with the lab's lock held. An instance chooses free blocks and creates its networks while
- * holding the allocation lock, so zmqlab processes never pick the same block; Docker's own pool
- * check still catches anyone else (a plain lab at the same moment): then it chooses again.
+ * `up` with the lab's lock held. An instance chooses free blocks at random among those the
+ * engine's networks and the host's routes leave, so zmqlab processes choosing at the same moment
+ * rarely meet; Docker's pool check is the arbiter when they do (or when any other network takes
+ * the block first), and the instance then chooses again.
  */
 export async function upLocked(engine: Engine, fileLab: Lab, instance: string | undefined, lock: LockShare, options: UpOptions): Promise<RunningLab> {
   if (instance === undefined) return create(engine, fileLab, { fileLab, relocations: [] }, lock, options);
   const log = options.log ?? (() => {});
   const avoid: Subnet[] = [];
   for (let attempt = 1; ; attempt++) {
-    let done!: () => void;
-    const mine = new Promise<void>((resolve) => (done = resolve));
-    const before = allocating;
-    allocating = before.then(() => mine);
-    await before;
-    let allocation: LockShare | undefined;
-    const allocated = async () => {
-      await allocation?.release();
-      allocation = undefined;
-      done();
-    };
+    const placement = await placeInstance(engine, fileLab, instance, avoid);
+    log(`instance ${instance}: ${placement.relocations.map((r) => `${r.from} runs at ${r.to}`).join(", ")}`);
+    avoid.push(...placement.relocations.map((r) => parseSubnet(r.to) as Subnet));
     try {
-      const { log: _quiet, ...quiet } = options; // a moment's wait, not worth a line
-      allocation = await lockFor(engine, ALLOCATION_KEY, { ...quiet, command: `up ${fileLab.name} --instance ${instance} (choosing subnets)` });
-      const placement = await placeInstance(engine, fileLab, instance, avoid);
-      log(`instance ${instance}: ${placement.relocations.map((r) => `${r.from} runs at ${r.to}`).join(", ")}`);
-      avoid.push(...placement.relocations.map((r) => parseSubnet(r.to) as Subnet));
-      return await create(engine, instanceLab(fileLab, instance, placement.relocations), placement, lock, options, allocated);
+      return await create(engine, instanceLab(fileLab, instance, placement.relocations), placement, lock, options);
     } catch (err) {
-      if (attempt < 5 && /pool overlaps|overlaps with other/i.test(describe(err))) {
+      if (attempt < 8 && /pool overlaps|overlaps with other/i.test(describe(err))) {
         log("another network took those subnets at the same moment: choosing again");
         continue;
       }
       throw err;
-    } finally {
-      await allocated();
     }
   }
 }
@@ -252,14 +233,14 @@ async function takenSubnets(engine: Engine): Promise<Subnet[]> {
 
 async function placeInstance(engine: Engine, fileLab: Lab, instance: string, avoid: Subnet[]): Promise<Placement> {
   try {
-    return { fileLab, instance, relocations: chooseRelocations(fileLab, [...(await takenSubnets(engine)), ...avoid]) };
+    return { fileLab, instance, relocations: chooseRelocations(fileLab, [...(await takenSubnets(engine)), ...avoid], Math.random) };
   } catch (err) {
     if (err instanceof RelocationError) throw new EnvironmentError(`Instance ${instance} of lab ${fileLab.name} cannot be placed: ${err.message}.`, err.hint);
     throw err;
   }
 }
 
-async function create(engine: Engine, lab: Lab, placement: Placement, lock: LockShare, options: UpOptions, networksCreated = async () => {}): Promise<RunningLab> {
+async function create(engine: Engine, lab: Lab, placement: Placement, lock: LockShare, options: UpOptions): Promise<RunningLab> {
   const log = options.log ?? (() => {});
   const timings: Record<string, number> = {};
   const phase = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
@@ -290,7 +271,6 @@ async function create(engine: Engine, lab: Lab, placement: Placement, lock: Lock
   try {
     log(`creating ${plan.networks.length} networks`);
     await phase("networks", () => settled(plan.networks.map((n) => createNetwork(engine, n))));
-    await networksCreated();
     log(`creating ${plan.nodes.length} nodes`);
     const allNetworksAtCreate = await createsWithAllNetworks(engine);
     await phase("nodes", () => settled(plan.nodes.map((n) => createNode(engine, n, allNetworksAtCreate))));

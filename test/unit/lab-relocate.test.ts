@@ -61,11 +61,18 @@ t.test("a free block: the first of the pool clear of everything taken and of the
   t.equal(freeBlock(subnet("10.0.0.0/16"), pool, [subnet("198.18.0.0/16"), subnet("198.19.255.0/24")]), undefined, "a full pool has none");
   t.equal(freeBlock(subnet("10.0.0.0/14"), pool, []), undefined, "a block larger than the pool never fits");
   t.equal(freeBlock(subnet("198.19.252.0/22"), pool, [])?.cidr, "198.18.0.0/22", "the last block of the pool is the lab's own: the first is chosen");
+  t.equal(freeBlock(block, pool, [], () => 0.5)?.cidr, "198.19.0.0/22", "a random start: half way through the pool's 128 blocks");
+  t.equal(freeBlock(block, pool, [subnet("198.19.0.0/21")], () => 0.5)?.cidr, "198.19.8.0/22", "from there, the next free one");
+  t.equal(freeBlock(block, pool, [subnet("198.19.0.0/16")], () => 0.5)?.cidr, "198.18.4.0/22", "past the pool's end, it wraps to its start");
+  t.equal(freeBlock(block, pool, [], () => 0.999999)?.cidr, "198.19.252.0/22", "the last block can be chosen");
+  const v6 = freeBlock(subnet("2001:db8::/120"), subnet("2001:2::/48"), [], () => 0.25);
+  t.equal(v6?.cidr, "2001:2:0:0:400::/120", "a pool of 2^72 small blocks: a random start among the first 2^52, searched from there, not block by block");
 });
 
 t.test("relocations per family, errors that say what to do", async (t) => {
   t.same(chooseRelocations(SOURCE_IP, []), [{ from: "198.18.0.0/22", to: "198.18.4.0/22" }], "IPv4 only: one relocation");
   t.same(chooseRelocations(SOURCE_IP, [subnet("198.18.4.0/24")]), [{ from: "198.18.0.0/22", to: "198.18.8.0/22" }], "taken blocks are avoided");
+  t.same(chooseRelocations(SOURCE_IP, [], () => 0.5), [{ from: "198.18.0.0/22", to: "198.19.0.0/22" }], "the random start is used");
   const dual = parseLab(readFileSync("test/fixtures/dual-stack/lab.yaml", "utf8")).lab;
   const both = chooseRelocations(dual, []);
   t.equal(both.length, 2, "a dual-stack lab moves both families");
