@@ -10,6 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$(date +%s)
 status=0
+# The compiled tests must be there: the incremental diff compares them with the last run's.
+npx tsc -p .
 npx stryker run --incremental || status=$?
 node scripts/mutation-score.mjs --check || status=1
 echo "mutation testing took $(( $(date +%s) - started )) s (exit $status)"
