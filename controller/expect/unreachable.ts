@@ -7,6 +7,7 @@ type Spec = UnreachableSpec["unreachable"];
 
 export function describeUnreachable(spec: Spec, observations?: Observations): string {
   const endpoint = observations?.traffic.endpoints.find((e) => e.name === spec.endpoint);
+  // Stryker disable next-line Regex: every connect starts with tcp:// (validated), so the anchor changes nothing
   const connects = endpoint?.connect.map((c) => c.replace(/^tcp:\/\//, "").replace(";", " -> ")) ?? [];
   return `${spec.endpoint} never completes a handshake${connects.length ? ` (${connects.join(", ")})` : ""}`;
 }
@@ -22,6 +23,7 @@ export function unreachable(spec: Spec, observations: Observations): Expectation
       ...base,
       ok: false,
       observed: "handshake completed",
+      // Stryker disable next-line Regex: every connect starts with tcp:// (validated), so the anchor changes nothing
       message: `handshake completed: ${andList(endpoint.handshakes.map((c) => c.replace(/^tcp:\/\//, "").replace(";", " -> ")))}${endpoint.received ? `, and ${endpoint.received} messages arrived` : ""} (something listens there and a route carries the traffic both ways)`,
       evidence,
     };

@@ -76,7 +76,7 @@ t.test("source-ip: kernel state as declared, each source through its own router"
   await lab.down();
   t.same(await labeled("source-ip"), { containers: 0, networks: 0 }, "down leaves nothing with the label");
   await lab.down();
-  t.pass("down is idempotent");
+  t.same(await labeled("source-ip"), { containers: 0, networks: 0 }, "a second down succeeds on a lab that is gone and still leaves nothing");
 });
 
 t.test("ecmp: every source sticks to one router, both routers carry traffic", async (t) => {
@@ -173,9 +173,9 @@ t.test("up and down from the command line", async (t) => {
 t.test("a kernel feature the machine lacks (netem) fails up with a clear message and leaves nothing", async (t) => {
   const result = await cli(["up", "test/fixtures/netem"]);
   if (result.code === 0) {
-    // This kernel has netem after all: nothing to detect here.
+    // This kernel has netem after all: the missing-feature path cannot be exercised here.
     await cli(["down", "test/fixtures/netem"]);
-    t.pass("this kernel has netem");
+    t.plan(0, "this kernel has netem, so the message for a kernel without it cannot be checked here");
     return;
   }
   t.equal(result.code, 3, "exit code 3: the environment");

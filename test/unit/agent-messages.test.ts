@@ -137,3 +137,44 @@ t.test("replies are numbered per requester", async (t) => {
   const r = new Replies();
   t.same([r.seqFor("a"), r.seqFor("b"), r.seqFor("a"), r.seqFor("a"), r.seqFor("b")], [0, 0, 1, 2, 1]);
 });
+
+t.test("boundaries of decoding and of subscriptions", async (t) => {
+  t.same(decodeMessage([Buffer.from('{"s":"a","n":0}'), Buffer.from("p")]), { sender: "a", seq: 0, envelope: [], payload: Buffer.from("p") }, "sequence 0 is ours; two frames have no envelope");
+  t.same(decodeMessage([Buffer.from("t"), Buffer.from('{"s":"a","n":2}'), Buffer.from("")])?.envelope, [], "the topic is not envelope");
+  t.same(decodeMessage([Buffer.from("e"), Buffer.from("t"), Buffer.from('{"s":"a","n":2}'), Buffer.from("")])?.envelope, [Buffer.from("e")], "what precedes the topic is");
+  t.equal(decodeMessage([Buffer.from('"text"'), Buffer.from("")]), null, "a JSON string is not a header");
+  t.equal(decodeMessage([Buffer.from('{"s":"a"}'), Buffer.from("")]), null, "a header needs a number");
+  t.equal(decodeMessage([Buffer.from('{"n":1}'), Buffer.from("")]), null, "a header needs a sender");
+  t.equal(subscriptionKind([Buffer.from([1, 0x61]), Buffer.from("more")]), "data", "a multi-frame message starting with byte 1 is data");
+  t.equal(subscriptionKind([Buffer.from([0]), Buffer.from("more")]), "data", "a multi-frame message starting with byte 0 is data");
+  t.equal(subscriptionKind([Buffer.from([1])]), "subscribe", "byte 1 alone subscribes to everything");
+  t.equal(subscriptionKind([Buffer.from([0])]), "unsubscribe");
+  t.equal(subscriptionKind([Buffer.from([2, 0x61])]), "data", "any other first byte is data");
+  t.equal(subscriptionKind([]), "data");
+});
+
+t.test("rates: two events are the least that say something, rounded to hundredths", async (t) => {
+  t.equal(rateOf(2, 0, 500), 2, "two messages half a second apart: 2 per second");
+  t.equal(rateOf(4, 0, 900), 3.33, "rounded to two decimals");
+  t.equal(rateOf(2, 10, 9), undefined, "a clock that went back says nothing");
+  t.equal(rateOf(0, 0, 1000), undefined);
+});
+
+t.test("accounting: reordering and gaps per sender, exactly", async (t) => {
+  const a = new Accounting();
+  a.record("s", 2, 0);
+  a.record("s", 0, 1);
+  a.record("s", 2, 2);
+  a.record("s", 5, 3);
+  a.record("t", 1, 4);
+  t.equal(a.received, 5);
+  t.equal(a.duplicates, 1, "2 twice");
+  t.equal(a.reordered, 1, "0 after 2; the duplicate is not also reordered");
+  t.equal(a.gaps, 3 + 1, "s misses 1, 3, 4; t misses 0");
+  t.same(a.from, { s: 4, t: 1 });
+  a.recordUnknown(5);
+  a.recordUnknown(6);
+  t.same(a.from, { s: 4, t: 1, [UNKNOWN_SENDER]: 2 }, "foreign messages add up under one name");
+  t.equal(a.received, 7);
+  t.equal(a.rate, 1000, "7 messages over 6 ms");
+});

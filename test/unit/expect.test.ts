@@ -63,9 +63,10 @@ t.test("delivered", async (t) => {
   t.equal(exact.observed, "1000 from quotes, 0 gaps, 0 duplicates");
 
   t.ok(delivered({ endpoint: "via-r1", atLeast: 900 }, good).ok, "at least");
-  t.notOk(delivered({ endpoint: "via-r1", atLeast: 1001 }, good).ok, "at least, not reached");
+  t.ok(delivered({ endpoint: "via-r1", atLeast: 1000 }, good).ok, "at least, exactly the received count");
+  t.equal(delivered({ endpoint: "via-r1", atLeast: 1001 }, good).message, "via-r1 received 1000, expected at least 1001", "at least, not reached by one");
   t.ok(delivered({ endpoint: "via-r1" }, good).ok, "neither count nor atLeast: at least one");
-  t.notOk(delivered({ endpoint: "via-r1", count: 999 }, good).ok, "exactly means exactly");
+  t.equal(delivered({ endpoint: "via-r1", count: 999 }, good).message, "via-r1 received 1000, expected 999", "exactly means exactly");
 
   const other = delivered({ endpoint: "via-r1", count: 1000, from: "news" }, good);
   t.notOk(other.ok);
@@ -179,16 +180,21 @@ t.test("path", async (t) => {
 
   const elsewhere = path({ from: "198.18.1.10", to: "198.18.2.10", via: "r1" }, observations([], { r1: [], r2: [flow("198.18.1.10", "198.18.2.10", 7)] }));
   t.notOk(elsewhere.ok, "without not, crossing only another router still fails");
+  t.same(elsewhere.evidence["packets"], { r1: 0 }, "only the named router is counted as evidence");
   t.match(elsewhere.message, "crossed r2 (7 packets), not r1 (0)");
 
-  t.notOk(path({ from: "198.18.1.10", to: "198.18.2.10", via: "server" }, good).ok, "a node without counters cannot be crossed");
+  const server = path({ from: "198.18.1.10", to: "198.18.2.10", via: "server" }, good);
+  t.notOk(server.ok, "a node without counters cannot be crossed");
+  t.equal(server.message, "server is not a forwarding node: it has no packet counters", "and says so");
 
   // A virtual address on a load balancer: the balancer forwards to the backend it chose.
   const lb = observations([], { lb: [flow("198.18.20.10", "198.18.21.10", 20), flow("198.18.20.11", "198.18.21.11", 20)] }, { lb: ["198.18.20.2", "198.18.20.100"], b1: ["198.18.21.10"] });
   const vip = path({ from: "198.18.20.10", to: "198.18.20.100", via: "lb" }, lb);
   t.ok(vip.ok, vip.message);
   t.match(vip.message, "198.18.20.10 -> 198.18.20.100 (translated to 198.18.21.10) crossed lb (20 packets)");
-  t.notOk(path({ from: "198.18.20.12", to: "198.18.20.100", via: "lb" }, lb).ok, "another source is not counted");
+  const another = path({ from: "198.18.20.12", to: "198.18.20.100", via: "lb" }, lb);
+  t.notOk(another.ok, "another source is not counted");
+  t.match(another.message, /^198\.18\.20\.12 -> 198\.18\.20\.100 crossed no forwarding node: lb counted 0 packets/, "because nothing from it was counted");
 });
 
 t.test("unreachable", async (t) => {

@@ -351,6 +351,10 @@ t.test("addresses", async (t) => {
     const text = edit(VALID, r1, "      clients: 198.18.1.255\n");
     onlyProblem(t, text, { path: at, line: "clients: 198.18.1.255", message: /is the broadcast address of 198\.18\.1\.0\/24/, hint: /host address/ });
   });
+  t.test("the last address of an IPv6 subnet is a host (IPv6 has no broadcast)", async (t) => {
+    const text = edit(VALID, '      servers: [198.18.2.2, "2001:2:0:2::2"]\n', '      servers: [198.18.2.2, "2001:2:0:2:ffff:ffff:ffff:ffff"]\n');
+    t.same(problemsIn(text), []);
+  });
   t.test("Docker's gateway", async (t) => {
     const text = edit(VALID, r1, "      clients: 198.18.1.1\n");
     onlyProblem(t, text, { path: at, line: "clients: 198.18.1.1", message: /taken by Docker's gateway/, hint: /first host address belongs to Docker/ });
@@ -526,6 +530,20 @@ t.test("traffic", async (t) => {
     onlyProblem(t, text, { path: "traffic.feed.bind", line: "bind: ipc:///tmp/feed", message: /only tcp:\/\/ endpoints are supported/, hint: /e\.g\. tcp:\/\// });
   });
   const connect = "connect: tcp://198.18.1.11:0;198.18.2.10:5556";
+  t.test("connect to an ephemeral port", async (t) => {
+    for (const port of ["0", "*"]) {
+      const text = edit(VALID, connect, `connect: tcp://198.18.1.11:0;198.18.2.10:${port}`);
+      onlyProblem(t, text, { path: "traffic.reader.connect", line: `198.18.2.10:${port}`, message: /^connect to an ephemeral port$/, hint: /name the port the peer binds/ });
+    }
+  });
+  t.test("connect from every address (*) is no source", async (t) => {
+    const text = edit(VALID, connect, "connect: tcp://*:0;198.18.2.10:5556");
+    onlyProblem(t, text, { path: "traffic.reader.connect", line: "tcp://*:0;", message: /source "\*" is neither an address nor an interface of node "client"/, hint: /connect from one of the node's own addresses/ });
+  });
+  t.test("connect from an interface name, or an ephemeral source port written *", async (t) => {
+    t.same(problemsIn(edit(VALID, connect, "connect: tcp://clients:0;198.18.2.10:5556")), [], "the interface named after its network");
+    t.same(problemsIn(edit(VALID, connect, "connect: tcp://eth0:*;198.18.2.10:5556")), [], "a kernel interface name, source port *");
+  });
   t.test("connect from a source address the node does not own", async (t) => {
     const text = edit(VALID, connect, "connect: tcp://198.18.1.12:0;198.18.2.10:5556");
     onlyProblem(t, text, { path: "traffic.reader.connect", line: "198.18.1.12:0", message: /source 198\.18\.1\.12 is not an address of node "client"/, hint: /connect from one of the node's own addresses/ });

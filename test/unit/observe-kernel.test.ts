@@ -82,7 +82,12 @@ t.test("parseAddr", async (t) => {
 });
 
 t.test("parseRoutes", async (t) => {
-  t.test("policy routes keep their table; the local table is left out", async (t) => {
+  t.test("the local table is left out for its table, even for a unicast entry", async (t) => {
+    // Entries without a type are unicast: only their table can leave them out.
+    const rows = `[{"dst":"198.18.5.0/24","dev":"eth0","table":"local","flags":[]},{"dst":"198.18.6.0/24","dev":"eth0","table":"200","flags":[]}]`;
+    t.same(parseRoutes(rows), [{ to: "198.18.6.0/24", family: 4, via: [], dev: ["eth0"], table: "200" }], "a unicast route in table local is dropped, one in table 200 kept");
+  });
+  t.test("policy routes keep their table; local and broadcast entries are left out", async (t) => {
     t.same(parseRoutes(CLIENT_ROUTES), [
       { to: "198.18.2.0/24", family: 4, via: ["198.18.1.2"], dev: ["eth0"], table: "100" },
       { to: "198.18.2.0/24", family: 4, via: ["198.18.1.3"], dev: ["eth0"], table: "101" },

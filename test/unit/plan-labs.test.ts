@@ -357,3 +357,34 @@ t.test("every lab in labs/ loads and plans", async (t) => {
     });
   }
 });
+
+t.test("two policy routes from one source share its table; the smallest seed is planned", async (t) => {
+  const { lab } = parseLab(`
+name: shared-table
+networks:
+  lan:
+    subnet: 198.18.1.0/24
+nodes:
+  a:
+    hash: l4
+    hashSeed: 1
+    interfaces:
+      lan: [198.18.1.10, 198.18.1.11]
+    routes:
+      - { to: 198.18.2.0/24, via: 198.18.1.2, from: 198.18.1.10 }
+      - { to: 198.18.3.0/24, via: 198.18.1.3, from: 198.18.1.10 }
+      - { to: 198.18.4.0/24, via: 198.18.1.2, from: 198.18.1.11 }
+  r:
+    forward: true
+    interfaces:
+      lan: [198.18.1.2, 198.18.1.3]
+`);
+  const a = node(planLab(lab), "a");
+  t.same(a.rules, [
+    { from: "198.18.1.10", table: "100", priority: 1000, family: 4 },
+    { from: "198.18.1.11", table: "101", priority: 1001, family: 4 },
+  ], "one rule per source, not per route");
+  t.same(a.routes.map((r) => [r.to, r.table]), [["198.18.2.0/24", "100"], ["198.18.3.0/24", "100"], ["198.18.4.0/24", "101"]], "both routes from .10 in its table 100");
+  t.same(a.sysctls, { "net.ipv4.fib_multipath_hash_policy": "1", "net.ipv4.fib_multipath_hash_seed": "1" }, "hashSeed 1 is planned; l4 is policy 1");
+  t.same(node(planLab(lab), "r").sysctls, { "net.ipv4.ip_forward": "1" }, "a router forwards IPv4 only in an IPv4 lab");
+});

@@ -44,6 +44,7 @@ const report: LabReport = {
   expectations: [
     { kind: "path", description: "198.18.1.10 -> 198.18.2.10 crosses r1, not r2", ok: true, expected: "r1 > 0", observed: "r1: 20", message: "ok", spec: {}, evidence: {} },
     { kind: "delivered", description: "via-r1 receives <1000>", ok: false, expected: "1000", observed: "0", message: "via-r1 got nothing & more", spec: {}, evidence: {} },
+    { kind: "unreachable", description: "wrong-ip never completes a handshake", ok: true, expected: "no handshake", observed: "no handshake within 2000 ms", message: "ok", spec: {}, evidence: {} },
   ],
 };
 
@@ -61,7 +62,9 @@ t.test("the HTML page is self-contained and escapes what it shows", async (t) =>
   t.notMatch(html, /<script|src="http|href="http/, "no scripts, nothing fetched");
   t.match(html, /<svg [^>]*>/, "the topology is drawn");
   t.match(html, /<polyline [^>]*><title>198\.18\.1\.10 → 198\.18\.2\.10<\/title>/, "each flow is drawn");
-  t.match(html, /1 of 2 expectations fail/);
+  // 2 pass, 1 fails: a count swapped for the other shows.
+  t.match(html, /1 of 3 expectations fail/, "the verdict counts the failures");
+  t.match(html, /Expectations \(2 of 3 hold\)/, "the heading counts the passes");
   t.match(html, /via-r1 receives &lt;1000&gt;/, "text is escaped");
   t.match(html, /via-r1 got nothing &amp; more/, "a failure says why");
 });

@@ -1,0 +1,89 @@
+// Golden outputs: what people read (the terminal tables, the dry run, Mermaid, JUnit, TAP, the
+// HTML page) for a few labs, compared with checked-in files under test/golden/reports/. A change
+// of wording or a count that slips shows as a diff; `npm run golden:update` rewrites them when
+// the change is intended.
+import t, { type Test } from "tap";
+import { loadLab } from "../../controller/lab/load.js";
+import type { Lab } from "../../controller/lab/types.js";
+import { planLab } from "../../controller/plan/plan.js";
+import { expectationsText } from "../../controller/report/expectations-text.js";
+import { htmlReport } from "../../controller/report/html.js";
+import { jsonReport } from "../../controller/report/json.js";
+import { junitXml } from "../../controller/report/junit.js";
+import { topologyMermaid } from "../../controller/report/mermaid.js";
+import { interfacesText, planText } from "../../controller/report/plan-text.js";
+import { tapText } from "../../controller/report/tap.js";
+import { trafficText } from "../../controller/report/traffic-text.js";
+import { judge } from "../../controller/run/index.js";
+import type { Observations } from "../../controller/expect/types.js";
+import { golden } from "../support/golden.js";
+import { endpoint, flow, noHandshake, observations, peer } from "./expect-cases.js";
+
+function all(t: Test, name: string, lab: Lab, obs: Observations): void {
+  const report = judge(lab, { ...obs, traffic: { ...obs.traffic, lab: lab.name } });
+  golden(t, `reports/${name}.traffic.txt`, trafficText(report) + "\n");
+  golden(t, `reports/${name}.expectations.txt`, expectationsText(report.expectations) + "\n");
+  golden(t, `reports/${name}.tap`, tapText(report));
+  golden(t, `reports/${name}.junit.xml`, junitXml(report));
+  golden(t, `reports/${name}.json`, jsonReport(report));
+  golden(t, `reports/${name}.html`, htmlReport(lab, report));
+}
+
+const sourceIp = loadLab("labs/source-ip").lab;
+const natLb = loadLab("labs/nat-lb").lab;
+const ecmp = loadLab("labs/ecmp").lab;
+const policy = loadLab("labs/policy-routing").lab;
+
+// source-ip as it goes when everything holds.
+const quotes = (peers: string[]) => endpoint("quotes", "server", { socket: "pub", bind: ["tcp://198.18.2.10:5556"], sent: 1000, rate: 12000, peers: peers.map((p) => peer(p)) });
+const sub = (name: string, src: string, received: number, fields = {}) =>
+  endpoint(name, "client", { connect: [`tcp://${src}:0;198.18.2.10:5556`], handshakes: [`tcp://${src}:0;198.18.2.10:5556`], received, from: received ? { quotes: received } : {}, ...fields });
+const wrongIp = endpoint("wrong-ip", "client", {
+  connect: ["tcp://198.18.1.10:0;198.18.2.11:5556"],
+  noHandshake: [noHandshake("198.18.1.10", "198.18.2.11:5556", "wrong-ip on client: no ZeroMQ handshake with 198.18.2.11:5556 from 198.18.1.10 within 2000 ms")],
+});
+const goodRun = observations(
+  [quotes(["198.18.1.10", "198.18.1.11"]), sub("via-r1", "198.18.1.10", 1000), sub("via-r2", "198.18.1.11", 1000), wrongIp],
+  { r1: [flow("198.18.1.10", "198.18.2.10", 20), flow("198.18.2.10", "198.18.1.10", 18)], r2: [flow("198.18.1.11", "198.18.2.10", 19)] },
+);
+// Policy routes swapped and one subscriber lossy: 3 of 6 fail (two paths, one delivery).
+const brokenRun = observations(
+  [quotes(["198.18.1.11", "198.18.1.10"]), sub("via-r1", "198.18.1.10", 1000), sub("via-r2", "198.18.1.11", 997, { gaps: 3, duplicates: 2, reordered: 1, errors: ["late subscription"] }), wrongIp],
+  { r1: [flow("198.18.1.11", "198.18.2.10", 19)], r2: [flow("198.18.1.10", "198.18.2.10", 20)] },
+);
+brokenRun.traffic.durationMs = 1534;
+
+// nat-lb: the balancer's hash sent .14 to b2 instead of b1.
+const backend = (name: string, node: string, address: string, sources: string[]) =>
+  endpoint(name, node, { socket: "pub", bind: [`tcp://${address}:5556`], sent: 500, peers: sources.map((s) => peer(s, `${address}:5556`)) });
+const client = (n: number) => endpoint(`c${n}`, "client", { connect: [`tcp://198.18.20.${n}:0;198.18.20.100:5556`], handshakes: [`tcp://198.18.20.${n}:0;198.18.20.100:5556`], received: 500, from: { [n % 2 ? "pub-b1" : "pub-b2"]: 500 } });
+const natRun = observations(
+  [backend("pub-b1", "b1", "198.18.21.10", ["198.18.20.10", "198.18.20.11"]), backend("pub-b2", "b2", "198.18.21.11", ["198.18.20.12", "198.18.20.13", "198.18.20.14", "198.18.20.15"]), ...[10, 11, 12, 13, 14, 15].map(client)],
+  { lb: [10, 11, 14].map((n) => flow(`198.18.20.${n}`, n === 14 ? "198.18.21.11" : "198.18.21.10", 12)).concat([12, 13, 15].map((n) => flow(`198.18.20.${n}`, "198.18.21.11", 12))) },
+  { lb: ["198.18.20.2", "198.18.20.100", "198.18.21.2"] },
+);
+
+t.test("reports for source-ip when everything holds", async (t) => all(t, "source-ip-good", sourceIp, goodRun));
+t.test("reports for source-ip with swapped routes and a lossy subscriber", async (t) => all(t, "source-ip-broken", sourceIp, brokenRun));
+t.test("reports for nat-lb with one source on the wrong backend", async (t) => all(t, "nat-lb", natLb, natRun));
+t.test("reports for a lab with no expectations", async (t) => all(t, "no-expectations", { ...sourceIp, expect: undefined }, goodRun));
+
+t.test("up --dry-run text and Mermaid for every shipped lab", async (t) => {
+  for (const [name, lab] of Object.entries({ "source-ip": sourceIp, "nat-lb": natLb, ecmp, "policy-routing": policy })) {
+    golden(t, `plans/${name}.dry-run.txt`, planText(planLab(lab)) + "\n");
+    golden(t, `plans/${name}.mmd`, topologyMermaid(lab) + "\n");
+  }
+  golden(t, "plans/source-ip.paths.mmd", topologyMermaid(sourceIp, [{ from: "198.18.1.10", to: "198.18.2.10", via: ["r1"] }, { from: "198.18.1.11", to: "198.18.2.10", via: ["r2"] }]) + "\n");
+});
+
+t.test("up's interface table", async (t) => {
+  const text = interfacesText([
+    { name: "client", interfaces: [
+      { name: "lo", altnames: [], addresses: ["127.0.0.1/8"], mac: "02:42:c6:12:01:0a" },
+      { name: "eth0", altnames: ["clients"], addresses: ["198.18.1.10/24", "198.18.1.11/24"], mac: "02:42:c6:12:01:0a" },
+      { name: "eth1", altnames: [], addresses: [], mac: "02:42:c6:12:01:0a" },
+    ] },
+    { name: "server", interfaces: [{ name: "eth0", altnames: ["servers", "x"], addresses: ["198.18.2.10/24"], mac: "02:42:c6:12:01:0a" }] },
+  ]);
+  golden(t, "reports/interfaces.txt", text + "\n");
+});
