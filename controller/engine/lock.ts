@@ -48,6 +48,7 @@ export class LabLock {
   ) {}
 
   async release(): Promise<void> {
+    setEnv(this.key, undefined);
     this.stdin.destroy();
     try {
       await this.engine.getContainer(this.id).remove({ force: true });
@@ -79,6 +80,7 @@ export interface LockShare {
  * itself): the lock guards against other processes.
  */
 export async function lockLab(engine: Engine, key: string, options: LockOptions): Promise<LockShare> {
+  if (await inherited(engine, key)) return { key, release: async () => {} };
   let entry = held.get(key);
   if (!entry) {
     entry = { lock: acquire(engine, key, options), users: 0 };
@@ -99,6 +101,40 @@ export async function lockLab(engine: Engine, key: string, options: LockOptions)
       await lock.release();
     },
   };
+}
+
+/**
+ * The locks this process holds, in its environment, so the programs it starts (a test suite that
+ * runs `zmqlab test` on the lab it brought up) share them instead of waiting for their parent.
+ */
+const ENV = "ZMQLAB_LOCKS";
+
+function heldInEnv(): Record<string, string> {
+  try {
+    return JSON.parse(process.env[ENV] ?? "{}") as Record<string, string>;
+  } catch {
+    return {};
+  }
+}
+
+function setEnv(key: string, id: string | undefined): void {
+  const locks = heldInEnv();
+  if (id === undefined) delete locks[key];
+  else locks[key] = id;
+  if (Object.keys(locks).length === 0) delete process.env[ENV];
+  else process.env[ENV] = JSON.stringify(locks);
+}
+
+/** A lock a parent process holds (named in the environment) and still holds (its container runs). */
+async function inherited(engine: Engine, key: string): Promise<boolean> {
+  const id = heldInEnv()[key];
+  if (id === undefined || held.has(key)) return false;
+  try {
+    const info = await engine.getContainer(lockName(key)).inspect();
+    return info.Id === id && info.State.Running;
+  } catch {
+    return false;
+  }
 }
 
 async function acquire(engine: Engine, key: string, options: LockOptions): Promise<LabLock> {
@@ -161,6 +197,7 @@ async function tryLock(engine: Engine, key: string, name: string, options: LockO
     stdin.on("error", () => {});
     (stdin as Duplex & { unref?: () => void }).unref?.();
     await container.start();
+    setEnv(key, id);
     return new LabLock(engine, key, id, stdin);
   } catch (err) {
     // Taken over as stale between create and start (only after the grace period): try again.

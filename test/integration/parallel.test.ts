@@ -29,12 +29,15 @@ t.test("a lab in use past --wait: exit 3 naming the holder", async (t) => {
   const held = await up(LAB);
   t.teardown(() => held.down());
   const started = Date.now();
-  const result = await cli(["run", LAB, "--wait", "2s"]);
+  // A child of the holder shares its lock (the environment names it): this one is a stranger.
+  const result = await cli(["run", LAB, "--wait", "2s"], undefined, { ZMQLAB_LOCKS: "" });
   t.equal(result.code, 3, exitOk(result));
   t.match(result.stderr, new RegExp(`Lab source-ip is in use by pid ${process.pid} on host \\S+ \\(zmqlab up since [^)]+\\); waited 2s\\.\\n  hint: wait longer \\(--wait 30m\\), or run a separate copy beside it: --instance auto`));
   t.ok(Date.now() - started >= 2000, "it did wait");
   const ls = await cli(["ls"]);
   t.match(ls.stdout, new RegExp(`source-ip +- +4 +2 +pid ${process.pid} on host`), "ls names the process using the lab");
+  const child = await cli(["test", LAB, "--wait", "2s"]);
+  t.equal(child.code, 0, `a program the holder started shares its lock: no wait (${exitOk(child)})`);
   const bad = await cli(["run", LAB, "--wait", "soon"]);
   t.equal(bad.code, 2, "a wait that is no duration is the user's mistake");
   t.match(bad.stderr, /--wait: "soon" is not a duration/);
