@@ -1,6 +1,7 @@
 // The command line's exit codes and messages where no engine is needed (or none answers).
 import t from "tap";
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
 const CLI = join(process.cwd(), "dist", "controller", "cli.js");
@@ -40,4 +41,20 @@ t.test("dry run prints every command and needs no engine", async (t) => {
   t.match(result.stdout, /ip -4 rule add from 198\.18\.1\.10 table 100 priority 1000/);
   t.match(result.stdout, /ip -4 route add 198\.18\.1\.11\/32 via 198\.18\.2\.3 dev servers/);
   t.match(result.stdout, /nft add table inet zmqlab/);
+});
+
+t.test("--version prints package.json's version", async (t) => {
+  const { version } = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };
+  const result = zmqlab(["--version"]);
+  t.equal(result.status, 0);
+  t.equal(result.stdout, `${version}\n`);
+});
+
+t.test("exec and shell: a node the lab file does not have is exit 2 before any engine is asked", async (t) => {
+  for (const command of [["exec", "test/fixtures/poke", "gamma", "--", "true"], ["shell", "test/fixtures/poke", "gamma"]]) {
+    const result = zmqlab(command, { DOCKER_HOST: "tcp://127.0.0.1:1" });
+    t.equal(result.status, 2, command.join(" "));
+    t.match(result.stderr, /lab\.yaml: nodes: lab zmqlab-poke has no node "gamma"\n  hint: nodes: alpha, beta/);
+  }
+  t.equal(zmqlab(["exec", "test/fixtures/poke", "alpha"]).status, 2, "exec without a command is a usage error");
 });
