@@ -11,7 +11,9 @@ import { instanceLab } from "./lab/relocate.js";
 import { loadLab } from "./lab/load.js";
 import { planLab } from "./plan/plan.js";
 import { interfacesText, planText, table } from "./report/plan-text.js";
-import { attach, Cancelled, down, up } from "./provision/running.js";
+import { attach, Cancelled, down, findNode, up } from "./provision/running.js";
+import type { Terminal } from "./engine/exec.js";
+import { VERSION } from "./version.js";
 import { check, runLab, type LabReport } from "./run/index.js";
 import { trafficText } from "./report/traffic-text.js";
 import { topologyMermaid } from "./report/mermaid.js";
@@ -66,6 +68,8 @@ const program = new Command()
   .description("Containerised network labs for ZeroMQ and layer-3 routing")
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+program.version(VERSION, "-V, --version", "print zmqlab's version");
 
 program
   .command("validate")
@@ -234,6 +238,61 @@ program
 
 /** Exit code of an internal error (our bug): never 1, which means an expectation failed. */
 const INTERNAL_ERROR = 4;
+
+program
+  .command("exec")
+  .argument("<lab>", "lab file, folder, or lab name, of a lab that is up")
+  .argument("<node>", "node name, as in the lab file")
+  .argument("<argv...>", "the command and its arguments, after --")
+  .usage("[--instance NAME] <lab> <node> -- <argv...>")
+  .option("--instance <name>", "the instance (default $ZMQLAB_INSTANCE)")
+  .description("run a command in a node of a lab that is up; its output and exit code are the command's own (input too, when it is not a terminal)")
+  .action(async (target: string, node: string, argv: string[], opts: InstanceOptions) => {
+    const found = await findNode(target, node, labOptions(opts));
+    const stdin = process.stdin.isTTY ? undefined : process.stdin;
+    process.exitCode = await found.attach(argv, { ...(stdin ? { stdin } : {}), stdout: process.stdout, stderr: process.stderr });
+  });
+
+/** Bash where the image has it, else the POSIX shell. A constant: nothing from the lab goes in. */
+const ANY_SHELL = ["/bin/sh", "-c", "if command -v bash >/dev/null 2>&1; then exec bash; else exec sh; fi"];
+
+/** The terminal zmqlab runs in, when both its input and its output are one. */
+function terminal(): Terminal | undefined {
+  if (!process.stdin.isTTY || !process.stdout.isTTY) return undefined;
+  return {
+    rows: process.stdout.rows,
+    columns: process.stdout.columns,
+    onResize: (listener) => {
+      const resized = () => listener(process.stdout.rows, process.stdout.columns);
+      process.stdout.on("resize", resized);
+      return () => process.stdout.off("resize", resized);
+    },
+  };
+}
+
+program
+  .command("shell")
+  .argument("<lab>", "lab file, folder, or lab name, of a lab that is up")
+  .argument("<node>", "node name, as in the lab file")
+  .option("--shell <program>", "the shell to start (default: bash where the image has it, else sh)")
+  .option("--instance <name>", "the instance (default $ZMQLAB_INSTANCE)")
+  .description("open a shell in a node of a lab that is up (a terminal when zmqlab runs in one; else it reads commands from stdin); exits with the shell's exit code")
+  .action(async (target: string, node: string, opts: { shell?: string } & InstanceOptions) => {
+    const found = await findNode(target, node, labOptions(opts));
+    const argv = opts.shell ? [opts.shell] : ANY_SHELL;
+    const tty = terminal();
+    if (!tty) {
+      process.exitCode = await found.attach(argv, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
+      return;
+    }
+    // Raw input: keys (Ctrl-C, arrows, tab) go to the shell, not to this process.
+    process.stdin.setRawMode(true);
+    try {
+      process.exitCode = await found.attach(argv, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, tty }, [`TERM=${process.env.TERM ?? "xterm"}`]);
+    } finally {
+      process.stdin.setRawMode(false);
+    }
+  });
 
 export async function main(argv: string[]): Promise<number> {
   try {

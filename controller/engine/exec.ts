@@ -125,3 +125,52 @@ export async function startIn(docker: Engine, container: string, argv: string[],
 async function pump(stream: AsyncIterable<Buffer>, line: (text: string) => void): Promise<void> {
   for await (const text of splitLines(stream)) line(text);
 }
+
+/** The caller's own streams, for a command typed by hand (zmqlab exec, zmqlab shell). */
+export interface Stdio {
+  /** Handed to the command; absent: the command gets no input. */
+  stdin?: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  /** A terminal: the command gets one (a single output stream) sized like the caller's. */
+  tty?: Terminal;
+}
+
+export interface Terminal {
+  rows: number;
+  columns: number;
+  /** Call `listener` with the new size whenever the caller's terminal is resized; returns a way to stop. */
+  onResize(listener: (rows: number, columns: number) => void): () => void;
+}
+
+/** Run argv in the container with the caller's streams attached; resolves with its exit code. */
+export async function execAttached(docker: Engine, container: string, argv: string[], stdio: Stdio, env: string[] = []): Promise<number> {
+  const tty = stdio.tty !== undefined;
+  const exec = await docker.getContainer(container).exec({ Cmd: argv, Env: env, Tty: tty, AttachStdin: stdio.stdin !== undefined, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({ hijack: true, stdin: stdio.stdin !== undefined, Tty: tty });
+  let stopResize = () => {};
+  if (stdio.tty) {
+    const resize = (h: number, w: number) => exec.resize({ h, w }).catch(() => {});
+    await resize(stdio.tty.rows, stdio.tty.columns);
+    stopResize = stdio.tty.onResize(resize);
+    stream.pipe(stdio.stdout as NodeJS.WritableStream & Duplex, { end: false });
+  } else {
+    docker.modem.demuxStream(stream, stdio.stdout, stdio.stderr);
+  }
+  // Input ending half-closes the connection, so the command sees the end of its input.
+  stdio.stdin?.pipe(stream);
+  await new Promise<void>((resolve) => {
+    stream.on("end", resolve);
+    stream.on("close", resolve);
+    // Input still arriving after the command ended has nowhere to go.
+    stream.on("error", () => resolve());
+  });
+  stdio.stdin?.unpipe(stream);
+  stopResize();
+  // The engine may record the exit code a moment after the stream ends.
+  for (let attempt = 0; ; attempt++) {
+    const info = await exec.inspect();
+    if (!info.Running || attempt >= 50) return info.ExitCode ?? -1;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -14,7 +14,12 @@ import { engineFailure, onEngine } from "./failures.js";
 /** The package's root folder (holds package.json, images/, dist/). */
 export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 export const BASE_IMAGE = "node:20-bookworm-slim";
-const MODULES = ["zeromq", "cmake-ts", "node-addon-api"];
+/** What the agent loads, each found from the package that depends on it, wherever npm put it. */
+const MODULES: { name: string; from: "zmqlab" | "zeromq" }[] = [
+  { name: "zeromq", from: "zmqlab" },
+  { name: "cmake-ts", from: "zeromq" },
+  { name: "node-addon-api", from: "zeromq" },
+];
 /** All the agent needs of a package.json: its modules are ES modules. Not the project's own, whose every change would rebuild the image. */
 const AGENT_PACKAGE_JSON = JSON.stringify({ name: "zmqlab-agent", private: true, type: "module" }) + "\n";
 
@@ -25,8 +30,21 @@ interface Input {
 }
 
 function inputs(): Input[] {
-  const require = createRequire(join(PACKAGE_ROOT, "package.json"));
-  const modules = MODULES.map((m) => ({ target: `node_modules/${m}`, source: moduleFolder(require.resolve(m), m) }));
+  // Installed as a dependency, npm hoists these into the project's node_modules (above
+  // PACKAGE_ROOT), or nests them under their dependent when versions clash: resolve as Node does.
+  const folders: Record<string, string> = { zmqlab: PACKAGE_ROOT };
+  const modules = MODULES.map((m) => {
+    const from = folders[m.from];
+    if (!from) throw new Error(`${m.name} is resolved before ${m.from}`);
+    let resolved: string;
+    try {
+      resolved = createRequire(join(from, "package.json")).resolve(m.name);
+    } catch {
+      throw new EnvironmentError(`The node image needs the package ${m.name}, which ${m.from} (in ${from}) cannot find.`, "install zmqlab's dependencies: `npm ci` in the zmqlab folder, or `npm install` in the project that depends on zmqlab");
+    }
+    folders[m.name] = moduleFolder(resolved, m.name);
+    return { target: `node_modules/${m.name}`, source: folders[m.name]! };
+  });
   return [
     { target: "images/node/Dockerfile", source: join(PACKAGE_ROOT, "images", "node", "Dockerfile") },
     { target: "dist/controller/agent", source: join(PACKAGE_ROOT, "dist", "controller", "agent") },
@@ -129,7 +147,7 @@ async function pullBase(docker: Engine, log: (line: string) => void): Promise<vo
   } catch (err) {
     throw new EnvironmentError(
       `The base image ${BASE_IMAGE} is not on the engine and cannot be pulled (${describe(err)}).`,
-      "where no registry answers, make it locally from Debian's packages: `bash images/base/make-local-base.sh` (as root; it uses debootstrap)",
+      `where no registry answers, make it locally from Debian's packages: \`bash ${relative(process.cwd(), join(PACKAGE_ROOT, "images", "base", "make-local-base.sh"))}\` (as root; it uses debootstrap)`,
     );
   }
 }

@@ -1,7 +1,8 @@
 // A lab on the engine: bring it up from its plan, use it, take it down.
-import { Cancelled, LabError, EnvironmentError } from "../errors.js";
+import { existsSync } from "node:fs";
+import { Cancelled, closest, LabError, EnvironmentError } from "../errors.js";
 import { connectEngine, describe, type Engine } from "../engine/docker.js";
-import { execIn, type ExecResult } from "../engine/exec.js";
+import { execAttached, execIn, type ExecResult, type Stdio } from "../engine/exec.js";
 import { ensureBuiltImage, ensureNodeImage, lockImage } from "../engine/images.js";
 import { lockLab, type LockShare } from "../engine/lock.js";
 import { Program } from "../engine/program.js";
@@ -444,4 +445,57 @@ export async function down(target: string, options: LabOptions = {}): Promise<{ 
     await lock.release();
     await removeStaleLocks(engine, key);
   }
+}
+
+/** One node of a lab that is up, for commands typed by hand (zmqlab exec, zmqlab shell). */
+export class RunningNode {
+  constructor(
+    readonly lab: string,
+    readonly name: string,
+    readonly containerName: string,
+    readonly engine: Engine,
+  ) {}
+
+  /** Run a command (an argument list) and collect its output. */
+  exec(argv: string[]): Promise<ExecResult> {
+    return execIn(this.engine, this.containerName, argv);
+  }
+
+  /** Run a command with the caller's streams attached (a terminal if `stdio.tty`); resolves with its exit code. */
+  attach(argv: string[], stdio: Stdio, env: string[] = []): Promise<number> {
+    return execAttached(this.engine, this.containerName, argv, stdio, env);
+  }
+}
+
+/**
+ * A node of a lab that is up, by the lab's file, folder or name and the node's name. A node the
+ * lab does not have is the user's mistake (exit 2, naming the nodes); a lab or node that is not
+ * running is the environment's (exit 3).
+ */
+export async function findNode(target: string, node: string, options: { engine?: Engine; instance?: string } = {}): Promise<RunningNode> {
+  const isFile = existsSync(target) || target.includes("/") || /\.ya?ml$/.test(target);
+  const declared = isFile ? loadLab(target) : undefined;
+  const name = instanceKey(declared?.lab.name ?? target, options.instance === undefined ? undefined : checkInstanceName(options.instance));
+  if (declared && !(node in declared.lab.nodes)) throw noSuchNode(name, node, Object.keys(declared.lab.nodes), declared.file);
+  const engine = options.engine ?? (await connectEngine());
+  const found = (await listLabs(engine, name))[0];
+  if (!found || found.containers.length === 0) {
+    const others = (await listLabs(engine)).filter((l) => l.containers.length > 0).map((l) => l.lab);
+    const likely = declared ? undefined : closest(name, others);
+    throw new EnvironmentError(
+      `Lab ${name} is not up on this engine.`,
+      likely ? `did you mean ${likely}?` : declared ? `bring it up first: zmqlab up ${target}` : `labs that are up: ${others.join(", ") || "none"} (zmqlab ls); to bring one up: zmqlab up LAB_FILE`,
+    );
+  }
+  const container = found.containers.find((c) => c.node === node);
+  if (!container) throw noSuchNode(name, node, found.containers.map((c) => c.node).sort());
+  if (container.state !== "running") {
+    throw new EnvironmentError(`Node ${node} of lab ${name} is not running (${container.state}).`, `recreate the lab: zmqlab down ${name}, then zmqlab up LAB_FILE`);
+  }
+  return new RunningNode(name, node, container.name, engine);
+}
+
+function noSuchNode(lab: string, node: string, nodes: string[], file?: string): LabError {
+  const likely = closest(node, nodes);
+  return new LabError([{ ...(file ? { file } : {}), path: "nodes", message: `lab ${lab} has no node "${node}"`, hint: `${likely ? `did you mean ${likely}? ` : ""}nodes: ${nodes.join(", ")}` }]);
 }

@@ -1,7 +1,7 @@
 // The command line's exit codes and messages where no engine is needed (or none answers).
 import t from "tap";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -86,4 +86,20 @@ ${client}traffic:
   t.equal(nowhere.status, 2, "a next hop no node holds: exit 2");
   t.match(nowhere.stderr, /nowhere\.yaml:8:\d+: nodes\.client\.routes\[0\]\.via: next hop 198\.19\.40\.99 is no node's address/);
   t.match(nowhere.stderr, /hint: lab traffic never leaves the lab: route via a lab node on network "lan": 198\.19\.40\.10 \(server\)/);
+});
+
+t.test("--version prints package.json's version", async (t) => {
+  const { version } = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };
+  const result = zmqlab(["--version"]);
+  t.equal(result.status, 0);
+  t.equal(result.stdout, `${version}\n`);
+});
+
+t.test("exec and shell: a node the lab file does not have is exit 2 before any engine is asked", async (t) => {
+  for (const command of [["exec", "test/fixtures/poke", "gamma", "--", "true"], ["shell", "test/fixtures/poke", "gamma"]]) {
+    const result = zmqlab(command, { DOCKER_HOST: "tcp://127.0.0.1:1" });
+    t.equal(result.status, 2, command.join(" "));
+    t.match(result.stderr, /lab\.yaml: nodes: lab zmqlab-poke has no node "gamma"\n  hint: nodes: alpha, beta/);
+  }
+  t.equal(zmqlab(["exec", "test/fixtures/poke", "alpha"]).status, 2, "exec without a command is a usage error");
 });

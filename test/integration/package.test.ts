@@ -1,0 +1,122 @@
+// zmqlab as its users get it: `npm install --save-dev zmqlab` in their own project. The packed
+// tarball goes into a fresh project (dependencies hoisted into the project's node_modules), and
+// from there the CLI, the TypeScript API under `strict` and the node image all work.
+import t from "tap";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ROOT } from "../support/helpers.js";
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(program: string, args: string[], cwd: string): Promise<Result> {
+  return new Promise((resolve) => {
+    const child = spawn(program, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const TINY_LAB = `# Two nodes, nothing else: enough for the node image to be built and a lab to come up.
+name: zmqlab-package
+networks:
+  lan: { subnet: 198.19.50.0/24 }
+nodes:
+  a: { interfaces: { lan: 198.19.50.10 } }
+  b: { interfaces: { lan: 198.19.50.20 } }
+`;
+
+const SUITE_TS = `import { loadLab, planLab, up, VERSION, type Lab, type RunningLab } from "zmqlab";
+
+const { lab } = loadLab("labs/tiny");
+const declared: Lab = lab;
+const nodes: string[] = planLab(declared).nodes.map((n) => n.name);
+// Proof that the types are zmqlab's own and not \`any\`: this must not compile (and is never called).
+// @ts-expect-error a lab file is named by a string
+const wrong = () => loadLab(42);
+const bringUp: (target: string) => Promise<RunningLab> = up;
+console.log(JSON.stringify({ version: VERSION, nodes, up: typeof bringUp, wrong: typeof wrong }));
+`;
+
+const TSCONFIG = {
+  compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, outDir: "out" },
+  include: ["suite.ts"],
+};
+
+t.test("packed, installed as a dev dependency in a fresh project, and used from there", async (t) => {
+  const { version } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
+  const temp = mkdtempSync(join(tmpdir(), "zmqlab-package-"));
+  t.teardown(() => rmSync(temp, { recursive: true, force: true }));
+  const project = join(temp, "suite");
+  mkdirSync(join(project, "labs", "tiny"), { recursive: true });
+
+  // The tests run on a built dist/ already: pack it as it is (`npm pack` alone also builds).
+  const started = performance.now();
+  const elapsed = (what: string) => t.comment(`${what}: ${((performance.now() - started) / 1000).toFixed(0)} s since the start`);
+  const packed = await run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", temp], ROOT);
+  t.equal(packed.code, 0, packed.stderr);
+  const [info] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
+  const shipped = info!.files.map((f) => f.path);
+  t.ok(shipped.includes("dist/controller/cli.js"), "ships the CLI");
+  t.ok(shipped.includes("dist/controller/index.d.ts"), "ships the types");
+  t.ok(shipped.includes("images/node/Dockerfile"), "ships the node image's Dockerfile");
+  t.ok(shipped.includes("dist/controller/agent/main.js"), "ships the agent");
+  t.ok(shipped.includes("labs/source-ip/lab.yaml"), "ships the example labs");
+  t.same(shipped.filter((f) => /^(dist\/)?(test|bench)\//.test(f) || f.endsWith(".map") || f.endsWith(".ts") && !f.endsWith(".d.ts")), [], "no tests, no benchmarks, no sources, no source maps");
+
+  writeFileSync(join(project, "package.json"), JSON.stringify({ name: "my-suite", version: "1.0.0", private: true, type: "module" }, null, 2));
+  const installed = await run("npm", ["install", "--save-dev", "--no-audit", "--no-fund", "--prefer-offline", join(temp, info!.filename)], project);
+  t.equal(installed.code, 0, installed.stderr);
+  elapsed("packed and installed");
+  const manifest = JSON.parse(readFileSync(join(project, "package.json"), "utf8")) as { devDependencies?: Record<string, string> };
+  t.ok(manifest.devDependencies?.zmqlab, "a dev dependency of the project");
+  t.ok(existsSync(join(project, "node_modules", "zeromq")) && !existsSync(join(project, "node_modules", "zmqlab", "node_modules", "zeromq")), "zeromq is hoisted into the project's node_modules");
+
+  const npx = (args: string[]) => run("npx", ["--no", "--", "zmqlab", ...args], project);
+
+  t.test("the CLI", async (t) => {
+    const v = await npx(["--version"]);
+    t.equal(v.code, 0, v.stderr);
+    t.equal(v.stdout.trim(), version);
+    writeFileSync(join(project, "labs", "tiny", "lab.yaml"), TINY_LAB);
+    const mine = await npx(["validate", "labs/tiny"]);
+    t.equal(mine.code, 0, mine.stderr);
+    t.match(mine.stdout, /lab zmqlab-package is valid \(1 networks, 2 nodes\)/);
+    const example = await npx(["validate", "node_modules/zmqlab/labs/source-ip"]);
+    t.equal(example.code, 0, example.stderr);
+  });
+
+  t.test("the TypeScript API under strict, compiled and run", async (t) => {
+    writeFileSync(join(project, "suite.ts"), SUITE_TS);
+    writeFileSync(join(project, "tsconfig.json"), JSON.stringify(TSCONFIG, null, 2));
+    const compiled = await run(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "."], project);
+    t.equal(compiled.code, 0, compiled.stdout + compiled.stderr);
+    const ran = await run(process.execPath, ["out/suite.js"], project);
+    t.equal(ran.code, 0, ran.stderr);
+    t.same(JSON.parse(ran.stdout), { version, nodes: ["a", "b"], up: "function", wrong: "function" });
+  });
+
+  t.test("up and down: the node image from the installed package", async (t) => {
+    const upped = await npx(["up", "labs/tiny"]);
+    t.teardown(() => npx(["down", "zmqlab-package"]));
+    t.equal(upped.code, 0, upped.stderr);
+    t.match(upped.stdout, /lab zmqlab-package is up: 1 networks, 2 nodes/);
+    t.match(upped.stdout, /198\.19\.50\.20\/24/);
+    t.comment(/building node image/.test(upped.stderr) ? "the node image was built from the installed package" : "the installed package's node image tag was on the engine already (same inputs)");
+    // The agent in the image answers: zeromq from the project's node_modules loads in there.
+    const agent = await npx(["exec", "zmqlab-package", "a", "--", "node", "-e", "import('/opt/zmqlab/node_modules/zeromq/lib/index.js').then((z) => console.log('libzmq', z.version))"]);
+    t.equal(agent.code, 0, agent.stderr);
+    t.match(agent.stdout, /^libzmq \d+\.\d+\.\d+/);
+    const down = await npx(["down", "labs/tiny"]);
+    t.equal(down.code, 0, down.stderr);
+    t.match(down.stdout, /removed 2 containers and 1 networks/);
+  });
+});
