@@ -56,17 +56,19 @@ function fakeEngine(refuse: string[] = []) {
   return { engine, events, stats: () => ({ maxPerNetwork, maxNetworksAtOnce, maxRemoving }) };
 }
 
-t.test("each network's endpoints go one at a time, networks in parallel, then every container at once", async (t) => {
+t.test("each network's endpoints go one at a time, networks in parallel; a container goes once on no network", async (t) => {
   const { engine, events, stats } = fakeEngine();
   t.same(await removeLab(engine, "big"), { containers: 7, networks: 3 });
   const disconnects = events.filter((e) => e.startsWith("disconnect"));
   t.equal(disconnects.length, 9, "r1 from three networks, each host from its one");
-  const lastDisconnect = events.map((e) => e.startsWith("disconnect")).lastIndexOf(true);
-  const firstRemove = events.findIndex((e) => e.startsWith("rm "));
-  t.ok(lastDisconnect < firstRemove, "no container is removed while an endpoint is still being disconnected");
+  for (const id of ["r1", "h1", "h2", "h3", "h4", "h5", "h6"]) {
+    const removed = events.indexOf(`rm ${id}`);
+    const lastDisconnect = events.map((e) => e.startsWith(`disconnect ${id} `)).lastIndexOf(true);
+    t.ok(removed > lastDisconnect && lastDisconnect >= 0, `${id} is removed only once it is on no network`);
+  }
   t.equal(stats().maxPerNetwork, 1, "never two endpoint removals on one network at once");
   t.equal(stats().maxNetworksAtOnce, 3, "networks are worked on in parallel");
-  t.equal(stats().maxRemoving, 7, "containers are removed all at once");
+  t.ok(stats().maxRemoving > 1, "containers are removed in parallel");
   t.ok(events.slice(-3).every((e) => e.startsWith("rm network")), "networks last");
 });
 
