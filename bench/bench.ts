@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { planLab, up, type LabPlan, type LoadedLab, type RunningLab } from "../controller/index.js";
 import { ensureNodeImage, PACKAGE_ROOT } from "../controller/engine/images.js";
 import { execIn } from "../controller/engine/exec.js";
-import { bench20, benchSourceIp, type LabVariants } from "./labs.js";
+import { bench100, bench20, benchSourceIp, type LabVariants } from "./labs.js";
 import { rawDown, rawLab, rawUp, removeBenchResources, type RawLab, type StuckNetwork } from "./raw.js";
 import { pickVariant } from "./select.js";
 
@@ -263,7 +263,7 @@ async function main(): Promise<void> {
     const image = await timed(() => ensureNodeImage(docker, log));
     currentImage = image.result;
     log(`node image ${image.result} (${image.ms.toFixed(0)} ms to ensure)`);
-    for (const variants of [benchSourceIp, bench20]) results.push(await benchLab(docker, variants, rounds));
+    for (const variants of [benchSourceIp, bench20, bench100]) results.push(await benchLab(docker, variants, rounds));
     log("bench-msg: PUB -> router -> SUB beside PUB -> SUB on one node");
     throughput = await benchThroughput(rounds, log);
   } finally {

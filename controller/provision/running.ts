@@ -362,12 +362,15 @@ async function checkCollisions(engine: Engine, lab: Lab): Promise<void> {
   const problems: string[] = [];
   // A Docker network's bridge is also a host route: name that overlap once, as the network.
   const dockerSubnets = new Set<string>();
+  const labs = new Set<string>();
   for (const existing of await existingSubnets(engine)) {
     const theirs = parseSubnet(existing.subnet);
     if (typeof theirs === "string") continue;
     dockerSubnets.add(theirs.cidr);
     for (const mine of ours) {
-      if (overlaps(mine.subnet, theirs)) problems.push(`network ${mine.name} (${mine.subnet.cidr}) overlaps Docker network ${existing.network} (${existing.subnet}${existing.lab ? `, lab ${existing.lab}` : ""})`);
+      if (!overlaps(mine.subnet, theirs)) continue;
+      problems.push(`network ${mine.name} (${mine.subnet.cidr}) overlaps Docker network ${existing.network} (${existing.subnet}${existing.lab ? `, lab ${existing.lab}` : ""})`);
+      if (existing.lab) labs.add(existing.lab);
     }
   }
   for (const route of hostRoutes()) {
@@ -378,7 +381,7 @@ async function checkCollisions(engine: Engine, lab: Lab): Promise<void> {
     }
   }
   if (problems.length > 0) {
-    throw new EnvironmentError(`Lab ${lab.name} cannot come up: ${problems.join("; ")}.`, "give the lab other subnets (198.18.0.0/15 is set aside for labs), or remove the other network (zmqlab ls shows labs left behind; zmqlab clean removes them)");
+    throw new EnvironmentError(`Lab ${lab.name} cannot come up: ${problems.join("; ")}.`, `run a copy at free subnets beside it (--instance auto), give the lab other subnets (198.18.0.0/15 is set aside for labs), or remove the other ${labs.size ? `lab if it is yours: ${[...labs].map((l) => `zmqlab down ${l}`).join("; ")}` : "network"}`);
   }
 }
 
