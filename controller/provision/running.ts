@@ -172,6 +172,9 @@ export async function lockFor(engine: Engine, key: string, options: LabOptions):
   });
 }
 
+/** No lock at all: for an instance whose name was just made up, which nobody else can use yet. */
+export const unshared = (key: string): LockShare => ({ key, release: async () => {} });
+
 /** The instance's name: `auto` becomes a name no lab on the engine has. */
 export async function resolveInstance(engine: Engine, lab: Lab, instance: string | undefined): Promise<string | undefined> {
   if (instance === undefined) return undefined;
@@ -191,7 +194,9 @@ export async function up(target: string | LoadedLab, options: UpOptions = {}): P
   const { lab: fileLab } = load(target);
   const engine = options.engine ?? (await connectEngine());
   const instance = await resolveInstance(engine, fileLab, options.instance);
-  const lock = await lockFor(engine, instanceKey(fileLab.name, instance), { ...options, command: options.command ?? "up" });
+  const key = instanceKey(fileLab.name, instance);
+  // A name just made up (--instance auto) is no one else's yet: nothing to wait for, no lock to take.
+  const lock = options.instance === "auto" ? unshared(key) : await lockFor(engine, key, { ...options, command: options.command ?? "up" });
   try {
     return await upLocked(engine, fileLab, instance, lock, options);
   } catch (err) {

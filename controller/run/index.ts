@@ -7,7 +7,7 @@ import { loadLab, type LoadedLab } from "../lab/load.js";
 import { addressesOf } from "../lab/addresses.js";
 import type { Lab } from "../lab/types.js";
 import type { FlowCount } from "../observe/flows.js";
-import { attachLocked, isUp, lockFor, resolveInstance, upLocked, type Placement, type RunningLab } from "../provision/running.js";
+import { attachLocked, isUp, lockFor, resolveInstance, unshared, upLocked, type Placement, type RunningLab } from "../provision/running.js";
 import { instanceKey, reverse, translateText, type Relocation } from "../lab/relocate.js";
 import { trafficSession } from "../traffic/run.js";
 import type { TrafficReport } from "../traffic/types.js";
@@ -104,7 +104,8 @@ export async function runLab(target: string | LoadedLab, options: RunOptions = {
   const instance = await resolveInstance(engine, loaded.lab, options.instance);
   const key = instanceKey(loaded.lab.name, instance);
   const signal = options.signal ? { signal: options.signal } : {};
-  const lock = await lockFor(engine, key, { command: "run", log, ...signal, ...(options.wait !== undefined ? { wait: options.wait } : {}) });
+  // A name just made up (--instance auto) is no one else's yet: nothing to wait for, no lock to take.
+  const lock = options.instance === "auto" ? unshared(key) : await lockFor(engine, key, { command: "run", log, ...signal, ...(options.wait !== undefined ? { wait: options.wait } : {}) });
   let lab: RunningLab | undefined;
   let wasUp = false;
   try {
