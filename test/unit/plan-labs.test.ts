@@ -59,8 +59,11 @@ function checkCommon(t: Tap, lab: Lab, plan: LabPlan): void {
     t.same(n.labels, { [LABEL_LAB]: lab.name, [LABEL_NODE]: n.name });
     t.same(n.capabilities, ["NET_ADMIN", "NET_RAW"], `${n.name}: NET_ADMIN and NET_RAW only`);
     t.notOk("privileged" in n, `${n.name}: never privileged`);
-    t.equal(n.image, lab.nodes[n.name]!.image ?? "zmqlab/node");
-    t.equal(n.defaultImage, lab.nodes[n.name]!.image === undefined);
+    const spec = lab.nodes[n.name]!;
+    // A node built from its folder gets its tag when the image is built (up); the plan names the folder.
+    t.equal(n.image, spec.image ?? (spec.build !== undefined ? `(built from ${spec.build})` : "zmqlab/node"), `${n.name}: its image`);
+    t.equal(n.defaultImage, spec.image === undefined && spec.build === undefined, `${n.name}: zmqlab's own image only without image: or build:`);
+    t.equal(n.build, spec.build, `${n.name}: the folder it is built from, if any`);
     t.same(n.commands[0]?.argv, DROP_DEFAULT_V4, `${n.name}: Docker's default route goes first`);
     for (const c of n.commands) {
       t.ok(Array.isArray(c.argv) && c.argv.length > 0 && c.argv.every((a) => typeof a === "string" && a.length > 0), `${n.name}: ${c.argv.join(" ")} is an argument list`);
