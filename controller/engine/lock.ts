@@ -19,8 +19,8 @@ export interface LockOwner {
 }
 
 export interface LockOptions {
-  /** An image on the engine with `cat` (the node image's base). */
-  image: string;
+  /** An image on the engine with `cat` (the node image's base); asked only when the lock must be taken. */
+  image: () => Promise<string>;
   /** How long to wait for another holder (ms); then exit 3. */
   waitMs: number;
   command: string;
@@ -97,10 +97,23 @@ export async function lockLab(engine: Engine, key: string, options: LockOptions)
       if (released) return;
       released = true;
       if (--share.users > 0) return;
-      held.delete(key);
+      // The entry may be gone already (dropLock), or be a newer one: leave that alone.
+      if (held.get(key) === share) held.delete(key);
       await lock.release();
     },
   };
+}
+
+/**
+ * Release this process's lock of a lab whatever shares of it are still out: the lab was removed
+ * (a `down` by name while a RunningLab of the same process still held it), so nothing is left to
+ * guard, and a lock kept until the process exits would be left on the engine as a stale one.
+ */
+export async function dropLock(key: string): Promise<void> {
+  const entry = held.get(key);
+  if (!entry) return;
+  held.delete(key);
+  await (await entry.lock).release();
 }
 
 /**
@@ -137,7 +150,8 @@ async function inherited(engine: Engine, key: string): Promise<boolean> {
   }
 }
 
-async function acquire(engine: Engine, key: string, options: LockOptions): Promise<LabLock> {
+async function acquire(engine: Engine, key: string, lockOptions: LockOptions): Promise<LabLock> {
+  const options = { ...lockOptions, image: await lockOptions.image() };
   const log = options.log ?? (() => {});
   const name = lockName(key);
   const deadline = Date.now() + options.waitMs;
@@ -163,7 +177,7 @@ async function acquire(engine: Engine, key: string, options: LockOptions): Promi
 }
 
 /** The lock, or the live holder (undefined when unknown), or "retry" after clearing a stale one. */
-async function tryLock(engine: Engine, key: string, name: string, options: LockOptions): Promise<LabLock | LockOwner | undefined | "retry"> {
+async function tryLock(engine: Engine, key: string, name: string, options: Omit<LockOptions, "image"> & { image: string }): Promise<LabLock | LockOwner | undefined | "retry"> {
   let id: string;
   try {
     const container = await engine.createContainer({

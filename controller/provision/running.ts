@@ -4,7 +4,7 @@ import { Cancelled, closest, LabError, EnvironmentError } from "../errors.js";
 import { connectEngine, describe, type Engine } from "../engine/docker.js";
 import { execAttached, execIn, type ExecResult, type Stdio } from "../engine/exec.js";
 import { ensureBuiltImage, ensureNodeImage, lockImage } from "../engine/images.js";
-import { lockLab, type LockShare } from "../engine/lock.js";
+import { dropLock, lockLab, type LockShare } from "../engine/lock.js";
 import { Program } from "../engine/program.js";
 import { parseProcNetTcp, peersFor, type TcpEntry } from "../agent/proc-net.js";
 import type { Peer } from "../agent/protocol.js";
@@ -150,6 +150,8 @@ export class RunningLab {
       await removeLab(this.engine, this.name);
     } finally {
       await this.release();
+      // Other RunningLabs of this process for the same lab (an attach) have nothing left to guard.
+      await dropLock(this.name);
     }
   }
 }
@@ -162,9 +164,8 @@ function load(target: string | LoadedLab): LoadedLab {
 
 /** Take the lab's lock (waiting for another process that uses it), for the given command. */
 export async function lockFor(engine: Engine, key: string, options: LabOptions): Promise<LockShare> {
-  const image = await lockImage(engine, options.log);
   return lockLab(engine, key, {
-    image,
+    image: () => lockImage(engine, options.log),
     waitMs: options.wait ?? DEFAULT_WAIT_MS,
     command: options.command ?? "api",
     ...(options.log ? { log: options.log } : {}),
@@ -451,6 +452,8 @@ export async function down(target: string, options: LabOptions = {}): Promise<{ 
     return await removeLab(engine, key);
   } finally {
     await lock.release();
+    // The lab is gone: a RunningLab of this process that still holds its lock has nothing to guard.
+    await dropLock(key);
     await removeStaleLocks(engine, key);
   }
 }

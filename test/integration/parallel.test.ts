@@ -113,3 +113,13 @@ t.test("an instance through the API: moved addresses in the kernel, found again 
   const env = await cli(["down", LAB], undefined, { ZMQLAB_INSTANCE: "api-1" });
   t.match(env.stdout, /removed 0 containers and 0 networks/, "ZMQLAB_INSTANCE names the instance too");
 });
+
+t.test("down by name while this process's RunningLab still holds the lab: its lock goes too", async (t) => {
+  // The workshop tests do this: up() in the test, down(name) in its teardown. The lock used to
+  // stay until the process ended, then was left on the engine as a stale lock container.
+  await up(LAB);
+  const removed = await down(LAB);
+  t.same(removed, { containers: 4, networks: 2 });
+  const locks = await cli(["ls"]);
+  t.notMatch(locks.stdout, /source-ip/, `no lab and no lock of it is left (${locks.stdout.trim()})`);
+});
