@@ -131,7 +131,7 @@ t.test("a subnet that collides with an existing Docker network: exit 3, nothing 
 });
 
 /** Run the CLI, press Ctrl-C once its progress shows `moment`, and check nothing is left. */
-async function interruptAt(t: Test, args: string[], moment: RegExp, what: string) {
+async function interruptAt(t: Test, args: string[], moment: RegExp, what: string, labName = "source-ip") {
   let interrupted = false;
   const result = await cli(args, (text, child) => {
     if (!interrupted && moment.test(text)) {
@@ -141,20 +141,21 @@ async function interruptAt(t: Test, args: string[], moment: RegExp, what: string
   });
   t.ok(interrupted, `interrupted ${what}`);
   t.equal(result.code, 130, "exit code 130");
-  t.same(await labeled("source-ip"), { containers: 0, networks: 0 }, "nothing left");
+  t.same(await labeled(labName), { containers: 0, networks: 0 }, "nothing left");
 }
 
-t.test("Ctrl-C during up removes what was created", (t) => interruptAt(t, ["up", "labs/source-ip"], /creating \d+ nodes/, "while creating nodes"));
+// slow-up's configuration sleeps 30 s: the signal surely lands while up is still at work.
+t.test("Ctrl-C during up removes what was created", (t) => interruptAt(t, ["up", "test/fixtures/slow-up"], /creating \d+ nodes/, "while creating nodes", "slow-up"));
 
 t.test("a crashed run is listed by ls and removed by clean", async (t) => {
-  const result = await cli(["up", "labs/source-ip"], (text, child) => {
+  const result = await cli(["up", "test/fixtures/slow-up"], (text, child) => {
     if (/configuring/.test(text)) child.kill("SIGKILL");
   });
   t.equal(result.code, null, "the run died");
-  const left = await labeled("source-ip");
+  const left = await labeled("slow-up");
   t.ok(left.containers + left.networks > 0, "it left resources behind");
   const ls = await cli(["ls"]);
-  t.match(ls.stdout, /source-ip/, "ls lists the lab it left");
+  t.match(ls.stdout, /slow-up/, "ls lists the lab it left");
   const clean = await cli(["clean"]);
   t.equal(clean.code, 0);
   t.same(await labeled(), { containers: 0, networks: 0 }, "clean left nothing of ours");
