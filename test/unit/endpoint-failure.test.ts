@@ -110,3 +110,23 @@ t.test("HTML: the check, the endpoint failure and the verdict", async (t) => {
   t.match(html, /endpoint failure: bind tcp:\/\/\*:5556: Address already in use/);
   t.match(html, /class="verdict bad">1 endpoint failed \(quotes2\); the expectation holds/);
 });
+
+t.test("endpointCheck on its own: a healthy endpoint passes, a broken one names what it binds and connects", async (t) => {
+  const { endpointCheck } = await import("../../controller/expect/index.js");
+  const fine = endpointCheck(healthy[1]!);
+  t.equal(fine.ok, true, "no failures field: it started");
+  t.equal(fine.observed, "running");
+  t.equal(fine.expected, "bound, connected, running");
+  t.equal(fine.message, "reader started");
+  t.equal(fine.description, "endpoint reader on client starts (connects tcp://198.19.40.10:5556)");
+  t.same(fine.evidence, { failures: [], errors: [] });
+  t.equal(endpointCheck(endpoint("quiet", { failures: [] })).ok, true, "an empty failures list: it started");
+  t.equal(endpointCheck(endpoint("quiet", {})).description, "endpoint quiet on server starts", "nothing bound or connected: no parenthesis");
+
+  const both = endpointCheck(endpoint("relay", { bind: ["tcp://198.19.40.10:6000"], connect: ["tcp://198.19.40.11:0;198.19.40.20:6001"], failures: ["a", "b"] }));
+  t.equal(both.ok, false);
+  t.equal(both.description, "endpoint relay on server starts (binds tcp://198.19.40.10:6000, connects tcp://198.19.40.11:0;198.19.40.20:6001)");
+  t.equal(both.observed, "a; b");
+  t.equal(both.message, "endpoint failure: relay on server could not start: a; b; it carried no traffic (nothing is counted as sent)");
+  t.same(both.spec, { endpoint: "relay", node: "server" });
+});

@@ -120,6 +120,40 @@ t.test("output: a line matches, or with not, none does", async (t) => {
   t.equal(output({ endpoint: "sub", matches: "x" }, observations([])).message, "no program endpoint sub in the traffic report");
 });
 
+t.test("exited and output judge the named program among several, and keep the spec", async (t) => {
+  const endpoints = [program("first", { exitCode: 2, lastLines: ["first says hi"] }), program("sub", { exitCode: 0, lastLines: ["sub says hi"] })];
+  const byName = exited({ endpoint: "sub" }, observations(endpoints));
+  t.equal(byName.ok, true, "sub's own exit 0 is judged, not the first program's 2");
+  t.same(byName.spec, { endpoint: "sub" }, "the result carries the spec as written");
+  t.same(exited({ endpoint: "sub", code: 2 }, observations(endpoints)).spec, { endpoint: "sub", code: 2 });
+  const said = output({ endpoint: "sub", matches: "sub says" }, observations(endpoints));
+  t.equal(said.ok, true, "sub's own lines are read, not the first program's");
+  t.same(said.spec, { endpoint: "sub", matches: "sub says" });
+  t.equal(output({ endpoint: "sub", matches: "first says" }, observations(endpoints)).ok, false, "another program's line is not sub's");
+
+  const none = output({ endpoint: "nope", matches: "." }, observations(endpoints));
+  t.equal(none.ok, false, "no such program fails");
+  t.equal(none.observed, "no such program in the report");
+  t.same(none.evidence, {});
+  const agent = output({ endpoint: "sub", matches: "." }, observations([{ ...program("sub"), socket: "sub", program: undefined } as EndpointReport], { sub: ["x"] }));
+  t.equal(agent.ok, false, "an agent endpoint's lines are no program output");
+});
+
+t.test("exited: never started, with every error or none", async (t) => {
+  const two = exited({ endpoint: "sub" }, observations([program("sub", { exitCode: null, lastLines: [] }, { errors: ["no node", "no image"] })]));
+  t.equal(two.message, "sub never started: no node; no image");
+  const bare = exited({ endpoint: "sub" }, observations([program("sub", { exitCode: null, lastLines: [] }, { errors: [] })]));
+  t.equal(bare.message, "sub never started");
+});
+
+t.test("output: the last three lines in the message, ten matches in the evidence", async (t) => {
+  const lines = Array.from({ length: 12 }, (_, i) => `line ${i}`);
+  const miss = output({ endpoint: "sub", matches: "nothing" }, observations([program("sub")], { sub: lines }));
+  t.equal(miss.message, "no line of sub's output matched /nothing/; its last lines: line 9 | line 10 | line 11");
+  const many = output({ endpoint: "sub", matches: "line" }, observations([program("sub")], { sub: lines }));
+  t.same(many.evidence, { matching: lines.slice(0, 10), lines: 12 }, "at most ten matching lines are kept");
+});
+
 t.test("the registry: every kind has a judge, evaluateOne finds it", async (t) => {
   t.same(KINDS, ["delivered", "sourceSeen", "path", "unreachable", "balanced", "exited", "output"], "every kind of the lab file, in the README's order");
   t.equal(Object.keys(JUDGES).length, KINDS.length);
