@@ -2,6 +2,7 @@
 // awaited adjacencies it lacks. Pure.
 import { contains, parseAddress, parseSubnet, type Subnet } from "../lab/ip.js";
 import type { AdjacencyPlan } from "../plan/types.js";
+import { sameDestination, type RouteState } from "./kernel.js";
 
 export interface OspfNeighbour {
   routerId: string;
@@ -41,17 +42,22 @@ export function parseOspfNeighbours(json: string): OspfNeighbour[] {
 
 export const isFull = (n: OspfNeighbour): boolean => n.state.startsWith("Full");
 
-/** An awaited adjacency that is not there: the network, and who is (not fully) adjacent on it. */
+/** An awaited adjacency that is not there: the network, who should be there, who is not. */
 export interface MissingAdjacency {
   network: string;
   expected: string[];
-  /** Neighbours seen on the network that are not Full yet, e.g. "198.18.50.3 Init/DROther". */
+  /** OSPF nodes on the network the node does not see (not even 2-Way). */
+  absent: string[];
+  /** Whether some neighbour there is Full (one is enough to route). */
+  full: boolean;
+  /** Neighbours seen on the network, e.g. "198.18.50.3 Init/DROther". */
   seen: string[];
 }
 
 /**
- * Networks where the node has no Full neighbour yet. One Full neighbour per network is enough
- * for the lab to route (on a broadcast network every router is adjacent to the DR and BDR only).
+ * Networks where the node has no Full neighbour yet, or does not yet see every other OSPF node
+ * (at least 2-Way: on a broadcast network routers that are neither DR nor BDR stay 2-Way with
+ * each other). One Full neighbour per network is enough to route.
  */
 export function missingAdjacencies(awaited: AdjacencyPlan[], neighbours: OspfNeighbour[]): MissingAdjacency[] {
   return awaited.flatMap((a) => {
@@ -60,7 +66,15 @@ export function missingAdjacencies(awaited: AdjacencyPlan[], neighbours: OspfNei
       const address = parseAddress(n.address);
       return address !== undefined && address.family === subnet.family && contains(subnet, address);
     });
-    if (here.some(isFull)) return [];
-    return [{ network: a.network, expected: a.neighbours, seen: here.map((n) => `${n.address} ${n.state}`) }];
+    const seen = (address: string) => here.some((n) => n.address === address && (isFull(n) || n.state.startsWith("2-Way")));
+    const absent = a.neighbours.filter((_, i) => !seen(a.addresses[i]!));
+    const full = here.some(isFull);
+    if (full && absent.length === 0) return [];
+    return [{ network: a.network, expected: a.neighbours, absent, full, seen: here.map((n) => `${n.address} ${n.state}`) }];
   });
+}
+
+/** Networks of the OSPF domain the node's kernel has no route to yet (main table). */
+export function missingRoutes(expected: { network: string; subnet: string }[], routes: RouteState[]): string[] {
+  return expected.filter((e) => !routes.some((r) => r.table === "main" && sameDestination(r.to, e.subnet))).map((e) => e.network);
 }

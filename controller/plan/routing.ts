@@ -44,7 +44,7 @@ export function planRouting(lab: Lab, name: string, spec: NodeSpec): NodeRouting
     { argv: ["find", "/run", "-path", "/run/frr/*.pid", "-delete"], why: "clear pid files a stopped container left" },
     { argv: ["/usr/lib/frr/frrinit.sh", "start"], why: "start FRR: watchfrr starts the daemons, vtysh -b loads frr.conf" },
   ];
-  return { files, commands, routing: { daemons, adjacencies: routing.ospf ? adjacencies(lab, name, routing.ospf.networks) : [] } };
+  return { files, commands, routing: { daemons, adjacencies: routing.ospf ? adjacencies(lab, name, routing.ospf.networks) : [], routes: routing.ospf ? learnedRoutes(lab, name) : [] } };
 }
 
 function daemonsFile(daemons: string[]): string {
@@ -71,10 +71,33 @@ function adjacencies(lab: Lab, name: string, networks: string[]): AdjacencyPlan[
   return networks.flatMap((network) => {
     const neighbours = ospfNodesOn(lab, network).filter((n) => n !== name);
     if (neighbours.length === 0) return [];
-    const subnet = list(lab.networks[network]!.subnet).find((s) => !s.includes(":"))!;
-    return [{ network, subnet, neighbours }];
+    const addresses = neighbours.map((n) => list(lab.nodes[n]!.interfaces[network]!).map((t) => parseAddress(String(t))).find((a) => a?.family === 4)!.text);
+    return [{ network, subnet: ipv4Subnet(lab, network), neighbours, addresses }];
   });
 }
+
+/** The node's OSPF domain (networks and nodes linked by OSPF declarations): its networks the node is not on. */
+function learnedRoutes(lab: Lab, name: string): { network: string; subnet: string }[] {
+  const networks = new Set<string>();
+  const nodes = new Set([name]);
+  const queue = [name];
+  while (queue.length > 0) {
+    for (const network of lab.nodes[queue.shift()!]!.routing?.ospf?.networks ?? []) {
+      if (networks.has(network)) continue;
+      networks.add(network);
+      for (const other of ospfNodesOn(lab, network)) {
+        if (nodes.has(other)) continue;
+        nodes.add(other);
+        queue.push(other);
+      }
+    }
+  }
+  return Object.keys(lab.networks)
+    .filter((n) => networks.has(n) && !(n in lab.nodes[name]!.interfaces))
+    .map((network) => ({ network, subnet: ipv4Subnet(lab, network) }));
+}
+
+const ipv4Subnet = (lab: Lab, network: string): string => list(lab.networks[network]!.subnet).find((s) => !s.includes(":"))!;
 
 /** The node's first IPv4 address: a router id that is unique in the lab and readable. */
 export function routerId(spec: NodeSpec): string {

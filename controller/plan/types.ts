@@ -100,6 +100,11 @@ export interface RoutingPlan {
   daemons: string[];
   /** OSPF adjacencies `up` waits for: per network, the other nodes that run OSPF on it. */
   adjacencies: AdjacencyPlan[];
+  /**
+   * Networks OSPF must have brought into the node's kernel before the lab counts as up: those of
+   * its OSPF domain it is not attached to (a Full adjacency comes before the routes do).
+   */
+  routes: { network: string; subnet: string }[];
 }
 
 export interface AdjacencyPlan {
@@ -107,6 +112,8 @@ export interface AdjacencyPlan {
   /** The network's IPv4 subnet: a neighbour is placed by its address. */
   subnet: string;
   neighbours: string[];
+  /** The neighbours' first IPv4 address on the network (FRR's neighbour address), in the same order. */
+  addresses: string[];
 }
 
 export interface LabPlan {

@@ -8,7 +8,8 @@ import t from "tap";
 import { withKernelNames } from "../../controller/agent/interface-names.js";
 import { LabError, type Problem } from "../../controller/errors.js";
 import { loadLab, parseLab } from "../../controller/lab/load.js";
-import { missingAdjacencies, parseOspfNeighbours } from "../../controller/observe/ospf.js";
+import { parseRoutes } from "../../controller/observe/kernel.js";
+import { missingAdjacencies, missingRoutes, parseOspfNeighbours } from "../../controller/observe/ospf.js";
 import { planLab } from "../../controller/plan/plan.js";
 import { FRR_CONF, FRR_DAEMONS } from "../../controller/plan/routing.js";
 import { adjacencyMessage } from "../../controller/provision/routing.js";
@@ -148,10 +149,13 @@ t.test("FRR's configuration, files and start commands are planned", async (t) =>
   t.ok(r1.commands.every((c) => c.why.length > 0));
   t.same(r1.routes, [], "no static routes of its own");
   t.same(r1.routing!.adjacencies, [
-    { network: "clients", subnet: "198.19.60.0/24", neighbours: ["client", "r2"] },
-    { network: "servers", subnet: "198.19.61.0/24", neighbours: ["r2", "server"] },
+    { network: "clients", subnet: "198.19.60.0/24", neighbours: ["client", "r2"], addresses: ["198.19.60.10", "198.19.60.3"] },
+    { network: "servers", subnet: "198.19.61.0/24", neighbours: ["r2", "server"], addresses: ["198.19.61.3", "198.19.61.10"] },
   ]);
   t.equal(node("watcher").routing, undefined);
+  t.same(r1.routing!.routes, [], "r1 is on every OSPF network");
+  t.same(node("client").routing!.routes, [{ network: "servers", subnet: "198.19.61.0/24" }], "the client awaits the server network's route");
+  t.notOk(node("client").routing!.routes.some((r) => r.network === "mgmt"), "not mgmt: no OSPF there");
   const dry = planText(plan);
   t.match(dry, /file \/etc\/frr\/frr\.conf \(mode 640\)/, "the dry run shows the files");
   t.match(dry, /\| interface clients\n/);
@@ -192,10 +196,15 @@ t.test("FRR's neighbour JSON is read, and missing adjacencies are found by netwo
   t.same(parseOspfNeighbours("% OSPF instance not found"), [], "not JSON: no neighbours");
   t.same(parseOspfNeighbours("{}"), []);
   const awaited = [
-    { network: "clients", subnet: "198.19.60.0/24", neighbours: ["client", "r2"] },
-    { network: "servers", subnet: "198.19.61.0/24", neighbours: ["r2", "server"] },
+    { network: "clients", subnet: "198.19.60.0/24", neighbours: ["r2"], addresses: ["198.19.60.3"] },
+    { network: "servers", subnet: "198.19.61.0/24", neighbours: ["server"], addresses: ["198.19.61.10"] },
   ];
-  t.same(missingAdjacencies(awaited, neighbours), [{ network: "servers", expected: ["r2", "server"], seen: ["198.19.61.10 Init/DROther"] }], "Init is not Full");
+  t.same(missingAdjacencies(awaited, neighbours), [{ network: "servers", expected: ["server"], absent: ["server"], full: false, seen: ["198.19.61.10 Init/DROther"] }], "Init is not Full");
+  const three = [{ ...awaited[0]!, neighbours: ["r2", "client"], addresses: ["198.19.60.3", "198.19.60.10"] }];
+  t.same(missingAdjacencies(three, neighbours).map((m) => [m.network, m.absent, m.full]), [["clients", ["client"], true]], "a Full neighbour, but another OSPF node not seen yet");
+  const twoWay = parseOspfNeighbours(JSON.stringify({ neighbors: { ...JSON.parse(FRR_JSON).neighbors, "198.19.60.10": [{ nbrState: "2-Way/DROther", ifaceAddress: "198.19.60.10" }] } }));
+  t.same(missingAdjacencies(three, twoWay), [], "2-Way with a DROther is enough once one neighbour is Full");
+  t.same(missingAdjacencies(three.map((a) => ({ ...a, addresses: ["198.19.60.10"] })), parseOspfNeighbours(JSON.stringify({ neighbors: { x: [{ nbrState: "2-Way/DROther", ifaceAddress: "198.19.60.10" }] } }))).map((m) => m.network), ["clients"], "2-Way alone is not enough");
   t.same(missingAdjacencies(awaited, []).map((m) => m.network), ["clients", "servers"], "none: every network");
   const full = parseOspfNeighbours(FRR_JSON.replace("Init/DROther", "Full/Backup"));
   t.same(missingAdjacencies(awaited, full), [], "one Full neighbour per network is enough");
@@ -203,10 +212,26 @@ t.test("FRR's neighbour JSON is read, and missing adjacencies are found by netwo
   t.same(missingAdjacencies(awaited, parseOspfNeighbours(FRR_JSON.replace("Full/DR", "2-Way/DROther").replace("Init/DROther", "Full/-"))).map((m) => m.network), ["clients"], "2-Way is not Full");
 });
 
+t.test("routes the kernel lacks are found by subnet, main table only", async (t) => {
+  const expected = [{ network: "servers", subnet: "198.19.61.0/24" }, { network: "far", subnet: "198.19.63.0/24" }];
+  const routes = parseRoutes(JSON.stringify([
+    { dst: "198.19.60.0/24", dev: "eth0", protocol: "kernel" },
+    { dst: "198.19.61.0/24", gateway: "198.19.60.2", dev: "eth0", protocol: "ospf" },
+    { dst: "198.19.63.0/24", gateway: "198.19.60.3", dev: "eth0", table: "100" },
+  ]));
+  t.same(missingRoutes(expected, routes), ["far"]);
+  t.same(missingRoutes(expected, []), ["servers", "far"]);
+});
+
 t.test("the message when adjacencies never form names the node, network and FRR's state", async (t) => {
-  const message = adjacencyMessage([{ node: "r2", missing: [{ network: "servers", expected: ["r1", "server"], seen: [] }], lastOutput: '{"neighbors":{}}' }], ["$ vtysh -c 'show watchfrr'\n  ospfd   Down"], 30_000);
-  t.match(message, /OSPF adjacencies did not form within 30 s/);
-  t.match(message, /r2: no Full neighbour on servers \(OSPF nodes there: r1, server; seen: none\)/);
+  const message = adjacencyMessage([{ node: "r2", missing: [{ network: "servers", expected: ["r1", "server"], absent: ["r1", "server"], full: false, seen: [] }], missingRoutes: ["far"], lastOutput: '{"neighbors":{}}', routes: "" }], ["$ vtysh -c 'show watchfrr'\n  ospfd   Down"], 30_000);
+  t.match(message, /OSPF did not converge within 30 s/);
+  t.match(message, /r2: no route to far in its kernel/);
+  t.match(message, /r2 on servers: r1, server not seen as OSPF neighbours, no Full neighbour \(OSPF nodes there: r1, server; r2 sees: none\)/);
+  const partly = adjacencyMessage([{ node: "r1", missing: [{ network: "clients", expected: ["client", "r2"], absent: ["r2"], full: true, seen: ["198.19.60.10 Full/DR"] }], missingRoutes: [], lastOutput: "", routes: "" }], [""], 30_000);
+  t.match(partly, /r1 on clients: r2 not seen as OSPF neighbour \(OSPF nodes there: client, r2; r1 sees: 198\.19\.60\.10 Full\/DR\)/);
+  t.notMatch(partly, /no Full neighbour/);
+  t.notMatch(partly, /no route to/);
   t.match(message, /r2, last `vtysh -c 'show ip ospf neighbor json'`: \{"neighbors":\{\}\}/);
   t.match(message, /ospfd {3}Down/);
 });
