@@ -70,7 +70,7 @@ export async function waitForAdjacencies(engine: Engine, plan: LabPlan, options:
 
 async function check(engine: Engine, node: NodePlan): Promise<NodeAdjacencies> {
   const [result, routes] = await Promise.all([execIn(engine, node.containerName, NEIGHBOUR_ARGV), execIn(engine, node.containerName, ROUTES_ARGV)]);
-  const output = (result.stdout.trim() || result.stderr.trim()) + (result.exitCode !== 0 ? ` (exit ${result.exitCode})` : "");
+  const output = (compact(result.stdout) || result.stderr.trim()) + (result.exitCode !== 0 ? ` (exit ${result.exitCode})` : "");
   const kernelRoutes = routes.exitCode === 0 ? parseRoutes(routes.stdout) : [];
   return {
     node: node.name,
@@ -79,6 +79,15 @@ async function check(engine: Engine, node: NodePlan): Promise<NodeAdjacencies> {
     lastOutput: output,
     routes: kernelRoutes.map((r) => `${node.name} ${r.to} ${r.via.join(",")}`).join(";"),
   };
+}
+
+/** FRR pretty-prints its JSON over many lines: one line in the message. */
+function compact(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text));
+  } catch {
+    return text.trim();
+  }
 }
 
 async function daemonState(engine: Engine, node: NodePlan): Promise<string> {
