@@ -1,7 +1,10 @@
 // Runs inside a lab node: the node's whole configuration in one exec (execs are the slow part
 // of bringing a lab up). Commands arrive as argument lists and run without a shell.
 import { spawnSync } from "node:child_process";
-import type { ConfigureJob, ConfigureResult } from "./protocol.js";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { withKernelNames } from "./interface-names.js";
+import type { ConfigureFile, ConfigureJob, ConfigureResult } from "./protocol.js";
 
 function run(argv: string[]): { exitCode: number; stdout: string; output: string } {
   const result = spawnSync(argv[0]!, argv.slice(1), { encoding: "utf8" });
@@ -12,14 +15,25 @@ function run(argv: string[]): { exitCode: number; stdout: string; output: string
 function configure(job: ConfigureJob): ConfigureResult {
   const commands: string[][] = [];
   const links = JSON.parse(run(["ip", "-j", "addr", "show"]).stdout) as { ifname: string; addr_info?: { local: string }[] }[];
+  const kernelNames = new Map<string, string>();
   for (const iface of job.interfaces) {
     const link = links.find((l) => l.addr_info?.some((a) => a.local === iface.ipv4));
     // An interface that cannot be found shows up in the kernel check as a missing name.
     if (link) commands.push(["ip", "link", "property", "add", "dev", link.ifname, "altname", iface.network]);
+    if (link) kernelNames.set(iface.network, link.ifname);
+  }
+  let failed: ConfigureResult["failed"];
+  for (const file of job.files ?? []) {
+    try {
+      write(file, kernelNames);
+    } catch (err) {
+      failed = { index: -1, argv: ["write", file.path], exitCode: 1, output: (err as Error).message, file: file.path };
+      break;
+    }
   }
   commands.push(...job.commands.map((c) => c.argv));
-  let failed: ConfigureResult["failed"];
   for (const [index, argv] of commands.entries()) {
+    if (failed) break;
     const result = run(argv);
     if (result.exitCode !== 0) {
       failed = { index: index - (commands.length - job.commands.length), argv, exitCode: result.exitCode, output: result.output };
@@ -35,6 +49,14 @@ function configure(job: ConfigureJob): ConfigureResult {
       rules: families.map((f) => run(["ip", "-j", f, "rule", "show"]).stdout),
     },
   };
+}
+
+/** Write a file; `interface NETWORK` lines get the kernel's name of that network's interface. */
+function write(file: ConfigureFile, kernelNames: Map<string, string>): void {
+  const content = file.kernelInterfaceNames ? withKernelNames(file.content, kernelNames) : file.content;
+  mkdirSync(dirname(file.path), { recursive: true });
+  writeFileSync(file.path, content, { mode: file.mode });
+  chmodSync(file.path, file.mode);
 }
 
 process.stdout.write(JSON.stringify(configure(JSON.parse(process.argv[2] ?? "{}") as ConfigureJob)) + "\n");

@@ -90,10 +90,21 @@ export interface ConfigureJob {
   interfaces: { network: string; ipv4: string }[];
   commands: { argv: string[]; why: string }[];
   ipv6: boolean;
+  /** Files written before the commands run (FRR's configuration). */
+  files?: ConfigureFile[];
+}
+
+export interface ConfigureFile {
+  path: string;
+  content: string;
+  mode: number;
+  /** Lines `interface NETWORK` naming one of the job's networks get that interface's kernel name. */
+  kernelInterfaceNames?: boolean;
 }
 
 export interface ConfigureResult {
-  failed?: { index: number; argv: string[]; exitCode: number; output: string };
+  /** `index` is the failed command's; -1 for naming an interface or writing a file (`file`). */
+  failed?: { index: number; argv: string[]; exitCode: number; output: string; file?: string };
   /** Raw `ip -j` output: addr, then route and rule per family (-4, then -6 when asked). */
   state: { addr: string; routes: string[]; rules: string[] };
 }

@@ -8,6 +8,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EnvironmentError } from "../errors.js";
 import { DEFAULT_IMAGE } from "../plan/plan.js";
+import { FRR_IMAGE } from "../plan/routing.js";
 import { describe, isNotFound, type Engine } from "./docker.js";
 import { engineFailure, onEngine } from "./failures.js";
 
@@ -182,15 +183,15 @@ function followBuild(docker: Engine, stream: NodeJS.ReadableStream, line: (text:
   });
 }
 
-/** A tag for a node's own image: the folder's name, and a hash of its files and of its base. */
-export function builtImageTag(dir: string, base: string): string {
+/** A tag for a node's own image: the folder's name (or `repository`), and a hash of its files and of its base. */
+export function builtImageTag(dir: string, base: string, repository?: string): string {
   const hash = createHash("sha256").update(base);
   for (const file of files(dir)) {
     hash.update(relative(dir, file));
     hash.update(readFileSync(file));
   }
   const name = dir.split(/[\\/]/).filter(Boolean).slice(-2).join("-").toLowerCase().replace(/[^a-z0-9_.-]+/g, "-").replace(/^[^a-z0-9]+/, "") || "node";
-  return `zmqlab/built-${name}:${hash.digest("hex").slice(0, 12)}`;
+  return `${repository ?? `zmqlab/built-${name}`}:${hash.digest("hex").slice(0, 12)}`;
 }
 
 /**
@@ -199,8 +200,8 @@ export function builtImageTag(dir: string, base: string): string {
  * Rebuilt only when DIR's files or the node image change. A failed build is exit 3 with the
  * build's own words.
  */
-export async function ensureBuiltImage(docker: Engine, dir: string, nodeImage: string, log: (line: string) => void = () => {}): Promise<string> {
-  const tag = builtImageTag(dir, nodeImage);
+export async function ensureBuiltImage(docker: Engine, dir: string, nodeImage: string, log: (line: string) => void = () => {}, repository?: string): Promise<string> {
+  const tag = builtImageTag(dir, nodeImage, repository);
   if (await imageExists(docker, tag)) return tag;
   log(`building ${tag} from ${dir}`);
   try {
@@ -210,4 +211,13 @@ export async function ensureBuiltImage(docker: Engine, dir: string, nodeImage: s
     throw new EnvironmentError(`Building the image of ${dir} failed: ${describe(err)}`, `fix ${join(dir, "Dockerfile")} (it starts with ARG ZMQLAB_NODE_IMAGE and FROM \${ZMQLAB_NODE_IMAGE}); try it by hand: docker build --build-arg ZMQLAB_NODE_IMAGE=${nodeImage} ${dir}`);
   }
   return tag;
+}
+
+/**
+ * The node image's FRR flavour (images/node-frr: the node image plus Debian's frr), for nodes
+ * with `routing:`. A second image rather than FRR in every node: labs without dynamic routing
+ * keep the node image's build time and size. Rebuilt only when the node image changes.
+ */
+export function ensureFrrImage(docker: Engine, nodeImage: string, log: (line: string) => void = () => {}): Promise<string> {
+  return ensureBuiltImage(docker, join(PACKAGE_ROOT, "images", "node-frr"), nodeImage, log, FRR_IMAGE);
 }

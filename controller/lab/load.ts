@@ -78,7 +78,7 @@ export function parseLab(text: string, file = "lab.yaml"): LoadedLab {
     throw new LabError(schemaProblems(validateSchema.errors ?? []).map((f) => toProblem(f, file, locate)));
   }
   const lab = data as unknown as Lab;
-  const findings = [...validateLab(lab), ...resolveBuilds(lab, file)];
+  const findings = [...validateLab(lab), ...resolveBuilds(lab, file), ...resolveRoutingFiles(lab, file)];
   if (findings.length > 0) throw new LabError(findings.map((f) => toProblem(f, file, locate)));
   return { lab, file };
 }
@@ -95,6 +95,20 @@ function resolveBuilds(lab: Lab, file: string): Finding[] {
       findings.push({ at, message: `no Dockerfile in ${dir}`, hint: "build: names a folder, relative to the lab file, that holds a Dockerfile starting with ARG ZMQLAB_NODE_IMAGE and FROM ${ZMQLAB_NODE_IMAGE}" });
     }
     node.build = dir;
+  }
+  return findings;
+}
+
+/** `routing.frr` files are relative to the lab file: made absolute, and each must be a readable file. */
+function resolveRoutingFiles(lab: Lab, file: string): Finding[] {
+  const findings: Finding[] = [];
+  for (const [name, node] of Object.entries(lab.nodes)) {
+    if (node.routing?.frr === undefined) continue;
+    const path = resolve(dirname(file), node.routing.frr);
+    if (!existsSync(path) || !statSync(path).isFile()) {
+      findings.push({ at: ["nodes", name, "routing", "frr"], message: `no file ${path}`, hint: "frr: names an FRR configuration file (frr.conf), relative to the lab file" });
+    }
+    node.routing.frr = path;
   }
   return findings;
 }

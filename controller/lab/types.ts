@@ -47,6 +47,24 @@ export interface NodeSpec {
   routes?: RouteSpec[];
   /** Commands run in the node after addresses and routes, as argument lists (e.g. nft rules). */
   run?: string[][];
+  /** Dynamic routing with FRR: OSPF on some of the node's networks, or a raw frr.conf. */
+  routing?: RoutingSpec;
+}
+
+// --- dynamic routing (issue 9, point 4) ---
+
+/** FRR on a node: zmqlab writes the configuration (`ospf`) or takes the user's (`frr`). */
+export interface RoutingSpec {
+  ospf?: OspfSpec;
+  /** A raw frr.conf, relative to the lab file (absolute after loading). */
+  frr?: string;
+}
+
+export interface OspfSpec {
+  /** The node's networks that run OSPF (area 0). */
+  networks: string[];
+  /** Interface cost per network (OSPF's default is 10); a higher cost makes a path less preferred. */
+  cost?: Record<string, number>;
 }
 
 export interface RouteSpec {

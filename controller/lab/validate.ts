@@ -18,6 +18,7 @@ export function validateLab(lab: Lab): Finding[] {
   const findings: Finding[] = [];
   const subnets = validateNetworks(lab, findings);
   const owners = validateNodes(lab, subnets, findings);
+  validateRouting(lab, findings);
   validateTraffic(lab, findings);
   validateExpectations(lab, owners, findings);
   return findings;
@@ -213,6 +214,54 @@ function validateRoutes(lab: Lab, nodeName: string, node: NodeSpec, subnets: Net
       }
     }
   });
+}
+
+// --- dynamic routing (issue 9, point 4) ---
+
+/**
+ * `routing:` on a node: one of ospf and frr; OSPF only on the node's own networks, each once,
+ * costs only for those; FRR runs in zmqlab's node-frr image, so not with image: or build:. A node
+ * that runs OSPF on two networks is a transit router to its neighbours: it must forward, or it
+ * would draw traffic into a black hole. (Whether a raw frr.conf exists is checked by the loader.)
+ */
+function validateRouting(lab: Lab, findings: Finding[]): void {
+  for (const [nodeName, node] of Object.entries(lab.nodes)) {
+    const routing = node.routing;
+    if (routing === undefined) continue;
+    const at = ["nodes", nodeName, "routing"];
+    if (routing.ospf === undefined && routing.frr === undefined) {
+      findings.push({ at, message: "neither ospf nor frr", hint: "routing: { ospf: { networks: [clients, servers] } }, or a raw configuration: routing: { frr: ./frr.conf }" });
+    }
+    if (routing.ospf !== undefined && routing.frr !== undefined) {
+      findings.push({ at: [...at, "frr"], message: "both ospf and frr", hint: "ospf: zmqlab writes FRR's configuration; frr: your own frr.conf. Keep one" });
+    }
+    for (const key of ["image", "build"] as const) {
+      if (node[key] !== undefined) {
+        findings.push({ at: [...at], message: `routing with ${key}:`, hint: `FRR runs in zmqlab's node-frr image (zmqlab's node image plus Debian's frr); remove ${key}, or drop routing and start your own routing daemon with run:` });
+      }
+    }
+    const ospf = routing.ospf;
+    if (ospf === undefined) continue;
+    const own = Object.keys(node.interfaces);
+    ospf.networks.forEach((network, i) => {
+      const nAt = [...at, "ospf", "networks", i];
+      if (!own.includes(network)) {
+        const near = closest(network, own);
+        findings.push({ at: nAt, message: `"${nodeName}" has no interface on network "${network}"`, hint: near ? `did you mean "${near}"? OSPF runs on the node's own networks: ${own.join(", ")}` : `OSPF runs on the node's own networks: ${own.join(", ")}` });
+      } else if (ospf.networks.indexOf(network) !== i) {
+        findings.push({ at: nAt, message: `network "${network}" listed twice`, hint: "list each network once" });
+      }
+    });
+    for (const network of Object.keys(ospf.cost ?? {})) {
+      if (!ospf.networks.includes(network)) {
+        findings.push({ at: [...at, "ospf", "cost", network], message: `a cost for "${network}", which is not among the OSPF networks`, hint: `costs are for the networks OSPF runs on: ${ospf.networks.join(", ")}` });
+      }
+    }
+    const onNetworks = new Set(ospf.networks.filter((n) => own.includes(n)));
+    if (onNetworks.size >= 2 && node.forward !== true) {
+      findings.push({ at: [...at, "ospf", "networks"], message: `"${nodeName}" runs OSPF on ${onNetworks.size} networks but does not forward`, hint: `its neighbours would route through it and their traffic would be dropped: set forward: true on ${nodeName}, or run OSPF on one network` });
+    }
+  }
 }
 
 /** One bind of a node: what it takes (every address for `*`), for finding two that collide. */

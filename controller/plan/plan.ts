@@ -2,6 +2,7 @@
 import { list } from "../lab/endpoint.js";
 import { freeRange, gatewayOf, parseAddress, parseSubnet, type Address, type Subnet } from "../lab/ip.js";
 import type { Lab, NodeSpec } from "../lab/types.js";
+import { FRR_IMAGE, planRouting, ROUTING_CAPABILITIES } from "./routing.js";
 import type { Command, InterfacePlan, LabPlan, NetworkPlan, NodePlan, RoutePlan, RulePlan } from "./types.js";
 
 export const LABEL_LAB = "zmqlab.lab";
@@ -19,6 +20,8 @@ export const DEFAULT_IMAGE = "zmqlab/node";
 export interface PlanOptions {
   /** The node image to use where a node names none (a tag of zmqlab's own image). */
   image?: string;
+  /** The node image's FRR flavour (a tag), for nodes with `routing:`. */
+  frrImage?: string;
   /** Tags of the images built from nodes' `build:` folders, by folder. */
   builds?: Record<string, string>;
   /** An instance of a lab (whose name is then `lab.instance`): labelled so `ls` and `test` find it. */
@@ -112,6 +115,9 @@ function planNode(lab: Lab, name: string, spec: NodeSpec, options: PlanOptions):
     commands.push({ argv, why: route.via.length > 1 ? `ECMP over ${route.via.join(", ")}` : route.table !== "main" ? `policy route in table ${route.table}` : "static route" });
   }
   if (spec.forward) commands.push(...flowCounters(hasIpv6));
+  // FRR starts after addresses and counters, before the lab's own commands (which may use its routes).
+  const routing = planRouting(lab, name, spec);
+  if (routing) commands.push(...routing.commands);
   for (const argv of spec.run ?? []) commands.push({ argv, why: "from the lab file (run)" });
 
   const sysctls: Record<string, string> = {};
@@ -125,7 +131,7 @@ function planNode(lab: Lab, name: string, spec: NodeSpec, options: PlanOptions):
   }
   if (spec.hashSeed !== undefined) sysctls["net.ipv4.fib_multipath_hash_seed"] = String(spec.hashSeed);
 
-  const image = spec.image ?? (spec.build !== undefined ? (options.builds?.[spec.build] ?? `(built from ${spec.build})`) : (options.image ?? DEFAULT_IMAGE));
+  const image = spec.image ?? (spec.build !== undefined ? (options.builds?.[spec.build] ?? `(built from ${spec.build})`) : routing ? (options.frrImage ?? FRR_IMAGE) : (options.image ?? DEFAULT_IMAGE));
   return {
     name,
     containerName: containerName(lab.name, name),
@@ -134,12 +140,13 @@ function planNode(lab: Lab, name: string, spec: NodeSpec, options: PlanOptions):
     ...(spec.build !== undefined ? { build: spec.build } : {}),
     labels: { [LABEL_LAB]: lab.name, [LABEL_NODE]: name, ...instanceLabels(options, false) },
     sysctls,
-    capabilities: ["NET_ADMIN", "NET_RAW"],
+    capabilities: ["NET_ADMIN", "NET_RAW", ...(routing ? ROUTING_CAPABILITIES : [])],
     interfaces,
     commands,
     routes,
     rules,
     forward: spec.forward ?? false,
+    ...(routing ? { files: routing.files, routing: routing.routing } : {}),
   };
 }
 

@@ -70,6 +70,50 @@ export interface NodePlan {
   routes: RoutePlan[];
   rules: RulePlan[];
   forward: boolean;
+  /** Files written into the node (by the agent, no shell) before its commands run. */
+  files?: FilePlan[];
+  /** FRR on the node: what `up` waits for before the lab counts as up. */
+  routing?: RoutingPlan;
+}
+
+// --- dynamic routing (issue 9, point 4) ---
+
+/** A file written into a node before its commands run. */
+export interface FilePlan {
+  path: string;
+  /** The file's text; or `source`, a file on the controller's host that holds it. */
+  content?: string;
+  source?: string;
+  /** Permission bits, e.g. 0o644. */
+  mode: number;
+  /**
+   * FRR names interfaces by their kernel names, which Docker chooses (eth0, eth1, ...) in the
+   * order it attaches networks: lines `interface NETWORK` that name a lab network are written
+   * with the kernel's name of that network's interface instead.
+   */
+  kernelInterfaceNames?: boolean;
+  why: string;
+}
+
+export interface RoutingPlan {
+  /** FRR daemons enabled besides zebra and staticd. */
+  daemons: string[];
+  /** OSPF adjacencies `up` waits for: per network, the other nodes that run OSPF on it. */
+  adjacencies: AdjacencyPlan[];
+  /**
+   * Networks OSPF must have brought into the node's kernel before the lab counts as up: those of
+   * its OSPF domain it is not attached to (a Full adjacency comes before the routes do).
+   */
+  routes: { network: string; subnet: string }[];
+}
+
+export interface AdjacencyPlan {
+  network: string;
+  /** The network's IPv4 subnet: a neighbour is placed by its address. */
+  subnet: string;
+  neighbours: string[];
+  /** The neighbours' first IPv4 address on the network (FRR's neighbour address), in the same order. */
+  addresses: string[];
 }
 
 export interface LabPlan {

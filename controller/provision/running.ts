@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { Cancelled, closest, LabError, EnvironmentError } from "../errors.js";
 import { connectEngine, describe, type Engine } from "../engine/docker.js";
 import { execAttached, execIn, type ExecResult, type Stdio } from "../engine/exec.js";
-import { ensureBuiltImage, ensureNodeImage, lockImage } from "../engine/images.js";
+import { ensureBuiltImage, ensureFrrImage, ensureNodeImage, lockImage } from "../engine/images.js";
 import { dropLock, lockLab, type LockShare } from "../engine/lock.js";
 import { Program } from "../engine/program.js";
 import { parseProcNetTcp, peersFor, type TcpEntry } from "../agent/proc-net.js";
@@ -22,6 +22,8 @@ import type { LabPlan, NodePlan } from "../plan/types.js";
 import { hostRoutes } from "./host.js";
 import { readKernel, run } from "./kernel-reader.js";
 import { compareWithPlan } from "./verify.js";
+import { waitForAdjacencies } from "./routing.js";
+import { readFileSync } from "node:fs";
 
 export interface LabOptions {
   engine?: Engine;
@@ -272,7 +274,9 @@ async function create(engine: Engine, lab: Lab, placement: Placement, lock: Lock
     // Nodes' own images derive from the node image: built after it, once per folder.
     const folders = [...new Set(plan.nodes.flatMap((n) => (n.build !== undefined ? [n.build] : [])))];
     const tags = await phase("build", () => Promise.all(folders.map((dir) => ensureBuiltImage(engine, dir, image, log))));
-    plan = planLab(lab, { ...planOptions, image, builds: Object.fromEntries(folders.map((dir, i) => [dir, tags[i]!])) });
+    // Only labs with dynamic routing build (once) and run the node image's FRR flavour.
+    const frrImage = plan.nodes.some((n) => n.routing) ? await phase("frr-image", () => ensureFrrImage(engine, image, log)) : undefined;
+    plan = planLab(lab, { ...planOptions, image, ...(frrImage ? { frrImage } : {}), builds: Object.fromEntries(folders.map((dir, i) => [dir, tags[i]!])) });
   }
   const running = new RunningLab(lab, plan, engine, timings, placement, lock);
   try {
@@ -285,6 +289,7 @@ async function create(engine: Engine, lab: Lab, placement: Placement, lock: Lock
     const states = await phase("configure", () => settled(plan.nodes.map((n) => configureNode(engine, n, nodeHasIpv6(plan, n)))));
     log("checking the kernel state");
     await phase("verify", async () => verify(plan, states));
+    await phase("adjacencies", () => waitForAdjacencies(engine, plan, { log, ...(options.signal ? { signal: options.signal } : {}) }));
     if (options.signal?.aborted) throw new Cancelled();
     return running;
   } catch (err) {
@@ -313,11 +318,14 @@ const CONFIGURE_ARGV = ["node", "/opt/zmqlab/agent/configure.js"];
  */
 async function configureNode(engine: Engine, node: NodePlan, ipv6: boolean): Promise<KernelState> {
   if (!node.defaultImage) return configureCommandByCommand(engine, node, ipv6);
-  const job: ConfigureJob = { interfaces: node.interfaces.map((i) => ({ network: i.network, ipv4: i.ipv4 })), commands: node.commands, ipv6 };
+  // A file the lab names (routing.frr) is read here, at the edge; planning only names it.
+  const files = (node.files ?? []).map((f) => ({ path: f.path, content: f.content ?? readFileSync(f.source!, "utf8"), mode: f.mode, ...(f.kernelInterfaceNames ? { kernelInterfaceNames: true } : {}) }));
+  const job: ConfigureJob = { interfaces: node.interfaces.map((i) => ({ network: i.network, ipv4: i.ipv4 })), commands: node.commands, ipv6, ...(files.length ? { files } : {}) };
   const output = await run(engine, node.containerName, node.name, [...CONFIGURE_ARGV, JSON.stringify(job)]);
   const result = JSON.parse(output) as ConfigureResult;
   if (result.failed) {
-    const why = node.commands[result.failed.index]?.why ?? "name the interface after its network";
+    const file = result.failed.file !== undefined ? node.files?.find((f) => f.path === result.failed!.file) : undefined;
+    const why = file?.why ?? node.commands[result.failed.index]?.why ?? "name the interface after its network";
     throw commandFailed(node, result.failed.argv, why, result.failed.exitCode, result.failed.output);
   }
   return {
@@ -422,11 +430,13 @@ export async function attachLocked(engine: Engine, loaded: LoadedLab, instance: 
   const lab = instance === undefined ? fileLab : instanceLab(fileLab, instance, relocations);
   // Planned with the images the nodes came up with: zmqlab's node image and the built ones.
   const imageOf = (node: string) => found.containers.find((c) => c.node === node)?.image;
-  const defaultNode = Object.entries(fileLab.nodes).find(([, n]) => n.image === undefined && n.build === undefined)?.[0];
+  const defaultNode = Object.entries(fileLab.nodes).find(([, n]) => n.image === undefined && n.build === undefined && n.routing === undefined)?.[0];
   const image = defaultNode !== undefined ? imageOf(defaultNode) : undefined;
+  const routingNode = Object.entries(fileLab.nodes).find(([, n]) => n.routing !== undefined)?.[0];
+  const frrImage = routingNode !== undefined ? imageOf(routingNode) : undefined;
   const builds = Object.fromEntries(Object.entries(fileLab.nodes).flatMap(([name, n]) => (n.build !== undefined && imageOf(name) ? [[n.build, imageOf(name)!]] : [])));
   const planOptions = instance !== undefined ? { instance: { name: instance, labName: fileLab.name, relocation: formatRelocations(relocations) } } : {};
-  const plan = planLab(lab, { ...planOptions, builds, ...(image ? { image } : {}) });
+  const plan = planLab(lab, { ...planOptions, builds, ...(image ? { image } : {}), ...(frrImage ? { frrImage } : {}) });
   return new RunningLab(lab, plan, engine, {}, { fileLab, ...(instance !== undefined ? { instance } : {}), relocations }, lock);
 }
 

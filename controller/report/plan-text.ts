@@ -22,9 +22,15 @@ export function planText(plan: LabPlan): string {
     for (const iface of node.interfaces) {
       lines.push(`    interface ${iface.network}: ${iface.addresses.join(", ")}  (Docker attaches ${[iface.ipv4, iface.ipv6].filter(Boolean).join(" and ")})`);
     }
+    for (const f of node.files ?? []) {
+      const interfaces = f.kernelInterfaceNames ? "; `interface NETWORK` lines get the kernel's interface name" : "";
+      lines.push(`    file ${f.path} (mode ${f.mode.toString(8)})${f.source !== undefined ? ` from ${f.source}` : ""}   # ${f.why}${interfaces}`);
+      if (f.content !== undefined) lines.push(...f.content.trimEnd().split("\n").map((l) => `      | ${l}`));
+    }
     lines.push(`    commands:`);
     lines.push(`      ip link property add dev <Docker's name for ${node.interfaces.map((i) => i.network).join(" / ")}> altname <network>   # name interfaces after their networks`);
     for (const c of node.commands) lines.push(`      ${displayArgv(c.argv)}   # ${c.why}`);
+    for (const a of node.routing?.adjacencies ?? []) lines.push(`    then waits for a Full OSPF neighbour on ${a.network} (OSPF there: ${a.neighbours.join(", ")})`);
   }
   return lines.join("\n");
 }

@@ -57,11 +57,12 @@ function checkCommon(t: Tap, lab: Lab, plan: LabPlan): void {
   for (const n of plan.nodes) {
     t.equal(n.containerName, `zmqlab-${lab.name}-${n.name}`);
     t.same(n.labels, { [LABEL_LAB]: lab.name, [LABEL_NODE]: n.name });
-    t.same(n.capabilities, ["NET_ADMIN", "NET_RAW"], `${n.name}: NET_ADMIN and NET_RAW only`);
-    t.notOk("privileged" in n, `${n.name}: never privileged`);
     const spec = lab.nodes[n.name]!;
+    // FRR's zebra refuses to start without CAP_SYS_ADMIN: routing nodes, and only they, get it.
+    t.same(n.capabilities, ["NET_ADMIN", "NET_RAW", ...(spec.routing ? ["SYS_ADMIN"] : [])], `${n.name}: NET_ADMIN and NET_RAW only${spec.routing ? ", SYS_ADMIN for FRR" : ""}`);
+    t.notOk("privileged" in n, `${n.name}: never privileged`);
     // A node built from its folder gets its tag when the image is built (up); the plan names the folder.
-    t.equal(n.image, spec.image ?? (spec.build !== undefined ? `(built from ${spec.build})` : "zmqlab/node"), `${n.name}: its image`);
+    t.equal(n.image, spec.image ?? (spec.build !== undefined ? `(built from ${spec.build})` : spec.routing ? "zmqlab/node-frr" : "zmqlab/node"), `${n.name}: its image`);
     t.equal(n.defaultImage, spec.image === undefined && spec.build === undefined, `${n.name}: zmqlab's own image only without image: or build:`);
     t.equal(n.build, spec.build, `${n.name}: the folder it is built from, if any`);
     t.same(n.commands[0]?.argv, DROP_DEFAULT_V4, `${n.name}: Docker's default route goes first`);

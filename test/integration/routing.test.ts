@@ -1,0 +1,94 @@
+// Dynamic routing on the real engine: labs/failover comes up with OSPF converged (FRR's own
+// neighbour table, the kernel's routes), the client's path to the servers crosses r1, and broken
+// variants fail where they should: a router without OSPF stops `up` with exit 3 naming it, and
+// a costlier r1 moves the route (and the path expectation) to r2. Variants use lab names
+// routing-* and 198.19.50-51.0/24; the shipped lab runs as an instance (moved addresses).
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import t from "tap";
+import { check, up, type RunningLab } from "../../controller/index.js";
+import { parseRoutes } from "../../controller/observe/kernel.js";
+import { isFull, parseOspfNeighbours } from "../../controller/observe/ospf.js";
+import { cli, labeled } from "../support/helpers.js";
+
+const LAB = readFileSync("labs/failover/lab.yaml", "utf8");
+
+/** The failover lab with another name, its own subnets and one change. */
+function variant(name: string, from: string, to: string): string {
+  if (LAB.split(from).length !== 2) throw new Error(`test bug: ${from} must occur once in labs/failover/lab.yaml`);
+  const dir = mkdtempSync(join(tmpdir(), "zmqlab-routing-"));
+  const text = LAB.replace(from, () => to).replace("name: failover", `name: ${name}`).replaceAll("198.18.50.", "198.19.50.").replaceAll("198.18.51.", "198.19.51.");
+  writeFileSync(join(dir, "lab.yaml"), text);
+  return dir;
+}
+
+const first = (value: string | string[]) => (Array.isArray(value) ? value[0]! : value);
+
+/** The route to a subnet in a node's main table, as the kernel shows it (protocol too). */
+async function routeTo(lab: RunningLab, node: string, subnet: string): Promise<{ protocol?: string; via: string[] } | undefined> {
+  const result = await lab.exec(node, ["ip", "-j", "-4", "route", "show"]);
+  const raw = (JSON.parse(result.stdout) as { dst: string; protocol?: string }[]).find((r) => r.dst === subnet);
+  const parsed = parseRoutes(result.stdout).find((r) => r.to === subnet);
+  return raw && parsed ? { ...(raw.protocol ? { protocol: raw.protocol } : {}), via: parsed.via } : undefined;
+}
+
+t.test("labs/failover: OSPF converged before the lab is up; the client reaches the servers through r1", async (t) => {
+  const lab = await up("labs/failover", { instance: "auto" });
+  t.teardown(() => lab.down());
+  const nodes = lab.lab.nodes;
+  const subnet = (network: string) => first(lab.lab.networks[network]!.subnet);
+  const address = (node: string, network: string) => first(nodes[node]!.interfaces[network]!);
+
+  // FRR's own account: on each network, every OSPF node is Full with every other (three routers
+  // on a broadcast network: two are DR and BDR, so every pair includes one of them).
+  for (const [node, network, others] of [
+    ["client", "clients", ["r1", "r2"]],
+    ["r1", "clients", ["client", "r2"]],
+    ["r1", "servers", ["r2", "server"]],
+    ["r2", "clients", ["client", "r1"]],
+    ["r2", "servers", ["r1", "server"]],
+    ["server", "servers", ["r1", "r2"]],
+  ] as const) {
+    const result = await lab.exec(node, ["vtysh", "-c", "show ip ospf neighbor json"]);
+    const neighbours = parseOspfNeighbours(result.stdout);
+    for (const other of others) {
+      const n = neighbours.find((x) => x.address === address(other, network));
+      t.ok(n && isFull(n), `${node} is Full with ${other} on ${network}`, { neighbours });
+    }
+  }
+  // The kernel's account: the other network's route came from OSPF, through r1 (cost 20 against 110).
+  const clientRoute = await routeTo(lab, "client", subnet("servers"));
+  t.same(clientRoute, { protocol: "ospf", via: [address("r1", "clients")] }, "client: the servers network via r1, learned by OSPF");
+  const serverRoute = await routeTo(lab, "server", subnet("clients"));
+  t.same(serverRoute, { protocol: "ospf", via: [address("r1", "servers")] }, "server: the clients network via r1, learned by OSPF");
+  const r2Route = await routeTo(lab, "r2", subnet("servers"));
+  t.equal(r2Route?.protocol, "kernel", "r2 is on both networks: no OSPF route needed");
+
+  const report = await check(lab);
+  t.same(report.expectations.map((e) => [e.kind, e.ok]), [["delivered", true], ["path", true], ["path", true]], "delivered, and both directions crossed r1 only");
+});
+
+t.test("a router without OSPF: up stops with exit 3, naming the router the others do not see", async (t) => {
+  // r2 declares OSPF, but its own command removes the OSPF instance right after FRR starts.
+  const dir = variant("routing-no-ospf", "    routing: { ospf: { networks: [clients, servers], cost: { clients: 100, servers: 100 } } }", '    routing: { ospf: { networks: [clients, servers], cost: { clients: 100, servers: 100 } } }\n    run: [[vtysh, -c, "configure terminal", -c, "no router ospf"]]');
+  const result = await cli(["up", dir]);
+  t.equal(result.code, 3, "exit 3: the environment (the routing daemons) did not converge");
+  t.match(result.stderr, /OSPF did not converge within 30 s/);
+  t.match(result.stderr, /r1 on clients: r2 not seen as OSPF neighbour/, "names r2 from r1's side");
+  t.match(result.stderr, /client on clients: r2 not seen as OSPF neighbour/);
+  t.match(result.stderr, /show watchfrr/, "FRR's own state is shown");
+  t.notMatch(result.stderr, /internal error/);
+  t.same(await labeled("routing-no-ospf"), { containers: 0, networks: 0 }, "nothing left");
+});
+
+t.test("r1 made costlier: the route and the traffic take r2, and the path expectation fails", async (t) => {
+  const dir = variant("routing-costly-r1", "    routing: { ospf: { networks: [clients, servers] } }", "    routing: { ospf: { networks: [clients, servers], cost: { clients: 500, servers: 500 } } }");
+  const result = await cli(["run", dir, "--keep"]);
+  t.teardown(() => cli(["down", dir]));
+  t.equal(result.code, 1, "exit 1: an expectation failed");
+  t.match(result.stdout, /FAIL\s+path\s+198\.19\.50\.10 -> 198\.19\.51\.10 crosses r1, not r2.*r1: 0 packets, r2: \d+ packets/);
+  t.match(result.stdout, /PASS\s+delivered/, "the messages still arrive, through r2");
+  const route = await cli(["exec", dir, "client", "--", "ip", "-j", "-4", "route", "show", "198.19.51.0/24"]);
+  t.match(route.stdout, /"gateway":"198\.19\.50\.3".*"protocol":"ospf"/, "the client's OSPF route goes via r2");
+});
