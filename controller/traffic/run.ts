@@ -150,7 +150,12 @@ export async function trafficSession(lab: RunningLab, options: TrafficOptions = 
   // Fault times count from here: the moment the agents and the connecting programs are started.
   const faults = lab.plan.faults?.length ? new FaultRunner(lab, performance.now(), options.atFault, log) : undefined;
   let faultsOver = faults === undefined;
-  const [agents] = await Promise.all([Promise.all(jobs.map((job) => startAgent(lab, job))), Promise.all(connecting.map((p) => p.start()))]);
+  const [agents] = await Promise.all([Promise.all(jobs.map((job) => startAgent(lab, job))), Promise.all(connecting.map((p) => p.start()))]).catch(async (err: unknown) => {
+    // No fault may act on a lab whose traffic never started (and that is about to be removed).
+    faults?.stop();
+    await faults?.done;
+    throw err;
+  });
 
   // Senders and programs end on their own, and the last fault has run; receivers get `linger` ms
   // more; nothing waits past the bound.
