@@ -89,7 +89,8 @@ function interfaceCommands(spec: FaultSpec, step: Step, node: string, network: s
   if (spec.loss !== undefined) {
     const table = lossTable(network);
     const w = why(`drop ${spec.loss}% of packets on ${network}`);
-    const drop = ["numgen", "random", "mod", "100", "<", String(spec.loss), "drop"];
+    // numgen's values are 0-99, so `< 100` is out of its range for nft: 100% is a plain drop.
+    const drop = spec.loss >= 100 ? ["drop"] : ["numgen", "random", "mod", "100", "<", String(spec.loss), "drop"];
     return [
       { argv: ["nft", "add", "table", "inet", table], why: w },
       { argv: ["nft", "add", "chain", "inet", table, "arriving", "{ type filter hook prerouting priority -300; policy accept; }"], why: w },

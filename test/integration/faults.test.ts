@@ -146,7 +146,7 @@ t.test("a partition cuts the sets apart until it heals; atFault runs before each
 t.test("loss and rate on the router's interfaces, then clear: the kernel drops and shapes until the clear", async (t) => {
   const loaded = parseLab(
     labText(
-      "  lossy: { at: 300ms, node: r1, network: servers, loss: 100 }\n  slow: { at: 300ms, node: r1, network: clients, rate: 1mbit }\n  calm: { at: 1500ms, node: r1, network: servers, action: clear }\n  fast: { at: 1500ms, node: r1, network: clients, action: clear }\n",
+      "  lossy: { at: 300ms, node: r1, network: servers, loss: 100 }\n  none: { at: 300ms, node: client, network: clients, loss: 0 }\n  slow: { at: 300ms, node: r1, network: clients, rate: 1mbit }\n  calm: { at: 1500ms, node: r1, network: servers, action: clear }\n  fast: { at: 1500ms, node: r1, network: clients, action: clear }\n",
       "{ count: 100, rate: 100 }",
     ),
     "lab.yaml",
@@ -158,7 +158,9 @@ t.test("loss and rate on the router's interfaces, then clear: the kernel drops a
   const qdiscs = async () => (JSON.parse((await exec(lab, "r1", ["tc", "-j", "qdisc", "show"])).stdout) as { kind: string; root?: boolean }[]).filter((q) => q.root).map((q) => q.kind);
   const seen: Record<string, { ping: boolean; qdiscs: string[] }> = {};
   const { report } = await trafficSession(lab, { atFault: async (name) => void (seen[name] = { ping: await ping(), qdiscs: await qdiscs() }) });
-  t.same(report.faults?.map((f) => [f.name, f.ok, f.error]), [["lossy", true, undefined], ["slow", true, undefined], ["calm", true, undefined], ["fast", true, undefined]]);
+  t.same(report.faults?.map((f) => [f.name, f.ok, f.error]), [["lossy", true, undefined], ["none", true, undefined], ["slow", true, undefined], ["calm", true, undefined], ["fast", true, undefined]]);
+  // 0% on the client: the kernel took the numgen rule (and drops nothing, so the pings below hold).
+  t.match((await exec(lab, "client", ["nft", "list", "table", "inet", "zmqlab_loss_clients"])).stdout, /iifname "eth\d+" numgen random mod 100 < 0 drop/, "the client's kernel holds the numgen rule");
   t.equal(seen.lossy!.ping, true, "before the loss, the client reaches the server");
   t.notOk(seen.lossy!.qdiscs.includes("tbf"), "and r1 shapes nothing");
   t.equal(seen.calm!.ping, false, "with 100% loss on r1's servers side, it does not");

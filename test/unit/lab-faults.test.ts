@@ -177,6 +177,11 @@ t.test("loss: nftables numgen drop both ways, in a table of its own; clear remov
     "r2: nft add rule inet zmqlab_loss_clients arriving iifname <clients> numgen random mod 100 < 20 drop",
     "r2: nft add rule inet zmqlab_loss_clients leaving oifname <clients> numgen random mod 100 < 20 drop",
   ]);
+  const all = planLab(parseLab(withFaults("  a: { at: 1s, node: r1, network: servers, loss: 100 }\n"), "lab.yaml").lab);
+  t.same(all.faults![0]!.steps[0]!.commands.slice(4).map((c) => c.argv.join(" ")), [
+    "nft add rule inet zmqlab_loss_servers arriving iifname <servers> drop",
+    "nft add rule inet zmqlab_loss_servers leaving oifname <servers> drop",
+  ], "100%: every packet (nft refuses numgen ... < 100, out of its 0-99 range)");
   t.same(argvs("calm"), ["r2: nft add table inet zmqlab_loss_clients", "r2: nft delete table inet zmqlab_loss_clients"], "clear of a loss: the table goes (add first, so it never fails)");
 });
 
