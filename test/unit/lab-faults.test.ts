@@ -2,6 +2,8 @@
 // (each problem names the path, the line, what is wrong and what to do), and the plan of every
 // action as argument lists.
 import t from "tap";
+import { Ajv } from "ajv";
+import { reportSchema } from "../../controller/report/json.js";
 import { LabError, type Problem } from "../../controller/errors.js";
 import { parseLab } from "../../controller/lab/load.js";
 import { planLab } from "../../controller/plan/plan.js";
@@ -288,4 +290,17 @@ t.test("a router without its counter table gets the counters again", async (t) =
   t.equal(repair.kind, "partial");
   t.ok(repair.commands.length > 0 && repair.commands.every((c) => c.argv[0] === "nft" && c.argv.includes("zmqlab")), "only the counters");
   t.match(repair.differences, [/no flow counters/]);
+});
+
+t.test("the JSON report's faults are valid by its schema", async (t) => {
+  const validate = new Ajv({ allErrors: true, strict: true }).compile(reportSchema);
+  const report = {
+    lab: "faulty", started: "2026-11-28T09:00:00.000Z", durationMs: 4000, endpoints: [], ok: true, expectations: [], flows: {},
+    faults: [
+      { name: "r1-down", atMs: 2000, executedAtMs: 2013, wallTime: 1795683600000, ok: true },
+      { name: "oops", atMs: 2500, executedAtMs: 2541, wallTime: 1795683600500, ok: false, error: "in node client, `false` (fault oops: from the lab file (exec)) failed with exit code 1" },
+    ],
+  };
+  t.ok(validate(report), JSON.stringify(validate.errors));
+  t.notOk(validate({ ...report, faults: [{ name: "r1-down", atMs: 2000, ok: true }] }), "executedAtMs and wallTime are required");
 });
