@@ -104,6 +104,7 @@ program
     const nodes = await Promise.all(
       lab.plan.nodes.map(async (n) => ({ name: n.name, interfaces: (await lab.interfaces(n.name)).sort((a, b) => order(n, a.altnames) - order(n, b.altnames)) })),
     );
+    if (lab.reconciled) stdout(lab.repairs.length ? `lab ${lab.name} was up already; repaired:\n${lab.repairs.map((r) => `  ${r}`).join("\n")}` : `lab ${lab.name} was up already, as its file declares: nothing to repair`);
     stdout(`lab ${lab.name} is up: ${lab.plan.networks.length} networks, ${lab.plan.nodes.length} nodes, ${((performance.now() - started) / 1000).toFixed(1)} s`);
     stdout(interfacesText(nodes));
     await lab.release();

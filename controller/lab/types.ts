@@ -12,6 +12,8 @@ export interface Lab {
   /** What must hold after the traffic. */
   expect?: ExpectationSpec[];
   settings?: LabSettings;
+  /** Faults at their times during the traffic phase, by name. */
+  faults?: Record<string, FaultSpec>;
 }
 
 export interface LabSettings {
@@ -173,4 +175,34 @@ export interface BalancedSpec {
     over: string[];
     mapping?: Record<string, string>;
   };
+}
+
+// --- faults (issue 9): a timeline relative to the start of the traffic phase ---
+
+/** Node actions (engine), interface actions (kernel), and the end of a partition. */
+export type FaultAction = "stop" | "start" | "restart" | "pause" | "unpause" | "down" | "up" | "clear" | "heal";
+
+export const NODE_ACTIONS = ["stop", "start", "restart", "pause", "unpause"] as const;
+export const INTERFACE_ACTIONS = ["down", "up", "clear"] as const;
+
+/**
+ * One fault: at a time (ms or "2s" after the traffic phase starts), exactly one of `action`,
+ * `loss`, `rate`, `delay`, `partition`, `exec`, on a node (`node`), an interface (`node` and
+ * `network`), or node sets (`partition`).
+ */
+export interface FaultSpec {
+  at: number | string;
+  node?: string;
+  network?: string;
+  action?: FaultAction;
+  /** Percent of packets dropped on the interface, both directions (nftables numgen). */
+  loss?: number;
+  /** Egress rate limit on the interface, tc units: "1mbit", "500kbit" (tbf). */
+  rate?: string;
+  /** Egress delay on the interface (netem; not on every kernel). */
+  delay?: string | number;
+  /** Node sets that can no longer reach each other. */
+  partition?: string[][];
+  /** A command run in the node, an argument list. */
+  exec?: string[];
 }

@@ -3,6 +3,7 @@ import { list } from "../lab/endpoint.js";
 import { freeRange, gatewayOf, parseAddress, parseSubnet, type Address, type Subnet } from "../lab/ip.js";
 import type { Lab, NodeSpec } from "../lab/types.js";
 import { FRR_IMAGE, planRouting, ROUTING_CAPABILITIES } from "./routing.js";
+import { planFaults } from "./faults.js";
 import type { Command, InterfacePlan, LabPlan, NetworkPlan, NodePlan, RoutePlan, RulePlan } from "./types.js";
 
 export const LABEL_LAB = "zmqlab.lab";
@@ -57,7 +58,7 @@ export function planLab(lab: Lab, options: PlanOptions = {}): LabPlan {
     };
   });
   const nodes = Object.entries(lab.nodes).map(([name, spec]) => planNode(lab, name, spec, options));
-  return { lab: lab.name, networks, nodes };
+  return { lab: lab.name, networks, nodes, ...(lab.faults && Object.keys(lab.faults).length > 0 ? { faults: planFaults(lab, { nodes }) } : {}) };
 }
 
 function subnetsOf(value: string | string[]): [Subnet | undefined, Subnet | undefined] {
@@ -156,7 +157,7 @@ export const FLOW_TABLE = "zmqlab";
  * Per-flow packet counters on a forwarding node: every forwarded packet updates a dynamic set
  * keyed by (source, destination) address, so paths are read from the router's own kernel.
  */
-function flowCounters(ipv6: boolean): Command[] {
+export function flowCounters(ipv6: boolean): Command[] {
   const why = "count forwarded packets per (source, destination)";
   const commands: Command[] = [
     { argv: ["nft", "add", "table", "inet", FLOW_TABLE], why },

@@ -120,4 +120,27 @@ export interface LabPlan {
   lab: string;
   networks: NetworkPlan[];
   nodes: NodePlan[];
+  /** The lab's faults in time order (absent when it declares none). */
+  faults?: FaultPlan[];
+}
+
+// --- faults (issue 9) ---
+
+export type NodeAction = "stop" | "start" | "restart" | "pause" | "unpause";
+
+/** One fault, planned: an engine action on a node, and/or commands in nodes. */
+export interface FaultPlan {
+  name: string;
+  /** When, in ms after the traffic phase starts. */
+  atMs: number;
+  /** What it does, in words. */
+  description: string;
+  /** A node stopped, started, restarted, paused or unpaused through the engine. */
+  engine?: { node: string; action: NodeAction };
+  /** A node started or restarted: reconfigured from its plan before the fault counts as done. */
+  reconfigure?: string;
+  /** Commands per node; each node's run in order, nodes side by side. */
+  steps: { node: string; commands: Command[] }[];
+  /** The node whose kernel must have netem (a delay): checked before the traffic starts. */
+  netem?: string;
 }

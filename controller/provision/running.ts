@@ -8,7 +8,7 @@ import { dropLock, lockLab, type LockShare } from "../engine/lock.js";
 import { Program } from "../engine/program.js";
 import { parseProcNetTcp, peersFor, type TcpEntry } from "../agent/proc-net.js";
 import type { Peer } from "../agent/protocol.js";
-import { createNetwork, createNode, createsWithAllNetworks, existingSubnets, listLabs, removeLab, removeStaleLocks } from "../engine/resources.js";
+import { createNetwork, createNode, createsWithAllNetworks, existingSubnets, listLabs, removeLab, removeStaleLocks, type LabResources } from "../engine/resources.js";
 import { autoInstanceName, checkInstanceName, chooseRelocations, formatRelocations, instanceKey, instanceLab, parseRelocations, RelocationError, type Relocation } from "../lab/relocate.js";
 import { list } from "../lab/endpoint.js";
 import { loadLab, type LoadedLab } from "../lab/load.js";
@@ -24,6 +24,9 @@ import { readKernel, run } from "./kernel-reader.js";
 import { compareWithPlan } from "./verify.js";
 import { waitForAdjacencies } from "./routing.js";
 import { readFileSync } from "node:fs";
+import { planRepair } from "./repair.js";
+import { nodeAction } from "../engine/node-actions.js";
+import type { Command, NodeAction } from "../plan/types.js";
 
 export interface LabOptions {
   engine?: Engine;
@@ -34,6 +37,11 @@ export interface LabOptions {
   instance?: string;
   /** How long to wait while another zmqlab process uses the lab (ms; default 10 minutes). */
   wait?: number;
+  /**
+   * `up` only: a lab that is already up is repaired to match its file (stopped nodes started,
+   * drifted nodes configured again) instead of refused. Default true.
+   */
+  reconcile?: boolean;
   /** Progress lines (to stderr in the CLI). */
   log?: (line: string) => void;
   /** Aborting removes whatever was created so far (and stops waiting for the lock). */
@@ -61,6 +69,10 @@ export class RunningLab {
   readonly fileLab: Lab;
   readonly instance: string | undefined;
   readonly relocations: Relocation[];
+  /** What `up` repaired on a lab that was already up (one line each); empty when it created the lab or nothing differed. */
+  repairs: string[] = [];
+  /** Whether `up` found the lab up already and reconciled it (instead of creating it). */
+  reconciled = false;
 
   constructor(
     /** The lab as it runs: an instance's addresses are the moved ones. */
@@ -146,6 +158,54 @@ export class RunningLab {
     );
   }
 
+  /** Stop, start, restart, pause or unpause a node's container (a start or restart is not reconfigured here: see reconfigure). */
+  nodeAction(node: string, action: NodeAction): Promise<void> {
+    return nodeAction(this.engine, this.node(node).containerName, node, action);
+  }
+
+  /**
+   * Run commands (argument lists) in a node in order, stopping at the first that fails: in
+   * zmqlab's image in one exec, else one exec each. Returns the failure, if any.
+   */
+  async apply(node: string, commands: Command[]): Promise<CommandFailure | undefined> {
+    const plan = this.node(node);
+    if (plan.defaultImage) {
+      const job: ConfigureJob = { interfaces: [], commands, ipv6: false };
+      const result = JSON.parse(await run(this.engine, plan.containerName, node, [...CONFIGURE_ARGV, JSON.stringify(job)])) as ConfigureResult;
+      if (!result.failed) return undefined;
+      return { ...result.failed, why: commands[result.failed.index]?.why ?? "" };
+    }
+    for (const command of commands) {
+      const result = await execIn(this.engine, plan.containerName, command.argv);
+      if (result.exitCode !== 0) return { argv: command.argv, why: command.why, exitCode: result.exitCode, output: result.stderr.trim() || result.stdout.trim() };
+    }
+    return undefined;
+  }
+
+  /**
+   * Bring a running node back to its plan: a node Docker started or restarted (a fresh network
+   * namespace: no network names, Docker's default route back, no counters) gets its whole plan
+   * again; a node that kept its namespace gets what it lacks. Idempotent. Returns what differed
+   * (empty when nothing did); throws an EnvironmentError when the kernel still differs after.
+   */
+  async reconfigure(node: string): Promise<string[]> {
+    const plan = this.node(node);
+    const ipv6 = nodeHasIpv6(this.plan, plan);
+    const hasCounters = plan.forward ? (await execIn(this.engine, plan.containerName, ["nft", "list", "table", "inet", FLOW_TABLE])).exitCode === 0 : true;
+    const repair = planRepair(plan, await this.kernel(node), hasCounters);
+    if (repair.kind === "none") return [];
+    let state: KernelState;
+    if (repair.kind === "fresh") state = await configureNode(this.engine, plan, ipv6);
+    else {
+      const failed = await this.apply(node, repair.commands);
+      if (failed) throw commandFailed(plan, failed.argv, failed.why, failed.exitCode, failed.output);
+      state = await this.kernel(node);
+    }
+    const left = compareWithPlan(plan, state);
+    if (left.length > 0) throw new EnvironmentError(`Node ${node} of lab ${this.name} could not be configured as declared:\n  ${left.join("\n  ")}`, "zmqlab up --dry-run shows every planned command; zmqlab down, then zmqlab up, starts it fresh");
+    return repair.differences.length > 0 ? repair.differences : ["a fresh network namespace"];
+  }
+
   /** Remove every container and network of this lab, then release it. Idempotent. */
   async down(): Promise<void> {
     try {
@@ -156,6 +216,14 @@ export class RunningLab {
       await dropLock(this.name);
     }
   }
+}
+
+/** A command that failed in a node: what it was, why it was planned, and what it said. */
+export interface CommandFailure {
+  argv: string[];
+  why: string;
+  exitCode: number;
+  output: string;
 }
 
 const nodeHasIpv6 = (plan: LabPlan, node: NodePlan) => node.interfaces.some((i) => plan.networks.find((n) => n.name === i.network)?.ipv6);
@@ -194,13 +262,15 @@ export async function resolveInstance(engine: Engine, lab: Lab, instance: string
  * holds the lab's lock until `down()` or `release()`.
  */
 export async function up(target: string | LoadedLab, options: UpOptions = {}): Promise<RunningLab> {
-  const { lab: fileLab } = load(target);
+  const loaded = load(target);
+  const fileLab = loaded.lab;
   const engine = options.engine ?? (await connectEngine());
   const instance = await resolveInstance(engine, fileLab, options.instance);
   const key = instanceKey(fileLab.name, instance);
   // A name just made up (--instance auto) is no one else's yet: nothing to wait for, no lock to take.
   const lock = options.instance === "auto" ? unshared(key) : await lockFor(engine, key, { ...options, command: options.command ?? "up" });
   try {
+    if (options.reconcile !== false && options.instance !== "auto" && (await isUp(engine, key))) return await reconcileLocked(engine, loaded, instance, lock, options);
     return await upLocked(engine, fileLab, instance, lock, options);
   } catch (err) {
     await lock.release();
@@ -350,7 +420,7 @@ async function configureCommandByCommand(engine: Engine, node: NodePlan, ipv6: b
   return readKernel(engine, node.containerName, node.name, ipv6);
 }
 
-function commandFailed(node: NodePlan, argv: string[], why: string, exitCode: number, output: string): EnvironmentError {
+export function commandFailed(node: NodePlan, argv: string[], why: string, exitCode: number, output: string): EnvironmentError {
   return new EnvironmentError(`In node ${node.name}, \`${argv.join(" ")}\` (${why}) failed with exit code ${exitCode}: ${output}`, kernelHint(argv, output));
 }
 
@@ -426,6 +496,11 @@ export async function attachLocked(engine: Engine, loaded: LoadedLab, instance: 
     const up = `zmqlab up ${file.replace(/\/lab\.ya?ml$/, "")}${instance !== undefined ? ` --instance ${instance}` : ""}`;
     throw new EnvironmentError(`Lab ${key} is not up${found?.containers.length ? ` (nodes not running: ${missing.join(", ")})` : ""}.`, `bring it up first: ${up}`);
   }
+  return foundLab(engine, fileLab, instance, found, lock);
+}
+
+/** A lab found on the engine, planned with the placement and images it came up with. */
+function foundLab(engine: Engine, fileLab: Lab, instance: string | undefined, found: LabResources, lock: LockShare): RunningLab {
   const relocations = parseRelocations(found.relocation);
   const lab = instance === undefined ? fileLab : instanceLab(fileLab, instance, relocations);
   // Planned with the images the nodes came up with: zmqlab's node image and the built ones.
@@ -438,6 +513,65 @@ export async function attachLocked(engine: Engine, loaded: LoadedLab, instance: 
   const planOptions = instance !== undefined ? { instance: { name: instance, labName: fileLab.name, relocation: formatRelocations(relocations) } } : {};
   const plan = planLab(lab, { ...planOptions, builds, ...(image ? { image } : {}), ...(frrImage ? { frrImage } : {}) });
   return new RunningLab(lab, plan, engine, {}, { fileLab, ...(instance !== undefined ? { instance } : {}), relocations }, lock);
+}
+
+/**
+ * `up` on a lab that is already up: make it match its file again. Nodes Docker stopped are
+ * started, paused ones unpaused, and every node whose kernel differs from its plan (a restarted
+ * one: Docker's default route back, no counters) is configured again. A lab whose nodes or
+ * networks differ from the file's is refused: repairing cannot add or remove them.
+ */
+export async function reconcileLocked(engine: Engine, loaded: LoadedLab, instance: string | undefined, lock: LockShare, options: UpOptions = {}): Promise<RunningLab> {
+  const log = options.log ?? (() => {});
+  const key = instanceKey(loaded.lab.name, instance);
+  const [found] = await listLabs(engine, key);
+  if (!found || found.containers.length === 0) throw new EnvironmentError(`Lab ${key} is not up.`, `bring it up: zmqlab up ${loaded.file}`);
+  const lab = foundLab(engine, loaded.lab, instance, found, lock);
+  const structural = structureDifferences(lab.plan, found);
+  if (structural.length > 0) {
+    throw new EnvironmentError(
+      `Lab ${key} is up, but not as its file declares it: ${structural.join("; ")}.`,
+      `repairing can start nodes and configure them again, not add or remove nodes and networks: take it down and bring it up again (zmqlab down ${loaded.file}${instance !== undefined ? ` --instance ${instance}` : ""}, then zmqlab up)`,
+    );
+  }
+  log(`lab ${key} is up already: checking it against ${loaded.file}`);
+  const repairs: string[] = [];
+  await settled(lab.plan.nodes.map(async (node) => {
+    const state = found.containers.find((c) => c.node === node.name)!.state;
+    if (state === "paused") await lab.nodeAction(node.name, "unpause");
+    else if (state !== "running") await lab.nodeAction(node.name, "start");
+    if (state !== "running") repairs.push(`${node.name}: ${state === "paused" ? "unpaused" : "started"} (it was ${state})`);
+    const differences = await lab.reconfigure(node.name);
+    if (differences.length > 0) repairs.push(`${node.name}: configured again (${differences.join("; ")})`);
+  }));
+  lab.repairs = repairs.sort();
+  lab.reconciled = true;
+  return lab;
+}
+
+/** Nodes and networks of the plan the engine lacks or has beyond it, and nodes on other networks. */
+function structureDifferences(plan: LabPlan, found: LabResources): string[] {
+  const result: string[] = [];
+  const nodes = found.containers.map((c) => c.node);
+  const planned = plan.nodes.map((n) => n.name);
+  const missingNodes = planned.filter((n) => !nodes.includes(n));
+  const extraNodes = nodes.filter((n) => !planned.includes(n));
+  if (missingNodes.length) result.push(`the file declares nodes it lacks (${missingNodes.join(", ")})`);
+  if (extraNodes.length) result.push(`it has nodes the file does not declare (${extraNodes.join(", ")})`);
+  const networks = found.networks.map((n) => n.name);
+  const missingNetworks = plan.networks.filter((n) => !networks.includes(n.dockerName)).map((n) => n.name);
+  const extraNetworks = networks.filter((n) => !plan.networks.some((p) => p.dockerName === n));
+  if (missingNetworks.length) result.push(`the file declares networks it lacks (${missingNetworks.join(", ")})`);
+  if (extraNetworks.length) result.push(`it has networks the file does not declare (${extraNetworks.join(", ")})`);
+  for (const node of plan.nodes) {
+    const container = found.containers.find((c) => c.node === node.name);
+    if (!container) continue;
+    const want = node.interfaces.map((i) => i.dockerNetwork).sort().join(", ");
+    const have = [...container.networks].sort().join(", ");
+    // A stopped container lists no networks: its attachments are checked once it runs.
+    if (container.state === "running" && want !== have) result.push(`node ${node.name} is on ${have || "no network"}, the file says ${want}`);
+  }
+  return result;
 }
 
 /** Whether the lab (or instance) has nodes on the engine. */

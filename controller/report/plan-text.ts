@@ -32,6 +32,7 @@ export function planText(plan: LabPlan): string {
     for (const c of node.commands) lines.push(`      ${displayArgv(c.argv)}   # ${c.why}`);
     for (const a of node.routing?.adjacencies ?? []) lines.push(`    then waits for a Full OSPF neighbour on ${a.network} (OSPF there: ${a.neighbours.join(", ")})`);
   }
+  if (plan.faults?.length) lines.push("", ...faultsText(plan));
   return lines.join("\n");
 }
 
@@ -49,4 +50,17 @@ export function interfacesText(nodes: { name: string; interfaces: InterfaceState
 export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ")).join("\n");
+}
+
+/** The fault timeline of a dry run: when, what, and every engine action and command. */
+export function faultsText(plan: LabPlan): string[] {
+  const lines = ["faults (ms after the traffic phase starts; <network> is the node's kernel name for that interface, read when the fault runs):"];
+  for (const f of plan.faults ?? []) {
+    lines.push(`  ${String(f.atMs).padStart(6)} ms  ${f.name}: ${f.description}`);
+    if (f.engine) lines.push(`      engine: ${f.engine.action} container ${plan.nodes.find((n) => n.name === f.engine!.node)?.containerName ?? f.engine.node}${f.engine.action === "stop" || f.engine.action === "restart" ? " (timeout 0: no grace time)" : ""}`);
+    if (f.reconfigure) lines.push(`      then: configure ${f.reconfigure} again from its plan (its commands above; Docker's default route removed, counters reinstalled)`);
+    for (const step of f.steps) for (const c of step.commands) lines.push(`      ${step.node}: ${displayArgv(c.argv)}   # ${c.why}`);
+    if (f.netem) lines.push(`      needs netem in ${f.netem}'s kernel: checked before the traffic starts (exit 3 without it)`);
+  }
+  return lines;
 }

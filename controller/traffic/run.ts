@@ -11,6 +11,7 @@ import { agentJobs, settingsOf } from "./jobs.js";
 import { ProgramEndpoint, recordConnections } from "./programs.js";
 import { isProgram } from "../lab/types.js";
 import type { EndpointReport, NoHandshake, TrafficReport } from "./types.js";
+import { checkNetem, FaultRunner, type FaultHook } from "./faults.js";
 
 export const AGENT_PATH = "/opt/zmqlab/agent/main.js";
 export const AGENT_ARGV = ["node", AGENT_PATH];
@@ -104,6 +105,8 @@ export interface TrafficOptions {
   log?: (line: string) => void;
   /** Aborting ends the traffic early (agents report and exit) and throws Cancelled. */
   signal?: AbortSignal;
+  /** Awaited just before each fault of the lab runs (e.g. to snapshot counters). */
+  atFault?: FaultHook;
 }
 
 /** Run every endpoint to its end and collect what happened. */
@@ -134,6 +137,8 @@ export async function trafficSession(lab: RunningLab, options: TrafficOptions = 
   const senders = new Set(jobs.flatMap((j) => j.endpoints.filter((e) => e.send && e.send.count > 0).map((e) => e.name)));
   // An agent endpoint on a node whose image lacks the agent is the environment's problem (exit 3).
   await Promise.all(jobs.map((job) => checkAgent(lab, job)));
+  // So is a delay fault on a kernel without netem: found now, not in the middle of the traffic.
+  await checkNetem(lab);
 
   if (serving.length > 0) {
     await Promise.all([...new Set(serving.map((p) => p.node))].map((node) => recordConnections(lab, node)));
@@ -142,14 +147,24 @@ export async function trafficSession(lab: RunningLab, options: TrafficOptions = 
     await Promise.all(serving.map((p) => p.ready(settings.trafficTimeout)));
   }
   log(`traffic: ${jobs.length} agents, ${senders.size} senders${programs.length ? `, ${programs.length} programs` : ""} (handshakes, subscriptions, then messages)`);
-  const [agents] = await Promise.all([Promise.all(jobs.map((job) => startAgent(lab, job))), Promise.all(connecting.map((p) => p.start()))]);
+  // Fault times count from here: the moment the agents and the connecting programs are started.
+  const faults = lab.plan.faults?.length ? new FaultRunner(lab, performance.now(), options.atFault, log) : undefined;
+  let faultsOver = faults === undefined;
+  const [agents] = await Promise.all([Promise.all(jobs.map((job) => startAgent(lab, job))), Promise.all(connecting.map((p) => p.start()))]).catch(async (err: unknown) => {
+    // No fault may act on a lab whose traffic never started (and that is about to be removed).
+    faults?.stop();
+    await faults?.done;
+    throw err;
+  });
 
-  // Senders and programs end on their own; receivers get `linger` ms more; nothing waits past the bound.
+  // Senders and programs end on their own, and the last fault has run; receivers get `linger` ms
+  // more; nothing waits past the bound.
   const pending = new Set([...senders, ...programs.map((p) => p.name)]);
   await new Promise<void>((resolve) => {
     const bound = setTimeout(resolve, settings.trafficTimeout);
+    let waited = pending.size > 0;
     const check = () => {
-      if (pending.size === 0) {
+      if (pending.size === 0 && faultsOver && waited) {
         clearTimeout(bound);
         resolve();
       }
@@ -174,9 +189,20 @@ export async function trafficSession(lab: RunningLab, options: TrafficOptions = 
         check();
       });
     }
-    if (pending.size === 0) setTimeout(resolve, settings.handshakeTimeout);
+    // Nothing sends: give the connects their handshake time.
+    if (!waited) setTimeout(() => {
+      waited = true;
+      check();
+    }, settings.handshakeTimeout);
+    void faults?.done.then(() => {
+      faultsOver = true;
+      check();
+    });
     options.signal?.addEventListener("abort", () => resolve(), { once: true });
   });
+  // Past the bound (or interrupted), no further fault starts; one that runs is finished.
+  faults?.stop();
+  await faults?.done;
   log(pending.size ? `traffic bound reached; still running: ${[...pending].join(", ")}` : "senders done; collecting");
   if (!options.signal?.aborted) await new Promise((r) => setTimeout(r, settings.linger));
   for (const agent of agents) agent.stop();
@@ -193,7 +219,7 @@ export async function trafficSession(lab: RunningLab, options: TrafficOptions = 
       return program ? programReport(program) : endpointReport(lab, name, spec.node, agents.find((a) => a.job.node === spec.node)!);
     }),
   );
-  const report = { lab: lab.name, started: started.toISOString(), durationMs: Math.round(performance.now() - t0), endpoints };
+  const report: TrafficReport = { lab: lab.name, started: started.toISOString(), durationMs: Math.round(performance.now() - t0), endpoints, ...(faults ? { faults: faults.events } : {}) };
   return { report, outputs: Object.fromEntries(programs.map((p) => [p.name, p.output()])) };
 }
 

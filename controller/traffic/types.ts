@@ -1,6 +1,9 @@
 // What the traffic phase produced: the report's `endpoints`, one per lab endpoint.
 import type { EndpointResult, Peer } from "../agent/protocol.js";
 import type { SocketType } from "../lab/types.js";
+import type { FaultEvent } from "./faults.js";
+
+export type { FaultEvent };
 
 export interface TrafficReport {
   lab: string;
@@ -8,6 +11,8 @@ export interface TrafficReport {
   started: string;
   durationMs: number;
   endpoints: EndpointReport[];
+  /** The lab's faults as they happened, in time order (present when the lab declares faults). */
+  faults?: FaultEvent[];
 }
 
 /** The agent's accounting, as it reported it: sent, received, per sender, gaps, duplicates, reordering. */
