@@ -21,6 +21,8 @@ export function bounded<T>(work: Promise<T>, ms: number, what: string): Promise<
 export function stateWord(state: string): InterruptedNode["state"] {
   if (state === "exited" || state === "dead" || state === "created") return "stopped";
   if (state === "paused" || state === "gone" || state === "restarting") return state;
+  // Being removed: gone by the time anyone looks again.
+  if (state === "removing") return "gone";
   return "stopped";
 }
 

@@ -92,7 +92,7 @@ t.test("terminal, JUnit and HTML name the node", async (t) => {
 });
 
 t.test("Docker's states in the lab's words", async (t) => {
-  t.same(["exited", "dead", "created", "paused", "gone", "restarting", "removing"].map(stateWord), ["stopped", "stopped", "stopped", "paused", "gone", "restarting", "stopped"]);
+  t.same(["exited", "dead", "created", "paused", "gone", "restarting", "removing"].map(stateWord), ["stopped", "stopped", "stopped", "paused", "gone", "restarting", "gone"]);
   t.match(interruptionMessage("r1", "c", "gone"), /^node r1 \(container c\) was removed during the traffic phase$/);
   t.match(interruptionMessage("r1", "c", "restarted"), /was restarted: what ran in it/);
 });
