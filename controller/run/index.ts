@@ -77,7 +77,7 @@ export async function readCounters(lab: RunningLab, interrupted: InterruptedNode
     routers.map(async (r): Promise<FlowCount[] | string> => {
       const lost = interrupted.find((n) => n.node === r && n.state !== "restarted");
       if (lost) return lost.message;
-      return bounded(lab.flows(r), READ_BOUND_MS, `node ${r}`).catch((err: unknown) => (err instanceof Error ? err.message : String(err)));
+      return bounded(lab.flows(r), READ_BOUND_MS, `node ${r}`).catch((err: unknown) => (err instanceof Error ? err.message : String(err)).split("\n")[0]!);
     }),
   );
   const flows: Record<string, FlowCount[]> = {};

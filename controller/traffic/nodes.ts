@@ -27,14 +27,14 @@ export function stateWord(state: string): InterruptedNode["state"] {
 }
 
 export function interruptionMessage(node: string, container: string, state: InterruptedNode["state"]): string {
-  const how = {
-    stopped: "was stopped (or its main process ended)",
-    paused: "was paused (docker pause): its processes were frozen",
-    gone: "was removed",
-    restarting: "was restarting",
-    restarted: "was restarted: what ran in it (zmqlab's agent, programs, its counters) started over",
+  const [how, so] = {
+    stopped: ["was stopped (or its main process ended)", ""],
+    paused: ["was paused (docker pause)", ": its processes were frozen"],
+    gone: ["was removed", ""],
+    restarting: ["was restarting", ""],
+    restarted: ["was restarted", ": what ran in it (zmqlab's agent, programs, its counters) started over"],
   }[state];
-  return `node ${node} (container ${container}) ${how} during the traffic phase`;
+  return `node ${node} (container ${container}) ${how} during the traffic phase${so}`;
 }
 
 /**
