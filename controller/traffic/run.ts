@@ -204,8 +204,10 @@ function programReport(p: ProgramEndpoint, lost?: InterruptedNode): EndpointRepo
   const outcome = p.outcome();
   const errors = [...p.errors];
   if (outcome.stopped) errors.push(`still running at the end of its time (${p.timeoutMs} ms or the traffic phase): stopped with SIGTERM${outcome.killed ? ", then SIGKILL" : ""}`);
-  // Its node went away under it: whatever it would have done is unknown, and that fails the run.
-  const failures = lost ? [`${lost.message}: program ${p.name} could not finish there`] : [];
+  // Its node went away under it: unless it had already ended well by itself, what it would have
+  // done is unknown, and that fails the run.
+  const endedWell = outcome.exitCode === 0 && !outcome.stopped;
+  const failures = lost && !endedWell ? [`${lost.message}: program ${p.name} could not finish there`] : [];
   errors.push(...failures);
   return {
     name: p.name,
