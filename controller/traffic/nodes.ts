@@ -51,3 +51,28 @@ export async function interruptedNodes(lab: RunningLab, since: Date): Promise<In
     return [{ node: n.name, container: n.containerName, state: word, message: interruptionMessage(n.name, n.containerName, word) }];
   });
 }
+
+const WATCH_MS = 500;
+
+/**
+ * Call `onFrozen(node)` once for each of `nodes` found paused, checking every 500 ms until
+ * stopped: a paused node's agent neither sends nor ends, so the traffic phase must not wait for
+ * it until its bound. (A stopped or removed node's agent ends by itself.)
+ */
+export function watchForPaused(lab: RunningLab, nodes: string[], onFrozen: (node: string) => void): { stop(): void } {
+  const left = new Set(nodes);
+  let stopped = false;
+  const look = async () => {
+    while (!stopped && left.size > 0) {
+      await new Promise((r) => setTimeout(r, WATCH_MS));
+      const states = await Promise.all([...left].map(async (n) => [n, await containerStatus(lab.engine, lab.node(n).containerName).catch(() => undefined)] as const));
+      for (const [node, status] of states) {
+        if (stopped || status?.state !== "paused") continue;
+        left.delete(node);
+        onFrozen(node);
+      }
+    }
+  };
+  void look();
+  return { stop: () => void (stopped = true) };
+}

@@ -10,7 +10,7 @@ import { agentJobs, settingsOf } from "./jobs.js";
 import { ProgramEndpoint, recordConnections } from "./programs.js";
 import { isProgram } from "../lab/types.js";
 import type { EndpointReport, InterruptedNode, NoHandshake, TrafficReport } from "./types.js";
-import { bounded, interruptedNodes, READ_BOUND_MS } from "./nodes.js";
+import { bounded, interruptedNodes, READ_BOUND_MS, watchForPaused } from "./nodes.js";
 
 export const AGENT_PATH = "/opt/zmqlab/agent/main.js";
 export const AGENT_ARGV = ["node", AGENT_PATH];
@@ -146,6 +146,7 @@ export async function trafficSession(lab: RunningLab, options: TrafficOptions = 
 
   // Senders and programs end on their own; receivers get `linger` ms more; nothing waits past the bound.
   const pending = new Set([...senders, ...programs.map((p) => p.name)]);
+  let watch: { stop(): void } | undefined;
   await new Promise<void>((resolve) => {
     const bound = setTimeout(resolve, settings.trafficTimeout);
     const check = () => {
@@ -168,6 +169,13 @@ export async function trafficSession(lab: RunningLab, options: TrafficOptions = 
         check();
       });
     }
+    // A paused node's agent and programs neither send nor end: stop waiting for them.
+    const waitedOn = [...agents.flatMap((a) => a.job.endpoints.filter((e) => pending.has(e.name)).map((e) => [a.job.node, e.name])), ...programs.map((p) => [p.node, p.name])];
+    watch = watchForPaused(lab, [...new Set(waitedOn.map(([node]) => node!))], (node) => {
+      log(`node ${node} is paused: not waiting for its endpoints`);
+      for (const [n, name] of waitedOn) if (n === node) pending.delete(name!);
+      check();
+    });
     for (const p of programs) {
       void p.done.then(() => {
         pending.delete(p.name);
@@ -177,6 +185,7 @@ export async function trafficSession(lab: RunningLab, options: TrafficOptions = 
     if (pending.size === 0) setTimeout(resolve, settings.handshakeTimeout);
     options.signal?.addEventListener("abort", () => resolve(), { once: true });
   });
+  watch?.stop();
   log(pending.size ? `traffic bound reached; still running: ${[...pending].join(", ")}` : "senders done; collecting");
   if (!options.signal?.aborted) await new Promise((r) => setTimeout(r, settings.linger));
   for (const agent of agents) agent.stop();

@@ -66,6 +66,22 @@ for (const how of ["stop", "pause", "remove"] as const) {
   });
 }
 
+t.test("docker pause of the publisher's node mid-traffic: its endpoint fails, the run does not wait for it until the bound", async (t) => {
+  const engine = await connectEngine();
+  const { result, files, acted } = await runWhile(() => engine.getContainer("zmqlab-resil-router-server").pause());
+  t.ok(acted);
+  t.equal(result.code, 1);
+  t.notMatch(result.stderr, NO_INTERNAL_ERROR);
+  t.match(result.stderr, /^node server is paused: not waiting for its endpoints$/m, "the paused sender is noticed");
+  t.notMatch(result.stderr, /traffic bound reached/, "the traffic phase did not run into its bound");
+  const report = JSON.parse(readFileSync(files.json, "utf8")) as LabReport;
+  t.same(report.interrupted?.map((n) => [n.node, n.state]), [["server", "paused"]]);
+  t.match(report.endpoints.find((e) => e.name === "ticks")!.failures, [/^node server \(container zmqlab-resil-router-server\) was paused .*: ticks could not report/]);
+  t.ok(report.endpoints.find((e) => e.name === "reader")!.received < 500, "the subscriber's own count is kept");
+  t.same(report.expectations.map((e) => [e.kind, e.ok]), [["delivered", false], ["path", true], ["endpoint", false]]);
+  t.same(await labeled("resil-router"), { containers: 0, networks: 0 }, "nothing left on the engine");
+});
+
 t.test("every node removed mid-traffic: the lab itself was taken away, exit 3", async (t) => {
   const engine = await connectEngine();
   const { result, files, acted } = await runWhile(async () => {
