@@ -154,8 +154,12 @@ program
   .action(async (target: string, opts: ReportOptions & InstanceOptions & { keep?: boolean }) => {
     const loaded = loadLab(target);
     const steps = progress();
-    const result = await runLab(loaded, { reuse: true, log: steps.step, signal: interruptible(), ...labOptions(opts), ...(opts.keep ? { keep: true } : {}) }).finally(steps.stop);
-    report(loaded.lab, result, opts);
+    // Reported as soon as judged, before the teardown: the files are written even if it fails.
+    const onReport = (result: LabReport) => {
+      steps.stop();
+      report(loaded.lab, result, opts);
+    };
+    await runLab(loaded, { reuse: true, log: steps.step, signal: interruptible(), onReport, ...labOptions(opts), ...(opts.keep ? { keep: true } : {}) }).finally(steps.stop);
   });
 
 program

@@ -209,3 +209,14 @@ export async function containerState(docker: Engine, name: string): Promise<stri
     throw engineFailure(err, "inspect", { kind: "container", name });
   }
 }
+
+/** The container's state and when it last started, or `gone` when it no longer exists. */
+export async function containerStatus(docker: Engine, name: string): Promise<{ state: string; startedAt?: string }> {
+  try {
+    const { State } = await docker.getContainer(name).inspect();
+    return { state: State.Status, ...(State.StartedAt ? { startedAt: State.StartedAt } : {}) };
+  } catch (err) {
+    if (isNotFound(err)) return { state: "gone" };
+    throw engineFailure(err, "inspect", { kind: "container", name });
+  }
+}

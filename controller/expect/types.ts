@@ -18,6 +18,8 @@ export interface Observations {
   addresses: Record<string, string[]>;
   /** Each program endpoint's whole output (the report keeps only its last lines). */
   outputs?: Record<string, string[]>;
+  /** Forwarding nodes whose counters could not be read (stopped, paused, gone), with why: not in `flows`. */
+  flowsUnavailable?: Record<string, string>;
 }
 
 /** Every kind a lab file can state, derived from the lab file's types: one key each. */

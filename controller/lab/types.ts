@@ -121,11 +121,17 @@ export interface EndpointSpec {
 export const isProgram = (e: EndpointSpec): e is EndpointSpec & { command: string[] } => e.command !== undefined;
 
 export interface SendSpec {
-  count: number;
+  /** Messages to send; with `duration` and `rate`, a cap on rate x duration. */
+  count?: number;
   /** Payload size in bytes (the header with sender and sequence is extra). */
   size?: number;
   /** Messages per second; as fast as possible when absent. */
   rate?: number;
+  /**
+   * Send for this long (ms, or "5s"): at `rate` (count = rate x duration), or `count` spread
+   * evenly over it. Needs `rate` or `count`.
+   */
+  duration?: number | string;
   topic?: string;
 }
 

@@ -4,7 +4,7 @@ import { addressesOf } from "./addresses.js";
 import { list, parseTcpEndpoint, type HostPort } from "./endpoint.js";
 import { contains, formatAddress, gatewayOf, overlaps, parseAddress, parseSubnet, type Address, type Subnet } from "./ip.js";
 import { parseDuration } from "./duration.js";
-import type { EndpointSpec, Lab, NodeSpec } from "./types.js";
+import type { EndpointSpec, Lab, NodeSpec, SendSpec } from "./types.js";
 import { FAULT_KINDS, isInterfaceAction, isNodeAction, kindsOf, onInterface, rateBits, walkFaults } from "./faults.js";
 
 export interface Finding {
@@ -372,6 +372,28 @@ function validateTraffic(lab: Lab, findings: Finding[]): void {
     if (endpoint.send?.topic !== undefined && !["pub", "xpub"].includes(endpoint.socket)) {
       findings.push({ at: [...at, "send", "topic"], message: `topics are for pub and xpub sockets`, hint: "remove topic" });
     }
+    if (endpoint.send) validateSend(lab, endpoint.send, [...at, "send"], findings);
+  }
+}
+
+/** How much a sender sends: a count, or a duration with a rate (or a count to spread); within the traffic bound. */
+function validateSend(lab: Lab, send: SendSpec, at: (string | number)[], findings: Finding[]): void {
+  if (send.duration === undefined) {
+    if (send.count === undefined) findings.push({ at, message: "neither count nor duration", hint: "count: 1000 (that many messages), or rate: 100 with duration: 5s (100 a second for 5 s)" });
+    return;
+  }
+  const ms = parseDuration(send.duration);
+  if (ms === undefined || ms <= 0) {
+    findings.push({ at: [...at, "duration"], message: `"${send.duration}" is not a duration`, hint: "milliseconds, or 1500ms, 5s, 2m (more than 0)" });
+    return;
+  }
+  if (send.rate === undefined && send.count === undefined) {
+    findings.push({ at: [...at, "duration"], message: "a duration needs a rate (or a count to spread over it)", hint: `add rate: 100 (messages a second, for ${send.duration}); as fast as possible for a time would flood the receivers` });
+    return;
+  }
+  const bound = lab.settings?.trafficTimeout;
+  if (bound !== undefined && ms > bound) {
+    findings.push({ at: [...at, "duration"], message: `sends for ${ms} ms, longer than settings.trafficTimeout (${bound} ms), which ends the traffic phase`, hint: `raise settings.trafficTimeout above ${ms} (with room for handshakes and linger), or remove it: the default makes room for the longest sender` });
   }
 }
 

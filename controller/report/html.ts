@@ -145,6 +145,8 @@ export function htmlReport(lab: Lab, report: LabReport): string {
     .map((e) => `<tr><td>${esc(e.name)}</td><td>${esc(e.node)}</td><td><code>${esc(commandText(e.program!.command))}</code></td><td>${esc(programState(e.program!))}</td><td><pre>${esc(e.program!.lastLines.join("\n")) || "(no output)"}</pre></td></tr>`)
     .join("\n");
   const passed = report.expectations.filter((e) => e.ok).length;
+  // Nodes that went away during the traffic, and counters that could not be read.
+  const nodeNotes = [...(report.interrupted ?? []).map((n) => `${n.state}: ${n.message}`), ...Object.entries(report.flowsUnavailable ?? {}).map(([n, why]) => `counters of ${n} unavailable: ${why}`)];
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>zmqlab: ${esc(report.lab)}</title>
 <style>
@@ -161,7 +163,9 @@ svg rect.node { fill: #e3f0ff; stroke: #3367d6; stroke-width: 1.5; } svg rect.ro
 </style></head><body>
 <h1>Lab ${esc(report.lab)}</h1>
 <div>${esc(report.started)} · traffic ${report.durationMs} ms · <span class="verdict ${report.ok ? "ok" : "bad"}">${esc(verdictLine(report.expectations))}</span></div>
-<h2>Topology and the paths the routers' counters showed</h2>
+${nodeNotes.length ? `<h2>Nodes that went away during the traffic</h2>
+<ul>${nodeNotes.map((n) => `<li class="why">${esc(n)}</li>`).join("")}</ul>
+` : ""}<h2>Topology and the paths the routers' counters showed</h2>
 ${topologySvg(lab, flows)}
 <table><tr><th></th><th>source</th><th>destination</th><th>crossed (by the routers' own counters)</th><th>packets forwarded</th></tr>
 ${flowRows || '<tr><td colspan="5">no flows observed</td></tr>'}

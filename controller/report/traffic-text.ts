@@ -2,7 +2,7 @@
 import type { ProgramOutcome, TrafficReport } from "../traffic/types.js";
 import { table } from "./plan-text.js";
 
-export function trafficText(report: TrafficReport): string {
+export function trafficText(report: TrafficReport & { flowsUnavailable?: Record<string, string> }): string {
   const rows = [["endpoint", "node", "socket", "sent", "received", "from", "peers seen by the kernel", "notes"]];
   for (const e of report.endpoints) {
     const notes = [
@@ -26,6 +26,8 @@ export function trafficText(report: TrafficReport): string {
     ]);
   }
   const details = [
+    ...(report.interrupted ?? []).map((n) => `  ${n.state.toUpperCase()}: ${n.message}`),
+    ...Object.entries(report.flowsUnavailable ?? {}).filter(([node]) => !report.interrupted?.some((n) => n.node === node && n.state !== "restarted")).map(([node, why]) => `  counters of ${node} unavailable: ${why}`),
     ...report.endpoints.flatMap((e) => e.noHandshake.map((n) => `  ${n.message}`)),
     ...report.endpoints.flatMap((e) => (e.program ? [`  ${e.name} (${commandText(e.program.command)}): ${programState(e.program)}${e.program.lastLines.length ? `; last lines: ${e.program.lastLines.slice(-3).join(" | ")}` : "; no output"}`] : [])),
   ];

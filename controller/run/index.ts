@@ -10,7 +10,8 @@ import type { FlowCount } from "../observe/flows.js";
 import { attachLocked, isUp, lockFor, resolveInstance, unshared, upLocked, type Placement, type RunningLab } from "../provision/running.js";
 import { instanceKey, reverse, translateText, type Relocation } from "../lab/relocate.js";
 import { trafficSession } from "../traffic/run.js";
-import type { TrafficReport } from "../traffic/types.js";
+import type { InterruptedNode, TrafficReport } from "../traffic/types.js";
+import { bounded, READ_BOUND_MS } from "../traffic/nodes.js";
 
 /** The traffic report, the counters read after it, and every expectation's verdict. */
 export interface LabReport extends TrafficReport {
@@ -19,6 +20,8 @@ export interface LabReport extends TrafficReport {
   expectations: ExpectationResult[];
   /** Packets each forwarding node forwarded during the traffic, per (source, destination). */
   flows: Record<string, FlowCount[]>;
+  /** Forwarding nodes whose counters could not be read after the traffic (not in `flows`), with why. */
+  flowsUnavailable?: Record<string, string>;
   /** An instance: the lab file's name, the instance, and where its addresses were moved. */
   instance?: { name: string; lab: string; relocations: Relocation[] };
 }
@@ -44,6 +47,11 @@ export interface RunOptions extends CheckOptions {
   instance?: string;
   /** How long to wait while another zmqlab process uses the lab (ms; default 10 minutes). */
   wait?: number;
+  /**
+   * Called with the report as soon as it is judged, before the lab is taken down: reports
+   * written here survive a teardown that fails.
+   */
+  onReport?: (report: LabReport) => void | Promise<void>;
 }
 
 /** Each node's lab addresses, by the lab file. */
@@ -58,13 +66,61 @@ export async function readFlows(lab: RunningLab): Promise<Record<string, FlowCou
   return Object.fromEntries(routers.map((r, i) => [r, counts[i]!]));
 }
 
+/**
+ * Packet counters of every forwarding node that can be read: a node the traffic phase found
+ * stopped, paused or gone is not asked (an exec into a paused node hangs), and a read that fails
+ * or does not answer makes that node's counters unavailable, with why, instead of failing the run.
+ */
+export async function readCounters(lab: RunningLab, interrupted: InterruptedNode[] = []): Promise<{ flows: Record<string, FlowCount[]>; unavailable: Record<string, string> }> {
+  const routers = lab.plan.nodes.filter((n) => n.forward).map((n) => n.name);
+  const read = await Promise.all(
+    routers.map(async (r): Promise<FlowCount[] | string> => {
+      const lost = interrupted.find((n) => n.node === r && n.state !== "restarted");
+      if (lost) return lost.message;
+      return bounded(lab.flows(r), READ_BOUND_MS, `node ${r}`).catch((err: unknown) => (err instanceof Error ? err.message : String(err)).split("\n")[0]!);
+    }),
+  );
+  const flows: Record<string, FlowCount[]> = {};
+  const unavailable: Record<string, string> = {};
+  routers.forEach((r, i) => {
+    const result = read[i]!;
+    if (typeof result === "string") unavailable[r] = result;
+    else flows[r] = result;
+  });
+  return { flows, unavailable };
+}
+
 /** Zero the counters, drive the lab's traffic, and read the counters: one run's observations. */
 export async function observe(lab: RunningLab, options: CheckOptions = {}): Promise<Observations> {
   // Zeroed before any endpoint starts: the counters cover the whole traffic phase, programs too.
   await lab.resetFlows();
   const { report: traffic, outputs } = await trafficSession(lab, options);
-  const flows = await readFlows(lab);
-  return { traffic, flows, addresses: labAddresses(lab.lab), outputs };
+  const { flows, unavailable } = await readCounters(lab, traffic.interrupted);
+  return { traffic, flows, addresses: labAddresses(lab.lab), outputs, ...(Object.keys(unavailable).length ? { flowsUnavailable: unavailable } : {}) };
+}
+
+/** Spec keys that name forwarding nodes whose counters an expectation reads. */
+const COUNTER_NODE_KEYS = ["via", "not", "over"];
+
+/**
+ * A verdict that rests on counters that could not be read cannot hold: `path ... not: r1` with
+ * r1's counters unavailable says nothing about r1. Such an expectation fails, saying why.
+ */
+function withoutUnavailableCounters(result: ExpectationResult, unavailable: Record<string, string>): ExpectationResult {
+  // An expectation scoped to a phase (before/after/between a fault) is judged from the counters
+  // snapshotted at the faults, not from the final reading.
+  if (["before", "after", "between"].some((k) => k in result.spec)) return result;
+  const named = [...new Set(COUNTER_NODE_KEYS.flatMap((k) => [result.spec[k]].flat()).filter((n): n is string => typeof n === "string" && n in unavailable))];
+  if (named.length === 0) return result;
+  const why = named.map((n) => `the counters of ${n} could not be read (${unavailable[n]})`).join("; ");
+  return {
+    ...result,
+    ok: false,
+    observed: `${result.observed} (unavailable: ${named.join(", ")})`,
+    // Whatever it said besides rests on counters nobody read (a node missing from them looks like one that forwarded nothing).
+    message: `cannot be judged: ${why}`,
+    evidence: { ...result.evidence, unavailable: named },
+  };
 }
 
 /**
@@ -75,7 +131,8 @@ export function judge(lab: Lab, observations: Observations, placement?: Placemen
   const relocated = placement?.instance !== undefined && placement.relocations.length > 0;
   const back = relocated ? reverse(placement.relocations) : [];
   // An instance is judged at its actual addresses; each verdict also says it in the lab file's.
-  const expectations = [...evaluate(lab.expect, observations), ...endpointFailures(observations)].map((e) => {
+  const unavailable = observations.flowsUnavailable ?? {};
+  const expectations = [...evaluate(lab.expect, observations).map((e) => withoutUnavailableCounters(e, unavailable)), ...endpointFailures(observations)].map((e) => {
     const description = translateText(e.description, back);
     return relocated && description !== e.description ? { ...e, labFile: { description } } : e;
   });
@@ -84,6 +141,7 @@ export function judge(lab: Lab, observations: Observations, placement?: Placemen
     ok: expectations.every((e) => e.ok),
     expectations,
     flows: observations.flows,
+    ...(observations.flowsUnavailable ? { flowsUnavailable: observations.flowsUnavailable } : {}),
     ...(placement?.instance !== undefined ? { instance: { name: placement.instance, lab: placement.fileLab.name, relocations: placement.relocations } } : {}),
   };
 }
@@ -112,7 +170,9 @@ export async function runLab(target: string | LoadedLab, options: RunOptions = {
     wasUp = options.reuse ? await isUp(engine, key) : false;
     lab = wasUp ? await attachLocked(engine, loaded, instance, lock) : await upLocked(engine, loaded.lab, instance, lock, { log, ...signal });
     if (wasUp) log(`lab ${lab.name} is already up: using it as it is (networks, nodes and routes are not re-applied from the file; zmqlab down first to start fresh)`);
-    return await check(lab, { log, ...signal });
+    const report = await check(lab, { log, ...signal });
+    await options.onReport?.(report);
+    return report;
   } finally {
     if (lab && !options.keep && !wasUp) await lab.down();
     else if (lab) log(`lab ${lab.name} stays up; remove it with: zmqlab down ${loaded.file.replace(/\/lab\.ya?ml$/, "")}${instance !== undefined ? ` --instance ${instance}` : ""}`);

@@ -4,12 +4,21 @@ import type { AgentJob, EndpointJob } from "../agent/protocol.js";
 import { formatHostPort, list, parseTcpEndpoint, type HostPort } from "../lab/endpoint.js";
 import { addressesOf } from "../lab/addresses.js";
 import { parseAddress } from "../lab/ip.js";
-import type { EndpointSpec, Lab, SocketType } from "../lab/types.js";
+import type { EndpointSpec, Lab, SendSpec, SocketType } from "../lab/types.js";
+import { longestSending, plannedSend } from "../lab/send.js";
 
 export const DEFAULTS = { handshakeTimeout: 3000, trafficTimeout: 60000, linger: 500 };
 
+/** Room past the longest sender's sending, for connecting and subscribing before it. */
+const SENDING_SLACK_MS = 10_000;
+
 export function settingsOf(lab: Lab): typeof DEFAULTS {
-  return { ...DEFAULTS, ...lab.settings };
+  const settings = { ...DEFAULTS, ...lab.settings };
+  // With no bound of the lab's own, the traffic phase makes room for its longest paced sender.
+  if (lab.settings?.trafficTimeout === undefined) {
+    settings.trafficTimeout = Math.max(DEFAULTS.trafficTimeout, longestSending(lab) + settings.handshakeTimeout + SENDING_SLACK_MS);
+  }
+  return settings;
 }
 
 /** Kernel interface name for a lab network name on a node (network names are altnames). */
@@ -100,11 +109,17 @@ export function endpointJob(lab: Lab, name: string, spec: EndpointSpec & { socke
     // source to one of the interface's IPv6 addresses, which cannot reach an IPv4 destination.
     ipv6: [...bind, ...connect].some(isIpv6),
     subscribe: SUBSCRIBERS.has(spec.socket) ? (spec.subscribe === undefined ? [""] : list(spec.subscribe)) : [],
-    ...(spec.send ? { send: { count: spec.send.count, size: spec.send.size ?? 16, ...(spec.send.rate ? { rate: spec.send.rate } : {}), ...(spec.send.topic !== undefined ? { topic: spec.send.topic } : {}) } } : {}),
+    ...(spec.send ? { send: sendJob(spec.send) } : {}),
     reply: spec.reply ?? (spec.socket === "rep" || spec.socket === "router"),
     expectPeers: expectedPeers(lab, name),
     format: spec.format ?? "zmqlab",
   };
+}
+
+/** The agent sends a count at a rate: a duration becomes both (see plannedSend). */
+export function sendJob(send: SendSpec): NonNullable<EndpointJob["send"]> {
+  const planned = plannedSend(send);
+  return { count: planned.count, size: send.size ?? 16, ...(planned.rate ? { rate: planned.rate } : {}), ...(send.topic !== undefined ? { topic: send.topic } : {}) };
 }
 
 /** One job per node that has endpoints, in lab order. */

@@ -1,7 +1,6 @@
 // Drive a lab's traffic: one agent per node, started concurrently over exec, every wait bounded.
 import type { AgentEvent, AgentJob, EndpointResult } from "../agent/protocol.js";
 import { execIn, spawnIn, type Process } from "../engine/exec.js";
-import { containerState } from "../engine/resources.js";
 import { EnvironmentError } from "../errors.js";
 import { list, parseTcpEndpoint } from "../lab/endpoint.js";
 import type { InterfaceState } from "../observe/kernel.js";
@@ -10,8 +9,9 @@ import { Cancelled, type RunningLab } from "../provision/running.js";
 import { agentJobs, settingsOf } from "./jobs.js";
 import { ProgramEndpoint, recordConnections } from "./programs.js";
 import { isProgram } from "../lab/types.js";
-import type { EndpointReport, NoHandshake, TrafficReport } from "./types.js";
+import type { EndpointReport, InterruptedNode, NoHandshake, TrafficReport } from "./types.js";
 import { checkNetem, FaultRunner, type FaultHook } from "./faults.js";
+import { bounded, interruptedNodes, READ_BOUND_MS, watchForPaused } from "./nodes.js";
 
 export const AGENT_PATH = "/opt/zmqlab/agent/main.js";
 export const AGENT_ARGV = ["node", AGENT_PATH];
@@ -160,6 +160,7 @@ export async function trafficSession(lab: RunningLab, options: TrafficOptions = 
   // Senders and programs end on their own, and the last fault has run; receivers get `linger` ms
   // more; nothing waits past the bound.
   const pending = new Set([...senders, ...programs.map((p) => p.name)]);
+  let watch: { stop(): void } | undefined;
   await new Promise<void>((resolve) => {
     const bound = setTimeout(resolve, settings.trafficTimeout);
     let waited = pending.size > 0;
@@ -183,6 +184,13 @@ export async function trafficSession(lab: RunningLab, options: TrafficOptions = 
         check();
       });
     }
+    // A paused node's agent and programs neither send nor end: stop waiting for them.
+    const waitedOn = [...agents.flatMap((a) => a.job.endpoints.filter((e) => pending.has(e.name)).map((e) => [a.job.node, e.name])), ...programs.map((p) => [p.node, p.name])];
+    watch = watchForPaused(lab, [...new Set(waitedOn.map(([node]) => node!))], (node) => {
+      log(`node ${node} is paused: not waiting for its endpoints`);
+      for (const [n, name] of waitedOn) if (n === node) pending.delete(name!);
+      check();
+    });
     for (const p of programs) {
       void p.done.then(() => {
         pending.delete(p.name);
@@ -203,30 +211,39 @@ export async function trafficSession(lab: RunningLab, options: TrafficOptions = 
   // Past the bound (or interrupted), no further fault starts; one that runs is finished.
   faults?.stop();
   await faults?.done;
+  watch?.stop();
   log(pending.size ? `traffic bound reached; still running: ${[...pending].join(", ")}` : "senders done; collecting");
   if (!options.signal?.aborted) await new Promise((r) => setTimeout(r, settings.linger));
   for (const agent of agents) agent.stop();
+  // A node that went away or froze (paused) leaves its agent or program unfinished: bounded.
   await Promise.all([
-    ...agents.map((a) => Promise.race([a.finished, new Promise((r) => setTimeout(r, settings.handshakeTimeout + 5000))])),
-    ...programs.map((p) => p.finish()),
+    ...agents.map((a) => Promise.race([a.finished.catch(() => -1), new Promise((r) => setTimeout(r, settings.handshakeTimeout + 5000))])),
+    ...programs.map((p) => bounded(p.finish(), READ_BOUND_MS, `program ${p.name} on ${p.node}`).catch(() => undefined)),
   ]);
   if (options.signal?.aborted) throw new Cancelled();
-  await Promise.all(agents.map((a) => checkStillThere(lab, a)));
+  const interrupted = await interruptedNodes(lab, started);
+  checkLabStillThere(lab, interrupted);
 
   const endpoints = await Promise.all(
     Object.entries(lab.lab.traffic ?? {}).map(([name, spec]) => {
       const program = programs.find((p) => p.name === name);
-      return program ? programReport(program) : endpointReport(lab, name, spec.node, agents.find((a) => a.job.node === spec.node)!);
+      const lost = interrupted.find((n) => n.node === spec.node);
+      return program ? programReport(program, lost) : endpointReport(lab, name, spec.node, agents.find((a) => a.job.node === spec.node)!, lost);
     }),
   );
-  const report: TrafficReport = { lab: lab.name, started: started.toISOString(), durationMs: Math.round(performance.now() - t0), endpoints, ...(faults ? { faults: faults.events } : {}) };
+  const report: TrafficReport = { lab: lab.name, started: started.toISOString(), durationMs: Math.round(performance.now() - t0), endpoints, ...(faults ? { faults: faults.events } : {}), ...(interrupted.length ? { interrupted } : {}) };
   return { report, outputs: Object.fromEntries(programs.map((p) => [p.name, p.output()])) };
 }
 
-function programReport(p: ProgramEndpoint): EndpointReport {
+function programReport(p: ProgramEndpoint, lost?: InterruptedNode): EndpointReport {
   const outcome = p.outcome();
   const errors = [...p.errors];
   if (outcome.stopped) errors.push(`still running at the end of its time (${p.timeoutMs} ms or the traffic phase): stopped with SIGTERM${outcome.killed ? ", then SIGKILL" : ""}`);
+  // Its node went away under it: unless it had already ended well by itself, what it would have
+  // done is unknown, and that fails the run.
+  const endedWell = outcome.exitCode === 0 && !outcome.stopped;
+  const failures = lost && !endedWell ? [`${lost.message}: program ${p.name} could not finish there`] : [];
+  errors.push(...failures);
   return {
     name: p.name,
     node: p.node,
@@ -244,26 +261,24 @@ function programReport(p: ProgramEndpoint): EndpointReport {
     handshakes: [],
     noHandshake: [],
     errors,
+    ...(failures.length ? { failures } : {}),
   };
 }
 
 /**
- * An agent that did not finish its report because its container stopped or went away: that is
- * the environment's doing (exit 3), not a broken endpoint.
+ * Every node removed: the lab itself was taken away (`zmqlab down`, `zmqlab clean`, a second run
+ * of the same lab finishing first). That is the environment's doing (exit 3); a node or some
+ * nodes stopped, paused or removed are reported as such, with the rest of the run.
  */
-async function checkStillThere(lab: RunningLab, agent: Agent): Promise<void> {
-  if (agent.events.some((e) => e.type === "done")) return;
-  const container = lab.node(agent.job.node).containerName;
-  const state = await containerState(lab.engine, container);
-  // Still running: the agent itself failed, and its endpoints' failures say so.
-  if (state === "running") return;
+function checkLabStillThere(lab: RunningLab, interrupted: InterruptedNode[]): void {
+  if (interrupted.length < lab.plan.nodes.length || interrupted.some((n) => n.state !== "gone")) return;
   throw new EnvironmentError(
-    `The container ${container} (node ${agent.job.node}) ${state === "gone" ? "was removed" : `stopped (${state})`} while the traffic ran: ${endpointNames(agent.job, "the endpoint")} could not report.`,
-    "something else took it down (`zmqlab down`, `zmqlab clean`, `docker rm`/`stop`, or a second run of the same lab finishing first); run the lab again, and give concurrent runs separate instances",
+    `Every container of lab ${lab.name} was removed while the traffic ran: nothing is left to report on.`,
+    "something else took the lab down (`zmqlab down`, `zmqlab clean`, or a second run of the same lab finishing first); run the lab again, and give concurrent runs separate instances",
   );
 }
 
-async function endpointReport(lab: RunningLab, name: string, node: string, agent: Agent): Promise<EndpointReport> {
+async function endpointReport(lab: RunningLab, name: string, node: string, agent: Agent, lost?: InterruptedNode): Promise<EndpointReport> {
   const job = agent.job.endpoints.find((e) => e.name === name)!;
   const final = agent.events.find((e): e is Extract<AgentEvent, { type: "final" }> => e.type === "final" && e.endpoint === name);
   const errorEvents = agent.events.filter((e): e is Extract<AgentEvent, { type: "error" }> => e.type === "error" && (e.endpoint === name || e.endpoint === undefined));
@@ -271,14 +286,18 @@ async function endpointReport(lab: RunningLab, name: string, node: string, agent
   // Broken: it could not start (socket, bind, connect), or the agent failed or left it unreported.
   const failures = errorEvents.filter((e) => e.endpoint === undefined || e.stage === "start").map((e) => e.message);
   if (!final) {
-    const missing = `the agent on ${node} reported no result for ${name}${agent.stderr() ? `: ${agent.stderr().trim().split("\n").slice(-3).join(" | ")}` : ""}`;
+    const missing = lost
+      ? `${lost.message}: ${name} could not report (what it sent or received until then is unknown)`
+      : `the agent on ${node} reported no result for ${name}${agent.stderr() ? `: ${agent.stderr().trim().split("\n").slice(-3).join(" | ")}` : ""}`;
     errors.push(missing);
     failures.push(missing);
   }
   const reported: EndpointResult = final?.result ?? { sent: 0, received: 0, from: {}, gaps: 0, duplicates: 0, reordered: 0, handshakes: [], noHandshake: [], peers: [] };
   // A broken endpoint's messages went nowhere: never report them as sent.
   const result = failures.length > 0 ? { ...reported, sent: 0 } : reported;
-  const noHandshake = result.noHandshake.length ? await describeNoHandshake(lab, node, name, result.noHandshake, agent) : [];
+  const noHandshake = result.noHandshake.length
+    ? await bounded(describeNoHandshake(lab, node, name, result.noHandshake, agent), READ_BOUND_MS, `node ${node}`).catch((err) => plainNoHandshake(lab, node, name, result.noHandshake, err))
+    : [];
   const spec = lab.lab.traffic![name]!;
   return {
     name,
@@ -299,6 +318,12 @@ async function endpointReport(lab: RunningLab, name: string, node: string, agent
     ...(failures.length > 0 ? { failures } : {}),
     ...(result.rate !== undefined && failures.length === 0 ? { rate: result.rate } : {}),
   };
+}
+
+/** Connects without a handshake, described without the node (which could not be read). */
+function plainNoHandshake(lab: RunningLab, node: string, name: string, connects: string[], err: unknown): NoHandshake[] {
+  const afterMs = settingsOf(lab.lab).handshakeTimeout;
+  return connects.map((connect) => ({ connect, destination: connect, afterMs, nodeAddresses: [], message: `${name} on ${node}: no ZeroMQ handshake on ${connect} (the node could not be read: ${(err as Error).message})` }));
 }
 
 /** How the node's kernel would route a connect: `ip route get DST [from SRC]`, in words. */

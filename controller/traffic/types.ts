@@ -13,6 +13,18 @@ export interface TrafficReport {
   endpoints: EndpointReport[];
   /** The lab's faults as they happened, in time order (present when the lab declares faults). */
   faults?: FaultEvent[];
+  /**
+   * Nodes that stopped, paused, went away or restarted during the traffic phase (by a fault or
+   * by hand), as found when it ended; absent when none did.
+   */
+  interrupted?: InterruptedNode[];
+}
+
+export interface InterruptedNode {
+  node: string;
+  container: string;
+  state: "stopped" | "paused" | "gone" | "restarting" | "restarted";
+  message: string;
 }
 
 /** The agent's accounting, as it reported it: sent, received, per sender, gaps, duplicates, reordering. */

@@ -200,7 +200,7 @@ t.test("keys the schema does not know or misses", async (t) => {
   });
   t.test("a key with no likely meaning lists the allowed ones", async (t) => {
     const text = edit(VALID, "      topic: news\n", "      topic: news\n      priority: 5\n");
-    onlyProblem(t, text, { path: "traffic.feed.send.priority", line: "priority: 5", message: /unknown key "priority"/, hint: /allowed here: count, size, rate, topic/ });
+    onlyProblem(t, text, { path: "traffic.feed.send.priority", line: "priority: 5", message: /unknown key "priority"/, hint: /allowed here: count, size, rate, duration, topic/ });
   });
   t.test("a misspelt expectation kind", async (t) => {
     const text = edit(VALID, "  - delivered:", "  - delivery:");

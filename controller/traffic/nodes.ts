@@ -1,0 +1,78 @@
+// Nodes that went away during the traffic phase: stopped, paused, removed or restarted, by a
+// fault or by hand. A run reports them and keeps every observation made until then; it does not
+// crash on them. Reads of such a node are bounded (an exec into a paused node hangs).
+import { containerStatus } from "../engine/resources.js";
+import type { RunningLab } from "../provision/running.js";
+import type { InterruptedNode } from "./types.js";
+
+/** How long a read from a node after the traffic may take before the node counts as not answering. */
+export const READ_BOUND_MS = 15_000;
+
+/** `work`, or a rejection saying `what` did not answer within `ms` (a paused node never does). */
+export function bounded<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+/** Docker's state as the lab's words: an exited container was stopped. */
+export function stateWord(state: string): InterruptedNode["state"] {
+  if (state === "exited" || state === "dead" || state === "created") return "stopped";
+  if (state === "paused" || state === "gone" || state === "restarting") return state;
+  // Being removed: gone by the time anyone looks again.
+  if (state === "removing") return "gone";
+  return "stopped";
+}
+
+export function interruptionMessage(node: string, container: string, state: InterruptedNode["state"]): string {
+  const [how, so] = {
+    stopped: ["was stopped (or its main process ended)", ""],
+    paused: ["was paused (docker pause)", ": its processes were frozen"],
+    gone: ["was removed", ""],
+    restarting: ["was restarting", ""],
+    restarted: ["was restarted", ": what ran in it (zmqlab's agent, programs, its counters) started over"],
+  }[state];
+  return `node ${node} (container ${container}) ${how} during the traffic phase${so}`;
+}
+
+/**
+ * Every node of the lab that is not running now, or that started again after `since` (the
+ * traffic's start): one inspect per node, concurrently.
+ */
+export async function interruptedNodes(lab: RunningLab, since: Date): Promise<InterruptedNode[]> {
+  const states = await Promise.all(lab.plan.nodes.map((n) => containerStatus(lab.engine, n.containerName)));
+  return lab.plan.nodes.flatMap((n, i): InterruptedNode[] => {
+    const { state, startedAt } = states[i]!;
+    const restarted = state === "running" && startedAt !== undefined && Date.parse(startedAt) > since.getTime();
+    if (state === "running" && !restarted) return [];
+    const word = restarted ? "restarted" : stateWord(state);
+    return [{ node: n.name, container: n.containerName, state: word, message: interruptionMessage(n.name, n.containerName, word) }];
+  });
+}
+
+const WATCH_MS = 500;
+
+/**
+ * Call `onFrozen(node)` once for each of `nodes` found paused, checking every 500 ms until
+ * stopped: a paused node's agent neither sends nor ends, so the traffic phase must not wait for
+ * it until its bound. (A stopped or removed node's agent ends by itself.)
+ */
+export function watchForPaused(lab: RunningLab, nodes: string[], onFrozen: (node: string) => void): { stop(): void } {
+  const left = new Set(nodes);
+  let stopped = false;
+  const look = async () => {
+    while (!stopped && left.size > 0) {
+      await new Promise((r) => setTimeout(r, WATCH_MS));
+      const states = await Promise.all([...left].map(async (n) => [n, await containerStatus(lab.engine, lab.node(n).containerName).catch(() => undefined)] as const));
+      for (const [node, status] of states) {
+        if (stopped || status?.state !== "paused") continue;
+        left.delete(node);
+        onFrozen(node);
+      }
+    }
+  };
+  void look();
+  return { stop: () => void (stopped = true) };
+}
