@@ -2,6 +2,7 @@
 // fault or by hand. A run reports them and keeps every observation made until then; it does not
 // crash on them. Reads of such a node are bounded (an exec into a paused node hangs).
 import { containerStatus } from "../engine/resources.js";
+import { isNodeAction } from "../lab/faults.js";
 import type { RunningLab } from "../provision/running.js";
 import type { InterruptedNode } from "./types.js";
 
@@ -48,7 +49,10 @@ export async function interruptedNodes(lab: RunningLab, since: Date): Promise<In
     const restarted = state === "running" && startedAt !== undefined && Date.parse(startedAt) > since.getTime();
     if (state === "running" && !restarted) return [];
     const word = restarted ? "restarted" : stateWord(state);
-    return [{ node: n.name, container: n.containerName, state: word, message: interruptionMessage(n.name, n.containerName, word) }];
+    // The lab's own faults that stopped, restarted or paused the node: declared, not a surprise.
+    const declared = Object.entries(lab.lab.faults ?? {}).filter(([, f]) => f.node === n.name && isNodeAction(f.action)).map(([name]) => name);
+    const message = interruptionMessage(n.name, n.containerName, word) + (declared.length ? ` (by the lab's faults: ${declared.join(", ")})` : "");
+    return [{ node: n.name, container: n.containerName, state: word, message, ...(declared.length ? { faults: declared } : {}) }];
   });
 }
 

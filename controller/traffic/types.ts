@@ -25,6 +25,8 @@ export interface InterruptedNode {
   container: string;
   state: "stopped" | "paused" | "gone" | "restarting" | "restarted";
   message: string;
+  /** The lab's faults that acted on the node (stop, start, restart, pause, unpause), when any did. */
+  faults?: string[];
 }
 
 /** The agent's accounting, as it reported it: sent, received, per sender, gaps, duplicates, reordering. */
