@@ -1,11 +1,13 @@
 // Validation of phases (before/after/between) and of the kinds recovered, lost, reconnected:
 // each problem at its path, with what to do. The lab is given as data (the fault timeline's
-// own key, faults:, is validated on its own).
+// own key, faults:, is validated on its own; these faults are valid).
 import t from "tap";
 import { validateLab } from "../../controller/lab/validate.js";
 import type { ExpectationSpec, Lab } from "../../controller/lab/types.js";
 
-function lab(expect: unknown[], faults: Record<string, { at: number | string }> = { cut: { at: "1s" }, back: { at: 3000 }, same: { at: "3s" } }): Lab {
+type Faults = NonNullable<Lab["faults"]>;
+
+function lab(expect: unknown[], faults: Faults = { cut: { at: "1s", node: "a", exec: ["true"] }, back: { at: 3000, node: "a", exec: ["true"] }, same: { at: "3s", node: "b", exec: ["true"] } }): Lab {
   return {
     name: "phases",
     networks: { n: { subnet: "198.19.70.0/24" } },
@@ -21,7 +23,7 @@ function lab(expect: unknown[], faults: Record<string, { at: number | string }> 
   } as Lab;
 }
 
-const findings = (expect: unknown[], faults?: Record<string, { at: number | string }>) => validateLab(lab(expect, faults)).map((f) => ({ at: f.at.join("."), message: f.message, hint: f.hint }));
+const findings = (expect: unknown[], faults?: Faults) => validateLab(lab(expect, faults)).map((f) => ({ at: f.at.join("."), message: f.message, hint: f.hint }));
 
 t.test("a valid lab with phases and the timed kinds has no findings", async (t) => {
   t.same(findings([
