@@ -20,13 +20,12 @@ export function reconnected(spec: Spec, observations: Observations): Expectation
   const timeline = endpoint.timeline;
   if (!timeline) return fail("no timeline", `${spec.endpoint} has no timeline (a program endpoint, or its agent reported none)`);
   const after = timeline.handshakes.filter((h) => h.wall >= at);
-  const before = timeline.handshakes.filter((h) => h.wall < at);
   const disconnects = timeline.disconnects.filter((d) => d.wall >= at).length;
   const evidence = { faultAt: at, handshakes: timeline.handshakes.map((h) => h.wall - at), disconnectsAfter: disconnects };
   if (after.length === 0) {
     return fail(
-      `no handshake after ${spec.after} (${before.length} before)`,
-      `${spec.endpoint} completed no handshake at or after ${spec.after}: ${plural(before.length, "handshake")} before it${disconnects ? `, ${plural(disconnects, "disconnect")} after it` : ", no disconnect after it (the connection lived through the fault, or nothing reconnected)"}`,
+      `no handshake after ${spec.after} (${timeline.handshakes.length} before)`,
+      `${spec.endpoint} completed no handshake at or after ${spec.after}: ${plural(timeline.handshakes.length, "handshake")} before it${disconnects ? `, ${plural(disconnects, "disconnect")} after it` : ", no disconnect after it (the connection lived through the fault, or nothing reconnected)"}`,
       evidence,
     );
   }

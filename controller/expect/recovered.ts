@@ -55,6 +55,7 @@ export function recovered(spec: Spec, observations: Observations): ExpectationRe
   if (outage) {
     recoveredAfter = since(outage.end);
     outageMs = outage.end - outage.start;
+    // Stryker disable next-line EqualityOperator: a first message exactly at the fault gives recovery 0 and outage 0 either way
   } else if (timeline.firstMessage !== undefined && timeline.firstMessage > at) {
     // Nothing came before the fault: the wait for the first message is the outage.
     recoveredAfter = since(timeline.firstMessage);

@@ -35,6 +35,8 @@ export interface CheckOptions {
   signal?: AbortSignal;
   /** The traffic session's hooks once every endpoint started (see TrafficOptions.onStarted). */
   onStarted?: (hooks: SessionHooks) => void;
+  /** Awaited just before each fault runs, after zmqlab's own snapshot (see TrafficOptions.atFault). */
+  atFault?: (name: string) => Promise<void> | void;
 }
 
 export interface RunOptions extends CheckOptions {

@@ -319,3 +319,77 @@ t.test("the agent's silences and the controller's timeline", async (t) => {
   t.same(tl.counts, { start: 1000, values: [0, 3] });
   t.equal(timelineOf([{ type: "ready", endpoint: "s" }], "s"), undefined, "no ticks or handshakes: no timeline");
 });
+
+t.test("what each failure says, field by field", async (t) => {
+  const o = receiver({ lastMessage: CUT - 250 });
+  const none = judge({ recovered: { endpoint: "s", after: "cut", within: 10 } }, o);
+  t.equal(none.observed, "no message after the fault");
+  t.equal(none.message, "s received no message after cut (its last came 250 ms before it)");
+  t.same(none.evidence, { faultAt: CUT, outageMs: null, recoveredAfterMs: null, silences: [] });
+  for (const [kind, spec] of [["recovered", { endpoint: "x", after: "cut", within: 1 }], ["reconnected", { endpoint: "x", after: "cut" }], ["lost", { endpoint: "x", atMost: 0 }]] as const) {
+    const r = judge({ [kind]: spec } as ExpectationSpec, o);
+    t.same([r.ok, r.observed, r.evidence], [false, "no such endpoint in the report", {}], `${kind}: an unknown endpoint`);
+  }
+  const bare = phased(observations([endpoint("s", "client")]));
+  t.same([judge({ recovered: { endpoint: "s", after: "cut", within: 1 } }, bare).observed, judge({ reconnected: { endpoint: "s", after: "cut" } }, bare).observed], ["no timeline", "no timeline"]);
+  t.same([judge({ recovered: { endpoint: "s", after: "zz", within: 1 } }, o).observed, judge({ reconnected: { endpoint: "s", after: "zz" } }, o).observed], ["the fault did not run", "the fault did not run"]);
+  const troubled = phased(observations([endpoint("s", "client", { errors: ["receive: EAGAIN", "x"], timeline: timeline({ silences: [{ start: CUT - 10, end: null }] }) })]));
+  t.equal(judge({ recovered: { endpoint: "s", after: "cut", within: 1 } }, troubled).message, "s received nothing from -10 ms (relative to cut) until the traffic stopped: it never recovered (receive: EAGAIN; x)", "the endpoint's errors as the cause");
+  t.match(windowOf({ from: "a", to: "b" }, o), /^the fault a and b did not run/);
+});
+
+t.test("recovered: a first message before the fault and no silence: outage 0", async (t) => {
+  const r = judge({ recovered: { endpoint: "s", after: "cut", within: 0 } }, receiver({ firstMessage: 1000, lastMessage: CUT + 50 }));
+  t.equal(r.ok, true);
+  t.same([r.evidence["outageMs"], r.evidence["recoveredAfterMs"]], [0, 0]);
+});
+
+t.test("recovered: which senders' end marks the end of the traffic", async (t) => {
+  const run = (from: Record<string, number>, ends: (number | undefined)[]) =>
+    judge({ recovered: { endpoint: "s", after: "cut", within: 10 } }, phased(observations([
+      endpoint("s", "client", { from, timeline: timeline({ silences: [{ start: CUT + 500, end: null }], lastMessage: CUT + 500 }) }),
+      ...ends.map((end, i) => endpoint(`p${i}`, "server", { socket: "pub", timeline: timeline(end === undefined ? {} : { sendingEnded: end }) })),
+    ])));
+  t.equal(run({}, []).ok, false, "heard from no sender: an open silence is an outage");
+  t.equal(run({ p0: 1, p1: 1 }, [CUT + 400, CUT + 450]).ok, true, "both had ended before it began");
+  t.equal(run({ p0: 1, p1: 1 }, [CUT + 400, CUT + 600]).ok, false, "the later sender still sent when it began");
+  t.equal(run({ p0: 1, p1: 1 }, [CUT + 400, undefined]).ok, false, "one never said it ended");
+  t.equal(run({ p0: 1 }, [CUT + 400, CUT + 600]).ok, true, "only the senders it heard from count");
+});
+
+t.test("reconnected: a disconnect exactly at the fault is after it", async (t) => {
+  const r = judge({ reconnected: { endpoint: "s", after: "cut" } }, receiver({ handshakes: [{ wall: 1, address: "a" }], disconnects: [{ wall: CUT, address: "a" }] }));
+  t.equal(r.evidence["disconnectsAfter"], 1);
+});
+
+t.test("lost: an xpub is a publisher too", async (t) => {
+  const o = phased(observations([
+    endpoint("s", "client", { received: 6, timeline: timeline({ samples: [sample(1, 6, 0, { q: 6 })].map((x) => ({ ...x, highest: { q: 5 } })) }) }),
+    endpoint("q", "server", { socket: "xpub", sent: 10 }),
+  ]));
+  t.same(judge({ lost: { endpoint: "s", atMost: 4 } }, o).evidence["unreceived"], 4);
+});
+
+t.test("a window's counts: senders with nothing in it are left out; duplicates are the window's", async (t) => {
+  const e = endpoint("s", "client", { received: 20, duplicates: 5, from: { a: 12, b: 8 }, timeline: timeline({ samples: [sample(CUT, 10, 0, { a: 2, b: 8 }, 2)] }) });
+  const w = endpointIn(e, { start: CUT });
+  t.same(w.from, { a: 10 }, "b sent nothing more after the fault");
+  t.equal(w.duplicates, 3);
+  t.equal(w.received, 10);
+});
+
+t.test("phases: in time order whatever the order of the faults; only receivers counted", async (t) => {
+  const o: Observations = {
+    ...observations([
+      endpoint("s", "client", { received: 4, timeline: timeline({ samples: [sample(0, 0), sample(CUT, 1), sample(BACK, 3)] }) }),
+      endpoint("p", "server", { socket: "pub", timeline: timeline({ samples: [sample(0, 0)] }) }),
+      endpoint("x", "server", { socket: "xpub", timeline: timeline({ samples: [sample(0, 0)] }) }),
+      endpoint("e", "server", { timeline: timeline() }),
+      endpoint("n", "server"),
+    ]),
+    faults: { back: BACK, cut: CUT },
+    snapshots: {},
+  };
+  const phases = phasesOf(o);
+  t.same(phases.map((p) => [p.from, p.to, p.received]), [["start", "cut", { s: 1 }], ["cut", "back", { s: 2 }], ["back", "end", { s: 1 }]]);
+});
