@@ -127,7 +127,8 @@ export interface SessionHooks {
  */
 export async function snapshot(lab: RunningLab, agents: Agent[]): Promise<Snapshot> {
   const routers = lab.plan.nodes.filter((n) => n.forward).map((n) => n.name);
-  const counts = await Promise.all(routers.map((r) => lab.flows(r).catch(() => undefined)));
+  // Bounded: an exec into a paused node hangs.
+  const counts = await Promise.all(routers.map((r) => bounded(lab.flows(r), READ_BOUND_MS, `node ${r}`).catch(() => undefined)));
   const received: Record<string, number> = {};
   for (const agent of agents) {
     for (const e of agent.events) if (e.type === "tick") received[e.endpoint] = e.received;
