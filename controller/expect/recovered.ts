@@ -50,15 +50,16 @@ export function recovered(spec: Spec, observations: Observations): ExpectationRe
       { faultAt: at, silenceStart: since(outage.start), outageMs: null, recoveredAfterMs: null, silences },
     );
   }
+  // Stryker disable next-line EqualityOperator: a first message exactly at the fault gives recovery 0 and outage 0 either way
+  const firstAfter = timeline.firstMessage !== undefined && timeline.firstMessage > at ? timeline.firstMessage : undefined;
   let recoveredAfter: number;
   let outageMs: number;
   if (outage) {
     recoveredAfter = since(outage.end);
     outageMs = outage.end - outage.start;
-    // Stryker disable next-line EqualityOperator: a first message exactly at the fault gives recovery 0 and outage 0 either way
-  } else if (timeline.firstMessage !== undefined && timeline.firstMessage > at) {
+  } else if (firstAfter !== undefined) {
     // Nothing came before the fault: the wait for the first message is the outage.
-    recoveredAfter = since(timeline.firstMessage);
+    recoveredAfter = since(firstAfter);
     outageMs = recoveredAfter;
   } else if (timeline.lastMessage !== undefined && timeline.lastMessage > at) {
     recoveredAfter = 0;
