@@ -393,3 +393,26 @@ t.test("phases: in time order whatever the order of the faults; only receivers c
   const phases = phasesOf(o);
   t.same(phases.map((p) => [p.from, p.to, p.received]), [["start", "cut", { s: 1 }], ["cut", "back", { s: 2 }], ["back", "end", { s: 1 }]]);
 });
+
+t.test("timelineOf: several ticks, other endpoints' events, a sender's end", async (t) => {
+  const tick = (wall: number, received: number, first?: number, last?: number): AgentEvent => ({ type: "tick", endpoint: "s", wall, received, gaps: 0, duplicates: 0, reordered: 0, from: {}, highest: {}, ...(first !== undefined ? { first, last } : {}) });
+  const events: AgentEvent[] = [
+    tick(1000, 0),
+    { type: "handshake", endpoint: "x", address: "tcp://y", wall: 1001 },
+    { type: "silence", endpoint: "x", start: 1, end: 2 },
+    { type: "done" },
+    tick(1100, 2, 1020, 1090),
+    tick(1300, 5, 1020, 1290),
+  ];
+  const tl = timelineOf(events, "s")!;
+  t.same([tl.firstMessage, tl.lastMessage], [1020, 1290], "the first message's time from the earliest tick, the last from the latest");
+  t.same(tl.handshakes, [], "another endpoint's handshake is not this one's");
+  t.same(tl.silences, [], "nor its silences");
+  t.same(tl.samples.map((s) => s.highest), [undefined, undefined, undefined], "an empty highest is left out");
+  t.same(tl.counts, { start: 1000, values: [0, 2, 0, 3] });
+  t.equal(tl.firstMessage !== undefined && tl.sendingEnded, undefined, "no sent event: no end of sending");
+  const sender = timelineOf([{ type: "sent", endpoint: "p", count: 3, elapsed: 1, wall: 500 }], "p");
+  t.same(sender, { tickMs: 100, silenceMs: 100, samples: [], counts: { start: 0, values: [] }, silences: [], handshakes: [], disconnects: [], peers: [], sendingEnded: 500 }, "a sender's timeline from its sent event alone");
+  t.equal(timelineOf([{ type: "handshake", endpoint: "h", address: "a", wall: 7 }], "h")?.handshakes.length, 1, "handshakes alone make a timeline");
+  t.equal(timelineOf([{ type: "sent", endpoint: "p", count: 3, elapsed: 1, wall: 500 }], "q"), undefined, "nothing of its own: none");
+});
