@@ -10,6 +10,7 @@ import {
 } from "./messages.js";
 import { peerKey, peersFor, readTcpTables, type BindAddr } from "./proc-net.js";
 import type { AgentEvent, EndpointJob, EndpointResult, Peer } from "./protocol.js";
+import { progressKey, Silences, TICK_MS } from "./timeline.js";
 import { BURST, breathe, Changes, sleep } from "./wait.js";
 
 export type Emit = (event: AgentEvent) => void;
@@ -87,6 +88,10 @@ export class Endpoint {
   private readonly handshaken = new Set<string>();
   private readonly binds: BindAddr[] = [];
   private readonly peers = new Map<string, Peer>();
+  /** The receive timeline: silences, and what the last tick reported (see tick()). */
+  private readonly silences = new Silences();
+  private lastTick = "";
+  private lastPeers = "";
 
   constructor(
     private readonly job: EndpointJob,
@@ -147,7 +152,12 @@ export class Endpoint {
     // A broken endpoint sends and receives nothing: its numbers would claim traffic it did not carry.
     if (this.broken) return;
 
-    if (RECEIVES.has(job.socket)) void this.receiveLoop(socket);
+    if (RECEIVES.has(job.socket)) {
+      this.tick(true);
+      const ticker = setInterval(() => this.tick(false), TICK_MS);
+      this.timers.push(ticker);
+      void this.receiveLoop(socket);
+    }
     if (job.send) void this.sendLoop(socket, job.send);
   }
 
@@ -157,6 +167,13 @@ export class Endpoint {
     this.stopping.abort();
     for (const t of this.timers) clearTimeout(t);
     if (this.binds.length > 0) await this.refreshPeers();
+    if (RECEIVES.has(this.job.socket) && !this.broken && this.socket) {
+      // The timeline's end: the last counts, and a silence still going on at stop.
+      const now = Date.now();
+      this.emit({ type: "tick", endpoint: this.job.name, wall: now, ...this.progress(), ...this.lastMessage() });
+      const open = this.silences.open(now);
+      if (open) this.emit({ type: "silence", endpoint: this.job.name, ...open });
+    }
     const connects = this.job.connect;
     const result: EndpointResult = {
       sent: this.sent,
@@ -202,6 +219,7 @@ export class Endpoint {
       for await (const event of socket.events) {
         if (this.stopped) return;
         if (event.type === "handshake") this.onHandshake(event.address);
+        else if (event.type === "disconnect") this.say({ type: "disconnect", endpoint: this.job.name, address: event.address, wall: Date.now() });
         // A peer shows in the kernel's table from accept on; read it then, in case it leaves.
         else if (event.type === "accept" && this.binds.length > 0) void this.refreshPeers();
       }
@@ -212,8 +230,8 @@ export class Endpoint {
 
   private onHandshake(address: string): void {
     this.handshakeCount++;
-    this.say({ type: "handshake", endpoint: this.job.name, address });
     const connect = matchConnect(address, this.job.connect);
+    this.say({ type: "handshake", endpoint: this.job.name, address, wall: Date.now(), ...(connect !== undefined ? { connect } : {}) });
     if (connect !== undefined) this.handshaken.add(connect);
     if (this.binds.length > 0) void this.refreshPeers();
     this.changes.notify();
@@ -236,7 +254,35 @@ export class Endpoint {
 
   private async refreshPeers(): Promise<void> {
     const entries = await readTcpTables();
-    for (const p of peersFor(entries, this.binds)) this.peers.set(peerKey(p), p);
+    const established = peersFor(entries, this.binds);
+    for (const p of established) this.peers.set(peerKey(p), p);
+    // The timeline keeps the established set whenever it changes: peers in a phase.
+    const key = established.map(peerKey).sort().join(",");
+    if (key !== this.lastPeers) {
+      this.lastPeers = key;
+      this.say({ type: "peers", endpoint: this.job.name, wall: Date.now(), peers: established });
+    }
+  }
+
+  private progress() {
+    return { received: this.acct.received, gaps: this.acct.gaps, duplicates: this.acct.duplicates, reordered: this.acct.reordered, from: this.acct.from, highest: this.acct.highest };
+  }
+
+  private lastMessage(): { first?: number; last?: number } {
+    const { first, last } = this.silences;
+    return first !== undefined && last !== undefined ? { first, last } : {};
+  }
+
+  /** Reports progress when it changed since the last tick (`always`: the timeline's start); bound endpoints re-read their peers. */
+  private tick(always: boolean): void {
+    if (this.stopped) return;
+    const progress = this.progress();
+    const key = progressKey(progress);
+    if (always || key !== this.lastTick) {
+      this.lastTick = key;
+      this.say({ type: "tick", endpoint: this.job.name, wall: Date.now(), ...progress, ...this.lastMessage() });
+    }
+    if (this.binds.length > 0) void this.refreshPeers().catch(() => undefined);
   }
 
   /** Waits for subscribers (publishers) or handshakes (other senders); bounded by the timeout. */
@@ -285,7 +331,7 @@ export class Endpoint {
       if (this.job.socket === "req" && !(await this.awaitReply(socket, i))) break;
     }
     const elapsed = Math.round(performance.now() - start);
-    this.say({ type: "sent", endpoint: this.job.name, count: this.sent, elapsed });
+    this.say({ type: "sent", endpoint: this.job.name, count: this.sent, elapsed, wall: Date.now() });
   }
 
   /** A REQ's reply; false (and sending ends) when none came within the timeout. */
@@ -346,6 +392,8 @@ export class Endpoint {
       if (kind === "unsubscribe" || type === "pub") return undefined;
     }
     const now = performance.now();
+    const silence = this.silences.arrival(Date.now());
+    if (silence) this.say({ type: "silence", endpoint: this.job.name, ...silence });
     if (this.job.format === "raw") {
       this.acct.recordUnknown(now, RAW_SENDER);
       return undefined;

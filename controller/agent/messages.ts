@@ -142,6 +142,11 @@ export class Accounting {
     return missing;
   }
 
+  /** The highest sequence number seen from each sender (senders with numbered messages only). */
+  get highest(): Record<string, number> {
+    return Object.fromEntries([...this.perSender].filter(([, s]) => s.max >= 0).map(([name, s]) => [name, s.max]));
+  }
+
   get from(): Record<string, number> {
     return Object.fromEntries([...this.perSender].map(([name, s]) => [name, s.count]));
   }

@@ -40,10 +40,22 @@ export interface EndpointJob {
 
 export type AgentEvent =
   | { type: "ready"; endpoint: string }
-  | { type: "handshake"; endpoint: string; address: string }
+  /** `wall`: Date.now() at the handshake; a reconnection (after a broken connection) reports a new one. */
+  | { type: "handshake"; endpoint: string; address: string; wall: number; connect?: string }
+  | { type: "disconnect"; endpoint: string; address: string; wall: number }
+  /**
+   * A receiver's progress, every TICK_MS while it changed (and once at start and at stop):
+   * cumulative counts at wall time `wall`; `highest`: the highest sequence number seen per sender; `first` and `last`: wall times of the first and latest message.
+   */
+  | { type: "tick"; endpoint: string; wall: number; received: number; gaps: number; duplicates: number; reordered: number; from: Record<string, number>; highest: Record<string, number>; first?: number; last?: number }
+  /** A receiver went longer than SILENCE_MS without a message (wall times; `end` null: none came until stop). */
+  | { type: "silence"; endpoint: string; start: number; end: number | null }
+  /** The peers a bound endpoint's kernel shows established now, when that set changed. */
+  | { type: "peers"; endpoint: string; wall: number; peers: Peer[] }
   | { type: "no-handshake"; endpoint: string; connect: string; after: number }
   | { type: "subscribed"; endpoint: string; subscriptions: number; expected: number; waited: number }
-  | { type: "sent"; endpoint: string; count: number; elapsed: number }
+  /** A sender finished sending; `wall`: Date.now() then. */
+  | { type: "sent"; endpoint: string; count: number; elapsed: number; wall: number }
   | { type: "final"; endpoint: string; result: EndpointResult }
   /**
    * `stage: "start"`: the endpoint could not start (socket, subscribe, bind, connect, a send its

@@ -1,5 +1,5 @@
 // Judge a lab's expectations from one run's observations. Pure.
-import type { ExpectationSpec } from "../lab/types.js";
+import type { ExpectationSpec, PhaseScope } from "../lab/types.js";
 import { balanced } from "./balanced.js";
 import { delivered } from "./delivered.js";
 import { path } from "./path.js";
@@ -8,6 +8,10 @@ import type { LabExpectationKind as ExpectationKind, ExpectationResult, Observat
 import { unreachable } from "./unreachable.js";
 import { exited } from "./exited.js";
 import { output } from "./output.js";
+import { lost } from "./lost.js";
+import { describeScope, scopeOf, scoped, windowOf, withoutPhase } from "./phases.js";
+import { reconnected } from "./reconnected.js";
+import { recovered } from "./recovered.js";
 
 export { balanced, takenBy } from "./balanced.js";
 export { delivered } from "./delivered.js";
@@ -17,6 +21,10 @@ export { sourceSeen } from "./source-seen.js";
 export { unreachable } from "./unreachable.js";
 export { exited } from "./exited.js";
 export { output } from "./output.js";
+export { lost } from "./lost.js";
+export { reconnected } from "./reconnected.js";
+export { recovered } from "./recovered.js";
+export { phasesOf, type Phase } from "./phases.js";
 export type { ExpectationKind, ExpectationResult, Observations } from "./types.js";
 
 /** The body of an expectation of kind K (what follows `K:` in the lab file). */
@@ -34,7 +42,13 @@ export const JUDGES: { [K in ExpectationKind]: (spec: BodyOf<K>, observations: O
   balanced,
   exited,
   output,
+  recovered,
+  lost,
+  reconnected,
 };
+
+/** Kinds whose own `after` is part of what they judge (they read the whole timeline around the fault): not cut to a phase. */
+const TIMED: ReadonlySet<ExpectationKind> = new Set(["recovered", "reconnected"]);
 
 export const KINDS = Object.keys(JUDGES) as ExpectationKind[];
 
@@ -42,7 +56,15 @@ export function evaluateOne(spec: ExpectationSpec, observations: Observations): 
   const kind = KINDS.find((k) => k in spec);
   if (kind === undefined) throw new Error(`unknown expectation kind: ${Object.keys(spec as object).join(", ")}`);
   const judge = JUDGES[kind] as (body: unknown, o: Observations) => ExpectationResult;
-  return judge((spec as unknown as Record<string, unknown>)[kind], observations);
+  const body = (spec as unknown as Record<string, PhaseScope>)[kind]!;
+  const scope = TIMED.has(kind) ? undefined : scopeOf(body);
+  if (!scope) return judge(body, observations);
+  // A phased expectation: the same judge, on the observations of that phase only.
+  const window = windowOf(scope, observations);
+  const result = typeof window === "string" ? judge(withoutPhase(body), observations) : judge(withoutPhase(body), scoped(observations, scope, window));
+  const phased = { ...result, description: `${result.description}, ${describeScope(scope)}`, spec: { ...body } };
+  if (typeof window === "string") return { ...phased, ok: false, observed: "the fault did not run", message: window, evidence: {} };
+  return { ...phased, evidence: { ...result.evidence, phase: { ...scope, ...window } } };
 }
 
 /** Every expectation, in the lab file's order. */

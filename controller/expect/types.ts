@@ -2,7 +2,7 @@
 // during one traffic run. Each kind is a pure function (spec, observations) -> result.
 import type { ExpectationSpec } from "../lab/types.js";
 import type { FlowCount } from "../observe/flows.js";
-import type { TrafficReport } from "../traffic/types.js";
+import type { Snapshot, TrafficReport } from "../traffic/types.js";
 
 /** Everything the expectations are judged from, gathered after one traffic run. */
 export interface Observations {
@@ -20,6 +20,10 @@ export interface Observations {
   outputs?: Record<string, string[]>;
   /** Forwarding nodes whose counters could not be read (stopped, paused, gone), with why: not in `flows`. */
   flowsUnavailable?: Record<string, string>;
+  /** Each fault that ran: its name to the wall time (ms since the epoch) it ran at. */
+  faults?: Record<string, number>;
+  /** The counters taken just before each fault ran, by the fault's name. */
+  snapshots?: Record<string, Snapshot>;
 }
 
 /** Every kind a lab file can state, derived from the lab file's types: one key each. */

@@ -196,7 +196,7 @@ function schemaProblems(errors: ErrorObject[]): Finding[] {
       case "minProperties":
       case "maxProperties":
         if (at[0] === "expect") {
-          finding = { at, message: "an expectation has exactly one kind", hint: "one of delivered, sourceSeen, path, unreachable, balanced, exited, output" };
+          finding = { at, message: "an expectation has exactly one kind", hint: `one of ${Object.keys(schema.definitions.expectation.properties).join(", ")}` };
         } else {
           finding = { at, message: `must not be empty`, hint: "declare at least one entry" };
         }

@@ -135,14 +135,43 @@ export interface SendSpec {
   topic?: string;
 }
 
-export type ExpectationSpec =
+export type ExpectationSpec = Phased<
   | DeliveredSpec
   | SourceSeenSpec
   | PathSpec
   | UnreachableSpec
   | BalancedSpec
   | ExitedSpec
-  | OutputSpec;
+  | OutputSpec
+  | RecoveredSpec
+  | LostSpec
+  | ReconnectedSpec
+>;
+
+/**
+ * Any expectation can be judged on one phase of the fault timeline (faults:) only: what happened
+ * before a fault, after it, or between two. At most one of the three.
+ */
+export interface PhaseScope {
+  before?: string;
+  after?: string;
+  between?: [string, string];
+}
+/** Each kind's body with the phase keys added. */
+type Phased<S> = S extends unknown ? { [K in keyof S]: S[K] & PhaseScope } : never;
+
+export interface RecoveredSpec {
+  /** Messages arrive at the endpoint again within `within` (ms, or "5s") after the fault. */
+  recovered: { endpoint: string; after: string; within: number | string };
+}
+export interface LostSpec {
+  /** At most `atMost` messages missing in the endpoint's sequences (gaps). */
+  lost: { endpoint: string; atMost: number };
+}
+export interface ReconnectedSpec {
+  /** A new ZeroMQ handshake at the endpoint at or after the fault. */
+  reconnected: { endpoint: string; after: string };
+}
 
 export interface DeliveredSpec {
   delivered: {

@@ -23,6 +23,7 @@ export function validateLab(lab: Lab): Finding[] {
   validateTraffic(lab, findings);
   validateExpectations(lab, owners, findings);
   validateFaults(lab, findings);
+  validatePhases(lab, findings);
   return findings;
 }
 
@@ -570,4 +571,59 @@ function validateFaults(lab: Lab, findings: Finding[]): void {
   for (const step of walkFaults(lab)) {
     if (step.problem) findings.push({ at: ["faults", step.name, step.problem.key], message: step.problem.message, hint: step.problem.hint });
   }
+}
+
+// ---- Phases (before/after/between on any expectation) and the timed kinds recovered, lost,
+// reconnected: every fault named exists, `between` is in time order, the endpoint is an agent's.
+
+/** The lab's faults as this check needs them: each one's planned time, when it parses. */
+function faultTimes(lab: Lab): Map<string, number | undefined> {
+  return new Map(Object.entries(lab.faults ?? {}).map(([name, f]) => [name, parseDuration(f.at)]));
+}
+
+const TIMED_KINDS = ["recovered", "reconnected"];
+
+function validatePhases(lab: Lab, findings: Finding[]): void {
+  const faults = faultTimes(lab);
+  const names = [...faults.keys()];
+  const endpoints = Object.keys(lab.traffic ?? {});
+  const needFault = (name: string, at: (string | number)[]) => {
+    if (faults.has(name)) return;
+    const near = closest(name, names);
+    findings.push({ at, message: `no fault "${name}" in this lab`, hint: near ? `did you mean "${near}"?` : names.length ? `faults: ${names.join(", ")}` : "declare it under faults: (e.g. faults: { cut: { at: 2s, node: r1, network: servers, action: down } })" });
+  };
+  (lab.expect ?? []).forEach((e, i) => {
+    const [kind, body] = Object.entries(e)[0] as [string, { before?: string; after?: string; between?: [string, string]; endpoint?: string; within?: number | string }];
+    const at = ["expect", i, kind];
+    const given = (["before", "after", "between"] as const).filter((k) => body[k] !== undefined);
+    if (TIMED_KINDS.includes(kind)) {
+      for (const k of given.filter((g) => g !== "after")) findings.push({ at: [...at, k], message: `${kind} takes no ${k}`, hint: `${kind} is judged from its fault on: after: FAULT names it` });
+    } else if (given.length > 1) {
+      findings.push({ at, message: `${given.join(" and ")} together`, hint: "one phase per expectation: before: F, after: F or between: [F, G]" });
+    }
+    if (body.before !== undefined) needFault(body.before, [...at, "before"]);
+    if (body.after !== undefined) needFault(body.after, [...at, "after"]);
+    if (body.between !== undefined) {
+      const [first, second] = body.between;
+      needFault(first, [...at, "between", 0]);
+      needFault(second, [...at, "between", 1]);
+      const [a, b] = [faults.get(first), faults.get(second)];
+      if (first === second) findings.push({ at: [...at, "between"], message: `between names ${first} twice`, hint: "two faults: the phase runs from the first to the second" });
+      else if (a !== undefined && b !== undefined && a >= b) findings.push({ at: [...at, "between"], message: `${first} (at ${a} ms) is not before ${second} (at ${b} ms)`, hint: `name the earlier fault first: between: [${a > b ? `${second}, ${first}` : `${first}, ${second}`}]${a === b ? " (or give them different times)" : ""}` });
+    }
+    if (!["recovered", "lost", "reconnected"].includes(kind)) return;
+    const name = body.endpoint ?? "";
+    const endpoint = lab.traffic?.[name];
+    if (!endpoint) {
+      const near = closest(name, endpoints);
+      findings.push({ at: [...at, "endpoint"], message: `no endpoint "${name}" under traffic`, hint: near ? `did you mean "${near}"?` : `endpoints: ${endpoints.join(", ") || "(none)"}` });
+    } else if (endpoint.command !== undefined) {
+      findings.push({ at: [...at, "endpoint"], message: `endpoint "${name}" is a program`, hint: `${kind} reads zmqlab's agent's receive timeline; for a program, judge its output` });
+    } else if (kind === "lost" && endpoint.format === "raw") {
+      findings.push({ at: [...at, "endpoint"], message: `${name} reads raw messages: they carry no sequence numbers`, hint: "lost counts gaps in zmqlab's sequence numbers: let the sender use zmqlab's framing" });
+    }
+    if (kind === "recovered" && body.within !== undefined && parseDuration(body.within) === undefined) {
+      findings.push({ at: [...at, "within"], message: `"${body.within}" is not a duration`, hint: "ms as a number, or a string such as 1500ms or 5s" });
+    }
+  });
 }

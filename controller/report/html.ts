@@ -5,6 +5,7 @@ import { commandText, programState } from "./traffic-text.js";
 import { addressesOf } from "../lab/addresses.js";
 import { list } from "../lab/endpoint.js";
 import type { Lab } from "../lab/types.js";
+import type { Timeline } from "../traffic/types.js";
 import type { LabReport } from "../run/index.js";
 import { verdictLine } from "./expectations-text.js";
 
@@ -129,6 +130,83 @@ ${parts.join("\n")}
 </svg>`;
 }
 
+/** A fault on the time axis: its name and the wall time it ran at. */
+export interface FaultMark {
+  name: string;
+  wall: number;
+}
+
+/** The faults that ran, from the report's phases (each phase after the first opens at one). */
+export function faultMarks(report: LabReport): FaultMark[] {
+  return (report.phases ?? []).filter((p) => p.start !== undefined).map((p) => ({ name: p.from, wall: p.start! }));
+}
+
+/**
+ * A receiver's message rate over time as a small inline SVG: one bar per interval of the
+ * timeline, silences shaded, each fault a dashed line with its name. `t0`..`t1`: the axis (wall ms).
+ */
+export function rateChart(timeline: Timeline, t0: number, t1: number, faults: FaultMark[]): string {
+  const [w, h, left, top] = [640, 120, 44, 14];
+  const span = Math.max(1, t1 - t0);
+  const round = (n: number) => Math.round(n * 10) / 10;
+  const x = (wall: number) => round(left + ((wall - t0) / span) * (w - left - 8));
+  const perSecond = timeline.counts.values.map((v) => (v * 1000) / timeline.tickMs);
+  const peak = Math.max(1, ...perSecond);
+  const y = (rate: number) => round(top + (1 - rate / peak) * (h - top - 20));
+  const base = h - 20;
+  const barWidth = Math.max(1, round(x(t0 + timeline.tickMs) - x(t0)));
+  const parts: string[] = [];
+  for (const s of timeline.silences) {
+    const end = s.end ?? t1;
+    parts.push(`<rect x="${x(s.start)}" y="${top}" width="${Math.max(1, round(x(end) - x(s.start)))}" height="${base - top}" class="silence"><title>${esc(`silence ${end - s.start} ms${s.end === null ? " (until stop)" : ""}`)}</title></rect>`);
+  }
+  perSecond.forEach((rate, i) => {
+    if (rate === 0) return;
+    const start = timeline.counts.start + i * timeline.tickMs;
+    parts.push(`<rect x="${x(start)}" y="${y(rate)}" width="${barWidth}" height="${round(base - y(rate))}" class="bar"/>`);
+  });
+  for (const f of faults) {
+    parts.push(`<line x1="${x(f.wall)}" y1="${top - 4}" x2="${x(f.wall)}" y2="${base}" class="fault"/><text x="${x(f.wall) + 3}" y="${top + 6}" class="small">${esc(f.name)}</text>`);
+  }
+  const seconds = Math.floor(span / 1000);
+  const ticks = Array.from({ length: seconds + 1 }, (_, s) => s).filter((s) => seconds <= 10 || s % Math.ceil(seconds / 10) === 0);
+  for (const s of ticks) parts.push(`<text x="${x(t0 + s * 1000)}" y="${h - 4}" text-anchor="middle" class="small">${s}s</text>`);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" class="chart">
+<line x1="${left}" y1="${base}" x2="${w - 8}" y2="${base}" stroke="#999"/><text x="${left - 4}" y="${top + 4}" text-anchor="end" class="small">${Math.round(peak)}/s</text><text x="${left - 4}" y="${base}" text-anchor="end" class="small">0</text>
+${parts.join("\n")}
+</svg>`;
+}
+
+/** The timeline section: faults, the counters of each phase, and each receiver's rate chart. Empty when no endpoint has a receive timeline. */
+export function timelineHtml(report: LabReport): string {
+  const receivers = report.endpoints.filter((e) => e.socket !== "pub" && e.socket !== "xpub" && e.timeline && e.timeline.counts.values.length > 0);
+  const phases = report.phases ?? [];
+  if (receivers.length === 0 && phases.length === 0) return "";
+  const faults = faultMarks(report);
+  const t0 = Math.min(...receivers.map((e) => e.timeline!.counts.start), ...faults.map((f) => f.wall));
+  // The axis ends at the last thing known: the last sample (the agent's stop), a count, a fault.
+  const ends = receivers.flatMap((e) => [e.timeline!.counts.start + e.timeline!.counts.values.length * e.timeline!.tickMs, ...e.timeline!.samples.map((s) => s.wall), ...e.timeline!.silences.map((s) => s.end ?? s.start)]);
+  const t1 = Math.max(...ends, ...faults.map((f) => f.wall));
+  const at = (wall: number | undefined) => (wall === undefined ? "" : ` (${((wall - t0) / 1000).toFixed(1)} s)`);
+  const phaseRows = phases
+    .map((p) => `<tr><td>${esc(p.from)}${at(p.start)} → ${esc(p.to)}${at(p.end)}</td><td>${esc(Object.entries(p.received).map(([k, v]) => `${k}: ${v}`).join(", ") || "-")}</td><td>${esc(Object.entries(p.flows).map(([node, flows]) => `${node}: ${flows.reduce((n, f) => n + f.packets, 0)}`).join(", ") || "-")}</td></tr>`)
+    .join("\n");
+  const charts = receivers
+    .map((e) => {
+      const silences = e.timeline!.silences;
+      const longest = silences.reduce((n, s) => Math.max(n, (s.end ?? t1) - s.start), 0);
+      return `<h3>${esc(e.name)} on ${esc(e.node)}: ${e.received} received${silences.length ? `, ${silences.length} silence${silences.length === 1 ? "" : "s"} over ${e.timeline!.silenceMs} ms (longest ${longest} ms)` : ""}</h3>\n${rateChart(e.timeline!, t0, t1, faults)}`;
+    })
+    .join("\n");
+  // Its own styles: pages without a timeline stay as they were.
+  return `<h2>Timeline</h2>
+<style>svg rect.bar { fill: #1f77b4; } svg rect.silence { fill: #fdd; } svg line.fault { stroke: #c62828; stroke-width: 1.5; stroke-dasharray: 4 3; } h3 { font-size: 14px; margin: 14px 0 4px; }</style>
+${faults.length ? `<div>faults: ${faults.map((f) => `${esc(f.name)}${at(f.wall)}`).join(", ")}</div>` : ""}
+${phaseRows ? `<table><tr><th>phase</th><th>messages received</th><th>packets forwarded</th></tr>\n${phaseRows}\n</table>` : ""}
+${charts}
+`;
+}
+
 export function htmlReport(lab: Lab, report: LabReport): string {
   const flows = observedFlows(report);
   const flowRows = flows
@@ -178,7 +256,7 @@ ${expectationRows || '<tr><td colspan="5">this lab states no expectations</td></
 <table><tr><th>endpoint</th><th>node</th><th>socket</th><th>sent</th><th>received</th><th>from</th><th>peers seen by the kernel</th><th>notes</th></tr>
 ${endpointRows}
 </table>
-${programRows ? `<h2>Programs</h2>
+${timelineHtml(report)}${programRows ? `<h2>Programs</h2>
 <table><tr><th>endpoint</th><th>node</th><th>command</th><th>run</th><th>last lines of output</th></tr>
 ${programRows}
 </table>` : ""}

@@ -1,7 +1,7 @@
 // Run a lab and judge it: bring it up (or use one that is up), drive its traffic with the flow
 // counters zeroed first, read every forwarding node's counters, and evaluate the expectations.
 import { connectEngine, type Engine } from "../engine/docker.js";
-import { endpointFailures, evaluate } from "../expect/index.js";
+import { endpointFailures, evaluate, phasesOf, type Phase } from "../expect/index.js";
 import type { ExpectationResult, Observations } from "../expect/types.js";
 import { loadLab, type LoadedLab } from "../lab/load.js";
 import { addressesOf } from "../lab/addresses.js";
@@ -9,8 +9,8 @@ import type { Lab } from "../lab/types.js";
 import type { FlowCount } from "../observe/flows.js";
 import { attachLocked, isUp, lockFor, resolveInstance, unshared, upLocked, type Placement, type RunningLab } from "../provision/running.js";
 import { instanceKey, reverse, translateText, type Relocation } from "../lab/relocate.js";
-import { trafficSession } from "../traffic/run.js";
-import type { InterruptedNode, TrafficReport } from "../traffic/types.js";
+import { trafficSession, type SessionHooks } from "../traffic/run.js";
+import type { InterruptedNode, Snapshot, TrafficReport } from "../traffic/types.js";
 import { bounded, READ_BOUND_MS } from "../traffic/nodes.js";
 
 /** The traffic report, the counters read after it, and every expectation's verdict. */
@@ -24,6 +24,8 @@ export interface LabReport extends TrafficReport {
   flowsUnavailable?: Record<string, string>;
   /** An instance: the lab file's name, the instance, and where its addresses were moved. */
   instance?: { name: string; lab: string; relocations: Relocation[] };
+  /** With faults: the run cut at each fault, with what each phase counted. */
+  phases?: Phase[];
 }
 
 export interface CheckOptions {
@@ -31,6 +33,10 @@ export interface CheckOptions {
   log?: (line: string) => void;
   /** Aborting ends the traffic early and throws Cancelled (runLab then takes the lab down). */
   signal?: AbortSignal;
+  /** The traffic session's hooks once every endpoint started (see TrafficOptions.onStarted). */
+  onStarted?: (hooks: SessionHooks) => void;
+  /** Awaited just before each fault runs, after zmqlab's own snapshot (see TrafficOptions.atFault). */
+  atFault?: (name: string) => Promise<void> | void;
 }
 
 export interface RunOptions extends CheckOptions {
@@ -94,9 +100,9 @@ export async function readCounters(lab: RunningLab, interrupted: InterruptedNode
 export async function observe(lab: RunningLab, options: CheckOptions = {}): Promise<Observations> {
   // Zeroed before any endpoint starts: the counters cover the whole traffic phase, programs too.
   await lab.resetFlows();
-  const { report: traffic, outputs } = await trafficSession(lab, options);
+  const { report: traffic, outputs, snapshots } = await trafficSession(lab, options);
   const { flows, unavailable } = await readCounters(lab, traffic.interrupted);
-  return { traffic, flows, addresses: labAddresses(lab.lab), outputs, ...(Object.keys(unavailable).length ? { flowsUnavailable: unavailable } : {}) };
+  return { traffic, flows, addresses: labAddresses(lab.lab), outputs, ...(Object.keys(unavailable).length ? { flowsUnavailable: unavailable } : {}), ...faultsObserved(traffic, snapshots) };
 }
 
 /** Spec keys that name forwarding nodes whose counters an expectation reads. */
@@ -142,6 +148,7 @@ export function judge(lab: Lab, observations: Observations, placement?: Placemen
     expectations,
     flows: observations.flows,
     ...(observations.flowsUnavailable ? { flowsUnavailable: observations.flowsUnavailable } : {}),
+    ...(observations.faults ? { phases: phasesOf(observations) } : {}),
     ...(placement?.instance !== undefined ? { instance: { name: placement.instance, lab: placement.fileLab.name, relocations: placement.relocations } } : {}),
   };
 }
@@ -178,4 +185,19 @@ export async function runLab(target: string | LoadedLab, options: RunOptions = {
     else if (lab) log(`lab ${lab.name} stays up; remove it with: zmqlab down ${loaded.file.replace(/\/lab\.ya?ml$/, "")}${instance !== undefined ? ` --instance ${instance}` : ""}`);
     await lock.release();
   }
+}
+
+/**
+ * When each fault ran, for the phases: the moment it began, that is the end of the snapshot
+ * taken just before its action (the runner's `wallTime` is when the action had finished, which for
+ * `docker stop` or an exec can be long after its effect began). A fault that failed did not
+ * happen: phases that name it are not judged. A fault with no snapshot takes the runner's time.
+ */
+export function faultsObserved(traffic: TrafficReport, snapshots: Record<string, Snapshot>): Pick<Observations, "faults" | "snapshots"> {
+  const faults: Record<string, number> = Object.fromEntries(Object.entries(snapshots).map(([name, s]) => [name, s.wall]));
+  for (const f of traffic.faults ?? []) {
+    if (!f.ok) delete faults[f.name];
+    else faults[f.name] ??= f.wallTime;
+  }
+  return Object.keys(faults).length === 0 ? {} : { faults, snapshots };
 }

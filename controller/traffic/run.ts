@@ -9,9 +9,10 @@ import { Cancelled, type RunningLab } from "../provision/running.js";
 import { agentJobs, settingsOf } from "./jobs.js";
 import { ProgramEndpoint, recordConnections } from "./programs.js";
 import { isProgram } from "../lab/types.js";
-import type { EndpointReport, InterruptedNode, NoHandshake, TrafficReport } from "./types.js";
+import type { EndpointReport, InterruptedNode, NoHandshake, Snapshot, TrafficReport } from "./types.js";
 import { checkNetem, FaultRunner, type FaultHook } from "./faults.js";
 import { bounded, interruptedNodes, READ_BOUND_MS, watchForPaused } from "./nodes.js";
+import { timelineOf } from "./timeline.js";
 
 export const AGENT_PATH = "/opt/zmqlab/agent/main.js";
 export const AGENT_ARGV = ["node", AGENT_PATH];
@@ -107,6 +108,33 @@ export interface TrafficOptions {
   signal?: AbortSignal;
   /** Awaited just before each fault of the lab runs (e.g. to snapshot counters). */
   atFault?: FaultHook;
+  /**
+   * Called once every endpoint has started, with the session's hooks. Whoever runs faults (the
+   * fault runner, or a test that breaks the lab by hand) awaits `atFault(name)` just before each
+   * fault: it snapshots the counters each phase is judged from (then `atFault` runs, if given).
+   */
+  onStarted?: (hooks: SessionHooks) => void;
+}
+
+export interface SessionHooks {
+  /** Snapshot the counters for the fault `name`; resolves when done, just before the fault may run. */
+  atFault(name: string): Promise<void>;
+}
+
+/**
+ * Every forwarding node's packet counters, and each receiver's count by its agent's latest tick.
+ * Never fails: a node that cannot be read now (stopped, paused, gone) is left out.
+ */
+export async function snapshot(lab: RunningLab, agents: Agent[]): Promise<Snapshot> {
+  const routers = lab.plan.nodes.filter((n) => n.forward).map((n) => n.name);
+  // Bounded: an exec into a paused node hangs.
+  const counts = await Promise.all(routers.map((r) => bounded(lab.flows(r), READ_BOUND_MS, `node ${r}`).catch(() => undefined)));
+  const received: Record<string, number> = {};
+  for (const agent of agents) {
+    for (const e of agent.events) if (e.type === "tick") received[e.endpoint] = e.received;
+  }
+  const flows = Object.fromEntries(routers.flatMap((r, i) => (counts[i] ? [[r, counts[i]]] : [])));
+  return { wall: Date.now(), flows, received };
 }
 
 /** Run every endpoint to its end and collect what happened. */
@@ -118,6 +146,8 @@ export async function runTraffic(lab: RunningLab, options: TrafficOptions = {}):
 export interface TrafficSession {
   report: TrafficReport;
   outputs: Record<string, string[]>;
+  /** The counters at each fault, by the fault's name (see SessionHooks.atFault). */
+  snapshots: Record<string, Snapshot>;
 }
 
 /**
@@ -147,8 +177,20 @@ export async function trafficSession(lab: RunningLab, options: TrafficOptions = 
     await Promise.all(serving.map((p) => p.ready(settings.trafficTimeout)));
   }
   log(`traffic: ${jobs.length} agents, ${senders.size} senders${programs.length ? `, ${programs.length} programs` : ""} (handshakes, subscriptions, then messages)`);
+  // Before each fault: the counters its phases are judged from, then the caller's own hook.
+  const snapshots: Record<string, Snapshot> = {};
+  let running: Agent[] = [];
+  const hooks: SessionHooks = {
+    atFault: async (name) => {
+      snapshots[name] = await snapshot(lab, running);
+    },
+  };
+  const atFault: FaultHook = async (name) => {
+    await hooks.atFault(name);
+    await options.atFault?.(name);
+  };
   // Fault times count from here: the moment the agents and the connecting programs are started.
-  const faults = lab.plan.faults?.length ? new FaultRunner(lab, performance.now(), options.atFault, log) : undefined;
+  const faults = lab.plan.faults?.length ? new FaultRunner(lab, performance.now(), atFault, log) : undefined;
   let faultsOver = faults === undefined;
   const [agents] = await Promise.all([Promise.all(jobs.map((job) => startAgent(lab, job))), Promise.all(connecting.map((p) => p.start()))]).catch(async (err: unknown) => {
     // No fault may act on a lab whose traffic never started (and that is about to be removed).
@@ -156,6 +198,8 @@ export async function trafficSession(lab: RunningLab, options: TrafficOptions = 
     await faults?.done;
     throw err;
   });
+  running = agents;
+  options.onStarted?.(hooks);
 
   // Senders and programs end on their own, and the last fault has run; receivers get `linger` ms
   // more; nothing waits past the bound.
@@ -232,7 +276,7 @@ export async function trafficSession(lab: RunningLab, options: TrafficOptions = 
     }),
   );
   const report: TrafficReport = { lab: lab.name, started: started.toISOString(), durationMs: Math.round(performance.now() - t0), endpoints, ...(faults ? { faults: faults.events } : {}), ...(interrupted.length ? { interrupted } : {}) };
-  return { report, outputs: Object.fromEntries(programs.map((p) => [p.name, p.output()])) };
+  return { report, outputs: Object.fromEntries(programs.map((p) => [p.name, p.output()])), snapshots };
 }
 
 function programReport(p: ProgramEndpoint, lost?: InterruptedNode): EndpointReport {
@@ -299,6 +343,7 @@ async function endpointReport(lab: RunningLab, name: string, node: string, agent
     ? await bounded(describeNoHandshake(lab, node, name, result.noHandshake, agent), READ_BOUND_MS, `node ${node}`).catch((err) => plainNoHandshake(lab, node, name, result.noHandshake, err))
     : [];
   const spec = lab.lab.traffic![name]!;
+  const timeline = failures.length === 0 ? timelineOf(agent.events, name) : undefined;
   return {
     name,
     node,
@@ -317,6 +362,7 @@ async function endpointReport(lab: RunningLab, name: string, node: string, agent
     errors,
     ...(failures.length > 0 ? { failures } : {}),
     ...(result.rate !== undefined && failures.length === 0 ? { rate: result.rate } : {}),
+    ...(timeline ? { timeline } : {}),
   };
 }
 

@@ -56,6 +56,57 @@ export interface EndpointReport extends Counts {
   failures?: string[];
   /** Messages per second while sending (senders) or receiving (receivers). */
   rate?: number;
+  /** What happened when: an agent endpoint's receive progress, silences, handshakes (wall times, ms since the epoch). */
+  timeline?: Timeline;
+}
+
+/** One point of a receiver's progress: cumulative counts at a wall time. */
+export interface TimelineSample {
+  wall: number;
+  received: number;
+  gaps: number;
+  duplicates: number;
+  from: Record<string, number>;
+  /** The highest sequence number seen from each sender. */
+  highest?: Record<string, number>;
+}
+
+/**
+ * An endpoint's timeline, from its agent. Samples come every `tickMs` while the counts changed
+ * (and at start and stop), so a count at a given time is exact to one tick. Silences are exact:
+ * the agent measures them between arrivals.
+ */
+export interface Timeline {
+  tickMs: number;
+  /** A silence is a gap between two messages longer than this (ms). */
+  silenceMs: number;
+  /** Cumulative receive counts (receivers only). */
+  samples: TimelineSample[];
+  /** Messages per interval of `tickMs` from `start`, for the chart. */
+  counts: { start: number; values: number[] };
+  /** From the last message before to the first after; `end` null when none came until stop. */
+  silences: { start: number; end: number | null }[];
+  /** Wall times of the first and last message received. */
+  firstMessage?: number;
+  lastMessage?: number;
+  /** Every ZeroMQ handshake, connect and bind side (a reconnection after a broken connection adds one). */
+  handshakes: { wall: number; address: string; connect?: string }[];
+  /** A sender: the wall time it finished sending. */
+  sendingEnded?: number;
+  /** Every connection libzmq saw close. */
+  disconnects: { wall: number; address: string }[];
+  /** A bound endpoint: the peers its kernel showed established, each time that set changed. */
+  peers: { wall: number; established: Peer[] }[];
+}
+
+/** Counters taken when a fault was about to run (the hook `atFault`): what each phase is judged from. */
+export interface Snapshot {
+  /** Wall time (ms since the epoch) when the snapshot was complete, just before the fault ran. */
+  wall: number;
+  /** Every forwarding node's packet counters at that moment (cumulative since the traffic began). */
+  flows: Record<string, import("../observe/flows.js").FlowCount[]>;
+  /** Each agent receiver's received count by its latest tick. */
+  received: Record<string, number>;
 }
 
 export interface NoHandshake {

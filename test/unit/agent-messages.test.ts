@@ -178,3 +178,14 @@ t.test("accounting: reordering and gaps per sender, exactly", async (t) => {
   t.equal(a.received, 7);
   t.equal(a.rate, 1000, "7 messages over 6 ms");
 });
+
+t.test("accounting: the highest sequence number per sender, for the receive timeline", async (t) => {
+  const a = new Accounting();
+  t.same(a.highest, {}, "nothing yet");
+  a.record("p", 0, 1);
+  a.record("p", 4, 2);
+  a.record("p", 2, 3);
+  a.record("q", 0, 4);
+  a.recordUnknown(5);
+  t.same(a.highest, { p: 4, q: 0 }, "a late lower number leaves the highest; unnumbered messages have none");
+});

@@ -155,7 +155,7 @@ t.test("output: the last three lines in the message, ten matches in the evidence
 });
 
 t.test("the registry: every kind has a judge, evaluateOne finds it", async (t) => {
-  t.same(KINDS, ["delivered", "sourceSeen", "path", "unreachable", "balanced", "exited", "output"], "every kind of the lab file, in the README's order");
+  t.same(KINDS, ["delivered", "sourceSeen", "path", "unreachable", "balanced", "exited", "output", "recovered", "lost", "reconnected"], "every kind of the lab file, in the README's order");
   t.equal(Object.keys(JUDGES).length, KINDS.length);
   const obs = observations([program("sub", { exitCode: 3 })], { sub: ["hello"] });
   t.equal(evaluateOne({ exited: { endpoint: "sub", code: 3 } }, obs).ok, true, "exited is found");

@@ -8,7 +8,10 @@ import type { Lab } from "../../controller/lab/types.js";
 import { planLab } from "../../controller/plan/plan.js";
 import { expectationsText } from "../../controller/report/expectations-text.js";
 import { htmlReport } from "../../controller/report/html.js";
-import { jsonReport } from "../../controller/report/json.js";
+import { jsonReport, reportSchema } from "../../controller/report/json.js";
+import { Ajv } from "ajv";
+import { countsPerInterval } from "../../controller/traffic/timeline.js";
+import type { TimelineSample } from "../../controller/traffic/types.js";
 import { junitXml } from "../../controller/report/junit.js";
 import { topologyMermaid } from "../../controller/report/mermaid.js";
 import { interfacesText, planText } from "../../controller/report/plan-text.js";
@@ -99,4 +102,60 @@ t.test("up's interface table", async (t) => {
     { name: "server", interfaces: [{ name: "eth0", altnames: ["servers", "x"], addresses: ["198.18.2.10/24"], mac: "02:42:c6:12:01:0a" }] },
   ]);
   golden(t, "reports/interfaces.txt", text + "\n");
+});
+
+// source-ip through a fault timeline: r1 down at 2 s (t0 + 2000), back at 5 s. via-r1 goes silent
+// for 2.6 s and recovers; 40 messages lost; a new handshake after r1-back. Phased expectations
+// that hold and fail, and one naming a fault that never ran.
+const T0 = Date.UTC(2026, 10, 28, 9, 0, 0);
+const DOWN = T0 + 2000;
+const BACK = T0 + 5000;
+const tick = (ms: number, received: number, gaps = 0): TimelineSample => ({ wall: T0 + ms, received, gaps, duplicates: 0, from: received ? { quotes: received } : ({} as Record<string, number>), ...(received ? { highest: { quotes: received + gaps - 1 } } : {}) });
+const samples = [tick(0, 0), tick(100, 60), tick(1000, 500), tick(1900, 950), tick(2000, 980), tick(4700, 990, 40), tick(5200, 1200, 40), tick(7000, 1950, 40), tick(7600, 1960, 40)];
+const viaR1Timeline = {
+  tickMs: 100,
+  silenceMs: 100,
+  samples,
+  counts: countsPerInterval(samples, 100),
+  silences: [{ start: T0 + 2020, end: T0 + 4620 }, { start: T0 + 7010, end: null }],
+  firstMessage: T0 + 50,
+  lastMessage: T0 + 7010,
+  handshakes: [{ wall: T0 + 20, address: "tcp://198.18.1.10:0;198.18.2.10:5556", connect: "tcp://198.18.1.10:0;198.18.2.10:5556" }, { wall: BACK + 300, address: "tcp://198.18.1.10:0;198.18.2.10:5556", connect: "tcp://198.18.1.10:0;198.18.2.10:5556" }],
+  disconnects: [{ wall: DOWN + 900, address: "tcp://198.18.1.10:0;198.18.2.10:5556" }],
+  peers: [],
+};
+const faultRun: Observations = {
+  ...observations(
+    [
+      { ...quotes(["198.18.1.10", "198.18.1.11"]), sent: 2000, timeline: { tickMs: 100, silenceMs: 100, samples: [], counts: { start: T0, values: [] }, silences: [], sendingEnded: T0 + 7000, handshakes: [], disconnects: [], peers: [] } },
+      sub("via-r1", "198.18.1.10", 1960, { gaps: 40, timeline: viaR1Timeline }),
+    ],
+    { r1: [flow("198.18.1.10", "198.18.2.10", 30), flow("198.18.2.10", "198.18.1.10", 900)], r2: [flow("198.18.2.10", "198.18.1.10", 300)] },
+  ),
+  faults: { "r1-down": DOWN, "r1-back": BACK },
+  snapshots: {
+    "r1-down": { wall: DOWN, flows: { r1: [flow("198.18.1.10", "198.18.2.10", 20), flow("198.18.2.10", "198.18.1.10", 600)], r2: [] }, received: { "via-r1": 980 } },
+    "r1-back": { wall: BACK, flows: { r1: [flow("198.18.1.10", "198.18.2.10", 22), flow("198.18.2.10", "198.18.1.10", 610)], r2: [flow("198.18.2.10", "198.18.1.10", 290)] }, received: { "via-r1": 990 } },
+  },
+};
+const faultLab: Lab = {
+  ...sourceIp,
+  expect: [
+    { path: { from: "198.18.2.10", to: "198.18.1.10", via: "r1", not: "r2", before: "r1-down" } },
+    { path: { from: "198.18.2.10", to: "198.18.1.10", via: "r2", between: ["r1-down", "r1-back"] } },
+    { delivered: { endpoint: "via-r1", atLeast: 900, after: "r1-back", allowGaps: true } },
+    { recovered: { endpoint: "via-r1", after: "r1-down", within: "3s" } },
+    { recovered: { endpoint: "via-r1", after: "r1-down", within: 2000 } },
+    { lost: { endpoint: "via-r1", atMost: 0 } },
+    { lost: { endpoint: "via-r1", atMost: 0, before: "r1-down" } },
+    { reconnected: { endpoint: "via-r1", after: "r1-back" } },
+    { delivered: { endpoint: "via-r1", atLeast: 1, after: "r3-down" } },
+  ],
+};
+t.test("reports for a run with faults: phases, timeline, outage", async (t) => {
+  all(t, "faults", faultLab, faultRun);
+  const report = judge(faultLab, faultRun);
+  const ajv = new Ajv({ allErrors: true });
+  t.ok(ajv.validate(reportSchema, JSON.parse(jsonReport(report))), `the report validates against its schema: ${JSON.stringify(ajv.errors)}`);
+  t.same(report.phases?.map((p) => [p.from, p.to, p.received["via-r1"]]), [["start", "r1-down", 980], ["r1-down", "r1-back", 10], ["r1-back", "end", 970]], "each phase's messages");
 });

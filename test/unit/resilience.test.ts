@@ -64,8 +64,12 @@ t.test("expectations that read an unavailable router's counters fail, saying why
 });
 
 t.test("an expectation scoped to a phase is left to the counters snapshotted at the faults", async (t) => {
-  const scoped = judge({ ...lab, expect: [{ path: { from: "198.18.1.11", to: "198.18.2.10", via: "r2", not: "r1", after: "r1-down" } } as never] }, observations);
+  const phased = { ...lab, expect: [{ path: { from: "198.18.1.11", to: "198.18.2.10", via: "r2", not: "r1", after: "r1-down" } } as never] };
+  const down = { wall: 1_000, flows: { r1: [{ from: "198.18.1.11", to: "198.18.2.10", packets: 5, bytes: 300 }], r2: [{ from: "198.18.1.11", to: "198.18.2.10", packets: 2, bytes: 100 }] }, received: {} };
+  const scoped = judge(phased, { ...observations, faults: { "r1-down": 1_000 }, snapshots: { "r1-down": down } });
   t.equal(scoped.expectations[0]!.ok, true);
+  t.same(scoped.expectations[0]!.evidence["packets"], { r2: 10, r1: 0 }, "r2's packets since the fault; r1 unread at the end counts none after it");
+  t.equal(judge(phased, observations).expectations[0]!.observed, "the fault did not run", "without the fault, no phase to judge");
 });
 
 t.test("the JSON names the stopped node and is valid by the schema", async (t) => {
