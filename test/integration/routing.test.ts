@@ -65,8 +65,48 @@ t.test("labs/failover: OSPF converged before the lab is up; the client reaches t
   const r2Route = await routeTo(lab, "r2", subnet("servers"));
   t.equal(r2Route?.protocol, "kernel", "r2 is on both networks: no OSPF route needed");
 
+  // The lab's faults run with the traffic: r1 stops at 3 s and starts again at 7 s.
   const report = await check(lab);
-  t.same(report.expectations.map((e) => [e.kind, e.ok]), [["delivered", true], ["path", true], ["path", true]], "delivered, and both directions crossed r1 only");
+  t.same(
+    report.expectations.map((e) => [e.kind, e.ok]),
+    [["delivered", true], ["path", true], ["path", true], ["path", true], ["path", true], ["recovered", true]],
+    `delivered; r1 only before r1-down, r2 while r1 was down; recovered: ${report.expectations.filter((e) => !e.ok).map((e) => e.message).join(" | ")}`,
+  );
+  const recovered = report.expectations[5]!;
+  t.match(recovered.observed, /^outage \d+ ms/, "the report gives the measured outage");
+  t.same(report.faults?.map((f) => [f.name, f.ok]), [["r1-down", true], ["r1-back", true]], "both faults ran");
+  // r1 is back as declared: its extra state (counters, no default route) and FRR running again.
+  const r1Routes = await lab.exec("r1", ["ip", "-j", "-4", "route", "show", "default"]);
+  t.equal(r1Routes.stdout.trim(), "[]", "r1 restarted without Docker's default route");
+  const watchfrr = await lab.exec("r1", ["vtysh", "-c", "show watchfrr"]);
+  t.match(watchfrr.stdout, /ospfd\s+Up/, "r1's OSPF daemon runs again");
+});
+
+/** What failed in a run of a variant, by index in the lab file's expectations. */
+const failing = (r: { expectations: { ok: boolean }[] }) => r.expectations.flatMap((e, i) => (e.ok ? [] : [i]));
+
+t.test("r2 without OSPF: nothing takes over when r1 stops, so recovered and the paths via r2 fail", async (t) => {
+  const dir = variant("routing-no-backup", "    routing: { ospf: { networks: [clients, servers], cost: { clients: 100, servers: 100 } } }\n", "");
+  const result = await cli(["run", dir, "--json", join(dir, "report.json")]);
+  t.equal(result.code, 1, "exit 1: expectations failed");
+  const report = JSON.parse(readFileSync(join(dir, "report.json"), "utf8")) as { expectations: { ok: boolean; kind: string; message: string }[] };
+  t.same(failing(report), [0, 3, 4, 5], `failing: ${report.expectations.filter((e) => !e.ok).map((e) => e.message).join(" | ")}`);
+  t.match(report.expectations[3]!.message, /r2/, "the path via r2 names r2's counters");
+  t.equal(report.expectations[5]!.kind, "recovered");
+  t.same(await labeled("routing-no-backup"), { containers: 0, networks: 0 }, "nothing left");
+});
+
+t.test("a fault that cuts the backup path first: the path via r2 after r1-down fails, and so does recovered", async (t) => {
+  const dir = variant("routing-cut-backup", "  r1-down: { at: 2s, node: r1, action: stop }", "  cut: { at: 1s, node: r2, network: servers, action: down }\n  r1-down: { at: 2s, node: r1, action: stop }");
+  const result = await cli(["run", dir, "--json", join(dir, "report.json")]);
+  t.equal(result.code, 1, "exit 1: expectations failed");
+  const report = JSON.parse(readFileSync(join(dir, "report.json"), "utf8")) as { expectations: { ok: boolean; kind: string; message: string }[] };
+  // The cut itself makes OSPF re-elect on the servers network, which can disturb what happens
+  // before r1-down: only what follows r1-down is asserted.
+  const failed = failing(report);
+  t.ok([0, 3, 4, 5].every((i) => failed.includes(i)), `delivered, both paths via r2 after r1-down, and recovered fail: ${report.expectations.filter((e) => !e.ok).map((e) => e.message).join(" | ")}`);
+  t.match(report.expectations[5]!.message, /never recovered|outage/, "recovered says what it saw");
+  t.same(await labeled("routing-cut-backup"), { containers: 0, networks: 0 }, "nothing left");
 });
 
 t.test("a router without OSPF: up stops with exit 3, naming the router the others do not see", async (t) => {
@@ -87,7 +127,7 @@ t.test("r1 made costlier: the route and the traffic take r2, and the path expect
   const result = await cli(["run", dir, "--keep"]);
   t.teardown(() => cli(["down", dir]));
   t.equal(result.code, 1, "exit 1: an expectation failed");
-  t.match(result.stdout, /FAIL\s+path\s+198\.19\.50\.10 -> 198\.19\.51\.10 crosses r1, not r2.*r1: 0 packets, r2: \d+ packets/);
+  t.match(result.stdout, /FAIL\s+path\s+198\.19\.50\.10 -> 198\.19\.51\.10 crosses r1, before r1-down.*r1: 0 packets/);
   t.match(result.stdout, /PASS\s+delivered/, "the messages still arrive, through r2");
   const route = await cli(["exec", dir, "client", "--", "ip", "-j", "-4", "route", "show", "198.19.51.0/24"]);
   t.match(route.stdout, /"gateway":"198\.19\.50\.3".*"protocol":"ospf"/, "the client's OSPF route goes via r2");

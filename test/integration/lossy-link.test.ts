@@ -1,0 +1,28 @@
+// labs/lossy-link on the real engine: loss and rate faults on a router's link, judged by `lost`
+// and `delivered`; and the lab broken (all packets lost for 2 s), where delivered and the
+// whole-run `lost` fail.
+import t from "tap";
+import { readFileSync } from "node:fs";
+import { parseLab, runLab } from "../../controller/index.js";
+import { cli, labeled } from "../support/helpers.js";
+
+const FILE = "labs/lossy-link/lab.yaml";
+const TEXT = readFileSync(FILE, "utf8");
+const failing = (r: { expectations: { ok: boolean }[] }) => r.expectations.flatMap((e, i) => (e.ok ? [] : [i]));
+
+t.test("as shipped: packet loss loses no message, the slow link costs the publisher at most 3000, PUSH loses nothing", async (t) => {
+  const result = await cli(["run", "labs/lossy-link"]);
+  t.equal(result.code, 0, result.stdout.slice(-2000) + result.stderr.slice(-1000));
+  t.match(result.stdout, /all 5 expectations hold/);
+  t.same(await labeled("lossy-link"), { containers: 0, networks: 0 });
+});
+
+t.test("broken: total loss: TCP cannot hide it; delivered and the whole-run lost fail, the window's lost holds", async (t) => {
+  if (TEXT.split("loss: 20 }").length !== 2) throw new Error("test bug: the loss fault changed");
+  const report = await runLab(parseLab(TEXT.replace("loss: 20 }", "loss: 100 }"), FILE));
+  t.same(failing(report), [1, 2], `failing: ${report.expectations.filter((e) => !e.ok).map((e) => e.message).join(" | ")}`);
+  t.equal(report.expectations[2]!.kind, "lost");
+  t.match(report.expectations[2]!.observed, /^[1-9]\d* lost/, "the number lost");
+  t.same(report.faults?.map((f) => [f.name, f.ok]), [["lossy", true], ["calm", true], ["slow", true], ["fast", true]], "every fault ran");
+  t.same(await labeled("lossy-link"), { containers: 0, networks: 0 });
+});
