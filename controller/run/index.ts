@@ -1,5 +1,6 @@
 // Run a lab and judge it: bring it up (or use one that is up), drive its traffic with the flow
 // counters zeroed first, read every forwarding node's counters, and evaluate the expectations.
+import { containerStatus } from "../engine/resources.js";
 import { connectEngine, type Engine } from "../engine/docker.js";
 import { endpointFailures, evaluate, phasesOf, type Phase } from "../expect/index.js";
 import type { ExpectationResult, Observations } from "../expect/types.js";
@@ -37,6 +38,11 @@ export interface CheckOptions {
   onStarted?: (hooks: SessionHooks) => void;
   /** Awaited just before each fault runs, after zmqlab's own snapshot (see TrafficOptions.atFault). */
   atFault?: (name: string) => Promise<void> | void;
+  /**
+   * Configure running nodes restarted since `up` (a fresh network namespace) again before
+   * the traffic (default true; a lab `up` has just created needs no such check).
+   */
+  bringBack?: boolean;
 }
 
 export interface RunOptions extends CheckOptions {
@@ -98,11 +104,29 @@ export async function readCounters(lab: RunningLab, interrupted: InterruptedNode
 
 /** Zero the counters, drive the lab's traffic, and read the counters: one run's observations. */
 export async function observe(lab: RunningLab, options: CheckOptions = {}): Promise<Observations> {
+  if (options.bringBack !== false) await bringBack(lab, options.log ?? (() => {}));
   // Zeroed before any endpoint starts: the counters cover the whole traffic phase, programs too.
   await lab.resetFlows();
   const { report: traffic, outputs, snapshots } = await trafficSession(lab, options);
   const { flows, unavailable } = await readCounters(lab, traffic.interrupted);
   return { traffic, flows, addresses: labAddresses(lab.lab), outputs, ...(Object.keys(unavailable).length ? { flowsUnavailable: unavailable } : {}), ...faultsObserved(traffic, snapshots) };
+}
+
+/**
+ * A node restarted by hand since `up` (Docker's default route back, its addresses, routes and
+ * counters gone) is configured from the plan again before the traffic, so it counts as back as
+ * declared. A node that kept its namespace is left as it is, even when it differs (a route deleted
+ * by hand to see an expectation fail); so are stopped or paused nodes: the run reports them.
+ */
+async function bringBack(lab: RunningLab, log: (line: string) => void): Promise<void> {
+  const states = await Promise.all(lab.plan.nodes.map((n) => containerStatus(lab.engine, n.containerName)));
+  await Promise.all(
+    lab.plan.nodes.map(async (n, i) => {
+      if (states[i]!.state !== "running") return;
+      const differences = await lab.reconfigure(n.name, { onlyRestarted: true });
+      if (differences.length > 0) log(`${n.name}: configured again before the traffic (${differences.join("; ")})`);
+    }),
+  );
 }
 
 /** Spec keys that name forwarding nodes whose counters an expectation reads. */
@@ -177,7 +201,7 @@ export async function runLab(target: string | LoadedLab, options: RunOptions = {
     wasUp = options.reuse ? await isUp(engine, key) : false;
     lab = wasUp ? await attachLocked(engine, loaded, instance, lock) : await upLocked(engine, loaded.lab, instance, lock, { log, ...signal });
     if (wasUp) log(`lab ${lab.name} is already up: using it as it is (networks, nodes and routes are not re-applied from the file; zmqlab down first to start fresh)`);
-    const report = await check(lab, { log, ...signal });
+    const report = await check(lab, { log, ...signal, bringBack: wasUp });
     await options.onReport?.(report);
     return report;
   } finally {

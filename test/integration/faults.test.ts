@@ -3,7 +3,7 @@
 // nodes apart until it heals, and a delay on a kernel without netem is the environment's (exit 3).
 // Every check reads the nodes' kernels or the receivers' counts, never zmqlab's own claims.
 import t from "tap";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connectEngine } from "../../controller/engine/docker.js";
@@ -122,6 +122,26 @@ t.test("a router stopped and started by faults comes back as declared", async (t
     t.equal(refused.code, 3);
     t.match(refused.stderr, /is up, but not as its file declares it: the file declares nodes it lacks \(extra\)/);
     t.match(refused.stderr, /hint: .*zmqlab down/);
+  });
+
+  t.test("zmqlab test after docker restart of the router configures it again; a route deleted by hand stays deleted", async (t) => {
+    const file = labFile(labText(""));
+    const engine = await connectEngine();
+    await engine.getContainer(lab.node("r1").containerName).restart({ t: 0 });
+    t.ok((await r1State(lab)).defaultRoute, "the restarted router has Docker's default route (the check below can fail)");
+    const result = await cli(["test", file]);
+    t.equal(result.code, 0, result.stdout + result.stderr);
+    t.match(result.stderr, /r1: configured again before the traffic \(no interface named clients/, "says so");
+    const back = await r1State(lab);
+    t.ok(back.addresses.includes("198.19.10.5") && !back.defaultRoute && back.counters, "its extra address and counters are back, no default route");
+
+    await exec(lab, "client", ["ip", "route", "del", "198.19.11.0/24"]);
+    const json = join(dir, "broken.json");
+    const broken = await cli(["test", file, "--json", json]);
+    const reader = (JSON.parse(readFileSync(json, "utf8")) as { endpoints: { name: string; received: number }[] }).endpoints.find((e) => e.name === "reader");
+    t.equal(reader?.received, 0, "the route deleted by hand is not put back: the subscriber gets nothing");
+    t.notMatch(broken.stderr, /configured again/);
+    t.equal((await exec(lab, "client", ["ip", "-j", "route", "show", "198.19.11.0/24"])).stdout.trim(), "[]", "still deleted");
   });
 });
 
