@@ -4,13 +4,13 @@
 import t from "tap";
 import { Ajv } from "ajv";
 import { reportSchema } from "../../controller/report/json.js";
-import { LabError, type Problem } from "../../controller/errors.js";
 import { parseLab } from "../../controller/lab/load.js";
 import { planLab } from "../../controller/plan/plan.js";
 import { planFault, planFaults } from "../../controller/plan/faults.js";
 import { planRepair } from "../../controller/provision/repair.js";
 import { faultsText } from "../../controller/report/plan-text.js";
 import type { KernelState } from "../../controller/observe/kernel.js";
+import { problemsIn } from "../support/problems.js";
 
 const BASE = `name: faulty
 networks:
@@ -36,16 +36,6 @@ faults:
 `;
 
 const withFaults = (lines: string) => BASE + lines;
-
-function problemsIn(text: string): Problem[] {
-  try {
-    parseLab(text, "lab.yaml");
-    return [];
-  } catch (err) {
-    if (err instanceof LabError) return err.problems;
-    throw err;
-  }
-}
 
 function lineOf(text: string, needle: string): number {
   const lines = text.split("\n").flatMap((line, i) => (line.includes(needle) ? [i + 1] : []));

@@ -1,8 +1,8 @@
 // Validation of program endpoints (command:), their expectations (exited, output), format: raw
 // and build:, each problem located by file, line and path, with a hint.
 import t from "tap";
-import { LabError, type Problem } from "../../controller/errors.js";
 import { parseLab } from "../../controller/lab/load.js";
+import { problemsIn } from "../support/problems.js";
 
 type Tap = Parameters<Parameters<typeof t.test>[0]>[0];
 
@@ -36,16 +36,6 @@ expect:
 function edit(text: string, from: string, to: string): string {
   if (text.split(from).length !== 2) throw new Error(`test bug: ${JSON.stringify(from)} is not in the lab once`);
   return text.replace(from, () => to);
-}
-
-function problemsIn(text: string): Problem[] {
-  try {
-    parseLab(text, "lab.yaml");
-    return [];
-  } catch (err) {
-    if (err instanceof LabError) return err.problems;
-    throw err;
-  }
 }
 
 /** The lab has exactly this one problem, on the line holding `line`. */

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import t from "tap";
 import { LabError, type Problem } from "../../controller/errors.js";
 import { loadLab, parseLab } from "../../controller/lab/load.js";
+import { problemsIn } from "../support/problems.js";
 
 type Tap = Parameters<Parameters<typeof t.test>[0]>[0];
 
@@ -94,17 +95,6 @@ function lineOf(text: string, needle: string): number {
   const lines = text.split("\n").flatMap((line, i) => (line.includes(needle) ? [i + 1] : []));
   if (lines.length !== 1) throw new Error(`test bug: ${JSON.stringify(needle)} is on ${lines.length} lines`);
   return lines[0]!;
-}
-
-/** Every problem parseLab reports; none when the lab is valid. */
-function problemsIn(text: string): Problem[] {
-  try {
-    parseLab(text, "lab.yaml");
-    return [];
-  } catch (err) {
-    if (err instanceof LabError) return err.problems;
-    throw err;
-  }
 }
 
 interface Expected {

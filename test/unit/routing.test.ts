@@ -6,7 +6,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
 import { withKernelNames } from "../../controller/agent/interface-names.js";
-import { LabError, type Problem } from "../../controller/errors.js";
 import { loadLab, parseLab } from "../../controller/lab/load.js";
 import { parseRoutes } from "../../controller/observe/kernel.js";
 import { missingAdjacencies, missingRoutes, parseOspfNeighbours } from "../../controller/observe/ospf.js";
@@ -14,6 +13,7 @@ import { planLab } from "../../controller/plan/plan.js";
 import { FRR_CONF, FRR_DAEMONS } from "../../controller/plan/routing.js";
 import { adjacencyMessage } from "../../controller/provision/routing.js";
 import { planText } from "../../controller/report/plan-text.js";
+import { problemsIn } from "../support/problems.js";
 
 /** Two routers between clients and servers, hosts running OSPF too (as labs/failover). */
 const LAB = `name: ospf-test
@@ -43,16 +43,6 @@ nodes:
 function edit(text: string, from: string, to: string): string {
   if (text.split(from).length !== 2) throw new Error(`test bug: ${from} must occur once`);
   return text.replace(from, () => to);
-}
-
-function problemsIn(text: string, file = "lab.yaml"): Problem[] {
-  try {
-    parseLab(text, file);
-    return [];
-  } catch (err) {
-    if (err instanceof LabError) return err.problems;
-    throw err;
-  }
 }
 
 /** The 1-based line where the one occurrence of `needle` starts. */

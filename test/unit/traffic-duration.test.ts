@@ -1,10 +1,10 @@
 // Senders that span a time: `send: { rate, duration }` and its relatives, from the lab file a
 // user writes to the agent job and the traffic phase's bound. No Docker.
 import t from "tap";
-import { LabError, type Problem } from "../../controller/errors.js";
 import { parseLab } from "../../controller/lab/load.js";
 import { longestSending, plannedSend } from "../../controller/lab/send.js";
 import { agentJobs, settingsOf } from "../../controller/traffic/jobs.js";
+import { problemsIn } from "../support/problems.js";
 
 /** A publisher and a subscriber; SEND is the publisher's send, SETTINGS any settings lines. */
 const lab = (send: string, settings = "") => `name: spans
@@ -17,16 +17,6 @@ traffic:
   ticks: { node: server, socket: pub, bind: tcp://198.18.1.10:5556, send: ${send} }
   reader: { node: client, socket: sub, connect: tcp://198.18.1.10:5556 }
 ${settings}`;
-
-function problemsIn(text: string): Problem[] {
-  try {
-    parseLab(text, "lab.yaml");
-    return [];
-  } catch (err) {
-    if (err instanceof LabError) return err.problems;
-    throw err;
-  }
-}
 
 const jobOf = (text: string) => agentJobs(parseLab(text, "lab.yaml").lab, (_n, name) => name).flatMap((j) => j.endpoints).find((e) => e.name === "ticks")!;
 
