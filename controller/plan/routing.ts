@@ -123,6 +123,8 @@ export function ospfConfig(lab: Lab, name: string, spec: NodeSpec): string {
     if (pointToPoint) lines.push(" ip ospf network point-to-point");
     lines.push("!");
   }
-  lines.push("router ospf", ` ospf router-id ${routerId(spec)}`, ` maximum-paths ${OSPF_MAXIMUM_PATHS}`, "!");
+  // No throttling: FRR's defaults hold a new LSA back up to 5 s and SPF runs up to 5 s apart, so a
+  // route could still be on its way after up's 2 s of stillness (seen: the client routed via r2).
+  lines.push("router ospf", ` ospf router-id ${routerId(spec)}`, ` maximum-paths ${OSPF_MAXIMUM_PATHS}`, " timers throttle lsa all 0", " timers lsa min-arrival 0", " timers throttle spf 0 50 200", "!");
   return lines.join("\n") + "\n";
 }
