@@ -15,6 +15,11 @@ export interface Repair {
   differences: string[];
 }
 
+/** A namespace Docker made anew (a started or restarted container): its interfaces lack their network names. */
+export function freshNamespace(node: NodePlan, state: KernelState): boolean {
+  return !node.interfaces.every((i) => state.interfaces.some((s) => s.altnames.includes(i.network) || s.name === i.network));
+}
+
 /** Whether a planned command installs the flow counters (the table of `nft` commands on FLOW_TABLE). */
 const isCounter = (argv: string[]) => argv[0] === "nft" && argv.includes(FLOW_TABLE);
 
@@ -26,8 +31,7 @@ const isCounter = (argv: string[]) => argv[0] === "nft" && argv.includes(FLOW_TA
 export function planRepair(node: NodePlan, state: KernelState, hasCounters: boolean): Repair {
   const differences = compareWithPlan(node, state);
   if (node.forward && !hasCounters) differences.push(`no flow counters (nftables table inet ${FLOW_TABLE})`);
-  const named = node.interfaces.every((i) => state.interfaces.some((s) => s.altnames.includes(i.network) || s.name === i.network));
-  if (!named) return { kind: "fresh", commands: node.commands, differences };
+  if (freshNamespace(node, state)) return { kind: "fresh", commands: node.commands, differences };
   if (differences.length === 0) return { kind: "none", commands: [], differences };
   const commands = node.commands.filter((c) => {
     const [tool, family, object, verb] = c.argv;

@@ -24,7 +24,7 @@ import { readKernel, run } from "./kernel-reader.js";
 import { compareWithPlan } from "./verify.js";
 import { waitForAdjacencies } from "./routing.js";
 import { readFileSync } from "node:fs";
-import { planRepair } from "./repair.js";
+import { freshNamespace, planRepair } from "./repair.js";
 import { nodeAction } from "../engine/node-actions.js";
 import type { Command, NodeAction } from "../plan/types.js";
 
@@ -191,11 +191,13 @@ export class RunningLab {
   async reconfigure(node: string, options: { onlyRestarted?: boolean } = {}): Promise<string[]> {
     const plan = this.node(node);
     const ipv6 = nodeHasIpv6(this.plan, plan);
-    const hasCounters = plan.forward ? (await execIn(this.engine, plan.containerName, ["nft", "list", "table", "inet", FLOW_TABLE])).exitCode === 0 : true;
-    const repair = planRepair(plan, await this.kernel(node), hasCounters);
+    const before = await this.kernel(node);
     // `onlyRestarted`: a node that kept its namespace but differs was changed on purpose (a route
-    // deleted by hand to see an expectation fail): leave it as it is.
-    if (repair.kind === "none" || (options.onlyRestarted && repair.kind !== "fresh")) return [];
+    // deleted by hand to see an expectation fail): leave it as it is, without asking for its counters.
+    if (options.onlyRestarted && !freshNamespace(plan, before)) return [];
+    const hasCounters = plan.forward ? (await execIn(this.engine, plan.containerName, ["nft", "list", "table", "inet", FLOW_TABLE])).exitCode === 0 : true;
+    const repair = planRepair(plan, before, hasCounters);
+    if (repair.kind === "none") return [];
     let state: KernelState;
     if (repair.kind === "fresh") state = await configureNode(this.engine, plan, ipv6);
     else {
