@@ -18,8 +18,8 @@ t.test("as shipped: packet loss loses no message, the slow link costs the publis
 });
 
 t.test("broken: total loss: TCP cannot hide it; delivered and the whole-run lost fail, the window's lost holds", async (t) => {
-  if (TEXT.split("loss: 20 }").length !== 2) throw new Error("test bug: the loss fault changed");
-  const report = await runLab(parseLab(TEXT.replace("loss: 20 }", "loss: 100 }"), FILE));
+  if (TEXT.split("loss: 5 }").length !== 2) throw new Error("test bug: the loss fault changed");
+  const report = await runLab(parseLab(TEXT.replace("loss: 5 }", "loss: 100 }"), FILE));
   t.same(failing(report), [1, 2], `failing: ${report.expectations.filter((e) => !e.ok).map((e) => e.message).join(" | ")}`);
   t.equal(report.expectations[2]!.kind, "lost");
   t.match(report.expectations[2]!.observed, /^[1-9]\d* lost/, "the number lost");
