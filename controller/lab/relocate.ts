@@ -124,10 +124,15 @@ function moves(relocations: Relocation[]): Move[] {
 }
 
 const IPV4 = /(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(?![\d.])/g;
+// The same written in a regular expression (an `output` pattern): `198\.18\.40\.10`.
+const IPV4_ESCAPED = /(?<![\d.\\])(\d{1,3}(?:\\\.\d{1,3}){3})(?![\d]|\\\.\d)/g;
 // Candidates only: whatever parses as an IPv6 address is one.
 const IPV6 = /(?<![0-9a-fA-F:.])([0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7})(?![0-9a-fA-F:])/g;
 
-/** Translate every address inside a moved block, wherever it stands in the text. */
+/**
+ * Translate every address inside a moved block, wherever it stands in the text, also when its
+ * dots are escaped as in a regular expression (an `output` expectation's pattern).
+ */
 export function translateText(text: string, relocations: Relocation[]): string {
   const m = moves(relocations);
   if (m.length === 0) return text;
@@ -137,7 +142,10 @@ export function translateText(text: string, relocations: Relocation[]): string {
     const hit = m.find((x) => x.from.family === address.family && address.value >= x.from.first && address.value <= x.from.last);
     return hit ? formatAddress(address.value + hit.offset, address.family) : token;
   };
-  return text.replace(IPV4, (token) => move(token)).replace(IPV6, (token) => (token.split(":").length >= 3 ? move(token) : token));
+  return text
+    .replace(IPV4, (token) => move(token))
+    .replace(IPV4_ESCAPED, (token) => move(token.replaceAll("\\.", ".")).replaceAll(".", "\\."))
+    .replace(IPV6, (token) => (token.split(":").length >= 3 ? move(token) : token));
 }
 
 /** The same relocations the other way round: actual addresses back to the lab file's. */

@@ -83,6 +83,18 @@ t.test("four instances of one lab at once: each passes at its own addresses", as
   t.notMatch(ls.stdout, /source-ip/, "nothing of any instance is left");
 });
 
+t.test("an instance of the own-program lab: its output patterns name lab-file addresses, judged at the moved ones", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "zmqlab-own-app-"));
+  const run = await cli(["run", "labs/own-app", "--instance", "auto", "--json", join(dir, "own-app.json")]);
+  t.equal(run.code, 0, exitOk(run));
+  const report = JSON.parse(readFileSync(join(dir, "own-app.json"), "utf8")) as { instance: { relocations: { from: string; to: string }[] }; expectations: { kind: string; ok: boolean; description: string }[] };
+  const outputs = report.expectations.filter((e) => e.kind === "output");
+  t.equal(outputs.length, 3, "the lab's three output expectations");
+  t.ok(outputs.every((e) => e.ok), outputs.map((e) => e.description).join(" | "));
+  t.notMatch(outputs[0]!.description, /198\\\.18\\\.40\\\.10/, "the pattern was moved with the addresses");
+  t.notMatch((await cli(["ls"])).stdout, /own-app/, "nothing of the instance is left");
+});
+
 t.test("an instance through the API: moved addresses in the kernel, found again by test and down", async (t) => {
   t.teardown(() => down(LAB, { instance: "api-1" }));
   const lab = await up(LAB, { instance: "api-1" });

@@ -94,6 +94,9 @@ t.test("translating text moves only addresses inside the block, wherever they st
   t.equal(translateText("tcp://198.18.1.11:0;198.18.2.10:5556", r), "tcp://198.18.9.11:0;198.18.10.10:5556", "a source endpoint: both addresses, ports kept");
   t.equal(translateText("198.18.2.0/24", r), "198.18.10.0/24", "a CIDR keeps its prefix");
   t.equal(translateText("198.18.4.1 and 10.0.0.1 and 0.0.0.0/0", r), "198.18.4.1 and 10.0.0.1 and 0.0.0.0/0", "outside the block: unchanged");
+  t.equal(translateText("^received 500 from 198\\.18\\.1\\.10$", r), "^received 500 from 198\\.18\\.9\\.10$", "an address in a regular expression, its dots escaped");
+  t.equal(translateText("198\\.18\\.4\\.1 or 10\\.0\\.0\\.1", r), "198\\.18\\.4\\.1 or 10\\.0\\.0\\.1", "escaped, outside the block: unchanged");
+  t.equal(translateText("198\\.18\\.1\\.10\\.5", r), "198\\.18\\.1\\.10\\.5", "five numbers are no address");
   t.equal(translateText("{ 0 : 198.18.3.255, 1 : 198.18.0.0 }", r), "{ 0 : 198.18.11.255, 1 : 198.18.8.0 }", "both ends of the block, inside an nft map");
   t.equal(translateText("1.198.18.1.10", r), "1.198.18.1.10", "not an address on its own: a longer dotted number");
   t.equal(translateText("version 2.10.1.3.4", r), "version 2.10.1.3.4");
