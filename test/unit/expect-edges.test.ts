@@ -45,6 +45,16 @@ t.test("sourceSeen: each missing source's failed connect, joined", async (t) => 
   t.equal(r.message, "server saw 198.18.1.12 only; 198.18.1.10 and 198.18.1.11 missing (first; second)");
 });
 
+t.test("sourceSeen with atLeast: too few seen, the missing sources' failed connects named (or nothing added)", async (t) => {
+  const spec = { endpoint: "q", source: ["198.18.1.10", "198.18.1.11", "198.18.1.12"], atLeast: 2 };
+  const server = endpoint("q", "server", { bind: ["tcp://198.18.2.10:5556"], peers: [peer("198.18.1.12")] });
+  const withReasons = sourceSeen(spec, observations([server, endpoint("c", "client", { noHandshake: [noHandshake("198.18.1.10", "198.18.2.10:5556", "first"), noHandshake("198.18.1.11", "198.18.2.10:5556", "second")] })]));
+  t.notOk(withReasons.ok, "1 of 3 seen, 2 needed");
+  t.equal(withReasons.message, "server saw 198.18.1.12 only; 1 of the sources seen, at least 2 expected (first; second)");
+  const withoutReasons = sourceSeen(spec, observations([server]));
+  t.equal(withoutReasons.message, "server saw 198.18.1.12 only; 1 of the sources seen, at least 2 expected", "no failed connect: no parentheses");
+});
+
 t.test("an unknown kind with several keys names them all", async (t) => {
   t.throws(() => evaluateOne({ a: {}, b: {} } as never, observations([])), { message: "unknown expectation kind: a, b" });
 });
