@@ -90,7 +90,11 @@ t.test("r2 without OSPF: nothing takes over when r1 stops, so recovered and the 
   const result = await cli(["run", dir, "--json", join(dir, "report.json")]);
   t.equal(result.code, 1, "exit 1: expectations failed");
   const report = JSON.parse(readFileSync(join(dir, "report.json"), "utf8")) as { expectations: { ok: boolean; kind: string; message: string }[] };
-  t.same(failing(report), [0, 3, 4, 5], `failing: ${report.expectations.filter((e) => !e.ok).map((e) => e.message).join(" | ")}`);
+  // `delivered` may hold or fail: what the publisher queued during the outage (its high-water
+  // mark and TCP's buffers) arrives when r1 is back, and how much depends on the buffers (a
+  // rehearsal of CI received more than its 2400). The paths via r2 and recovered always fail.
+  const failed = failing(report);
+  t.ok([[3, 4, 5], [0, 3, 4, 5]].some((f) => JSON.stringify(f) === JSON.stringify(failed)), `both paths via r2 and recovered fail, nothing else but delivered: ${report.expectations.filter((e) => !e.ok).map((e) => e.message).join(" | ")}`);
   t.match(report.expectations[3]!.message, /r2/, "the path via r2 names r2's counters");
   t.equal(report.expectations[5]!.kind, "recovered");
   t.same(await labeled("routing-no-backup"), { containers: 0, networks: 0 }, "nothing left");
@@ -104,7 +108,7 @@ t.test("a fault that cuts the backup path first: the path via r2 after r1-down f
   // The cut itself makes OSPF re-elect on the servers network, which can disturb what happens
   // before r1-down: only what follows r1-down is asserted.
   const failed = failing(report);
-  t.ok([0, 3, 4, 5].every((i) => failed.includes(i)), `delivered, both paths via r2 after r1-down, and recovered fail: ${report.expectations.filter((e) => !e.ok).map((e) => e.message).join(" | ")}`);
+  t.ok([3, 4, 5].every((i) => failed.includes(i)), `both paths via r2 after r1-down, and recovered fail (delivered depends on the queued messages, as above): ${report.expectations.filter((e) => !e.ok).map((e) => e.message).join(" | ")}`);
   t.match(report.expectations[5]!.message, /never recovered|outage/, "recovered says what it saw");
   t.same(await labeled("routing-cut-backup"), { containers: 0, networks: 0 }, "nothing left");
 });
