@@ -155,6 +155,11 @@ t.test("sourceSeen with atLeast: some of the sources, and with only, none but th
   const all = sourceSeen({ endpoint: "pub-b1", source: ["198.18.20.10", "198.18.20.11"], atLeast: 2 }, observations([peers("198.18.20.10", "198.18.20.11")]));
   t.equal(all.description, "connections to pub-b1 come from 198.18.20.10 and 198.18.20.11", "atLeast of all of them reads as all");
   t.equal(all.expected, "198.18.20.10, 198.18.20.11");
+
+  const threeSources = sourceSeen({ endpoint: "pub-b1", source: six.slice(0, 3) }, observations([peers(...six.slice(0, 3))]));
+  t.equal(threeSources.description, "connections to pub-b1 come from 198.18.20.10, 198.18.20.11 and 198.18.20.12", "three sources are all named");
+  const fourSources = sourceSeen({ endpoint: "pub-b1", source: six.slice(0, 4) }, observations([peers(...six.slice(0, 4))]));
+  t.equal(fourSources.description, "connections to pub-b1 come from 198.18.20.10, 198.18.20.11 and 2 more", "from four on, two are named and the rest counted");
 });
 
 t.test("path", async (t) => {
