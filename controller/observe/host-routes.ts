@@ -1,23 +1,18 @@
-// Routes of the network namespace the controller runs in, from /proc (no commands needed).
-import { readFileSync } from "node:fs";
+// Routes of a host's network namespace, from its /proc/net/route and /proc/net/ipv6_route.
 
 export interface HostRoute {
   to: string;
   dev: string;
 }
 
-export function hostRoutes(): HostRoute[] {
-  return [...routes4(), ...routes6()];
-}
-
-function routes4(): HostRoute[] {
-  let text = "";
-  try {
-    text = readFileSync("/proc/net/route", "utf8");
-  } catch {
-    return [];
-  }
-  return parseProcRoute(text);
+/**
+ * `cat /proc/net/route /proc/net/ipv6_route`: the first file (a header line, then one line per
+ * route) and the second (no header: each line opens with a 32-digit hex address) one after the other.
+ */
+export function parseHostRoutes(text: string): HostRoute[] {
+  const ipv6Start = text.search(/^[0-9a-f]{32} /m);
+  if (ipv6Start < 0) return parseProcRoute(text);
+  return [...parseProcRoute(text.slice(0, ipv6Start)), ...parseProcIpv6Route(text.slice(ipv6Start))];
 }
 
 /** /proc/net/route: destination and mask are little-endian hex. */
@@ -41,13 +36,8 @@ function leHex(hex: string): string {
   return [n & 255, (n >>> 8) & 255, (n >>> 16) & 255, (n >>> 24) & 255].join(".");
 }
 
-function routes6(): HostRoute[] {
-  let text = "";
-  try {
-    text = readFileSync("/proc/net/ipv6_route", "utf8");
-  } catch {
-    return [];
-  }
+/** /proc/net/ipv6_route: destination in hex, its prefix length in hex; multicast and link-local left out. */
+export function parseProcIpv6Route(text: string): HostRoute[] {
   return text
     .trim()
     .split("\n")
