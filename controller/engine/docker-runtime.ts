@@ -1,6 +1,6 @@
 // The Runtime over one Docker engine: each call is one of engine/'s Docker functions, with the
 // Docker names derived from the plan (naming.ts).
-import type { HostRoute } from "../observe/host-routes.js";
+import type { HostRoute } from "./host-routes.js";
 import type { LabPlan, NetworkPlan, NodeAction, NodePlan } from "../plan/types.js";
 import { connectEngine, type Engine } from "./docker.js";
 import { execAttached, execIn, spawnIn, startIn, type Stdio } from "./exec.js";

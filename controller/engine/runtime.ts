@@ -3,7 +3,7 @@
 // plain data or handles back; which engine answers, and how it names things, stays in here.
 // One implementation today (a single Docker engine, docker.ts); a cluster of engines fits the
 // same shape: a node is created from its plan and returned as a handle, listings are plain data.
-import type { HostRoute } from "../observe/host-routes.js";
+import type { HostRoute } from "./host-routes.js";
 import type { LabPlan, NetworkPlan, NodeAction, NodePlan } from "../plan/types.js";
 import type { ExecResult, Process, Started, Stdio } from "./exec.js";
 import type { LockOptions, LockShare } from "./lock.js";

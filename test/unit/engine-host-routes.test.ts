@@ -1,7 +1,7 @@
 // The engine host's routes as /proc shows them (read by a container in the host's network
 // namespace): IPv4 and IPv6 routes, in the order `cat` prints the two files.
 import t from "tap";
-import { parseHostRoutes, parseProcIpv6Route, parseProcRoute } from "../../controller/observe/host-routes.js";
+import { parseHostRoutes, parseProcIpv6Route, parseProcRoute } from "../../controller/engine/host-routes.js";
 
 const ROUTE = `Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT
 eth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0
