@@ -3,7 +3,8 @@
 // removed straight through dockerode, as parallel as the engine allows, with no configuration.
 import Docker from "dockerode";
 import type { LabPlan, NodePlan } from "../controller/index.js";
-import { LABEL_LAB, LABEL_NETWORK, LABEL_NODE } from "../controller/plan/plan.js";
+import { LABEL_LAB, LABEL_NETWORK, LABEL_NODE } from "../controller/engine/labels.js";
+import { NETWORK_OPTIONS } from "../controller/engine/naming.js";
 
 export const RAW_LAB = "bench-raw";
 
@@ -24,7 +25,7 @@ export function rawLab(plan: LabPlan): RawLab {
       gateway: n.ipv4.gateway,
       ...(n.ipv4.ipRange ? { ipRange: n.ipv4.ipRange } : {}),
       ...(n.ipv6 ? { ipv6: n.ipv6 } : {}),
-      options: n.options,
+      options: NETWORK_OPTIONS,
     })),
     containers: plan.nodes.map((node) => ({
       name: `bench-raw-${short}-${node.name}`,

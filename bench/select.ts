@@ -2,7 +2,7 @@
 import type Docker from "dockerode";
 import type { LoadedLab } from "../controller/index.js";
 import { overlaps, parseSubnet, type Subnet } from "../controller/lab/ip.js";
-import { LABEL_LAB } from "../controller/plan/plan.js";
+import { LABEL_LAB } from "../controller/engine/labels.js";
 import type { LabVariants } from "./labs.js";
 
 /**

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // The zmqlab command line: thin commands over the public API.
 import { Command, CommanderError } from "commander";
-import { connectEngine } from "./engine/docker.js";
+import { connectRuntime } from "./engine/docker-runtime.js";
+import { dockerNames } from "./engine/naming.js";
 import { describeOwner } from "./engine/lock.js";
-import { listLabs, removeLab, removeStaleLocks } from "./engine/resources.js";
 import { LabError, ZmqlabError } from "./errors.js";
 import { engineFailure } from "./engine/failures.js";
 import { parseDuration } from "./lab/duration.js";
@@ -90,7 +90,8 @@ program
   .action(async (target: string, opts: { dryRun?: boolean } & InstanceOptions) => {
     const loaded = loadLab(target);
     if (opts.dryRun) {
-      stdout(planText(planLab(loaded.lab)));
+      const plan = planLab(loaded.lab);
+      stdout(planText(plan, dockerNames(plan)));
       return;
     }
     const started = performance.now();
@@ -211,7 +212,7 @@ program
   .command("ls")
   .description("list labs on the engine, including ones a crashed run left")
   .action(async () => {
-    const labs = await listLabs(await connectEngine());
+    const labs = await (await connectRuntime()).listLabs();
     if (labs.length === 0) {
       stdout("no labs on this engine");
       return;
@@ -230,13 +231,13 @@ program
   .command("clean")
   .description("remove every lab of zmqlab's from the engine")
   .action(async () => {
-    const engine = await connectEngine();
-    const labs = await listLabs(engine);
+    const runtime = await connectRuntime();
+    const labs = await runtime.listLabs();
     for (const l of labs) {
-      const removed = await removeLab(engine, l.lab);
+      const removed = await runtime.removeLab(l.lab);
       stdout(`removed lab ${l.lab}: ${removed.containers} containers, ${removed.networks} networks`);
     }
-    const locks = await removeStaleLocks(engine);
+    const locks = await runtime.removeStaleLocks();
     if (locks) stdout(`removed ${locks} locks that killed zmqlab processes left`);
     if (labs.length === 0) stdout("nothing to clean");
   });

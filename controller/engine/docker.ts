@@ -1,8 +1,10 @@
-// The Docker engine connection. This folder is the only user of dockerode.
+// The Docker engine connection. This folder is the only user of dockerode; above it, the
+// Runtime (runtime.ts, implemented over one engine in docker-runtime.ts) is all there is.
 import Docker from "dockerode";
 import { EnvironmentError } from "../errors.js";
 import { onEngine } from "./failures.js";
 
+/** The dockerode client: only engine/ (and tests that play a user changing things by hand) hold one. */
 export type Engine = Docker;
 
 const NO_ENGINE_HINT =

@@ -3,9 +3,8 @@
 // a constant `sh` line that prints its pid and then becomes the program (`exec "$@"`, the
 // program's argument list passed as arguments, never as shell text); stopping it is `kill` in
 // the node. The image needs `sh` and `kill`, as every Debian-based one has.
-import { startIn } from "./exec.js";
-import { execIn } from "./exec.js";
-import type { Engine } from "./docker.js";
+import type { Started } from "./exec.js";
+import type { NodeHandle } from "./runtime.js";
 
 const PID_LINE = /^zmqlab-pid (\d+)$/;
 const WRAPPER = ["sh", "-c", 'echo "zmqlab-pid $$"; exec "$@"', "zmqlab-program"];
@@ -36,9 +35,8 @@ export class Program {
   readonly result: Promise<ProgramResult>;
 
   private constructor(
-    private readonly docker: Engine,
-    private readonly container: string,
-    started: Awaited<ReturnType<typeof startIn>>,
+    private readonly node: NodeHandle,
+    started: Started,
     private readonly keep: number,
   ) {
     let known!: () => void;
@@ -64,8 +62,8 @@ export class Program {
   }
 
   /** `keep`: how many lines of output to keep (a watcher whose lines are read as they come keeps none). */
-  static async start(docker: Engine, container: string, argv: string[], env: Record<string, string> = {}, keep = MAX_LINES): Promise<Program> {
-    return new Program(docker, container, await startIn(docker, container, [...WRAPPER, ...argv], env), keep);
+  static async start(node: NodeHandle, argv: string[], env: Record<string, string> = {}, keep = MAX_LINES): Promise<Program> {
+    return new Program(node, await node.start([...WRAPPER, ...argv], env), keep);
   }
 
   get running(): boolean {
@@ -87,11 +85,11 @@ export class Program {
     await this.pidKnown;
     if (this.running && this.pid !== undefined) {
       this.stopped = true;
-      await execIn(this.docker, this.container, ["kill", "-TERM", this.pid]).catch(() => undefined);
+      await this.node.exec(["kill", "-TERM", this.pid]).catch(() => undefined);
       const gone = await Promise.race([this.result.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), graceMs))]);
       if (!gone && this.running) {
         this.killed = true;
-        await execIn(this.docker, this.container, ["kill", "-KILL", this.pid]).catch(() => undefined);
+        await this.node.exec(["kill", "-KILL", this.pid]).catch(() => undefined);
       }
     }
     return this.result;

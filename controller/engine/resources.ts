@@ -1,6 +1,7 @@
 // Networks and containers of a lab, created from the plan and found again by their labels.
-import type { NetworkPlan, NodePlan } from "../plan/types.js";
-import { LABEL_INSTANCE, LABEL_LAB, LABEL_NODE, LABEL_RELOCATION, LABEL_ROLE } from "./labels.js";
+import type { LabPlan, NetworkPlan, NodePlan } from "../plan/types.js";
+import { LABEL_INSTANCE, LABEL_LAB, LABEL_NETWORK, LABEL_NODE, LABEL_RELOCATION, LABEL_ROLE } from "./labels.js";
+import { containerName, NETWORK_OPTIONS, networkLabels, networkName, nodeLabels } from "./naming.js";
 import { ownerOf, type LockOwner } from "./lock.js";
 import { describe, isNotFound, type Engine } from "./docker.js";
 import { EnvironmentError } from "../errors.js";
@@ -9,20 +10,21 @@ import { engineFailure, onEngine, type Resource } from "./failures.js";
 const networkOf = (name: string, role?: string): Resource => ({ kind: "network", name, ...(role ? { role: `network ${role}` } : {}) });
 const containerOf = (name: string, role?: string): Resource => ({ kind: "container", name, ...(role ? { role: `node ${role}` } : {}) });
 
-export async function createNetwork(docker: Engine, plan: NetworkPlan): Promise<void> {
+export async function createNetwork(docker: Engine, lab: LabPlan, plan: NetworkPlan): Promise<void> {
   const config = [plan.ipv4, ...(plan.ipv6 ? [plan.ipv6] : [])].map((s) => ({
     Subnet: s.subnet,
     Gateway: s.gateway,
     ...(s.ipRange ? { IPRange: s.ipRange } : {}),
   }));
-  await onEngine("create", networkOf(plan.dockerName, plan.name), () => docker.createNetwork({
-    Name: plan.dockerName,
+  const name = networkName(lab.lab, plan.name);
+  await onEngine("create", networkOf(name, plan.name), () => docker.createNetwork({
+    Name: name,
     Driver: "bridge",
     CheckDuplicate: true,
     EnableIPv6: plan.ipv6 !== undefined,
     IPAM: { Driver: "default", Config: config },
-    Options: plan.options,
-    Labels: plan.labels,
+    Options: NETWORK_OPTIONS,
+    Labels: networkLabels(lab, plan),
   }));
 }
 
@@ -40,29 +42,31 @@ export async function createsWithAllNetworks(docker: Engine): Promise<boolean> {
  * Create the container and start it. Below API 1.44 it is created on its first network and the
  * others are connected one by one before the start.
  */
-export async function createNode(docker: Engine, plan: NodePlan, allNetworksAtCreate = false): Promise<void> {
+export async function createNode(docker: Engine, lab: LabPlan, plan: NodePlan, allNetworksAtCreate = false): Promise<void> {
   const [first, ...rest] = plan.interfaces;
   const atCreate = allNetworksAtCreate ? plan.interfaces : [first!];
   const others = allNetworksAtCreate ? [] : rest;
-  const container = containerOf(plan.containerName, plan.name);
+  const name = containerName(lab.lab, plan.name);
+  const dockerNetwork = (iface: NodePlan["interfaces"][number]) => networkName(lab.lab, iface.network);
+  const container = containerOf(name, plan.name);
   await onEngine("create", container, () => docker.createContainer({
-    name: plan.containerName,
+    name,
     Hostname: plan.name,
     Image: plan.image,
     ...(plan.defaultImage ? { Cmd: ["sleep", "infinity"] } : {}),
-    Labels: plan.labels,
+    Labels: nodeLabels(lab, plan),
     HostConfig: {
-      NetworkMode: first!.dockerNetwork,
+      NetworkMode: dockerNetwork(first!),
       CapAdd: plan.capabilities,
       Sysctls: plan.sysctls,
     },
-    NetworkingConfig: { EndpointsConfig: Object.fromEntries(atCreate.map((i) => [i.dockerNetwork, endpointConfig(i)])) },
+    NetworkingConfig: { EndpointsConfig: Object.fromEntries(atCreate.map((i) => [dockerNetwork(i), endpointConfig(i)])) },
   }));
   for (const iface of others) {
-    await onEngine(`connect container ${plan.containerName} to`, networkOf(iface.dockerNetwork, iface.network), () =>
-      docker.getNetwork(iface.dockerNetwork).connect({ Container: plan.containerName, EndpointConfig: endpointConfig(iface) }));
+    await onEngine(`connect container ${name} to`, networkOf(dockerNetwork(iface), iface.network), () =>
+      docker.getNetwork(dockerNetwork(iface)).connect({ Container: name, EndpointConfig: endpointConfig(iface) }));
   }
-  await onEngine("start", container, () => docker.getContainer(plan.containerName).start());
+  await onEngine("start", container, () => docker.getContainer(name).start());
 }
 
 export interface LabResources {
@@ -72,10 +76,14 @@ export interface LabResources {
   instance?: string;
   /** Where an instance's addresses were moved (the label on its networks). */
   relocation?: string;
+  /** `networks`: the engine's names of the networks each is attached to. */
   containers: { id: string; name: string; node: string; state: string; image: string; networks: string[] }[];
-  networks: { id: string; name: string }[];
+  /** `name` is the engine's, `network` the lab file's. */
+  networks: { id: string; name: string; network: string }[];
   /** The lock of a zmqlab process using the lab now (or a stale one a killed process left). */
   locks: { id: string; state: string; owner?: LockOwner }[];
+  /** Short-lived containers of zmqlab's own for the lab (reading the host's routes): ones a crash left. */
+  helpers: { id: string; role: string }[];
 }
 
 /** Every lab on the engine, found by label: also the ones a crashed run left behind. */
@@ -87,7 +95,7 @@ export async function listLabs(docker: Engine, lab?: string): Promise<LabResourc
   ]));
   const labs = new Map<string, LabResources>();
   const entry = (name: string) => {
-    if (!labs.has(name)) labs.set(name, { lab: name, containers: [], networks: [], locks: [] });
+    if (!labs.has(name)) labs.set(name, { lab: name, containers: [], networks: [], locks: [], helpers: [] });
     return labs.get(name)!;
   };
   for (const c of containers) {
@@ -95,12 +103,13 @@ export async function listLabs(docker: Engine, lab?: string): Promise<LabResourc
     if (c.Labels[LABEL_ROLE] === "lock") {
       const owner = ownerOf(c.Labels);
       found.locks.push({ id: c.Id, state: c.State, ...(owner ? { owner } : {}) });
-    } else found.containers.push({ id: c.Id, name: (c.Names[0] ?? c.Id).replace(/^\//, ""), node: c.Labels[LABEL_NODE] ?? "", state: c.State, image: c.Image, networks: Object.keys(c.NetworkSettings?.Networks ?? {}) });
+    } else if (c.Labels[LABEL_ROLE]) found.helpers.push({ id: c.Id, role: c.Labels[LABEL_ROLE] });
+    else found.containers.push({ id: c.Id, name: (c.Names[0] ?? c.Id).replace(/^\//, ""), node: c.Labels[LABEL_NODE] ?? "", state: c.State, image: c.Image, networks: Object.keys(c.NetworkSettings?.Networks ?? {}) });
     if (c.Labels[LABEL_INSTANCE]) found.instance = c.Labels[LABEL_INSTANCE];
   }
   for (const n of networks) {
     const found = entry(n.Labels?.[LABEL_LAB] ?? "");
-    found.networks.push({ id: n.Id, name: n.Name });
+    found.networks.push({ id: n.Id, name: n.Name, network: n.Labels?.[LABEL_NETWORK] ?? n.Name });
     if (n.Labels?.[LABEL_INSTANCE]) found.instance = n.Labels[LABEL_INSTANCE];
     if (n.Labels?.[LABEL_RELOCATION]) found.relocation = n.Labels[LABEL_RELOCATION];
   }
@@ -129,6 +138,7 @@ export async function removeLab(docker: Engine, lab: string): Promise<{ containe
   const [found] = await listLabs(docker, lab);
   if (!found) return { containers: 0, networks: 0 };
   const failures: unknown[] = [];
+  await Promise.all(found.helpers.map((h) => ignoreGone(docker.getContainer(h.id).remove({ force: true }))));
   const remove = (c: (typeof found.containers)[number]) => ignoreGone(docker.getContainer(c.id).remove({ force: true, v: true })).catch((err) => void failures.push(err));
   // A container is removed as soon as its last endpoint is gone, while other networks still disconnect.
   const left = new Map(found.containers.map((c) => [c.id, c.networks.filter((n) => found.networks.some((f) => f.name === n)).length]));

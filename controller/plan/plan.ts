@@ -1,21 +1,12 @@
-// Pure planning: a validated lab in, Docker networks, containers and per-node commands out.
+// Pure planning: a validated lab in, networks, nodes and per-node commands out (how an engine
+// names and labels them is engine/'s business).
 import { list } from "../lab/endpoint.js";
 import { freeRange, gatewayOf, parseAddress, parseSubnet, type Address, type Subnet } from "../lab/ip.js";
 import type { Lab, NodeSpec } from "../lab/types.js";
 import { FRR_IMAGE, planRouting, ROUTING_CAPABILITIES } from "./routing.js";
 import { planFaults } from "./faults.js";
-import type { Command, InterfacePlan, LabPlan, NetworkPlan, NodePlan, RoutePlan, RulePlan } from "./types.js";
+import type { Command, InstancePlan, InterfacePlan, LabPlan, NetworkPlan, NodePlan, RoutePlan, RulePlan } from "./types.js";
 
-export const LABEL_LAB = "zmqlab.lab";
-export const LABEL_NODE = "zmqlab.node";
-export const LABEL_NETWORK = "zmqlab.network";
-/** Containers that are not lab nodes (the lock) say what they are. */
-export const LABEL_ROLE = "zmqlab.role";
-/** On an instance's networks: where its addresses were moved (`test` and `down` find it again). */
-export const LABEL_RELOCATION = "zmqlab.relocation";
-/** On an instance's networks and nodes: the lab file's name and the instance. */
-export const LABEL_LAB_NAME = "zmqlab.lab-name";
-export const LABEL_INSTANCE = "zmqlab.instance";
 export const DEFAULT_IMAGE = "zmqlab/node";
 
 export interface PlanOptions {
@@ -25,19 +16,9 @@ export interface PlanOptions {
   frrImage?: string;
   /** Tags of the images built from nodes' `build:` folders, by folder. */
   builds?: Record<string, string>;
-  /** An instance of a lab (whose name is then `lab.instance`): labelled so `ls` and `test` find it. */
-  instance?: { name: string; labName: string; relocation: string };
+  /** An instance of a lab (whose name is then `lab.instance`): `ls` and `test` find it by this. */
+  instance?: InstancePlan;
 }
-
-/** Labels of an instance's resources: the lab file's name, the instance, where it moved. */
-function instanceLabels(options: PlanOptions, withRelocation: boolean): Record<string, string> {
-  if (!options.instance) return {};
-  const { name, labName, relocation } = options.instance;
-  return { [LABEL_LAB_NAME]: labName, [LABEL_INSTANCE]: name, ...(withRelocation && relocation ? { [LABEL_RELOCATION]: relocation } : {}) };
-}
-
-export const containerName = (lab: string, node: string): string => `zmqlab-${lab}-${node}`;
-export const networkName = (lab: string, network: string): string => `zmqlab-${lab}-${network}`;
 
 export function planLab(lab: Lab, options: PlanOptions = {}): LabPlan {
   const addresses = allAddresses(lab);
@@ -50,15 +31,12 @@ export function planLab(lab: Lab, options: PlanOptions = {}): LabPlan {
     };
     return {
       name,
-      dockerName: networkName(lab.name, name),
       ipv4: planSubnet(v4!),
       ...(v6 ? { ipv6: planSubnet(v6) } : {}),
-      labels: { [LABEL_LAB]: lab.name, [LABEL_NETWORK]: name, ...instanceLabels(options, true) },
-      options: { "com.docker.network.bridge.enable_ip_masquerade": "false" },
     };
   });
   const nodes = Object.entries(lab.nodes).map(([name, spec]) => planNode(lab, name, spec, options));
-  return { lab: lab.name, networks, nodes, ...(lab.faults && Object.keys(lab.faults).length > 0 ? { faults: planFaults(lab, { nodes }) } : {}) };
+  return { lab: lab.name, ...(options.instance ? { instance: options.instance } : {}), networks, nodes, ...(lab.faults && Object.keys(lab.faults).length > 0 ? { faults: planFaults(lab, { nodes }) } : {}) };
 }
 
 function subnetsOf(value: string | string[]): [Subnet | undefined, Subnet | undefined] {
@@ -78,7 +56,6 @@ function planNode(lab: Lab, name: string, spec: NodeSpec, options: PlanOptions):
     const first6 = own.find((a) => a.family === 6);
     return {
       network,
-      dockerNetwork: networkName(lab.name, network),
       ipv4: first4.text,
       ...(first6 ? { ipv6: first6.text } : {}),
       addresses: own.map((a) => `${a.text}/${(a.family === 4 ? v4 : v6)!.prefix}`),
@@ -135,11 +112,9 @@ function planNode(lab: Lab, name: string, spec: NodeSpec, options: PlanOptions):
   const image = spec.image ?? (spec.build !== undefined ? (options.builds?.[spec.build] ?? `(built from ${spec.build})`) : routing ? (options.frrImage ?? FRR_IMAGE) : (options.image ?? DEFAULT_IMAGE));
   return {
     name,
-    containerName: containerName(lab.name, name),
     image,
     defaultImage: spec.image === undefined && spec.build === undefined,
     ...(spec.build !== undefined ? { build: spec.build } : {}),
-    labels: { [LABEL_LAB]: lab.name, [LABEL_NODE]: name, ...instanceLabels(options, false) },
     sysctls,
     capabilities: ["NET_ADMIN", "NET_RAW", ...(routing ? ROUTING_CAPABILITIES : [])],
     interfaces,

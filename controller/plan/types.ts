@@ -1,4 +1,5 @@
-// What a lab becomes on a Docker engine: plain data, shown by a dry run and applied by engine/.
+// What a lab becomes: plain data, shown by a dry run and applied through engine/ (which decides
+// how its engine names and labels each network and node).
 
 /** A command run inside a node, as an argument list (never a shell string). */
 export interface Command {
@@ -10,12 +11,8 @@ export interface Command {
 export interface NetworkPlan {
   /** The name in the lab file. */
   name: string;
-  /** The Docker network's name. */
-  dockerName: string;
   ipv4: SubnetPlan;
   ipv6?: SubnetPlan;
-  labels: Record<string, string>;
-  options: Record<string, string>;
 }
 
 export interface SubnetPlan {
@@ -29,7 +26,6 @@ export interface SubnetPlan {
 export interface InterfacePlan {
   /** Lab network name; inside the node it is also the interface's alternative name. */
   network: string;
-  dockerNetwork: string;
   /** The addresses Docker assigns when it attaches the node (the first of each family). */
   ipv4: string;
   ipv6?: string;
@@ -54,13 +50,11 @@ export interface RulePlan {
 
 export interface NodePlan {
   name: string;
-  containerName: string;
   image: string;
   /** Whether the image is zmqlab's own (with the agent), built by the controller. */
   defaultImage: boolean;
   /** The folder of the node's own Dockerfile (absolute), built FROM zmqlab's node image. */
   build?: string;
-  labels: Record<string, string>;
   sysctls: Record<string, string>;
   capabilities: string[];
   interfaces: InterfacePlan[];
@@ -117,11 +111,22 @@ export interface AdjacencyPlan {
 }
 
 export interface LabPlan {
+  /** The lab's key: its name, or `name.instance` for an instance. */
   lab: string;
+  /** Set for an instance: what sets it apart from the lab file. */
+  instance?: InstancePlan;
   networks: NetworkPlan[];
   nodes: NodePlan[];
   /** The lab's faults in time order (absent when it declares none). */
   faults?: FaultPlan[];
+}
+
+/** An instance of a lab: the lab file's name, the instance's, and where its addresses moved. */
+export interface InstancePlan {
+  name: string;
+  labName: string;
+  /** The relocations, as `formatRelocations` writes them (empty when nothing moved). */
+  relocation: string;
 }
 
 // --- faults (issue 9) ---

@@ -1,23 +1,22 @@
 // Read a node's kernel state through exec: addresses, routes of every table, policy rules.
-import { execIn } from "../engine/exec.js";
-import type { Engine } from "../engine/docker.js";
+import type { NodeHandle } from "../engine/runtime.js";
 import { parseAddr, parseRoutes, parseRules, type KernelState } from "../observe/kernel.js";
 import { EnvironmentError } from "../errors.js";
 
-export async function run(docker: Engine, container: string, node: string, argv: string[]): Promise<string> {
-  const result = await execIn(docker, container, argv);
+export async function run(node: NodeHandle, argv: string[]): Promise<string> {
+  const result = await node.exec(argv);
   if (result.exitCode !== 0) {
-    throw new EnvironmentError(`In node ${node}, \`${argv.join(" ")}\` failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.trim()}`);
+    throw new EnvironmentError(`In node ${node.node}, \`${argv.join(" ")}\` failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.trim()}`);
   }
   return result.stdout;
 }
 
-export async function readKernel(docker: Engine, container: string, node: string, ipv6: boolean): Promise<KernelState> {
+export async function readKernel(node: NodeHandle, ipv6: boolean): Promise<KernelState> {
   const families = ipv6 ? ["-4", "-6"] : ["-4"];
   const [addr, ...rest] = await Promise.all([
-    run(docker, container, node, ["ip", "-j", "addr", "show"]),
-    ...families.map((f) => run(docker, container, node, ["ip", "-j", f, "route", "show", "table", "all"])),
-    ...families.map((f) => run(docker, container, node, ["ip", "-j", f, "rule", "show"])),
+    run(node, ["ip", "-j", "addr", "show"]),
+    ...families.map((f) => run(node, ["ip", "-j", f, "route", "show", "table", "all"])),
+    ...families.map((f) => run(node, ["ip", "-j", f, "rule", "show"])),
   ]);
   const routes = rest.slice(0, families.length);
   const rules = rest.slice(families.length);

@@ -3,8 +3,7 @@
 // domain in its kernel, before the lab counts as up (and so before any traffic). Bounded: when
 // they never come, exit 3 with FRR's own account.
 import { EnvironmentError } from "../errors.js";
-import type { Engine } from "../engine/docker.js";
-import { execIn } from "../engine/exec.js";
+import type { NodeHandle, Runtime } from "../engine/runtime.js";
 import { parseRoutes } from "../observe/kernel.js";
 import { missingAdjacencies, missingRoutes, parseOspfNeighbours, type MissingAdjacency } from "../observe/ospf.js";
 import type { LabPlan, NodePlan } from "../plan/types.js";
@@ -40,7 +39,7 @@ export interface NodeAdjacencies {
 }
 
 /** Resolves when every awaited adjacency is Full; returns the milliseconds it took. */
-export async function waitForAdjacencies(engine: Engine, plan: LabPlan, options: AdjacencyWait = {}): Promise<number> {
+export async function waitForAdjacencies(runtime: Runtime, plan: LabPlan, options: AdjacencyWait = {}): Promise<number> {
   const nodes = plan.nodes.filter((n) => (n.routing?.adjacencies.length ?? 0) + (n.routing?.routes.length ?? 0) > 0);
   if (nodes.length === 0) return 0;
   const started = performance.now();
@@ -50,7 +49,7 @@ export async function waitForAdjacencies(engine: Engine, plan: LabPlan, options:
   let routes = "";
   let stableSince = performance.now();
   for (;;) {
-    const checks = await Promise.all(nodes.map((n) => check(engine, n)));
+    const checks = await Promise.all(nodes.map((n) => check(runtime.node(plan.lab, n.name), n)));
     pending = checks.filter((r) => r.missing.length + r.missingRoutes.length > 0);
     const now = performance.now();
     const current = checks.map((c) => c.routes).join("\n");
@@ -64,12 +63,12 @@ export async function waitForAdjacencies(engine: Engine, plan: LabPlan, options:
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
   if (options.signal?.aborted) return performance.now() - started;
-  const states = await Promise.all(pending.map((p) => daemonState(engine, plan.nodes.find((n) => n.name === p.node)!)));
+  const states = await Promise.all(pending.map((p) => daemonState(runtime.node(plan.lab, p.node))));
   throw new EnvironmentError(adjacencyMessage(pending, states, options.timeoutMs ?? ADJACENCY_TIMEOUT_MS), ADJACENCY_HINT);
 }
 
-async function check(engine: Engine, node: NodePlan): Promise<NodeAdjacencies> {
-  const [result, routes] = await Promise.all([execIn(engine, node.containerName, NEIGHBOUR_ARGV), execIn(engine, node.containerName, ROUTES_ARGV)]);
+async function check(handle: NodeHandle, node: NodePlan): Promise<NodeAdjacencies> {
+  const [result, routes] = await Promise.all([handle.exec(NEIGHBOUR_ARGV), handle.exec(ROUTES_ARGV)]);
   const output = (compact(result.stdout) || result.stderr.trim()) + (result.exitCode !== 0 ? ` (exit ${result.exitCode})` : "");
   const kernelRoutes = routes.exitCode === 0 ? parseRoutes(routes.stdout) : [];
   return {
@@ -90,8 +89,8 @@ function compact(text: string): string {
   }
 }
 
-async function daemonState(engine: Engine, node: NodePlan): Promise<string> {
-  const outputs = await Promise.all(STATE_ARGV.map((argv) => execIn(engine, node.containerName, argv).then((r) => `$ ${argv.map((a) => (a.includes(" ") ? `'${a}'` : a)).join(" ")}\n${(r.stdout.trim() || r.stderr.trim() || `(no output, exit ${r.exitCode})`)}`, (err: unknown) => `${argv.join(" ")}: ${String(err)}`)));
+async function daemonState(handle: NodeHandle): Promise<string> {
+  const outputs = await Promise.all(STATE_ARGV.map((argv) => handle.exec(argv).then((r) => `$ ${argv.map((a) => (a.includes(" ") ? `'${a}'` : a)).join(" ")}\n${(r.stdout.trim() || r.stderr.trim() || `(no output, exit ${r.exitCode})`)}`, (err: unknown) => `${argv.join(" ")}: ${String(err)}`)));
   return outputs.join("\n");
 }
 

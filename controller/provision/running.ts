@@ -1,14 +1,14 @@
 // A lab on the engine: bring it up from its plan, use it, take it down.
 import { existsSync } from "node:fs";
 import { Cancelled, closest, LabError, EnvironmentError } from "../errors.js";
-import { connectEngine, describe, type Engine } from "../engine/docker.js";
-import { execAttached, execIn, type ExecResult, type Stdio } from "../engine/exec.js";
-import { ensureBuiltImage, ensureFrrImage, ensureNodeImage, lockImage } from "../engine/images.js";
-import { dropLock, lockLab, type LockShare } from "../engine/lock.js";
+import { describe } from "../engine/docker.js";
+import { connectRuntime } from "../engine/docker-runtime.js";
+import type { ExecResult, Stdio } from "../engine/exec.js";
+import { dropLock, type LockShare } from "../engine/lock.js";
 import { Program } from "../engine/program.js";
+import type { LabResources, NodeHandle, Runtime } from "../engine/runtime.js";
 import { parseProcNetTcp, peersFor, type TcpEntry } from "../agent/proc-net.js";
 import type { Peer } from "../agent/protocol.js";
-import { createNetwork, createNode, createsWithAllNetworks, existingSubnets, listLabs, removeLab, removeStaleLocks, type LabResources } from "../engine/resources.js";
 import { autoInstanceName, checkInstanceName, chooseRelocations, formatRelocations, instanceKey, instanceLab, parseRelocations, RelocationError, type Relocation } from "../lab/relocate.js";
 import { list } from "../lab/endpoint.js";
 import { loadLab, type LoadedLab } from "../lab/load.js";
@@ -19,17 +19,16 @@ import type { ConfigureJob, ConfigureResult } from "../agent/protocol.js";
 import { FLOW_TABLE, planLab } from "../plan/plan.js";
 import { parseFlowSet, type FlowCount } from "../observe/flows.js";
 import type { LabPlan, NodePlan } from "../plan/types.js";
-import { hostRoutes } from "./host.js";
 import { readKernel, run } from "./kernel-reader.js";
 import { compareWithPlan } from "./verify.js";
 import { waitForAdjacencies } from "./routing.js";
 import { readFileSync } from "node:fs";
 import { freshNamespace, planRepair } from "./repair.js";
-import { nodeAction } from "../engine/node-actions.js";
 import type { Command, NodeAction } from "../plan/types.js";
 
 export interface LabOptions {
-  engine?: Engine;
+  /** The engine to use (default: the one DOCKER_HOST names, see connectRuntime). */
+  runtime?: Runtime;
   /**
    * Run a separate copy of the lab: its resources carry the instance's name and its subnets move
    * to free blocks of 198.18.0.0/15 (and 2001:2::/48). `auto` picks a unique name (`up` only).
@@ -78,7 +77,7 @@ export class RunningLab {
     /** The lab as it runs: an instance's addresses are the moved ones. */
     readonly lab: Lab,
     readonly plan: LabPlan,
-    readonly engine: Engine,
+    readonly runtime: Runtime,
     /** Milliseconds spent per phase of `up`, for benchmarks and progress. */
     readonly timings: Record<string, number> = {},
     placement?: Placement,
@@ -105,9 +104,14 @@ export class RunningLab {
     return node;
   }
 
+  /** The node on its engine: commands, programs, its state. */
+  handle(node: string): NodeHandle {
+    return this.runtime.node(this.plan.lab, this.node(node).name);
+  }
+
   /** Run a command (an argument list) in a node. */
   exec(node: string, argv: string[]): Promise<ExecResult> {
-    return execIn(this.engine, this.node(node).containerName, argv);
+    return this.handle(node).exec(argv);
   }
 
   /**
@@ -115,7 +119,7 @@ export class RunningLab {
    * `wait()` for its exit, `stop()` to end it (SIGTERM, then SIGKILL).
    */
   spawn(node: string, argv: string[], options: { env?: Record<string, string>; keepLines?: number } = {}): Promise<Program> {
-    return Program.start(this.engine, this.node(node).containerName, argv, options.env, options.keepLines);
+    return Program.start(this.handle(node), argv, options.env, options.keepLines);
   }
 
   /** The node's TCP sockets as its kernel shows them (/proc/net/tcp and tcp6). */
@@ -132,12 +136,12 @@ export class RunningLab {
 
   /** The node's interfaces and addresses as its kernel shows them (one exec). */
   async interfaces(node: string): Promise<InterfaceState[]> {
-    return parseAddr(await run(this.engine, this.node(node).containerName, node, ["ip", "-j", "addr", "show"]));
+    return parseAddr(await run(this.handle(node), ["ip", "-j", "addr", "show"]));
   }
 
   /** The node's addresses, routes and rules as its kernel shows them. */
   kernel(node: string): Promise<KernelState> {
-    return readKernel(this.engine, this.node(node).containerName, node, nodeHasIpv6(this.plan, this.node(node)));
+    return readKernel(this.handle(node), nodeHasIpv6(this.plan, this.node(node)));
   }
 
   /** Packets each forwarding node forwarded, per (source, destination) address. */
@@ -145,7 +149,7 @@ export class RunningLab {
     const plan = this.node(node);
     if (!plan.forward) return [];
     const sets = nodeHasIpv6(this.plan, plan) ? ["flows4", "flows6"] : ["flows4"];
-    const outputs = await Promise.all(sets.map((set) => run(this.engine, plan.containerName, node, ["nft", "-j", "list", "set", "inet", FLOW_TABLE, set])));
+    const outputs = await Promise.all(sets.map((set) => run(this.handle(node), ["nft", "-j", "list", "set", "inet", FLOW_TABLE, set])));
     return outputs.flatMap(parseFlowSet);
   }
 
@@ -153,14 +157,14 @@ export class RunningLab {
   async resetFlows(): Promise<void> {
     await Promise.all(
       this.plan.nodes.filter((n) => n.forward).flatMap((n) =>
-        (nodeHasIpv6(this.plan, n) ? ["flows4", "flows6"] : ["flows4"]).map((set) => run(this.engine, n.containerName, n.name, ["nft", "flush", "set", "inet", FLOW_TABLE, set])),
+        (nodeHasIpv6(this.plan, n) ? ["flows4", "flows6"] : ["flows4"]).map((set) => run(this.handle(n.name), ["nft", "flush", "set", "inet", FLOW_TABLE, set])),
       ),
     );
   }
 
   /** Stop, start, restart, pause or unpause a node's container (a start or restart is not reconfigured here: see reconfigure). */
   nodeAction(node: string, action: NodeAction): Promise<void> {
-    return nodeAction(this.engine, this.node(node).containerName, node, action);
+    return this.handle(node).act(action);
   }
 
   /**
@@ -171,12 +175,12 @@ export class RunningLab {
     const plan = this.node(node);
     if (plan.defaultImage) {
       const job: ConfigureJob = { interfaces: [], commands, ipv6: false };
-      const result = JSON.parse(await run(this.engine, plan.containerName, node, [...CONFIGURE_ARGV, JSON.stringify(job)])) as ConfigureResult;
+      const result = JSON.parse(await run(this.handle(node), [...CONFIGURE_ARGV, JSON.stringify(job)])) as ConfigureResult;
       if (!result.failed) return undefined;
       return { ...result.failed, why: commands[result.failed.index]?.why ?? "" };
     }
     for (const command of commands) {
-      const result = await execIn(this.engine, plan.containerName, command.argv);
+      const result = await this.handle(node).exec(command.argv);
       if (result.exitCode !== 0) return { argv: command.argv, why: command.why, exitCode: result.exitCode, output: result.stderr.trim() || result.stdout.trim() };
     }
     return undefined;
@@ -195,11 +199,11 @@ export class RunningLab {
     // `onlyRestarted`: a node that kept its namespace but differs was changed on purpose (a route
     // deleted by hand to see an expectation fail): leave it as it is, without asking for its counters.
     if (options.onlyRestarted && !freshNamespace(plan, before)) return [];
-    const hasCounters = plan.forward ? (await execIn(this.engine, plan.containerName, ["nft", "list", "table", "inet", FLOW_TABLE])).exitCode === 0 : true;
+    const hasCounters = plan.forward ? (await this.handle(node).exec(["nft", "list", "table", "inet", FLOW_TABLE])).exitCode === 0 : true;
     const repair = planRepair(plan, before, hasCounters);
     if (repair.kind === "none") return [];
     let state: KernelState;
-    if (repair.kind === "fresh") state = await configureNode(this.engine, plan, ipv6);
+    if (repair.kind === "fresh") state = await configureNode(this.handle(node), plan, ipv6);
     else {
       const failed = await this.apply(node, repair.commands);
       if (failed) throw commandFailed(plan, failed.argv, failed.why, failed.exitCode, failed.output);
@@ -213,7 +217,7 @@ export class RunningLab {
   /** Remove every container and network of this lab, then release it. Idempotent. */
   async down(): Promise<void> {
     try {
-      await removeLab(this.engine, this.name);
+      await this.runtime.removeLab(this.name);
     } finally {
       await this.release();
       // Other RunningLabs of this process for the same lab (an attach) have nothing left to guard.
@@ -237,9 +241,8 @@ function load(target: string | LoadedLab): LoadedLab {
 }
 
 /** Take the lab's lock (waiting for another process that uses it), for the given command. */
-export async function lockFor(engine: Engine, key: string, options: LabOptions): Promise<LockShare> {
-  return lockLab(engine, key, {
-    image: () => lockImage(engine, options.log),
+export async function lockFor(runtime: Runtime, key: string, options: LabOptions): Promise<LockShare> {
+  return runtime.lock(key, {
     waitMs: options.wait ?? DEFAULT_WAIT_MS,
     command: options.command ?? "api",
     ...(options.log ? { log: options.log } : {}),
@@ -251,10 +254,10 @@ export async function lockFor(engine: Engine, key: string, options: LabOptions):
 export const unshared = (key: string): LockShare => ({ key, release: async () => {} });
 
 /** The instance's name: `auto` becomes a name no lab on the engine has. */
-export async function resolveInstance(engine: Engine, lab: Lab, instance: string | undefined): Promise<string | undefined> {
+export async function resolveInstance(runtime: Runtime, lab: Lab, instance: string | undefined): Promise<string | undefined> {
   if (instance === undefined) return undefined;
   if (instance !== "auto") return checkInstanceName(instance);
-  const taken = new Set((await listLabs(engine)).map((l) => l.lab));
+  const taken = new Set((await runtime.listLabs()).map((l) => l.lab));
   for (;;) {
     const name = autoInstanceName();
     if (!taken.has(instanceKey(lab.name, name))) return name;
@@ -268,14 +271,14 @@ export async function resolveInstance(engine: Engine, lab: Lab, instance: string
 export async function up(target: string | LoadedLab, options: UpOptions = {}): Promise<RunningLab> {
   const loaded = load(target);
   const fileLab = loaded.lab;
-  const engine = options.engine ?? (await connectEngine());
-  const instance = await resolveInstance(engine, fileLab, options.instance);
+  const runtime = options.runtime ?? (await connectRuntime());
+  const instance = await resolveInstance(runtime, fileLab, options.instance);
   const key = instanceKey(fileLab.name, instance);
   // A name just made up (--instance auto) is no one else's yet: nothing to wait for, no lock to take.
-  const lock = options.instance === "auto" ? unshared(key) : await lockFor(engine, key, { ...options, command: options.command ?? "up" });
+  const lock = options.instance === "auto" ? unshared(key) : await lockFor(runtime, key, { ...options, command: options.command ?? "up" });
   try {
-    if (options.reconcile !== false && options.instance !== "auto" && (await isUp(engine, key))) return await reconcileLocked(engine, loaded, instance, lock, options);
-    return await upLocked(engine, fileLab, instance, lock, options);
+    if (options.reconcile !== false && options.instance !== "auto" && (await isUp(runtime, key))) return await reconcileLocked(runtime, loaded, instance, lock, options);
+    return await upLocked(runtime, fileLab, instance, lock, options);
   } catch (err) {
     await lock.release();
     throw err;
@@ -288,16 +291,16 @@ export async function up(target: string | LoadedLab, options: UpOptions = {}): P
  * rarely meet; Docker's pool check is the arbiter when they do (or when any other network takes
  * the block first), and the instance then chooses again.
  */
-export async function upLocked(engine: Engine, fileLab: Lab, instance: string | undefined, lock: LockShare, options: UpOptions): Promise<RunningLab> {
-  if (instance === undefined) return create(engine, fileLab, { fileLab, relocations: [] }, lock, options);
+export async function upLocked(runtime: Runtime, fileLab: Lab, instance: string | undefined, lock: LockShare, options: UpOptions): Promise<RunningLab> {
+  if (instance === undefined) return create(runtime, fileLab, { fileLab, relocations: [] }, lock, options);
   const log = options.log ?? (() => {});
   const avoid: Subnet[] = [];
   for (let attempt = 1; ; attempt++) {
-    const placement = await placeInstance(engine, fileLab, instance, avoid);
+    const placement = await placeInstance(runtime, fileLab, instance, avoid);
     log(`instance ${instance}: ${placement.relocations.map((r) => `${r.from} runs at ${r.to}`).join(", ")}`);
     avoid.push(...placement.relocations.map((r) => parseSubnet(r.to) as Subnet));
     try {
-      return await create(engine, instanceLab(fileLab, instance, placement.relocations), placement, lock, options);
+      return await create(runtime, instanceLab(fileLab, instance, placement.relocations), placement, lock, options);
     } catch (err) {
       if (attempt < 8 && /pool overlaps|overlaps with other/i.test(describe(err))) {
         log("another network took those subnets at the same moment: choosing again");
@@ -309,21 +312,21 @@ export async function upLocked(engine: Engine, fileLab: Lab, instance: string | 
 }
 
 /** Subnets in use on the engine and on the host: an instance's blocks must avoid them. */
-async function takenSubnets(engine: Engine): Promise<Subnet[]> {
-  const texts = [...(await existingSubnets(engine)).map((s) => s.subnet), ...hostRoutes().map((r) => r.to)];
+async function takenSubnets(runtime: Runtime, key: string): Promise<Subnet[]> {
+  const texts = [...(await runtime.subnets()).map((s) => s.subnet), ...(await runtime.hostRoutes(key)).map((r) => r.to)];
   return texts.map((t) => parseSubnet(t)).filter((s): s is Subnet => typeof s !== "string" && s.prefix > 0);
 }
 
-async function placeInstance(engine: Engine, fileLab: Lab, instance: string, avoid: Subnet[]): Promise<Placement> {
+async function placeInstance(runtime: Runtime, fileLab: Lab, instance: string, avoid: Subnet[]): Promise<Placement> {
   try {
-    return { fileLab, instance, relocations: chooseRelocations(fileLab, [...(await takenSubnets(engine)), ...avoid], Math.random) };
+    return { fileLab, instance, relocations: chooseRelocations(fileLab, [...(await takenSubnets(runtime, instanceKey(fileLab.name, instance))), ...avoid], Math.random) };
   } catch (err) {
     if (err instanceof RelocationError) throw new EnvironmentError(`Instance ${instance} of lab ${fileLab.name} cannot be placed: ${err.message}.`, err.hint);
     throw err;
   }
 }
 
-async function create(engine: Engine, lab: Lab, placement: Placement, lock: LockShare, options: UpOptions): Promise<RunningLab> {
+async function create(runtime: Runtime, lab: Lab, placement: Placement, lock: LockShare, options: UpOptions): Promise<RunningLab> {
   const log = options.log ?? (() => {});
   const timings: Record<string, number> = {};
   const phase = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
@@ -334,40 +337,39 @@ async function create(engine: Engine, lab: Lab, placement: Placement, lock: Lock
     return result;
   };
 
-  const [existing] = await listLabs(engine, lab.name);
+  const [existing] = await runtime.listLabs(lab.name);
   // Networks alone are what a crashed run leaves: clear them. Containers mean the lab is up.
-  if (existing && existing.containers.length === 0) await removeLab(engine, lab.name);
+  if (existing && existing.containers.length === 0) await runtime.removeLab(lab.name);
   else if (existing) {
     throw new EnvironmentError(`Lab ${lab.name} is already up on this engine.`, `use it as it is (zmqlab test, zmqlab run), or remove it first: zmqlab down ${downTarget(placement)}`);
   }
-  if (placement.instance === undefined) await checkCollisions(engine, lab);
+  if (placement.instance === undefined) await checkCollisions(runtime, lab);
   const planOptions = { ...(placement.instance !== undefined ? { instance: { name: placement.instance, labName: placement.fileLab.name, relocation: formatRelocations(placement.relocations) } } : {}) };
   let plan = planLab(lab, planOptions);
   if (plan.nodes.some((n) => n.defaultImage || n.build !== undefined)) {
-    const image = await phase("image", () => ensureNodeImage(engine, log));
+    const image = await phase("image", () => runtime.nodeImage(log));
     // Nodes' own images derive from the node image: built after it, once per folder.
     const folders = [...new Set(plan.nodes.flatMap((n) => (n.build !== undefined ? [n.build] : [])))];
-    const tags = await phase("build", () => Promise.all(folders.map((dir) => ensureBuiltImage(engine, dir, image, log))));
+    const tags = await phase("build", () => Promise.all(folders.map((dir) => runtime.builtImage(dir, image, log))));
     // Only labs with dynamic routing build (once) and run the node image's FRR flavour.
-    const frrImage = plan.nodes.some((n) => n.routing) ? await phase("frr-image", () => ensureFrrImage(engine, image, log)) : undefined;
+    const frrImage = plan.nodes.some((n) => n.routing) ? await phase("frr-image", () => runtime.frrImage(image, log)) : undefined;
     plan = planLab(lab, { ...planOptions, image, ...(frrImage ? { frrImage } : {}), builds: Object.fromEntries(folders.map((dir, i) => [dir, tags[i]!])) });
   }
-  const running = new RunningLab(lab, plan, engine, timings, placement, lock);
+  const running = new RunningLab(lab, plan, runtime, timings, placement, lock);
   try {
     log(`creating ${plan.networks.length} networks`);
-    await phase("networks", () => settled(plan.networks.map((n) => createNetwork(engine, n))));
+    await phase("networks", () => settled(plan.networks.map((n) => runtime.createNetwork(plan, n))));
     log(`creating ${plan.nodes.length} nodes`);
-    const allNetworksAtCreate = await createsWithAllNetworks(engine);
-    await phase("nodes", () => settled(plan.nodes.map((n) => createNode(engine, n, allNetworksAtCreate))));
+    const handles = await phase("nodes", () => settled(plan.nodes.map((n) => runtime.createNode(plan, n))));
     log("configuring addresses and routes");
-    const states = await phase("configure", () => settled(plan.nodes.map((n) => configureNode(engine, n, nodeHasIpv6(plan, n)))));
+    const states = await phase("configure", () => settled(plan.nodes.map((n, i) => configureNode(handles[i]!, n, nodeHasIpv6(plan, n)))));
     log("checking the kernel state");
     await phase("verify", async () => verify(plan, states));
-    await phase("adjacencies", () => waitForAdjacencies(engine, plan, { log, ...(options.signal ? { signal: options.signal } : {}) }));
+    await phase("adjacencies", () => waitForAdjacencies(runtime, plan, { log, ...(options.signal ? { signal: options.signal } : {}) }));
     if (options.signal?.aborted) throw new Cancelled();
     return running;
   } catch (err) {
-    await removeLab(engine, lab.name);
+    await runtime.removeLab(lab.name);
     throw options.signal?.aborted ? new Cancelled() : err;
   }
 }
@@ -390,12 +392,12 @@ const CONFIGURE_ARGV = ["node", "/opt/zmqlab/agent/configure.js"];
  * the kernel state back. zmqlab's image does it all in one exec (execs are what costs time);
  * other images get one exec per command.
  */
-async function configureNode(engine: Engine, node: NodePlan, ipv6: boolean): Promise<KernelState> {
-  if (!node.defaultImage) return configureCommandByCommand(engine, node, ipv6);
+async function configureNode(handle: NodeHandle, node: NodePlan, ipv6: boolean): Promise<KernelState> {
+  if (!node.defaultImage) return configureCommandByCommand(handle, node, ipv6);
   // A file the lab names (routing.frr) is read here, at the edge; planning only names it.
   const files = (node.files ?? []).map((f) => ({ path: f.path, content: f.content ?? readFileSync(f.source!, "utf8"), mode: f.mode, ...(f.kernelInterfaceNames ? { kernelInterfaceNames: true } : {}) }));
   const job: ConfigureJob = { interfaces: node.interfaces.map((i) => ({ network: i.network, ipv4: i.ipv4 })), commands: node.commands, ipv6, ...(files.length ? { files } : {}) };
-  const output = await run(engine, node.containerName, node.name, [...CONFIGURE_ARGV, JSON.stringify(job)]);
+  const output = await run(handle, [...CONFIGURE_ARGV, JSON.stringify(job)]);
   const result = JSON.parse(output) as ConfigureResult;
   if (result.failed) {
     const file = result.failed.file !== undefined ? node.files?.find((f) => f.path === result.failed!.file) : undefined;
@@ -409,19 +411,19 @@ async function configureNode(engine: Engine, node: NodePlan, ipv6: boolean): Pro
   };
 }
 
-async function configureCommandByCommand(engine: Engine, node: NodePlan, ipv6: boolean): Promise<KernelState> {
+async function configureCommandByCommand(handle: NodeHandle, node: NodePlan, ipv6: boolean): Promise<KernelState> {
   // As in zmqlab's image (agent/configure.ts): each interface is found by the IPv4 address
   // Docker assigned it; one that is not found shows up in the kernel check as a missing name.
-  const links = parseAddr(await run(engine, node.containerName, node.name, ["ip", "-j", "addr", "show"]));
+  const links = parseAddr(await run(handle, ["ip", "-j", "addr", "show"]));
   for (const iface of node.interfaces) {
     const link = links.find((l) => l.addresses.some((a) => a.split("/")[0] === iface.ipv4));
-    if (link) await run(engine, node.containerName, node.name, ["ip", "link", "property", "add", "dev", link.name, "altname", iface.network]);
+    if (link) await run(handle, ["ip", "link", "property", "add", "dev", link.name, "altname", iface.network]);
   }
   for (const command of node.commands) {
-    const result = await execIn(engine, node.containerName, command.argv);
+    const result = await handle.exec(command.argv);
     if (result.exitCode !== 0) throw commandFailed(node, command.argv, command.why, result.exitCode, result.stderr.trim() || result.stdout.trim());
   }
-  return readKernel(engine, node.containerName, node.name, ipv6);
+  return readKernel(handle, ipv6);
 }
 
 export function commandFailed(node: NodePlan, argv: string[], why: string, exitCode: number, output: string): EnvironmentError {
@@ -445,13 +447,13 @@ function verify(plan: LabPlan, states: KernelState[]): void {
 }
 
 /** A lab subnet must not collide with another Docker network or a route of this host. */
-async function checkCollisions(engine: Engine, lab: Lab): Promise<void> {
+async function checkCollisions(runtime: Runtime, lab: Lab): Promise<void> {
   const ours = Object.entries(lab.networks).flatMap(([name, n]) => list(n.subnet).map((s) => ({ name, subnet: parseSubnet(s) as Subnet })));
   const problems: string[] = [];
   // A Docker network's bridge is also a host route: name that overlap once, as the network.
   const dockerSubnets = new Set<string>();
   const labs = new Set<string>();
-  for (const existing of await existingSubnets(engine)) {
+  for (const existing of await runtime.subnets()) {
     const theirs = parseSubnet(existing.subnet);
     if (typeof theirs === "string") continue;
     dockerSubnets.add(theirs.cidr);
@@ -461,7 +463,7 @@ async function checkCollisions(engine: Engine, lab: Lab): Promise<void> {
       if (existing.lab) labs.add(existing.lab);
     }
   }
-  for (const route of hostRoutes()) {
+  for (const route of await runtime.hostRoutes(lab.name)) {
     const theirs = parseSubnet(route.to);
     if (typeof theirs === "string" || theirs.prefix === 0 || dockerSubnets.has(theirs.cidr)) continue;
     for (const mine of ours) {
@@ -479,32 +481,32 @@ async function checkCollisions(engine: Engine, lab: Lab): Promise<void> {
  */
 export async function attach(target: string | LoadedLab, options: LabOptions = {}): Promise<RunningLab> {
   const loaded = load(target);
-  const engine = options.engine ?? (await connectEngine());
+  const runtime = options.runtime ?? (await connectRuntime());
   const instance = options.instance === undefined ? undefined : checkInstanceName(options.instance);
-  const lock = await lockFor(engine, instanceKey(loaded.lab.name, instance), { ...options, command: options.command ?? "test" });
+  const lock = await lockFor(runtime, instanceKey(loaded.lab.name, instance), { ...options, command: options.command ?? "test" });
   try {
-    return await attachLocked(engine, loaded, instance, lock);
+    return await attachLocked(runtime, loaded, instance, lock);
   } catch (err) {
     await lock.release();
     throw err;
   }
 }
 
-export async function attachLocked(engine: Engine, loaded: LoadedLab, instance: string | undefined, lock: LockShare): Promise<RunningLab> {
+export async function attachLocked(runtime: Runtime, loaded: LoadedLab, instance: string | undefined, lock: LockShare): Promise<RunningLab> {
   const { lab: fileLab, file } = loaded;
   const key = instanceKey(fileLab.name, instance);
-  const [found] = await listLabs(engine, key);
+  const [found] = await runtime.listLabs(key);
   const expected = Object.keys(fileLab.nodes);
   const missing = expected.filter((n) => !found?.containers.some((c) => c.node === n && c.state === "running"));
   if (!found || found.containers.length === 0 || missing.length > 0) {
     const up = `zmqlab up ${file.replace(/\/lab\.ya?ml$/, "")}${instance !== undefined ? ` --instance ${instance}` : ""}`;
     throw new EnvironmentError(`Lab ${key} is not up${found?.containers.length ? ` (nodes not running: ${missing.join(", ")})` : ""}.`, `bring it up first: ${up}`);
   }
-  return foundLab(engine, fileLab, instance, found, lock);
+  return foundLab(runtime, fileLab, instance, found, lock);
 }
 
-/** A lab found on the engine, planned with the placement and images it came up with. */
-function foundLab(engine: Engine, fileLab: Lab, instance: string | undefined, found: LabResources, lock: LockShare): RunningLab {
+/** A lab found on the runtime, planned with the placement and images it came up with. */
+function foundLab(runtime: Runtime, fileLab: Lab, instance: string | undefined, found: LabResources, lock: LockShare): RunningLab {
   const relocations = parseRelocations(found.relocation);
   const lab = instance === undefined ? fileLab : instanceLab(fileLab, instance, relocations);
   // Planned with the images the nodes came up with: zmqlab's node image and the built ones.
@@ -516,7 +518,7 @@ function foundLab(engine: Engine, fileLab: Lab, instance: string | undefined, fo
   const builds = Object.fromEntries(Object.entries(fileLab.nodes).flatMap(([name, n]) => (n.build !== undefined && imageOf(name) ? [[n.build, imageOf(name)!]] : [])));
   const planOptions = instance !== undefined ? { instance: { name: instance, labName: fileLab.name, relocation: formatRelocations(relocations) } } : {};
   const plan = planLab(lab, { ...planOptions, builds, ...(image ? { image } : {}), ...(frrImage ? { frrImage } : {}) });
-  return new RunningLab(lab, plan, engine, {}, { fileLab, ...(instance !== undefined ? { instance } : {}), relocations }, lock);
+  return new RunningLab(lab, plan, runtime, {}, { fileLab, ...(instance !== undefined ? { instance } : {}), relocations }, lock);
 }
 
 /**
@@ -525,12 +527,12 @@ function foundLab(engine: Engine, fileLab: Lab, instance: string | undefined, fo
  * one: Docker's default route back, no counters) is configured again. A lab whose nodes or
  * networks differ from the file's is refused: repairing cannot add or remove them.
  */
-export async function reconcileLocked(engine: Engine, loaded: LoadedLab, instance: string | undefined, lock: LockShare, options: UpOptions = {}): Promise<RunningLab> {
+export async function reconcileLocked(runtime: Runtime, loaded: LoadedLab, instance: string | undefined, lock: LockShare, options: UpOptions = {}): Promise<RunningLab> {
   const log = options.log ?? (() => {});
   const key = instanceKey(loaded.lab.name, instance);
-  const [found] = await listLabs(engine, key);
+  const [found] = await runtime.listLabs(key);
   if (!found || found.containers.length === 0) throw new EnvironmentError(`Lab ${key} is not up.`, `bring it up: zmqlab up ${loaded.file}`);
-  const lab = foundLab(engine, loaded.lab, instance, found, lock);
+  const lab = foundLab(runtime, loaded.lab, instance, found, lock);
   const structural = structureDifferences(lab.plan, found);
   if (structural.length > 0) {
     throw new EnvironmentError(
@@ -562,16 +564,18 @@ function structureDifferences(plan: LabPlan, found: LabResources): string[] {
   const extraNodes = nodes.filter((n) => !planned.includes(n));
   if (missingNodes.length) result.push(`the file declares nodes it lacks (${missingNodes.join(", ")})`);
   if (extraNodes.length) result.push(`it has nodes the file does not declare (${extraNodes.join(", ")})`);
-  const networks = found.networks.map((n) => n.name);
-  const missingNetworks = plan.networks.filter((n) => !networks.includes(n.dockerName)).map((n) => n.name);
-  const extraNetworks = networks.filter((n) => !plan.networks.some((p) => p.dockerName === n));
+  const networks = found.networks.map((n) => n.network);
+  const missingNetworks = plan.networks.filter((n) => !networks.includes(n.name)).map((n) => n.name);
+  const extraNetworks = networks.filter((n) => !plan.networks.some((p) => p.name === n));
+  // The lab's names for the engine's networks a node is attached to (another network keeps the engine's name).
+  const labNetwork = (attached: string) => found.networks.find((n) => n.name === attached)?.network ?? attached;
   if (missingNetworks.length) result.push(`the file declares networks it lacks (${missingNetworks.join(", ")})`);
   if (extraNetworks.length) result.push(`it has networks the file does not declare (${extraNetworks.join(", ")})`);
   for (const node of plan.nodes) {
     const container = found.containers.find((c) => c.node === node.name);
     if (!container) continue;
-    const want = node.interfaces.map((i) => i.dockerNetwork).sort().join(", ");
-    const have = [...container.networks].sort().join(", ");
+    const want = node.interfaces.map((i) => i.network).sort().join(", ");
+    const have = container.networks.map(labNetwork).sort().join(", ");
     // A stopped container lists no networks: its attachments are checked once it runs.
     if (container.state === "running" && want !== have) result.push(`node ${node.name} is on ${have || "no network"}, the file says ${want}`);
   }
@@ -579,8 +583,8 @@ function structureDifferences(plan: LabPlan, found: LabResources): string[] {
 }
 
 /** Whether the lab (or instance) has nodes on the engine. */
-export async function isUp(engine: Engine, key: string): Promise<boolean> {
-  const [found] = await listLabs(engine, key);
+export async function isUp(runtime: Runtime, key: string): Promise<boolean> {
+  const [found] = await runtime.listLabs(key);
   return (found?.containers.length ?? 0) > 0;
 }
 
@@ -591,18 +595,18 @@ export async function isUp(engine: Engine, key: string): Promise<boolean> {
 export async function down(target: string, options: LabOptions = {}): Promise<{ containers: number; networks: number }> {
   let name = target;
   if (target.includes("/") || target.endsWith(".yaml") || target.endsWith(".yml")) name = loadLab(target).lab.name;
-  const engine = options.engine ?? (await connectEngine());
+  const runtime = options.runtime ?? (await connectRuntime());
   const key = instanceKey(name, options.instance === undefined ? undefined : checkInstanceName(options.instance));
-  const [found] = await listLabs(engine, key);
+  const [found] = await runtime.listLabs(key);
   if (!found) return { containers: 0, networks: 0 };
-  const lock = await lockFor(engine, key, { ...options, command: options.command ?? "down" });
+  const lock = await lockFor(runtime, key, { ...options, command: options.command ?? "down" });
   try {
-    return await removeLab(engine, key);
+    return await runtime.removeLab(key);
   } finally {
     await lock.release();
     // The lab is gone: a RunningLab of this process that still holds its lock has nothing to guard.
     await dropLock(key);
-    await removeStaleLocks(engine, key);
+    await runtime.removeStaleLocks(key);
   }
 }
 
@@ -611,18 +615,22 @@ export class RunningNode {
   constructor(
     readonly lab: string,
     readonly name: string,
-    readonly containerName: string,
-    readonly engine: Engine,
+    private readonly handle: NodeHandle,
   ) {}
+
+  /** The engine's name for the node (a container name). */
+  get containerName(): string {
+    return this.handle.resource;
+  }
 
   /** Run a command (an argument list) and collect its output. */
   exec(argv: string[]): Promise<ExecResult> {
-    return execIn(this.engine, this.containerName, argv);
+    return this.handle.exec(argv);
   }
 
   /** Run a command with the caller's streams attached (a terminal if `stdio.tty`); resolves with its exit code. */
   attach(argv: string[], stdio: Stdio, env: string[] = []): Promise<number> {
-    return execAttached(this.engine, this.containerName, argv, stdio, env);
+    return this.handle.attach(argv, stdio, env);
   }
 }
 
@@ -631,15 +639,15 @@ export class RunningNode {
  * lab does not have is the user's mistake (exit 2, naming the nodes); a lab or node that is not
  * running is the environment's (exit 3).
  */
-export async function findNode(target: string, node: string, options: { engine?: Engine; instance?: string } = {}): Promise<RunningNode> {
+export async function findNode(target: string, node: string, options: { runtime?: Runtime; instance?: string } = {}): Promise<RunningNode> {
   const isFile = existsSync(target) || target.includes("/") || /\.ya?ml$/.test(target);
   const declared = isFile ? loadLab(target) : undefined;
   const name = instanceKey(declared?.lab.name ?? target, options.instance === undefined ? undefined : checkInstanceName(options.instance));
   if (declared && !(node in declared.lab.nodes)) throw noSuchNode(name, node, Object.keys(declared.lab.nodes), declared.file);
-  const engine = options.engine ?? (await connectEngine());
-  const found = (await listLabs(engine, name))[0];
+  const runtime = options.runtime ?? (await connectRuntime());
+  const found = (await runtime.listLabs(name))[0];
   if (!found || found.containers.length === 0) {
-    const others = (await listLabs(engine)).filter((l) => l.containers.length > 0).map((l) => l.lab);
+    const others = (await runtime.listLabs()).filter((l) => l.containers.length > 0).map((l) => l.lab);
     const likely = declared ? undefined : closest(name, others);
     throw new EnvironmentError(
       `Lab ${name} is not up on this engine.`,
@@ -651,7 +659,7 @@ export async function findNode(target: string, node: string, options: { engine?:
   if (container.state !== "running") {
     throw new EnvironmentError(`Node ${node} of lab ${name} is not running (${container.state}).`, `recreate the lab: zmqlab down ${name}, then zmqlab up LAB_FILE`);
   }
-  return new RunningNode(name, node, container.name, engine);
+  return new RunningNode(name, node, runtime.node(name, node));
 }
 
 function noSuchNode(lab: string, node: string, nodes: string[], file?: string): LabError {

@@ -7,17 +7,24 @@ export function displayArgv(argv: string[]): string {
   return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(" ");
 }
 
-export function planText(plan: LabPlan): string {
+/** How the engine names and labels the plan's networks and nodes (engine/ says; the dry run shows it). */
+export interface EngineNames {
+  networks: Record<string, { name: string; labels: Record<string, string>; options: Record<string, string> }>;
+  nodes: Record<string, { name: string }>;
+}
+
+export function planText(plan: LabPlan, names: EngineNames): string {
   const lines: string[] = [`lab ${plan.lab}: dry run, nothing is created`, "", "networks:"];
   for (const n of plan.networks) {
+    const engine = names.networks[n.name]!;
     for (const s of [n.ipv4, ...(n.ipv6 ? [n.ipv6] : [])]) {
-      lines.push(`  ${n.name}  docker network ${n.dockerName}  subnet ${s.subnet}  gateway ${s.gateway} (Docker's)  docker allocates from ${s.ipRange ?? "(nothing free)"}`);
+      lines.push(`  ${n.name}  docker network ${engine.name}  subnet ${s.subnet}  gateway ${s.gateway} (Docker's)  docker allocates from ${s.ipRange ?? "(nothing free)"}`);
     }
-    lines.push(`    options ${Object.entries(n.options).map(([k, v]) => `${k}=${v}`).join(" ")}  labels ${Object.entries(n.labels).map(([k, v]) => `${k}=${v}`).join(" ")}`);
+    lines.push(`    options ${Object.entries(engine.options).map(([k, v]) => `${k}=${v}`).join(" ")}  labels ${Object.entries(engine.labels).map(([k, v]) => `${k}=${v}`).join(" ")}`);
   }
   lines.push("", "nodes:");
   for (const node of plan.nodes) {
-    lines.push(`  ${node.name}  container ${node.containerName}  image ${node.image}${node.forward ? "  forwards" : ""}`);
+    lines.push(`  ${node.name}  container ${names.nodes[node.name]!.name}  image ${node.image}${node.forward ? "  forwards" : ""}`);
     lines.push(`    capabilities ${node.capabilities.join(", ")}${Object.keys(node.sysctls).length ? `  sysctls ${Object.entries(node.sysctls).map(([k, v]) => `${k}=${v}`).join(" ")}` : ""}`);
     for (const iface of node.interfaces) {
       lines.push(`    interface ${iface.network}: ${iface.addresses.join(", ")}  (Docker attaches ${[iface.ipv4, iface.ipv6].filter(Boolean).join(" and ")})`);
@@ -32,7 +39,7 @@ export function planText(plan: LabPlan): string {
     for (const c of node.commands) lines.push(`      ${displayArgv(c.argv)}   # ${c.why}`);
     for (const a of node.routing?.adjacencies ?? []) lines.push(`    then waits for a Full OSPF neighbour on ${a.network} (OSPF there: ${a.neighbours.join(", ")})`);
   }
-  if (plan.faults?.length) lines.push("", ...faultsText(plan));
+  if (plan.faults?.length) lines.push("", ...faultsText(plan, names));
   return lines.join("\n");
 }
 
@@ -53,11 +60,11 @@ export function table(rows: string[][]): string {
 }
 
 /** The fault timeline of a dry run: when, what, and every engine action and command. */
-export function faultsText(plan: LabPlan): string[] {
+export function faultsText(plan: LabPlan, names: Pick<EngineNames, "nodes">): string[] {
   const lines = ["faults (ms after the traffic phase starts; <network> is the node's kernel name for that interface, read when the fault runs):"];
   for (const f of plan.faults ?? []) {
     lines.push(`  ${String(f.atMs).padStart(6)} ms  ${f.name}: ${f.description}`);
-    if (f.engine) lines.push(`      engine: ${f.engine.action} container ${plan.nodes.find((n) => n.name === f.engine!.node)?.containerName ?? f.engine.node}${f.engine.action === "stop" || f.engine.action === "restart" ? " (timeout 0: no grace time)" : ""}`);
+    if (f.engine) lines.push(`      engine: ${f.engine.action} container ${names.nodes[f.engine.node]?.name ?? f.engine.node}${f.engine.action === "stop" || f.engine.action === "restart" ? " (timeout 0: no grace time)" : ""}`);
     if (f.reconfigure) lines.push(`      then: configure ${f.reconfigure} again from its plan (its commands above; Docker's default route removed, counters reinstalled)`);
     for (const step of f.steps) for (const c of step.commands) lines.push(`      ${step.node}: ${displayArgv(c.argv)}   # ${c.why}`);
     if (f.netem) lines.push(`      needs netem in ${f.netem}'s kernel: checked before the traffic starts (exit 3 without it)`);

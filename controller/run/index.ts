@@ -1,7 +1,7 @@
 // Run a lab and judge it: bring it up (or use one that is up), drive its traffic with the flow
 // counters zeroed first, read every forwarding node's counters, and evaluate the expectations.
-import { containerStatus } from "../engine/resources.js";
-import { connectEngine, type Engine } from "../engine/docker.js";
+import { connectRuntime } from "../engine/docker-runtime.js";
+import type { Runtime } from "../engine/runtime.js";
 import { endpointFailures, evaluate, phasesOf, type Phase } from "../expect/index.js";
 import type { ExpectationResult, Observations } from "../expect/types.js";
 import { loadLab, type LoadedLab } from "../lab/load.js";
@@ -54,7 +54,8 @@ export interface RunOptions extends CheckOptions {
    * does this. A lab another process is using is waited for, never shared.
    */
   reuse?: boolean;
-  engine?: Engine;
+  /** The engine to use (default: the one DOCKER_HOST names). */
+  runtime?: Runtime;
   /** Run a separate copy (see LabOptions.instance); `auto` picks a unique name. */
   instance?: string;
   /** How long to wait while another zmqlab process uses the lab (ms; default 10 minutes). */
@@ -119,7 +120,7 @@ export async function observe(lab: RunningLab, options: CheckOptions = {}): Prom
  * by hand to see an expectation fail); so are stopped or paused nodes: the run reports them.
  */
 async function bringBack(lab: RunningLab, log: (line: string) => void): Promise<void> {
-  const states = await Promise.all(lab.plan.nodes.map((n) => containerStatus(lab.engine, n.containerName)));
+  const states = await Promise.all(lab.plan.nodes.map((n) => lab.handle(n.name).status()));
   await Promise.all(
     lab.plan.nodes.map(async (n, i) => {
       if (states[i]!.state !== "running") return;
@@ -189,17 +190,17 @@ export async function check(lab: RunningLab, options: CheckOptions = {}): Promis
 export async function runLab(target: string | LoadedLab, options: RunOptions = {}): Promise<LabReport> {
   const loaded = typeof target === "string" ? loadLab(target) : target;
   const log = options.log ?? (() => {});
-  const engine = options.engine ?? (await connectEngine());
-  const instance = await resolveInstance(engine, loaded.lab, options.instance);
+  const runtime = options.runtime ?? (await connectRuntime());
+  const instance = await resolveInstance(runtime, loaded.lab, options.instance);
   const key = instanceKey(loaded.lab.name, instance);
   const signal = options.signal ? { signal: options.signal } : {};
   // A name just made up (--instance auto) is no one else's yet: nothing to wait for, no lock to take.
-  const lock = options.instance === "auto" ? unshared(key) : await lockFor(engine, key, { command: "run", log, ...signal, ...(options.wait !== undefined ? { wait: options.wait } : {}) });
+  const lock = options.instance === "auto" ? unshared(key) : await lockFor(runtime, key, { command: "run", log, ...signal, ...(options.wait !== undefined ? { wait: options.wait } : {}) });
   let lab: RunningLab | undefined;
   let wasUp = false;
   try {
-    wasUp = options.reuse ? await isUp(engine, key) : false;
-    lab = wasUp ? await attachLocked(engine, loaded, instance, lock) : await upLocked(engine, loaded.lab, instance, lock, { log, ...signal });
+    wasUp = options.reuse ? await isUp(runtime, key) : false;
+    lab = wasUp ? await attachLocked(runtime, loaded, instance, lock) : await upLocked(runtime, loaded.lab, instance, lock, { log, ...signal });
     if (wasUp) log(`lab ${lab.name} is already up: using it as it is (networks, nodes and routes are not re-applied from the file; zmqlab down first to start fresh)`);
     const report = await check(lab, { log, ...signal, bringBack: wasUp });
     await options.onReport?.(report);

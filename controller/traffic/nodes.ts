@@ -1,7 +1,6 @@
 // Nodes that went away during the traffic phase: stopped, paused, removed or restarted, by a
 // fault or by hand. A run reports them and keeps every observation made until then; it does not
 // crash on them. Reads of such a node are bounded (an exec into a paused node hangs).
-import { containerStatus } from "../engine/resources.js";
 import { isNodeAction } from "../lab/faults.js";
 import type { RunningLab } from "../provision/running.js";
 import type { InterruptedNode } from "./types.js";
@@ -43,16 +42,18 @@ export function interruptionMessage(node: string, container: string, state: Inte
  * traffic's start): one inspect per node, concurrently.
  */
 export async function interruptedNodes(lab: RunningLab, since: Date): Promise<InterruptedNode[]> {
-  const states = await Promise.all(lab.plan.nodes.map((n) => containerStatus(lab.engine, n.containerName)));
+  const handles = lab.plan.nodes.map((n) => lab.handle(n.name));
+  const states = await Promise.all(handles.map((h) => h.status()));
   return lab.plan.nodes.flatMap((n, i): InterruptedNode[] => {
+    const container = handles[i]!.resource;
     const { state, startedAt } = states[i]!;
     const restarted = state === "running" && startedAt !== undefined && Date.parse(startedAt) > since.getTime();
     if (state === "running" && !restarted) return [];
     const word = restarted ? "restarted" : stateWord(state);
     // The lab's own faults that stopped, restarted or paused the node: declared, not a surprise.
     const declared = Object.entries(lab.lab.faults ?? {}).filter(([, f]) => f.node === n.name && isNodeAction(f.action)).map(([name]) => name);
-    const message = interruptionMessage(n.name, n.containerName, word) + (declared.length ? ` (by the lab's faults: ${declared.join(", ")})` : "");
-    return [{ node: n.name, container: n.containerName, state: word, message, ...(declared.length ? { faults: declared } : {}) }];
+    const message = interruptionMessage(n.name, container, word) + (declared.length ? ` (by the lab's faults: ${declared.join(", ")})` : "");
+    return [{ node: n.name, container, state: word, message, ...(declared.length ? { faults: declared } : {}) }];
   });
 }
 
@@ -69,7 +70,7 @@ export function watchForPaused(lab: RunningLab, nodes: string[], onFrozen: (node
   const look = async () => {
     while (!stopped && left.size > 0) {
       await new Promise((r) => setTimeout(r, WATCH_MS));
-      const states = await Promise.all([...left].map(async (n) => [n, await containerStatus(lab.engine, lab.node(n).containerName).catch(() => undefined)] as const));
+      const states = await Promise.all([...left].map(async (n) => [n, await lab.handle(n).status().catch(() => undefined)] as const));
       for (const [node, status] of states) {
         if (stopped || status?.state !== "paused") continue;
         left.delete(node);

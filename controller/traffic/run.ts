@@ -1,6 +1,6 @@
 // Drive a lab's traffic: one agent per node, started concurrently over exec, every wait bounded.
 import type { AgentEvent, AgentJob, EndpointResult } from "../agent/protocol.js";
-import { execIn, spawnIn, type Process } from "../engine/exec.js";
+import type { Process } from "../engine/exec.js";
 import { EnvironmentError } from "../errors.js";
 import { list, parseTcpEndpoint } from "../lab/endpoint.js";
 import type { InterfaceState } from "../observe/kernel.js";
@@ -63,7 +63,7 @@ export async function checkAgent(lab: RunningLab, job: AgentJob): Promise<void> 
   if (node.defaultImage) return;
   // One exec: node itself must start, and find the agent.
   const probe = ["node", "-e", `require("fs").accessSync(${JSON.stringify(AGENT_PATH)})`];
-  const result = await execIn(lab.engine, node.containerName, probe);
+  const result = await lab.handle(job.node).exec(probe);
   if (result.exitCode === 0) return;
   const output = (result.stderr.trim() || result.stdout.trim()).split("\n")[0] ?? "";
   const lacks = result.exitCode === 126 || result.exitCode === 127 || /executable file not found|no such file or directory: unknown/i.test(output) ? "Node.js (node)" : `zmqlab's agent (${AGENT_PATH})`;
@@ -77,8 +77,7 @@ export async function checkAgent(lab: RunningLab, job: AgentJob): Promise<void> 
 const endpointNames = (job: AgentJob, lead: string) => `${lead}${job.endpoints.length === 1 ? "" : "s"} ${job.endpoints.map((e) => e.name).join(", ")}`;
 
 export async function startAgent(lab: RunningLab, job: AgentJob): Promise<Agent> {
-  const node = lab.node(job.node);
-  const process = await spawnIn(lab.engine, node.containerName, [...AGENT_ARGV, JSON.stringify(job)]);
+  const process = await lab.handle(job.node).spawn([...AGENT_ARGV, JSON.stringify(job)]);
   return new Agent(job, process);
 }
 

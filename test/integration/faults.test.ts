@@ -97,7 +97,7 @@ t.test("a router stopped and started by faults comes back as declared", async (t
     await lab.release();
     const file = labFile(labText("  r1-down: { at: 500ms, node: r1, action: stop }\n  r1-back: { at: 1500ms, node: r1, action: start }\n"));
     const engine = await connectEngine();
-    await engine.getContainer(lab.node("r1").containerName).restart({ t: 0 });
+    await engine.getContainer(lab.handle("r1").resource).restart({ t: 0 });
     const broken = await r1State(lab);
     t.ok(!broken.addresses.includes("198.19.10.5") && broken.defaultRoute && !broken.counters, "a restarted container lost zmqlab's setup (the check below can fail)");
     const result = await cli(["up", file]);
@@ -111,7 +111,7 @@ t.test("a router stopped and started by faults comes back as declared", async (t
     t.equal(again.code, 0);
     t.match(again.stdout, /was up already, as its file declares: nothing to repair/, "a second up changes nothing");
 
-    await engine.getContainer(lab.node("server").containerName).stop({ t: 0 });
+    await engine.getContainer(lab.handle("server").resource).stop({ t: 0 });
     const started = await cli(["up", file]);
     t.equal(started.code, 0, started.stderr);
     t.match(started.stdout, /server: started \(it was exited\)/, "a stopped node is started");
@@ -127,7 +127,7 @@ t.test("a router stopped and started by faults comes back as declared", async (t
   t.test("zmqlab test after docker restart of the router configures it again; a route deleted by hand stays deleted", async (t) => {
     const file = labFile(labText(""));
     const engine = await connectEngine();
-    await engine.getContainer(lab.node("r1").containerName).restart({ t: 0 });
+    await engine.getContainer(lab.handle("r1").resource).restart({ t: 0 });
     t.ok((await r1State(lab)).defaultRoute, "the restarted router has Docker's default route (the check below can fail)");
     const result = await cli(["test", file]);
     t.equal(result.code, 0, result.stdout + result.stderr);

@@ -42,6 +42,9 @@ function answer(req: IncomingMessage, res: ServerResponse, path: string): void {
   if (req.method === "GET" && /\/images\/.+\/json$/.test(path)) return json(404, { message: `No such image: ${decodeURIComponent(path.replace(/^\/images\/(.+)\/json$/, "$1"))}` });
   if (req.method === "POST" && /\/networks\/[^/]+\/connect$/.test(path)) return json(200, {});
   if (req.method === "GET" && /\/containers\/[^/]+\/json$/.test(path)) return json(200, { State: { Status: "running" }, Config: { Image: "x" } });
+  // A short-lived container (the one reading the host's routes) ends at once, with no output.
+  if (req.method === "POST" && /\/containers\/[^/]+\/wait$/.test(path)) return json(200, { StatusCode: 0 });
+  if (req.method === "GET" && /\/containers\/[^/]+\/logs$/.test(path)) return void res.writeHead(200, { "Content-Type": "application/vnd.docker.raw-stream" }).end();
   res.writeHead(204);
   res.end();
 }
@@ -55,8 +58,9 @@ export async function fakeEngine(): Promise<FakeEngine> {
     // Read the body first, as the engine does.
     req.resume();
     req.on("end", () => {
-      // The lab lock's own container is always granted: tests make the lab's calls fail.
-      const lock = /[?&]name=zmqlab-lock\./.test(req.url ?? "");
+      // The lab lock's own container, and the one reading the host's routes, are always granted:
+      // tests make the lab's calls fail.
+      const lock = /[?&]name=zmqlab-(lock|host-routes)\./.test(req.url ?? "");
       const failure = lock ? undefined : failures.find((f) => f.method === req.method && f.path.test(path));
       if (!failure) return answer(req, res, path);
       if (failure.reset) return void req.socket.destroy();

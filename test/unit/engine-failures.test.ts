@@ -11,6 +11,7 @@ import { EnvironmentError } from "../../controller/errors.js";
 import { execIn, spawnIn } from "../../controller/engine/exec.js";
 import { engineFailure, isEngineError } from "../../controller/engine/failures.js";
 import { imageExists } from "../../controller/engine/images.js";
+import { containerName } from "../../controller/engine/naming.js";
 import { containerState, createNetwork, createNode, existingSubnets, listLabs } from "../../controller/engine/resources.js";
 import { parseLab } from "../../controller/lab/load.js";
 import { planLab } from "../../controller/plan/plan.js";
@@ -40,70 +41,70 @@ const CASES: Case[] = [
   {
     what: "a pool overlap when two labs with the same subnets come up at once",
     failure: { method: "POST", path: /\/networks\/create$/, status: 403, message: "Pool overlaps with other one on this address space" },
-    call: (d) => createNetwork(d, network),
+    call: (d) => createNetwork(d, plan, network),
     names: /network zmqlab-fake-honest-lan \(network lan\)/,
     says: /overlaps another Docker network/,
   },
   {
     what: "the engine's address pools exhausted",
     failure: { method: "POST", path: /\/networks\/create$/, status: 500, message: "could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network" },
-    call: (d) => createNetwork(d, network),
+    call: (d) => createNetwork(d, plan, network),
     names: /network zmqlab-fake-honest-lan/,
     says: /no free address pool/,
   },
   {
     what: "a network of the same name created by another run a moment before",
     failure: { method: "POST", path: /\/networks\/create$/, status: 409, message: "network with name zmqlab-fake-honest-lan already exists" },
-    call: (d) => createNetwork(d, network),
+    call: (d) => createNetwork(d, plan, network),
     names: /network zmqlab-fake-honest-lan/,
     says: /the name is taken/,
   },
   {
     what: "the lab's own image missing",
     failure: { method: "POST", path: /\/containers\/create$/, status: 404, message: "No such image: my/image:1" },
-    call: (d) => createNode(d, node),
+    call: (d) => createNode(d, plan, node),
     names: /image my\/image:1/,
     says: /is not on this engine/,
   },
   {
     what: "a container name taken by another run of the same lab",
     failure: { method: "POST", path: /\/containers\/create$/, status: 409, message: 'Conflict. The container name "/zmqlab-fake-honest-a" is already in use by container "0123abcd". You have to remove (or rename) that container to be able to reuse that name.' },
-    call: (d) => createNode(d, node),
+    call: (d) => createNode(d, plan, node),
     names: /container zmqlab-fake-honest-a \(node a\)/,
     says: /the name is taken/,
   },
   {
     what: "a network removed before the node could join it",
     failure: { method: "POST", path: /\/networks\/[^/]+\/connect$/, status: 404, message: "network zmqlab-fake-honest-wan not found" },
-    call: (d) => createNode(d, node),
+    call: (d) => createNode(d, plan, node),
     names: /network zmqlab-fake-honest-wan \(network wan\)/,
     says: /is gone/,
   },
   {
     what: "the engine failing to start a container",
     failure: { method: "POST", path: /\/containers\/[^/]+\/start$/, status: 500, message: "failed to set up container networking: Address already in use" },
-    call: (d) => createNode(d, node),
+    call: (d) => createNode(d, plan, node),
     names: /container zmqlab-fake-honest-a/,
     says: /failed to start/,
   },
   {
     what: "a container stopped under us",
     failure: { method: "POST", path: /\/containers\/[^/]+\/exec$/, status: 409, message: "Container 0123abcd is not running" },
-    call: (d) => execIn(d, node.containerName, ["ip", "-j", "addr", "show"]),
+    call: (d) => execIn(d, containerName(plan.lab, node.name), ["ip", "-j", "addr", "show"]),
     names: /container zmqlab-fake-honest-a/,
     says: /is not running/,
   },
   {
     what: "a container removed under us",
     failure: { method: "POST", path: /\/containers\/[^/]+\/exec$/, status: 404, message: "No such container: zmqlab-fake-honest-a" },
-    call: (d) => execIn(d, node.containerName, ["ip", "-j", "addr", "show"]),
+    call: (d) => execIn(d, containerName(plan.lab, node.name), ["ip", "-j", "addr", "show"]),
     names: /container zmqlab-fake-honest-a/,
     says: /is gone/,
   },
   {
     what: "an agent's container removed before the agent started",
     failure: { method: "POST", path: /\/containers\/[^/]+\/exec$/, status: 404, message: "No such container: zmqlab-fake-honest-a" },
-    call: (d) => spawnIn(d, node.containerName, ["node", "/opt/zmqlab/agent/main.js", "{}"]),
+    call: (d) => spawnIn(d, containerName(plan.lab, node.name), ["node", "/opt/zmqlab/agent/main.js", "{}"]),
     names: /container zmqlab-fake-honest-a/,
     says: /is gone/,
   },
@@ -131,7 +132,7 @@ const CASES: Case[] = [
   {
     what: "the engine failing to inspect a container",
     failure: { method: "GET", path: /\/containers\/[^/]+\/json$/, status: 500, message: "container state unknown" },
-    call: (d) => containerState(d, node.containerName),
+    call: (d) => containerState(d, containerName(plan.lab, node.name)),
     names: /container zmqlab-fake-honest-a/,
     says: /failed to inspect/,
   },
@@ -171,8 +172,8 @@ t.test("each engine error becomes an EnvironmentError (exit 3) naming the resour
 
 t.test("the engine's calls that succeed are untouched", async (t) => {
   await withEngine(undefined, async (docker, engine) => {
-    await createNetwork(docker, network);
-    await createNode(docker, node);
+    await createNetwork(docker, plan, network);
+    await createNode(docker, plan, node);
     t.same(await listLabs(docker), []);
     t.equal(await imageExists(docker, "my/image:1"), false, "an image the engine has not: false, not an error (404)");
     t.ok(engine.requests.includes("POST /containers/zmqlab-fake-honest-a/start"));

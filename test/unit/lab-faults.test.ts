@@ -9,6 +9,7 @@ import { planLab } from "../../controller/plan/plan.js";
 import { planFault, planFaults } from "../../controller/plan/faults.js";
 import { planRepair } from "../../controller/provision/repair.js";
 import { faultsText } from "../../controller/report/plan-text.js";
+import { dockerNames } from "../../controller/engine/naming.js";
 import type { KernelState } from "../../controller/observe/kernel.js";
 import { problemsIn } from "../support/problems.js";
 
@@ -215,7 +216,7 @@ t.test("exec: the argument list as written", async (t) => {
 });
 
 t.test("the dry run lists the timeline with every command", async (t) => {
-  const text = faultsText(plan).join("\n");
+  const text = faultsText(plan, dockerNames(plan)).join("\n");
   t.match(text, /^\s+2000 ms {2}r1-down: stop node r1 \(no grace time\)\n\s+engine: stop container zmqlab-faulty-r1 \(timeout 0: no grace time\)$/m);
   t.match(text, /r1-back: start node r1, then configure it as declared\n\s+engine: start container zmqlab-faulty-r1\n\s+then: configure r1 again from its plan/);
   t.match(text, /client: tc qdisc replace dev '<clients>' root tbf rate 1mbit burst 15000 latency 50ms {3}# fault slow: rate limit 1mbit on clients \(egress\)/);

@@ -6,7 +6,9 @@ import t from "tap";
 import { contains, parseAddress, parseSubnet, type Subnet } from "../../controller/lab/ip.js";
 import { loadLab, parseLab } from "../../controller/lab/load.js";
 import type { Lab } from "../../controller/lab/types.js";
-import { LABEL_LAB, LABEL_NETWORK, LABEL_NODE, planLab } from "../../controller/plan/plan.js";
+import { planLab } from "../../controller/plan/plan.js";
+import { LABEL_LAB, LABEL_NETWORK, LABEL_NODE } from "../../controller/engine/labels.js";
+import { dockerNames, nodeLabels } from "../../controller/engine/naming.js";
 import type { LabPlan, NodePlan } from "../../controller/plan/types.js";
 
 type Tap = Parameters<Parameters<typeof t.test>[0]>[0];
@@ -39,10 +41,11 @@ function checkCommon(t: Tap, lab: Lab, plan: LabPlan): void {
   t.same(plan.networks.map((n) => n.name), Object.keys(lab.networks));
   t.same(plan.nodes.map((n) => n.name), Object.keys(lab.nodes));
   const addresses = labAddresses(lab).map((a) => parseAddress(a)!);
+  const docker = dockerNames(plan);
   for (const network of plan.networks) {
-    t.equal(network.dockerName, `zmqlab-${lab.name}-${network.name}`);
-    t.same(network.labels, { [LABEL_LAB]: lab.name, [LABEL_NETWORK]: network.name });
-    t.same(network.options, { "com.docker.network.bridge.enable_ip_masquerade": "false" }, "no NAT out of the lab");
+    t.equal(docker.networks[network.name]!.name, `zmqlab-${lab.name}-${network.name}`);
+    t.same(docker.networks[network.name]!.labels, { [LABEL_LAB]: lab.name, [LABEL_NETWORK]: network.name });
+    t.same(docker.networks[network.name]!.options, { "com.docker.network.bridge.enable_ip_masquerade": "false" }, "no NAT out of the lab");
     for (const sub of [network.ipv4, network.ipv6]) {
       if (!sub) continue;
       const subnet = parseSubnet(sub.subnet) as Subnet;
@@ -55,8 +58,8 @@ function checkCommon(t: Tap, lab: Lab, plan: LabPlan): void {
     }
   }
   for (const n of plan.nodes) {
-    t.equal(n.containerName, `zmqlab-${lab.name}-${n.name}`);
-    t.same(n.labels, { [LABEL_LAB]: lab.name, [LABEL_NODE]: n.name });
+    t.equal(docker.nodes[n.name]!.name, `zmqlab-${lab.name}-${n.name}`);
+    t.same(nodeLabels(plan, n), { [LABEL_LAB]: lab.name, [LABEL_NODE]: n.name });
     const spec = lab.nodes[n.name]!;
     // FRR's zebra refuses to start without CAP_SYS_ADMIN: routing nodes, and only they, get it.
     t.same(n.capabilities, ["NET_ADMIN", "NET_RAW", ...(spec.routing ? ["SYS_ADMIN"] : [])], `${n.name}: NET_ADMIN and NET_RAW only${spec.routing ? ", SYS_ADMIN for FRR" : ""}`);
@@ -86,26 +89,14 @@ t.test("labs/source-ip", async (t) => {
 
   t.test("networks", async (t) => {
     t.same(plan.networks, [
-      {
-        name: "clients",
-        dockerName: "zmqlab-source-ip-clients",
-        ipv4: { subnet: "198.18.1.0/24", gateway: "198.18.1.1", ipRange: "198.18.1.128/25" },
-        labels: { "zmqlab.lab": "source-ip", "zmqlab.network": "clients" },
-        options: { "com.docker.network.bridge.enable_ip_masquerade": "false" },
-      },
-      {
-        name: "servers",
-        dockerName: "zmqlab-source-ip-servers",
-        ipv4: { subnet: "198.18.2.0/24", gateway: "198.18.2.1", ipRange: "198.18.2.128/25" },
-        labels: { "zmqlab.lab": "source-ip", "zmqlab.network": "servers" },
-        options: { "com.docker.network.bridge.enable_ip_masquerade": "false" },
-      },
+      { name: "clients", ipv4: { subnet: "198.18.1.0/24", gateway: "198.18.1.1", ipRange: "198.18.1.128/25" } },
+      { name: "servers", ipv4: { subnet: "198.18.2.0/24", gateway: "198.18.2.1", ipRange: "198.18.2.128/25" } },
     ]);
   });
 
   t.test("client: two addresses, a policy rule and route per source", async (t) => {
     const client = node(plan, "client");
-    t.same(client.interfaces, [{ network: "clients", dockerNetwork: "zmqlab-source-ip-clients", ipv4: "198.18.1.10", addresses: ["198.18.1.10/24", "198.18.1.11/24"] }]);
+    t.same(client.interfaces, [{ network: "clients", ipv4: "198.18.1.10", addresses: ["198.18.1.10/24", "198.18.1.11/24"] }]);
     t.same(client.sysctls, {});
     t.same(argvs(client), [
       DROP_DEFAULT_V4,
@@ -159,7 +150,7 @@ t.test("labs/ecmp", async (t) => {
   checkCommon(t, lab, plan);
 
   t.test("networks", async (t) => {
-    t.same(plan.networks.map((n) => [n.dockerName, n.ipv4, n.ipv6]), [
+    t.same(plan.networks.map((n) => [dockerNames(plan).networks[n.name]!.name, n.ipv4, n.ipv6]), [
       ["zmqlab-ecmp-clients", { subnet: "198.18.3.0/24", gateway: "198.18.3.1", ipRange: "198.18.3.128/25" }, undefined],
       ["zmqlab-ecmp-servers", { subnet: "198.18.4.0/24", gateway: "198.18.4.1", ipRange: "198.18.4.128/25" }, undefined],
     ]);
@@ -239,7 +230,7 @@ nodes:
   t.test("client: IPv6 extra addresses without DAD, -6 routes and rules", async (t) => {
     const client = node(plan, "client");
     t.same(client.interfaces, [
-      { network: "clients", dockerNetwork: "zmqlab-dual-clients", ipv4: "198.18.1.10", ipv6: "2001:2:0:1::10", addresses: ["198.18.1.10/24", "2001:2:0:1::10/64", "2001:2:0:1::11/64"] },
+      { network: "clients", ipv4: "198.18.1.10", ipv6: "2001:2:0:1::10", addresses: ["198.18.1.10/24", "2001:2:0:1::10/64", "2001:2:0:1::11/64"] },
     ]);
     t.same(client.sysctls, { "net.ipv4.fib_multipath_hash_policy": "1", "net.ipv6.fib_multipath_hash_policy": "1" });
     t.same(argvs(client), [

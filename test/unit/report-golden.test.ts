@@ -15,6 +15,7 @@ import type { TimelineSample } from "../../controller/traffic/types.js";
 import { junitXml } from "../../controller/report/junit.js";
 import { topologyMermaid } from "../../controller/report/mermaid.js";
 import { interfacesText, planText } from "../../controller/report/plan-text.js";
+import { dockerNames } from "../../controller/engine/naming.js";
 import { tapText } from "../../controller/report/tap.js";
 import { trafficText } from "../../controller/report/traffic-text.js";
 import { judge } from "../../controller/run/index.js";
@@ -86,7 +87,7 @@ t.test("reports for a lab with no expectations", async (t) => all(t, "no-expecta
 
 t.test("up --dry-run text and Mermaid for every shipped lab", async (t) => {
   for (const [name, lab] of Object.entries({ "source-ip": sourceIp, "nat-lb": natLb, ecmp, "policy-routing": policy })) {
-    golden(t, `plans/${name}.dry-run.txt`, planText(planLab(lab)) + "\n");
+    golden(t, `plans/${name}.dry-run.txt`, planText(planLab(lab), dockerNames(planLab(lab))) + "\n");
     golden(t, `plans/${name}.mmd`, topologyMermaid(lab) + "\n");
   }
   golden(t, "plans/source-ip.paths.mmd", topologyMermaid(sourceIp, [{ from: "198.18.1.10", to: "198.18.2.10", via: ["r1"] }, { from: "198.18.1.11", to: "198.18.2.10", via: ["r2"] }]) + "\n");

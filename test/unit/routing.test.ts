@@ -13,6 +13,7 @@ import { planLab } from "../../controller/plan/plan.js";
 import { FRR_CONF, FRR_DAEMONS } from "../../controller/plan/routing.js";
 import { adjacencyMessage } from "../../controller/provision/routing.js";
 import { planText } from "../../controller/report/plan-text.js";
+import { dockerNames } from "../../controller/engine/naming.js";
 import { problemsIn } from "../support/problems.js";
 
 /** Two routers between clients and servers, hosts running OSPF too (as labs/failover). */
@@ -146,7 +147,7 @@ t.test("FRR's configuration, files and start commands are planned", async (t) =>
   t.same(r1.routing!.routes, [], "r1 is on every OSPF network");
   t.same(node("client").routing!.routes, [{ network: "servers", subnet: "198.19.61.0/24" }], "the client awaits the server network's route");
   t.notOk(node("client").routing!.routes.some((r) => r.network === "mgmt"), "not mgmt: no OSPF there");
-  const dry = planText(plan);
+  const dry = planText(plan, dockerNames(plan));
   t.match(dry, /file \/etc\/frr\/frr\.conf \(mode 640\)/, "the dry run shows the files");
   t.match(dry, /\| interface clients\n/);
   t.match(dry, /\/usr\/lib\/frr\/frrinit\.sh start   # start FRR/);

@@ -1,0 +1,113 @@
+// The Runtime over one Docker engine: each call is one of engine/'s Docker functions, with the
+// Docker names derived from the plan (naming.ts).
+import type { HostRoute } from "./host-routes.js";
+import type { LabPlan, NetworkPlan, NodeAction, NodePlan } from "../plan/types.js";
+import { connectEngine, type Engine } from "./docker.js";
+import { execAttached, execIn, spawnIn, startIn, type Stdio } from "./exec.js";
+import { ensureBuiltImage, ensureFrrImage, ensureNodeImage, lockImage } from "./images.js";
+import { hostRoutes } from "./host-routes.js";
+import { lockLab, type LockOptions } from "./lock.js";
+import { containerName } from "./naming.js";
+import { nodeAction } from "./node-actions.js";
+import { containerStatus, createNetwork, createNode, createsWithAllNetworks, existingSubnets, listLabs, removeLab, removeStaleLocks } from "./resources.js";
+import type { NodeHandle, Runtime } from "./runtime.js";
+
+/** The runtime of the engine named by DOCKER_HOST (or the default socket), once it answers. */
+export async function connectRuntime(timeoutMs = 5000): Promise<Runtime> {
+  return new DockerRuntime(await connectEngine(timeoutMs));
+}
+
+/** One Docker engine. */
+export class DockerRuntime implements Runtime {
+  private allNetworksAtCreate: Promise<boolean> | undefined;
+  /** Read once per runtime (a container start, 0.2-0.3 s on a busy 2-core machine): a command asks at most once or twice. */
+  private routes: Promise<HostRoute[]> | undefined;
+
+  constructor(private readonly docker: Engine) {}
+
+  createNetwork(lab: LabPlan, network: NetworkPlan): Promise<void> {
+    return createNetwork(this.docker, lab, network);
+  }
+
+  async createNode(lab: LabPlan, node: NodePlan): Promise<NodeHandle> {
+    this.allNetworksAtCreate ??= createsWithAllNetworks(this.docker);
+    await createNode(this.docker, lab, node, await this.allNetworksAtCreate);
+    return this.node(lab.lab, node.name);
+  }
+
+  node(lab: string, node: string): NodeHandle {
+    return new DockerNode(this.docker, node, containerName(lab, node));
+  }
+
+  listLabs(lab?: string) {
+    return listLabs(this.docker, lab);
+  }
+
+  removeLab(lab: string) {
+    return removeLab(this.docker, lab);
+  }
+
+  removeStaleLocks(lab?: string) {
+    return removeStaleLocks(this.docker, lab);
+  }
+
+  subnets() {
+    return existingSubnets(this.docker);
+  }
+
+  hostRoutes(lab: string): Promise<HostRoute[]> {
+    this.routes ??= hostRoutes(this.docker, lab).catch((err: unknown) => {
+      this.routes = undefined;
+      throw err;
+    });
+    return this.routes;
+  }
+
+  nodeImage(log?: (line: string) => void) {
+    return ensureNodeImage(this.docker, log);
+  }
+
+  frrImage(nodeImage: string, log?: (line: string) => void) {
+    return ensureFrrImage(this.docker, nodeImage, log);
+  }
+
+  builtImage(dir: string, nodeImage: string, log?: (line: string) => void) {
+    return ensureBuiltImage(this.docker, dir, nodeImage, log);
+  }
+
+  lock(key: string, options: Omit<LockOptions, "image">) {
+    return lockLab(this.docker, key, { ...options, image: () => lockImage(this.docker, options.log) });
+  }
+}
+
+class DockerNode implements NodeHandle {
+  constructor(
+    private readonly docker: Engine,
+    readonly node: string,
+    readonly resource: string,
+  ) {}
+
+  exec(argv: string[]) {
+    return execIn(this.docker, this.resource, argv);
+  }
+
+  spawn(argv: string[]) {
+    return spawnIn(this.docker, this.resource, argv);
+  }
+
+  start(argv: string[], env?: Record<string, string>) {
+    return startIn(this.docker, this.resource, argv, env);
+  }
+
+  attach(argv: string[], stdio: Stdio, env?: string[]) {
+    return execAttached(this.docker, this.resource, argv, stdio, env);
+  }
+
+  act(action: NodeAction) {
+    return nodeAction(this.docker, this.resource, this.node, action);
+  }
+
+  status() {
+    return containerStatus(this.docker, this.resource);
+  }
+}

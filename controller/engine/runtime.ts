@@ -1,0 +1,72 @@
+// The one door to a container engine. Everything above engine/ asks a Runtime (networks, nodes,
+// commands in nodes, labs found by label, images, locks, the engine host's routes) and gets
+// plain data or handles back; which engine answers, and how it names things, stays in here.
+// One implementation today (a single Docker engine, docker.ts); a cluster of engines fits the
+// same shape: a node is created from its plan and returned as a handle, listings are plain data.
+import type { HostRoute } from "./host-routes.js";
+import type { LabPlan, NetworkPlan, NodeAction, NodePlan } from "../plan/types.js";
+import type { ExecResult, Process, Started, Stdio } from "./exec.js";
+import type { LockOptions, LockShare } from "./lock.js";
+import type { LabResources } from "./resources.js";
+
+export type { HostRoute, LabResources };
+
+/** A node's container as the engine sees it: `running`, `exited`, `paused`, ... or `gone`. */
+export interface NodeStatus {
+  state: string;
+  /** When it last started (ISO time), when the engine says. */
+  startedAt?: string;
+}
+
+/** One node of a lab on its engine. */
+export interface NodeHandle {
+  /** The node's name in the lab file. */
+  readonly node: string;
+  /** The engine's name for it (a container name), for messages. */
+  readonly resource: string;
+  /** Run argv and wait for it; never throws for a non-zero exit code. */
+  exec(argv: string[]): Promise<ExecResult>;
+  /** A long-running process: lines out, lines in, its exit code at the end. */
+  spawn(argv: string[]): Promise<Process>;
+  /** A program in the background with extra environment variables: its lines as they come, its exit. */
+  start(argv: string[], env?: Record<string, string>): Promise<Started>;
+  /** Run argv with the caller's streams attached; resolves with its exit code. */
+  attach(argv: string[], stdio: Stdio, env?: string[]): Promise<number>;
+  /** Stop, start, restart, pause or unpause the node. */
+  act(action: NodeAction): Promise<void>;
+  status(): Promise<NodeStatus>;
+}
+
+/** A subnet the engine's networks already hold (collisions, instance placement). */
+export interface EngineSubnet {
+  network: string;
+  subnet: string;
+  /** The zmqlab lab it belongs to, if any. */
+  lab?: string;
+}
+
+export interface Runtime {
+  /** Create one of the lab's networks (the plan gives the lab's key and instance). */
+  createNetwork(lab: LabPlan, network: NetworkPlan): Promise<void>;
+  /** Create the node on its networks and start it. */
+  createNode(lab: LabPlan, node: NodePlan): Promise<NodeHandle>;
+  /** A node of a lab that is up (by the lab's key and the node's name); nothing is asked yet. */
+  node(lab: string, node: string): NodeHandle;
+  /** Every lab on the engine (or the one given), found by label: also what a crashed run left. */
+  listLabs(lab?: string): Promise<LabResources[]>;
+  /** Remove a lab's nodes and networks; idempotent. */
+  removeLab(lab: string): Promise<{ containers: number; networks: number }>;
+  /** Remove the locks killed processes left (on one lab, or all); returns how many. */
+  removeStaleLocks(lab?: string): Promise<number>;
+  subnets(): Promise<EngineSubnet[]>;
+  /** The routes of the engine's host, where the lab's networks will live (read for lab `lab`, labelled so). */
+  hostRoutes(lab: string): Promise<HostRoute[]>;
+  /** zmqlab's node image, built if missing; returns its tag. */
+  nodeImage(log?: (line: string) => void): Promise<string>;
+  /** The node image's FRR flavour, built from `nodeImage` if missing. */
+  frrImage(nodeImage: string, log?: (line: string) => void): Promise<string>;
+  /** A node's own image from its `build:` folder, FROM the node image. */
+  builtImage(dir: string, nodeImage: string, log?: (line: string) => void): Promise<string>;
+  /** Take a lab's lock for this process, waiting for another process's. */
+  lock(key: string, options: Omit<LockOptions, "image">): Promise<LockShare>;
+}
