@@ -58,7 +58,7 @@ export function contains(subnet: Subnet, address: Address): boolean {
   return subnet.family === address.family && address.value >= subnet.first && address.value <= subnet.last;
 }
 
-export function overlaps(a: Subnet, b: Subnet): boolean {
+export function overlaps(a: Pick<Subnet, "family" | "first" | "last">, b: Pick<Subnet, "family" | "first" | "last">): boolean {
   return a.family === b.family && a.first <= b.last && b.first <= a.last;
 }
 

@@ -54,6 +54,9 @@ export function labSubnets(lab: Lab, family: Family): Subnet[] {
     .filter((s): s is Subnet => typeof s !== "string" && s.family === family);
 }
 
+/** How many blocks a search looks at, at most. */
+export const MAX_TRIES = 1_000_000n;
+
 /**
  * A block of the pool, of the lab block's size, that overlaps nothing taken and not the lab's
  * own block (so a plain run of the lab can come up beside its instances). The search starts at a
@@ -61,18 +64,18 @@ export function labSubnets(lab: Lab, family: Family): Subnet[] {
  * moment rarely pick the same one, and Docker's pool check refuses the rare collision.
  */
 export function freeBlock(block: Subnet, pool: Subnet, taken: Subnet[], random: () => number = () => 0): Subnet | undefined {
-  if (block.prefix < pool.prefix) return undefined;
   const size = 1n << BigInt((block.family === 4 ? 32 : 128) - block.prefix);
+  // A block larger than the pool: none fits (count is 0, the search below makes no round).
   const count = (pool.last - pool.first + 1n) / size;
   const start = BigInt(Math.floor(random() * Number(count > 1n << 52n ? 1n << 52n : count)));
   // Bounded: a pool of more blocks than this is never that full.
-  const tries = count < 1_000_000n ? count : 1_000_000n;
+  const tries = count < MAX_TRIES ? count : MAX_TRIES;
   for (let i = 0n; i < tries; i++) {
     const first = pool.first + ((start + i) % count) * size;
-    const candidate: Subnet = { cidr: `${formatAddress(first, block.family)}/${block.prefix}`, family: block.family, prefix: block.prefix, first, last: first + size - 1n };
+    const candidate = { family: block.family, first, last: first + size - 1n };
     if (overlaps(candidate, block)) continue;
     if (taken.some((t) => overlaps(candidate, t))) continue;
-    return candidate;
+    return { ...candidate, cidr: `${formatAddress(first, block.family)}/${block.prefix}`, prefix: block.prefix };
   }
   return undefined;
 }
@@ -135,7 +138,6 @@ const IPV6 = /(?<![0-9a-fA-F:.])([0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7})(?![
  */
 export function translateText(text: string, relocations: Relocation[]): string {
   const m = moves(relocations);
-  if (m.length === 0) return text;
   const move = (token: string) => {
     const address = parseAddress(token);
     if (!address) return token;
@@ -145,7 +147,7 @@ export function translateText(text: string, relocations: Relocation[]): string {
   return text
     .replace(IPV4, (token) => move(token))
     .replace(IPV4_ESCAPED, (token) => move(token.replaceAll("\\.", ".")).replaceAll(".", "\\."))
-    .replace(IPV6, (token) => (token.split(":").length >= 3 ? move(token) : token));
+    .replace(IPV6, (token) => move(token));
 }
 
 /** The same relocations the other way round: actual addresses back to the lab file's. */
