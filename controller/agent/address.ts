@@ -16,7 +16,7 @@ export function parseTcpEndpoint(endpoint: string): TcpEndpoint | null {
   const rest = endpoint.slice("tcp://".length);
   const semi = rest.indexOf(";");
   const source = semi >= 0 ? rest.slice(0, semi) : undefined;
-  const dest = splitHostPort(semi >= 0 ? rest.slice(semi + 1) : rest);
+  const dest = splitHostPort(rest.slice(semi + 1)); // without ";", semi + 1 is 0: all of it
   if (!dest) return null;
   return source === undefined ? dest : { source, ...dest };
 }

@@ -77,10 +77,10 @@ export function subscribeMessage(prefix: string): Buffer {
 
 /** What an XPUB read: a subscribe (1), an unsubscribe (0), or data. */
 export function subscriptionKind(frames: Buffer[]): "subscribe" | "unsubscribe" | "data" {
-  const first = frames[0];
-  if (frames.length === 1 && first !== undefined && first.length > 0) {
-    if (first[0] === 1) return "subscribe";
-    if (first[0] === 0) return "unsubscribe";
+  if (frames.length === 1) {
+    // An empty frame has no first byte: data.
+    if (frames[0]![0] === 1) return "subscribe";
+    if (frames[0]![0] === 0) return "unsubscribe";
   }
   return "data";
 }
