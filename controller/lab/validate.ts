@@ -166,10 +166,9 @@ function validateRoutes(lab: Lab, nodeName: string, node: NodeSpec, subnets: Net
     let family: 4 | 6 | undefined;
     if (route.to !== "default") {
       const asAddress = parseAddress(route.to);
-      const asSubnet = asAddress ? undefined : parseSubnet(route.to);
-      if (asAddress) family = asAddress.family;
-      else if (asSubnet && typeof asSubnet !== "string") family = asSubnet.family;
-      else findings.push({ at: [...at, "to"], message: `"${route.to}" ${asSubnet ?? "is not a subnet"}`, hint: "a CIDR (198.18.2.0/24), one address, or default" });
+      const asSubnet = asAddress ?? parseSubnet(route.to);
+      if (typeof asSubnet !== "string") family = asSubnet.family;
+      else findings.push({ at: [...at, "to"], message: `"${route.to}" ${asSubnet}`, hint: "a CIDR (198.18.2.0/24), one address, or default" });
     }
     const vias = list(route.via);
     if (new Set(vias.map((v) => parseAddress(v)?.text ?? v)).size !== vias.length) findings.push({ at: [...at, "via"], message: "the same next hop twice", hint: "list each next hop once" });
@@ -305,8 +304,9 @@ function validateTraffic(lab: Lab, findings: Finding[]): void {
     }
     const own = new Set(addressesOf(node));
     const interfaces = Object.keys(node.interfaces);
-    const hostProblem = (hp: HostPort, role: string): string | undefined => {
-      if (hp.host === "*" && role === "bind") return undefined;
+    /** `*` is every address of the node: a bind may take it, a source may not. */
+    const hostProblem = (hp: HostPort, wildcardAllowed: boolean): string | undefined => {
+      if (hp.host === "*" && wildcardAllowed) return undefined;
       const address = parseAddress(hp.host);
       if (address) return own.has(address.text) ? undefined : `${hp.host} is not an address of node "${endpoint.node}" (${[...own].join(", ")})`;
       if (interfaces.includes(hp.host) || /^eth\d+$/.test(hp.host)) return undefined;
@@ -324,7 +324,7 @@ function validateTraffic(lab: Lab, findings: Finding[]): void {
       if (typeof parsed === "string") return void findings.push({ at: bAt, message: `"${text}" ${parsed}`, hint: "e.g. tcp://198.18.2.10:5556" });
       if (parsed.source) return void findings.push({ at: bAt, message: "a bind has no source part", hint: "tcp://ADDRESS:PORT" });
       if (parsed.destination.port === "*" || parsed.destination.port === "0") return void findings.push({ at: bAt, message: "bind on an ephemeral port", hint: "give a fixed port so that others can connect, e.g. :5556" });
-      const problem = hostProblem(parsed.destination, "bind");
+      const problem = hostProblem(parsed.destination, true);
       if (problem) return void findings.push({ at: bAt, message: problem, hint: "bind on one of the node's own addresses, an interface name, or *" });
       const bound: Bound = { at: bAt, text, port: parsed.destination.port, takes: boundBy(node, parsed.destination.host) };
       const earlier = boundOn.get(endpoint.node) ?? [];
@@ -351,7 +351,7 @@ function validateTraffic(lab: Lab, findings: Finding[]): void {
       if (parsed.source.port !== "0" && parsed.source.port !== "*") {
         findings.push({ at: cAt, message: `fixed source port ${parsed.source.port}`, hint: "a fixed source port collides with itself on reconnect; use :0" });
       }
-      const problem = hostProblem(parsed.source, "source");
+      const problem = hostProblem(parsed.source, false);
       if (problem) findings.push({ at: cAt, message: `source ${problem}`, hint: "connect from one of the node's own addresses (or an interface name)" });
       const src = parseAddress(parsed.source.host);
       const dst = parseAddress(parsed.destination.host);
