@@ -20,7 +20,7 @@ function parseHostPort(text: string): HostPort | undefined {
   const m = HOST_PORT.exec(text);
   if (!m) return undefined;
   const port = m[3]!;
-  if (port !== "*" && Number(port) > 65535) return undefined;
+  if (Number(port) > 65535) return undefined; // `*` is NaN here: never too large
   return { host: (m[1] ?? m[2])!, port };
 }
 
