@@ -88,11 +88,10 @@ export function freeRange(subnet: Subnet, taken: Address[]): Subnet | undefined 
     // Prefer the top of the subnet: lab addresses are usually low.
     for (let first = subnet.last + 1n - size; first >= subnet.first; first -= size) {
       const last = first + size - 1n;
-      const isBroadcastBlock = subnet.family === 4 && last === subnet.last;
-      const isNetworkBlock = first === subnet.first;
-      if (isNetworkBlock) continue;
+      // The block holding the network address is Docker's (its gateway). Blocks are at least
+      // 4 addresses (prefix <= width - 2), so the top one holds usable addresses beside the broadcast.
+      if (first === subnet.first) continue;
       if (taken.some((a) => a.value >= first && a.value <= last)) continue;
-      if (isBroadcastBlock && size < 4n) continue;
       return { cidr: `${formatAddress(first, subnet.family)}/${prefix}`, family: subnet.family, prefix, first, last };
     }
   }
