@@ -403,7 +403,8 @@ const AGENT_ONLY = ["send", "subscribe", "reply", "format"] as const;
 
 /** A program endpoint: exactly one of socket and command, the agent's keys left out, ready and timeout sound. */
 function validateProgram(endpoint: EndpointSpec, at: (string | number)[], findings: Finding[]): void {
-  if (endpoint.socket !== undefined && endpoint.command !== undefined) {
+  // Called for an endpoint without a socket or with a command: a socket here means both.
+  if (endpoint.socket !== undefined) {
     findings.push({ at: [...at, "command"], message: "both socket and command", hint: "socket: zmqlab's agent opens that socket; command: your own program runs. Keep one" });
     return;
   }
@@ -592,7 +593,7 @@ function validatePhases(lab: Lab, findings: Finding[]): void {
     const near = closest(name, names);
     findings.push({ at, message: `no fault "${name}" in this lab`, hint: near ? `did you mean "${near}"?` : names.length ? `faults: ${names.join(", ")}` : "declare it under faults: (e.g. faults: { cut: { at: 2s, node: r1, network: servers, action: down } })" });
   };
-  (lab.expect ?? []).forEach((e, i) => {
+  lab.expect?.forEach((e, i) => {
     const [kind, body] = Object.entries(e)[0] as [string, { before?: string; after?: string; between?: [string, string]; endpoint?: string; within?: number | string }];
     const at = ["expect", i, kind];
     const given = (["before", "after", "between"] as const).filter((k) => body[k] !== undefined);
