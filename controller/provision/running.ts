@@ -313,7 +313,9 @@ export async function upLocked(runtime: Runtime, fileLab: Lab, instance: string 
 
 /** Subnets in use on the engine and on the host: an instance's blocks must avoid them. */
 async function takenSubnets(runtime: Runtime, key: string): Promise<Subnet[]> {
-  const texts = [...(await runtime.subnets()).map((s) => s.subnet), ...(await runtime.hostRoutes(key)).map((r) => r.to)];
+  // Both at once: the host's routes take a short-lived container.
+  const [subnets, routes] = await Promise.all([runtime.subnets(), runtime.hostRoutes(key)]);
+  const texts = [...subnets.map((s) => s.subnet), ...routes.map((r) => r.to)];
   return texts.map((t) => parseSubnet(t)).filter((s): s is Subnet => typeof s !== "string" && s.prefix > 0);
 }
 
@@ -453,7 +455,9 @@ async function checkCollisions(runtime: Runtime, lab: Lab): Promise<void> {
   // A Docker network's bridge is also a host route: name that overlap once, as the network.
   const dockerSubnets = new Set<string>();
   const labs = new Set<string>();
-  for (const existing of await runtime.subnets()) {
+  // Both at once: the host's routes take a short-lived container.
+  const [subnets, routes] = await Promise.all([runtime.subnets(), runtime.hostRoutes(lab.name)]);
+  for (const existing of subnets) {
     const theirs = parseSubnet(existing.subnet);
     if (typeof theirs === "string") continue;
     dockerSubnets.add(theirs.cidr);
@@ -463,7 +467,7 @@ async function checkCollisions(runtime: Runtime, lab: Lab): Promise<void> {
       if (existing.lab) labs.add(existing.lab);
     }
   }
-  for (const route of await runtime.hostRoutes(lab.name)) {
+  for (const route of routes) {
     const theirs = parseSubnet(route.to);
     if (typeof theirs === "string" || theirs.prefix === 0 || dockerSubnets.has(theirs.cidr)) continue;
     for (const mine of ours) {
