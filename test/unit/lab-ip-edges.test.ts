@@ -3,14 +3,10 @@
 import t from "tap";
 import { addressesOf } from "../../controller/lab/addresses.js";
 import { parseDuration } from "../../controller/lab/duration.js";
-import { overlaps, parseAddress, parseSubnet, type Subnet } from "../../controller/lab/ip.js";
+import { overlaps, parseAddress, parseSubnet } from "../../controller/lab/ip.js";
 import { isProgram } from "../../controller/lab/types.js";
+import { subnet } from "../support/subnet.js";
 
-function subnet(text: string): Subnet {
-  const s = parseSubnet(text);
-  if (typeof s === "string") throw new Error(`test bug: ${text} ${s}`);
-  return s;
-}
 
 t.test("subnets that share exactly one address overlap", async (t) => {
   t.ok(overlaps(subnet("198.18.1.7/32"), subnet("198.18.1.0/29")), "a single address at the other's last");

@@ -2,14 +2,10 @@
 // range Docker may allocate from.
 import t from "tap";
 import { contains, formatAddress, freeRange, gatewayOf, overlaps, parseAddress, parseSubnet, type Address, type Subnet } from "../../controller/lab/ip.js";
+import { subnet } from "../support/subnet.js";
 
 type Tap = Parameters<Parameters<typeof t.test>[0]>[0];
 
-function subnet(text: string): Subnet {
-  const s = parseSubnet(text);
-  if (typeof s === "string") throw new Error(`test bug: ${text} ${s}`);
-  return s;
-}
 
 function address(text: string): Address {
   const a = parseAddress(text);

@@ -2,15 +2,10 @@
 // of many blocks, a block as large as the pool, addresses of the other family.
 import t from "tap";
 import { readFileSync } from "node:fs";
-import { parseSubnet, type Subnet } from "../../controller/lab/ip.js";
 import { parseLab } from "../../controller/lab/load.js";
 import { chooseRelocations, enclosingBlock, freeBlock, RelocationError, translateText } from "../../controller/lab/relocate.js";
+import { subnet } from "../support/subnet.js";
 
-function subnet(text: string): Subnet {
-  const s = parseSubnet(text);
-  if (typeof s === "string") throw new Error(`test bug: ${text} ${s}`);
-  return s;
-}
 
 const SOURCE_IP = parseLab(readFileSync("labs/source-ip/lab.yaml", "utf8"), "labs/source-ip/lab.yaml").lab;
 

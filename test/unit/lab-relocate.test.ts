@@ -1,6 +1,5 @@
 // Instances: choosing a free block for a lab's addresses and translating every address in it.
 import t from "tap";
-import { parseSubnet, type Subnet } from "../../controller/lab/ip.js";
 import { parseLab } from "../../controller/lab/load.js";
 import {
   autoInstanceName,
@@ -20,6 +19,7 @@ import {
 import { LabError } from "../../controller/errors.js";
 import { parseDuration } from "../../controller/lab/duration.js";
 import { readFileSync } from "node:fs";
+import { subnet } from "../support/subnet.js";
 
 /** The error `fn` throws (the test fails when it throws none). */
 function thrown(t: Tap, fn: () => unknown): unknown {
@@ -34,11 +34,6 @@ function thrown(t: Tap, fn: () => unknown): unknown {
 
 type Tap = Parameters<Parameters<typeof t.test>[0]>[0];
 
-function subnet(text: string): Subnet {
-  const s = parseSubnet(text);
-  if (typeof s === "string") throw new Error(`test bug: ${text} ${s}`);
-  return s;
-}
 
 const SOURCE_IP = parseLab(readFileSync("labs/source-ip/lab.yaml", "utf8"), "labs/source-ip/lab.yaml").lab;
 
