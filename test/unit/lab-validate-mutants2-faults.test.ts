@@ -67,6 +67,11 @@ t.test("a fault's node", async (t) => {
   t.test("a node action without a node asks for the node only", async (t) => {
     t.same(faults({ f: { at: "1s", action: "stop" } }), [{ at: "faults.f", message: "action stop without a node", hint: "name the node: node: r1" }]);
   });
+  t.test("an interface fault without a node asks for the node and its network", async (t) => {
+    t.same(faults({ f: { at: "1s", loss: 10 } }), [
+      { at: "faults.f", message: "loss without a node", hint: "name the node and its network: node: r1, network: servers" },
+    ]);
+  });
   t.test("heal takes no node", async (t) => {
     t.same(faults({ split: SPLIT, f: { at: "2s", node: "r1", action: "heal" } }), [
       { at: "faults.f.node", message: "action heal takes no node", hint: "heal ends the partition in force on every node it touched" },
@@ -82,6 +87,11 @@ t.test("a fault's network", async (t) => {
   });
   t.test("heal takes no network", async (t) => {
     t.same(faults({ split: SPLIT, f: { at: "2s", network: "lan", action: "heal" } }), [{ at: "faults.f.network", message: "action heal takes no network", hint: "remove network" }]);
+  });
+  t.test("a network the node is not on, close to one of its own, is suggested", async (t) => {
+    t.same(faults({ f: { at: "1s", node: "r1", network: "lna", loss: 10 } }), [
+      { at: "faults.f.network", message: 'node "r1" is not on network "lna"', hint: 'did you mean "lan"?' },
+    ]);
   });
   t.test("a network the node is not on, like none of its own, lists them", async (t) => {
     t.same(faults({ f: { at: "1s", node: "r1", network: "backbone", loss: 10 } }), [
@@ -112,6 +122,11 @@ t.test("phases and the timed kinds", async (t) => {
   t.test("lost names an endpoint under traffic; a name like none lists them", async (t) => {
     t.same(findings(lab({ faults: cut, traffic: AGENTS, expect: [{ lost: { endpoint: "backup", atMost: 0, after: "cut" } }] })), [
       { at: "expect.0.lost.endpoint", message: 'no endpoint "backup" under traffic', hint: "endpoints: feed, reader" },
+    ]);
+  });
+  t.test("reconnected names an endpoint under traffic", async (t) => {
+    t.same(findings(lab({ faults: cut, traffic: AGENTS, expect: [{ reconnected: { endpoint: "backup", after: "cut" } }] })), [
+      { at: "expect.0.reconnected.endpoint", message: 'no endpoint "backup" under traffic', hint: "endpoints: feed, reader" },
     ]);
   });
   t.test("recovered in a lab without traffic says there are none", async (t) => {

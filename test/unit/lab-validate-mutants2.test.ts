@@ -91,6 +91,9 @@ t.test("exited: code and stopped", async (t) => {
   t.test("a code beside stopped: false is fine", async (t) => {
     t.same(findings(lab(prog, [{ exited: { endpoint: "prog", code: 3, stopped: false } }])), []);
   });
+  t.test("stopped: true without a code is fine", async (t) => {
+    t.same(findings(lab(prog, [{ exited: { endpoint: "prog", stopped: true } }])), []);
+  });
   t.test("a code beside stopped: true is not", async (t) => {
     t.same(findings(lab(prog, [{ exited: { endpoint: "prog", code: 3, stopped: true } }])), [
       { at: "expect.0.exited", message: "both code and stopped: true", hint: "stopped: true expects the program to be stopped at its deadline; code: N expects it to exit by itself" },
