@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The zmqlab command line: thin commands over the public API.
 import { Command, CommanderError } from "commander";
-import { connectRuntime } from "./engine/docker-runtime.js";
+import { connectRuntime } from "./engine/connect.js";
 import { dockerNames } from "./engine/naming.js";
 import { describeOwner } from "./engine/lock.js";
 import { LabError, ZmqlabError } from "./errors.js";
@@ -14,7 +14,8 @@ import { interfacesText, planText, table } from "./report/plan-text.js";
 import { attach, Cancelled, down, findNode, up } from "./provision/running.js";
 import type { Terminal } from "./engine/exec.js";
 import { VERSION } from "./version.js";
-import { check, runLab, type LabReport } from "./run/index.js";
+import { check, hostsOf, runLab, type LabReport } from "./run/index.js";
+import { loadCluster, placeNodes } from "./lab/cluster.js";
 import { trafficText } from "./report/traffic-text.js";
 import { topologyMermaid } from "./report/mermaid.js";
 import { expectationsText } from "./report/expectations-text.js";
@@ -71,6 +72,16 @@ const program = new Command()
 
 program.version(VERSION, "-V, --version", "print zmqlab's version");
 
+/** Where `scripts/cluster.sh up` writes its cluster file (relative to the folder it ran in). */
+const DEFAULT_CLUSTER_FILE = ".zmqlab/cluster.yaml";
+// Every command that talks to an engine takes it, before or after the command's name.
+program
+  .option("--cluster [file]", `run across the engines of a Docker Swarm named in a cluster file (default $ZMQLAB_CLUSTER, else ${DEFAULT_CLUSTER_FILE}, which scripts/cluster.sh up writes)`)
+  .hook("preAction", () => {
+    const cluster = program.opts<{ cluster?: string | true }>().cluster;
+    if (cluster !== undefined) process.env["ZMQLAB_CLUSTER"] = cluster === true ? (process.env["ZMQLAB_CLUSTER"] || DEFAULT_CLUSTER_FILE) : cluster;
+  });
+
 program
   .command("validate")
   .argument("<lab>", "lab file, or a folder holding lab.yaml")
@@ -110,8 +121,17 @@ program
     stdout(interfacesText(nodes));
     await lab.release();
     if (lab.instance !== undefined) stdout(`instance ${lab.instance}: ${relocationText(lab.relocations)}`);
+    const hosts = hostsOf(lab.plan.nodes);
+    if (hosts) stdout(hostsText(hosts));
     stdout(`\nremove it with: zmqlab down ${target}${lab.instance !== undefined ? ` --instance ${lab.instance}` : ""}`);
   });
+
+/** "nodes on hosts: h1: client, server; h2: r1" (a cluster run). */
+const hostsText = (hosts: Record<string, string>): string => {
+  const byHost = new Map<string, string[]>();
+  for (const [node, host] of Object.entries(hosts)) byHost.set(host, [...(byHost.get(host) ?? []), node]);
+  return `nodes on hosts: ${[...byHost].map(([host, nodes]) => `${host}: ${nodes.join(", ")}`).join("; ")}`;
+};
 
 /** "198.18.0.0/22 runs at 198.18.4.0/22" for each moved block. */
 const relocationText = (relocations: { from: string; to: string }[]): string =>
@@ -130,6 +150,7 @@ function report(lab: Lab, result: LabReport, opts: ReportOptions): void {
   const human = opts.tap ? stderr : stdout;
   human(`lab ${result.lab}: ${result.endpoints.length} endpoints, traffic ${(result.durationMs / 1000).toFixed(1)} s`);
   if (result.instance) human(`instance ${result.instance.name} of lab ${result.instance.lab}: ${relocationText(result.instance.relocations)}`);
+  if (result.hosts) human(hostsText(result.hosts));
   human(trafficText(result));
   human("");
   human(expectationsText(result.expectations));
@@ -192,9 +213,11 @@ program
 program
   .command("graph")
   .argument("<lab>", "lab file, or a folder holding lab.yaml")
-  .description("print the topology as Mermaid: networks, nodes, every address per interface, endpoints")
+  .description("print the topology as Mermaid: networks, nodes, every address per interface, endpoints (with --cluster: each node's host)")
   .action((target: string) => {
-    stdout(topologyMermaid(loadLab(target).lab));
+    const lab = loadLab(target).lab;
+    const cluster = process.env["ZMQLAB_CLUSTER"] || undefined;
+    stdout(topologyMermaid(lab, [], cluster !== undefined ? placeNodes(loadCluster(cluster), Object.keys(lab.nodes)) : {}));
   });
 
 program
@@ -214,7 +237,7 @@ program
   .action(async () => {
     const labs = await (await connectRuntime()).listLabs();
     if (labs.length === 0) {
-      stdout("no labs on this engine");
+      stdout(process.env["ZMQLAB_CLUSTER"] ? "no labs on any engine of the cluster" : "no labs on this engine");
       return;
     }
     const user = (l: (typeof labs)[number]) =>
@@ -222,7 +245,7 @@ program
     stdout(
       table([
         ["lab", "instance", "containers", "networks", "in use by", "nodes"],
-        ...labs.map((l) => [l.instance !== undefined ? l.lab.slice(0, -l.instance.length - 1) : l.lab, l.instance ?? "-", String(l.containers.length), String(l.networks.length), user(l), l.containers.map((c) => `${c.node}(${c.state})`).join(" ")]),
+        ...labs.map((l) => [l.instance !== undefined ? l.lab.slice(0, -l.instance.length - 1) : l.lab, l.instance ?? "-", String(l.containers.length), String(l.networks.length), user(l), l.containers.map((c) => `${c.node}(${c.state}${c.host !== undefined ? ` on ${c.host}` : ""})`).join(" ")]),
       ]),
     );
   });

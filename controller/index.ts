@@ -8,7 +8,7 @@ export { up, attach, down, findNode, RunningLab, RunningNode, Cancelled, type Up
 export type { KernelState, InterfaceState, RouteState, RuleState } from "./observe/kernel.js";
 export type { FlowCount } from "./observe/flows.js";
 export type { ExecResult, Stdio, Terminal } from "./engine/exec.js";
-export { connectRuntime } from "./engine/docker-runtime.js";
+export { connectRuntime } from "./engine/connect.js";
 export type { Runtime, NodeHandle, NodeStatus } from "./engine/runtime.js";
 export { VERSION } from "./version.js";
 export { LabError, EnvironmentError, ZmqlabError, type Problem } from "./errors.js";

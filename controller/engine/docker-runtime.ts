@@ -2,7 +2,7 @@
 // Docker names derived from the plan (naming.ts).
 import type { HostRoute } from "./host-routes.js";
 import type { LabPlan, NetworkPlan, NodeAction, NodePlan } from "../plan/types.js";
-import { connectEngine, type Engine } from "./docker.js";
+import type { Engine } from "./docker.js";
 import { execAttached, execIn, spawnIn, startIn, type Stdio } from "./exec.js";
 import { ensureBuiltImage, ensureFrrImage, ensureNodeImage, lockImage } from "./images.js";
 import { hostRoutes } from "./host-routes.js";
@@ -11,11 +11,6 @@ import { containerName } from "./naming.js";
 import { nodeAction } from "./node-actions.js";
 import { containerStatus, createNetwork, createNode, createsWithAllNetworks, existingSubnets, listLabs, removeLab, removeStaleLocks } from "./resources.js";
 import type { NodeHandle, Runtime } from "./runtime.js";
-
-/** The runtime of the engine named by DOCKER_HOST (or the default socket), once it answers. */
-export async function connectRuntime(timeoutMs = 5000): Promise<Runtime> {
-  return new DockerRuntime(await connectEngine(timeoutMs));
-}
 
 /** One Docker engine. */
 export class DockerRuntime implements Runtime {
@@ -80,7 +75,7 @@ export class DockerRuntime implements Runtime {
   }
 }
 
-class DockerNode implements NodeHandle {
+export class DockerNode implements NodeHandle {
   constructor(
     private readonly docker: Engine,
     readonly node: string,

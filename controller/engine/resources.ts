@@ -10,7 +10,11 @@ import { engineFailure, onEngine, type Resource } from "./failures.js";
 const networkOf = (name: string, role?: string): Resource => ({ kind: "network", name, ...(role ? { role: `network ${role}` } : {}) });
 const containerOf = (name: string, role?: string): Resource => ({ kind: "container", name, ...(role ? { role: `node ${role}` } : {}) });
 
-export async function createNetwork(docker: Engine, lab: LabPlan, plan: NetworkPlan): Promise<void> {
+/**
+ * A lab network: a bridge on one engine; on a Swarm (`overlay`), an attachable overlay that
+ * standalone containers on every engine of the Swarm join with their static addresses.
+ */
+export async function createNetwork(docker: Engine, lab: LabPlan, plan: NetworkPlan, overlay = false): Promise<void> {
   const config = [plan.ipv4, ...(plan.ipv6 ? [plan.ipv6] : [])].map((s) => ({
     Subnet: s.subnet,
     Gateway: s.gateway,
@@ -19,11 +23,13 @@ export async function createNetwork(docker: Engine, lab: LabPlan, plan: NetworkP
   const name = networkName(lab.lab, plan.name);
   await onEngine("create", networkOf(name, plan.name), () => docker.createNetwork({
     Name: name,
-    Driver: "bridge",
+    Driver: overlay ? "overlay" : "bridge",
+    ...(overlay ? { Attachable: true } : {}),
     CheckDuplicate: true,
     EnableIPv6: plan.ipv6 !== undefined,
     IPAM: { Driver: "default", Config: config },
-    Options: NETWORK_OPTIONS,
+    // An overlay has no masquerading of its own: its way out is the gateway bridge, which the cluster runtime removes from every node.
+    Options: overlay ? {} : NETWORK_OPTIONS,
     Labels: networkLabels(lab, plan),
   }));
 }
@@ -77,7 +83,7 @@ export interface LabResources {
   /** Where an instance's addresses were moved (the label on its networks). */
   relocation?: string;
   /** `networks`: the engine's names of the networks each is attached to. */
-  containers: { id: string; name: string; node: string; state: string; image: string; networks: string[] }[];
+  containers: { id: string; name: string; node: string; state: string; image: string; networks: string[]; host?: string }[];
   /** `name` is the engine's, `network` the lab file's. */
   networks: { id: string; name: string; network: string }[];
   /** The lock of a zmqlab process using the lab now (or a stale one a killed process left). */
@@ -134,7 +140,7 @@ export async function removeStaleLocks(docker: Engine, lab?: string): Promise<nu
  * parallel), and a container, once on no network, is force-removed at once: 0 leaks in 12
  * cycles; the removals, the costly part, still run in parallel.
  */
-export async function removeLab(docker: Engine, lab: string): Promise<{ containers: number; networks: number }> {
+export async function removeLab(docker: Engine, lab: string, withNetworks = true): Promise<{ containers: number; networks: number }> {
   const [found] = await listLabs(docker, lab);
   if (!found) return { containers: 0, networks: 0 };
   const failures: unknown[] = [];
@@ -154,6 +160,8 @@ export async function removeLab(docker: Engine, lab: string): Promise<{ containe
   );
   await Promise.all(removals);
   if (failures.length > 0) throw failures[0];
+  // A Swarm's overlays are removed on a manager, once every engine's containers are gone.
+  if (!withNetworks) return { containers: found.containers.length, networks: 0 };
   await Promise.all(found.networks.map((n) => removeNetwork(docker, n.id, n.name, lab)));
   return { containers: found.containers.length, networks: found.networks.length };
 }

@@ -46,6 +46,8 @@ export interface EngineSubnet {
 }
 
 export interface Runtime {
+  /** On a cluster: the host each node runs on (absent for one engine). */
+  place?(nodes: string[]): Record<string, string>;
   /** Create one of the lab's networks (the plan gives the lab's key and instance). */
   createNetwork(lab: LabPlan, network: NetworkPlan): Promise<void>;
   /** Create the node on its networks and start it. */

@@ -118,7 +118,7 @@ function toProblem(f: Finding, file: string, locate: (s: Segment[]) => { line?: 
 }
 
 /** Line and column of the deepest YAML node that exists along the path. */
-function position(doc: Document, lines: LineCounter, segments: Segment[]): { line?: number; column?: number } {
+export function position(doc: Document, lines: LineCounter, segments: Segment[]): { line?: number; column?: number } {
   for (let n = segments.length; n >= 0; n--) {
     const parentPath = segments.slice(0, n - 1);
     const last = segments[n - 1];

@@ -16,6 +16,8 @@ export interface PlanOptions {
   frrImage?: string;
   /** Tags of the images built from nodes' `build:` folders, by folder. */
   builds?: Record<string, string>;
+  /** On a cluster: each node's host. */
+  hosts?: Record<string, string>;
   /** An instance of a lab (whose name is then `lab.instance`): `ls` and `test` find it by this. */
   instance?: InstancePlan;
 }
@@ -112,6 +114,7 @@ function planNode(lab: Lab, name: string, spec: NodeSpec, options: PlanOptions):
   const image = spec.image ?? (spec.build !== undefined ? (options.builds?.[spec.build] ?? `(built from ${spec.build})`) : routing ? (options.frrImage ?? FRR_IMAGE) : (options.image ?? DEFAULT_IMAGE));
   return {
     name,
+    ...(options.hosts?.[name] !== undefined ? { host: options.hosts[name] } : {}),
     image,
     defaultImage: spec.image === undefined && spec.build === undefined,
     ...(spec.build !== undefined ? { build: spec.build } : {}),

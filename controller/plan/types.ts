@@ -50,6 +50,8 @@ export interface RulePlan {
 
 export interface NodePlan {
   name: string;
+  /** On a cluster: the host (a cluster file's name) whose engine runs the node. */
+  host?: string;
   image: string;
   /** Whether the image is zmqlab's own (with the agent), built by the controller. */
   defaultImage: boolean;

@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import { Cancelled, closest, LabError, EnvironmentError } from "../errors.js";
 import { describe } from "../engine/docker.js";
-import { connectRuntime } from "../engine/docker-runtime.js";
+import { connectRuntime } from "../engine/connect.js";
 import type { ExecResult, Stdio } from "../engine/exec.js";
 import { dropLock, type LockShare } from "../engine/lock.js";
 import { Program } from "../engine/program.js";
@@ -29,6 +29,8 @@ import type { Command, NodeAction } from "../plan/types.js";
 export interface LabOptions {
   /** The engine to use (default: the one DOCKER_HOST names, see connectRuntime). */
   runtime?: Runtime;
+  /** A cluster file: run the lab across its engines (default $ZMQLAB_CLUSTER; ignored when `runtime` is given). */
+  cluster?: string;
   /**
    * Run a separate copy of the lab: its resources carry the instance's name and its subnets move
    * to free blocks of 198.18.0.0/15 (and 2001:2::/48). `auto` picks a unique name (`up` only).
@@ -271,7 +273,7 @@ export async function resolveInstance(runtime: Runtime, lab: Lab, instance: stri
 export async function up(target: string | LoadedLab, options: UpOptions = {}): Promise<RunningLab> {
   const loaded = load(target);
   const fileLab = loaded.lab;
-  const runtime = options.runtime ?? (await connectRuntime());
+  const runtime = options.runtime ?? (await connectRuntime(options.cluster !== undefined ? { cluster: options.cluster } : {}));
   const instance = await resolveInstance(runtime, fileLab, options.instance);
   const key = instanceKey(fileLab.name, instance);
   // A name just made up (--instance auto) is no one else's yet: nothing to wait for, no lock to take.
@@ -346,7 +348,8 @@ async function create(runtime: Runtime, lab: Lab, placement: Placement, lock: Lo
     throw new EnvironmentError(`Lab ${lab.name} is already up on this engine.`, `use it as it is (zmqlab test, zmqlab run), or remove it first: zmqlab down ${downTarget(placement)}`);
   }
   if (placement.instance === undefined) await checkCollisions(runtime, lab);
-  const planOptions = { ...(placement.instance !== undefined ? { instance: { name: placement.instance, labName: placement.fileLab.name, relocation: formatRelocations(placement.relocations) } } : {}) };
+  const hosts = runtime.place?.(Object.keys(lab.nodes));
+  const planOptions = { ...(hosts ? { hosts } : {}), ...(placement.instance !== undefined ? { instance: { name: placement.instance, labName: placement.fileLab.name, relocation: formatRelocations(placement.relocations) } } : {}) };
   let plan = planLab(lab, planOptions);
   if (plan.nodes.some((n) => n.defaultImage || n.build !== undefined)) {
     const image = await phase("image", () => runtime.nodeImage(log));
@@ -485,7 +488,7 @@ async function checkCollisions(runtime: Runtime, lab: Lab): Promise<void> {
  */
 export async function attach(target: string | LoadedLab, options: LabOptions = {}): Promise<RunningLab> {
   const loaded = load(target);
-  const runtime = options.runtime ?? (await connectRuntime());
+  const runtime = options.runtime ?? (await connectRuntime(options.cluster !== undefined ? { cluster: options.cluster } : {}));
   const instance = options.instance === undefined ? undefined : checkInstanceName(options.instance);
   const lock = await lockFor(runtime, instanceKey(loaded.lab.name, instance), { ...options, command: options.command ?? "test" });
   try {
@@ -521,7 +524,8 @@ function foundLab(runtime: Runtime, fileLab: Lab, instance: string | undefined, 
   const frrImage = routingNode !== undefined ? imageOf(routingNode) : undefined;
   const builds = Object.fromEntries(Object.entries(fileLab.nodes).flatMap(([name, n]) => (n.build !== undefined && imageOf(name) ? [[n.build, imageOf(name)!]] : [])));
   const planOptions = instance !== undefined ? { instance: { name: instance, labName: fileLab.name, relocation: formatRelocations(relocations) } } : {};
-  const plan = planLab(lab, { ...planOptions, builds, ...(image ? { image } : {}), ...(frrImage ? { frrImage } : {}) });
+  const hosts = Object.fromEntries(found.containers.flatMap((c) => (c.host !== undefined ? [[c.node, c.host]] : [])));
+  const plan = planLab(lab, { ...planOptions, ...(Object.keys(hosts).length ? { hosts } : {}), builds, ...(image ? { image } : {}), ...(frrImage ? { frrImage } : {}) });
   return new RunningLab(lab, plan, runtime, {}, { fileLab, ...(instance !== undefined ? { instance } : {}), relocations }, lock);
 }
 
@@ -599,7 +603,7 @@ export async function isUp(runtime: Runtime, key: string): Promise<boolean> {
 export async function down(target: string, options: LabOptions = {}): Promise<{ containers: number; networks: number }> {
   let name = target;
   if (target.includes("/") || target.endsWith(".yaml") || target.endsWith(".yml")) name = loadLab(target).lab.name;
-  const runtime = options.runtime ?? (await connectRuntime());
+  const runtime = options.runtime ?? (await connectRuntime(options.cluster !== undefined ? { cluster: options.cluster } : {}));
   const key = instanceKey(name, options.instance === undefined ? undefined : checkInstanceName(options.instance));
   const [found] = await runtime.listLabs(key);
   if (!found) return { containers: 0, networks: 0 };
@@ -643,12 +647,12 @@ export class RunningNode {
  * lab does not have is the user's mistake (exit 2, naming the nodes); a lab or node that is not
  * running is the environment's (exit 3).
  */
-export async function findNode(target: string, node: string, options: { runtime?: Runtime; instance?: string } = {}): Promise<RunningNode> {
+export async function findNode(target: string, node: string, options: { runtime?: Runtime; cluster?: string; instance?: string } = {}): Promise<RunningNode> {
   const isFile = existsSync(target) || target.includes("/") || /\.ya?ml$/.test(target);
   const declared = isFile ? loadLab(target) : undefined;
   const name = instanceKey(declared?.lab.name ?? target, options.instance === undefined ? undefined : checkInstanceName(options.instance));
   if (declared && !(node in declared.lab.nodes)) throw noSuchNode(name, node, Object.keys(declared.lab.nodes), declared.file);
-  const runtime = options.runtime ?? (await connectRuntime());
+  const runtime = options.runtime ?? (await connectRuntime(options.cluster !== undefined ? { cluster: options.cluster } : {}));
   const found = (await runtime.listLabs(name))[0];
   if (!found || found.containers.length === 0) {
     const others = (await runtime.listLabs()).filter((l) => l.containers.length > 0).map((l) => l.lab);

@@ -14,13 +14,14 @@ export interface FlowPath {
   via: string[];
 }
 
-export function topologyMermaid(lab: Lab, paths: FlowPath[] = []): string {
+/** `hosts`: on a cluster, the host each node runs on (shown under its name). */
+export function topologyMermaid(lab: Lab, paths: FlowPath[] = [], hosts: Record<string, string> = {}): string {
   const lines = ["flowchart LR"];
   for (const [name, network] of Object.entries(lab.networks)) {
     lines.push(`  ${id("net", name)}(["${text(`${name}<br/>${list(network.subnet).join("<br/>")}`)}"])`);
   }
   for (const [name, node] of Object.entries(lab.nodes)) {
-    const label = node.forward ? `${name}<br/><i>forwards</i>` : name;
+    const label = [name, ...(hosts[name] !== undefined ? [`<i>on ${hosts[name]}</i>`] : []), ...(node.forward ? ["<i>forwards</i>"] : [])].join("<br/>");
     lines.push(`  ${id("node", name)}${node.forward ? `{{"${text(label)}"}}` : `["${text(label)}"]`}`);
     for (const [network, addresses] of Object.entries(node.interfaces)) {
       lines.push(`  ${id("node", name)} ---|"${text(list(addresses).join("<br/>"))}"| ${id("net", network)}`);

@@ -1,6 +1,6 @@
 // Run a lab and judge it: bring it up (or use one that is up), drive its traffic with the flow
 // counters zeroed first, read every forwarding node's counters, and evaluate the expectations.
-import { connectRuntime } from "../engine/docker-runtime.js";
+import { connectRuntime } from "../engine/connect.js";
 import type { Runtime } from "../engine/runtime.js";
 import { endpointFailures, evaluate, phasesOf, type Phase } from "../expect/index.js";
 import type { ExpectationResult, Observations } from "../expect/types.js";
@@ -27,6 +27,8 @@ export interface LabReport extends TrafficReport {
   instance?: { name: string; lab: string; relocations: Relocation[] };
   /** With faults: the run cut at each fault, with what each phase counted. */
   phases?: Phase[];
+  /** On a cluster: the host each node ran on. */
+  hosts?: Record<string, string>;
 }
 
 export interface CheckOptions {
@@ -56,6 +58,8 @@ export interface RunOptions extends CheckOptions {
   reuse?: boolean;
   /** The engine to use (default: the one DOCKER_HOST names). */
   runtime?: Runtime;
+  /** A cluster file: run the lab across its engines (default $ZMQLAB_CLUSTER). */
+  cluster?: string;
   /** Run a separate copy (see LabOptions.instance); `auto` picks a unique name. */
   instance?: string;
   /** How long to wait while another zmqlab process uses the lab (ms; default 10 minutes). */
@@ -183,14 +187,22 @@ export function judge(lab: Lab, observations: Observations, placement?: Placemen
  * again, without provisioning anything, and evaluate its expectations.
  */
 export async function check(lab: RunningLab, options: CheckOptions = {}): Promise<LabReport> {
-  return judge(lab.lab, await observe(lab, options), lab);
+  const report = judge(lab.lab, await observe(lab, options), lab);
+  const hosts = hostsOf(lab.plan.nodes);
+  return hosts ? { ...report, hosts } : report;
+}
+
+/** Each node's host, when the lab runs on a cluster. */
+export function hostsOf(nodes: { name: string; host?: string }[]): Record<string, string> | undefined {
+  const placed = nodes.flatMap((n) => (n.host !== undefined ? [[n.name, n.host] as const] : []));
+  return placed.length ? Object.fromEntries(placed) : undefined;
 }
 
 /** Bring a lab up, check it, and take it down (unless `keep`). */
 export async function runLab(target: string | LoadedLab, options: RunOptions = {}): Promise<LabReport> {
   const loaded = typeof target === "string" ? loadLab(target) : target;
   const log = options.log ?? (() => {});
-  const runtime = options.runtime ?? (await connectRuntime());
+  const runtime = options.runtime ?? (await connectRuntime(options.cluster !== undefined ? { cluster: options.cluster } : {}));
   const instance = await resolveInstance(runtime, loaded.lab, options.instance);
   const key = instanceKey(loaded.lab.name, instance);
   const signal = options.signal ? { signal: options.signal } : {};

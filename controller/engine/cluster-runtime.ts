@@ -1,0 +1,292 @@
+// The Runtime over a Docker Swarm: a lab's networks are attachable overlays (created on a
+// manager), each node is a standalone container on the engine its host names, with its static
+// addresses; listings, removal and images span every engine. What the Swarm adds and a lab must
+// not have (the gateway bridge, `docker_gwbridge`, with a default route out) is removed from
+// every node whenever it starts.
+import Docker from "dockerode";
+import { EnvironmentError } from "../errors.js";
+import { placeNodes, type Cluster, type ClusterHost } from "../lab/cluster.js";
+import type { LabPlan, NetworkPlan, NodeAction, NodePlan } from "../plan/types.js";
+import { describe, withTimeout, type Engine } from "./docker.js";
+import { DockerNode, DockerRuntime } from "./docker-runtime.js";
+import type { ExecResult, Stdio } from "./exec.js";
+import type { HostRoute } from "./host-routes.js";
+import { BASE_IMAGE, imageExists } from "./images.js";
+import type { LockOptions } from "./lock.js";
+import { containerName } from "./naming.js";
+import { createNetwork, createNode, createsWithAllNetworks, type LabResources } from "./resources.js";
+import { removeLab } from "./resources.js";
+import { onEngine } from "./failures.js";
+import type { EngineSubnet, NodeHandle, NodeStatus, Runtime } from "./runtime.js";
+
+interface Member extends ClusterHost {
+  docker: Engine;
+  runtime: DockerRuntime;
+}
+
+/** A dockerode client for an engine address of a cluster file. */
+export function engineAt(address: string): Engine {
+  const url = new URL(address);
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  if (url.protocol === "unix:") return new Docker({ socketPath: url.pathname });
+  if (url.protocol === "ssh:") return new Docker({ protocol: "ssh", host, port: Number(url.port || 22), ...(url.username ? { username: url.username } : {}) });
+  return new Docker({ protocol: "http", host, port: Number(url.port || 2375) });
+}
+
+/**
+ * Connect to every engine of the cluster and check it is one Swarm: each engine answers, is an
+ * active member, and the first manager among them (in file order) knows every other as a node.
+ */
+export async function connectCluster(cluster: Cluster, timeoutMs = 5000): Promise<ClusterRuntime> {
+  const members = cluster.hosts.map((h) => ({ ...h, docker: engineAt(h.engine) }));
+  const infos = await Promise.all(members.map(async (m) => {
+    try {
+      return await withTimeout(m.docker.info(), timeoutMs, "no answer") as { Swarm?: { LocalNodeState?: string; NodeID?: string; ControlAvailable?: boolean } };
+    } catch (err) {
+      throw new EnvironmentError(`Host ${m.name} of cluster ${cluster.file}: no Docker engine answers at ${m.engine} (${describe(err)}).`, "start its engine (scripts/cluster.sh up N starts a cluster of engines on this machine), or correct the address in the cluster file");
+    }
+  }));
+  const outside = members.filter((_, i) => infos[i]!.Swarm?.LocalNodeState !== "active");
+  if (outside.length === members.length && members.length > 1) {
+    throw new EnvironmentError(`The engines of cluster ${cluster.file} form no Swarm.`, `on ${members[0]!.name}: docker -H ${members[0]!.engine} swarm init --advertise-addr <its address>; then on each other host the \`swarm join\` command it prints (scripts/cluster.sh up does both)`);
+  }
+  if (outside.length > 0 && members.length > 1) {
+    throw new EnvironmentError(`Host${outside.length > 1 ? "s" : ""} ${outside.map((m) => m.name).join(", ")} of cluster ${cluster.file} ${outside.length > 1 ? "are" : "is"} not in a Swarm.`, `join ${outside.length > 1 ? "them" : "it"} to the others' Swarm: docker -H ${members.find((_, i) => infos[i]!.Swarm?.ControlAvailable)?.engine ?? "<a manager>"} swarm join-token worker prints the command`);
+  }
+  const managerIndex = infos.findIndex((i) => i.Swarm?.ControlAvailable);
+  if (members.length > 1 && managerIndex < 0) {
+    throw new EnvironmentError(`No host of cluster ${cluster.file} is a Swarm manager: the lab's overlay networks are created on one.`, "name a manager of the Swarm among the hosts (docker node ls on a manager shows which nodes are)");
+  }
+  if (members.length > 1) {
+    const manager = members[managerIndex]!;
+    const nodes = await onEngine("list the Swarm's nodes on", { kind: "engine" }, () => manager.docker.listNodes()) as { ID: string }[];
+    const strangers = members.filter((_, i) => !nodes.some((n) => n.ID === infos[i]!.Swarm?.NodeID));
+    if (strangers.length > 0) {
+      throw new EnvironmentError(`Host${strangers.length > 1 ? "s" : ""} ${strangers.map((m) => m.name).join(", ")} of cluster ${cluster.file} ${strangers.length > 1 ? "are" : "is"} in another Swarm than ${manager.name}.`, `make them one Swarm: docker -H ${manager.engine} swarm join-token worker prints the join command`);
+    }
+  }
+  const withRuntimes = members.map((m) => ({ ...m, runtime: new DockerRuntime(m.docker) }));
+  return new ClusterRuntime(cluster, withRuntimes, Math.max(managerIndex, 0));
+}
+
+export class ClusterRuntime implements Runtime {
+  private readonly allNetworksAtCreate = new Map<string, Promise<boolean>>();
+  private readonly spread = new Map<string, Promise<void>>();
+
+  constructor(
+    readonly cluster: Cluster,
+    private readonly members: Member[],
+    private readonly managerIndex: number,
+  ) {}
+
+  private get manager(): Member {
+    return this.members[this.managerIndex]!;
+  }
+
+  private member(host: string): Member {
+    const found = this.members.find((m) => m.name === host);
+    if (!found) throw new Error(`no host ${host} in the cluster`);
+    return found;
+  }
+
+  /** Where each node runs (the cluster file's `place:`, the rest spread). */
+  place(nodes: string[]): Record<string, string> {
+    return placeNodes(this.cluster, nodes);
+  }
+
+  createNetwork(lab: LabPlan, network: NetworkPlan): Promise<void> {
+    return createNetwork(this.manager.docker, lab, network, this.members.length > 1);
+  }
+
+  async createNode(lab: LabPlan, node: NodePlan): Promise<NodeHandle> {
+    const host = node.host ?? this.place(lab.nodes.map((n) => n.name))[node.name]!;
+    const member = this.member(host);
+    if (!this.allNetworksAtCreate.has(host)) this.allNetworksAtCreate.set(host, createsWithAllNetworks(member.docker));
+    await createNode(member.docker, lab, node, await this.allNetworksAtCreate.get(host)!);
+    const handle = new ClusterNode(this.members, lab.lab, node.name, member);
+    await handle.dropGatewayBridge();
+    return handle;
+  }
+
+  node(lab: string, node: string): NodeHandle {
+    return new ClusterNode(this.members, lab, node);
+  }
+
+  /** Every engine's labs, merged by lab: each container says its host; an overlay seen from several engines counts once. */
+  async listLabs(lab?: string): Promise<LabResources[]> {
+    const perEngine = await Promise.all(this.members.map((m) => m.runtime.listLabs(lab)));
+    const labs = new Map<string, LabResources>();
+    perEngine.forEach((found, i) => {
+      for (const l of found) {
+        const entry = labs.get(l.lab) ?? { lab: l.lab, containers: [], networks: [], locks: [], helpers: [] };
+        labs.set(l.lab, entry);
+        entry.containers.push(...l.containers.map((c) => ({ ...c, host: this.members[i]!.name })));
+        entry.networks.push(...l.networks.filter((n) => !entry.networks.some((e) => e.id === n.id)));
+        entry.locks.push(...l.locks);
+        entry.helpers.push(...l.helpers);
+        if (l.instance !== undefined) entry.instance = l.instance;
+        if (l.relocation !== undefined) entry.relocation = l.relocation;
+      }
+    });
+    return [...labs.values()].sort((a, b) => a.lab.localeCompare(b.lab));
+  }
+
+  /** Every engine's containers first, then the overlays on the manager. */
+  async removeLab(lab: string): Promise<{ containers: number; networks: number }> {
+    const others = this.members.filter((m) => m !== this.manager);
+    const removed = await Promise.all(others.map((m) => removeLab(m.docker, lab, false)));
+    const last = await removeLab(this.manager.docker, lab);
+    return { containers: removed.reduce((n, r) => n + r.containers, last.containers), networks: last.networks };
+  }
+
+  async removeStaleLocks(lab?: string): Promise<number> {
+    return (await Promise.all(this.members.map((m) => m.runtime.removeStaleLocks(lab)))).reduce((a, b) => a + b, 0);
+  }
+
+  async subnets(): Promise<EngineSubnet[]> {
+    const all = (await Promise.all(this.members.map((m) => m.runtime.subnets()))).flat();
+    return all.filter((s, i) => all.findIndex((o) => o.network === s.network && o.subnet === s.subnet) === i);
+  }
+
+  /** Every host's routes: a lab's networks span them all. */
+  async hostRoutes(lab: string): Promise<HostRoute[]> {
+    await this.onEveryEngine(BASE_IMAGE);
+    return (await Promise.all(this.members.map((m) => m.runtime.hostRoutes(lab)))).flat();
+  }
+
+  async nodeImage(log?: (line: string) => void): Promise<string> {
+    await this.onEveryEngine(BASE_IMAGE, log);
+    const tag = await this.manager.runtime.nodeImage(log);
+    await this.onEveryEngine(tag, log);
+    return tag;
+  }
+
+  async frrImage(nodeImage: string, log?: (line: string) => void): Promise<string> {
+    const tag = await this.manager.runtime.frrImage(nodeImage, log);
+    await this.onEveryEngine(tag, log);
+    return tag;
+  }
+
+  async builtImage(dir: string, nodeImage: string, log?: (line: string) => void): Promise<string> {
+    const tag = await this.manager.runtime.builtImage(dir, nodeImage, log);
+    await this.onEveryEngine(tag, log);
+    return tag;
+  }
+
+  /** The lab's lock lives on the manager: every zmqlab process using the cluster asks there. */
+  lock(key: string, options: Omit<LockOptions, "image">) {
+    return this.manager.runtime.lock(key, options);
+  }
+
+  /** Copy an image from an engine that has it to every engine that has not (once per runtime). */
+  private onEveryEngine(tag: string, log: (line: string) => void = () => {}): Promise<void> {
+    if (!this.spread.has(tag)) {
+      this.spread.set(tag, (async () => {
+        const has = await Promise.all(this.members.map((m) => imageExists(m.docker, tag)));
+        const source = this.members.find((_, i) => has[i]);
+        const missing = this.members.filter((_, i) => !has[i]);
+        if (missing.length === 0 || !source) return;
+        for (const m of missing) {
+          log(`copying image ${tag} from ${source.name} to ${m.name}`);
+          await copyImage(source.docker, m.docker, tag, `${source.name} (${source.engine})`, `${m.name} (${m.engine})`);
+        }
+      })().catch((err: unknown) => {
+        this.spread.delete(tag);
+        throw err;
+      }));
+    }
+    return this.spread.get(tag)!;
+  }
+}
+
+/** `docker save TAG | docker -H TO load`, through the controller. */
+export async function copyImage(from: Engine, to: Engine, tag: string, fromName: string, toName: string): Promise<void> {
+  try {
+    const tar = await from.getImage(tag).get();
+    const stream = await to.loadImage(tar);
+    await new Promise<void>((resolve, reject) => to.modem.followProgress(stream, (err, output) => {
+      const failure = err ?? (output as { error?: string }[] | undefined)?.find((o) => o.error)?.error;
+      if (failure) reject(failure instanceof Error ? failure : new Error(String(failure)));
+      else resolve();
+    }));
+  } catch (err) {
+    throw new EnvironmentError(`Copying image ${tag} from ${fromName} to ${toName} failed: ${describe(err)}.`, `copy it by hand: docker -H <${fromName}> save ${tag} | docker -H <${toName}> load`);
+  }
+}
+
+/**
+ * A node on its engine. Found by asking every engine when it was not just created (a lab that
+ * is up, for `test`, `exec`, faults); after a start the gateway bridge is removed again (Docker
+ * attaches it anew whenever a container on an overlay starts).
+ */
+class ClusterNode implements NodeHandle {
+  readonly resource: string;
+  private where: Promise<{ member: Member; inner: DockerNode }> | undefined;
+
+  constructor(
+    private readonly members: Member[],
+    lab: string,
+    readonly node: string,
+    member?: Member,
+  ) {
+    this.resource = containerName(lab, node);
+    if (member) this.where = Promise.resolve({ member, inner: new DockerNode(member.docker, node, this.resource) });
+  }
+
+  private locate(): Promise<{ member: Member; inner: DockerNode }> {
+    this.where ??= (async () => {
+      const states = await Promise.all(this.members.map((m) => new DockerNode(m.docker, this.node, this.resource).status()));
+      const i = states.findIndex((s) => s.state !== "gone");
+      // Not on any engine: the first answers "gone" for it, as one engine would.
+      const member = this.members[Math.max(i, 0)]!;
+      return { member, inner: new DockerNode(member.docker, this.node, this.resource) };
+    })();
+    return this.where;
+  }
+
+  async exec(argv: string[]): Promise<ExecResult> {
+    return (await this.locate()).inner.exec(argv);
+  }
+
+  async spawn(argv: string[]) {
+    return (await this.locate()).inner.spawn(argv);
+  }
+
+  async start(argv: string[], env?: Record<string, string>) {
+    return (await this.locate()).inner.start(argv, env);
+  }
+
+  async attach(argv: string[], stdio: Stdio, env?: string[]): Promise<number> {
+    return (await this.locate()).inner.attach(argv, stdio, env);
+  }
+
+  async act(action: NodeAction): Promise<void> {
+    await (await this.locate()).inner.act(action);
+    if (action === "start" || action === "restart") await this.dropGatewayBridge();
+  }
+
+  async status(): Promise<NodeStatus> {
+    return (await this.locate()).inner.status();
+  }
+
+  /** Which host the node is on (reports show it). */
+  async host(): Promise<string> {
+    return (await this.locate()).member.name;
+  }
+
+  /**
+   * Delete every interface that carries an IPv4 address none of the container's networks gave it:
+   * the gateway bridge's (its default route goes with it), so lab traffic cannot leave the lab.
+   */
+  async dropGatewayBridge(): Promise<void> {
+    const { member, inner } = await this.locate();
+    const info = await onEngine("inspect", { kind: "container", name: this.resource, role: `node ${this.node}` }, () => member.docker.getContainer(this.resource).inspect());
+    const own = new Set(Object.values(info.NetworkSettings.Networks ?? {}).map((n) => n.IPAddress).filter(Boolean));
+    const links = JSON.parse((await inner.exec(["ip", "-j", "-4", "addr", "show"])).stdout || "[]") as { ifname: string; addr_info?: { local: string }[] }[];
+    for (const link of links) {
+      if (link.ifname === "lo" || !link.addr_info?.length || link.addr_info.some((a) => own.has(a.local))) continue;
+      const result = await inner.exec(["ip", "link", "del", "dev", link.ifname]);
+      if (result.exitCode !== 0) throw new EnvironmentError(`Node ${this.node} on ${member.name}: cannot remove interface ${link.ifname} (${(result.stderr || result.stdout).trim()}), Docker's way out of the lab.`, "the node needs NET_ADMIN (zmqlab gives it); report this with `ip addr` of the node");
+    }
+  }
+}

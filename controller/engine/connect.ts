@@ -1,0 +1,21 @@
+// Which runtime a command uses: a cluster of engines when a cluster file is given (option, or
+// ZMQLAB_CLUSTER), else the one engine DOCKER_HOST names (or the default socket).
+import { loadCluster } from "../lab/cluster.js";
+import { connectCluster } from "./cluster-runtime.js";
+import { connectEngine } from "./docker.js";
+import { DockerRuntime } from "./docker-runtime.js";
+import type { Runtime } from "./runtime.js";
+
+export interface ConnectOptions {
+  /** A cluster file (hosts: their engines; place: nodes on hosts); default $ZMQLAB_CLUSTER. */
+  cluster?: string;
+  /** How long an engine may take to answer. */
+  timeoutMs?: number;
+}
+
+/** The runtime to use, once its engines answer (and, for a cluster, form one Swarm). */
+export async function connectRuntime(options: ConnectOptions = {}): Promise<Runtime> {
+  const cluster = options.cluster ?? (process.env.ZMQLAB_CLUSTER || undefined);
+  if (cluster !== undefined) return connectCluster(loadCluster(cluster), options.timeoutMs);
+  return new DockerRuntime(await connectEngine(options.timeoutMs));
+}
