@@ -1,6 +1,6 @@
 // Which runtime a command uses: a cluster of engines when a cluster file is given (option, or
 // ZMQLAB_CLUSTER), else the one engine DOCKER_HOST names (or the default socket).
-import { loadCluster } from "../lab/cluster.js";
+import { loadCluster, placeNodes } from "../lab/cluster.js";
 import { connectCluster } from "./cluster-runtime.js";
 import { connectEngine } from "./docker.js";
 import { DockerRuntime } from "./docker-runtime.js";
@@ -11,11 +11,17 @@ export interface ConnectOptions {
   cluster?: string;
   /** How long an engine may take to answer. */
   timeoutMs?: number;
+  /** The lab's nodes: a cluster file's placement of them is checked before any engine is asked. */
+  nodes?: string[];
 }
 
 /** The runtime to use, once its engines answer (and, for a cluster, form one Swarm). */
 export async function connectRuntime(options: ConnectOptions = {}): Promise<Runtime> {
   const cluster = options.cluster ?? (process.env.ZMQLAB_CLUSTER || undefined);
-  if (cluster !== undefined) return connectCluster(loadCluster(cluster), options.timeoutMs);
+  if (cluster !== undefined) {
+    const loaded = loadCluster(cluster);
+    if (options.nodes) placeNodes(loaded, options.nodes);
+    return connectCluster(loaded, options.timeoutMs);
+  }
   return new DockerRuntime(await connectEngine(options.timeoutMs));
 }

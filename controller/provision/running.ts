@@ -273,7 +273,7 @@ export async function resolveInstance(runtime: Runtime, lab: Lab, instance: stri
 export async function up(target: string | LoadedLab, options: UpOptions = {}): Promise<RunningLab> {
   const loaded = load(target);
   const fileLab = loaded.lab;
-  const runtime = options.runtime ?? (await connectRuntime(options.cluster !== undefined ? { cluster: options.cluster } : {}));
+  const runtime = options.runtime ?? (await connectRuntime({ ...(options.cluster !== undefined ? { cluster: options.cluster } : {}), nodes: Object.keys(fileLab.nodes) }));
   const instance = await resolveInstance(runtime, fileLab, options.instance);
   const key = instanceKey(fileLab.name, instance);
   // A name just made up (--instance auto) is no one else's yet: nothing to wait for, no lock to take.
@@ -488,7 +488,7 @@ async function checkCollisions(runtime: Runtime, lab: Lab): Promise<void> {
  */
 export async function attach(target: string | LoadedLab, options: LabOptions = {}): Promise<RunningLab> {
   const loaded = load(target);
-  const runtime = options.runtime ?? (await connectRuntime(options.cluster !== undefined ? { cluster: options.cluster } : {}));
+  const runtime = options.runtime ?? (await connectRuntime({ ...(options.cluster !== undefined ? { cluster: options.cluster } : {}), nodes: Object.keys(loaded.lab.nodes) }));
   const instance = options.instance === undefined ? undefined : checkInstanceName(options.instance);
   const lock = await lockFor(runtime, instanceKey(loaded.lab.name, instance), { ...options, command: options.command ?? "test" });
   try {

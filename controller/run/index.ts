@@ -202,7 +202,7 @@ export function hostsOf(nodes: { name: string; host?: string }[]): Record<string
 export async function runLab(target: string | LoadedLab, options: RunOptions = {}): Promise<LabReport> {
   const loaded = typeof target === "string" ? loadLab(target) : target;
   const log = options.log ?? (() => {});
-  const runtime = options.runtime ?? (await connectRuntime(options.cluster !== undefined ? { cluster: options.cluster } : {}));
+  const runtime = options.runtime ?? (await connectRuntime({ ...(options.cluster !== undefined ? { cluster: options.cluster } : {}), nodes: Object.keys(loaded.lab.nodes) }));
   const instance = await resolveInstance(runtime, loaded.lab, options.instance);
   const key = instanceKey(loaded.lab.name, instance);
   const signal = options.signal ? { signal: options.signal } : {};
