@@ -101,7 +101,8 @@ program
   .action(async (target: string, opts: { dryRun?: boolean } & InstanceOptions) => {
     const loaded = loadLab(target);
     if (opts.dryRun) {
-      const plan = planLab(loaded.lab);
+      const cluster = process.env["ZMQLAB_CLUSTER"] || undefined;
+      const plan = planLab(loaded.lab, cluster !== undefined ? { hosts: placeNodes(loadCluster(cluster), Object.keys(loaded.lab.nodes)) } : {});
       stdout(planText(plan, dockerNames(plan)));
       return;
     }
@@ -123,7 +124,7 @@ program
     if (lab.instance !== undefined) stdout(`instance ${lab.instance}: ${relocationText(lab.relocations)}`);
     const hosts = hostsOf(lab.plan.nodes);
     if (hosts) stdout(hostsText(hosts));
-    stdout(`\nremove it with: zmqlab down ${target}${lab.instance !== undefined ? ` --instance ${lab.instance}` : ""}`);
+    stdout(`\nremove it with: zmqlab down ${target}${lab.instance !== undefined ? ` --instance ${lab.instance}` : ""}${process.env["ZMQLAB_CLUSTER"] ? ` --cluster ${process.env["ZMQLAB_CLUSTER"]}` : ""}`);
   });
 
 /** "nodes on hosts: h1: client, server; h2: r1" (a cluster run). */

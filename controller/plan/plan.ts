@@ -38,6 +38,7 @@ export function planLab(lab: Lab, options: PlanOptions = {}): LabPlan {
     };
   });
   const nodes = Object.entries(lab.nodes).map(([name, spec]) => planNode(lab, name, spec, options));
+  if (options.hosts) for (const node of nodes) addOverlayNeighbours(node, nodes);
   return { lab: lab.name, ...(options.instance ? { instance: options.instance } : {}), networks, nodes, ...(lab.faults && Object.keys(lab.faults).length > 0 ? { faults: planFaults(lab, { nodes }) } : {}) };
 }
 
@@ -127,6 +128,39 @@ function planNode(lab: Lab, name: string, spec: NodeSpec, options: PlanOptions):
     forward: spec.forward ?? false,
     ...(routing ? { files: routing.files, routing: routing.routing } : {}),
   };
+}
+
+/**
+ * On a Swarm overlay, ARP and neighbour discovery across hosts are answered by Docker from the
+ * addresses it assigned (the overlay's proxy), never for an address added in the node: a node
+ * reaches another host's extra addresses only when told their link address. Docker derives an
+ * overlay endpoint's MAC from its IPv4 address (02:42 and its four bytes), which the plan knows.
+ */
+function addOverlayNeighbours(node: NodePlan, nodes: NodePlan[]): void {
+  const commands: Command[] = [];
+  for (const iface of node.interfaces) {
+    for (const other of nodes) {
+      if (other === node || other.host === node.host) continue;
+      const theirs = other.interfaces.find((i) => i.network === iface.network);
+      if (!theirs) continue;
+      for (const address of theirs.addresses.map((a) => a.split("/")[0]!)) {
+        if (address === theirs.ipv4 || address === theirs.ipv6) continue;
+        const family = address.includes(":") ? "-6" : "-4";
+        commands.push({ argv: ["ip", family, "neigh", "replace", address, "lladdr", overlayMac(theirs.ipv4), "dev", iface.network, "nud", "permanent"], why: `${other.name}'s extra address on ${iface.network} (on host ${other.host}): the overlay answers only for Docker's addresses` });
+      }
+    }
+  }
+  // After the node's own addresses, before its routes and rules.
+  let at = 0;
+  node.commands.forEach((c, i) => {
+    if (c.why.startsWith("extra address") || c.why.startsWith("remove Docker")) at = i + 1;
+  });
+  node.commands.splice(at, 0, ...commands);
+}
+
+/** Docker's MAC for an overlay endpoint without one given: 02:42 and the IPv4 address's bytes. */
+export function overlayMac(ipv4: string): string {
+  return ["02", "42", ...ipv4.split(".").map((b) => Number(b).toString(16).padStart(2, "0"))].join(":");
 }
 
 export const FLOW_TABLE = "zmqlab";

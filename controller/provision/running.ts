@@ -380,7 +380,7 @@ async function create(runtime: Runtime, lab: Lab, placement: Placement, lock: Lo
 }
 
 /** How a user names this lab (and instance) to `zmqlab down`. */
-const downTarget = (p: Placement): string => `${p.fileLab.name}${p.instance !== undefined ? ` --instance ${p.instance}` : ""}`;
+const downTarget = (p: Placement): string => `${p.fileLab.name}${p.instance !== undefined ? ` --instance ${p.instance}` : ""}${process.env["ZMQLAB_CLUSTER"] ? ` --cluster ${process.env["ZMQLAB_CLUSTER"]}` : ""}`;
 
 /** Wait for every operation, so a failure never tears down under one still running. */
 async function settled<T>(work: Promise<T>[]): Promise<T[]> {

@@ -24,7 +24,7 @@ export function planText(plan: LabPlan, names: EngineNames): string {
   }
   lines.push("", "nodes:");
   for (const node of plan.nodes) {
-    lines.push(`  ${node.name}  container ${names.nodes[node.name]!.name}  image ${node.image}${node.forward ? "  forwards" : ""}`);
+    lines.push(`  ${node.name}  container ${names.nodes[node.name]!.name}${node.host !== undefined ? ` on host ${node.host}` : ""}  image ${node.image}${node.forward ? "  forwards" : ""}`);
     lines.push(`    capabilities ${node.capabilities.join(", ")}${Object.keys(node.sysctls).length ? `  sysctls ${Object.entries(node.sysctls).map(([k, v]) => `${k}=${v}`).join(" ")}` : ""}`);
     for (const iface of node.interfaces) {
       lines.push(`    interface ${iface.network}: ${iface.addresses.join(", ")}  (Docker attaches ${[iface.ipv4, iface.ipv6].filter(Boolean).join(" and ")})`);
@@ -35,6 +35,7 @@ export function planText(plan: LabPlan, names: EngineNames): string {
       if (f.content !== undefined) lines.push(...f.content.trimEnd().split("\n").map((l) => `      | ${l}`));
     }
     lines.push(`    commands:`);
+    if (node.host !== undefined) lines.push(`      ip link del dev <the interface on docker_gwbridge>   # the Swarm's way out of the lab (with its default route); again after every start`);
     lines.push(`      ip link property add dev <Docker's name for ${node.interfaces.map((i) => i.network).join(" / ")}> altname <network>   # name interfaces after their networks`);
     for (const c of node.commands) lines.push(`      ${displayArgv(c.argv)}   # ${c.why}`);
     for (const a of node.routing?.adjacencies ?? []) lines.push(`    then waits for a Full OSPF neighbour on ${a.network} (OSPF there: ${a.neighbours.join(", ")})`);

@@ -219,7 +219,7 @@ export async function runLab(target: string | LoadedLab, options: RunOptions = {
     return report;
   } finally {
     if (lab && !options.keep && !wasUp) await lab.down();
-    else if (lab) log(`lab ${lab.name} stays up; remove it with: zmqlab down ${loaded.file.replace(/\/lab\.ya?ml$/, "")}${instance !== undefined ? ` --instance ${instance}` : ""}`);
+    else if (lab) log(`lab ${lab.name} stays up; remove it with: zmqlab down ${loaded.file.replace(/\/lab\.ya?ml$/, "")}${instance !== undefined ? ` --instance ${instance}` : ""}${process.env["ZMQLAB_CLUSTER"] ? ` --cluster ${process.env["ZMQLAB_CLUSTER"]}` : ""}`);
     await lock.release();
   }
 }
