@@ -16,6 +16,12 @@ function configure(job: ConfigureJob): ConfigureResult {
   const commands: string[][] = [];
   const links = JSON.parse(run(["ip", "-j", "addr", "show"]).stdout) as { ifname: string; addr_info?: { local: string }[] }[];
   const kernelNames = new Map<string, string>();
+  if (job.onlyLabInterfaces) {
+    for (const link of links) {
+      const addresses = link.addr_info?.filter((a) => !a.local.includes(":")) ?? [];
+      if (link.ifname !== "lo" && addresses.length > 0 && !addresses.some((a) => job.interfaces.some((i) => i.ipv4 === a.local))) commands.push(["ip", "link", "del", "dev", link.ifname]);
+    }
+  }
   for (const iface of job.interfaces) {
     const link = links.find((l) => l.addr_info?.some((a) => a.local === iface.ipv4));
     // An interface that cannot be found shows up in the kernel check as a missing name.

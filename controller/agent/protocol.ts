@@ -104,6 +104,8 @@ export interface ConfigureJob {
   ipv6: boolean;
   /** Files written before the commands run (FRR's configuration). */
   files?: ConfigureFile[];
+  /** Delete every interface with an IPv4 address that is none of `interfaces` (a Swarm's gateway bridge). */
+  onlyLabInterfaces?: boolean;
 }
 
 export interface ConfigureFile {

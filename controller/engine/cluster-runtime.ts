@@ -2,7 +2,7 @@
 // manager), each node is a standalone container on the engine its host names, with its static
 // addresses; listings, removal and images span every engine. What the Swarm adds and a lab must
 // not have (the gateway bridge, `docker_gwbridge`, with a default route out) is removed from
-// every node whenever it starts.
+// every node whenever it is configured (provision/, with the plan's `host`).
 import Docker from "dockerode";
 import { EnvironmentError } from "../errors.js";
 import { placeNodes, type Cluster, type ClusterHost } from "../lab/cluster.js";
@@ -103,9 +103,7 @@ export class ClusterRuntime implements Runtime {
     const member = this.member(host);
     if (!this.allNetworksAtCreate.has(host)) this.allNetworksAtCreate.set(host, createsWithAllNetworks(member.docker));
     await createNode(member.docker, lab, node, await this.allNetworksAtCreate.get(host)!);
-    const handle = new ClusterNode(this.members, lab.lab, node.name, member);
-    await handle.dropGatewayBridge();
-    return handle;
+    return new ClusterNode(this.members, lab.lab, node.name, member);
   }
 
   node(lab: string, node: string): NodeHandle {
@@ -186,10 +184,8 @@ export class ClusterRuntime implements Runtime {
         const source = this.members.find((_, i) => has[i]);
         const missing = this.members.filter((_, i) => !has[i]);
         if (missing.length === 0 || !source) return;
-        for (const m of missing) {
-          log(`copying image ${tag} from ${source.name} to ${m.name}`);
-          await copyImage(source.docker, m.docker, tag, `${source.name} (${source.engine})`, `${m.name} (${m.engine})`);
-        }
+        log(`copying image ${tag} from ${source.name} to ${missing.map((m) => m.name).join(", ")}`);
+        await Promise.all(missing.map((m) => copyImage(source.docker, m.docker, tag, `${source.name} (${source.engine})`, `${m.name} (${m.engine})`)));
       })().catch((err: unknown) => {
         this.spread.delete(tag);
         throw err;
@@ -216,8 +212,8 @@ export async function copyImage(from: Engine, to: Engine, tag: string, fromName:
 
 /**
  * A node on its engine. Found by asking every engine when it was not just created (a lab that
- * is up, for `test`, `exec`, faults); after a start the gateway bridge is removed again (Docker
- * attaches it anew whenever a container on an overlay starts).
+ * is up, for `test`, `exec`, faults). Docker attaches the gateway bridge anew whenever a
+ * container on an overlay starts: configuring the node (again, after a start) removes it.
  */
 class ClusterNode implements NodeHandle {
   readonly resource: string;
@@ -261,32 +257,11 @@ class ClusterNode implements NodeHandle {
   }
 
   async act(action: NodeAction): Promise<void> {
-    await (await this.locate()).inner.act(action);
-    if (action === "start" || action === "restart") await this.dropGatewayBridge();
+    return (await this.locate()).inner.act(action);
   }
 
   async status(): Promise<NodeStatus> {
     return (await this.locate()).inner.status();
   }
 
-  /** Which host the node is on (reports show it). */
-  async host(): Promise<string> {
-    return (await this.locate()).member.name;
-  }
-
-  /**
-   * Delete every interface that carries an IPv4 address none of the container's networks gave it:
-   * the gateway bridge's (its default route goes with it), so lab traffic cannot leave the lab.
-   */
-  async dropGatewayBridge(): Promise<void> {
-    const { member, inner } = await this.locate();
-    const info = await onEngine("inspect", { kind: "container", name: this.resource, role: `node ${this.node}` }, () => member.docker.getContainer(this.resource).inspect());
-    const own = new Set(Object.values(info.NetworkSettings.Networks ?? {}).map((n) => n.IPAddress).filter(Boolean));
-    const links = JSON.parse((await inner.exec(["ip", "-j", "-4", "addr", "show"])).stdout || "[]") as { ifname: string; addr_info?: { local: string }[] }[];
-    for (const link of links) {
-      if (link.ifname === "lo" || !link.addr_info?.length || link.addr_info.some((a) => own.has(a.local))) continue;
-      const result = await inner.exec(["ip", "link", "del", "dev", link.ifname]);
-      if (result.exitCode !== 0) throw new EnvironmentError(`Node ${this.node} on ${member.name}: cannot remove interface ${link.ifname} (${(result.stderr || result.stdout).trim()}), Docker's way out of the lab.`, "the node needs NET_ADMIN (zmqlab gives it); report this with `ip addr` of the node");
-    }
-  }
 }

@@ -50,7 +50,11 @@ export interface RulePlan {
 
 export interface NodePlan {
   name: string;
-  /** On a cluster: the host (a cluster file's name) whose engine runs the node. */
+  /**
+   * On a cluster: the host (a cluster file's name) whose engine runs the node. Such a node also
+   * loses every interface that is not the lab's (the Swarm's gateway bridge, a way out of the
+   * lab) whenever it is configured.
+   */
   host?: string;
   image: string;
   /** Whether the image is zmqlab's own (with the agent), built by the controller. */

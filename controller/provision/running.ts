@@ -391,6 +391,7 @@ async function settled<T>(work: Promise<T>[]): Promise<T[]> {
 }
 
 const CONFIGURE_ARGV = ["node", "/opt/zmqlab/agent/configure.js"];
+const DROP_WHY = "remove an interface that is not the lab's (the Swarm's gateway bridge, a way out of the lab)";
 
 /**
  * Name each interface after its lab network (an altname), run the node's commands, and read
@@ -401,12 +402,12 @@ async function configureNode(handle: NodeHandle, node: NodePlan, ipv6: boolean):
   if (!node.defaultImage) return configureCommandByCommand(handle, node, ipv6);
   // A file the lab names (routing.frr) is read here, at the edge; planning only names it.
   const files = (node.files ?? []).map((f) => ({ path: f.path, content: f.content ?? readFileSync(f.source!, "utf8"), mode: f.mode, ...(f.kernelInterfaceNames ? { kernelInterfaceNames: true } : {}) }));
-  const job: ConfigureJob = { interfaces: node.interfaces.map((i) => ({ network: i.network, ipv4: i.ipv4 })), commands: node.commands, ipv6, ...(files.length ? { files } : {}) };
+  const job: ConfigureJob = { interfaces: node.interfaces.map((i) => ({ network: i.network, ipv4: i.ipv4 })), commands: node.commands, ipv6, ...(files.length ? { files } : {}), ...(node.host !== undefined ? { onlyLabInterfaces: true } : {}) };
   const output = await run(handle, [...CONFIGURE_ARGV, JSON.stringify(job)]);
   const result = JSON.parse(output) as ConfigureResult;
   if (result.failed) {
     const file = result.failed.file !== undefined ? node.files?.find((f) => f.path === result.failed!.file) : undefined;
-    const why = file?.why ?? node.commands[result.failed.index]?.why ?? "name the interface after its network";
+    const why = file?.why ?? node.commands[result.failed.index]?.why ?? (result.failed.argv[2] === "del" ? DROP_WHY : "name the interface after its network");
     throw commandFailed(node, result.failed.argv, why, result.failed.exitCode, result.failed.output);
   }
   return {
@@ -420,6 +421,15 @@ async function configureCommandByCommand(handle: NodeHandle, node: NodePlan, ipv
   // As in zmqlab's image (agent/configure.ts): each interface is found by the IPv4 address
   // Docker assigned it; one that is not found shows up in the kernel check as a missing name.
   const links = parseAddr(await run(handle, ["ip", "-j", "addr", "show"]));
+  if (node.host !== undefined) {
+    for (const link of links) {
+      const addresses = link.addresses.map((a) => a.split("/")[0]!).filter((a) => !a.includes(":"));
+      if (link.name === "lo" || addresses.length === 0 || addresses.some((a) => node.interfaces.some((i) => i.ipv4 === a))) continue;
+      const argv = ["ip", "link", "del", "dev", link.name];
+      const result = await handle.exec(argv);
+      if (result.exitCode !== 0) throw commandFailed(node, argv, DROP_WHY, result.exitCode, result.stderr.trim() || result.stdout.trim());
+    }
+  }
   for (const iface of node.interfaces) {
     const link = links.find((l) => l.addresses.some((a) => a.split("/")[0] === iface.ipv4));
     if (link) await run(handle, ["ip", "link", "property", "add", "dev", link.name, "altname", iface.network]);

@@ -35,7 +35,7 @@ export function planText(plan: LabPlan, names: EngineNames): string {
       if (f.content !== undefined) lines.push(...f.content.trimEnd().split("\n").map((l) => `      | ${l}`));
     }
     lines.push(`    commands:`);
-    if (node.host !== undefined) lines.push(`      ip link del dev <the interface on docker_gwbridge>   # the Swarm's way out of the lab (with its default route); again after every start`);
+    if (node.host !== undefined) lines.push(`      ip link del dev <the interface on docker_gwbridge>   # the Swarm's way out of the lab (with its default route); again whenever the node is configured`);
     lines.push(`      ip link property add dev <Docker's name for ${node.interfaces.map((i) => i.network).join(" / ")}> altname <network>   # name interfaces after their networks`);
     for (const c of node.commands) lines.push(`      ${displayArgv(c.argv)}   # ${c.why}`);
     for (const a of node.routing?.adjacencies ?? []) lines.push(`    then waits for a Full OSPF neighbour on ${a.network} (OSPF there: ${a.neighbours.join(", ")})`);
