@@ -14,7 +14,8 @@ import { pickVariant } from "./select.js";
 
 const TARGET_UP = 1.5;
 const TARGET_DOWN = 1.2;
-const PHASES = ["image", "networks", "nodes", "configure", "verify"] as const;
+/** `nodes`: created, started and configured, each node as soon as it runs. */
+const PHASES = ["image", "networks", "nodes", "verify"] as const;
 const RESULTS = join(PACKAGE_ROOT, "bench", "results.json");
 /** Tries per round: a shared engine (other people's labs, `zmqlab clean`) can break one. */
 const ATTEMPTS = 3;

@@ -364,10 +364,9 @@ async function create(runtime: Runtime, lab: Lab, placement: Placement, lock: Lo
   try {
     log(`creating ${plan.networks.length} networks`);
     await phase("networks", () => settled(plan.networks.map((n) => runtime.createNetwork(plan, n))));
-    log(`creating ${plan.nodes.length} nodes`);
-    const handles = await phase("nodes", () => settled(plan.nodes.map((n) => runtime.createNode(plan, n))));
-    log("configuring addresses and routes");
-    const states = await phase("configure", () => settled(plan.nodes.map((n, i) => configureNode(handles[i]!, n, nodeHasIpv6(plan, n)))));
+    // Each node is configured as soon as it has started, not after the last one has.
+    log(`creating ${plan.nodes.length} nodes, each configured (addresses, routes) as soon as it runs`);
+    const states = await phase("nodes", () => settled(plan.nodes.map(async (n) => configureNode(await runtime.createNode(plan, n), n, nodeHasIpv6(plan, n)))));
     log("checking the kernel state");
     await phase("verify", async () => verify(plan, states));
     await phase("adjacencies", () => waitForAdjacencies(runtime, plan, { log, ...(options.signal ? { signal: options.signal } : {}) }));
