@@ -5,15 +5,20 @@ import { benchThroughput, TARGET_THROUGHPUT, type ThroughputResult } from "./thr
 import Docker from "dockerode";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { planLab, up, type LabPlan, type LoadedLab, type RunningLab } from "../controller/index.js";
+import { connectRuntime, planLab, runLab, up, type LabPlan, type LoadedLab, type RunningLab } from "../controller/index.js";
 import { ensureNodeImage, PACKAGE_ROOT } from "../controller/engine/images.js";
 import { execIn } from "../controller/engine/exec.js";
+import { loadCluster } from "../controller/lab/cluster.js";
 import { bench100, bench20, benchSourceIp, type LabVariants } from "./labs.js";
 import { rawDown, rawLab, rawUp, removeBenchResources, type RawLab, type StuckNetwork } from "./raw.js";
 import { pickVariant } from "./select.js";
 
-const TARGET_UP = 1.5;
+const TARGET_UP = 1.25;
 const TARGET_DOWN = 1.2;
+/** The flagship's whole `run` (up, traffic, expectations, down) against the floor's up + down. */
+const TARGET_CYCLE = 2.5;
+/** The controller's peak resident memory, through the 100-node lab. */
+const TARGET_MEMORY_MIB = 150;
 /** `nodes`: created, started and configured, each node as soon as it runs. */
 const PHASES = ["image", "networks", "nodes", "verify"] as const;
 const RESULTS = join(PACKAGE_ROOT, "bench", "results.json");
@@ -216,6 +221,56 @@ async function benchLab(docker: Docker, variants: LabVariants, rounds: number): 
   };
 }
 
+interface CycleResult {
+  rounds: number[];
+  medianMs: number;
+  floorMs: number;
+  ratio: number;
+}
+
+/** The flagship's whole `zmqlab run` against the floor's up + down of the same lab (medians of its rounds). */
+async function benchCycle(flagship: LabResult, rounds: number): Promise<CycleResult> {
+  log(`\n${flagship.lab}: full run cycle`);
+  const loaded = benchSourceIp(0);
+  const times: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const { ms, result } = await timed(() => runLab(loaded));
+    if (!result.ok) throw new Error(`the bench's ${flagship.lab} run failed its expectations: ${result.expectations.filter((e) => !e.ok).map((e) => e.description).join("; ")}`);
+    times.push(ms);
+    log(`  round ${r + 1}: run ${ms.toFixed(0)} ms`);
+  }
+  const medianMs = round1(median(times));
+  const floorMs = round1(flagship.median.floorUp + flagship.median.floorDown);
+  return { rounds: times.map(round1), medianMs, floorMs, ratio: Math.round((medianMs / floorMs) * 100) / 100 };
+}
+
+interface ClusterResult {
+  file: string;
+  hosts: number;
+  upMs: number;
+  downMs: number;
+  oneEngineUpMs: number;
+}
+
+/** The flagship brought up across a cluster's engines, beside its up time on one engine. */
+async function benchCluster(file: string, flagship: LabResult, rounds: number): Promise<ClusterResult> {
+  log(`\n${flagship.lab}: across the cluster of ${file}`);
+  const runtime = await connectRuntime({ cluster: file });
+  const loaded = benchSourceIp(0);
+  const ups: number[] = [];
+  const downs: number[] = [];
+  // The first round also copies the node image to every engine: untimed.
+  await (await up(loaded, { runtime })).down();
+  for (let r = 0; r < rounds; r++) {
+    const u = await timed(() => up(loaded, { runtime }));
+    const d = await timed(() => u.result.down());
+    ups.push(u.ms);
+    downs.push(d.ms);
+    log(`  round ${r + 1}: up ${u.ms.toFixed(0)} ms, down ${d.ms.toFixed(0)} ms`);
+  }
+  return { file, hosts: loadCluster(file).hosts.length, upMs: round1(median(ups)), downMs: round1(median(downs)), oneEngineUpMs: flagship.median.zmqlabUp };
+}
+
 function table(results: LabResult[], rounds: number): string {
   const out: string[] = [];
   const ms = (x: number) => `${x.toFixed(0)} ms`;
@@ -256,6 +311,9 @@ async function main(): Promise<void> {
 
   const results: LabResult[] = [];
   let throughput: ThroughputResult | undefined;
+  let cycle: CycleResult | undefined;
+  let cluster: ClusterResult | undefined;
+  let peakAt100 = 0;
   try {
     const stale = await removeBenchResources(docker);
     if (stale.containers || stale.networks) log(`removed ${stale.containers} containers and ${stale.networks} networks left by an earlier run`);
@@ -264,7 +322,14 @@ async function main(): Promise<void> {
     const image = await timed(() => ensureNodeImage(docker, log));
     currentImage = image.result;
     log(`node image ${image.result} (${image.ms.toFixed(0)} ms to ensure)`);
-    for (const variants of [benchSourceIp, bench20, bench100]) results.push(await benchLab(docker, variants, rounds));
+    for (const variants of [benchSourceIp, bench20, bench100]) {
+      results.push(await benchLab(docker, variants, rounds));
+      if (variants === benchSourceIp) cycle = await benchCycle(results[0]!, rounds);
+    }
+    peakAt100 = Math.round(process.resourceUsage().maxRSS / 1024);
+    const clusterFile = process.env.BENCH_CLUSTER;
+    if (clusterFile) cluster = await benchCluster(clusterFile, results[0]!, rounds);
+    else note("no 3-engine cluster measured: set BENCH_CLUSTER to a cluster file (bash scripts/cluster.sh up 3 prints one)");
     log("bench-msg: PUB -> router -> SUB beside PUB -> SUB on one node");
     throughput = await benchThroughput(rounds, log);
   } finally {
@@ -281,7 +346,11 @@ async function main(): Promise<void> {
     notes,
     labs: results,
     throughput,
+    cycle,
+    cluster,
     controllerPeakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    controllerPeakRssMiBThrough100Nodes: peakAt100,
+    memoryTargetMiB: TARGET_MEMORY_MIB,
   };
   writeFileSync(RESULTS, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`zmqlab bench: Docker ${version.Version} (API ${version.ApiVersion}), kernel ${version.KernelVersion}, Node ${process.version}`);
@@ -294,7 +363,15 @@ async function main(): Promise<void> {
     console.log(`  PUB -> SUB, one node   ${String(throughput.medianLocal).padStart(9)} msg/s`);
     console.log(`  ratio                  ${throughput.ratio.toFixed(2)}x   target >=${TARGET_THROUGHPUT}x   ${throughput.met ? "met" : "NOT met"}`);
   }
-  console.log(`\ncontroller peak memory (max RSS): ${report.controllerPeakRssMiB} MiB`);
+  if (cycle) {
+    console.log(`\nfull run cycle of ${results[0]!.lab} (up, traffic, expectations, down), median of ${rounds} rounds`);
+    console.log(`  zmqlab run ${cycle.medianMs.toFixed(0)} ms   floor up + down ${cycle.floorMs.toFixed(0)} ms   ratio ${cycle.ratio.toFixed(2)}x   target <=${TARGET_CYCLE}x   ${cycle.ratio <= TARGET_CYCLE ? "met" : "NOT met"}`);
+  }
+  if (cluster) {
+    console.log(`\n${results[0]!.lab} across ${cluster.hosts} engines of a Swarm (${cluster.file}), median of ${rounds} rounds`);
+    console.log(`  up ${cluster.upMs.toFixed(0)} ms on the cluster, ${cluster.oneEngineUpMs.toFixed(0)} ms on one engine (${(cluster.upMs / cluster.oneEngineUpMs).toFixed(2)}x); down ${cluster.downMs.toFixed(0)} ms`);
+  }
+  console.log(`\ncontroller peak memory (max RSS): ${peakAt100} MiB through the 100-node lab (target <=${TARGET_MEMORY_MIB} MiB: ${peakAt100 <= TARGET_MEMORY_MIB ? "met" : "NOT met"}), ${report.controllerPeakRssMiB} MiB in all`);
   console.log(`\nwrote ${RESULTS}`);
 }
 
