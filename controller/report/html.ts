@@ -54,7 +54,7 @@ export function observedFlows(report: LabReport): DrawnFlow[] {
   return flows;
 }
 
-function layout(lab: Lab): { boxes: Box[]; bars: { name: string; x: number; subnet: string }[]; width: number; height: number } {
+function layout(lab: Lab, hosts: Record<string, string>): { boxes: Box[]; bars: { name: string; x: number; subnet: string }[]; width: number; height: number } {
   const networks = Object.keys(lab.networks);
   // Box contents first: a line per interface, at most three addresses a line.
   const contents = Object.entries(lab.nodes).map(([name, node]) => {
@@ -63,6 +63,7 @@ function layout(lab: Lab): { boxes: Box[]; bars: { name: string; x: number; subn
       const chunks = Array.from({ length: Math.ceil(all.length / 3) }, (_, i) => all.slice(i * 3, i * 3 + 3).join(", "));
       return chunks.map((c, i) => (i === 0 ? `${network}: ${c}` : c));
     });
+    if (hosts[name] !== undefined) lines.unshift(`on host ${hosts[name]}`);
     const attached = Object.keys(node.interfaces).map((n) => networks.indexOf(n)).sort((a, b) => a - b);
     return { name, forward: node.forward ?? false, lines, attached, w: Math.max(120, ...lines.map((l) => l.length * 6.6 + 16)) };
   });
@@ -92,8 +93,9 @@ function ownerOf(lab: Lab, address: string): string | undefined {
   return Object.entries(lab.nodes).find(([, n]) => addressesOf(n).includes(address))?.[0] ?? (lab.nodes[address] ? address : undefined);
 }
 
-export function topologySvg(lab: Lab, flows: DrawnFlow[]): string {
-  const { boxes, bars, width, height } = layout(lab);
+/** `hosts`: on a cluster, each node's host (a line of its box). */
+export function topologySvg(lab: Lab, flows: DrawnFlow[], hosts: Record<string, string> = {}): string {
+  const { boxes, bars, width, height } = layout(lab, hosts);
   const box = (name: string) => boxes.find((b) => b.name === name);
   const parts: string[] = [];
   for (const bar of bars) {
@@ -244,7 +246,7 @@ svg rect.node { fill: #e3f0ff; stroke: #3367d6; stroke-width: 1.5; } svg rect.ro
 ${nodeNotes.length ? `<h2>Nodes that went away during the traffic</h2>
 <ul>${nodeNotes.map((n) => `<li class="why">${esc(n)}</li>`).join("")}</ul>
 ` : ""}<h2>Topology and the paths the routers' counters showed</h2>
-${topologySvg(lab, flows)}
+${topologySvg(lab, flows, report.hosts)}
 <table><tr><th></th><th>source</th><th>destination</th><th>crossed (by the routers' own counters)</th><th>packets forwarded</th></tr>
 ${flowRows || '<tr><td colspan="5">no flows observed</td></tr>'}
 </table>
