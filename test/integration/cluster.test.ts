@@ -72,6 +72,15 @@ t.test("the flagship lab across three engines of a Swarm", async (t) => {
   for (const [host, engine] of Object.entries(engines)) t.same(await onEngine(engine), { containers: [], networks: [] }, `nothing left on ${host}`);
   const after = await cli(["ls", "--cluster", placed]);
   t.match(after.stdout, /no labs on any engine of the cluster/, "ls --cluster: nothing left");
+
+  // An engine outside the Swarm (this machine's own) in the cluster file: refused, nothing created.
+  const stranger = join(dir, "stranger.yaml");
+  writeFileSync(stranger, `hosts:\n  h1: { engine: ${engines.h1} }\n  mine: { engine: unix:///var/run/docker.sock }\n`);
+  const refused = await cli(["run", LAB, "--cluster", stranger]);
+  t.equal(refused.code, 3, said(refused));
+  t.match(refused.stderr, `Host mine of cluster ${stranger} is not in a Swarm.\n  hint: join it to the others' Swarm: docker -H ${engines.h1} swarm join-token worker prints the command`, "names the host outside the Swarm and what to run");
+  t.same(await onEngine(engines.h1!), { containers: [], networks: [] }, "nothing created on the Swarm's engine");
+  t.same(await labeled("source-ip"), { containers: 0, networks: 0 }, "nor on this machine's");
 });
 
 t.test("a cluster file that places a node the lab does not have: exit 2, nothing touched", async (t) => {
