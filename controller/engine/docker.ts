@@ -22,6 +22,24 @@ export async function connectEngine(timeoutMs = 5000): Promise<Engine> {
   return docker;
 }
 
+/**
+ * Where an engine is, as `docker -H` takes it: `unix:///var/run/docker.sock`, `tcp://HOST:PORT`,
+ * `ssh://HOST`. For messages and hints.
+ */
+export function engineAddress(docker: Engine): string {
+  const modem = docker.modem as { socketPath?: unknown; host?: string; port?: string | number; protocol?: string };
+  if (typeof modem.socketPath === "string") return `unix://${modem.socketPath}`;
+  // dockerode's default is a function that looks for the socket: name the usual one.
+  if (!modem.host) return "unix:///var/run/docker.sock";
+  if (modem.protocol === "ssh") return `ssh://${modem.host}${modem.port ? `:${modem.port}` : ""}`;
+  return `tcp://${modem.host}${modem.port ? `:${modem.port}` : ""}`;
+}
+
+/** An engine reached over the network (DOCKER_HOST=tcp:// or ssh://), not through a local socket. */
+export function isRemoteEngine(docker: Engine): boolean {
+  return !engineAddress(docker).startsWith("unix://");
+}
+
 export async function apiVersion(docker: Engine): Promise<string> {
   const version = await onEngine("read the version of", { kind: "engine" }, () => docker.version());
   return version.ApiVersion;

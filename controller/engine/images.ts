@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { EnvironmentError } from "../errors.js";
 import { DEFAULT_IMAGE } from "../plan/plan.js";
 import { FRR_IMAGE } from "../plan/routing.js";
-import { describe, isNotFound, type Engine } from "./docker.js";
+import { describe, engineAddress, isNotFound, isRemoteEngine, type Engine } from "./docker.js";
 import { engineFailure, onEngine } from "./failures.js";
 
 /** The package's root folder (holds package.json, images/, dist/). */
@@ -146,9 +146,45 @@ async function pullBase(docker: Engine, log: (line: string) => void): Promise<vo
     const stream = await docker.pull(BASE_IMAGE);
     await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve())));
   } catch (err) {
+    const make = `bash ${relative(process.cwd(), join(PACKAGE_ROOT, "images", "base", "make-local-base.sh"))}`;
+    // On another machine's engine, the base (or a stand-in made here) can be carried over.
+    const address = engineAddress(docker);
+    const hint = isRemoteEngine(docker)
+      ? `load it onto that engine from a machine that has it: \`docker save ${BASE_IMAGE} | docker -H ${address} load\`; or make it there from Debian's packages: \`DOCKER_HOST=${address} ${make}\` (as root; it uses debootstrap here and imports into that engine)`
+      : `where no registry answers, make it locally from Debian's packages: \`${make}\` (as root; it uses debootstrap)`;
+    throw new EnvironmentError(`The base image ${BASE_IMAGE} is not on the engine at ${address} and cannot be pulled (${describe(err)}).`, hint);
+  }
+}
+
+/**
+ * Copy an image from one engine to another (`docker save | docker load` through this process,
+ * streamed: nothing lands on disk here). Resolves once the target has loaded it and has it under
+ * `tag`; a failure is an EnvironmentError naming both engines.
+ */
+export async function copyImage(from: Engine, to: Engine, tag: string, log: (line: string) => void = () => {}): Promise<void> {
+  const source = engineAddress(from);
+  const target = engineAddress(to);
+  log(`copying image ${tag} from ${source} to ${target}`);
+  try {
+    const image = (await from.getImage(tag).get()) as NodeJS.ReadableStream;
+    // A failure while reading the source must end the load too, not leave it waiting.
+    const failed = new Promise<never>((_, reject) => image.on("error", reject));
+    const loading = (async () => {
+      const answer = (await to.loadImage(image, { quiet: true })) as NodeJS.ReadableStream;
+      await new Promise<void>((resolve, reject) =>
+        to.modem.followProgress(answer, (err, output) => {
+          const failure = err ?? (output as { error?: string }[] | undefined)?.find((o) => o.error)?.error;
+          if (failure) reject(failure instanceof Error ? failure : new Error(String(failure)));
+          else resolve();
+        }),
+      );
+    })();
+    await Promise.race([loading, failed]);
+    if (!(await imageExists(to, tag))) throw new Error(`the load ended but ${target} has no image ${tag}`);
+  } catch (err) {
     throw new EnvironmentError(
-      `The base image ${BASE_IMAGE} is not on the engine and cannot be pulled (${describe(err)}).`,
-      `where no registry answers, make it locally from Debian's packages: \`bash ${relative(process.cwd(), join(PACKAGE_ROOT, "images", "base", "make-local-base.sh"))}\` (as root; it uses debootstrap)`,
+      `Copying the image ${tag} from the engine at ${source} to the engine at ${target} failed: ${isNotFound(err) ? `${source} has no image ${tag}` : describe(err).trim()}.`,
+      `check that both engines answer and that ${source} has the image; by hand: \`docker -H ${source} save ${tag} | docker -H ${target} load\``,
     );
   }
 }
