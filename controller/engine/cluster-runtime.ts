@@ -11,7 +11,7 @@ import { describe, withTimeout, type Engine } from "./docker.js";
 import { DockerNode, DockerRuntime } from "./docker-runtime.js";
 import type { ExecResult, Stdio } from "./exec.js";
 import type { HostRoute } from "./host-routes.js";
-import { BASE_IMAGE, imageExists } from "./images.js";
+import { BASE_IMAGE, copyImage, imageExists } from "./images.js";
 import type { LockOptions } from "./lock.js";
 import { containerName } from "./naming.js";
 import { createNetwork, createNode, createsWithAllNetworks, type LabResources } from "./resources.js";
@@ -184,29 +184,13 @@ export class ClusterRuntime implements Runtime {
         const source = this.members.find((_, i) => has[i]);
         const missing = this.members.filter((_, i) => !has[i]);
         if (missing.length === 0 || !source) return;
-        log(`copying image ${tag} from ${source.name} to ${missing.map((m) => m.name).join(", ")}`);
-        await Promise.all(missing.map((m) => copyImage(source.docker, m.docker, tag, `${source.name} (${source.engine})`, `${m.name} (${m.engine})`)));
+        await Promise.all(missing.map((m) => copyImage(source.docker, m.docker, tag, log)));
       })().catch((err: unknown) => {
         this.spread.delete(tag);
         throw err;
       }));
     }
     return this.spread.get(tag)!;
-  }
-}
-
-/** `docker save TAG | docker -H TO load`, through the controller. */
-export async function copyImage(from: Engine, to: Engine, tag: string, fromName: string, toName: string): Promise<void> {
-  try {
-    const tar = await from.getImage(tag).get();
-    const stream = await to.loadImage(tar);
-    await new Promise<void>((resolve, reject) => to.modem.followProgress(stream, (err, output) => {
-      const failure = err ?? (output as { error?: string }[] | undefined)?.find((o) => o.error)?.error;
-      if (failure) reject(failure instanceof Error ? failure : new Error(String(failure)));
-      else resolve();
-    }));
-  } catch (err) {
-    throw new EnvironmentError(`Copying image ${tag} from ${fromName} to ${toName} failed: ${describe(err)}.`, `copy it by hand: docker -H <${fromName}> save ${tag} | docker -H <${toName}> load`);
   }
 }
 
