@@ -34,107 +34,110 @@ async function engineAt(address: string | undefined): Promise<Engine> {
   }
 }
 
-// A cluster someone else has up (its engines have fixed names) is used as it is and left up;
-// otherwise this test starts one engine and removes it at the end, whatever happens.
-const status = await cluster("status");
-const ours = /no cluster is up/.test(status.stdout);
-let address: string;
-if (ours) {
-  t.teardown(async () => {
-    const down = await cluster("down");
-    t.comment(down.stdout.trim());
-  });
-  const up = await cluster("up", "1");
-  const file = up.stdout.trim().split("\n").at(-1)!;
-  t.ok(isAbsolute(file), `up prints the cluster file's absolute path last (${file})`);
-  const text = readFileSync(file, "utf8");
-  t.match(text, /^# written by scripts\/cluster\.sh up 1\nhosts:\n {2}h1: \{ engine: tcp:\/\/[\d.]+:2375 \}\n$/, "the cluster file names the one engine");
-  address = /engine: (tcp:\/\/[\d.]+:2375)/.exec(text)![1]!;
-  const again = await cluster("up", "1");
-  t.match(again.stderr, /1 engines already up in one Swarm: reusing them/, "up with the same N reuses what is up");
-  t.equal(again.stdout.trim().split("\n").at(-1), file, "and prints the same file");
-} else {
-  address = /^zmqlab-engine-1 running (tcp:\/\/\S+)/m.exec(status.stdout)?.[1] ?? "";
-  t.comment(`reusing the cluster that is up (${address}); it stays up`);
-}
-const remote = await engineAt(address);
-const local = await engineAt(process.env.DOCKER_HOST);
-const env = { DOCKER_HOST: address, ZMQLAB_INSTANCE: "" };
-const prefix = /^tcp:\/\/(\d+\.\d+\.\d+)\.\d+:/.exec(address)![1]!;
-
-t.test("run, up, ls, exec, test, down against the remote engine: the lab lives there only", async (t) => {
-  t.teardown(() => cli(["down", LAB, "--instance", INSTANCE], undefined, env));
-  const result = await cli(["run", LAB, "--instance", INSTANCE, "--keep"], undefined, env);
-  t.equal(result.code, 0, `run passes (${exitOk(result)})`);
-  t.match(result.stdout + result.stderr, /all 6 expectations hold/, "all 6 expectations hold");
-
-  const there = await listLabs(remote, KEY);
-  t.equal(there.length, 1, "the lab is on the remote engine");
-  t.same(there[0]?.containers.map((c) => c.node).sort(), ["client", "r1", "r2", "server"], "with its four nodes");
-  t.equal(there[0]?.networks.length, 2, "and its two networks");
-  t.same(there[0]?.locks, [], "the run's lock (a container there) is gone");
-  t.same(there[0]?.helpers, [], "so is the host-routes reader");
-  t.same(await listLabs(local, KEY), [], "nothing of it on the controller's own engine");
-
-  const ls = await cli(["ls"], undefined, env);
-  t.equal(ls.code, 0);
-  t.match(ls.stdout, new RegExp(`^source-ip +${INSTANCE} +4 +2 `, "m"), `ls with DOCKER_HOST lists it (${ls.stdout})`);
-  const exec = await cli(["exec", "--instance", INSTANCE, LAB, "server", "--", "cat", "/proc/net/route"], undefined, env);
-  t.equal(exec.code, 0, `exec runs in the remote node (${exitOk(exec)})`);
-  t.match(exec.stdout, /^Iface\s+Destination/, "with the command's own output");
-  const test = await cli(["test", LAB, "--instance", INSTANCE], undefined, env);
-  t.equal(test.code, 0, `test passes on the lab as it is (${exitOk(test)})`);
-  const down = await cli(["down", LAB, "--instance", INSTANCE], undefined, env);
-  t.equal(down.code, 0, exitOk(down));
-  t.same(await listLabs(remote, KEY), [], "down leaves nothing on the remote engine");
-});
-
-t.test("graph and validate need no engine, remote or not", async (t) => {
-  for (const command of ["graph", "validate"]) {
-    const result = await cli([command, LAB], undefined, env);
-    t.equal(result.code, 0, `${command}: ${exitOk(result)}`);
+// Everything in one test, so tap waits for the engine it starts before its teardown removes it.
+t.test("against a remote engine: DOCKER_HOST names an engine in a container", async (t) => {
+  // A cluster someone else has up (its engines have fixed names) is used as it is and left up;
+  // otherwise this test starts one engine and removes it at the end, whatever happens.
+  const status = await cluster("status");
+  const ours = /no cluster is up/.test(status.stdout);
+  let address: string;
+  if (ours) {
+    t.teardown(async () => {
+      const down = await cluster("down");
+      t.comment(down.stdout.trim());
+    });
+    const up = await cluster("up", "1");
+    const file = up.stdout.trim().split("\n").at(-1)!;
+    t.ok(isAbsolute(file), `up prints the cluster file's absolute path last (${file})`);
+    const text = readFileSync(file, "utf8");
+    t.match(text, /^# written by scripts\/cluster\.sh up 1\nhosts:\n {2}h1: \{ engine: tcp:\/\/[\d.]+:2375 \}\n$/, "the cluster file names the one engine");
+    address = /engine: (tcp:\/\/[\d.]+:2375)/.exec(text)![1]!;
+    const again = await cluster("up", "1");
+    t.match(again.stderr, /1 engines already up in one Swarm: reusing them/, "up with the same N reuses what is up");
+    t.equal(again.stdout.trim().split("\n").at(-1), file, "and prints the same file");
+  } else {
+    address = /^zmqlab-engine-1 running (tcp:\/\/\S+)/m.exec(status.stdout)?.[1] ?? "";
+    t.comment(`reusing the cluster that is up (${address}); it stays up`);
   }
-});
+  const remote = await engineAt(address);
+  const local = await engineAt(process.env.DOCKER_HOST);
+  const env = { DOCKER_HOST: address, ZMQLAB_INSTANCE: "" };
+  const prefix = /^tcp:\/\/(\d+\.\d+\.\d+)\.\d+:/.exec(address)![1]!;
 
-t.test("the collision check reads the remote engine's host, not the controller's", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "zmqlab-remote-"));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  // The cluster's bridge: on the remote engine's host (the engine's container) it is the route
-  // of its eth0; on this host it is a Docker network (zmqlab-cluster) with a br-* route.
-  const subnet = `${prefix}.0/24`;
-  const lab = join(dir, "lab.yaml");
-  writeFileSync(lab, `name: remote-collide\nnetworks:\n  n: { subnet: ${subnet} }\nnodes:\n  a: { interfaces: { n: ${prefix}.200 } }\n`);
-  const there = await cli(["up", lab], undefined, env);
-  t.equal(there.code, 3, `rejected on the remote engine (${exitOk(there)})`);
-  t.match(there.stderr, new RegExp(`network n \\(${subnet.replace(/\./g, "\\.")}\\) overlaps the host route ${subnet.replace(/\./g, "\\.")} dev eth0`), "naming the remote host's route, on its eth0");
-  t.notMatch(there.stderr, /br-[0-9a-f]+|zmqlab-cluster/, "not this host's bridge");
-  const here = await cli(["up", lab], undefined, { ZMQLAB_INSTANCE: "" });
-  t.equal(here.code, 3, `rejected here too (${exitOk(here)})`);
-  t.match(here.stderr, new RegExp(`overlaps Docker network zmqlab-cluster \\(${subnet.replace(/\./g, "\\.")}\\)`), "but for this host's own reason");
-  t.same(await listLabs(remote, "remote-collide"), [], "nothing was created there");
-  t.same(await listLabs(local, "remote-collide"), [], "nor here");
-});
+  await t.test("run, up, ls, exec, test, down against the remote engine: the lab lives there only", async (t) => {
+    t.teardown(() => cli(["down", LAB, "--instance", INSTANCE], undefined, env));
+    const result = await cli(["run", LAB, "--instance", INSTANCE, "--keep"], undefined, env);
+    t.equal(result.code, 0, `run passes (${exitOk(result)})`);
+    t.match(result.stdout + result.stderr, /all 6 expectations hold/, "all 6 expectations hold");
 
-t.test("copyImage carries an image from this engine to the remote one", async (t) => {
-  // A tiny image of one file, made here for the test.
-  const tag = `zmqlab-test/copy:${process.pid}`;
-  const dir = mkdtempSync(join(tmpdir(), "zmqlab-copy-"));
-  writeFileSync(join(dir, "hello"), `copied ${process.pid}\n`);
-  await run("sh", ["-c", `tar -C "${dir}" -c . | docker import - "${tag}"`], { env: { ...process.env } });
-  t.teardown(async () => {
-    rmSync(dir, { recursive: true, force: true });
-    await local.getImage(tag).remove().catch(() => {});
-    await remote.getImage(tag).remove().catch(() => {});
+    const there = await listLabs(remote, KEY);
+    t.equal(there.length, 1, "the lab is on the remote engine");
+    t.same(there[0]?.containers.map((c) => c.node).sort(), ["client", "r1", "r2", "server"], "with its four nodes");
+    t.equal(there[0]?.networks.length, 2, "and its two networks");
+    t.same(there[0]?.locks, [], "the run's lock (a container there) is gone");
+    t.same(there[0]?.helpers, [], "so is the host-routes reader");
+    t.same(await listLabs(local, KEY), [], "nothing of it on the controller's own engine");
+
+    const ls = await cli(["ls"], undefined, env);
+    t.equal(ls.code, 0);
+    t.match(ls.stdout, new RegExp(`^source-ip +${INSTANCE} +4 +2 `, "m"), `ls with DOCKER_HOST lists it (${ls.stdout})`);
+    const exec = await cli(["exec", "--instance", INSTANCE, LAB, "server", "--", "cat", "/proc/net/route"], undefined, env);
+    t.equal(exec.code, 0, `exec runs in the remote node (${exitOk(exec)})`);
+    t.match(exec.stdout, /^Iface\s+Destination/, "with the command's own output");
+    const test = await cli(["test", LAB, "--instance", INSTANCE], undefined, env);
+    t.equal(test.code, 0, `test passes on the lab as it is (${exitOk(test)})`);
+    const down = await cli(["down", LAB, "--instance", INSTANCE], undefined, env);
+    t.equal(down.code, 0, exitOk(down));
+    t.same(await listLabs(remote, KEY), [], "down leaves nothing on the remote engine");
   });
-  t.notOk(await imageExists(remote, tag), "not on the remote engine before");
-  const lines: string[] = [];
-  await copyImage(local, remote, tag, (l) => lines.push(l));
-  t.ok(await imageExists(remote, tag), "on the remote engine after");
-  t.equal((await remote.getImage(tag).inspect()).Id, (await local.getImage(tag).inspect()).Id, "the same image (same id)");
-  t.match(lines.join("\n"), new RegExp(`copying image ${tag} from \\S+ to ${address}`));
 
-  const missing = `zmqlab-test/missing:${process.pid}`;
-  const err = await copyImage(local, remote, missing).catch((e: unknown) => e);
-  t.ok(err instanceof EnvironmentError, "a failed copy is an environment error");
-  t.match((err as Error).message, new RegExp(`Copying the image ${missing} from the engine at \\S+ to the engine at ${address} failed: \\S+ has no image ${missing}\\.`), "naming both engines, and which lacks the image");
+  await t.test("graph and validate need no engine, remote or not", async (t) => {
+    for (const command of ["graph", "validate"]) {
+      const result = await cli([command, LAB], undefined, env);
+      t.equal(result.code, 0, `${command}: ${exitOk(result)}`);
+    }
+  });
+
+  await t.test("the collision check reads the remote engine's host, not the controller's", async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), "zmqlab-remote-"));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    // The cluster's bridge: on the remote engine's host (the engine's container) it is the route
+    // of its eth0; on this host it is a Docker network (zmqlab-cluster) with a br-* route.
+    const subnet = `${prefix}.0/24`;
+    const lab = join(dir, "lab.yaml");
+    writeFileSync(lab, `name: remote-collide\nnetworks:\n  n: { subnet: ${subnet} }\nnodes:\n  a: { interfaces: { n: ${prefix}.200 } }\n`);
+    const there = await cli(["up", lab], undefined, env);
+    t.equal(there.code, 3, `rejected on the remote engine (${exitOk(there)})`);
+    t.match(there.stderr, new RegExp(`network n \\(${subnet.replace(/\./g, "\\.")}\\) overlaps the host route ${subnet.replace(/\./g, "\\.")} dev eth0`), "naming the remote host's route, on its eth0");
+    t.notMatch(there.stderr, /br-[0-9a-f]+|zmqlab-cluster/, "not this host's bridge");
+    const here = await cli(["up", lab], undefined, { ZMQLAB_INSTANCE: "" });
+    t.equal(here.code, 3, `rejected here too (${exitOk(here)})`);
+    t.match(here.stderr, new RegExp(`overlaps Docker network zmqlab-cluster \\(${subnet.replace(/\./g, "\\.")}\\)`), "but for this host's own reason");
+    t.same(await listLabs(remote, "remote-collide"), [], "nothing was created there");
+    t.same(await listLabs(local, "remote-collide"), [], "nor here");
+  });
+
+  await t.test("copyImage carries an image from this engine to the remote one", async (t) => {
+    // A tiny image of one file, made here for the test.
+    const tag = `zmqlab-test/copy:${process.pid}`;
+    const dir = mkdtempSync(join(tmpdir(), "zmqlab-copy-"));
+    writeFileSync(join(dir, "hello"), `copied ${process.pid}\n`);
+    await run("sh", ["-c", `tar -C "${dir}" -c . | docker import - "${tag}"`], { env: { ...process.env } });
+    t.teardown(async () => {
+      rmSync(dir, { recursive: true, force: true });
+      await local.getImage(tag).remove().catch(() => {});
+      await remote.getImage(tag).remove().catch(() => {});
+    });
+    t.notOk(await imageExists(remote, tag), "not on the remote engine before");
+    const lines: string[] = [];
+    await copyImage(local, remote, tag, (l) => lines.push(l));
+    t.ok(await imageExists(remote, tag), "on the remote engine after");
+    t.equal((await remote.getImage(tag).inspect()).Id, (await local.getImage(tag).inspect()).Id, "the same image (same id)");
+    t.match(lines.join("\n"), new RegExp(`copying image ${tag} from \\S+ to ${address}`));
+
+    const missing = `zmqlab-test/missing:${process.pid}`;
+    const err = await copyImage(local, remote, missing).catch((e: unknown) => e);
+    t.ok(err instanceof EnvironmentError, "a failed copy is an environment error");
+    t.match((err as Error).message, new RegExp(`Copying the image ${missing} from the engine at \\S+ to the engine at ${address} failed: \\S+ has no image ${missing}\\.`), "naming both engines, and which lacks the image");
+  });
 });
