@@ -3,7 +3,9 @@
 // Prints a table and writes bench/results.json. Reports targets; never fails on a missed one.
 import { benchThroughput, TARGET_THROUGHPUT, type ThroughputResult } from "./throughput.js";
 import Docker from "dockerode";
+import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
+import { promisify } from "node:util";
 import { join } from "node:path";
 import { connectRuntime, planLab, runLab, up, type LabPlan, type LoadedLab, type RunningLab } from "../controller/index.js";
 import { ensureNodeImage, PACKAGE_ROOT } from "../controller/engine/images.js";
@@ -26,6 +28,7 @@ const RESULTS = join(PACKAGE_ROOT, "bench", "results.json");
 const ATTEMPTS = 3;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
+const run = promisify(execFile);
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
@@ -252,6 +255,23 @@ interface ClusterResult {
   oneEngineUpMs: number;
 }
 
+/**
+ * A cluster file to measure on: BENCH_CLUSTER's, else three engines from scripts/cluster.sh
+ * (started for the bench and removed afterwards, unless a cluster was up already).
+ */
+async function withCluster<T>(given: string | undefined, work: (file: string) => Promise<T>): Promise<T> {
+  if (given) return work(given);
+  const script = join(PACKAGE_ROOT, "scripts", "cluster.sh");
+  const wasUp = !/no cluster is up/.test((await run("bash", [script, "status"])).stdout);
+  log("\nstarting 3 engines in containers, one Swarm (scripts/cluster.sh up 3; set BENCH_CLUSTER to use another cluster, or none)");
+  const file = (await run("bash", [script, "up", "3"], { maxBuffer: 1 << 24 })).stdout.trim().split("\n").at(-1)!;
+  try {
+    return await work(file);
+  } finally {
+    if (!wasUp) await run("bash", [script, "down"]);
+  }
+}
+
 /** The flagship brought up across a cluster's engines, beside its up time on one engine. */
 async function benchCluster(file: string, flagship: LabResult, rounds: number): Promise<ClusterResult> {
   log(`\n${flagship.lab}: across the cluster of ${file}`);
@@ -327,9 +347,8 @@ async function main(): Promise<void> {
       if (variants === benchSourceIp) cycle = await benchCycle(results[0]!, rounds);
     }
     peakAt100 = Math.round(process.resourceUsage().maxRSS / 1024);
-    const clusterFile = process.env.BENCH_CLUSTER;
-    if (clusterFile) cluster = await benchCluster(clusterFile, results[0]!, rounds);
-    else note("no 3-engine cluster measured: set BENCH_CLUSTER to a cluster file (bash scripts/cluster.sh up 3 prints one)");
+    if (process.env.BENCH_CLUSTER === "none") note("no cluster measured (BENCH_CLUSTER=none)");
+    else cluster = await withCluster(process.env.BENCH_CLUSTER, (file) => benchCluster(file, results[0]!, rounds));
     log("bench-msg: PUB -> router -> SUB beside PUB -> SUB on one node");
     throughput = await benchThroughput(rounds, log);
   } finally {
