@@ -9,8 +9,8 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export const kindsOf = (spec: FaultSpec): FaultKind[] => FAULT_KINDS.filter((k) => spec[k] !== undefined);
 
-export const isNodeAction = (a: string | undefined): boolean => (NODE_ACTIONS as readonly string[]).includes(a ?? "");
-export const isInterfaceAction = (a: string | undefined): boolean => (INTERFACE_ACTIONS as readonly string[]).includes(a ?? "");
+export const isNodeAction = (a: string | undefined): boolean => (NODE_ACTIONS as readonly (string | undefined)[]).includes(a);
+export const isInterfaceAction = (a: string | undefined): boolean => (INTERFACE_ACTIONS as readonly (string | undefined)[]).includes(a);
 
 /** Whether the fault acts on an interface (node and network). */
 export const onInterface = (spec: FaultSpec): boolean => isInterfaceAction(spec.action) || spec.loss !== undefined || spec.rate !== undefined || spec.delay !== undefined;
@@ -94,7 +94,8 @@ export function walkFaults(lab: Lab): Step[] {
       continue;
     }
     if (spec.partition !== undefined) {
-      const members = spec.partition.flat().filter((n) => lab.nodes[n]);
+      // A name the lab lacks (validation reports it) counts as running.
+      const members = spec.partition.flat();
       const down = members.map(notRunning).find(Boolean);
       if (partition) step.problem = { key: "partition", message: `a partition ${when}, while fault ${partition.by}'s partition is in force`, hint: `heal it first (an earlier fault with action: heal), or put every set into one partition` };
       else if (down) step.problem = { ...down, key: "partition" };
