@@ -74,7 +74,7 @@ function planNode(lab: Lab, name: string, spec: NodeSpec, options: PlanOptions):
   if (hasIpv6) commands.push({ argv: ["ip", "-6", "route", "flush", "exact", "::/0"], why: "remove Docker's IPv6 default route" });
 
   for (const iface of interfaces) {
-    const docker = new Set([iface.ipv4, iface.ipv6].filter(Boolean));
+    const docker = new Set([iface.ipv4, iface.ipv6]);
     for (const address of iface.addresses) {
       if (docker.has(address.split("/")[0]!)) continue;
       const v6 = address.includes(":");
