@@ -365,7 +365,7 @@ async function create(runtime: Runtime, lab: Lab, placement: Placement, lock: Lo
     log(`creating ${plan.networks.length} networks`);
     await phase("networks", () => settled(plan.networks.map((n) => runtime.createNetwork(plan, n))));
     // Each node is configured as soon as it has started, not after the last one has.
-    log(`creating ${plan.nodes.length} nodes, each configured (addresses, routes) as soon as it runs`);
+    log(`creating ${plan.nodes.length} nodes, configuring each (addresses, routes) as soon as it runs`);
     const states = await phase("nodes", () => settled(plan.nodes.map(async (n) => configureNode(await runtime.createNode(plan, n), n, nodeHasIpv6(plan, n)))));
     log("checking the kernel state");
     await phase("verify", async () => verify(plan, states));
