@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The zmqlab command line: thin commands over the public API.
 import { Command, CommanderError } from "commander";
-import { connectRuntime } from "./engine/connect.js";
+import { clusterFlag, connectRuntime } from "./engine/connect.js";
 import { dockerNames } from "./engine/naming.js";
 import { describeOwner } from "./engine/lock.js";
 import { LabError, ZmqlabError } from "./errors.js";
@@ -101,8 +101,8 @@ program
   .action(async (target: string, opts: { dryRun?: boolean } & InstanceOptions) => {
     const loaded = loadLab(target);
     if (opts.dryRun) {
-      const cluster = process.env["ZMQLAB_CLUSTER"] || undefined;
-      const plan = planLab(loaded.lab, cluster !== undefined ? { hosts: placeNodes(loadCluster(cluster), Object.keys(loaded.lab.nodes)) } : {});
+      const hosts = clusterHosts(loaded.lab);
+      const plan = planLab(loaded.lab, hosts ? { hosts } : {});
       stdout(planText(plan, dockerNames(plan)));
       return;
     }
@@ -124,8 +124,14 @@ program
     if (lab.instance !== undefined) stdout(`instance ${lab.instance}: ${relocationText(lab.relocations)}`);
     const hosts = hostsOf(lab.plan.nodes);
     if (hosts) stdout(hostsText(hosts));
-    stdout(`\nremove it with: zmqlab down ${target}${lab.instance !== undefined ? ` --instance ${lab.instance}` : ""}${process.env["ZMQLAB_CLUSTER"] ? ` --cluster ${process.env["ZMQLAB_CLUSTER"]}` : ""}`);
+    stdout(`\nremove it with: zmqlab down ${target}${lab.instance !== undefined ? ` --instance ${lab.instance}` : ""}${clusterFlag()}`);
   });
+
+/** With a cluster file (--cluster, $ZMQLAB_CLUSTER): where each node of the lab would run. No engine is asked. */
+function clusterHosts(lab: Lab): Record<string, string> | undefined {
+  const cluster = process.env["ZMQLAB_CLUSTER"] || undefined;
+  return cluster === undefined ? undefined : placeNodes(loadCluster(cluster), Object.keys(lab.nodes));
+}
 
 /** "nodes on hosts: h1: client, server; h2: r1" (a cluster run). */
 const hostsText = (hosts: Record<string, string>): string => {
@@ -217,8 +223,7 @@ program
   .description("print the topology as Mermaid: networks, nodes, every address per interface, endpoints (with --cluster: each node's host)")
   .action((target: string) => {
     const lab = loadLab(target).lab;
-    const cluster = process.env["ZMQLAB_CLUSTER"] || undefined;
-    stdout(topologyMermaid(lab, [], cluster !== undefined ? placeNodes(loadCluster(cluster), Object.keys(lab.nodes)) : {}));
+    stdout(topologyMermaid(lab, [], clusterHosts(lab)));
   });
 
 program

@@ -4,6 +4,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { withKernelNames } from "./interface-names.js";
+import { strayInterfaces } from "./stray-interfaces.js";
 import type { ConfigureFile, ConfigureJob, ConfigureResult } from "./protocol.js";
 
 function run(argv: string[]): { exitCode: number; stdout: string; output: string } {
@@ -17,10 +18,8 @@ function configure(job: ConfigureJob): ConfigureResult {
   const links = JSON.parse(run(["ip", "-j", "addr", "show"]).stdout) as { ifname: string; addr_info?: { local: string }[] }[];
   const kernelNames = new Map<string, string>();
   if (job.onlyLabInterfaces) {
-    for (const link of links) {
-      const addresses = link.addr_info?.filter((a) => !a.local.includes(":")) ?? [];
-      if (link.ifname !== "lo" && addresses.length > 0 && !addresses.some((a) => job.interfaces.some((i) => i.ipv4 === a.local))) commands.push(["ip", "link", "del", "dev", link.ifname]);
-    }
+    const ipv4 = links.map((l) => ({ name: l.ifname, ipv4: (l.addr_info ?? []).map((a) => a.local).filter((a) => !a.includes(":")) }));
+    for (const name of strayInterfaces(ipv4, job.interfaces.map((i) => i.ipv4))) commands.push(["ip", "link", "del", "dev", name]);
   }
   for (const iface of job.interfaces) {
     const link = links.find((l) => l.addr_info?.some((a) => a.local === iface.ipv4));

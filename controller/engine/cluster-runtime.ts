@@ -14,8 +14,7 @@ import type { HostRoute } from "./host-routes.js";
 import { BASE_IMAGE, copyImage, imageExists } from "./images.js";
 import type { LockOptions } from "./lock.js";
 import { containerName } from "./naming.js";
-import { createNetwork, createNode, createsWithAllNetworks, type LabResources } from "./resources.js";
-import { removeLab } from "./resources.js";
+import { containerStatus, createNetwork, createNode, createsWithAllNetworks, removeLab, type LabResources } from "./resources.js";
 import { onEngine } from "./failures.js";
 import type { EngineSubnet, NodeHandle, NodeStatus, Runtime } from "./runtime.js";
 
@@ -72,6 +71,8 @@ export async function connectCluster(cluster: Cluster, timeoutMs = 5000): Promis
 export class ClusterRuntime implements Runtime {
   private readonly allNetworksAtCreate = new Map<string, Promise<boolean>>();
   private readonly spread = new Map<string, Promise<void>>();
+  /** Container name -> the engine it is on (each handle asks here: one lookup per node, not per call). */
+  private readonly located = new Map<string, Promise<Member>>();
 
   constructor(
     readonly cluster: Cluster,
@@ -103,11 +104,30 @@ export class ClusterRuntime implements Runtime {
     const member = this.member(host);
     if (!this.allNetworksAtCreate.has(host)) this.allNetworksAtCreate.set(host, createsWithAllNetworks(member.docker));
     await createNode(member.docker, lab, node, await this.allNetworksAtCreate.get(host)!);
-    return new ClusterNode(this.members, lab.lab, node.name, member);
+    this.located.set(containerName(lab.lab, node.name), Promise.resolve(member));
+    return this.node(lab.lab, node.name);
   }
 
   node(lab: string, node: string): NodeHandle {
-    return new ClusterNode(this.members, lab, node);
+    const resource = containerName(lab, node);
+    return new ClusterNode(node, resource, () => this.engineOf(resource));
+  }
+
+  /**
+   * The engine a container is on: known for the nodes this runtime created, else asked of every
+   * engine once (a node found nowhere is asked again next time; the first engine answers "gone").
+   */
+  private engineOf(resource: string): Promise<Member> {
+    const known = this.located.get(resource);
+    if (known) return known;
+    const found = (async () => {
+      const states = await Promise.all(this.members.map((m) => containerStatus(m.docker, resource)));
+      const i = states.findIndex((s) => s.state !== "gone");
+      if (i < 0) this.located.delete(resource);
+      return this.members[Math.max(i, 0)]!;
+    })();
+    this.located.set(resource, found);
+    return found;
   }
 
   /** Every engine's labs, merged by lab: each container says its host; an overlay seen from several engines counts once. */
@@ -195,57 +215,41 @@ export class ClusterRuntime implements Runtime {
 }
 
 /**
- * A node on its engine. Found by asking every engine when it was not just created (a lab that
- * is up, for `test`, `exec`, faults). Docker attaches the gateway bridge anew whenever a
- * container on an overlay starts: configuring the node (again, after a start) removes it.
+ * A node on its engine (which the runtime finds once). Docker attaches the gateway bridge anew
+ * whenever a container on an overlay starts: configuring the node (again, after a start) removes it.
  */
 class ClusterNode implements NodeHandle {
-  readonly resource: string;
-  private where: Promise<{ member: Member; inner: DockerNode }> | undefined;
-
   constructor(
-    private readonly members: Member[],
-    lab: string,
     readonly node: string,
-    member?: Member,
-  ) {
-    this.resource = containerName(lab, node);
-    if (member) this.where = Promise.resolve({ member, inner: new DockerNode(member.docker, node, this.resource) });
-  }
+    readonly resource: string,
+    private readonly where: () => Promise<Member>,
+  ) {}
 
-  private locate(): Promise<{ member: Member; inner: DockerNode }> {
-    this.where ??= (async () => {
-      const states = await Promise.all(this.members.map((m) => new DockerNode(m.docker, this.node, this.resource).status()));
-      const i = states.findIndex((s) => s.state !== "gone");
-      // Not on any engine: the first answers "gone" for it, as one engine would.
-      const member = this.members[Math.max(i, 0)]!;
-      return { member, inner: new DockerNode(member.docker, this.node, this.resource) };
-    })();
-    return this.where;
+  private async inner(): Promise<DockerNode> {
+    return new DockerNode((await this.where()).docker, this.node, this.resource);
   }
 
   async exec(argv: string[]): Promise<ExecResult> {
-    return (await this.locate()).inner.exec(argv);
+    return (await this.inner()).exec(argv);
   }
 
   async spawn(argv: string[]) {
-    return (await this.locate()).inner.spawn(argv);
+    return (await this.inner()).spawn(argv);
   }
 
   async start(argv: string[], env?: Record<string, string>) {
-    return (await this.locate()).inner.start(argv, env);
+    return (await this.inner()).start(argv, env);
   }
 
   async attach(argv: string[], stdio: Stdio, env?: string[]): Promise<number> {
-    return (await this.locate()).inner.attach(argv, stdio, env);
+    return (await this.inner()).attach(argv, stdio, env);
   }
 
   async act(action: NodeAction): Promise<void> {
-    return (await this.locate()).inner.act(action);
+    return (await this.inner()).act(action);
   }
 
   async status(): Promise<NodeStatus> {
-    return (await this.locate()).inner.status();
+    return (await this.inner()).status();
   }
-
 }

@@ -15,6 +15,12 @@ export interface ConnectOptions {
   nodes?: string[];
 }
 
+/** ` --cluster FILE` when the cluster comes from the environment (or --cluster): hints that name a command say it too. */
+export function clusterFlag(): string {
+  const cluster = process.env.ZMQLAB_CLUSTER;
+  return cluster ? ` --cluster ${cluster}` : "";
+}
+
 /** The runtime to use, once its engines answer (and, for a cluster, form one Swarm). */
 export async function connectRuntime(options: ConnectOptions = {}): Promise<Runtime> {
   const cluster = options.cluster ?? (process.env.ZMQLAB_CLUSTER || undefined);

@@ -38,7 +38,6 @@ export function planLab(lab: Lab, options: PlanOptions = {}): LabPlan {
     };
   });
   const nodes = Object.entries(lab.nodes).map(([name, spec]) => planNode(lab, name, spec, options));
-  if (options.hosts) for (const node of nodes) addOverlayNeighbours(node, nodes);
   return { lab: lab.name, ...(options.instance ? { instance: options.instance } : {}), networks, nodes, ...(lab.faults && Object.keys(lab.faults).length > 0 ? { faults: planFaults(lab, { nodes }) } : {}) };
 }
 
@@ -84,6 +83,7 @@ function planNode(lab: Lab, name: string, spec: NodeSpec, options: PlanOptions):
       });
     }
   }
+  if (options.hosts) commands.push(...overlayNeighbours(lab, name, spec, options.hosts));
   for (const rule of rules) {
     commands.push({ argv: ["ip", `-${rule.family}`, "rule", "add", "from", rule.from, "table", rule.table, "priority", String(rule.priority)], why: `policy: traffic from ${rule.from} uses table ${rule.table}` });
   }
@@ -136,26 +136,22 @@ function planNode(lab: Lab, name: string, spec: NodeSpec, options: PlanOptions):
  * reaches another host's extra addresses only when told their link address. Docker derives an
  * overlay endpoint's MAC from its IPv4 address (02:42 and its four bytes), which the plan knows.
  */
-function addOverlayNeighbours(node: NodePlan, nodes: NodePlan[]): void {
+function overlayNeighbours(lab: Lab, name: string, spec: NodeSpec, hosts: Record<string, string>): Command[] {
   const commands: Command[] = [];
-  for (const iface of node.interfaces) {
-    for (const other of nodes) {
-      if (other === node || other.host === node.host) continue;
-      const theirs = other.interfaces.find((i) => i.network === iface.network);
-      if (!theirs) continue;
-      for (const address of theirs.addresses.map((a) => a.split("/")[0]!)) {
-        if (address === theirs.ipv4 || address === theirs.ipv6) continue;
-        const family = address.includes(":") ? "-6" : "-4";
-        commands.push({ argv: ["ip", family, "neigh", "replace", address, "lladdr", overlayMac(theirs.ipv4), "dev", iface.network, "nud", "permanent"], why: `${other.name}'s extra address on ${iface.network} (on host ${other.host}): the overlay answers only for Docker's addresses` });
+  for (const network of Object.keys(spec.interfaces)) {
+    for (const [other, theirs] of Object.entries(lab.nodes)) {
+      if (other === name || hosts[other] === hosts[name] || theirs.interfaces[network] === undefined) continue;
+      const addresses = list(theirs.interfaces[network]!).map((t) => parseAddress(String(t))!);
+      // Docker's own addresses: the first of each family.
+      const docker4 = addresses.find((a) => a.family === 4)!;
+      const docker6 = addresses.find((a) => a.family === 6);
+      for (const address of addresses) {
+        if (address === docker4 || address === docker6) continue;
+        commands.push({ argv: ["ip", `-${address.family}`, "neigh", "replace", address.text, "lladdr", overlayMac(docker4.text), "dev", network, "nud", "permanent"], why: `${other}'s extra address on ${network} (on host ${hosts[other]}): the overlay answers only for Docker's addresses` });
       }
     }
   }
-  // After the node's own addresses, before its routes and rules.
-  let at = 0;
-  node.commands.forEach((c, i) => {
-    if (c.why.startsWith("extra address") || c.why.startsWith("remove Docker")) at = i + 1;
-  });
-  node.commands.splice(at, 0, ...commands);
+  return commands;
 }
 
 /** Docker's MAC for an overlay endpoint without one given: 02:42 and the IPv4 address's bytes. */

@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import { Cancelled, closest, LabError, EnvironmentError } from "../errors.js";
 import { describe } from "../engine/docker.js";
-import { connectRuntime } from "../engine/connect.js";
+import { clusterFlag, connectRuntime } from "../engine/connect.js";
 import type { ExecResult, Stdio } from "../engine/exec.js";
 import { dropLock, type LockShare } from "../engine/lock.js";
 import { Program } from "../engine/program.js";
@@ -16,6 +16,7 @@ import { overlaps, parseSubnet, type Subnet } from "../lab/ip.js";
 import type { Lab } from "../lab/types.js";
 import { parseAddr, parseRoutes, parseRules, type InterfaceState, type KernelState } from "../observe/kernel.js";
 import type { ConfigureJob, ConfigureResult } from "../agent/protocol.js";
+import { strayInterfaces } from "../agent/stray-interfaces.js";
 import { FLOW_TABLE, planLab } from "../plan/plan.js";
 import { parseFlowSet, type FlowCount } from "../observe/flows.js";
 import type { LabPlan, NodePlan } from "../plan/types.js";
@@ -379,7 +380,7 @@ async function create(runtime: Runtime, lab: Lab, placement: Placement, lock: Lo
 }
 
 /** How a user names this lab (and instance) to `zmqlab down`. */
-const downTarget = (p: Placement): string => `${p.fileLab.name}${p.instance !== undefined ? ` --instance ${p.instance}` : ""}${process.env["ZMQLAB_CLUSTER"] ? ` --cluster ${process.env["ZMQLAB_CLUSTER"]}` : ""}`;
+const downTarget = (p: Placement): string => `${p.fileLab.name}${p.instance !== undefined ? ` --instance ${p.instance}` : ""}${clusterFlag()}`;
 
 /** Wait for every operation, so a failure never tears down under one still running. */
 async function settled<T>(work: Promise<T>[]): Promise<T[]> {
@@ -421,10 +422,9 @@ async function configureCommandByCommand(handle: NodeHandle, node: NodePlan, ipv
   // Docker assigned it; one that is not found shows up in the kernel check as a missing name.
   const links = parseAddr(await run(handle, ["ip", "-j", "addr", "show"]));
   if (node.host !== undefined) {
-    for (const link of links) {
-      const addresses = link.addresses.map((a) => a.split("/")[0]!).filter((a) => !a.includes(":"));
-      if (link.name === "lo" || addresses.length === 0 || addresses.some((a) => node.interfaces.some((i) => i.ipv4 === a))) continue;
-      const argv = ["ip", "link", "del", "dev", link.name];
+    const ipv4 = links.map((l) => ({ name: l.name, ipv4: l.addresses.map((a) => a.split("/")[0]!).filter((a) => !a.includes(":")) }));
+    for (const name of strayInterfaces(ipv4, node.interfaces.map((i) => i.ipv4))) {
+      const argv = ["ip", "link", "del", "dev", name];
       const result = await handle.exec(argv);
       if (result.exitCode !== 0) throw commandFailed(node, argv, DROP_WHY, result.exitCode, result.stderr.trim() || result.stdout.trim());
     }

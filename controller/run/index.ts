@@ -1,6 +1,6 @@
 // Run a lab and judge it: bring it up (or use one that is up), drive its traffic with the flow
 // counters zeroed first, read every forwarding node's counters, and evaluate the expectations.
-import { connectRuntime } from "../engine/connect.js";
+import { clusterFlag, connectRuntime } from "../engine/connect.js";
 import type { Runtime } from "../engine/runtime.js";
 import { endpointFailures, evaluate, phasesOf, type Phase } from "../expect/index.js";
 import type { ExpectationResult, Observations } from "../expect/types.js";
@@ -219,7 +219,7 @@ export async function runLab(target: string | LoadedLab, options: RunOptions = {
     return report;
   } finally {
     if (lab && !options.keep && !wasUp) await lab.down();
-    else if (lab) log(`lab ${lab.name} stays up; remove it with: zmqlab down ${loaded.file.replace(/\/lab\.ya?ml$/, "")}${instance !== undefined ? ` --instance ${instance}` : ""}${process.env["ZMQLAB_CLUSTER"] ? ` --cluster ${process.env["ZMQLAB_CLUSTER"]}` : ""}`);
+    else if (lab) log(`lab ${lab.name} stays up; remove it with: zmqlab down ${loaded.file.replace(/\/lab\.ya?ml$/, "")}${instance !== undefined ? ` --instance ${instance}` : ""}${clusterFlag()}`);
     await lock.release();
   }
 }
