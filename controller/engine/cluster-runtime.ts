@@ -16,7 +16,7 @@ import type { LockOptions } from "./lock.js";
 import { containerName } from "./naming.js";
 import { containerStatus, createNetwork, createNode, createsWithAllNetworks, removeLab, type LabResources } from "./resources.js";
 import { onEngine } from "./failures.js";
-import type { EngineSubnet, NodeHandle, NodeStatus, Runtime } from "./runtime.js";
+import type { CreatedNode, EngineSubnet, NodeHandle, NodeStatus, Runtime } from "./runtime.js";
 
 interface Member extends ClusterHost {
   docker: Engine;
@@ -99,13 +99,13 @@ export class ClusterRuntime implements Runtime {
     return createNetwork(this.manager.docker, lab, network, this.members.length > 1);
   }
 
-  async createNode(lab: LabPlan, node: NodePlan): Promise<NodeHandle> {
+  async createNode(lab: LabPlan, node: NodePlan, boot?: string[]): Promise<CreatedNode> {
     const host = node.host ?? this.place(lab.nodes.map((n) => n.name))[node.name]!;
     const member = this.member(host);
     if (!this.allNetworksAtCreate.has(host)) this.allNetworksAtCreate.set(host, createsWithAllNetworks(member.docker));
-    await createNode(member.docker, lab, node, await this.allNetworksAtCreate.get(host)!);
+    const output = await createNode(member.docker, lab, node, await this.allNetworksAtCreate.get(host)!, boot);
     this.located.set(containerName(lab.lab, node.name), Promise.resolve(member));
-    return this.node(lab.lab, node.name);
+    return { handle: this.node(lab.lab, node.name), ...(output ? { boot: output } : {}) };
   }
 
   node(lab: string, node: string): NodeHandle {

@@ -10,7 +10,7 @@ import { lockLab, type LockOptions } from "./lock.js";
 import { containerName } from "./naming.js";
 import { nodeAction } from "./node-actions.js";
 import { containerStatus, createNetwork, createNode, createsWithAllNetworks, existingSubnets, listLabs, removeLab, removeStaleLocks } from "./resources.js";
-import type { NodeHandle, Runtime } from "./runtime.js";
+import type { CreatedNode, NodeHandle, Runtime } from "./runtime.js";
 
 /** One Docker engine. */
 export class DockerRuntime implements Runtime {
@@ -24,10 +24,10 @@ export class DockerRuntime implements Runtime {
     return createNetwork(this.docker, lab, network);
   }
 
-  async createNode(lab: LabPlan, node: NodePlan): Promise<NodeHandle> {
+  async createNode(lab: LabPlan, node: NodePlan, boot?: string[]): Promise<CreatedNode> {
     this.allNetworksAtCreate ??= createsWithAllNetworks(this.docker);
-    await createNode(this.docker, lab, node, await this.allNetworksAtCreate);
-    return this.node(lab.lab, node.name);
+    const output = await createNode(this.docker, lab, node, await this.allNetworksAtCreate, boot);
+    return { handle: this.node(lab.lab, node.name), ...(output ? { boot: output } : {}) };
   }
 
   node(lab: string, node: string): NodeHandle {

@@ -34,6 +34,30 @@ function collect(docker: Engine, stream: Duplex): Promise<{ stdout: string; stde
   });
 }
 
+/**
+ * Read an attached container's output until its standard output matches \`until\` (then let go of
+ * the stream: the container goes on) or the stream ends (\`ended\`: the container stopped).
+ */
+export function readUntil(docker: Engine, stream: Duplex, until: RegExp): Promise<{ stdout: string; stderr: string; ended: boolean }> {
+  return new Promise((resolve, reject) => {
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    const text = () => ({ stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+    const stdout = new PassThrough().on("data", (c: Buffer) => {
+      out.push(c);
+      const now = text();
+      if (!until.test(now.stdout)) return;
+      stream.destroy();
+      resolve({ ...now, ended: false });
+    });
+    const stderr = new PassThrough().on("data", (c: Buffer) => err.push(c));
+    docker.modem.demuxStream(stream, stdout, stderr);
+    stream.on("end", () => setImmediate(() => resolve({ ...text(), ended: true })));
+    stream.on("close", () => setImmediate(() => resolve({ ...text(), ended: true })));
+    stream.on("error", reject);
+  });
+}
+
 /** A long-running process in a container: lines out, lines in, and its exit code at the end. */
 export interface Process {
   /** Each line of standard output, as it arrives. */

@@ -6,6 +6,8 @@ import { ownerOf, type LockOwner } from "./lock.js";
 import { describe, isNotFound, type Engine } from "./docker.js";
 import { EnvironmentError } from "../errors.js";
 import { engineFailure, onEngine, type Resource } from "./failures.js";
+import { readUntil, type ExecResult } from "./exec.js";
+import type { Duplex } from "node:stream";
 
 const networkOf = (name: string, role?: string): Resource => ({ kind: "network", name, ...(role ? { role: `network ${role}` } : {}) });
 const containerOf = (name: string, role?: string): Resource => ({ kind: "container", name, ...(role ? { role: `node ${role}` } : {}) });
@@ -45,10 +47,22 @@ export async function createsWithAllNetworks(docker: Engine): Promise<boolean> {
 }
 
 /**
- * Create the container and start it. Below API 1.44 it is created on its first network and the
- * others are connected one by one before the start.
+ * How a node of zmqlab's image starts: the first command (its argv after the script's name) runs
+ * once, on the container's first start only, and its exit code follows its output; then the node
+ * settles into \`sleep infinity\`, as after a restart. The script is fixed: lab input only ever
+ * arrives as its arguments.
  */
-export async function createNode(docker: Engine, lab: LabPlan, plan: NodePlan, allNetworksAtCreate = false): Promise<void> {
+export const BOOT_SCRIPT = 'if [ ! -e /run/zmqlab-booted ]; then : > /run/zmqlab-booted; "$@"; echo "zmqlab-boot-exit $?"; fi; exec sleep infinity';
+const BOOT_EXIT = /(?:^|\n)zmqlab-boot-exit (\d+)\n/;
+
+/**
+ * Create the container and start it. Below API 1.44 it is created on its first network and the
+ * others are connected one by one before the start. With \`boot\` (zmqlab's image only), that
+ * command runs as the container starts, in place of an exec after it (an exec is the slow part of
+ * a node's configuration), and its output is returned.
+ */
+export async function createNode(docker: Engine, lab: LabPlan, plan: NodePlan, allNetworksAtCreate = false, boot?: string[]): Promise<ExecResult | undefined> {
+  const bootArgv = boot && plan.defaultImage ? boot : undefined;
   const [first, ...rest] = plan.interfaces;
   const atCreate = allNetworksAtCreate ? plan.interfaces : [first!];
   const others = allNetworksAtCreate ? [] : rest;
@@ -59,7 +73,7 @@ export async function createNode(docker: Engine, lab: LabPlan, plan: NodePlan, a
     name,
     Hostname: plan.name,
     Image: plan.image,
-    ...(plan.defaultImage ? { Cmd: ["sleep", "infinity"] } : {}),
+    ...(bootArgv ? { Cmd: ["sh", "-c", BOOT_SCRIPT, "zmqlab-boot", ...bootArgv] } : plan.defaultImage ? { Cmd: ["sleep", "infinity"] } : {}),
     Labels: nodeLabels(lab, plan),
     HostConfig: {
       NetworkMode: dockerNetwork(first!),
@@ -72,7 +86,22 @@ export async function createNode(docker: Engine, lab: LabPlan, plan: NodePlan, a
     await onEngine(`connect container ${name} to`, networkOf(dockerNetwork(iface), iface.network), () =>
       docker.getNetwork(dockerNetwork(iface)).connect({ Container: name, EndpointConfig: endpointConfig(iface) }));
   }
-  await onEngine("start", container, () => docker.getContainer(name).start());
+  if (!bootArgv) {
+    await onEngine("start", container, () => docker.getContainer(name).start());
+    return undefined;
+  }
+  // Attached before the start, so no line of the first command's output is missed.
+  const stream = await onEngine("attach to", container, () => docker.getContainer(name).attach({ stream: true, stdout: true, stderr: true }));
+  const output = readUntil(docker, stream as unknown as Duplex, BOOT_EXIT);
+  try {
+    await onEngine("start", container, () => docker.getContainer(name).start());
+  } catch (err) {
+    (stream as unknown as Duplex).destroy();
+    throw err;
+  }
+  const { stdout, stderr, ended } = await onEngine(`run \`${bootArgv.slice(0, 2).join(" ")}\` as it starts in`, container, () => output);
+  const exit = BOOT_EXIT.exec(stdout);
+  return { exitCode: exit ? Number(exit[1]) : -1, stdout: exit ? stdout.slice(0, exit.index + (exit[0].startsWith("\n") ? 1 : 0)) : stdout, stderr: ended && !exit ? `${stderr}(the node stopped before its first command ended)` : stderr };
 }
 
 export interface LabResources {

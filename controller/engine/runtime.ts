@@ -45,13 +45,22 @@ export interface EngineSubnet {
   lab?: string;
 }
 
+/** A node just created and started, and what its boot command printed (when it had one). */
+export interface CreatedNode {
+  handle: NodeHandle;
+  boot?: ExecResult;
+}
+
 export interface Runtime {
   /** On a cluster: the host each node runs on (absent for one engine). */
   place?(nodes: string[]): Record<string, string>;
   /** Create one of the lab's networks (the plan gives the lab's key and instance). */
   createNetwork(lab: LabPlan, network: NetworkPlan): Promise<void>;
-  /** Create the node on its networks and start it. */
-  createNode(lab: LabPlan, node: NodePlan): Promise<NodeHandle>;
+  /**
+   * Create the node on its networks and start it. \`boot\`, for a node of zmqlab's image, runs as
+   * it starts (once: not again after a restart); its output comes back as \`boot\`.
+   */
+  createNode(lab: LabPlan, node: NodePlan, boot?: string[]): Promise<CreatedNode>;
   /** A node of a lab that is up (by the lab's key and the node's name); nothing is asked yet. */
   node(lab: string, node: string): NodeHandle;
   /** Every lab on the engine (or the one given), found by label: also what a crashed run left. */

@@ -277,6 +277,9 @@ export async function up(target: string | LoadedLab, options: UpOptions = {}): P
   const runtime = options.runtime ?? (await connectRuntime({ ...(options.cluster !== undefined ? { cluster: options.cluster } : {}), nodes: Object.keys(fileLab.nodes) }));
   const instance = await resolveInstance(runtime, fileLab, options.instance);
   const key = instanceKey(fileLab.name, instance);
+  // The host's routes take a short-lived container: read them while the lock is taken (the
+  // runtime keeps them for the collision check; a failure here is met again there).
+  if (instance === undefined) runtime.hostRoutes(key).catch(() => {});
   // A name just made up (--instance auto) is no one else's yet: nothing to wait for, no lock to take.
   const lock = options.instance === "auto" ? unshared(key) : await lockFor(runtime, key, { ...options, command: options.command ?? "up" });
   try {
@@ -367,7 +370,7 @@ async function create(runtime: Runtime, lab: Lab, placement: Placement, lock: Lo
     await phase("networks", () => settled(plan.networks.map((n) => runtime.createNetwork(plan, n))));
     // Each node is configured as soon as it has started, not after the last one has.
     log(`creating ${plan.nodes.length} nodes, configuring each (addresses, routes) as soon as it runs`);
-    const states = await phase("nodes", () => settled(plan.nodes.map(async (n) => configureNode(await runtime.createNode(plan, n), n, nodeHasIpv6(plan, n)))));
+    const states = await phase("nodes", () => settled(plan.nodes.map((n) => createConfigured(runtime, plan, n))));
     log("checking the kernel state");
     await phase("verify", async () => verify(plan, states));
     await phase("adjacencies", () => waitForAdjacencies(runtime, plan, { log, ...(options.signal ? { signal: options.signal } : {}) }));
@@ -400,11 +403,32 @@ const DROP_WHY = "remove an interface that is not the lab's (the Swarm's gateway
  */
 async function configureNode(handle: NodeHandle, node: NodePlan, ipv6: boolean): Promise<KernelState> {
   if (!node.defaultImage) return configureCommandByCommand(handle, node, ipv6);
+  const argv = configureArgv(node, ipv6);
+  return configured(node, argv, await handle.exec(argv));
+}
+
+/** Create and start a node, configured as it starts (zmqlab's image) or right after (others). */
+async function createConfigured(runtime: Runtime, plan: LabPlan, node: NodePlan): Promise<KernelState> {
+  const ipv6 = nodeHasIpv6(plan, node);
+  const argv = node.defaultImage ? configureArgv(node, ipv6) : undefined;
+  const created = await runtime.createNode(plan, node, argv);
+  return argv && created.boot ? configured(node, argv, created.boot) : configureNode(created.handle, node, ipv6);
+}
+
+/** The agent's command that configures a node of zmqlab's image. */
+function configureArgv(node: NodePlan, ipv6: boolean): string[] {
   // A file the lab names (routing.frr) is read here, at the edge; planning only names it.
   const files = (node.files ?? []).map((f) => ({ path: f.path, content: f.content ?? readFileSync(f.source!, "utf8"), mode: f.mode, ...(f.kernelInterfaceNames ? { kernelInterfaceNames: true } : {}) }));
   const job: ConfigureJob = { interfaces: node.interfaces.map((i) => ({ network: i.network, ipv4: i.ipv4 })), commands: node.commands, ipv6, ...(files.length ? { files } : {}), ...(node.host !== undefined ? { onlyLabInterfaces: true } : {}) };
-  const output = await run(handle, [...CONFIGURE_ARGV, JSON.stringify(job)]);
-  const result = JSON.parse(output) as ConfigureResult;
+  return [...CONFIGURE_ARGV, JSON.stringify(job)];
+}
+
+/** What the agent's configure printed: the kernel state, or the command that failed. */
+function configured(node: NodePlan, argv: string[], output: ExecResult): KernelState {
+  if (output.exitCode !== 0) {
+    throw new EnvironmentError(`In node ${node.name}, the agent's configure (\`${argv.slice(0, 2).join(" ")}\`) failed (exit ${output.exitCode}): ${output.stderr.trim() || output.stdout.trim()}`);
+  }
+  const result = JSON.parse(output.stdout) as ConfigureResult;
   if (result.failed) {
     const file = result.failed.file !== undefined ? node.files?.find((f) => f.path === result.failed!.file) : undefined;
     const why = file?.why ?? node.commands[result.failed.index]?.why ?? (result.failed.argv[2] === "del" ? DROP_WHY : "name the interface after its network");
