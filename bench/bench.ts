@@ -113,12 +113,13 @@ interface LabResult {
 }
 
 /**
- * How many execs zmqlab's configure phase runs (it also reads the kernel state back): one per
- * node in zmqlab's image; per command, plus the kernel reads, in other images.
+ * How many execs zmqlab's configure phase runs (it also reads the kernel state back): none for a
+ * node in zmqlab's image (configured as its container starts); per command, plus the kernel
+ * reads, in other images.
  */
 function execCounts(plan: LabPlan) {
   const ipv6 = (n: LabPlan["nodes"][number]) => n.interfaces.some((i) => plan.networks.find((net) => net.name === i.network)?.ipv6);
-  const perNode = plan.nodes.map((n) => (n.defaultImage ? 1 : 1 + n.interfaces.length + n.commands.length + (ipv6(n) ? 5 : 3)));
+  const perNode = plan.nodes.map((n) => (n.defaultImage ? 0 : 1 + n.interfaces.length + n.commands.length + (ipv6(n) ? 5 : 3)));
   return {
     configure: perNode.reduce((a, b) => a + b, 0),
     configureLongestChain: Math.max(...perNode),
