@@ -1,5 +1,6 @@
-// Runs inside a lab node: the node's whole configuration in one exec (execs are the slow part
-// of bringing a lab up). Commands arrive as argument lists and run without a shell.
+// Runs inside a lab node: the node's whole configuration in one process, as the container's
+// first command when it is created (no exec: execs are the slow part of bringing a lab up), or in
+// one exec when a node is configured again. Commands arrive as argument lists, without a shell.
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";

@@ -93,7 +93,7 @@ export interface Peer {
 }
 
 /**
- * Configuration of a node in one exec: name the interfaces after their networks, run the
+ * Configuration of a node in one process: name the interfaces after their networks, run the
  * planned commands (argument lists, no shell) in order, stop at the first failure, and read the
  * kernel state back. Passed as one argv element (JSON) to `configure.js`.
  */

@@ -398,8 +398,8 @@ const DROP_WHY = "remove an interface that is not the lab's (the Swarm's gateway
 
 /**
  * Name each interface after its lab network (an altname), run the node's commands, and read
- * the kernel state back. zmqlab's image does it all in one exec (execs are what costs time);
- * other images get one exec per command.
+ * the kernel state back. zmqlab's image does it all in one exec (execs are what costs time; a new
+ * node runs the same program as it starts, see createConfigured); other images get one exec per command.
  */
 async function configureNode(handle: NodeHandle, node: NodePlan, ipv6: boolean): Promise<KernelState> {
   if (!node.defaultImage) return configureCommandByCommand(handle, node, ipv6);
