@@ -16,35 +16,24 @@ export async function execIn(docker: Engine, container: string, argv: string[]):
   return onEngine(`run \`${argv.join(" ")}\` in`, containerOf(container), async () => {
     const exec = await docker.getContainer(container).exec({ Cmd: argv, AttachStdout: true, AttachStderr: true });
     const stream = await exec.start({ hijack: true, stdin: false });
-    const { stdout, stderr } = await collect(docker, stream);
+    const { stdout, stderr } = await readUntil(docker, stream);
     const info = await exec.inspect();
     return { exitCode: info.ExitCode ?? -1, stdout, stderr };
   });
 }
 
-function collect(docker: Engine, stream: Duplex): Promise<{ stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    const stdout = new PassThrough().on("data", (c: Buffer) => out.push(c));
-    const stderr = new PassThrough().on("data", (c: Buffer) => err.push(c));
-    docker.modem.demuxStream(stream, stdout, stderr);
-    stream.on("end", () => resolve({ stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
-    stream.on("error", reject);
-  });
-}
-
 /**
- * Read an attached container's output until its standard output matches \`until\` (then let go of
- * the stream: the container goes on) or the stream ends (\`ended\`: the container stopped).
+ * Read an attached container's or exec's output until its standard output matches \`until\`
+ * (then let go of the stream: the container goes on) or the stream ends (\`ended\`).
  */
-export function readUntil(docker: Engine, stream: Duplex, until: RegExp): Promise<{ stdout: string; stderr: string; ended: boolean }> {
+export function readUntil(docker: Engine, stream: Duplex, until?: RegExp): Promise<{ stdout: string; stderr: string; ended: boolean }> {
   return new Promise((resolve, reject) => {
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     const text = () => ({ stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
     const stdout = new PassThrough().on("data", (c: Buffer) => {
       out.push(c);
+      if (!until) return;
       const now = text();
       if (!until.test(now.stdout)) return;
       stream.destroy();

@@ -57,12 +57,12 @@ const BOOT_EXIT = /(?:^|\n)zmqlab-boot-exit (\d+)\n/;
 
 /**
  * Create the container and start it. Below API 1.44 it is created on its first network and the
- * others are connected one by one before the start. With \`boot\` (zmqlab's image only), that
- * command runs as the container starts, in place of an exec after it (an exec is the slow part of
- * a node's configuration), and its output is returned.
+ * others are connected one by one before the start. With \`boot\` (the caller passes it for
+ * zmqlab's image only: it needs \`sh\` and the agent), that command runs as the container starts,
+ * in place of an exec after it (an exec is the slow part of a node's configuration), and its
+ * output is returned.
  */
 export async function createNode(docker: Engine, lab: LabPlan, plan: NodePlan, allNetworksAtCreate = false, boot?: string[]): Promise<ExecResult | undefined> {
-  const bootArgv = boot && plan.defaultImage ? boot : undefined;
   const [first, ...rest] = plan.interfaces;
   const atCreate = allNetworksAtCreate ? plan.interfaces : [first!];
   const others = allNetworksAtCreate ? [] : rest;
@@ -73,7 +73,7 @@ export async function createNode(docker: Engine, lab: LabPlan, plan: NodePlan, a
     name,
     Hostname: plan.name,
     Image: plan.image,
-    ...(bootArgv ? { Cmd: ["sh", "-c", BOOT_SCRIPT, "zmqlab-boot", ...bootArgv] } : plan.defaultImage ? { Cmd: ["sleep", "infinity"] } : {}),
+    ...(boot ? { Cmd: ["sh", "-c", BOOT_SCRIPT, "zmqlab-boot", ...boot] } : plan.defaultImage ? { Cmd: ["sleep", "infinity"] } : {}),
     Labels: nodeLabels(lab, plan),
     HostConfig: {
       NetworkMode: dockerNetwork(first!),
@@ -86,22 +86,23 @@ export async function createNode(docker: Engine, lab: LabPlan, plan: NodePlan, a
     await onEngine(`connect container ${name} to`, networkOf(dockerNetwork(iface), iface.network), () =>
       docker.getNetwork(dockerNetwork(iface)).connect({ Container: name, EndpointConfig: endpointConfig(iface) }));
   }
-  if (!bootArgv) {
+  if (!boot) {
     await onEngine("start", container, () => docker.getContainer(name).start());
     return undefined;
   }
   // Attached before the start, so no line of the first command's output is missed.
-  const stream = await onEngine("attach to", container, () => docker.getContainer(name).attach({ stream: true, stdout: true, stderr: true }));
-  const output = readUntil(docker, stream as unknown as Duplex, BOOT_EXIT);
+  const stream = (await onEngine("attach to", container, () => docker.getContainer(name).attach({ stream: true, stdout: true, stderr: true }))) as unknown as Duplex;
+  const output = readUntil(docker, stream, BOOT_EXIT);
   try {
     await onEngine("start", container, () => docker.getContainer(name).start());
   } catch (err) {
-    (stream as unknown as Duplex).destroy();
+    stream.destroy();
     throw err;
   }
-  const { stdout, stderr, ended } = await onEngine(`run \`${bootArgv.slice(0, 2).join(" ")}\` as it starts in`, container, () => output);
+  const { stdout, stderr, ended } = await onEngine(`run \`${boot.slice(0, 2).join(" ")}\` as it starts in`, container, () => output);
   const exit = BOOT_EXIT.exec(stdout);
-  return { exitCode: exit ? Number(exit[1]) : -1, stdout: exit ? stdout.slice(0, exit.index + (exit[0].startsWith("\n") ? 1 : 0)) : stdout, stderr: ended && !exit ? `${stderr}(the node stopped before its first command ended)` : stderr };
+  if (exit) return { exitCode: Number(exit[1]), stdout: stdout.slice(0, exit.index), stderr };
+  return { exitCode: -1, stdout, stderr: `${stderr}${ended ? "(the node stopped before its first command ended)" : ""}` };
 }
 
 export interface LabResources {
