@@ -1,6 +1,8 @@
 // The engine host's routes, read on the engine's host itself (its /proc/net/route and
 // /proc/net/ipv6_route), and the pure parsers of those files.
 import { randomBytes } from "node:crypto";
+import { readFileSync, readlinkSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { PassThrough } from "node:stream";
 import type { Engine } from "./docker.js";
 import { onEngine } from "./failures.js";
@@ -14,6 +16,8 @@ import { LABEL_LAB, LABEL_ROLE } from "./labels.js";
  * `ls` shows one a crash left and `down` removes it.
  */
 export async function hostRoutes(docker: Engine, lab: string): Promise<HostRoute[]> {
+  const local = sameNamespaceRoutes(await socketPath(docker));
+  if (local) return parseHostRoutes(local);
   const image = await lockImage(docker);
   const name = `zmqlab-host-routes.${lab}.${randomBytes(3).toString("hex")}`;
   const resource = { kind: "container" as const, name, role: "reading the engine host's routes" };
@@ -34,6 +38,40 @@ export async function hostRoutes(docker: Engine, lab: string): Promise<HostRoute
   } finally {
     await container.remove({ force: true }).catch(() => {});
   }
+}
+
+/**
+ * The routes as this process sees them, when this process is provably in the engine's network
+ * namespace (the one a container of network mode host gets), else undefined: the engine is on a
+ * local socket, the pid in the pid file beside it (dockerd writes docker.pid next to docker.sock,
+ * rootless ones too) is a dockerd, and its network namespace is this process's. A controller in a
+ * container, a remote engine, a rootless engine (its own namespace) or a user who may not look
+ * at dockerd's namespace all fail a step and read them with the container instead.
+ */
+export function sameNamespaceRoutes(socket: string | undefined, proc = "/proc"): string | undefined {
+  if (socket === undefined) return undefined;
+  try {
+    const pid = readFileSync(join(dirname(socket), "docker.pid"), "utf8").trim();
+    if (!/^\d+$/.test(pid) || readFileSync(`${proc}/${pid}/comm`, "utf8").trim() !== "dockerd") return undefined;
+    if (readlinkSync(`${proc}/${pid}/ns/net`) !== readlinkSync(`${proc}/self/ns/net`)) return undefined;
+    const route = readFileSync(`${proc}/self/net/route`, "utf8");
+    let ipv6 = "";
+    try {
+      ipv6 = readFileSync(`${proc}/self/net/ipv6_route`, "utf8");
+    } catch {
+      // A host without IPv6 has no ipv6_route, as in the container's read.
+    }
+    return route + ipv6;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The engine's local socket (dockerode's choice of it when DOCKER_HOST is unset), or undefined for an engine reached over the network. */
+async function socketPath(docker: Engine): Promise<string | undefined> {
+  const modem = docker.modem as { getSocketPath?: () => Promise<string> | undefined };
+  const path = await modem.getSocketPath?.();
+  return typeof path === "string" ? path : undefined;
 }
 
 /** A finished container's logs come multiplexed (stdout and stderr frames): keep stdout. */
