@@ -44,12 +44,13 @@ export class LabLock {
     private readonly engine: Engine,
     readonly key: string,
     private readonly id: string,
-    private readonly stdin: Duplex,
+    /** Its container attached and started: the stdin the engine watches, or why it could not start. */
+    readonly started: Promise<Duplex>,
   ) {}
 
   async release(): Promise<void> {
     setEnv(this.key, undefined);
-    this.stdin.destroy();
+    (await this.started.catch(() => undefined))?.destroy();
     try {
       await this.engine.getContainer(this.id).remove({ force: true });
     } catch (err) {
@@ -72,6 +73,12 @@ const held = new Map<string, { lock: Promise<LabLock>; users: number }>();
 export interface LockShare {
   key: string;
   release(): Promise<void>;
+  /**
+   * Resolves once the lock's container runs, so that the engine ends it when this process ends
+   * (a lock is taken by creating it, and started while the lab is being made); rejects when it
+   * could not start. Await it before handing a lab over.
+   */
+  live(): Promise<void>;
 }
 
 /**
@@ -80,7 +87,7 @@ export interface LockShare {
  * itself): the lock guards against other processes.
  */
 export async function lockLab(engine: Engine, key: string, options: LockOptions): Promise<LockShare> {
-  if (await inherited(engine, key)) return { key, release: async () => {} };
+  if (await inherited(engine, key)) return { key, release: async () => {}, live: async () => {} };
   let entry = held.get(key);
   if (!entry) {
     entry = { lock: acquire(engine, key, options), users: 0 };
@@ -93,6 +100,9 @@ export async function lockLab(engine: Engine, key: string, options: LockOptions)
   let released = false;
   return {
     key,
+    live: async () => {
+      await lock.started;
+    },
     release: async () => {
       if (released) return;
       released = true;
@@ -203,6 +213,14 @@ async function tryLock(engine: Engine, key: string, name: string, options: Omit<
     if ((err as { statusCode?: number }).statusCode !== 409) throw lockError(key, options.image, err);
     return holderOrStale(engine, name);
   }
+  // Created is taken (the name is ours): it starts while the caller goes on, within the grace
+  // period others give a created lock. Until then a crash leaves a lock that goes stale after it.
+  const started = start(engine, key, id, options.image);
+  started.catch(() => {});
+  return new LabLock(engine, key, id, started);
+}
+
+async function start(engine: Engine, key: string, id: string, image: string): Promise<Duplex> {
   const container = engine.getContainer(id);
   try {
     const stdin = (await container.attach({ stream: true, stdin: true, stdout: false, stderr: false, hijack: true })) as Duplex;
@@ -212,12 +230,10 @@ async function tryLock(engine: Engine, key: string, name: string, options: Omit<
     (stdin as Duplex & { unref?: () => void }).unref?.();
     await container.start();
     setEnv(key, id);
-    return new LabLock(engine, key, id, stdin);
+    return stdin;
   } catch (err) {
-    // Taken over as stale between create and start (only after the grace period): try again.
-    if (isNotFound(err)) return "retry";
     await container.remove({ force: true }).catch(() => {});
-    throw lockError(key, options.image, err);
+    throw lockError(key, image, err);
   }
 }
 

@@ -254,7 +254,7 @@ export async function lockFor(runtime: Runtime, key: string, options: LabOptions
 }
 
 /** No lock at all: for an instance whose name was just made up, which nobody else can use yet. */
-export const unshared = (key: string): LockShare => ({ key, release: async () => {} });
+export const unshared = (key: string): LockShare => ({ key, release: async () => {}, live: async () => {} });
 
 /** The instance's name: `auto` becomes a name no lab on the engine has. */
 export async function resolveInstance(runtime: Runtime, lab: Lab, instance: string | undefined): Promise<string | undefined> {
@@ -374,6 +374,8 @@ async function create(runtime: Runtime, lab: Lab, placement: Placement, lock: Lo
     log("checking the kernel state");
     await phase("verify", async () => verify(plan, states));
     await phase("adjacencies", () => waitForAdjacencies(runtime, plan, { log, ...(options.signal ? { signal: options.signal } : {}) }));
+    // The lock's container started meanwhile: handed over, the lab is guarded even against a SIGKILL.
+    await lock.live();
     if (options.signal?.aborted) throw new Cancelled();
     return running;
   } catch (err) {
@@ -535,6 +537,7 @@ export async function attach(target: string | LoadedLab, options: LabOptions = {
 export async function attachLocked(runtime: Runtime, loaded: LoadedLab, instance: string | undefined, lock: LockShare): Promise<RunningLab> {
   const { lab: fileLab, file } = loaded;
   const key = instanceKey(fileLab.name, instance);
+  await lock.live();
   const [found] = await runtime.listLabs(key);
   const expected = Object.keys(fileLab.nodes);
   const missing = expected.filter((n) => !found?.containers.some((c) => c.node === n && c.state === "running"));
@@ -571,6 +574,7 @@ function foundLab(runtime: Runtime, fileLab: Lab, instance: string | undefined, 
 export async function reconcileLocked(runtime: Runtime, loaded: LoadedLab, instance: string | undefined, lock: LockShare, options: UpOptions = {}): Promise<RunningLab> {
   const log = options.log ?? (() => {});
   const key = instanceKey(loaded.lab.name, instance);
+  await lock.live();
   const [found] = await runtime.listLabs(key);
   if (!found || found.containers.length === 0) throw new EnvironmentError(`Lab ${key} is not up.`, `bring it up: zmqlab up ${loaded.file}`);
   const lab = foundLab(runtime, loaded.lab, instance, found, lock);
@@ -642,6 +646,7 @@ export async function down(target: string, options: LabOptions = {}): Promise<{ 
   if (!found) return { containers: 0, networks: 0 };
   const lock = await lockFor(runtime, key, { ...options, command: options.command ?? "down" });
   try {
+    await lock.live();
     return await runtime.removeLab(key);
   } finally {
     await lock.release();
