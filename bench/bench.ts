@@ -5,6 +5,7 @@ import { benchThroughput, TARGET_THROUGHPUT, type ThroughputResult } from "./thr
 import Docker from "dockerode";
 import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { promisify } from "node:util";
 import { join } from "node:path";
 import { connectRuntime, planLab, runLab, up, type LabPlan, type LoadedLab, type RunningLab } from "../controller/index.js";
@@ -19,6 +20,8 @@ const TARGET_UP = 1.25;
 const TARGET_DOWN = 1.2;
 /** The flagship's whole `run` (up, traffic, expectations, down) against the floor's up + down. */
 const TARGET_CYCLE = 2.5;
+/** Four `zmqlab run` at once against one (issue 10). */
+const TARGET_CONCURRENT = 2;
 /** The controller's peak resident memory, through the 100-node lab. */
 const TARGET_MEMORY_MIB = 150;
 /** `nodes`: created, started and configured, each node as soon as it runs. */
@@ -248,6 +251,51 @@ async function benchCycle(flagship: LabResult, rounds: number): Promise<CycleRes
   return { rounds: times.map(round1), medianMs, floorMs, ratio: Math.round((medianMs / floorMs) * 100) / 100 };
 }
 
+interface ConcurrencyResult {
+  /** `zmqlab run labs/source-ip --instance auto`: one process alone, then four at once (median ms). */
+  zmqlab: { oneMs: number; fourMs: number; ratio: number };
+  /** The floor's up + down of the flagship: one alone, then four copies at once (median ms). */
+  floor: { oneMs: number; fourMs: number; ratio: number };
+  cpus: number;
+}
+
+/** A `zmqlab` command as a user types it; resolves with its time, rejects when it does not exit 0. */
+async function cli(args: string[]): Promise<number> {
+  const { ms } = await timed(() => run(process.execPath, [join(PACKAGE_ROOT, "dist", "controller", "cli.js"), ...args], { maxBuffer: 1 << 24 }));
+  return ms;
+}
+
+/**
+ * Issue 10's parallel CI: four `zmqlab run` processes of the flagship at once (each its own
+ * instance) against one alone, beside the same ratio for the floor (four copies of its networks
+ * and containers made and removed at once, against one). On a machine with few cores the engine
+ * alone sets how far four can overlap.
+ */
+async function benchConcurrency(docker: Docker, rounds: number): Promise<ConcurrencyResult> {
+  log("\nfour at once: zmqlab run labs/source-ip --instance auto, one process, then four; the floor likewise");
+  const args = ["run", join(PACKAGE_ROOT, "labs", "source-ip"), "--instance", "auto"];
+  const raws = [1, 2, 3, 4].map((k) => rawLab(planLab(benchSourceIp(k).lab, { image: currentImage })));
+  const cycle = async (raw: RawLab) => {
+    await rawUp(docker, raw);
+    await rawDown(docker, raw);
+  };
+  const z = { one: [] as number[], four: [] as number[] };
+  const f = { one: [] as number[], four: [] as number[] };
+  for (let r = 0; r < rounds; r++) {
+    z.one.push(await cli(args));
+    z.four.push((await timed(() => Promise.all([0, 1, 2, 3].map(() => cli(args))))).ms);
+    f.one.push((await timed(() => cycle(raws[0]!))).ms);
+    f.four.push((await timed(() => Promise.all(raws.map(cycle)))).ms);
+    log(`  round ${r + 1}: zmqlab one ${z.one[r]!.toFixed(0)} ms, four ${z.four[r]!.toFixed(0)} ms; floor one ${f.one[r]!.toFixed(0)} ms, four ${f.four[r]!.toFixed(0)} ms`);
+  }
+  const summary = (x: { one: number[]; four: number[] }) => {
+    const oneMs = round1(median(x.one));
+    const fourMs = round1(median(x.four));
+    return { oneMs, fourMs, ratio: Math.round((fourMs / oneMs) * 100) / 100 };
+  };
+  return { zmqlab: summary(z), floor: summary(f), cpus: availableParallelism() };
+}
+
 interface ClusterResult {
   file: string;
   hosts: number;
@@ -333,6 +381,7 @@ async function main(): Promise<void> {
   const results: LabResult[] = [];
   let throughput: ThroughputResult | undefined;
   let cycle: CycleResult | undefined;
+  let concurrency: ConcurrencyResult | undefined;
   let cluster: ClusterResult | undefined;
   let peakAt100 = 0;
   try {
@@ -345,7 +394,10 @@ async function main(): Promise<void> {
     log(`node image ${image.result} (${image.ms.toFixed(0)} ms to ensure)`);
     for (const variants of [benchSourceIp, bench20, bench100]) {
       results.push(await benchLab(docker, variants, rounds));
-      if (variants === benchSourceIp) cycle = await benchCycle(results[0]!, rounds);
+      if (variants === benchSourceIp) {
+        cycle = await benchCycle(results[0]!, rounds);
+        concurrency = await benchConcurrency(docker, rounds);
+      }
     }
     peakAt100 = Math.round(process.resourceUsage().maxRSS / 1024);
     if (process.env.BENCH_CLUSTER === "none") note("no cluster measured (BENCH_CLUSTER=none)");
@@ -367,6 +419,7 @@ async function main(): Promise<void> {
     labs: results,
     throughput,
     cycle,
+    concurrency,
     cluster,
     controllerPeakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     controllerPeakRssMiBThrough100Nodes: peakAt100,
@@ -386,6 +439,12 @@ async function main(): Promise<void> {
   if (cycle) {
     console.log(`\nfull run cycle of ${results[0]!.lab} (up, traffic, expectations, down), median of ${rounds} rounds`);
     console.log(`  zmqlab run ${cycle.medianMs.toFixed(0)} ms   floor up + down ${cycle.floorMs.toFixed(0)} ms   ratio ${cycle.ratio.toFixed(2)}x   target <=${TARGET_CYCLE}x   ${cycle.ratio <= TARGET_CYCLE ? "met" : "NOT met"}`);
+  }
+  if (concurrency) {
+    const { zmqlab: z, floor: f } = concurrency;
+    console.log(`\nfour at once (parallel CI), median of ${rounds} rounds, ${concurrency.cpus} CPUs`);
+    console.log(`  zmqlab run --instance auto: one ${z.oneMs.toFixed(0)} ms, four at once ${z.fourMs.toFixed(0)} ms   ratio ${z.ratio.toFixed(2)}x   target <${TARGET_CONCURRENT}x   ${z.ratio < TARGET_CONCURRENT ? "met" : "NOT met"}`);
+    console.log(`  floor up + down:            one ${f.oneMs.toFixed(0)} ms, four at once ${f.fourMs.toFixed(0)} ms   ratio ${f.ratio.toFixed(2)}x (the engine alone)`);
   }
   if (cluster) {
     console.log(`\n${results[0]!.lab} across ${cluster.hosts} engines of a Swarm (${cluster.file}), median of ${rounds} rounds`);
