@@ -5,6 +5,7 @@ import { describe } from "../engine/docker.js";
 import { clusterFlag, connectRuntime } from "../engine/connect.js";
 import type { ExecResult, Stdio } from "../engine/exec.js";
 import { dropLock, type LockShare } from "../engine/lock.js";
+import { configureShellArgv, parseConfigureShell } from "../agent/configure-shell.js";
 import { Program } from "../engine/program.js";
 import type { LabResources, NodeHandle, Runtime } from "../engine/runtime.js";
 import { parseProcNetTcp, peersFor, type TcpEntry } from "../agent/proc-net.js";
@@ -177,8 +178,7 @@ export class RunningLab {
   async apply(node: string, commands: Command[]): Promise<CommandFailure | undefined> {
     const plan = this.node(node);
     if (plan.defaultImage) {
-      const job: ConfigureJob = { interfaces: [], commands, ipv6: false };
-      const result = JSON.parse(await run(this.handle(node), [...CONFIGURE_ARGV, JSON.stringify(job)])) as ConfigureResult;
+      const result = parseConfigureShell(await run(this.handle(node), configureShellArgv({ interfaces: [], commands, ipv6: false })), commands);
       if (!result.failed) return undefined;
       return { ...result.failed, why: commands[result.failed.index]?.why ?? "" };
     }
@@ -401,7 +401,9 @@ const DROP_WHY = "remove an interface that is not the lab's (the Swarm's gateway
 /**
  * Name each interface after its lab network (an altname), run the node's commands, and read
  * the kernel state back. zmqlab's image does it all in one exec (execs are what costs time; a new
- * node runs the same program as it starts, see createConfigured); other images get one exec per command.
+ * node runs the same command as it starts, see createConfigured): the configure script (bash),
+ * or the agent's configure.js (Node.js) for a node with files to write (FRR's configuration);
+ * other images get one exec per command.
  */
 async function configureNode(handle: NodeHandle, node: NodePlan, ipv6: boolean): Promise<KernelState> {
   if (!node.defaultImage) return configureCommandByCommand(handle, node, ipv6);
@@ -422,15 +424,27 @@ function configureArgv(node: NodePlan, ipv6: boolean): string[] {
   // A file the lab names (routing.frr) is read here, at the edge; planning only names it.
   const files = (node.files ?? []).map((f) => ({ path: f.path, content: f.content ?? readFileSync(f.source!, "utf8"), mode: f.mode, ...(f.kernelInterfaceNames ? { kernelInterfaceNames: true } : {}) }));
   const job: ConfigureJob = { interfaces: node.interfaces.map((i) => ({ network: i.network, ipv4: i.ipv4 })), commands: node.commands, ipv6, ...(files.length ? { files } : {}), ...(node.host !== undefined ? { onlyLabInterfaces: true } : {}) };
-  return [...CONFIGURE_ARGV, JSON.stringify(job)];
+  // Without files to write, a fixed bash script does it: Node.js costs ~70 ms of CPU to start.
+  return files.length ? [...CONFIGURE_ARGV, JSON.stringify(job)] : configureShellArgv(job);
+}
+
+/** The configure's result, from configure.js's JSON line or the bash script's sections. */
+function configureResult(node: NodePlan, argv: string[], stdout: string): ConfigureResult {
+  if (argv[0] !== "bash") return JSON.parse(stdout) as ConfigureResult;
+  try {
+    return parseConfigureShell(stdout, node.commands);
+  } catch (err) {
+    throw new EnvironmentError(`In node ${node.name}, zmqlab's configure script did not finish: ${(err as Error).message}`);
+  }
 }
 
 /** What the agent's configure printed: the kernel state, or the command that failed. */
 function configured(node: NodePlan, argv: string[], output: ExecResult): KernelState {
   if (output.exitCode !== 0) {
-    throw new EnvironmentError(`In node ${node.name}, the agent's configure (\`${argv.slice(0, 2).join(" ")}\`) failed (exit ${output.exitCode}): ${output.stderr.trim() || output.stdout.trim()}`);
+    const what = argv[0] === "bash" ? "zmqlab's configure script (bash)" : `the agent's configure (\`${argv.slice(0, 2).join(" ")}\`)`;
+    throw new EnvironmentError(`In node ${node.name}, ${what} failed (exit ${output.exitCode}): ${output.stderr.trim() || output.stdout.trim()}`);
   }
-  const result = JSON.parse(output.stdout) as ConfigureResult;
+  const result = configureResult(node, argv, output.stdout);
   if (result.failed) {
     const file = result.failed.file !== undefined ? node.files?.find((f) => f.path === result.failed!.file) : undefined;
     const why = file?.why ?? node.commands[result.failed.index]?.why ?? (result.failed.argv[2] === "del" ? DROP_WHY : "name the interface after its network");
