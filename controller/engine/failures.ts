@@ -70,9 +70,14 @@ export function engineFailure(err: unknown, action: string, resource: Resource =
   const doing = `${action} ${what}`;
 
   if (e.statusCode === undefined) {
+    // dockerode opens one SSH connection per API call, and zmqlab makes many at once: sshd drops
+    // those beyond MaxStartups (10 being set up at once, by default) with a reset.
+    const overSsh = process.env.DOCKER_HOST?.startsWith("ssh://") === true;
     return new EnvironmentError(
       `The Docker engine went away while zmqlab tried to ${doing} (${e.code ?? said}).`,
-      "check that dockerd still runs (`docker info`), then run again; `zmqlab ls` shows what a broken run left and `zmqlab down LAB` removes it",
+      overSsh
+        ? "over ssh:// every API call is an SSH connection of its own, and sshd drops those beyond its MaxStartups (default 10:30:100): raise it on the engine's host (`MaxStartups 200:30:400` in /etc/ssh/sshd_config), then run again; `zmqlab down LAB` removes what a broken run left"
+        : "check that dockerd still runs (`docker info`), then run again; `zmqlab ls` shows what a broken run left and `zmqlab down LAB` removes it",
     );
   }
   if (e.statusCode === 403 && /pool overlaps/i.test(said)) {

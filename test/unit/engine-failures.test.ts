@@ -191,6 +191,22 @@ t.test("a refused connection (no engine at all) is the environment's too", async
   t.match((err as Error).message, /went away .*ECONNREFUSED/);
 });
 
+t.test("a reset over ssh:// says how sshd's MaxStartups drops dockerode's many connections", async (t) => {
+  const saved = process.env.DOCKER_HOST;
+  t.teardown(() => {
+    if (saved === undefined) delete process.env.DOCKER_HOST;
+    else process.env.DOCKER_HOST = saved;
+  });
+  const reset = Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" });
+  process.env.DOCKER_HOST = "ssh://root@lab-host";
+  const overSsh = engineFailure(reset, "list labs") as Error;
+  t.match(overSsh.message, /went away .*ECONNRESET[\s\S]*hint: over ssh:\/\/ every API call is an SSH connection[\s\S]*MaxStartups 200:30:400/);
+  process.env.DOCKER_HOST = "tcp://lab-host:2375";
+  const overTcp = engineFailure(reset, "list labs") as Error;
+  t.notMatch(overTcp.message, /MaxStartups/, "other engines get the plain hint");
+  t.match(overTcp.message, /check that dockerd still runs/);
+});
+
 t.test("what is not an engine error stays as it is: our bug keeps its stack", async (t) => {
   const bug = new TypeError("cannot read properties of undefined");
   t.equal(engineFailure(bug, "create"), bug);
