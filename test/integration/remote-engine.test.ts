@@ -1,7 +1,8 @@
 // A remote engine (issue 11 point 2): every command with DOCKER_HOST=tcp://... naming an engine
 // on another "host" (an engine in a container, from scripts/cluster.sh), the controller on this
 // one. The lab's containers, its lock and the host-routes reader are on that engine; the
-// collision check reads that engine's host; copyImage carries an image between engines.
+// collision check reads that engine's host; copyImage carries an image between engines. The
+// same engine is then reached with DOCKER_HOST=ssh:// (an SSH server added to its container).
 import t from "tap";
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -115,6 +116,46 @@ t.test("against a remote engine: DOCKER_HOST names an engine in a container", as
     t.match(here.stderr, new RegExp(`overlaps Docker network zmqlab-cluster \\(${subnet.replace(/\./g, "\\.")}\\)`), "but for this host's own reason");
     t.same(await listLabs(remote, "remote-collide"), [], "nothing was created there");
     t.same(await listLabs(local, "remote-collide"), [], "nor here");
+  });
+
+  await t.test("DOCKER_HOST=ssh://: run, ls, exec, test and down over SSH to the same engine", async (t) => {
+    // The engine's container gets an SSH server (from Debian's mirror) and this test's key; the
+    // controller reaches the engine as dockerode does over ssh: one SSH connection per API call,
+    // each running `docker system dial-stdio` there, authenticated by an ssh-agent.
+    const container = `zmqlab-engine-1`;
+    const ip = /^tcp:\/\/([\d.]+):/.exec(address)![1]!;
+    await run("docker", ["exec", container, "sh", "-c",
+      "command -v sshd >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssh-server >/dev/null 2>&1); " +
+      // zmqlab makes many API calls at once; sshd's default (MaxStartups 10:30:100) drops some.
+      "grep -q '^MaxStartups 200' /etc/ssh/sshd_config || echo 'MaxStartups 200:30:400' >> /etc/ssh/sshd_config; " +
+      "mkdir -p /run/sshd /root/.ssh && chmod 700 /root/.ssh && (pgrep -x sshd >/dev/null || /usr/sbin/sshd)"], { maxBuffer: 1 << 24 });
+    const dir = mkdtempSync(join(tmpdir(), "zmqlab-ssh-"));
+    await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "key")]);
+    await run("docker", ["exec", container, "sh", "-c", 'printf "%s\n" "$1" > /root/.ssh/authorized_keys && chmod 600 /root/.ssh/authorized_keys', "sh", readFileSync(join(dir, "key.pub"), "utf8").trim()]);
+    const agent = (await run("ssh-agent", ["-s"])).stdout;
+    const sock = /SSH_AUTH_SOCK=([^;]+);/.exec(agent)![1]!;
+    const pid = /SSH_AGENT_PID=(\d+);/.exec(agent)![1]!;
+    t.teardown(() => {
+      process.kill(Number(pid));
+      rmSync(dir, { recursive: true, force: true });
+    });
+    await run("ssh-add", ["-q", join(dir, "key")], { env: { ...process.env, SSH_AUTH_SOCK: sock } });
+    const ssh = { DOCKER_HOST: `ssh://root@${ip}`, SSH_AUTH_SOCK: sock, ZMQLAB_INSTANCE: "" };
+    t.teardown(() => cli(["down", LAB, "--instance", INSTANCE], undefined, ssh));
+
+    const result = await cli(["run", LAB, "--instance", INSTANCE, "--keep"], undefined, ssh);
+    t.equal(result.code, 0, `run passes over ssh (${exitOk(result)})`);
+    t.match(result.stdout + result.stderr, /all 6 expectations hold/);
+    t.equal((await listLabs(remote, KEY))[0]?.containers.length, 4, "the lab is on the engine reached over ssh");
+    const ls = await cli(["ls"], undefined, ssh);
+    t.match(ls.stdout, new RegExp(`^source-ip +${INSTANCE} +4 +2 `, "m"), `ls over ssh lists it (${exitOk(ls)})`);
+    const exec = await cli(["exec", "--instance", INSTANCE, LAB, "client", "--", "ip", "-br", "addr", "show", "eth0"], undefined, ssh);
+    t.match(exec.stdout, /198\.1[89]\.\d+\.10\/24 198\.1[89]\.\d+\.11\/24/, `exec's own output over ssh (${exitOk(exec)})`);
+    const test = await cli(["test", LAB, "--instance", INSTANCE], undefined, ssh);
+    t.equal(test.code, 0, `test passes over ssh (${exitOk(test)})`);
+    const down = await cli(["down", LAB, "--instance", INSTANCE], undefined, ssh);
+    t.equal(down.code, 0, exitOk(down));
+    t.same(await listLabs(remote, KEY), [], "down over ssh leaves nothing there");
   });
 
   await t.test("copyImage carries an image from this engine to the remote one", async (t) => {
