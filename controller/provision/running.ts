@@ -160,8 +160,9 @@ export class RunningLab {
   async resetFlows(): Promise<void> {
     await Promise.all(
       this.plan.nodes.filter((n) => n.forward).map((n) => {
-        const sets = nodeHasIpv6(this.plan, n) ? ["flows4", "flows6"] : ["flows4"];
-        return run(this.handle(n.name), ["nft", ...sets.flatMap((set, i) => [...(i > 0 ? [";"] : []), "flush", "set", "inet", FLOW_TABLE, set])]);
+        const flushes = (nodeHasIpv6(this.plan, n) ? ["flows4", "flows6"] : ["flows4"]).map((set) => ["flush", "set", "inet", FLOW_TABLE, set]);
+        // One nft call runs several commands separated by ";".
+        return run(this.handle(n.name), ["nft", ...flushes.flatMap((c, i) => (i === 0 ? c : [";", ...c]))]);
       }),
     );
   }
@@ -178,7 +179,7 @@ export class RunningLab {
   async apply(node: string, commands: Command[]): Promise<CommandFailure | undefined> {
     const plan = this.node(node);
     if (plan.defaultImage) {
-      const result = parseConfigureShell(await run(this.handle(node), configureShellArgv({ interfaces: [], commands, ipv6: false })), commands);
+      const result = scriptResult(node, await run(this.handle(node), configureShellArgv({ interfaces: [], commands, ipv6: false })), commands);
       if (!result.failed) return undefined;
       return { ...result.failed, why: commands[result.failed.index]?.why ?? "" };
     }
@@ -430,11 +431,15 @@ function configureArgv(node: NodePlan, ipv6: boolean): string[] {
 
 /** The configure's result, from configure.js's JSON line or the bash script's sections. */
 function configureResult(node: NodePlan, argv: string[], stdout: string): ConfigureResult {
-  if (argv[0] !== "bash") return JSON.parse(stdout) as ConfigureResult;
+  return argv[0] === "bash" ? scriptResult(node.name, stdout, node.commands) : (JSON.parse(stdout) as ConfigureResult);
+}
+
+/** The configure script's sections; one that stopped short (its node stopped under it) is the environment's. */
+function scriptResult(node: string, stdout: string, commands: Command[]): ConfigureResult {
   try {
-    return parseConfigureShell(stdout, node.commands);
+    return parseConfigureShell(stdout, commands);
   } catch (err) {
-    throw new EnvironmentError(`In node ${node.name}, zmqlab's configure script did not finish: ${(err as Error).message}`);
+    throw new EnvironmentError(`In node ${node}, zmqlab's configure script did not finish: ${(err as Error).message}`);
   }
 }
 
