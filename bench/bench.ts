@@ -38,6 +38,8 @@ const median = (xs: number[]) => {
   return s.length === 0 ? NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 const round1 = (x: number) => Math.round(x * 10) / 10;
+/** a / b to two decimals. */
+const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
 
 async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; result: T }> {
   const started = performance.now();
@@ -211,8 +213,8 @@ async function benchLab(docker: Docker, variants: LabVariants, rounds: number): 
     zmqlabDown: round1(median(zmqlab.map((s) => s.down))),
     floorDown: round1(median(floor.map((s) => s.down))),
   };
-  const upRatio = Math.round((m.zmqlabUp / m.floorUp) * 100) / 100;
-  const downRatio = Math.round((m.zmqlabDown / m.floorDown) * 100) / 100;
+  const upRatio = ratio(m.zmqlabUp, m.floorUp);
+  const downRatio = ratio(m.zmqlabDown, m.floorDown);
   return {
     lab: loaded.lab.name,
     nodes: plan.nodes.length,
@@ -248,7 +250,7 @@ async function benchCycle(flagship: LabResult, rounds: number): Promise<CycleRes
   }
   const medianMs = round1(median(times));
   const floorMs = round1(flagship.median.floorUp + flagship.median.floorDown);
-  return { rounds: times.map(round1), medianMs, floorMs, ratio: Math.round((medianMs / floorMs) * 100) / 100 };
+  return { rounds: times.map(round1), medianMs, floorMs, ratio: ratio(medianMs, floorMs) };
 }
 
 interface ConcurrencyResult {
@@ -291,7 +293,7 @@ async function benchConcurrency(docker: Docker, rounds: number): Promise<Concurr
   const summary = (x: { one: number[]; four: number[] }) => {
     const oneMs = round1(median(x.one));
     const fourMs = round1(median(x.four));
-    return { oneMs, fourMs, ratio: Math.round((fourMs / oneMs) * 100) / 100 };
+    return { oneMs, fourMs, ratio: ratio(fourMs, oneMs) };
   };
   return { zmqlab: summary(z), floor: summary(f), cpus: availableParallelism() };
 }

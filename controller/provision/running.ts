@@ -278,8 +278,9 @@ export async function up(target: string | LoadedLab, options: UpOptions = {}): P
   const runtime = options.runtime ?? (await connectRuntime({ ...(options.cluster !== undefined ? { cluster: options.cluster } : {}), nodes: Object.keys(fileLab.nodes) }));
   const instance = await resolveInstance(runtime, fileLab, options.instance);
   const key = instanceKey(fileLab.name, instance);
-  // The host's routes take a short-lived container: read them while the lock is taken (the
-  // runtime keeps them for the collision check; a failure here is met again there).
+  // The host's routes may take a short-lived container (unless this process shares dockerd's
+  // network namespace): read them while the lock is taken (the runtime keeps them for the
+  // collision check; a failure here is met again there).
   if (instance === undefined) runtime.hostRoutes(key).catch(() => {});
   // A name just made up (--instance auto) is no one else's yet: nothing to wait for, no lock to take.
   const lock = options.instance === "auto" ? unshared(key) : await lockFor(runtime, key, { ...options, command: options.command ?? "up" });

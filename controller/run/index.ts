@@ -41,11 +41,11 @@ export interface CheckOptions {
   /** Awaited just before each fault runs, after zmqlab's own snapshot (see TrafficOptions.atFault). */
   atFault?: (name: string) => Promise<void> | void;
   /**
-   * Configure running nodes restarted since `up` (a fresh network namespace) again before
-   * the traffic (default true; a lab `up` has just created needs no such check).
+   * The lab was created just now, for this check, and nothing has run in it since (runLab): no
+   * node can have been restarted since `up`, and its counters start at zero. Otherwise running
+   * nodes restarted since (a fresh network namespace) are configured again before the traffic,
+   * and the counters are zeroed.
    */
-  bringBack?: boolean;
-  /** The lab was created just now, for this check, and nothing has run in it since (runLab). */
   justCreated?: boolean;
 }
 
@@ -111,12 +111,12 @@ export async function readCounters(lab: RunningLab, interrupted: InterruptedNode
 
 /** Zero the counters, drive the lab's traffic, and read the counters: one run's observations. */
 export async function observe(lab: RunningLab, options: CheckOptions = {}): Promise<Observations> {
-  if (options.bringBack !== false) await bringBack(lab, options.log ?? (() => {}));
+  if (!options.justCreated) await bringBack(lab, options.log ?? (() => {}));
   // Zeroed before any endpoint starts: the counters cover the whole traffic phase, programs too.
   // Not needed on a lab created just now of zmqlab's image alone, without routing daemons: its
   // counters started at zero, and nothing has run in its nodes but zmqlab's configure (another
   // image's own program, or a daemon's session, may have crossed a router already).
-  const quiet = options.justCreated === true && lab.plan.nodes.every((n) => n.defaultImage && !n.routing);
+  const quiet = options.justCreated && lab.plan.nodes.every((n) => n.defaultImage && !n.routing);
   if (!quiet) await lab.resetFlows();
   const { report: traffic, outputs, snapshots } = await trafficSession(lab, options);
   const { flows, unavailable } = await readCounters(lab, traffic.interrupted);
@@ -220,7 +220,7 @@ export async function runLab(target: string | LoadedLab, options: RunOptions = {
     wasUp = options.reuse ? await isUp(runtime, key) : false;
     lab = wasUp ? await attachLocked(runtime, loaded, instance, lock) : await upLocked(runtime, loaded.lab, instance, lock, { log, ...signal });
     if (wasUp) log(`lab ${lab.name} is already up: using it as it is (networks, nodes and routes are not re-applied from the file; zmqlab down first to start fresh)`);
-    const report = await check(lab, { log, ...signal, bringBack: wasUp, justCreated: !wasUp });
+    const report = await check(lab, { log, ...signal, justCreated: !wasUp });
     await options.onReport?.(report);
     return report;
   } finally {
