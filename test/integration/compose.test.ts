@@ -2,6 +2,8 @@
 // through the mounted Docker socket, exits with the run's status, and leaves no lab behind.
 import t from "tap";
 import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { labeled, ROOT } from "../support/helpers.js";
 
 /** Docker Compose v2 (`docker compose`) where present, else Debian's docker-compose 1.29. */
@@ -19,6 +21,14 @@ t.test("docker compose up runs the flagship lab and exits with its status", { sk
   t.teardown(() => {
     spawnSync(command!, [...base, ...project, "down"], { cwd: ROOT });
   });
+  // As the README tells a user behind a TLS proxy that re-signs npm's registry: the controller
+  // image's `npm ci` gets npm's CA bundle as npm-ca.pem (not committed), for this build only.
+  const cafile = spawnSync("npm", ["config", "get", "cafile"], { encoding: "utf8" }).stdout?.trim() ?? "";
+  const ca = join(ROOT, "npm-ca.pem");
+  if (cafile && cafile !== "null" && existsSync(cafile) && !existsSync(ca)) {
+    copyFileSync(cafile, ca);
+    t.teardown(() => rmSync(ca, { force: true }));
+  }
   const run = spawnSync(command!, [...base, ...project, "up", "--build", "--exit-code-from", "zmqlab"], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   const output = `${run.stdout}\n${run.stderr}`;
   t.equal(run.status, 0, "exit code 0: every expectation holds");
