@@ -6,7 +6,7 @@ import type { SocketType } from "../lab/types.js";
 import { bindAddress, matchConnect } from "./address.js";
 import {
   Accounting, decodeMessage, encodeMessage, encodeRaw, RAW_SENDER, encodeReply, makePayload, rateOf, Replies, subscribeMessage,
-  subscriptionKind,
+  subscriptionKind, wallNow,
 } from "./messages.js";
 import { peerKey, peersFor, readTcpTables, type BindAddr } from "./proc-net.js";
 import type { AgentEvent, EndpointJob, EndpointResult, Peer } from "./protocol.js";
@@ -24,6 +24,12 @@ type SendJob = NonNullable<EndpointJob["send"]>;
 const CAN_SEND: ReadonlySet<SocketType> = new Set(["pub", "xpub", "xsub", "push", "req", "dealer", "pair"]);
 /** Sockets with a receive loop; a REQ reads its replies in its send loop instead. */
 const RECEIVES: ReadonlySet<SocketType> = new Set(["pub", "xpub", "sub", "xsub", "pull", "rep", "router", "dealer", "pair"]);
+
+/** When the agent's senders may start: at once, or when the controller says `go` (AgentJob.waitForGo). */
+export interface Start {
+  go: Promise<void>;
+  life: number;
+}
 
 function createSocket(job: EndpointJob, handshakeTimeout: number): Sock {
   // linger 0: at stop, whatever is still queued is dropped, so close never blocks.
@@ -50,8 +56,9 @@ function createSocket(job: EndpointJob, handshakeTimeout: number): Sock {
     case "pull":
       return new zmq.Pull(options) as unknown as Sock;
     case "req": {
-      // Each request waits this long for its reply.
-      const s = new zmq.Request({ ...options, receiveTimeout: handshakeTimeout });
+      // Each request waits this long for its reply; then the next one goes (the lazy pirate:
+      // `relaxed` lets a REQ send again without a reply, `correlate` drops a late one).
+      const s = new zmq.Request({ ...options, receiveTimeout: job.replyTimeout ?? handshakeTimeout, relaxed: true, correlate: true });
       return s as Sock;
     }
     case "rep":
@@ -78,9 +85,11 @@ export class Endpoint {
   private readonly changes = new Changes();
   private readonly timers: NodeJS.Timeout[] = [];
 
-  private readonly acct = new Accounting();
+  private readonly acct: Accounting;
   private readonly replies = new Replies();
   private sent = 0;
+  /** A req's requests that got no reply in time. */
+  private unanswered = 0;
   private firstSent: number | undefined;
   private lastSent: number | undefined;
   private subscriptions = 0;
@@ -97,7 +106,10 @@ export class Endpoint {
     private readonly job: EndpointJob,
     private readonly handshakeTimeout: number,
     private readonly emit: Emit,
-  ) {}
+    private readonly begin: Start = { go: Promise.resolve(), life: 1 },
+  ) {
+    this.acct = new Accounting(new Set(job.spreading ?? []));
+  }
 
   get name(): string {
     return this.job.name;
@@ -152,13 +164,17 @@ export class Endpoint {
     // A broken endpoint sends and receives nothing: its numbers would claim traffic it did not carry.
     if (this.broken) return;
 
-    if (RECEIVES.has(job.socket)) {
-      this.tick(true);
-      const ticker = setInterval(() => this.tick(false), TICK_MS);
-      this.timers.push(ticker);
-      void this.receiveLoop(socket);
-    }
+    // Every endpoint's progress goes on the timeline: what it received, and what it sent.
+    this.tick(true);
+    const ticker = setInterval(() => this.tick(false), TICK_MS);
+    this.timers.push(ticker);
+    if (RECEIVES.has(job.socket)) void this.receiveLoop(socket);
     if (job.send) void this.sendLoop(socket, job.send);
+  }
+
+  /** A checkpoint: report the progress now (just before a fault), whether it changed or not. */
+  checkpoint(): void {
+    if (this.socket && !this.broken) this.tick(true);
   }
 
   /** Stops sending and receiving and reports. Call once, then close(). */
@@ -167,9 +183,9 @@ export class Endpoint {
     this.stopping.abort();
     for (const t of this.timers) clearTimeout(t);
     if (this.binds.length > 0) await this.refreshPeers();
-    if (RECEIVES.has(this.job.socket) && !this.broken && this.socket) {
+    if (!this.broken && this.socket) {
       // The timeline's end: the last counts, and a silence still going on at stop.
-      const now = Date.now();
+      const now = wallNow();
       this.emit({ type: "tick", endpoint: this.job.name, wall: now, ...this.progress(), ...this.lastMessage() });
       const open = this.silences.open(now);
       if (open) this.emit({ type: "silence", endpoint: this.job.name, ...open });
@@ -186,6 +202,7 @@ export class Endpoint {
       // Includes connects whose timeout had not yet passed at stop: they never handshook either.
       noHandshake: connects.filter((c) => !this.handshaken.has(c)),
       peers: [...this.peers.values()],
+      ...(this.job.socket === "req" ? { unanswered: this.unanswered } : {}),
     };
     const rate = this.job.send && CAN_SEND.has(this.job.socket)
       ? this.firstSent !== undefined && this.lastSent !== undefined
@@ -219,7 +236,7 @@ export class Endpoint {
       for await (const event of socket.events) {
         if (this.stopped) return;
         if (event.type === "handshake") this.onHandshake(event.address);
-        else if (event.type === "disconnect") this.say({ type: "disconnect", endpoint: this.job.name, address: event.address, wall: Date.now() });
+        else if (event.type === "disconnect") this.say({ type: "disconnect", endpoint: this.job.name, address: event.address, wall: wallNow() });
         // A peer shows in the kernel's table from accept on; read it then, in case it leaves.
         else if (event.type === "accept" && this.binds.length > 0) void this.refreshPeers();
       }
@@ -231,7 +248,7 @@ export class Endpoint {
   private onHandshake(address: string): void {
     this.handshakeCount++;
     const connect = matchConnect(address, this.job.connect);
-    this.say({ type: "handshake", endpoint: this.job.name, address, wall: Date.now(), ...(connect !== undefined ? { connect } : {}) });
+    this.say({ type: "handshake", endpoint: this.job.name, address, wall: wallNow(), ...(connect !== undefined ? { connect } : {}) });
     if (connect !== undefined) this.handshaken.add(connect);
     if (this.binds.length > 0) void this.refreshPeers();
     this.changes.notify();
@@ -260,12 +277,21 @@ export class Endpoint {
     const key = established.map(peerKey).sort().join(",");
     if (key !== this.lastPeers) {
       this.lastPeers = key;
-      this.say({ type: "peers", endpoint: this.job.name, wall: Date.now(), peers: established });
+      this.say({ type: "peers", endpoint: this.job.name, wall: wallNow(), peers: established });
     }
   }
 
   private progress() {
-    return { received: this.acct.received, gaps: this.acct.gaps, duplicates: this.acct.duplicates, reordered: this.acct.reordered, from: this.acct.from, highest: this.acct.highest };
+    return {
+      sent: this.sent,
+      received: this.acct.received,
+      gaps: this.acct.gaps,
+      duplicates: this.acct.duplicates,
+      reordered: this.acct.reordered,
+      from: this.acct.from,
+      highest: this.acct.highest,
+      ...(this.job.socket === "req" ? { unanswered: this.unanswered } : {}),
+    };
   }
 
   private lastMessage(): { first?: number; last?: number } {
@@ -280,7 +306,7 @@ export class Endpoint {
     const key = progressKey(progress);
     if (always || key !== this.lastTick) {
       this.lastTick = key;
-      this.say({ type: "tick", endpoint: this.job.name, wall: Date.now(), ...progress, ...this.lastMessage() });
+      this.say({ type: "tick", endpoint: this.job.name, wall: wallNow(), ...progress, ...this.lastMessage() });
     }
     if (this.binds.length > 0) void this.refreshPeers().catch(() => undefined);
   }
@@ -302,6 +328,10 @@ export class Endpoint {
 
   private async sendLoop(socket: Sock, send: SendJob): Promise<void> {
     await this.waitForPeers();
+    this.say({ type: "primed", endpoint: this.job.name, wall: wallNow() });
+    await Promise.race([this.begin.go, new Promise<void>((resolve) => this.stopping.signal.addEventListener("abort", () => resolve(), { once: true }))]);
+    if (this.stopped) return;
+    const life = this.begin.life;
     const payload = makePayload(send.size);
     const interval = send.rate ? 1000 / send.rate : 0;
     const start = performance.now();
@@ -314,7 +344,7 @@ export class Endpoint {
         if (this.stopped) return;
       }
       if (i % BURST === BURST - 1) await breathe();
-      const frames = this.job.format === "raw" ? encodeRaw(payload, send.topic) : encodeMessage(this.job.name, i, payload, send.topic);
+      const frames = this.job.format === "raw" ? encodeRaw(payload, send.topic) : encodeMessage(this.job.name, i, payload, send.topic, { life });
       // A REP takes only requests that begin with an empty delimiter (REQ adds it itself);
       // a ROUTER passes it through, and the reply comes back with it.
       if (this.job.socket === "dealer") frames.unshift(Buffer.alloc(0));
@@ -327,14 +357,22 @@ export class Endpoint {
       }
       this.sent++;
       this.lastSent = performance.now();
-      this.firstSent ??= this.lastSent;
+      if (this.firstSent === undefined) {
+        this.firstSent = this.lastSent;
+        this.say({ type: "sending", endpoint: this.job.name, wall: wallNow() });
+      }
       if (this.job.socket === "req" && !(await this.awaitReply(socket, i))) break;
     }
     const elapsed = Math.round(performance.now() - start);
-    this.say({ type: "sent", endpoint: this.job.name, count: this.sent, elapsed, wall: Date.now() });
+    // When the last message went (a requester's last request, not the reply that followed it).
+    const wall = this.lastSent !== undefined ? performance.timeOrigin + this.lastSent : wallNow();
+    this.say({ type: "sent", endpoint: this.job.name, count: this.sent, elapsed, wall });
   }
 
-  /** A REQ's reply; false (and sending ends) when none came within the timeout. */
+  /**
+   * A REQ's reply. None within the reply timeout: the request counts as unanswered and the next
+   * one goes (true); false (sending ends) on any other error.
+   */
   private async awaitReply(socket: Sock, seq: number): Promise<boolean> {
     try {
       this.onMessage(await socket.receive());
@@ -342,9 +380,12 @@ export class Endpoint {
     } catch (err) {
       if (this.stopped) return false;
       const code = (err as { code?: unknown }).code;
-      this.error(code === "EAGAIN"
-        ? `no reply to request ${seq} within ${this.handshakeTimeout} ms; stopped sending`
-        : `receive: ${messageOf(err)}`);
+      if (code === "EAGAIN") {
+        // Said once; the count says the rest.
+        if (this.unanswered++ === 0) this.error(`no reply to request ${seq} within ${this.job.replyTimeout ?? this.handshakeTimeout} ms; sent the next request (the report counts every unanswered one)`);
+        return true;
+      }
+      this.error(`receive: ${messageOf(err)}`);
       return false;
     }
   }
@@ -392,22 +433,22 @@ export class Endpoint {
       if (kind === "unsubscribe" || type === "pub") return undefined;
     }
     const now = performance.now();
-    const silence = this.silences.arrival(Date.now());
+    const m = this.job.format === "raw" ? null : decodeMessage(frames);
+    const silence = this.silences.arrival(wallNow(), m?.sentAt);
     if (silence) this.say({ type: "silence", endpoint: this.job.name, ...silence });
     if (this.job.format === "raw") {
       this.acct.recordUnknown(now, RAW_SENDER);
       return undefined;
     }
-    const m = decodeMessage(frames);
     if (!m) {
       this.acct.recordUnknown(now);
       return undefined;
     }
-    this.acct.record(m.sender, m.seq, now);
+    this.acct.record(m.sender, m.seq, now, m.life);
     if ((type === "rep" || type === "router") && this.job.reply) {
       // The REP socket keeps the envelope itself; a ROUTER must send it back.
       const envelope = type === "router" ? m.envelope : [];
-      return encodeReply(envelope, this.job.name, this.replies.seqFor(m.sender), m.payload);
+      return encodeReply(envelope, this.job.name, this.replies.seqFor(m.sender), m.payload, { life: this.begin.life });
     }
     return undefined;
   }

@@ -31,6 +31,8 @@ export function parseJob(text: string | undefined): AgentJob {
     endpoints,
     handshakeTimeout: positive(job.handshakeTimeout, "job.handshakeTimeout"),
     deadline: positive(job.deadline, "job.deadline"),
+    ...(job.waitForGo !== undefined ? { waitForGo: bool(job.waitForGo, "job.waitForGo") } : {}),
+    ...(job.life !== undefined ? { life: lifeOf(job.life, "job.life") } : {}),
   };
 }
 
@@ -55,6 +57,8 @@ function endpoint(raw: unknown, where: string): EndpointJob {
     expectPeers: count(e.expectPeers ?? 0, `${where}.expectPeers`),
     format: format(e.format ?? "zmqlab", `${where}.format`),
   };
+  if (e.replyTimeout !== undefined) job.replyTimeout = positive(e.replyTimeout, `${where}.replyTimeout`);
+  if (e.spreading !== undefined) job.spreading = strings(e.spreading, `${where}.spreading`);
   if (e.send !== undefined) {
     const s = record(e.send, `${where}.send`);
     job.send = { count: count(s.count, `${where}.send.count`), size: count(s.size ?? 0, `${where}.send.size`) };
@@ -90,6 +94,11 @@ function bool(v: unknown, where: string): boolean {
 
 function count(v: unknown, where: string): number {
   if (typeof v !== "number" || !Number.isInteger(v) || v < 0) throw new JobError(`${where}: expected an integer >= 0`);
+  return v;
+}
+
+function lifeOf(v: unknown, where: string): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > 65535) throw new JobError(`${where}: expected an integer from 1 to 65535`);
   return v;
 }
 

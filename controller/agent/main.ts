@@ -5,7 +5,8 @@
 // stdout carries AgentEvents, one JSON object a line, and nothing else (diagnostics go to
 // stderr). stdin carries AgentCommands; {"cmd":"stop"}, stdin EOF and the job's deadline all
 // end the run the same way: every endpoint reports one `final`, then `done`, exit 0 (1 after
-// an internal error).
+// an internal error). {"cmd":"go"} releases the senders of a job with waitForGo;
+// {"cmd":"tick"} makes every endpoint report its progress at once (a checkpoint).
 // A malformed job gets one `error` event and exit 2.
 
 import { createInterface } from "node:readline";
@@ -23,7 +24,9 @@ function emit(event: AgentEvent): void {
 }
 
 function run(job: AgentJob): void {
-  const endpoints = job.endpoints.map((e) => new Endpoint(e, job.handshakeTimeout, emit));
+  let release!: () => void;
+  const go = job.waitForGo ? new Promise<void>((resolve) => (release = resolve)) : Promise.resolve();
+  const endpoints = job.endpoints.map((e) => new Endpoint(e, job.handshakeTimeout, emit, { go, life: job.life ?? 1 }));
   let stopping = false;
 
   /** Exit code 0, or 1 after an internal error (the results are still reported). */
@@ -66,6 +69,8 @@ function run(job: AgentJob): void {
       command = undefined;
     }
     if (command?.cmd === "stop") void stop("stop command");
+    else if (command?.cmd === "go") release?.();
+    else if (command?.cmd === "tick") for (const e of endpoints) e.checkpoint();
     else console.error(`agent ${job.node}: unknown command ignored: ${line}`);
   });
   commands.on("close", () => void stop("stdin closed"));

@@ -10,6 +10,14 @@ export interface AgentJob {
   handshakeTimeout: number;
   /** Hard bound on the agent's life (ms); it reports and exits when it passes. */
   deadline: number;
+  /**
+   * Senders wait for the command `go` before their first message (after their peers, see
+   * expectPeers): the controller releases every sender of the lab at one moment, the traffic's
+   * time 0. Without it they start as soon as their peers are there.
+   */
+  waitForGo?: boolean;
+  /** The life of these endpoints: 1, or 2, 3, ... when their node was started again mid-run. */
+  life?: number;
 }
 
 export interface EndpointJob {
@@ -22,6 +30,13 @@ export interface EndpointJob {
   ipv6: boolean;
   subscribe: string[];
   send?: { count: number; size: number; rate?: number; topic?: string };
+  /** req: how long a request waits for its reply (ms) before it counts as unanswered and the next one goes. */
+  replyTimeout?: number;
+  /**
+   * Senders whose messages are shared among several receivers (a PUSH, DEALER or REQ with several
+   * peers): counted, but without gap accounting (each receiver sees only some of their numbers).
+   */
+  spreading?: string[];
   /** rep/router: answer each request. */
   reply: boolean;
   /**
@@ -44,17 +59,26 @@ export type AgentEvent =
   | { type: "handshake"; endpoint: string; address: string; wall: number; connect?: string }
   | { type: "disconnect"; endpoint: string; address: string; wall: number }
   /**
-   * A receiver's progress, every TICK_MS while it changed (and once at start and at stop):
-   * cumulative counts at wall time `wall`; `highest`: the highest sequence number seen per sender; `first` and `last`: wall times of the first and latest message.
+   * An endpoint's progress, every TICK_MS while it changed (and once at start, at stop, and at
+   * each `tick` command): cumulative counts at wall time `wall`; `highest`: the highest sequence
+   * number seen per sender's life (see lifeKey); `first` and `last`: wall times of the first and
+   * latest message received; `unanswered`: a req's requests that got no reply.
    */
-  | { type: "tick"; endpoint: string; wall: number; received: number; gaps: number; duplicates: number; reordered: number; from: Record<string, number>; highest: Record<string, number>; first?: number; last?: number }
-  /** A receiver went longer than SILENCE_MS without a message (wall times; `end` null: none came until stop). */
-  | { type: "silence"; endpoint: string; start: number; end: number | null }
+  | { type: "tick"; endpoint: string; wall: number; sent: number; received: number; gaps: number; duplicates: number; reordered: number; from: Record<string, number>; highest: Record<string, number>; first?: number; last?: number; unanswered?: number }
+  /**
+   * A receiver went longer than SILENCE_MS without a message (wall times; `end` null: none came
+   * until stop); `lastSent`, `nextSent`: when the messages on either side were sent, where known.
+   */
+  | { type: "silence"; endpoint: string; start: number; end: number | null; lastSent?: number; nextSent?: number }
+  /** A sender has its peers (or gave up waiting for them) and waits for `go` (waitForGo). */
+  | { type: "primed"; endpoint: string; wall: number }
+  /** A sender sent its first message at `wall`. */
+  | { type: "sending"; endpoint: string; wall: number }
   /** The peers a bound endpoint's kernel shows established now, when that set changed. */
   | { type: "peers"; endpoint: string; wall: number; peers: Peer[] }
   | { type: "no-handshake"; endpoint: string; connect: string; after: number }
   | { type: "subscribed"; endpoint: string; subscriptions: number; expected: number; waited: number }
-  /** A sender finished sending; `wall`: Date.now() then. */
+  /** A sender finished sending; `wall`: when its last message went. */
   | { type: "sent"; endpoint: string; count: number; elapsed: number; wall: number }
   | { type: "final"; endpoint: string; result: EndpointResult }
   /**
@@ -65,8 +89,11 @@ export type AgentEvent =
   | { type: "error"; endpoint?: string; message: string; stage?: "start" | "traffic" }
   | { type: "done" };
 
-/** Commands on the agent's stdin. EOF means stop as well. */
-export type AgentCommand = { cmd: "stop" };
+/**
+ * Commands on the agent's stdin: `stop` (EOF means stop as well); `go` releases the senders
+ * (waitForGo); `tick` makes every endpoint report its progress now (a checkpoint just before a fault).
+ */
+export type AgentCommand = { cmd: "stop" } | { cmd: "go" } | { cmd: "tick" };
 
 export interface EndpointResult {
   sent: number;
@@ -83,6 +110,8 @@ export interface EndpointResult {
   peers: Peer[];
   /** Messages per second over the sending (or receiving) period, when anything moved. */
   rate?: number;
+  /** A req: requests that got no reply within its reply timeout (it sent the next one). */
+  unanswered?: number;
 }
 
 export interface Peer {

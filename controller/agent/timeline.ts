@@ -6,31 +6,45 @@ export const TICK_MS = 100;
 /** An inter-arrival gap longer than this is a silence (ms). */
 export const SILENCE_MS = 100;
 
-/** A stretch without messages: from the last message before it to the first after it (wall ms); `end` null when none came after. */
+/**
+ * A stretch without messages: from the last message before it to the first after it (wall ms);
+ * `end` null when none came after. `lastSent` and `nextSent`: when those two messages were sent
+ * (their headers' time), where they said: whether the stream had stopped at a fault is read from them.
+ */
 export interface Silence {
   start: number;
   end: number | null;
+  lastSent?: number;
+  nextSent?: number;
 }
 
 /** Finds silences among the arrival times of one receiver's messages. */
 export class Silences {
   private firstAt: number | undefined;
   private lastAt: number | undefined;
+  private lastSent: number | undefined;
 
   constructor(readonly thresholdMs = SILENCE_MS) {}
 
-  /** A message arrived at `now`: returns the silence it ends, when the gap since the previous message was longer than the threshold. */
-  arrival(now: number): Silence | undefined {
+  /**
+   * A message arrived at `now` (sent at `sentAt`, when its header says): returns the silence it
+   * ends, when the gap since the previous message was longer than the threshold.
+   */
+  arrival(now: number, sentAt?: number): Silence | undefined {
     const previous = this.lastAt;
+    const previousSent = this.lastSent;
     this.lastAt = now;
+    this.lastSent = sentAt;
     this.firstAt ??= now;
-    if (previous !== undefined && now - previous > this.thresholdMs) return { start: previous, end: now };
+    if (previous !== undefined && now - previous > this.thresholdMs) {
+      return { start: previous, end: now, ...(previousSent !== undefined ? { lastSent: previousSent } : {}), ...(sentAt !== undefined ? { nextSent: sentAt } : {}) };
+    }
     return undefined;
   }
 
   /** At stop (`now`): the silence still going on, if the last message is longer ago than the threshold. */
   open(now: number): Silence | undefined {
-    if (this.lastAt !== undefined && now - this.lastAt > this.thresholdMs) return { start: this.lastAt, end: null };
+    if (this.lastAt !== undefined && now - this.lastAt > this.thresholdMs) return { start: this.lastAt, end: null, ...(this.lastSent !== undefined ? { lastSent: this.lastSent } : {}) };
     return undefined;
   }
 
@@ -45,6 +59,7 @@ export class Silences {
 
 /** The counts a tick reports; a tick is due when any of them changed. */
 export interface Progress {
+  sent: number;
   received: number;
   gaps: number;
   duplicates: number;
@@ -53,5 +68,5 @@ export interface Progress {
 }
 
 export function progressKey(p: Progress): string {
-  return `${p.received}/${p.gaps}/${p.duplicates}/${p.reordered}`;
+  return `${p.sent}/${p.received}/${p.gaps}/${p.duplicates}/${p.reordered}`;
 }

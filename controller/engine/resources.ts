@@ -259,10 +259,14 @@ export async function containerState(docker: Engine, name: string): Promise<stri
 }
 
 /** The container's state and when it last started, or `gone` when it no longer exists. */
-export async function containerStatus(docker: Engine, name: string): Promise<{ state: string; startedAt?: string }> {
+export async function containerStatus(docker: Engine, name: string): Promise<{ state: string; startedAt?: string; finishedAt?: string }> {
   try {
     const { State } = await docker.getContainer(name).inspect();
-    return { state: State.Status, ...(State.StartedAt ? { startedAt: State.StartedAt } : {}) };
+    // Docker writes 0001-01-01T00:00:00Z for "never".
+    const when = (iso: string | undefined) => (iso && !iso.startsWith("0001-") ? iso : undefined);
+    const startedAt = when(State.StartedAt);
+    const finishedAt = when(State.FinishedAt);
+    return { state: State.Status, ...(startedAt ? { startedAt } : {}), ...(finishedAt ? { finishedAt } : {}) };
   } catch (err) {
     if (isNotFound(err)) return { state: "gone" };
     throw engineFailure(err, "inspect", { kind: "container", name });

@@ -14,8 +14,16 @@ export type { HostRoute, LabResources };
 /** A node's container as the engine sees it: `running`, `exited`, `paused`, ... or `gone`. */
 export interface NodeStatus {
   state: string;
-  /** When it last started (ISO time), when the engine says. */
+  /** When it last started (ISO time, to the nanosecond), when the engine says. */
   startedAt?: string;
+  /** When its main process last ended (ISO time), when it ever did. */
+  finishedAt?: string;
+}
+
+/** An engine's ISO time (nanoseconds) as ms since the epoch, with sub-ms precision. */
+export function isoToMs(iso: string): number {
+  const fraction = /\.(\d+)/.exec(iso)?.[1] ?? "";
+  return Date.parse(iso) + Number(`0.${fraction.slice(3) || "0"}`);
 }
 
 /** One node of a lab on its engine. */

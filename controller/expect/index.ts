@@ -16,6 +16,7 @@ import { recovered } from "./recovered.js";
 export { balanced, takenBy } from "./balanced.js";
 export { delivered } from "./delivered.js";
 export { endpointCheck, endpointFailures } from "./endpoint.js";
+export { faultCheck, faultFailures } from "./fault.js";
 export { path } from "./path.js";
 export { sourceSeen } from "./source-seen.js";
 export { unreachable } from "./unreachable.js";

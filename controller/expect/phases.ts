@@ -11,7 +11,7 @@
 // - kernel peers are those established at the window's start or seen established inside it;
 // - handshakes (the connects that completed one) are those whose handshake came inside it;
 // - a window that ends at a fault drops the endpoint's timeline (see endpointIn).
-// A fault's time is the wall time it ran at; an event at exactly that time belongs to `after`.
+// A fault's time is when it took effect (ms since time 0); an event at exactly that time belongs to `after`.
 import type { PhaseScope } from "../lab/types.js";
 import type { FlowCount } from "../observe/flows.js";
 import type { EndpointReport, TimelineSample } from "../traffic/types.js";
@@ -45,13 +45,13 @@ export function withoutPhase<T extends PhaseScope>(body: T): Omit<T, keyof Phase
   return plain;
 }
 
-/** Wall times of the window's ends (undefined: the start or the end of the traffic). */
+/** Times of the window's ends, ms since time 0 (undefined: the start or the end of the traffic). */
 export interface Window {
   start?: number;
   end?: number;
 }
 
-/** The window's wall times, or why there is none: a fault it names did not run. */
+/** The window's times, or why there is none: a fault it names did not run. */
 export function windowOf(scope: Scope, observations: Observations): Window | string {
   const missing = [scope.from, scope.to].filter((f): f is string => f !== undefined && observations.faults?.[f] === undefined);
   if (missing.length > 0) return `the fault ${missing.join(" and ")} did not run, so there is no such phase to judge (see the report's faults)`;
@@ -93,28 +93,30 @@ export function flowDifference(earlier: FlowCount[], later: FlowCount[]): FlowCo
 export function endpointIn(endpoint: EndpointReport, window: Window): EndpointReport {
   const timeline = endpoint.timeline;
   if (!timeline) return endpoint;
-  const final: TimelineSample = { wall: Infinity, received: endpoint.received, gaps: endpoint.gaps, duplicates: endpoint.duplicates, from: endpoint.from };
-  const at = (wall: number | undefined, otherwise: TimelineSample) => (wall === undefined ? otherwise : sampleAt(timeline.samples, wall));
-  // Stryker disable next-line UnaryOperator: the wall of the opening sample is never read
-  const first = at(window.start, { wall: -Infinity, received: 0, gaps: 0, duplicates: 0, from: {} });
+  const final: TimelineSample = { ms: Infinity, sent: endpoint.sent, received: endpoint.received, gaps: endpoint.gaps, duplicates: endpoint.duplicates, from: endpoint.from };
+  const at = (ms: number | undefined, otherwise: TimelineSample) => (ms === undefined ? otherwise : sampleAt(timeline.samples, ms));
+  // Stryker disable next-line UnaryOperator: the time of the opening sample is never read
+  const first = at(window.start, { ms: -Infinity, sent: 0, received: 0, gaps: 0, duplicates: 0, from: {} });
   const last = at(window.end, final);
   const from = Object.fromEntries(
     Object.entries(last.from)
       .map(([sender, n]) => [sender, n - (first.from[sender] ?? 0)] as const)
       .filter(([, n]) => n > 0),
   );
-  const inside = (wall: number) => (window.start === undefined || wall >= window.start) && (window.end === undefined || wall < window.end);
+  const inside = (ms: number) => (window.start === undefined || ms >= window.start) && (window.end === undefined || ms < window.end);
   // Peers: the set established when the window opened, and every set seen inside it.
   // Stryker disable next-line ConditionalExpression: without a start, no set is older than it either (a comparison with undefined is false)
-  const opening = window.start === undefined ? undefined : [...timeline.peers].reverse().find((p) => p.wall < window.start!);
-  const sets = [...(opening ? [opening] : []), ...timeline.peers.filter((p) => inside(p.wall))];
+  const opening = window.start === undefined ? undefined : [...timeline.peers].reverse().find((p) => p.ms < window.start!);
+  const sets = [...(opening ? [opening] : []), ...timeline.peers.filter((p) => inside(p.ms))];
   const peers = [...new Map(sets.flatMap((s) => s.established).map((p) => [`${p.address}:${p.port}>${p.local}`, p])).values()];
-  const shaken = new Set(timeline.handshakes.filter((h) => inside(h.wall)).map((h) => h.connect));
+  const shaken = new Set(timeline.handshakes.filter((h) => inside(h.ms)).map((h) => h.connect));
   // A window that ends at a fault has no timeline: what was still on its way then is not lost
   // (`lost` counts unreceived messages only when the window reaches the end of the traffic).
   const { timeline: _t, ...rest } = endpoint;
   return {
     ...(window.end === undefined ? endpoint : rest),
+    // What it sent in the window, where its samples say (an agent's do).
+    ...(last.sent !== undefined && first.sent !== undefined ? { sent: last.sent - first.sent } : {}),
     received: last.received - first.received,
     from,
     gaps: last.gaps - first.gaps,
@@ -130,7 +132,7 @@ export interface Phase {
   from: string;
   /** The fault that closes it, or `end`. */
   to: string;
-  /** Wall times of its ends; absent for the traffic's start and end. */
+  /** Times of its ends (ms since time 0); absent for the traffic's start and end. */
   start?: number;
   end?: number;
   /** Each agent receiver's messages in this phase. */

@@ -19,9 +19,9 @@ export function reconnected(spec: Spec, observations: Observations): Expectation
   if (at === undefined) return fail("the fault did not run", `the fault ${spec.after} did not run (see the report's faults)`);
   const timeline = endpoint.timeline;
   if (!timeline) return fail("no timeline", `${spec.endpoint} has no timeline (a program endpoint, or its agent reported none)`);
-  const after = timeline.handshakes.filter((h) => h.wall >= at);
-  const disconnects = timeline.disconnects.filter((d) => d.wall >= at).length;
-  const evidence = { faultAt: at, handshakes: timeline.handshakes.map((h) => h.wall - at), disconnectsAfter: disconnects };
+  const after = timeline.handshakes.filter((h) => h.ms >= at);
+  const disconnects = timeline.disconnects.filter((d) => d.ms >= at).length;
+  const evidence = { faultAt: at, handshakes: timeline.handshakes.map((h) => h.ms - at), disconnectsAfter: disconnects };
   if (after.length === 0) {
     return fail(
       `no handshake after ${spec.after} (${timeline.handshakes.length} before)`,
@@ -29,6 +29,6 @@ export function reconnected(spec: Spec, observations: Observations): Expectation
       evidence,
     );
   }
-  const first = after[0]!.wall - at;
+  const first = after[0]!.ms - at;
   return { ...base, ok: true, observed: `handshake ${first} ms after ${spec.after}`, message: `${spec.endpoint} completed ${plural(after.length, "handshake")} after ${spec.after}, the first ${first} ms after it (${after[0]!.address})`, evidence };
 }

@@ -1,18 +1,24 @@
-// recovered: after a fault, messages reach the endpoint again within a bound. The outage is the
-// receiver's longest silence (a gap between two messages longer than the agent's silence
-// threshold, 100 ms) among those that span the fault or begin after it, and begin before the next
-// fault (whose own outage it would be); the longest, because a busy node's short hiccups (and the
-// messages still on their way when the fault struck) come before and after the real outage.
-// Of equally long ones, the earliest. A silence still going on at stop that began after every sender this
-// endpoint heard from had finished sending is the end of the traffic, not an outage.
-// Recovery time = the first message after the outage, minus the fault's time (a silence that
-// began before the fault counts from the fault); it must be at most `within` (equal holds).
-// The outage (ms) is the silence's whole length. Without an outage, messages kept flowing:
-// recovered, outage 0, provided any message came after the fault. An outage that never ended
-// (no message until the traffic stopped) fails. When the receiver had no message before the
-// fault, the first message after it ends the outage.
+// recovered: after a fault, messages reach the endpoint again within a bound.
+// The outage is the silence (a gap between two messages longer than the agent's threshold,
+// 100 ms) that belongs to the fault, ended by the first message after it:
+// - one that spans the fault, or begins after it while the messages that arrived in between had
+//   been sent before it (their headers say when: the stream had stopped at the fault, and what
+//   still arrived was on its way); for messages without a send time (a program's own, raw ones),
+//   one that begins within one threshold of the fault;
+// - followed by the silences after it while only messages sent before the fault arrive in
+//   between (a trickle of retransmissions is still the outage);
+// - never a later hiccup of a stream that went on after the fault (then the outage is 0), and
+//   never the end of the traffic: a silence still going on at stop that began when every sender
+//   this endpoint depends on had finished (the senders it heard from, and itself when it sends
+//   requests whose replies it receives) is the end of the traffic, not an outage.
+// Recovery time = the first message after the outage, minus the fault's time; it must be at most
+// `within` (equal holds). The outage (ms) is from the outage's first silence's start to its end.
+// A silence still going on at stop, while its senders were still sending, is an outage that never
+// ended: that fails. When the receiver had no message before the fault, the first message after
+// it ends the outage.
 import { parseDuration } from "../lab/duration.js";
 import type { RecoveredSpec } from "../lab/types.js";
+import type { EndpointReport, Silence } from "../traffic/types.js";
 import { type ExpectationResult, type Observations } from "./types.js";
 
 type Spec = RecoveredSpec["recovered"];
@@ -33,30 +39,37 @@ export function recovered(spec: Spec, observations: Observations): ExpectationRe
   if (at === undefined) return fail("the fault did not run", `the fault ${spec.after} did not run, so nothing can have recovered from it (see the report's faults)`);
   const timeline = endpoint.timeline;
   if (!timeline) return fail("no timeline", `${spec.endpoint} has no receive timeline (a program endpoint, or its agent reported none)`);
-  const since = (wall: number) => wall - at;
-  // An open silence lasts at least until the last wall time the report knows of.
-  const length = (s: { start: number; end: number | null }) => (s.end ?? Infinity) - s.start;
-  const next = Math.min(...Object.values(observations.faults ?? {}).filter((w) => w > at));
-  const senders = Object.keys(endpoint.from).map((name) => observations.traffic.endpoints.find((e) => e.name === name)?.timeline?.sendingEnded);
-  const sendingEnded = senders.length > 0 && senders.every((w) => w !== undefined) ? Math.max(...(senders as number[])) : Infinity;
-  const outage = timeline.silences
-    .filter((s) => (s.end === null ? s.start < sendingEnded : s.end > at) && s.start < next)
-    .sort((a, b) => length(b) - length(a) || a.start - b.start)[0];
+  const since = (ms: number) => Math.round((ms - at) * 10) / 10;
+  const next = Math.min(...Object.values(observations.faults ?? {}).filter((t) => t > at));
+  const trafficEnd = endOfTraffic(endpoint, observations);
+  const belongs = (s: Silence, first: boolean) =>
+    s.start < next && (s.end === null || s.end > at) && (s.start <= at || (s.lastSent !== undefined ? s.lastSent < at : first && s.start - at <= timeline.silenceMs));
+  const ordered = [...timeline.silences].sort((a, b) => a.start - b.start);
+  const firstIndex = ordered.findIndex((s) => belongs(s, true));
+  const outage: Silence[] = [];
+  for (let i = firstIndex; i >= 0 && i < ordered.length && belongs(ordered[i]!, i === firstIndex); i++) {
+    outage.push(ordered[i]!);
+    if (ordered[i]!.end === null) break;
+  }
   const silences = timeline.silences.map((s) => ({ start: since(s.start), end: s.end === null ? null : since(s.end) }));
-  if (outage?.end === null) {
+  const last = outage.at(-1);
+  // A silence at stop that began once the senders were done is the end of the traffic.
+  if (last?.end === null && last.start >= trafficEnd) outage.pop();
+  const end = outage.at(-1);
+  if (end && end.end === null) {
     return fail(
       "no message since",
-      `${spec.endpoint} received nothing from ${since(outage.start)} ms (relative to ${spec.after}) until the traffic stopped: it never recovered${endpoint.errors.length ? ` (${endpoint.errors.join("; ")})` : ""}`,
-      { faultAt: at, silenceStart: since(outage.start), outageMs: null, recoveredAfterMs: null, silences },
+      `${spec.endpoint} received nothing from ${since(outage[0]!.start)} ms (relative to ${spec.after}) until the traffic stopped: it never recovered${endpoint.errors.length ? ` (${endpoint.errors.join("; ")})` : ""}`,
+      { faultAt: at, silenceStart: since(outage[0]!.start), outageMs: null, recoveredAfterMs: null, silences },
     );
   }
   // Stryker disable next-line EqualityOperator: a first message exactly at the fault gives recovery 0 and outage 0 either way
   const firstAfter = timeline.firstMessage !== undefined && timeline.firstMessage > at ? timeline.firstMessage : undefined;
   let recoveredAfter: number;
   let outageMs: number;
-  if (outage) {
-    recoveredAfter = since(outage.end);
-    outageMs = outage.end - outage.start;
+  if (end && end.end !== null) {
+    recoveredAfter = since(end.end);
+    outageMs = Math.round((end.end - outage[0]!.start) * 10) / 10;
   } else if (firstAfter !== undefined) {
     // Nothing came before the fault: the wait for the first message is the outage.
     recoveredAfter = since(firstAfter);
@@ -71,6 +84,22 @@ export function recovered(spec: Spec, observations: Observations): ExpectationRe
   const observed = outageMs === 0 ? `no silence over ${timeline.silenceMs} ms` : `outage ${outageMs} ms, messages again ${recoveredAfter} ms after ${spec.after}`;
   const message = ok
     ? outageMs === 0 ? `${spec.endpoint} kept receiving across ${spec.after} (no silence over ${timeline.silenceMs} ms)` : `${spec.endpoint} received again ${recoveredAfter} ms after ${spec.after} (outage ${outageMs} ms)`
-    : `${spec.endpoint} received again only ${recoveredAfter} ms after ${spec.after}, ${recoveredAfter - within} ms past the ${within} ms allowed (outage ${outageMs} ms)`;
+    : `${spec.endpoint} received again only ${recoveredAfter} ms after ${spec.after}, ${Math.round((recoveredAfter - within) * 10) / 10} ms past the ${within} ms allowed (outage ${outageMs} ms)`;
   return { ...base, ok, observed, message, evidence: { faultAt: at, outageMs, recoveredAfterMs: recoveredAfter, silences } };
+}
+
+/**
+ * When the traffic this endpoint receives ended: the latest end of sending among the agent
+ * senders it heard from and itself (a requester's replies end with its requests); when none of
+ * them says, the latest of every agent sender; when no sender says, never.
+ */
+export function endOfTraffic(endpoint: EndpointReport, observations: Observations): number {
+  const ends = (names: string[]) => names.flatMap((name) => {
+    const ended = observations.traffic.endpoints.find((e) => e.name === name)?.timeline?.sendingEnded;
+    return ended === undefined ? [] : [ended];
+  });
+  const own = ends([...Object.keys(endpoint.from), endpoint.name]);
+  if (own.length > 0) return Math.max(...own);
+  const all = ends(observations.traffic.endpoints.map((e) => e.name));
+  return all.length > 0 ? Math.max(...all) : Infinity;
 }

@@ -20,7 +20,7 @@ export interface Observations {
   outputs?: Record<string, string[]>;
   /** Forwarding nodes whose counters could not be read (stopped, paused, gone), with why: not in `flows`. */
   flowsUnavailable?: Record<string, string>;
-  /** Each fault that ran: its name to the wall time (ms since the epoch) it ran at. */
+  /** Each fault that ran: its name to when it took effect (ms since time 0). */
   faults?: Record<string, number>;
   /** The counters taken just before each fault ran, by the fault's name. */
   snapshots?: Record<string, Snapshot>;
@@ -28,8 +28,11 @@ export interface Observations {
 
 /** Every kind a lab file can state, derived from the lab file's types: one key each. */
 export type LabExpectationKind = ExpectationSpec extends infer S ? (S extends unknown ? keyof S : never) : never;
-/** The kinds a report holds: the lab file's, and `endpoint`, zmqlab's built-in check that an endpoint started. */
-export type ExpectationKind = LabExpectationKind | "endpoint";
+/**
+ * The kinds a report holds: the lab file's, and zmqlab's built-in checks: `endpoint` (an endpoint
+ * started) and `fault` (a fault did what the lab says).
+ */
+export type ExpectationKind = LabExpectationKind | "endpoint" | "fault";
 
 export interface ExpectationResult {
   kind: ExpectationKind;

@@ -2,19 +2,23 @@
 import type { ExpectationResult } from "../expect/types.js";
 import { table } from "./plan-text.js";
 
-/** The run's verdict in one line: broken endpoints first, then the lab's expectations. */
+/** zmqlab's own checks, not in the lab file's expect list: an endpoint started, a fault ran. */
+export const BUILT_IN: ReadonlySet<string> = new Set(["endpoint", "fault"]);
+
+/** The run's verdict in one line: broken endpoints and failed faults first, then the lab's expectations. */
 export function verdictLine(results: ExpectationResult[]): string {
-  const broken = results.filter((r) => r.kind === "endpoint" && !r.ok);
-  const expectations = results.filter((r) => r.kind !== "endpoint");
+  const expectations = results.filter((r) => !BUILT_IN.has(r.kind));
   const failed = expectations.filter((r) => !r.ok).length;
   const judged = expectations.length === 0
     ? "no expectations"
     : failed === 0
       ? expectations.length === 1 ? "the expectation holds" : `all ${expectations.length} expectations hold`
       : `${failed} of ${expectations.length} expectations failed`;
-  if (broken.length === 0) return judged;
-  const names = broken.map((r) => String(r.spec["endpoint"]));
-  return `${broken.length === 1 ? "1 endpoint failed" : `${broken.length} endpoints failed`} (${names.join(", ")}); ${judged}`;
+  const failedChecks = (kind: string, key: string, one: string, many: string) => {
+    const names = results.filter((r) => r.kind === kind && !r.ok).map((r) => String(r.spec[key]));
+    return names.length ? [`${names.length === 1 ? `1 ${one} failed` : `${names.length} ${many} failed`} (${names.join(", ")})`] : [];
+  };
+  return [...failedChecks("endpoint", "endpoint", "endpoint", "endpoints"), ...failedChecks("fault", "fault", "fault", "faults"), judged].join("; ");
 }
 
 export function expectationsText(results: ExpectationResult[]): string {
@@ -25,8 +29,8 @@ export function expectationsText(results: ExpectationResult[]): string {
   return [
     table(rows),
     "",
-    // Built-in endpoint checks are not in the lab file's expect list: no number of theirs.
-    ...failed.map(({ r, i }) => (r.kind === "endpoint" ? `  FAIL ${r.message}` : `  FAIL ${i + 1} (${r.kind}): ${r.message}`)),
+    // Built-in checks are not in the lab file's expect list: no number of theirs.
+    ...failed.map(({ r, i }) => (BUILT_IN.has(r.kind) ? `  FAIL ${r.message}` : `  FAIL ${i + 1} (${r.kind}): ${r.message}`)),
     ...(failed.length ? [""] : []),
     verdictLine(results),
   ].join("\n");

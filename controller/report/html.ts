@@ -132,26 +132,26 @@ ${parts.join("\n")}
 </svg>`;
 }
 
-/** A fault on the time axis: its name and the wall time it ran at. */
+/** A fault on the time axis: its name and when it took effect (ms since time 0). */
 export interface FaultMark {
   name: string;
-  wall: number;
+  ms: number;
 }
 
 /** The faults that ran, from the report's phases (each phase after the first opens at one). */
 export function faultMarks(report: LabReport): FaultMark[] {
-  return (report.phases ?? []).filter((p) => p.start !== undefined).map((p) => ({ name: p.from, wall: p.start! }));
+  return (report.phases ?? []).filter((p) => p.start !== undefined).map((p) => ({ name: p.from, ms: p.start! }));
 }
 
 /**
  * A receiver's message rate over time as a small inline SVG: one bar per interval of the
- * timeline, silences shaded, each fault a dashed line with its name. `t0`..`t1`: the axis (wall ms).
+ * timeline, silences shaded, each fault a dashed line with its name. `t0`..`t1`: the axis (ms since time 0).
  */
 export function rateChart(timeline: Timeline, t0: number, t1: number, faults: FaultMark[]): string {
   const [w, h, left, top] = [640, 120, 44, 14];
   const span = Math.max(1, t1 - t0);
   const round = (n: number) => Math.round(n * 10) / 10;
-  const x = (wall: number) => round(left + ((wall - t0) / span) * (w - left - 8));
+  const x = (ms: number) => round(left + ((ms - t0) / span) * (w - left - 8));
   const perSecond = timeline.counts.values.map((v) => (v * 1000) / timeline.tickMs);
   const peak = Math.max(1, ...perSecond);
   const y = (rate: number) => round(top + (1 - rate / peak) * (h - top - 20));
@@ -168,7 +168,7 @@ export function rateChart(timeline: Timeline, t0: number, t1: number, faults: Fa
     parts.push(`<rect x="${x(start)}" y="${y(rate)}" width="${barWidth}" height="${round(base - y(rate))}" class="bar"/>`);
   });
   for (const f of faults) {
-    parts.push(`<line x1="${x(f.wall)}" y1="${top - 4}" x2="${x(f.wall)}" y2="${base}" class="fault"/><text x="${x(f.wall) + 3}" y="${top + 6}" class="small">${esc(f.name)}</text>`);
+    parts.push(`<line x1="${x(f.ms)}" y1="${top - 4}" x2="${x(f.ms)}" y2="${base}" class="fault"/><text x="${x(f.ms) + 3}" y="${top + 6}" class="small">${esc(f.name)}</text>`);
   }
   const seconds = Math.floor(span / 1000);
   const ticks = Array.from({ length: seconds + 1 }, (_, s) => s).filter((s) => seconds <= 10 || s % Math.ceil(seconds / 10) === 0);
@@ -185,11 +185,12 @@ export function timelineHtml(report: LabReport): string {
   const phases = report.phases ?? [];
   if (receivers.length === 0 && phases.length === 0) return "";
   const faults = faultMarks(report);
-  const t0 = Math.min(...receivers.map((e) => e.timeline!.counts.start), ...faults.map((f) => f.wall));
+  const t0 = Math.min(...receivers.map((e) => e.timeline!.counts.start), ...faults.map((f) => f.ms));
   // The axis ends at the last thing known: the last sample (the agent's stop), a count, a fault.
-  const ends = receivers.flatMap((e) => [e.timeline!.counts.start + e.timeline!.counts.values.length * e.timeline!.tickMs, ...e.timeline!.samples.map((s) => s.wall), ...e.timeline!.silences.map((s) => s.end ?? s.start)]);
-  const t1 = Math.max(...ends, ...faults.map((f) => f.wall));
-  const at = (wall: number | undefined) => (wall === undefined ? "" : ` (${((wall - t0) / 1000).toFixed(1)} s)`);
+  const ends = receivers.flatMap((e) => [e.timeline!.counts.start + e.timeline!.counts.values.length * e.timeline!.tickMs, ...e.timeline!.samples.map((s) => s.ms), ...e.timeline!.silences.map((s) => s.end ?? s.start)]);
+  const t1 = Math.max(...ends, ...faults.map((f) => f.ms));
+  // One clock for every report: seconds since time 0 (when the senders were released).
+  const at = (ms: number | undefined) => (ms === undefined ? "" : ` (${(ms / 1000).toFixed(1)} s)`);
   const phaseRows = phases
     .map((p) => `<tr><td>${esc(p.from)}${at(p.start)} → ${esc(p.to)}${at(p.end)}</td><td>${esc(Object.entries(p.received).map(([k, v]) => `${k}: ${v}`).join(", ") || "-")}</td><td>${esc(Object.entries(p.flows).map(([node, flows]) => `${node}: ${flows.reduce((n, f) => n + f.packets, 0)}`).join(", ") || "-")}</td></tr>`)
     .join("\n");
@@ -203,7 +204,7 @@ export function timelineHtml(report: LabReport): string {
   // Its own styles: pages without a timeline stay as they were.
   return `<h2>Timeline</h2>
 <style>svg rect.bar { fill: #1f77b4; } svg rect.silence { fill: #fdd; } svg line.fault { stroke: #c62828; stroke-width: 1.5; stroke-dasharray: 4 3; } h3 { font-size: 14px; margin: 14px 0 4px; }</style>
-${faults.length ? `<div>faults: ${faults.map((f) => `${esc(f.name)}${at(f.wall)}`).join(", ")}</div>` : ""}
+${faults.length ? `<div>faults: ${faults.map((f) => `${esc(f.name)}${at(f.ms)}`).join(", ")}</div>` : ""}
 ${phaseRows ? `<table><tr><th>phase</th><th>messages received</th><th>packets forwarded</th></tr>\n${phaseRows}\n</table>` : ""}
 ${charts}
 `;

@@ -1,11 +1,12 @@
 // The traffic report as a terminal table, one row per endpoint.
-import type { ProgramOutcome, TrafficReport } from "../traffic/types.js";
+import type { EndedBy, EndpointReport, FaultEvent, ProgramOutcome, TrafficReport } from "../traffic/types.js";
 import { table } from "./plan-text.js";
 
 export function trafficText(report: TrafficReport & { flowsUnavailable?: Record<string, string> }): string {
   const rows = [["endpoint", "node", "socket", "sent", "received", "from", "peers seen by the kernel", "notes"]];
   for (const e of report.endpoints) {
     const notes = [
+      ...livesNotes(e),
       ...(e.program ? [programState(e.program)] : []),
       ...(e.gaps ? [`${e.gaps} gaps`] : []),
       ...(e.duplicates ? [`${e.duplicates} duplicates`] : []),
@@ -26,12 +27,32 @@ export function trafficText(report: TrafficReport & { flowsUnavailable?: Record<
     ]);
   }
   const details = [
-    ...(report.interrupted ?? []).map((n) => `  ${n.state.toUpperCase()}: ${n.message}`),
+    ...(report.faults?.length ? [`  faults (ms since time 0, when the senders were released): ${report.faults.map(faultText).join("; ")}`] : []),
+    ...(report.interrupted ?? []).map((n) => `  ${n.faults?.length ? `${n.state} (planned)` : n.state.toUpperCase()}: ${n.message}`),
     ...Object.entries(report.flowsUnavailable ?? {}).filter(([node]) => !report.interrupted?.some((n) => n.node === node && n.state !== "restarted")).map(([node, why]) => `  counters of ${node} unavailable: ${why}`),
     ...report.endpoints.flatMap((e) => e.noHandshake.map((n) => `  ${n.message}`)),
     ...report.endpoints.flatMap((e) => (e.program ? [`  ${e.name} (${commandText(e.program.command)}): ${programState(e.program)}${e.program.lastLines.length ? `; last lines: ${e.program.lastLines.slice(-3).join(" | ")}` : "; no output"}`] : [])),
   ];
   return [table(rows), ...(details.length ? ["", ...details] : [])].join("\n");
+}
+
+/** "r1-down planned 2000, took effect 2003", or why it failed. */
+export function faultText(f: FaultEvent): string {
+  const when = `${f.name} planned ${f.atMs}${f.actualMs !== undefined ? `, took effect ${Math.round(f.actualMs)}` : ""}`;
+  return f.ok ? when : `${when}: FAILED: ${f.error ?? "no reason given"}`;
+}
+
+/** "stopped by fault c-down at 2003 ms", "restarted by fault b-restart at 2001 ms". */
+export function endedText(e: EndedBy): string {
+  return `${{ stop: "stopped", restart: "restarted", pause: "paused" }[e.action]} by fault ${e.fault} at ${Math.round(e.atMs)} ms`;
+}
+
+/** What the lab's faults did to an endpoint's node: its lives, and how the last one ended. */
+function livesNotes(e: EndpointReport): string[] {
+  const notes = (e.lives ?? []).slice(0, -1).flatMap((l) => (l.endedBy ? [endedText(l.endedBy)] : []));
+  if (e.lives && e.lives.length > 1) notes.push(`${e.lives.length} lives`);
+  if (e.endedBy) notes.push(endedText(e.endedBy));
+  return notes;
 }
 
 /** "exit 0 after 1.7 s", "stopped after 20.0 s (SIGKILL)", "never started". */

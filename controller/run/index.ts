@@ -2,7 +2,7 @@
 // counters zeroed first, read every forwarding node's counters, and evaluate the expectations.
 import { clusterFlag, connectRuntime } from "../engine/connect.js";
 import type { Runtime } from "../engine/runtime.js";
-import { endpointFailures, evaluate, phasesOf, type Phase } from "../expect/index.js";
+import { endpointFailures, evaluate, faultFailures, phasesOf, type Phase } from "../expect/index.js";
 import type { ExpectationResult, Observations } from "../expect/types.js";
 import { loadLab, type LoadedLab } from "../lab/load.js";
 import { addressesOf } from "../lab/addresses.js";
@@ -10,7 +10,7 @@ import type { Lab } from "../lab/types.js";
 import type { FlowCount } from "../observe/flows.js";
 import { attachLocked, isUp, lockFor, resolveInstance, unshared, upLocked, type Placement, type RunningLab } from "../provision/running.js";
 import { instanceKey, reverse, translateText, type Relocation } from "../lab/relocate.js";
-import { trafficSession, type SessionHooks } from "../traffic/run.js";
+import { trafficSession } from "../traffic/session.js";
 import type { InterruptedNode, Snapshot, TrafficReport } from "../traffic/types.js";
 import { bounded, READ_BOUND_MS } from "../traffic/nodes.js";
 
@@ -36,9 +36,10 @@ export interface CheckOptions {
   log?: (line: string) => void;
   /** Aborting ends the traffic early and throws Cancelled (runLab then takes the lab down). */
   signal?: AbortSignal;
-  /** The traffic session's hooks once every endpoint started (see TrafficOptions.onStarted). */
-  onStarted?: (hooks: SessionHooks) => void;
-  /** Awaited just before each fault runs, after zmqlab's own snapshot (see TrafficOptions.atFault). */
+  /**
+   * Awaited just before each fault runs (see TrafficOptions.atFault): with it, faults run when it
+   * returns and may land late; without it, they are armed ahead and land on time.
+   */
   atFault?: (name: string) => Promise<void> | void;
   /**
    * The lab was created just now, for this check, and nothing has run in it since (runLab): no
@@ -173,7 +174,7 @@ export function judge(lab: Lab, observations: Observations, placement?: Placemen
   const back = relocated ? reverse(placement.relocations) : [];
   // An instance is judged at its actual addresses; each verdict also says it in the lab file's.
   const unavailable = observations.flowsUnavailable ?? {};
-  const expectations = [...evaluate(lab.expect, observations).map((e) => withoutUnavailableCounters(e, unavailable)), ...endpointFailures(observations)].map((e) => {
+  const expectations = [...evaluate(lab.expect, observations).map((e) => withoutUnavailableCounters(e, unavailable)), ...endpointFailures(observations), ...faultFailures(observations)].map((e) => {
     const description = translateText(e.description, back);
     return relocated && description !== e.description ? { ...e, labFile: { description } } : e;
   });
@@ -231,16 +232,11 @@ export async function runLab(target: string | LoadedLab, options: RunOptions = {
 }
 
 /**
- * When each fault ran, for the phases: the moment it began, that is the end of the snapshot
- * taken just before its action (the runner's `wallTime` is when the action had finished, which for
- * `docker stop` or an exec can be long after its effect began). A fault that failed did not
- * happen: phases that name it are not judged. A fault with no snapshot takes the runner's time.
+ * When each fault took effect, for the phases (ms since time 0). A fault that failed did not
+ * happen as the lab says: phases that name it are not judged (and its own check fails the run).
  */
 export function faultsObserved(traffic: TrafficReport, snapshots: Record<string, Snapshot>): Pick<Observations, "faults" | "snapshots"> {
-  const faults: Record<string, number> = Object.fromEntries(Object.entries(snapshots).map(([name, s]) => [name, s.wall]));
-  for (const f of traffic.faults ?? []) {
-    if (!f.ok) delete faults[f.name];
-    else faults[f.name] ??= f.wallTime;
-  }
+  const faults: Record<string, number> = {};
+  for (const f of traffic.faults ?? []) if (f.ok && f.actualMs !== undefined) faults[f.name] = f.actualMs;
   return Object.keys(faults).length === 0 ? {} : { faults, snapshots };
 }

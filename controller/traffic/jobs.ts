@@ -86,6 +86,14 @@ export function expectedPeers(lab: Lab, name: string): number {
   return count;
 }
 
+const SPREADERS = new Set(["push", "dealer", "req"]);
+
+/** A sender that shares its messages among several receivers: a PUSH, DEALER or REQ with more than one peer. */
+export function spreads(lab: Lab, name: string): boolean {
+  const spec = lab.traffic?.[name];
+  return spec?.socket !== undefined && SPREADERS.has(spec.socket) && spec.send !== undefined && expectedPeers(lab, name) > 1;
+}
+
 function resolveInterfaces(endpoint: string, node: string, resolve: InterfaceResolver): string {
   const parsed = parseTcpEndpoint(endpoint);
   if (typeof parsed === "string") return endpoint;
@@ -98,6 +106,7 @@ function isIpv6(endpoint: string): boolean {
 }
 
 export function endpointJob(lab: Lab, name: string, spec: EndpointSpec & { socket: SocketType }, resolve: InterfaceResolver): EndpointJob {
+  const spreading = Object.keys(lab.traffic ?? {}).filter((other) => other !== name && spreads(lab, other));
   const bind = list(spec.bind).map((b) => resolveInterfaces(b, spec.node, resolve));
   const connect = list(spec.connect).map((c) => resolveInterfaces(c, spec.node, resolve));
   return {
@@ -113,6 +122,7 @@ export function endpointJob(lab: Lab, name: string, spec: EndpointSpec & { socke
     reply: spec.reply ?? (spec.socket === "rep" || spec.socket === "router"),
     expectPeers: expectedPeers(lab, name),
     format: spec.format ?? "zmqlab",
+    ...(spreading.length ? { spreading } : {}),
   };
 }
 

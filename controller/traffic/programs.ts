@@ -83,6 +83,8 @@ export class ProgramEndpoint {
     readonly name: string,
     readonly spec: EndpointSpec & { command: string[] },
     defaultTimeout: number,
+    /** 1, or 2, 3, ... when its node was started again by a fault and it runs again. */
+    readonly life = 1,
   ) {
     this.binds = declaredBinds(spec);
     this.timeoutMs = spec.timeout !== undefined ? (parseDuration(spec.timeout) ?? defaultTimeout) : defaultTimeout;
@@ -100,7 +102,7 @@ export class ProgramEndpoint {
       this.errors.push(`could not start ${this.spec.command.join(" ")} in ${this.spec.node}: ${(err as Error).message}`);
       return;
     }
-    this.deadline = setTimeout(() => void this.program?.stop(), this.timeoutMs);
+    this.deadline = setTimeout(() => void this.program?.stop().catch(() => undefined), this.timeoutMs);
     void this.program.wait().then((r) => {
       this.result = r;
       clearTimeout(this.deadline);
@@ -116,7 +118,8 @@ export class ProgramEndpoint {
     const started = performance.now();
     const bound = Math.min(boundMs, this.timeoutMs);
     const ended = program.wait().then(() => false);
-    const timeout = new Promise<boolean>((r) => setTimeout(() => r(false), bound));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), bound)));
     let met: Promise<boolean>;
     if (ready === "listen") {
       met = (async () => {
@@ -133,7 +136,9 @@ export class ProgramEndpoint {
         program.onLine((line) => pattern.test(line) && resolve(true));
       });
     }
-    if (await Promise.race([met, ended, timeout])) {
+    const isReady = await Promise.race([met, ended, timeout]);
+    clearTimeout(timer);
+    if (isReady) {
       this.readyAfterMs = Math.round(performance.now() - started);
       return;
     }
@@ -150,7 +155,7 @@ export class ProgramEndpoint {
     clearTimeout(this.deadline);
     if (!this.program) return;
     if (this.binds.length > 0) this.record(await this.lab.sockets(this.node).catch(() => []));
-    this.result = await this.program.stop();
+    this.result = await this.program.stop().catch(() => this.program!.wait());
     await this.watcher?.stop(0);
     // Connections too short for the watcher to see are in the kernel's connection sets.
     if (this.binds.length > 0) {

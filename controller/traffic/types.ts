@@ -1,15 +1,24 @@
-// What the traffic phase produced: the report's `endpoints`, one per lab endpoint.
-import type { EndpointResult, Peer } from "../agent/protocol.js";
+// What the traffic phase produced: the report's `endpoints`, one per lab endpoint, its faults as
+// they happened, and the nodes that went away. Every time in it is ms since the traffic's time 0
+// (`clock`): the moment zmqlab released the senders.
+import type { Peer } from "../agent/protocol.js";
 import type { SocketType } from "../lab/types.js";
-import type { FaultEvent } from "./faults.js";
+import type { FlowCount } from "../observe/flows.js";
 
-export type { FaultEvent };
+/** Time 0 of a run: when the senders were released. Every `...Ms` and timeline time counts from it. */
+export interface Clock {
+  /** ISO time of time 0. */
+  t0: string;
+  /** Time 0 in ms since the Unix epoch (with sub-ms precision). */
+  epochMs: number;
+}
 
 export interface TrafficReport {
   lab: string;
-  /** ISO time the traffic started. */
+  /** ISO time the traffic phase started (agents being started, before time 0). */
   started: string;
   durationMs: number;
+  clock: Clock;
   endpoints: EndpointReport[];
   /** The lab's faults as they happened, in time order (present when the lab declares faults). */
   faults?: FaultEvent[];
@@ -18,6 +27,24 @@ export interface TrafficReport {
    * by hand), as found when it ended; absent when none did.
    */
   interrupted?: InterruptedNode[];
+}
+
+/** One fault as it happened. */
+export interface FaultEvent {
+  name: string;
+  /** When it was planned (the lab's `at`). */
+  atMs: number;
+  /**
+   * When it took effect: the node's process killed (stop, restart), started (start), frozen
+   * (pause, unpause: when the engine answered), or its first command began (commands in nodes).
+   * Absent when it never ran.
+   */
+  actualMs?: number;
+  /** When it was done: its commands finished, or a started node configured again. */
+  doneMs?: number;
+  ok: boolean;
+  /** Why it failed or did not run (a command's exit code and output, the engine's answer). */
+  error?: string;
 }
 
 export interface InterruptedNode {
@@ -30,14 +57,47 @@ export interface InterruptedNode {
 }
 
 /** The agent's accounting, as it reported it: sent, received, per sender, gaps, duplicates, reordering. */
-export type Counts = Pick<EndpointResult, "sent" | "received" | "from" | "gaps" | "duplicates" | "reordered">;
+export interface Counts {
+  sent: number;
+  received: number;
+  /** Sender endpoint name to messages received from it (every life of the sender). */
+  from: Record<string, number>;
+  gaps: number;
+  duplicates: number;
+  reordered: number;
+  /** A req: requests that got no reply within its reply timeout. */
+  unanswered?: number;
+}
+
+/** How a life of an endpoint ended by the lab's own fault: the node stopped, restarted or paused. */
+export interface EndedBy {
+  fault: string;
+  action: "stop" | "restart" | "pause";
+  /** When the fault took effect. */
+  atMs: number;
+}
+
+/**
+ * One life of an endpoint: from when its agent (or program) started to when its node was stopped,
+ * restarted or paused by a fault, or to the end of the traffic.
+ */
+export interface EndpointLife extends Counts {
+  life: number;
+  /** When it started (a second life: after its node came back). */
+  startMs: number;
+  /** When it ended, when a fault ended it. */
+  endMs?: number;
+  endedBy?: EndedBy;
+  /** A program's run in this life. */
+  program?: ProgramOutcome;
+}
 
 export interface EndpointReport extends Counts {
   name: string;
   node: string;
   /** The agent's socket type, or "program" for the user's own program. */
   socket: SocketType | "program";
-  /** A program endpoint's run: its exit, run time and last lines of output. */
+  /** A program endpoint's run (its last life's): its exit, run time and last lines of output. */
   program?: ProgramOutcome;
   bind: string[];
   connect: string[];
@@ -54,59 +114,78 @@ export interface EndpointReport extends Counts {
    * agent failed. It then carried no traffic (`sent` is 0) and its built-in check fails.
    */
   failures?: string[];
+  /**
+   * Present when a fault of the lab stopped, restarted or paused the endpoint's node: each life,
+   * with its own counts (the endpoint's counts are their sums). A node stopped by a fault is no
+   * endpoint failure: what it did until then is reported.
+   */
+  lives?: EndpointLife[];
+  /** The fault that ended the endpoint's last life (its node stopped, or paused until the end), if any. */
+  endedBy?: EndedBy;
   /** Messages per second while sending (senders) or receiving (receivers). */
   rate?: number;
-  /** What happened when: an agent endpoint's receive progress, silences, handshakes (wall times, ms since the epoch). */
+  /** What happened when: progress, silences, handshakes (ms since time 0). */
   timeline?: Timeline;
 }
 
-/** One point of a receiver's progress: cumulative counts at a wall time. */
+/** One point of an endpoint's progress: cumulative counts at a time. */
 export interface TimelineSample {
-  wall: number;
+  /** ms since time 0. */
+  ms: number;
+  sent?: number;
   received: number;
   gaps: number;
   duplicates: number;
   from: Record<string, number>;
-  /** The highest sequence number seen from each sender. */
+  /** The highest sequence number seen from each sender's life (`name`, `name#2`, ...). */
   highest?: Record<string, number>;
+  /** A req: requests unanswered so far. */
+  unanswered?: number;
+}
+
+/** A stretch without messages, from the last message before it to the first after it (`end` null: none came until stop). */
+export interface Silence {
+  start: number;
+  end: number | null;
+  /** When the messages on either side were sent (their headers' time), where they said. */
+  lastSent?: number;
+  nextSent?: number;
 }
 
 /**
  * An endpoint's timeline, from its agent. Samples come every `tickMs` while the counts changed
- * (and at start and stop), so a count at a given time is exact to one tick. Silences are exact:
- * the agent measures them between arrivals.
+ * (and at start, at stop and just before each fault), so a count at a given time is exact to one
+ * tick, and exact at a fault. Silences are exact: the agent measures them between arrivals.
  */
 export interface Timeline {
   tickMs: number;
   /** A silence is a gap between two messages longer than this (ms). */
   silenceMs: number;
-  /** Cumulative receive counts (receivers only). */
+  /** Cumulative counts (across lives). */
   samples: TimelineSample[];
-  /** Messages per interval of `tickMs` from `start`, for the chart. */
+  /** Messages received per interval of `tickMs` from `start`, for the chart. */
   counts: { start: number; values: number[] };
-  /** From the last message before to the first after; `end` null when none came until stop. */
-  silences: { start: number; end: number | null }[];
-  /** Wall times of the first and last message received. */
+  silences: Silence[];
+  /** Times of the first and last message received. */
   firstMessage?: number;
   lastMessage?: number;
   /** Every ZeroMQ handshake, connect and bind side (a reconnection after a broken connection adds one). */
-  handshakes: { wall: number; address: string; connect?: string }[];
-  /** A sender: the wall time it finished sending. */
+  handshakes: { ms: number; address: string; connect?: string }[];
+  /** A sender: when it sent its first message, and when it finished sending. */
+  sendingStarted?: number;
   sendingEnded?: number;
   /** Every connection libzmq saw close. */
-  disconnects: { wall: number; address: string }[];
+  disconnects: { ms: number; address: string }[];
   /** A bound endpoint: the peers its kernel showed established, each time that set changed. */
-  peers: { wall: number; established: Peer[] }[];
+  peers: { ms: number; established: Peer[] }[];
 }
 
-/** Counters taken when a fault was about to run (the hook `atFault`): what each phase is judged from. */
+/** Counters taken just before a fault took effect: what each phase is judged from. */
 export interface Snapshot {
-  /** Wall time (ms since the epoch) when the snapshot was complete, just before the fault ran. */
-  wall: number;
-  /** Every forwarding node's packet counters at that moment (cumulative since the traffic began). */
-  flows: Record<string, import("../observe/flows.js").FlowCount[]>;
-  /** Each agent receiver's received count by its latest tick. */
-  received: Record<string, number>;
+  /** When the snapshot was taken (ms since time 0). */
+  ms: number;
+  /** Every forwarding node's packet counters then (cumulative since the traffic began); a node that could not be read is absent. */
+  flows: Record<string, FlowCount[]>;
 }
 
 export interface NoHandshake {

@@ -10,7 +10,7 @@ import { connectEngine } from "../../controller/engine/docker.js";
 import { parseLab } from "../../controller/lab/load.js";
 import { down, up, type RunningLab } from "../../controller/provision/running.js";
 import { runLab } from "../../controller/run/index.js";
-import { trafficSession } from "../../controller/traffic/run.js";
+import { trafficSession } from "../../controller/traffic/session.js";
 import { cli } from "../support/helpers.js";
 
 const NAME = "h1-faults";
@@ -74,7 +74,7 @@ t.test("a link taken down mid-run: the subscriber's count falls short, the fault
   t.ok(reader.received < 300, `and not after it: ${reader.received} of 300`);
   t.equal(report.faults?.length, 1);
   t.match(report.faults![0], { name: "cut", atMs: 1000, ok: true });
-  t.ok(report.faults![0]!.executedAtMs >= 1000, `executed at ${report.faults![0]!.executedAtMs} ms, not before its time`);
+  t.type(report.faults![0]!.actualMs, "number", `took effect at ${report.faults![0]!.actualMs} ms (planned 1000): reported beside its plan`);
 });
 
 t.test("a router stopped and started by faults comes back as declared", async (t) => {
@@ -160,7 +160,7 @@ t.test("a partition cuts the sets apart until it heals; atFault runs before each
   t.same(seen.mend, { server: false, router: true }, "during it, not the server, but the router (in no set)");
   t.ok(await ping("198.19.11.10"), "after the heal, again");
   t.same(report.faults?.map((f) => [f.name, f.ok]), [["split", true], ["mend", true]]);
-  t.ok(report.faults![1]!.executedAtMs >= 2000, "the heal ran at its time");
+  t.ok(report.faults![1]!.actualMs! > report.faults![0]!.actualMs!, "the heal took effect after the partition");
 });
 
 t.test("loss and rate on the router's interfaces, then clear: the kernel drops and shapes until the clear", async (t) => {

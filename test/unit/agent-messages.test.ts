@@ -1,15 +1,45 @@
 import t from "tap";
 import {
-  Accounting, decodeMessage, encodeMessage, encodeReply, makePayload, rateOf, Replies, subscribeMessage,
+  Accounting, decodeHeader, decodeMessage, encodeHeader, encodeMessage, encodeReply, jsonHeader, makePayload, rateOf, Replies, subscribeMessage,
   subscriptionKind, UNKNOWN_SENDER,
 } from "../../controller/agent/messages.js";
 
 const texts = (frames: Buffer[]) => frames.map((f) => f.toString());
 
 t.test("a message is [topic, header, payload]", async (t) => {
-  const frames = encodeMessage("quotes", 17, makePayload(5), "eur");
-  t.same(texts(frames), ["eur", '{"s":"quotes","n":17}', "xxxxx"]);
-  t.same(texts(encodeMessage("q", 0, makePayload(0))), ["", '{"s":"q","n":0}', ""], "no topic: empty first frame");
+  const frames = encodeMessage("quotes", 17, makePayload(5), "eur", { sentAt: 1234.5 });
+  t.same([texts(frames)[0], texts(frames)[2]], ["eur", "xxxxx"]);
+  t.same(decodeHeader(frames[1]!), { sender: "quotes", seq: 17, life: 1, sentAt: 1234.5 });
+  t.same(texts(encodeMessage("q", 0, makePayload(0))).filter((_, i) => i !== 1), ["", ""], "no topic: empty first frame");
+});
+
+t.test("the binary header: marker, version, life, sequence, send time, sender", async (t) => {
+  const h = encodeHeader("pub-1", 0x0102030405, 3, 1796594101123.25);
+  t.same([...h.subarray(0, 4)], [0x5a, 1, 0, 3], "Z, version 1, life 3 (u16 big-endian)");
+  t.same([...h.subarray(4, 10)], [0, 0x01, 0x02, 0x03, 0x04, 0x05], "the sequence number, u48 big-endian");
+  t.equal(h.readDoubleBE(10), 1796594101123.25, "the send time, f64 big-endian ms since the epoch");
+  t.equal(h.subarray(18).toString(), "pub-1");
+  t.same(decodeHeader(h), { sender: "pub-1", seq: 0x0102030405, life: 3, sentAt: 1796594101123.25 });
+  t.match(decodeHeader(encodeHeader("é", 2 ** 48 - 1)), { sender: "é", seq: 2 ** 48 - 1, life: 1, sentAt: Number }, "the largest sequence number and a UTF-8 name; now as the time");
+  const zeroLife = Buffer.from(h);
+  zeroLife.writeUInt16BE(0, 2);
+  t.equal(decodeHeader(zeroLife), null, "life 0 is no header");
+  t.equal(decodeHeader(h.subarray(0, 17)), null, "shorter than 18 bytes: no header");
+  const v2 = Buffer.from(h);
+  v2[1] = 2;
+  t.equal(decodeHeader(v2), null, "an unknown version is no header");
+  t.same(decodeHeader(h.subarray(0, 18)), { sender: "", seq: 0x0102030405, life: 3, sentAt: 1796594101123.25 }, "an empty name is a name");
+});
+
+t.test("a program's JSON header reads the same", async (t) => {
+  t.same(decodeHeader(Buffer.from('{"s":"a","n":2}')), { sender: "a", seq: 2, life: 1 });
+  t.same(decodeHeader(Buffer.from('{"s":"a","n":2,"l":2,"t":99.5}')), { sender: "a", seq: 2, life: 2, sentAt: 99.5 });
+  t.same(decodeHeader(jsonHeader({ sender: "b", seq: 3, life: 2, sentAt: 7 })), { sender: "b", seq: 3, life: 2, sentAt: 7 }, "what jsonHeader writes");
+  t.equal(jsonHeader({ sender: "b", seq: 3, life: 1 }).toString(), '{"s":"b","n":3}', "life 1 and no time: the short form");
+  t.equal(decodeHeader(Buffer.from('{"s":"a","n":2,"l":0}')), null, "life 0");
+  t.equal(decodeHeader(Buffer.from('{"s":"a","n":2,"l":1.5}')), null, "a fractional life");
+  t.equal(decodeHeader(Buffer.from('{"s":"a","n":2,"t":"soon"}')), null, "a time that is no number");
+  t.equal(decodeHeader(Buffer.from(' {"s":"a","n":2}')), null, "JSON starts with {");
 });
 
 t.test("the payload never looks like a subscription to an XPUB", async (t) => {
@@ -50,7 +80,8 @@ t.test("foreign messages do not decode", async (t) => {
 t.test("a ROUTER reply keeps the envelope", async (t) => {
   const id = Buffer.from("peer");
   const reply = encodeReply([id, Buffer.alloc(0)], "router", 0, Buffer.from("pp"));
-  t.same(texts(reply), ["peer", "", "", '{"s":"router","n":0}', "pp"]);
+  t.same(texts(reply).filter((_, i) => i !== 3), ["peer", "", "", "pp"]);
+  t.match(decodeHeader(reply[3]!), { sender: "router", seq: 0, life: 1 });
 });
 
 t.test("subscriptions", async (t) => {
@@ -139,7 +170,7 @@ t.test("replies are numbered per requester", async (t) => {
 });
 
 t.test("boundaries of decoding and of subscriptions", async (t) => {
-  t.same(decodeMessage([Buffer.from('{"s":"a","n":0}'), Buffer.from("p")]), { sender: "a", seq: 0, envelope: [], payload: Buffer.from("p") }, "sequence 0 is ours; two frames have no envelope");
+  t.same(decodeMessage([Buffer.from('{"s":"a","n":0}'), Buffer.from("p")]), { sender: "a", seq: 0, life: 1, envelope: [], payload: Buffer.from("p") }, "sequence 0 is ours; two frames have no envelope");
   t.same(decodeMessage([Buffer.from("t"), Buffer.from('{"s":"a","n":2}'), Buffer.from("")])?.envelope, [], "the topic is not envelope");
   t.same(decodeMessage([Buffer.from("e"), Buffer.from("t"), Buffer.from('{"s":"a","n":2}'), Buffer.from("")])?.envelope, [Buffer.from("e")], "what precedes the topic is");
   t.equal(decodeMessage([Buffer.from('"text"'), Buffer.from("")]), null, "a JSON string is not a header");
@@ -188,4 +219,24 @@ t.test("accounting: the highest sequence number per sender, for the receive time
   a.record("q", 0, 4);
   a.recordUnknown(5);
   t.same(a.highest, { p: 4, q: 0 }, "a late lower number leaves the highest; unnumbered messages have none");
+});
+
+t.test("accounting: a sender's lives are counted apart, its messages together", async (t) => {
+  const a = new Accounting();
+  for (const n of [0, 1, 2]) a.record("p", n, 0);
+  for (const n of [0, 1, 3]) a.record("p", n, 0, 2);
+  t.same(a.from, { p: 6 }, "one sender");
+  t.equal(a.duplicates, 0, "life 2's 0 and 1 are no duplicates of life 1's");
+  t.equal(a.gaps, 1, "life 2 misses its 2");
+  t.same(a.highest, { p: 2, "p#2": 3 }, "the highest per life");
+});
+
+t.test("accounting: senders whose messages are shared among receivers leave no gaps", async (t) => {
+  const a = new Accounting(new Set(["push"]));
+  for (const n of [0, 2, 4]) a.record("push", n, 0);
+  for (const n of [0, 2]) a.record("pub", n, 0);
+  t.equal(a.gaps, 1, "only pub's 1: push's odd numbers went to another receiver");
+  t.same(a.from, { push: 3, pub: 2 });
+  t.same(a.highest, { pub: 2 }, "no sequence kept for a sharing sender");
+  t.equal(a.received, 5);
 });

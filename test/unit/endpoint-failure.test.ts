@@ -23,7 +23,7 @@ function endpoint(name: string, more: Partial<EndpointReport>): EndpointReport {
 }
 
 function observations(endpoints: EndpointReport[]): Observations {
-  return { traffic: { lab: "twice", started: "2026-01-01T00:00:00.000Z", durationMs: 1500, endpoints }, flows: {}, addresses: {} };
+  return { traffic: { lab: "twice", started: "2026-01-01T00:00:00.000Z", durationMs: 1500, clock: { t0: "2026-01-01T00:00:00.000Z", epochMs: 1767225600000 }, endpoints }, flows: {}, addresses: {} };
 }
 
 const healthy = [

@@ -12,7 +12,7 @@ export function endpoint(name: string, node: string, fields: Partial<EndpointRep
 export const flow = (from: string, to: string, packets: number): FlowCount => ({ from, to, packets, bytes: packets * 60 });
 
 export function observations(endpoints: EndpointReport[], flows: Record<string, FlowCount[]> = {}, addresses: Record<string, string[]> = {}): Observations {
-  return { traffic: { lab: "unit", started: "2025-01-01T00:00:00.000Z", durationMs: 1000, endpoints }, flows, addresses };
+  return { traffic: { lab: "unit", started: "2025-01-01T00:00:00.000Z", durationMs: 1000, clock: { t0: "2026-01-01T00:00:00.000Z", epochMs: 1767225600000 }, endpoints }, flows, addresses };
 }
 
 export const peer = (address: string, local = "198.18.2.10:5556") => ({ local, address, port: 40000 });

@@ -18,111 +18,15 @@ function timeline(fields: Partial<Timeline> = {}): Timeline {
   return { tickMs: 100, silenceMs: 100, samples: [], counts: { start: 0, values: [] }, silences: [], handshakes: [], disconnects: [], peers: [], ...fields };
 }
 
-const sample = (wall: number, received: number, gaps = 0, from: Record<string, number> = { a: received }, duplicates = 0): TimelineSample => ({ wall, received, gaps, duplicates, from });
+const sample = (ms: number, received: number, gaps = 0, from: Record<string, number> = { a: received }, duplicates = 0): TimelineSample => ({ ms, received, gaps, duplicates, from });
 
 /** Observations with faults `cut` (10 000) and `back` (12 000), and their snapshots. */
 function phased(o: Observations, snapshots: Observations["snapshots"] = {}): Observations {
-  return { ...o, faults: { cut: CUT, back: BACK }, snapshots: { cut: { wall: CUT, flows: {}, received: {} }, back: { wall: BACK, flows: {}, received: {} }, ...snapshots } };
+  return { ...o, faults: { cut: CUT, back: BACK }, snapshots: { cut: { ms: CUT, flows: {} }, back: { ms: BACK, flows: {} }, ...snapshots } };
 }
 
 const receiver = (tl: Partial<Timeline>, fields = {}) => phased(observations([endpoint("s", "client", { received: 300, from: { a: 300 }, ...fields, timeline: timeline(tl) })]));
 const judge = (spec: ExpectationSpec, o: Observations) => evaluateOne(spec, o);
-
-t.test("recovered: a silence that spans the fault counts from the fault; within equal holds, one ms less fails", async (t) => {
-  const o = receiver({ silences: [{ start: CUT - 50, end: CUT + 2000 }], firstMessage: 1000, lastMessage: 20_000 });
-  const pass = judge({ recovered: { endpoint: "s", after: "cut", within: 2000 } }, o);
-  t.equal(pass.ok, true, "messages again exactly `within` after the fault: holds");
-  t.equal(pass.observed, "outage 2050 ms, messages again 2000 ms after cut", "outage is the whole silence; recovery counts from the fault");
-  t.same(pass.evidence["outageMs"], 2050);
-  t.same(pass.evidence["recoveredAfterMs"], 2000);
-  t.equal(pass.description, "s receives messages again within 2000 ms after cut");
-  const fail = judge({ recovered: { endpoint: "s", after: "cut", within: 1999 } }, o);
-  t.equal(fail.ok, false, "one ms less than the recovery: fails");
-  t.equal(fail.message, "s received again only 2000 ms after cut, 1 ms past the 1999 ms allowed (outage 2050 ms)");
-  t.equal(judge({ recovered: { endpoint: "s", after: "cut", within: "2s" } }, o).ok, true, "within as a duration string");
-  t.equal(judge({ recovered: { endpoint: "s", after: "cut", within: "2s" } }, o).expected, "messages again within 2000 ms of cut");
-});
-
-t.test("recovered: a silence that begins after the fault, no later than within after it", async (t) => {
-  const later = receiver({ silences: [{ start: CUT + 50, end: CUT + 1050 }], lastMessage: 20_000 });
-  const r = judge({ recovered: { endpoint: "s", after: "cut", within: 1050 } }, later);
-  t.equal(r.ok, true);
-  t.same([r.evidence["outageMs"], r.evidence["recoveredAfterMs"]], [1000, 1050], "outage from its own start; recovery from the fault");
-  t.equal(judge({ recovered: { endpoint: "s", after: "cut", within: 1049 } }, later).ok, false, "one ms short fails");
-  // A silence that begins later than `within` after the fault is still its outage (messages in
-  // flight arrive first); one that begins at the next fault is that fault's.
-  const delayed = receiver({ silences: [{ start: CUT + 500, end: CUT + 1200 }], lastMessage: 20_000 });
-  const slow = judge({ recovered: { endpoint: "s", after: "cut", within: 499 } }, delayed);
-  t.equal(slow.ok, false, "a silence starting after fault + within is the outage all the same");
-  t.equal(slow.evidence["recoveredAfterMs"], 1200);
-  const edge = receiver({ silences: [{ start: BACK - 1, end: BACK + 700 }, { start: BACK + 800, end: BACK + 1900 }], lastMessage: 20_000 });
-  t.equal(judge({ recovered: { endpoint: "s", after: "cut", within: 2000 } }, edge).ok, false, "a silence starting one ms before the next fault is this fault's");
-  const next = receiver({ silences: [{ start: BACK, end: BACK + 700 }], lastMessage: 20_000 });
-  const past = judge({ recovered: { endpoint: "s", after: "cut", within: 0 } }, next);
-  t.equal(past.ok, true, "a silence starting at the next fault is not this fault's outage");
-  t.equal(past.observed, "no silence over 100 ms");
-  t.equal(past.message, "s kept receiving across cut (no silence over 100 ms)");
-  t.equal(judge({ recovered: { endpoint: "s", after: "back", within: 700 } }, next).ok, true, "it is the next fault's: 700 ms");
-  t.equal(judge({ recovered: { endpoint: "s", after: "back", within: 699 } }, next).ok, false);
-});
-
-t.test("recovered: of several silences after the fault, the longest is the outage; of equal ones, the earliest", async (t) => {
-  const o = receiver({ silences: [{ start: CUT + 1, end: CUT + 230 }, { start: CUT + 600, end: CUT + 7000 }, { start: CUT + 7100, end: CUT + 7300 }], lastMessage: 20_000 });
-  const r = judge({ recovered: { endpoint: "s", after: "cut", within: 7000 } }, o);
-  t.equal(r.ok, true);
-  t.same([r.evidence["outageMs"], r.evidence["recoveredAfterMs"]], [6400, 7000], "the hiccup before and the one after do not count");
-  t.equal(judge({ recovered: { endpoint: "s", after: "cut", within: 6999 } }, o).ok, false);
-  const tie = receiver({ silences: [{ start: CUT + 500, end: CUT + 700 }, { start: CUT + 100, end: CUT + 300 }], lastMessage: 20_000 });
-  t.equal(judge({ recovered: { endpoint: "s", after: "cut", within: 300 } }, tie).ok, true, "equal lengths: the earliest, ending 300 ms after");
-  t.equal(judge({ recovered: { endpoint: "s", after: "cut", within: 299 } }, tie).ok, false);
-  const open = receiver({ silences: [{ start: CUT + 100, end: CUT + 1000 }, { start: CUT + 1500, end: null }], lastMessage: CUT + 1500 });
-  t.equal(judge({ recovered: { endpoint: "s", after: "cut", within: 60_000 } }, open).observed, "no message since", "a silence still going on is the longest");
-});
-
-t.test("recovered: a silence still going on after the senders finished is the end of the traffic", async (t) => {
-  const withSender = (ended: number | undefined, silenceStart: number) =>
-    phased(observations([
-      endpoint("s", "client", { received: 300, from: { p: 300 }, timeline: timeline({ silences: [{ start: silenceStart, end: null }], lastMessage: silenceStart }) }),
-      endpoint("p", "server", { socket: "pub", sent: 300, timeline: timeline(ended === undefined ? {} : { sendingEnded: ended }) }),
-    ]));
-  const done = judge({ recovered: { endpoint: "s", after: "cut", within: 10 } }, withSender(CUT + 500, CUT + 500));
-  t.equal(done.ok, true, "the open silence began when sending had ended");
-  t.equal(done.evidence["outageMs"], 0);
-  t.equal(judge({ recovered: { endpoint: "s", after: "cut", within: 10 } }, withSender(CUT + 501, CUT + 500)).ok, false, "one ms before the sender finished: an outage that never ended");
-  t.equal(judge({ recovered: { endpoint: "s", after: "cut", within: 10 } }, withSender(undefined, CUT + 500)).ok, false, "a sender that never said it finished: an outage");
-});
-
-t.test("recovered: silences over before the fault do not count; one ending at the fault exactly neither", async (t) => {
-  const o = receiver({ silences: [{ start: 5000, end: 6000 }, { start: CUT - 300, end: CUT }], lastMessage: CUT + 1 });
-  const r = judge({ recovered: { endpoint: "s", after: "cut", within: 0 } }, o);
-  t.equal(r.ok, true, "no outage after the fault");
-  t.equal(r.evidence["outageMs"], 0);
-  t.same(r.evidence["silences"], [{ start: -5000, end: -4000 }, { start: -300, end: 0 }], "silences relative to the fault");
-  const one = receiver({ silences: [{ start: CUT - 300, end: CUT + 1 }], lastMessage: CUT + 1 });
-  t.equal(judge({ recovered: { endpoint: "s", after: "cut", within: 0 } }, one).ok, false, "a silence ending one ms after the fault is the outage");
-  t.equal(judge({ recovered: { endpoint: "s", after: "cut", within: 1 } }, one).ok, true);
-});
-
-t.test("recovered fails when messages never came back, or none came after the fault", async (t) => {
-  const open = judge({ recovered: { endpoint: "s", after: "cut", within: 60_000 } }, receiver({ silences: [{ start: CUT - 10, end: null }], lastMessage: CUT - 10 }));
-  t.equal(open.ok, false);
-  t.equal(open.observed, "no message since");
-  t.equal(open.message, "s received nothing from -10 ms (relative to cut) until the traffic stopped: it never recovered");
-  t.equal(open.evidence["outageMs"], null);
-  const none = judge({ recovered: { endpoint: "s", after: "cut", within: 60_000 } }, receiver({ lastMessage: CUT }));
-  t.equal(none.ok, false, "a last message exactly at the fault is not after it");
-  t.equal(none.message, "s received no message after cut (its last came 0 ms before it)");
-  const never = judge({ recovered: { endpoint: "s", after: "cut", within: 60_000 } }, receiver({}));
-  t.equal(never.message, "s received no message after cut (nor before it)");
-});
-
-t.test("recovered: with nothing before the fault, the first message after it ends the outage", async (t) => {
-  const o = receiver({ firstMessage: CUT + 300, lastMessage: CUT + 5000 });
-  t.equal(judge({ recovered: { endpoint: "s", after: "cut", within: 300 } }, o).ok, true, "first message exactly within");
-  const late = judge({ recovered: { endpoint: "s", after: "cut", within: 299 } }, o);
-  t.equal(late.ok, false, "one ms over fails");
-  t.equal(late.observed, "outage 300 ms, messages again 300 ms after cut");
-});
 
 t.test("recovered, reconnected: a fault that did not run, an unknown endpoint, no timeline", async (t) => {
   const o = receiver({ lastMessage: 20_000 });
@@ -139,16 +43,16 @@ t.test("recovered, reconnected: a fault that did not run, an unknown endpoint, n
 });
 
 t.test("reconnected: a handshake exactly at the fault counts; one ms before does not", async (t) => {
-  const at = judge({ reconnected: { endpoint: "s", after: "cut" } }, receiver({ handshakes: [{ wall: 1000, address: "tcp://a" }, { wall: CUT, address: "tcp://b" }] }));
+  const at = judge({ reconnected: { endpoint: "s", after: "cut" } }, receiver({ handshakes: [{ ms: 1000, address: "tcp://a" }, { ms: CUT, address: "tcp://b" }] }));
   t.equal(at.ok, true);
   t.equal(at.observed, "handshake 0 ms after cut");
   t.equal(at.message, "s completed 1 handshake after cut, the first 0 ms after it (tcp://b)");
   t.same(at.evidence["handshakes"], [-9000, 0]);
-  const before = judge({ reconnected: { endpoint: "s", after: "cut" } }, receiver({ handshakes: [{ wall: CUT - 1, address: "tcp://a" }] }));
+  const before = judge({ reconnected: { endpoint: "s", after: "cut" } }, receiver({ handshakes: [{ ms: CUT - 1, address: "tcp://a" }] }));
   t.equal(before.ok, false);
   t.equal(before.observed, "no handshake after cut (1 before)");
   t.equal(before.message, "s completed no handshake at or after cut: 1 handshake before it, no disconnect after it (the connection lived through the fault, or nothing reconnected)");
-  const dropped = judge({ reconnected: { endpoint: "s", after: "cut" } }, receiver({ handshakes: [{ wall: 1, address: "a" }, { wall: 2, address: "a" }], disconnects: [{ wall: CUT + 5, address: "a" }, { wall: CUT - 5, address: "a" }] }));
+  const dropped = judge({ reconnected: { endpoint: "s", after: "cut" } }, receiver({ handshakes: [{ ms: 1, address: "a" }, { ms: 2, address: "a" }], disconnects: [{ ms: CUT + 5, address: "a" }, { ms: CUT - 5, address: "a" }] }));
   t.equal(dropped.message, "s completed no handshake at or after cut: 2 handshakes before it, 1 disconnect after it");
   t.equal(dropped.evidence["disconnectsAfter"], 1);
 });
@@ -217,7 +121,7 @@ t.test("delivered in phases: receive counts at the window's ends, a sample at th
 
 t.test("path in phases: counters from the snapshots, a counter reset by a restart", async (t) => {
   const base = observations([], { r1: [flow("198.18.1.10", "198.18.2.10", 100)], r2: [flow("198.18.1.10", "198.18.2.10", 40)] });
-  const o = phased(base, { cut: { wall: CUT, flows: { r1: [flow("198.18.1.10", "198.18.2.10", 100)], r2: [] }, received: {} }, back: { wall: BACK, flows: { r1: [flow("198.18.1.10", "198.18.2.10", 100)], r2: [flow("198.18.1.10", "198.18.2.10", 40)] }, received: {} } });
+  const o = phased(base, { cut: { ms: CUT, flows: { r1: [flow("198.18.1.10", "198.18.2.10", 100)], r2: [] } }, back: { ms: BACK, flows: { r1: [flow("198.18.1.10", "198.18.2.10", 100)], r2: [flow("198.18.1.10", "198.18.2.10", 40)] } } });
   const path = (via: string, scope: object) => judge({ path: { from: "198.18.1.10", to: "198.18.2.10", via, ...scope } } as ExpectationSpec, o);
   t.equal(path("r1", { before: "cut" }).ok, true, "before the cut: r1");
   t.equal(path("r2", { before: "cut" }).ok, false, "before the cut: not r2");
@@ -230,7 +134,7 @@ t.test("path in phases: counters from the snapshots, a counter reset by a restar
   t.equal(path("r2", { between: ["cut", "back"] }).ok, true);
   t.equal(path("r2", { after: "back" }).ok, false, "after back: nothing new on r2");
   // r1 could not be read at `back` (stopped): windows ending there count nothing for it, and after it all its counters show.
-  const unread = phased(base, { cut: { wall: CUT, flows: { r1: [flow("198.18.1.10", "198.18.2.10", 60)], r2: [] }, received: {} }, back: { wall: BACK, flows: { r2: [] }, received: {} } });
+  const unread = phased(base, { cut: { ms: CUT, flows: { r1: [flow("198.18.1.10", "198.18.2.10", 60)], r2: [] } }, back: { ms: BACK, flows: { r2: [] } } });
   const during = judge({ path: { from: "198.18.1.10", to: "198.18.2.10", via: "r1", between: ["cut", "back"] } }, unread);
   t.equal(during.observed, "r1: 0 packets", "still a forwarding node, with nothing counted");
   t.same(judge({ path: { from: "198.18.1.10", to: "198.18.2.10", via: "r1", after: "back" } }, unread).evidence["packets"], { r1: 100 });
@@ -249,8 +153,8 @@ t.test("peers and handshakes in a window", async (t) => {
     connect: ["tcp://c1", "tcp://c2"],
     handshakes: ["tcp://c1", "tcp://c2"],
     timeline: timeline({
-      peers: [{ wall: 5000, established: [a] }, { wall: CUT, established: [b] }, { wall: BACK, established: [] }],
-      handshakes: [{ wall: 5000, address: "tcp://c1", connect: "tcp://c1" }, { wall: CUT, address: "tcp://c2", connect: "tcp://c2" }],
+      peers: [{ ms: 5000, established: [a] }, { ms: CUT, established: [b] }, { ms: BACK, established: [] }],
+      handshakes: [{ ms: 5000, address: "tcp://c1", connect: "tcp://c1" }, { ms: CUT, address: "tcp://c2", connect: "tcp://c2" }],
     }),
   });
   t.same(endpointIn(e, { end: CUT }).peers, [a], "before: the set seen at 5000; the change at the fault's time is after it");
@@ -275,7 +179,7 @@ t.test("scopes, windows and phases", async (t) => {
   t.same(windowOf({ from: "cut", to: "back" }, o), { start: CUT, end: BACK });
   t.same(windowOf({ to: "back" }, o), { end: BACK });
   t.equal(windowOf({ from: "cut", to: "x" }, o), "the fault x did not run, so there is no such phase to judge (see the report's faults)");
-  const phases = phasesOf({ ...o, flows: { r1: [flow("a", "b", 7)] }, snapshots: { cut: { wall: CUT, flows: { r1: [flow("a", "b", 2)] }, received: {} }, back: { wall: BACK, flows: { r1: [flow("a", "b", 5)] }, received: {} } } });
+  const phases = phasesOf({ ...o, flows: { r1: [flow("a", "b", 7)] }, snapshots: { cut: { ms: CUT, flows: { r1: [flow("a", "b", 2)] } }, back: { ms: BACK, flows: { r1: [flow("a", "b", 5)] } } } });
   t.same(phases.map((p) => [p.from, p.to, p.received["s"]]), [["start", "cut", 100], ["cut", "back", 50], ["back", "end", 150]], "each phase's messages");
   t.same(phases.map((p) => p.flows["r1"]![0]!.packets), [2, 3, 2], "each phase's packets");
   t.same([phases[1]!.start, phases[1]!.end], [CUT, BACK]);
@@ -298,26 +202,26 @@ t.test("the agent's silences and the controller's timeline", async (t) => {
   t.same(sampleAt([sample(10, 1)], 9).received, 0, "before the first sample: zeros");
   const events: AgentEvent[] = [
     { type: "sent", endpoint: "s", count: 3, elapsed: 5, wall: 1300 },
-    { type: "tick", endpoint: "s", wall: 1000, received: 0, gaps: 0, duplicates: 0, reordered: 0, from: {}, highest: {} },
+    { type: "tick", endpoint: "s", wall: 1000, sent: 0, received: 0, gaps: 0, duplicates: 0, reordered: 0, from: {}, highest: {} },
     { type: "handshake", endpoint: "s", address: "tcp://x", wall: 1001, connect: "tcp://x" },
-    { type: "tick", endpoint: "s", wall: 1100, received: 3, gaps: 1, duplicates: 0, reordered: 0, from: { a: 3 }, highest: { a: 3 }, first: 1020, last: 1090 },
+    { type: "tick", endpoint: "s", wall: 1100, sent: 0, received: 3, gaps: 1, duplicates: 0, reordered: 0, from: { a: 3 }, highest: { a: 3 }, first: 1020, last: 1090 },
     { type: "silence", endpoint: "s", start: 1090, end: null },
     { type: "disconnect", endpoint: "s", address: "tcp://x", wall: 1200 },
     { type: "peers", endpoint: "s", wall: 1005, peers: [peer("198.18.1.10")] },
-    { type: "tick", endpoint: "other", wall: 1100, received: 9, gaps: 0, duplicates: 0, reordered: 0, from: {}, highest: {} },
+    { type: "tick", endpoint: "other", wall: 1100, sent: 0, received: 9, gaps: 0, duplicates: 0, reordered: 0, from: {}, highest: {} },
   ];
-  const tl = timelineOf(events, "s")!;
+  const tl = timelineOf(events, "s", 0)!;
   t.same(tl.samples.map((x) => x.received), [0, 3], "only this endpoint's ticks");
   t.same(tl.samples[1]!.highest, { a: 3 }, "the highest sequence number per sender");
   t.equal(tl.samples[0]!.highest, undefined, "none while nothing came");
   t.equal(tl.sendingEnded, 1300, "when it finished sending");
   t.same(tl.silences, [{ start: 1090, end: null }]);
-  t.same(tl.handshakes, [{ wall: 1001, address: "tcp://x", connect: "tcp://x" }]);
-  t.same(tl.disconnects, [{ wall: 1200, address: "tcp://x" }]);
-  t.same(tl.peers, [{ wall: 1005, established: [peer("198.18.1.10")] }]);
+  t.same(tl.handshakes, [{ ms: 1001, address: "tcp://x", connect: "tcp://x" }]);
+  t.same(tl.disconnects, [{ ms: 1200, address: "tcp://x" }]);
+  t.same(tl.peers, [{ ms: 1005, established: [peer("198.18.1.10")] }]);
   t.same([tl.firstMessage, tl.lastMessage], [1020, 1090]);
   t.same(tl.counts, { start: 1000, values: [0, 3] });
-  t.equal(timelineOf([{ type: "ready", endpoint: "s" }], "s"), undefined, "no ticks or handshakes: no timeline");
+  t.equal(timelineOf([{ type: "ready", endpoint: "s" }], "s", 0), undefined, "no ticks or handshakes: no timeline");
 });
 
 t.test("what each failure says, field by field", async (t) => {
@@ -338,27 +242,8 @@ t.test("what each failure says, field by field", async (t) => {
   t.match(windowOf({ from: "a", to: "b" }, o), /^the fault a and b did not run/);
 });
 
-t.test("recovered: a first message before the fault and no silence: outage 0", async (t) => {
-  const r = judge({ recovered: { endpoint: "s", after: "cut", within: 0 } }, receiver({ firstMessage: 1000, lastMessage: CUT + 50 }));
-  t.equal(r.ok, true);
-  t.same([r.evidence["outageMs"], r.evidence["recoveredAfterMs"]], [0, 0]);
-});
-
-t.test("recovered: which senders' end marks the end of the traffic", async (t) => {
-  const run = (from: Record<string, number>, ends: (number | undefined)[]) =>
-    judge({ recovered: { endpoint: "s", after: "cut", within: 10 } }, phased(observations([
-      endpoint("s", "client", { from, timeline: timeline({ silences: [{ start: CUT + 500, end: null }], lastMessage: CUT + 500 }) }),
-      ...ends.map((end, i) => endpoint(`p${i}`, "server", { socket: "pub", timeline: timeline(end === undefined ? {} : { sendingEnded: end }) })),
-    ])));
-  t.equal(run({}, []).ok, false, "heard from no sender: an open silence is an outage");
-  t.equal(run({ p0: 1, p1: 1 }, [CUT + 400, CUT + 450]).ok, true, "both had ended before it began");
-  t.equal(run({ p0: 1, p1: 1 }, [CUT + 400, CUT + 600]).ok, false, "the later sender still sent when it began");
-  t.equal(run({ p0: 1, p1: 1 }, [CUT + 400, undefined]).ok, false, "one never said it ended");
-  t.equal(run({ p0: 1 }, [CUT + 400, CUT + 600]).ok, true, "only the senders it heard from count");
-});
-
 t.test("reconnected: a disconnect exactly at the fault is after it", async (t) => {
-  const r = judge({ reconnected: { endpoint: "s", after: "cut" } }, receiver({ handshakes: [{ wall: 1, address: "a" }], disconnects: [{ wall: CUT, address: "a" }] }));
+  const r = judge({ reconnected: { endpoint: "s", after: "cut" } }, receiver({ handshakes: [{ ms: 1, address: "a" }], disconnects: [{ ms: CUT, address: "a" }] }));
   t.equal(r.evidence["disconnectsAfter"], 1);
 });
 
@@ -395,7 +280,7 @@ t.test("phases: in time order whatever the order of the faults; only receivers c
 });
 
 t.test("timelineOf: several ticks, other endpoints' events, a sender's end", async (t) => {
-  const tick = (wall: number, received: number, first?: number, last?: number): AgentEvent => ({ type: "tick", endpoint: "s", wall, received, gaps: 0, duplicates: 0, reordered: 0, from: {}, highest: {}, ...(first !== undefined ? { first, last } : {}) });
+  const tick = (wall: number, received: number, first?: number, last?: number): AgentEvent => ({ type: "tick", endpoint: "s", wall, sent: 0, received, gaps: 0, duplicates: 0, reordered: 0, from: {}, highest: {}, ...(first !== undefined ? { first, last } : {}) });
   const events: AgentEvent[] = [
     tick(1000, 0),
     { type: "handshake", endpoint: "x", address: "tcp://y", wall: 1001 },
@@ -404,15 +289,15 @@ t.test("timelineOf: several ticks, other endpoints' events, a sender's end", asy
     tick(1100, 2, 1020, 1090),
     tick(1300, 5, 1020, 1290),
   ];
-  const tl = timelineOf(events, "s")!;
+  const tl = timelineOf(events, "s", 0)!;
   t.same([tl.firstMessage, tl.lastMessage], [1020, 1290], "the first message's time from the earliest tick, the last from the latest");
   t.same(tl.handshakes, [], "another endpoint's handshake is not this one's");
   t.same(tl.silences, [], "nor its silences");
   t.same(tl.samples.map((s) => s.highest), [undefined, undefined, undefined], "an empty highest is left out");
   t.same(tl.counts, { start: 1000, values: [0, 2, 0, 3] });
   t.equal(tl.firstMessage !== undefined && tl.sendingEnded, undefined, "no sent event: no end of sending");
-  const sender = timelineOf([{ type: "sent", endpoint: "p", count: 3, elapsed: 1, wall: 500 }], "p");
+  const sender = timelineOf([{ type: "sent", endpoint: "p", count: 3, elapsed: 1, wall: 500 }], "p", 0);
   t.same(sender, { tickMs: 100, silenceMs: 100, samples: [], counts: { start: 0, values: [] }, silences: [], handshakes: [], disconnects: [], peers: [], sendingEnded: 500 }, "a sender's timeline from its sent event alone");
-  t.equal(timelineOf([{ type: "handshake", endpoint: "h", address: "a", wall: 7 }], "h")?.handshakes.length, 1, "handshakes alone make a timeline");
-  t.equal(timelineOf([{ type: "sent", endpoint: "p", count: 3, elapsed: 1, wall: 500 }], "q"), undefined, "nothing of its own: none");
+  t.equal(timelineOf([{ type: "handshake", endpoint: "h", address: "a", wall: 7 }], "h", 0)?.handshakes.length, 1, "handshakes alone make a timeline");
+  t.equal(timelineOf([{ type: "sent", endpoint: "p", count: 3, elapsed: 1, wall: 500 }], "q", 0), undefined, "nothing of its own: none");
 });

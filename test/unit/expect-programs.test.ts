@@ -27,7 +27,7 @@ function program(name: string, outcome: Partial<ProgramOutcome> = {}, fields: Pa
 }
 
 function observations(endpoints: EndpointReport[], outputs?: Record<string, string[]>): Observations {
-  return { traffic: { lab: "unit", started: "2026-01-01T00:00:00.000Z", durationMs: 1000, endpoints }, flows: {}, addresses: {}, ...(outputs ? { outputs } : {}) };
+  return { traffic: { lab: "unit", started: "2026-01-01T00:00:00.000Z", durationMs: 1000, clock: { t0: "2026-01-01T00:00:00.000Z", epochMs: 1767225600000 }, endpoints }, flows: {}, addresses: {}, ...(outputs ? { outputs } : {}) };
 }
 
 t.test("exited: the exit code, by itself", async (t) => {

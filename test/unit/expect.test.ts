@@ -31,7 +31,7 @@ function endpoint(name: string, node: string, fields: Partial<EndpointReport> = 
 const flow = (from: string, to: string, packets: number): FlowCount => ({ from, to, packets, bytes: packets * 60 });
 
 function observations(endpoints: EndpointReport[], flows: Record<string, FlowCount[]> = {}, addresses: Record<string, string[]> = {}): Observations {
-  const traffic: TrafficReport = { lab: "unit", started: "2025-01-01T00:00:00.000Z", durationMs: 1000, endpoints };
+  const traffic: TrafficReport = { lab: "unit", started: "2025-01-01T00:00:00.000Z", durationMs: 1000, clock: { t0: "2026-01-01T00:00:00.000Z", epochMs: 1767225600000 }, endpoints };
   return { traffic, flows, addresses };
 }
 

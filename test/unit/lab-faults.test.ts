@@ -286,12 +286,15 @@ t.test("a router without its counter table gets the counters again", async (t) =
 t.test("the JSON report's faults are valid by its schema", async (t) => {
   const validate = new Ajv({ allErrors: true, strict: true }).compile(reportSchema);
   const report = {
-    lab: "faulty", started: "2026-11-28T09:00:00.000Z", durationMs: 4000, endpoints: [], ok: true, expectations: [], flows: {},
+    lab: "faulty", started: "2026-11-28T09:00:00.000Z", durationMs: 4000, clock: { t0: "2026-01-01T00:00:00.000Z", epochMs: 1767225600000 }, endpoints: [], ok: true, expectations: [], flows: {},
     faults: [
-      { name: "r1-down", atMs: 2000, executedAtMs: 2013, wallTime: 1795683600000, ok: true },
-      { name: "oops", atMs: 2500, executedAtMs: 2541, wallTime: 1795683600500, ok: false, error: "in node client, `false` (fault oops: from the lab file (exec)) failed with exit code 1" },
+      { name: "r1-down", atMs: 2000, actualMs: 2003.4, doneMs: 2090, ok: true },
+      { name: "oops", atMs: 2500, actualMs: 2500.2, doneMs: 2503, ok: false, error: "in node client, `false` (fault oops: from the lab file (exec)) failed with exit code 1" },
+      { name: "late", atMs: 9000, ok: false, error: "it did not run: the traffic phase ended before its time" },
     ],
   };
   t.ok(validate(report), JSON.stringify(validate.errors));
-  t.notOk(validate({ ...report, faults: [{ name: "r1-down", atMs: 2000, ok: true }] }), "executedAtMs and wallTime are required");
+  t.notOk(validate({ ...report, faults: [{ name: "r1-down", atMs: 2000 }] }), "ok is required");
+  t.notOk(validate({ ...report, faults: [{ name: "r1-down", atMs: 2000, ok: true, executedAtMs: 2013 }] }), "the old executedAtMs is gone");
+  t.notOk(validate({ ...report, clock: undefined }), "the clock is required");
 });

@@ -12,7 +12,7 @@ const endpoint = (over: Partial<EndpointReport>): EndpointReport => ({
   name: "e", node: "client", socket: "sub", sent: 0, received: 0, from: {}, gaps: 0, duplicates: 0, reordered: 0,
   bind: [], connect: [], peers: [], handshakes: [], noHandshake: [], errors: [], ...over,
 });
-const base: LabReport = { lab: "source-ip", started: "2026-11-28T10:00:00.000Z", durationMs: 1500, ok: false, endpoints: [], flows: {}, expectations: [] };
+const base: LabReport = { lab: "source-ip", started: "2026-11-28T10:00:00.000Z", durationMs: 1500, clock: { t0: "2026-01-01T00:00:00.000Z", epochMs: 1767225600000 }, ok: false, endpoints: [], flows: {}, expectations: [] };
 const text = (html: string) => html.replace(/<style>[\s\S]*?<\/style>/g, "").replace(/<svg[\s\S]*?<\/svg>/g, "");
 
 t.test("a page with nothing observed and nothing expected says so", async (t) => {

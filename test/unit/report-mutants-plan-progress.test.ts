@@ -91,7 +91,7 @@ t.test("progress on a terminal: a spinner frame per render, the elapsed time, a 
   t.equal(plain.text, "one\ntwo\n", "elsewhere: plain lines");
 });
 
-const reportWith = (description: string): LabReport => ({ lab: "t", started: "x", durationMs: 1, ok: true, endpoints: [], flows: {}, expectations: [{ kind: "path", description, ok: true, expected: "e", observed: "o", message: "m", spec: {}, evidence: {} }] });
+const reportWith = (description: string): LabReport => ({ lab: "t", started: "x", durationMs: 1, clock: { t0: "2026-01-01T00:00:00.000Z", epochMs: 1767225600000 }, ok: true, endpoints: [], flows: {}, expectations: [{ kind: "path", description, ok: true, expected: "e", observed: "o", message: "m", spec: {}, evidence: {} }] });
 
 t.test("TAP: a description on one line, # and \\ escaped", async (t) => {
   t.match(tapText(reportWith("a\r\nb\n\nc # d \\ e")), "ok 1 - a b c \\# d \\\\ e\n", "each run of line breaks one space; # and \\ escaped");

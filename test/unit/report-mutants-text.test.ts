@@ -43,7 +43,7 @@ t.test("commandText shortens long or multi-line arguments only", async (t) => {
 
 t.test("traffic table: counts, senders, peers, notes; programs and broken endpoints show no numbers", async (t) => {
   const text = trafficText({
-    lab: "l", started: "2026-01-01T00:00:00.000Z", durationMs: 1000,
+    lab: "l", started: "2026-01-01T00:00:00.000Z", durationMs: 1000, clock: { t0: "2026-01-01T00:00:00.000Z", epochMs: 1767225600000 },
     endpoints: [
       endpoint({ name: "src", node: "client", socket: "push", sent: 100, received: 0 }),
       endpoint({ name: "sink", node: "server", socket: "pull", sent: 0, received: 97, from: { "198.18.1.10": 60, "198.18.1.9": 37 }, gaps: 2, duplicates: 1, reordered: 4,
@@ -73,7 +73,7 @@ t.test("traffic table: counts, senders, peers, notes; programs and broken endpoi
 
 t.test("traffic details: interrupted nodes, and unreadable counters unless the node is down", async (t) => {
   const text = trafficText({
-    lab: "l", started: "s", durationMs: 1,
+    lab: "l", started: "s", durationMs: 1, clock: { t0: "2026-01-01T00:00:00.000Z", epochMs: 1767225600000 },
     endpoints: [endpoint({ name: "a", node: "x", sent: 1 })],
     interrupted: [
       { node: "r1", container: "c1", state: "stopped", message: "r1 was stopped" },
@@ -92,9 +92,9 @@ t.test("traffic details: interrupted nodes, and unreadable counters unless the n
     "  counters of r2 unavailable: counters reset",
     "  counters of r4 unavailable: nft failed",
   ].join("\n"));
-  const alone = trafficText({ lab: "l", started: "s", durationMs: 1, endpoints: [], flowsUnavailable: { r9: "gone" } });
+  const alone = trafficText({ lab: "l", started: "s", durationMs: 1, clock: { t0: "2026-01-01T00:00:00.000Z", epochMs: 1767225600000 }, endpoints: [], flowsUnavailable: { r9: "gone" } });
   t.equal(alone, "endpoint  node  socket  sent  received  from  peers seen by the kernel  notes\n\n  counters of r9 unavailable: gone", "no interrupted nodes: every unreadable node is told");
-  t.equal(trafficText({ lab: "l", started: "s", durationMs: 1, endpoints: [] }), "endpoint  node  socket  sent  received  from  peers seen by the kernel  notes", "nothing to tell: the table alone");
+  t.equal(trafficText({ lab: "l", started: "s", durationMs: 1, clock: { t0: "2026-01-01T00:00:00.000Z", epochMs: 1767225600000 }, endpoints: [] }), "endpoint  node  socket  sent  received  from  peers seen by the kernel  notes", "nothing to tell: the table alone");
 });
 
 t.test("expectations: built-in endpoint failures unnumbered, lab-file names of moved instances, verdicts", async (t) => {
@@ -120,7 +120,7 @@ t.test("expectations: built-in endpoint failures unnumbered, lab-file names of m
   t.equal(expectationsText([result({ description: "ok one" })]), "      kind       expectation  expected  observed\nPASS  delivered  ok one       x         y\n\nthe expectation holds", "no failure: no failure lines and no blank line for them");
 });
 
-const report = (expectations: ExpectationResult[]): LabReport => ({ lab: "demo<&>", started: "2026-01-02T03:04:05.678Z", durationMs: 1500, endpoints: [], ok: false, expectations, flows: {} });
+const report = (expectations: ExpectationResult[]): LabReport => ({ lab: "demo<&>", started: "2026-01-02T03:04:05.678Z", durationMs: 1500, clock: { t0: "2026-01-01T00:00:00.000Z", epochMs: 1767225600000 }, endpoints: [], ok: false, expectations, flows: {} });
 
 t.test("TAP: descriptions on one line, # and backslash escaped", async (t) => {
   const text = tapText(report([result({ description: "a\r\n\nb # c \\ d", ok: false, message: "why" })]));

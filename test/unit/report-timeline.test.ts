@@ -5,18 +5,18 @@ import type { LabReport } from "../../controller/run/index.js";
 import type { Timeline } from "../../controller/traffic/types.js";
 import { endpoint } from "./expect-cases.js";
 
-const T0 = 1_000_000;
+const T0 = 0; // times are ms since the traffic's time 0
 const timeline = (fields: Partial<Timeline> = {}): Timeline => ({ tickMs: 100, silenceMs: 100, samples: [], counts: { start: T0, values: [] }, silences: [], handshakes: [], disconnects: [], peers: [], ...fields });
-const report = (fields: Partial<LabReport>): LabReport => ({ lab: "x", started: "2026-01-01T00:00:00.000Z", durationMs: 1, endpoints: [], ok: true, expectations: [], flows: {}, ...fields });
+const report = (fields: Partial<LabReport>): LabReport => ({ lab: "x", started: "2026-01-01T00:00:00.000Z", durationMs: 1, clock: { t0: "2026-01-01T00:00:00.000Z", epochMs: 1767225600000 }, endpoints: [], ok: true, expectations: [], flows: {}, ...fields });
 
 t.test("fault marks come from the phases that open at a fault", async (t) => {
   const r = report({ phases: [{ from: "start", to: "a", end: T0 + 10, received: {}, flows: {} }, { from: "a", to: "end", start: T0 + 10, received: {}, flows: {} }] });
-  t.same(faultMarks(r), [{ name: "a", wall: T0 + 10 }]);
+  t.same(faultMarks(r), [{ name: "a", ms: T0 + 10 }]);
   t.same(faultMarks(report({})), [], "no phases: no marks");
 });
 
 t.test("the rate chart: bars per interval scaled to the peak, silences shaded, faults marked, seconds on the axis", async (t) => {
-  const svg = rateChart(timeline({ counts: { start: T0, values: [10, 0, 5] }, silences: [{ start: T0 + 100, end: T0 + 200 }, { start: T0 + 250, end: null }] }), T0, T0 + 1000, [{ name: "cut", wall: T0 + 500 }]);
+  const svg = rateChart(timeline({ counts: { start: T0, values: [10, 0, 5] }, silences: [{ start: T0 + 100, end: T0 + 200 }, { start: T0 + 250, end: null }] }), T0, T0 + 1000, [{ name: "cut", ms: T0 + 500 }]);
   t.match(svg, /<text x="40" y="18" text-anchor="end" class="small">100\/s<\/text>/, "the peak: 10 messages in 100 ms = 100/s");
   const bars = [...svg.matchAll(/<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)" class="bar"\/>/g)].map((m) => m.slice(1).map(Number));
   t.same(bars, [[44, 14, 58.8, 86], [161.6, 57, 58.8, 43]], "two bars (an empty interval draws none): the peak full height, half the rate half as high");
@@ -39,7 +39,7 @@ t.test("the timeline section", async (t) => {
   t.equal(timelineHtml(report({ endpoints: [endpoint("s", "c")] })), "", "no timeline, no phases: nothing, so pages without faults stay as they were");
   t.equal(timelineHtml(report({ endpoints: [endpoint("p", "s", { socket: "pub", timeline: timeline({ counts: { start: T0, values: [1] } }) })] })), "", "a publisher's timeline charts nothing");
   const html = timelineHtml(report({
-    endpoints: [endpoint("s", "c", { received: 7, timeline: timeline({ counts: { start: T0, values: [3, 4] }, silences: [{ start: T0 + 20, end: T0 + 150 }, { start: T0 + 160, end: T0 + 170 }], samples: [{ wall: T0 + 300, received: 7, gaps: 0, duplicates: 0, from: {} }] }) })],
+    endpoints: [endpoint("s", "c", { received: 7, timeline: timeline({ counts: { start: T0, values: [3, 4] }, silences: [{ start: T0 + 20, end: T0 + 150 }, { start: T0 + 160, end: T0 + 170 }], samples: [{ ms: T0 + 300, received: 7, gaps: 0, duplicates: 0, from: {} }] }) })],
     phases: [
       { from: "start", to: "cut", end: T0 + 100, received: { s: 3 }, flows: { r1: [{ from: "a", to: "b", packets: 2, bytes: 1 }, { from: "a", to: "c", packets: 3, bytes: 1 }] } },
       { from: "cut", to: "end", start: T0 + 100, received: { s: 4 }, flows: {} },

@@ -9,7 +9,7 @@ const endpoint = (over: Partial<EndpointReport>): EndpointReport => ({
   name: "e", node: "n", socket: "sub", sent: 0, received: 0, from: {}, gaps: 0, duplicates: 0, reordered: 0,
   bind: [], connect: [], peers: [], handshakes: [], noHandshake: [], errors: [], ...over,
 });
-const report = (endpoints: EndpointReport[], over: Partial<TrafficReport> = {}): TrafficReport => ({ lab: "t", started: "2026-11-28T10:00:00.000Z", durationMs: 1000, endpoints, ...over });
+const report = (endpoints: EndpointReport[], over: Partial<TrafficReport> = {}): TrafficReport => ({ lab: "t", started: "2026-11-28T10:00:00.000Z", durationMs: 1000, clock: { t0: "2026-01-01T00:00:00.000Z", epochMs: 1767225600000 }, endpoints, ...over });
 const row = (text: string, name: string) => text.split("\n").find((l) => l.startsWith(`${name} `))!.trim().split(/\s{2,}/);
 
 t.test("a program's state: exit, stopped (killed or not), never started, with its time", async (t) => {

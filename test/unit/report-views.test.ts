@@ -23,6 +23,7 @@ const report: LabReport = {
   lab: "source-ip",
   started: "2026-11-27T10:00:00.000Z",
   durationMs: 1500,
+  clock: { t0: "2026-01-01T00:00:00.000Z", epochMs: 1767225600000 },
   ok: false,
   endpoints: [
     {

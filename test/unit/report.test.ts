@@ -16,6 +16,7 @@ const observations: Observations = {
     lab: "source-ip",
     started: "2025-01-01T00:00:00.000Z",
     durationMs: 6719,
+    clock: { t0: "2026-01-01T00:00:00.000Z", epochMs: 1767225600000 },
     endpoints: [
       {
         name: "quotes", node: "server", socket: "pub", bind: ["tcp://198.18.2.10:5556"], connect: [], sent: 1000, received: 0, from: {}, gaps: 0, duplicates: 0, reordered: 0,

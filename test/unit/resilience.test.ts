@@ -38,6 +38,7 @@ const observations: Observations = {
     lab: "spans",
     started: "2026-01-01T00:00:00.000Z",
     durationMs: 4000,
+    clock: { t0: "2026-01-01T00:00:00.000Z", epochMs: 1767225600000 },
     endpoints: [
       endpoint("quotes", { bind: ["tcp://198.18.2.10:5556"], sent: 100 }),
       endpoint("reader", { node: "client", socket: "sub", connect: ["tcp://198.18.2.10:5556"], errors: [lost], failures: [lost] }),
@@ -65,7 +66,7 @@ t.test("expectations that read an unavailable router's counters fail, saying why
 
 t.test("an expectation scoped to a phase is left to the counters snapshotted at the faults", async (t) => {
   const phased = { ...lab, expect: [{ path: { from: "198.18.1.11", to: "198.18.2.10", via: "r2", not: "r1", after: "r1-down" } } as never] };
-  const down = { wall: 1_000, flows: { r1: [{ from: "198.18.1.11", to: "198.18.2.10", packets: 5, bytes: 300 }], r2: [{ from: "198.18.1.11", to: "198.18.2.10", packets: 2, bytes: 100 }] }, received: {} };
+  const down = { ms: 1_000, flows: { r1: [{ from: "198.18.1.11", to: "198.18.2.10", packets: 5, bytes: 300 }], r2: [{ from: "198.18.1.11", to: "198.18.2.10", packets: 2, bytes: 100 }] } };
   const scoped = judge(phased, { ...observations, faults: { "r1-down": 1_000 }, snapshots: { "r1-down": down } });
   t.equal(scoped.expectations[0]!.ok, true);
   t.same(scoped.expectations[0]!.evidence["packets"], { r2: 10, r1: 0 }, "r2's packets since the fault; r1 unread at the end counts none after it");

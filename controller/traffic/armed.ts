@@ -1,0 +1,150 @@
+// Commands armed in a node ahead of their moment. A fault's commands (a link down, a loss rule,
+// an exec) and the routers' counter readings must happen at a precise time, and an exec started
+// from the controller lands anywhere from 10 ms to seconds later on a busy engine. So each node
+// that has such commands gets one process before the traffic starts: a fixed POSIX sh script that
+// holds every command list as its arguments (argument lists, never parsed by a shell: a list runs
+// as `"${1}" "${2}" ...`) and runs list K the moment the controller writes the line "K" to its
+// input. Its output marks each list's begin and end with the node's clock (bash's
+// EPOCHREALTIME, where the image runs bash), and each command's exit code and output.
+import type { Process } from "../engine/exec.js";
+import type { NodeHandle } from "../engine/runtime.js";
+
+const MARK = "--zmqlab-- ";
+
+/**
+ * Arguments: N, then N lists, each its number of commands, then each command as its number of
+ * words followed by the words. Input: one list index a line. Output per list: `begin K TIME`,
+ * then per command `command J EXIT` followed by its stdout (and `stderr J` with its stderr when it
+ * failed, which ends the list), then `end K TIME`. TIME is EPOCHREALTIME (seconds.microseconds)
+ * where the shell has it, else empty. `ready` once, before the first list.
+ */
+export const ARMED_SCRIPT = `
+mark() { printf '\\n${MARK}%s\\n' "$*"; }
+now() { printf '%s' "\${EPOCHREALTIME:-}"; }
+out=$(mktemp) || exit 1; err=$(mktemp) || exit 1
+fire() {
+  k=$1; shift; shift; i=0
+  while [ "$i" -lt "$k" ]; do
+    c=$1; shift
+    while [ "$c" -gt 0 ]; do w=$1; shift; shift "$w"; c=$((c - 1)); done
+    i=$((i + 1))
+  done
+  c=$1; shift; j=0
+  mark begin "$k" "$(now)"
+  while [ "$j" -lt "$c" ]; do
+    w=$1; shift; words=""; x=1
+    while [ "$x" -le "$w" ]; do words="$words \\"\\\${$x}\\""; x=$((x + 1)); done
+    eval "$words" >"$out" 2>"$err"; code=$?
+    mark command "$j" "$code"; cat "$out"
+    if [ "$code" -ne 0 ]; then mark stderr "$j"; cat "$err"; break; fi
+    shift "$w"; j=$((j + 1))
+  done
+  mark end "$k" "$(now)"
+}
+mark ready
+while read -r k; do fire "$k" "$@"; done
+rm -f "$out" "$err"
+`;
+
+/** One list of commands, run as one step (stopping at the first that fails). */
+export type ArmedList = string[][];
+
+/** The script's argv for these lists; `bash` where the image has it (its clock has microseconds). */
+export function armedArgv(lists: ArmedList[], bash: boolean): string[] {
+  return [bash ? "bash" : "sh", "-c", ARMED_SCRIPT, "zmqlab-armed", String(lists.length), ...lists.flatMap((list) => [String(list.length), ...list.flatMap((argv) => [String(argv.length), ...argv])])];
+}
+
+export interface CommandRun {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** What one list did: when it began and ended (ms since the epoch), and each command that ran. */
+export interface ListRun {
+  begin: number;
+  end: number;
+  commands: CommandRun[];
+  /** The node's clock gave the times (else: when the controller read the lines). */
+  nodeClock: boolean;
+}
+
+/** The lists' results from the script's output, as lines come; `now` stands in where the node had no clock. */
+export class ArmedOutput {
+  private current: { index: number; begin: number; nodeClock: boolean; commands: CommandRun[]; into?: "stdout" | "stderr" } | undefined;
+  ready = false;
+
+  constructor(private readonly done: (index: number, run: ListRun) => void) {}
+
+  line(text: string, now: number): void {
+    if (!text.startsWith(MARK)) {
+      const command = this.current?.commands.at(-1);
+      if (command && this.current?.into) command[this.current.into] += `${text}\n`;
+      return;
+    }
+    const [kind, first, second] = text.slice(MARK.length).split(" ");
+    const clock = second ? Number(second.replace(",", ".")) * 1000 : NaN;
+    if (kind === "ready") this.ready = true;
+    else if (kind === "begin") this.current = { index: Number(first), begin: Number.isFinite(clock) ? clock : now, nodeClock: Number.isFinite(clock), commands: [] };
+    else if (kind === "command" && this.current) {
+      this.current.commands.push({ exitCode: Number(second), stdout: "", stderr: "" });
+      this.current.into = "stdout";
+    } else if (kind === "stderr" && this.current) this.current.into = "stderr";
+    else if (kind === "end" && this.current && Number(first) === this.current.index) {
+      const { index, begin, nodeClock, commands } = this.current;
+      this.current = undefined;
+      // Each command's output ends with the newline that comes before the next mark.
+      for (const c of commands) {
+        c.stdout = c.stdout.replace(/\n\n?$/, "");
+        c.stderr = c.stderr.replace(/\n\n?$/, "");
+      }
+      this.done(index, { begin, end: nodeClock && Number.isFinite(clock) ? clock : now, commands, nodeClock });
+    }
+  }
+}
+
+/** The wall clock with sub-ms precision. */
+const wallNow = (): number => performance.timeOrigin + performance.now();
+
+/** A node's armed lists: `fire(k)` runs list k now and resolves with what it did. */
+export class ArmedNode {
+  private readonly waiting = new Map<number, ((run: ListRun | undefined) => void)[]>();
+  private ended = false;
+  readonly finished: Promise<void>;
+
+  private constructor(
+    readonly node: string,
+    private readonly process: Process,
+  ) {
+    // The script runs the lists one after another, in the order asked: each end answers the oldest ask.
+    const output = new ArmedOutput((index, run) => this.waiting.get(index)?.shift()?.(run));
+    this.finished = (async () => {
+      try {
+        for await (const line of process.lines) output.line(line, wallNow());
+      } catch {
+        // The node went away under it: every list not done yet never will be.
+      }
+      this.ended = true;
+      for (const waiters of this.waiting.values()) for (const w of waiters) w(undefined);
+      this.waiting.clear();
+    })();
+  }
+
+  /** Start the script in the node with its lists; it waits for the controller's word. */
+  static async arm(handle: NodeHandle, lists: ArmedList[], bash: boolean): Promise<ArmedNode> {
+    return new ArmedNode(handle.node, await handle.spawn(armedArgv(lists, bash)));
+  }
+
+  /** Run list `index` now; undefined when the node went away before it ended. */
+  fire(index: number): Promise<ListRun | undefined> {
+    if (this.ended) return Promise.resolve(undefined);
+    const result = new Promise<ListRun | undefined>((resolve) => this.waiting.set(index, [...(this.waiting.get(index) ?? []), resolve]));
+    this.process.write(String(index));
+    return result;
+  }
+
+  /** No more lists: the script ends when its input does. */
+  close(): void {
+    this.process.closeInput();
+  }
+}

@@ -1,0 +1,364 @@
+// The lab's faults at their times. Nothing that must happen at a moment waits for a round trip
+// started at that moment:
+// - commands in nodes (a link down, loss, a partition, an exec) are armed in each node before the
+//   traffic starts (armed.ts) and fired by one line of input at their time;
+// - engine actions (stop, start, restart, pause, unpause) are started ahead by their latency on
+//   this engine (learned from earlier actions of the process), and their effect is read back from
+//   the engine (a container's FinishedAt and StartedAt);
+// - the routers' counters are read, armed too, from just before a fault until it took effect, and
+//   each phase takes the last reading before that moment.
+// Each fault is recorded planned beside actual. Faults on one node run in order; a start or
+// restart counts as done once the node is configured again and armed anew.
+import { describe } from "../engine/docker.js";
+import { isoToMs } from "../engine/runtime.js";
+import { EnvironmentError } from "../errors.js";
+import { parseFlowSet, type FlowCount } from "../observe/flows.js";
+import { planFaults } from "../plan/faults.js";
+import { FLOW_TABLE } from "../plan/plan.js";
+import type { Command, FaultPlan, NodeAction } from "../plan/types.js";
+import { kernelHint, type RunningLab } from "../provision/running.js";
+import { wallNow } from "./agent.js";
+import { ArmedNode, type ArmedList, type ListRun } from "./armed.js";
+import type { EndedBy, FaultEvent, Snapshot } from "./types.js";
+
+/** Called just before each fault runs (at its time); the fault waits for it, and may then land late. */
+export type FaultHook = (name: string) => Promise<void> | void;
+
+/** What the runner tells the traffic session. */
+export interface FaultContext {
+  lab: RunningLab;
+  log: (line: string) => void;
+  /** The caller's hook (see FaultHook); without one, faults are armed and land on time. */
+  hook?: FaultHook;
+  /** Every agent reports its progress now: the counts at the fault. */
+  checkpoint(): void;
+  /** A fault stopped, restarted or paused a node (at `ended.atMs`, ms since the epoch here). */
+  nodeDown(node: string, ended: EndedBy): void;
+  /** A fault started or restarted a node, and it is configured again: its endpoints run again. */
+  nodeBack(node: string, fault: string): Promise<void>;
+}
+
+/** How long before its time a reading of the counters starts (ms). */
+const READ_AHEAD_MS = 8;
+/** Readings stop after this many per router and fault, whatever happens. */
+const MAX_READINGS = 200;
+/** An engine action's latency from the call to its effect, until this process has measured some (ms). */
+const FIRST_GUESS: Record<NodeAction, number> = { stop: 25, restart: 25, start: 220, pause: 15, unpause: 15 };
+const NOT_RUN = "it did not run: the traffic phase ended before its time";
+/** Latencies measured in this process, per action, newest last. */
+const measured: Partial<Record<NodeAction, number[]>> = {};
+
+/** The expected latency of an engine action from the call to its effect: the median of the last ones measured. */
+export function engineLead(action: NodeAction): number {
+  const seen = measured[action] ?? [];
+  if (seen.length === 0) return FIRST_GUESS[action];
+  const sorted = [...seen].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+function learn(action: NodeAction, ms: number): void {
+  const seen = (measured[action] ??= []);
+  seen.push(ms);
+  if (seen.length > 9) seen.shift();
+}
+
+interface Reading {
+  at: number;
+  flows: FlowCount[];
+}
+
+interface Outcome {
+  actual?: number;
+  done?: number;
+  error?: string;
+}
+
+export class FaultRunner {
+  private readonly faults: FaultPlan[];
+  private readonly armed = new Map<string, { node: ArmedNode; lists: Map<string, number>; snapshot?: number }>();
+  /** Each node's interface names by network, read when it is armed. */
+  private readonly names = new Map<string, Map<string, string>>();
+  private readonly condition = new Map<string, "running" | "stopped" | "paused">();
+  private readonly outcomes = new Map<string, Outcome>();
+  private readonly readings = new Map<string, Map<string, Reading[]>>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly wakers = new Set<() => void>();
+  private readonly fired = new Set<string>();
+  private stopped = false;
+  private t0 = 0;
+  done: Promise<void> = Promise.resolve();
+
+  constructor(private readonly ctx: FaultContext) {
+    this.faults = ctx.lab.plan.faults ?? [];
+  }
+
+  private get lab(): RunningLab {
+    return this.ctx.lab;
+  }
+
+  private routers(): string[] {
+    return this.lab.plan.nodes.filter((n) => n.forward).map((n) => n.name);
+  }
+
+  /** How long before time 0 the first fault's work must start (an engine action at 0 s starts early). */
+  leadBeforeStart(): number {
+    return Math.max(0, ...this.faults.map((f) => (f.engine ? engineLead(f.engine.action) : 0) + READ_AHEAD_MS - f.atMs));
+  }
+
+  /** Arm every node that has commands to run at a fault, and every router (its counters are read at each fault). */
+  async arm(): Promise<void> {
+    if (this.ctx.hook) return; // with a hook, each fault runs when the hook returns: nothing to arm
+    const nodes = new Set([...this.faults.flatMap((f) => f.steps.map((s) => s.node)), ...this.routers()]);
+    await Promise.all([...nodes].map((node) => this.armNode(node, this.faults)));
+  }
+
+  /** Arm `node` for the faults given (not yet fired), with its interface names as they are now. */
+  private async armNode(node: string, faults: FaultPlan[]): Promise<void> {
+    this.armed.get(node)?.node.close();
+    this.armed.delete(node);
+    this.names.set(node, await this.interfaceNames(node));
+    const lists: ArmedList[] = [];
+    const index = new Map<string, number>();
+    for (const fault of this.planned(faults)) {
+      const step = fault.steps.find((s) => s.node === node);
+      if (!step || this.fired.has(fault.name)) continue;
+      index.set(fault.name, lists.length);
+      lists.push(step.commands.map((c) => c.argv));
+    }
+    const router = this.lab.node(node).forward;
+    if (router) lists.push([["nft", "-j", "list", "table", "inet", FLOW_TABLE]]);
+    const plan = this.lab.node(node);
+    const armed = await ArmedNode.arm(this.lab.handle(node), lists, plan.defaultImage || plan.build !== undefined || plan.routing !== undefined);
+    this.armed.set(node, { node: armed, lists: index, ...(router ? { snapshot: lists.length - 1 } : {}) });
+  }
+
+  private async interfaceNames(node: string): Promise<Map<string, string>> {
+    return new Map((await this.lab.interfaces(node)).flatMap((i) => i.altnames.map((a) => [a, i.name] as const)));
+  }
+
+  /** The faults planned with the interface names read when their nodes were armed. */
+  private planned(faults: FaultPlan[]): FaultPlan[] {
+    const wanted = new Set(faults.map((f) => f.name));
+    return planFaults(this.lab.lab, this.lab.plan, (node, network) => this.names.get(node)?.get(network) ?? network).filter((f) => wanted.has(f.name));
+  }
+
+  /** Run every fault at time 0 (`t0`, ms since the epoch) plus its `atMs`. */
+  start(t0: number): void {
+    this.t0 = t0;
+    // Faults on one node run in the timeline's order, whatever their leads: each waits for the
+    // one before it on any of its nodes (a command waits for a start: configured and armed again).
+    const chains = new Map<string, Promise<void>>();
+    this.done = Promise.all(
+      this.faults.map((fault) => {
+        const nodes = [...new Set([...(fault.engine ? [fault.engine.node] : []), ...fault.steps.map((s) => s.node)])];
+        const previous = Promise.all(nodes.map((n) => chains.get(n)));
+        const mine = this.run(fault, previous);
+        for (const n of nodes) chains.set(n, mine);
+        return mine;
+      }),
+    ).then(() => undefined);
+  }
+
+  /** No fault starts after this (one that runs is finished); the armed processes end. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const wake of this.wakers) wake();
+    await this.done;
+    for (const { node } of this.armed.values()) node.close();
+  }
+
+  /** Each fault as it happened, times since time 0. */
+  events(): FaultEvent[] {
+    return this.faults.map((f) => {
+      const o = this.outcomes.get(f.name);
+      const since = (ms: number | undefined) => (ms === undefined ? undefined : Math.round((ms - this.t0) * 10) / 10);
+      if (!o) return { name: f.name, atMs: f.atMs, ok: false, error: NOT_RUN };
+      const actualMs = since(o.actual);
+      const doneMs = since(o.done);
+      return { name: f.name, atMs: f.atMs, ...(actualMs !== undefined ? { actualMs } : {}), ...(doneMs !== undefined ? { doneMs } : {}), ok: o.error === undefined, ...(o.error !== undefined ? { error: o.error } : {}) };
+    });
+  }
+
+  /** The routers' counters at each fault that took effect: per router, the last reading before that moment. */
+  snapshots(): Record<string, Snapshot> {
+    const result: Record<string, Snapshot> = {};
+    for (const fault of this.faults) {
+      const actual = this.outcomes.get(fault.name)?.actual;
+      const readings = this.readings.get(fault.name);
+      if (actual === undefined || !readings) continue;
+      const flows: Record<string, FlowCount[]> = {};
+      let latest = -Infinity;
+      for (const [router, list] of readings) {
+        const before = list.filter((r) => r.at <= actual);
+        const chosen = before.at(-1) ?? list[0];
+        if (!chosen) continue;
+        flows[router] = chosen.flows;
+        latest = Math.max(latest, chosen.at);
+      }
+      result[fault.name] = { ms: Math.round(((Number.isFinite(latest) ? latest : actual) - this.t0) * 10) / 10, flows };
+    }
+    return result;
+  }
+
+  private async run(fault: FaultPlan, previous: Promise<unknown>): Promise<void> {
+    const lead = fault.engine ? engineLead(fault.engine.action) : 0;
+    const due = this.t0 + fault.atMs;
+    await this.until(due - lead - READ_AHEAD_MS);
+    await previous;
+    if (this.stopped) return;
+    const outcome: Outcome = {};
+    this.outcomes.set(fault.name, outcome);
+    if (this.ctx.hook) {
+      await this.until(due);
+      try {
+        await this.ctx.hook(fault.name);
+      } catch (err) {
+        outcome.error = `the atFault hook failed: ${describe(err)}`;
+      }
+    }
+    this.fired.add(fault.name);
+    this.ctx.checkpoint();
+    const effect = this.read(fault.name);
+    if (fault.engine) await this.engineAction(fault, fault.engine.node, fault.engine.action, due - lead, outcome);
+    if (fault.steps.length > 0) await this.commands(fault, due, outcome);
+    effect.stop();
+    await effect.done;
+    this.ctx.log(`fault ${fault.name}: planned at ${fault.atMs} ms, ${outcome.actual !== undefined ? `took effect at ${Math.round(outcome.actual - this.t0)} ms` : "did not take effect"}: ${fault.description}${outcome.error !== undefined ? ` FAILED: ${outcome.error}` : ""}`);
+  }
+
+  /** Read every running router's counters from now until stopped, each reading with its time. */
+  private read(fault: string): { stop(): void; done: Promise<void> } {
+    const byRouter = new Map<string, Reading[]>();
+    this.readings.set(fault, byRouter);
+    let stopped = false;
+    const loops = this.routers().map(async (router) => {
+      if (this.condition.get(router) === "paused" || this.condition.get(router) === "stopped") return;
+      const armed = this.armed.get(router);
+      const list: Reading[] = [];
+      byRouter.set(router, list);
+      if (!armed || armed.snapshot === undefined) {
+        // Not armed (a caller's hook runs the faults): one reading now, through an exec.
+        const at = wallNow();
+        const flows = await this.lab.flows(router).catch(() => undefined);
+        if (flows) list.push({ at, flows });
+        return;
+      }
+      // At least one reading, then more while the fault has not yet taken effect.
+      for (let i = 0; i < MAX_READINGS && (i === 0 || !stopped); i++) {
+        const run = await armed.node.fire(armed.snapshot);
+        const out = run?.commands[0];
+        if (!run || !out || out.exitCode !== 0) return;
+        try {
+          list.push({ at: run.begin, flows: parseFlowSet(out.stdout) });
+        } catch {
+          return;
+        }
+      }
+    });
+    return {
+      stop: () => void (stopped = true),
+      // A paused router's reading waits for its unpause: never wait for readings beyond a moment.
+      done: Promise.race([Promise.all(loops).then(() => undefined), this.sleep(200)]),
+    };
+  }
+
+  private async engineAction(fault: FaultPlan, node: string, action: NodeAction, at: number, outcome: Outcome): Promise<void> {
+    if (!this.ctx.hook) await this.until(at);
+    if (this.stopped) return void (outcome.error = NOT_RUN);
+    const handle = this.lab.handle(node);
+    const called = wallNow();
+    try {
+      await handle.act(action);
+    } catch (err) {
+      outcome.error = err instanceof EnvironmentError ? err.message : describe(err);
+      return;
+    }
+    const answered = wallNow();
+    // The effect, as the engine recorded it; an answer out of this window is another clock's (a remote engine).
+    const status = await handle.status().catch(() => undefined);
+    const recorded = action === "stop" || action === "restart" ? status?.finishedAt : action === "start" ? status?.startedAt : undefined;
+    const effect = recorded !== undefined ? isoToMs(recorded) : NaN;
+    outcome.actual = Number.isFinite(effect) && effect >= called - 50 && effect <= answered + 50 ? effect : answered;
+    learn(action, outcome.actual - called);
+    if (action === "stop" || action === "restart" || action === "pause") {
+      this.condition.set(node, action === "pause" ? "paused" : "stopped");
+      this.ctx.nodeDown(node, { fault: fault.name, action, atMs: outcome.actual });
+    }
+    if (action === "unpause") this.condition.set(node, "running");
+    outcome.done = answered;
+    if (action === "start" || action === "restart") {
+      try {
+        await this.lab.reconfigure(node);
+        this.condition.set(node, "running");
+        if (!this.ctx.hook) await this.armNode(node, this.faults.filter((f) => !this.fired.has(f.name)));
+        outcome.done = wallNow();
+        await this.ctx.nodeBack(node, fault.name);
+      } catch (err) {
+        outcome.error = `node ${node} started, but could not be configured again: ${err instanceof EnvironmentError ? err.message : describe(err)}`;
+      }
+    }
+  }
+
+  private async commands(fault: FaultPlan, due: number, outcome: Outcome): Promise<void> {
+    // With a hook, the interface names are read now (a restart may have renamed them).
+    if (this.ctx.hook) await Promise.all(fault.steps.map(async (s) => this.names.set(s.node, await this.interfaceNames(s.node))));
+    const steps = this.planned([fault])[0]?.steps ?? fault.steps;
+    if (!this.ctx.hook) await this.until(due);
+    if (this.stopped) return void (outcome.error = NOT_RUN);
+    const runs = await Promise.all(steps.map(async (step) => ({ step, run: await this.runStep(fault.name, step.node, step.commands) })));
+    const begun = runs.flatMap(({ run }) => (typeof run === "string" ? [] : [run.begin]));
+    const ended = runs.flatMap(({ run }) => (typeof run === "string" ? [] : [run.end]));
+    if (begun.length > 0) outcome.actual ??= Math.min(...begun);
+    if (ended.length > 0) outcome.done = Math.max(outcome.done ?? 0, ...ended);
+    const failures = runs.flatMap(({ step, run }) => {
+      if (typeof run === "string") return [run];
+      const index = run.commands.findIndex((c) => c.exitCode !== 0);
+      if (index < 0) return [];
+      const command = step.commands[index]!;
+      const failed = run.commands[index]!;
+      const output = (failed.stderr.trim() || failed.stdout.trim()).slice(0, 2000);
+      return [`in node ${step.node}, \`${command.argv.join(" ")}\` (${command.why}) failed with exit code ${failed.exitCode}${output ? `: ${output}` : ""}${/netem/.test(command.argv.join(" ")) ? ` (${kernelHint(command.argv, output)})` : ""}`];
+    });
+    if (failures.length > 0) outcome.error = [outcome.error, ...failures].filter(Boolean).join("; ");
+  }
+
+  /** One node's part of a fault: fired in its armed process, or (with a hook) run right now, command by command. */
+  private async runStep(fault: string, node: string, commands: Command[]): Promise<ListRun | string> {
+    if (this.ctx.hook) {
+      const begin = wallNow();
+      const results = [];
+      for (const c of commands) {
+        const r = await this.lab.exec(node, c.argv).catch((err: unknown) => ({ exitCode: -1, stdout: "", stderr: describe(err) }));
+        results.push(r);
+        if (r.exitCode !== 0) break;
+      }
+      return { begin, end: wallNow(), commands: results, nodeClock: false };
+    }
+    const armed = this.armed.get(node);
+    const index = armed?.lists.get(fault);
+    if (!armed || index === undefined) return `node ${node} was not armed for fault ${fault} (it was not running)`;
+    return (await armed.node.fire(index)) ?? `node ${node} did not answer: its container stopped or went away`;
+  }
+
+  /** Resolves at `epochMs` (at once if that passed, or when the runner stops). */
+  private until(epochMs: number): Promise<void> {
+    return this.sleep(epochMs - wallNow());
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (ms <= 0 || this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.timers.delete(timer);
+        this.wakers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.timers.add(timer);
+      this.wakers.add(wake);
+    });
+  }
+}
