@@ -9,6 +9,7 @@ import { junitXml, xmlEscape } from "../../controller/report/junit.js";
 import { tapText } from "../../controller/report/tap.js";
 import { expectationsText } from "../../controller/report/expectations-text.js";
 import { htmlReport } from "../../controller/report/html.js";
+import { instanceText, relocationText } from "../../controller/report/instance-text.js";
 import type { Lab } from "../../controller/lab/types.js";
 import type { Observations } from "../../controller/expect/types.js";
 import { instanceKey, instanceLab, translateValue, type Relocation } from "../../controller/lab/relocate.js";
@@ -233,4 +234,10 @@ t.test("an instance: every format names what the lab file names; the instance an
     t.match(page, "<td>198.18.1.10 -&gt; 198.18.2.10 crosses r1, not r2<div class=\"small\">actual: 198.18.9.10 -&gt; 198.18.10.10 crosses r1, not r2</div></td>");
     t.notMatch(htmlReport(lab, report), "instance", "a plain run's page names no instance");
   });
+});
+
+t.test("an instance in words", async (t) => {
+  t.equal(instanceText({ name: "ci-3", lab: "ecmp", relocations: [{ from: "198.18.0.0/22", to: "198.18.8.0/22" }, { from: "2001:2::/64", to: "2001:2:0:8::/64" }] }),
+    "instance ci-3 of lab ecmp: the lab file's 198.18.0.0/22 runs at 198.18.8.0/22, 2001:2::/64 runs at 2001:2:0:8::/64");
+  t.equal(relocationText([]), "no address moved", "an instance that kept the lab file's block");
 });
