@@ -19,6 +19,7 @@ import { loadCluster, placeNodes } from "./lab/cluster.js";
 import { trafficText } from "./report/traffic-text.js";
 import { topologyMermaid } from "./report/mermaid.js";
 import { expectationsText } from "./report/expectations-text.js";
+import { instanceText, relocationText } from "./report/instance-text.js";
 import { writeJsonReport } from "./report/json.js";
 import { writeJunitReport } from "./report/junit.js";
 import { tapText } from "./report/tap.js";
@@ -140,10 +141,6 @@ const hostsText = (hosts: Record<string, string>): string => {
   return `nodes on hosts: ${[...byHost].map(([host, nodes]) => `${host}: ${nodes.join(", ")}`).join("; ")}`;
 };
 
-/** "198.18.0.0/22 runs at 198.18.4.0/22" for each moved block. */
-const relocationText = (relocations: { from: string; to: string }[]): string =>
-  relocations.length ? `the lab file's ${relocations.map((r) => `${r.from} runs at ${r.to}`).join(", ")}` : "no address moved";
-
 interface ReportOptions {
   html?: string;
   json?: string;
@@ -156,7 +153,7 @@ function report(lab: Lab, result: LabReport, opts: ReportOptions): void {
   // With --tap, stdout carries TAP alone; the tables go to stderr.
   const human = opts.tap ? stderr : stdout;
   human(`lab ${result.lab}: ${result.endpoints.length} endpoints, traffic ${(result.durationMs / 1000).toFixed(1)} s`);
-  if (result.instance) human(`instance ${result.instance.name} of lab ${result.instance.lab}: ${relocationText(result.instance.relocations)}`);
+  if (result.instance) human(instanceText(result.instance));
   if (result.hosts) human(hostsText(result.hosts));
   human(trafficText(result));
   human("");

@@ -49,8 +49,11 @@ export interface ExpectationResult {
   spec: Record<string, unknown>;
   /** The numbers behind `observed`, for programs. */
   evidence: Record<string, unknown>;
-  /** For an instance whose addresses were moved: the description in the lab file's addresses. */
-  labFile?: { description: string };
+  /**
+   * For an instance whose addresses were moved: the description at the addresses it ran at
+   * (`description` is always the lab file's, so that it names the same check in every run).
+   */
+  actual?: { description: string };
 }
 
 /** An address as one spelling: IPv4-mapped IPv6 (::ffff:a.b.c.d) becomes a.b.c.d. */

@@ -1,7 +1,8 @@
 // Addresses and subnets as numbers, so that containment, overlap and ranges are plain arithmetic.
 // Parsing and validity come from ip-cidr; the rest is bigint math.
+import "./ip-address-interop.js"; // first: ip-cidr must find ip-address under every loader
 import IPCIDR from "ip-cidr";
-import { Address6 } from "ip-address";
+import { Address6, AddressError } from "ip-address";
 
 export type Family = 4 | 6;
 
@@ -21,16 +22,33 @@ export interface Subnet {
 
 const bits = (family: Family): number => (family === 4 ? 32 : 128);
 
+/**
+ * Whether the IP libraries accept the text. Only their verdicts on the text mean "no": ip-address's
+ * AddressError and ip-cidr's own plain Errors ("Invalid IPv4 address."). Anything else (a
+ * TypeError: our bug, or a loader that broke the library) is thrown as it is, never reported
+ * to the user as an invalid address.
+ */
+function accepted(parse: () => unknown): boolean {
+  try {
+    parse();
+    return true;
+  } catch (error) {
+    if (error instanceof AddressError) return false;
+    if (error instanceof Error && Object.getPrototypeOf(error) === Error.prototype) return false;
+    throw error;
+  }
+}
+
 export function parseAddress(text: string): Address | undefined {
   if (typeof text !== "string" || text.includes("/")) return undefined;
   if (text.includes(":")) {
     // Address6 directly: ip-cidr reads an IPv6 address with an embedded IPv4 part (64:ff9b::1.2.3.4)
     // as that IPv4 address and then throws on it.
-    if (!Address6.isValid(text)) return undefined;
+    if (!accepted(() => new Address6(text))) return undefined;
     const value = BigInt(new Address6(text).bigInteger().toString());
     return { text: formatAddress(value, 6), family: 6, value };
   }
-  if (!IPCIDR.isValidAddress(text)) return undefined;
+  if (!accepted(() => IPCIDR.createAddress(text))) return undefined;
   const family: Family = 4;
   const cidr = new IPCIDR(`${text}/${bits(family)}`);
   return { text: formatAddress(BigInt(cidr.start({ type: "bigInteger" }) as bigint), family), family, value: BigInt(cidr.start({ type: "bigInteger" }) as bigint) };
@@ -39,7 +57,7 @@ export function parseAddress(text: string): Address | undefined {
 /** A subnet, or a sentence saying why the text is not one. */
 export function parseSubnet(text: string): Subnet | string {
   if (typeof text !== "string" || !text.includes("/")) return "is not in CIDR form (address/prefix)";
-  if (!IPCIDR.isValidCIDR(text)) return "is not a valid subnet";
+  if (!accepted(() => IPCIDR.createAddress(text))) return "is not a valid subnet";
   const [addr, prefixText] = text.split("/") as [string, string];
   const address = parseAddress(addr);
   if (!address) return "is not a valid subnet";

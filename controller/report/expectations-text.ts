@@ -24,7 +24,7 @@ export function verdictLine(results: ExpectationResult[]): string {
 export function expectationsText(results: ExpectationResult[]): string {
   if (results.length === 0) return "no expectations in this lab (add an expect: list to judge the run)";
   const rows = [["", "kind", "expectation", "expected", "observed"]];
-  results.forEach((r) => rows.push([r.ok ? "PASS" : "FAIL", r.kind, r.labFile ? `${r.description} (lab file: ${r.labFile.description})` : r.description, r.expected, r.observed]));
+  results.forEach((r) => rows.push([r.ok ? "PASS" : "FAIL", r.kind, r.actual ? `${r.description} (actual: ${r.actual.description})` : r.description, r.expected, r.observed]));
   const failed = results.map((r, i) => ({ r, i })).filter(({ r }) => !r.ok);
   return [
     table(rows),

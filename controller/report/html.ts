@@ -8,6 +8,7 @@ import type { Lab } from "../lab/types.js";
 import type { Timeline } from "../traffic/types.js";
 import type { LabReport } from "../run/index.js";
 import { verdictLine } from "./expectations-text.js";
+import { instanceText } from "./instance-text.js";
 
 const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
@@ -216,7 +217,7 @@ export function htmlReport(lab: Lab, report: LabReport): string {
     .map((f, i) => `<tr><td><span class="swatch" style="background:${f.failed ? "#c00" : COLORS[i % COLORS.length]}"></span></td><td>${esc(f.from)}</td><td>${esc(f.to)}</td><td>${f.failed ? "no handshake" : esc(f.via.join(" → ") || "direct")}</td><td>${f.failed ? "-" : f.packets}</td></tr>`)
     .join("\n");
   const expectationRows = report.expectations
-    .map((e) => `<tr class="${e.ok ? "pass" : "fail"}"><td><b>${e.ok ? "PASS" : "FAIL"}</b></td><td>${esc(e.kind)}</td><td>${esc(e.description)}${e.labFile ? `<div class="small">lab file: ${esc(e.labFile.description)}</div>` : ""}</td><td>${esc(e.expected)}</td><td>${esc(e.observed)}${e.ok ? "" : `<div class="why">${esc(e.message)}</div>`}</td></tr>`)
+    .map((e) => `<tr class="${e.ok ? "pass" : "fail"}"><td><b>${e.ok ? "PASS" : "FAIL"}</b></td><td>${esc(e.kind)}</td><td>${esc(e.description)}${e.actual ? `<div class="small">actual: ${esc(e.actual.description)}</div>` : ""}</td><td>${esc(e.expected)}</td><td>${esc(e.observed)}${e.ok ? "" : `<div class="why">${esc(e.message)}</div>`}</td></tr>`)
     .join("\n");
   const endpointRows = report.endpoints
     .map((e) => `<tr><td>${esc(e.name)}</td><td>${esc(e.node)}</td><td>${esc(e.socket)}</td><td>${e.failures ? "-" : e.sent}</td><td>${e.failures ? "-" : e.received}</td><td>${esc(Object.entries(e.from).map(([k, v]) => `${k}: ${v}`).join(", ") || "-")}</td><td>${esc([...new Set(e.peers.map((p) => p.address))].join(", ") || "-")}</td><td>${e.failures ? `<b class="why">endpoint failure: ${esc(e.failures.join("; "))}</b>` : esc([...e.noHandshake.map((n) => n.message), ...e.errors].join("; ") || "ok")}</td></tr>`)
@@ -243,7 +244,8 @@ svg text.net { font-weight: bold; font-size: 14px; } svg text.name { font-weight
 svg rect.node { fill: #e3f0ff; stroke: #3367d6; stroke-width: 1.5; } svg rect.router { fill: #fde8c8; stroke: #b96b00; stroke-width: 1.5; }
 </style></head><body>
 <h1>Lab ${esc(report.lab)}</h1>
-<div>${esc(report.started)} · traffic ${report.durationMs} ms · <span class="verdict ${report.ok ? "ok" : "bad"}">${esc(verdictLine(report.expectations))}</span></div>
+${report.instance ? `<div>${esc(instanceText(report.instance))}</div>
+` : ""}<div>${esc(report.started)} · traffic ${report.durationMs} ms · <span class="verdict ${report.ok ? "ok" : "bad"}">${esc(verdictLine(report.expectations))}</span></div>
 ${nodeNotes.length ? `<h2>Nodes that went away during the traffic</h2>
 <ul>${nodeNotes.map((n) => `<li class="why">${esc(n)}</li>`).join("")}</ul>
 ` : ""}<h2>Topology and the paths the routers' counters showed</h2>

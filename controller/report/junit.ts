@@ -1,5 +1,7 @@
 // The expectations as a JUnit XML file for CI dashboards: one test suite per lab, one test case
 // per expectation (named by its description, classed by its kind), a <failure> for each failure.
+// Names come from the lab file whatever the instance (CI keys its per-test history and flaky
+// tracking on them); an instance's name and the addresses it ran at are properties.
 import { writeFileSync } from "node:fs";
 import type { LabReport } from "../run/index.js";
 
@@ -15,6 +17,16 @@ export function xmlEscape(text: string): string {
     .replace(/'/g, "&apos;");
 }
 
+/** `<properties>` at the given indent, or nothing when there are none. */
+function properties(indent: string, entries: [string, string][]): string[] {
+  if (entries.length === 0) return [];
+  return [
+    `${indent}<properties>`,
+    ...entries.map(([name, value]) => `${indent}  <property name="${xmlEscape(name)}" value="${xmlEscape(value)}"/>`),
+    `${indent}</properties>`,
+  ];
+}
+
 export function junitXml(report: LabReport): string {
   const failures = report.expectations.filter((e) => !e.ok).length;
   const tests = report.expectations.length;
@@ -24,9 +36,11 @@ export function junitXml(report: LabReport): string {
     `<?xml version="1.0" encoding="UTF-8"?>`,
     `<testsuites name="zmqlab" tests="${tests}" failures="${failures}" errors="0" time="${seconds}">`,
     `  <testsuite name="${a(report.lab)}" tests="${tests}" failures="${failures}" errors="0" skipped="0" time="${seconds}" timestamp="${a(report.started.replace(/Z$/, ""))}">`,
+    ...properties("    ", report.instance ? [["instance.name", report.instance.name], ...report.instance.relocations.map((r): [string, string] => ["instance.relocation", `${r.from} -> ${r.to}`])] : []),
   ];
   for (const e of report.expectations) {
     lines.push(`    <testcase name="${a(e.description)}" classname="${a(e.kind)}" time="0">`);
+    lines.push(...properties("      ", e.actual ? [["actual.description", e.actual.description]] : []));
     if (!e.ok) {
       lines.push(`      <failure message="${a(e.message)}" type="${a(e.kind)}">${a(`expected: ${e.expected}\nobserved: ${e.observed}\n${e.message}`)}</failure>`);
     }

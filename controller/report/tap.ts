@@ -13,9 +13,9 @@ export function tapText(report: LabReport): string {
   const lines = ["TAP version 14", `1..${report.expectations.length}`];
   report.expectations.forEach((e, i) => {
     lines.push(`${e.ok ? "ok" : "not ok"} ${i + 1} - ${tapDescription(e.description)}`);
-    const yaml = stringify({ kind: e.kind, expected: e.expected, observed: e.observed, message: e.message }, { lineWidth: 0 });
+    const yaml = stringify({ kind: e.kind, ...(e.actual ? { actual: e.actual.description } : {}), expected: e.expected, observed: e.observed, message: e.message }, { lineWidth: 0 });
     lines.push("  ---", ...yaml.trimEnd().split("\n").map((l) => `  ${l}`), "  ...");
   });
-  lines.push(`# lab ${report.lab}: ${verdictLine(report.expectations)}`);
+  lines.push(`# lab ${report.lab}${report.instance ? ` (instance ${report.instance.name})` : ""}: ${verdictLine(report.expectations)}`);
   return lines.join("\n") + "\n";
 }

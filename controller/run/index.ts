@@ -23,7 +23,10 @@ export interface LabReport extends TrafficReport {
   flows: Record<string, FlowCount[]>;
   /** Forwarding nodes whose counters could not be read after the traffic (not in `flows`), with why. */
   flowsUnavailable?: Record<string, string>;
-  /** An instance: the lab file's name, the instance, and where its addresses were moved. */
+  /**
+   * An instance: the lab file's name, the instance, and where its addresses were moved. The
+   * report's `lab` and the expectations' descriptions are the lab file's all the same.
+   */
   instance?: { name: string; lab: string; relocations: Relocation[] };
   /** With faults: the run cut at each fault, with what each phase counted. */
   phases?: Phase[];
@@ -172,14 +175,17 @@ function withoutUnavailableCounters(result: ExpectationResult, unavailable: Reco
 export function judge(lab: Lab, observations: Observations, placement?: Placement): LabReport {
   const relocated = placement?.instance !== undefined && placement.relocations.length > 0;
   const back = relocated ? reverse(placement.relocations) : [];
-  // An instance is judged at its actual addresses; each verdict also says it in the lab file's.
+  // An instance is judged at its actual addresses, and named by the lab file (its name, its
+  // addresses), so that every run's report names the same checks: CI keeps one history per
+  // test case. The actual addresses stay beside them.
   const unavailable = observations.flowsUnavailable ?? {};
   const expectations = [...evaluate(lab.expect, observations).map((e) => withoutUnavailableCounters(e, unavailable)), ...endpointFailures(observations), ...faultFailures(observations)].map((e) => {
     const description = translateText(e.description, back);
-    return relocated && description !== e.description ? { ...e, labFile: { description } } : e;
+    return description !== e.description ? { ...e, description, actual: { description: e.description } } : e;
   });
   return {
     ...observations.traffic,
+    ...(placement?.instance !== undefined ? { lab: placement.fileLab.name } : {}),
     ok: expectations.every((e) => e.ok),
     expectations,
     flows: observations.flows,

@@ -1,11 +1,13 @@
 // zmqlab as its users get it: `npm install --save-dev zmqlab` in their own project. The packed
 // tarball goes into a fresh project (dependencies hoisted into the project's node_modules), and
-// from there the CLI, the TypeScript API under `strict` and the node image all work.
+// from there the CLI, the TypeScript API under `strict`, CommonJS and ES module consumers under
+// Node and under tsx, and the node image all work.
 import t from "tap";
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { ROOT } from "../support/helpers.js";
 
 interface Result {
@@ -45,6 +47,40 @@ const wrong = () => loadLab(42);
 const bringUp: (target: string) => Promise<RunningLab> = up;
 console.log(JSON.stringify({ version: VERSION, nodes, up: typeof bringUp, wrong: typeof wrong }));
 `;
+
+// A lab with a subnet that is no subnet: the error must name the file, line and path.
+const BAD_LAB = `name: zmqlab-bad
+networks:
+  lan: { subnet: 198.19.300.0/24 }
+nodes:
+  a: { interfaces: { lan: 198.19.50.10 } }
+`;
+
+/**
+ * A consumer: loads (and so validates) a shipped lab and the bad one, and prints what it got.
+ * `use` gets loadLab and LabError from zmqlab, the way each module system and loader does.
+ */
+const consumer = (use: string, then: (body: string) => string = (body) => body) => `${use}
+${then(`const { lab } = loadLab("node_modules/zmqlab/labs/source-ip");
+let invalid = "accepted";
+try { loadLab("labs/bad"); } catch (e) { invalid = e instanceof LabError ? e.message : "not a LabError: " + (e && e.stack); }
+console.log(JSON.stringify({ lab: lab.name, nodes: Object.keys(lab.nodes).length, invalid }));`)}
+`;
+const dynamicImport = (body: string) => `import("zmqlab").then(({ loadLab, LabError }) => {\n${body}\n});`;
+const CONSUMERS: Record<string, string> = {
+  // A "type": "commonjs" project, as `npm init -y` makes it.
+  "cjs/require.js": consumer(`const { loadLab, LabError } = require("zmqlab");`),
+  "cjs/import.js": consumer("", dynamicImport),
+  "cjs/require.ts": consumer(`const { loadLab, LabError } = require("zmqlab") as typeof import("zmqlab");`),
+  "cjs/import.ts": consumer(`import { loadLab, LabError } from "zmqlab";`),
+  // The project itself is "type": "module".
+  "esm/import.js": consumer(`import { loadLab, LabError } from "zmqlab";`),
+  "esm/require.cjs": consumer(`const { loadLab, LabError } = require("zmqlab");`),
+  "esm/import.ts": consumer(`import { loadLab, LabError } from "zmqlab";`),
+  // Not here: require() from a .cts in a "type": "module" project under tsx. On Node 20 that fails
+  // for any ES module that imports another ("request for './b.js' is not in cache"), ip-cidr too,
+  // so no entry of zmqlab's could mend it.
+};
 
 const TSCONFIG = {
   compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, outDir: "out" },
@@ -102,6 +138,35 @@ t.test("packed, installed as a dev dependency in a fresh project, and used from 
     const ran = await run(process.execPath, ["out/suite.js"], project);
     t.equal(ran.code, 0, ran.stderr);
     t.same(JSON.parse(ran.stdout), { version, nodes: ["a", "b"], up: "function", wrong: "function" });
+  });
+
+  t.test("CommonJS and ES module consumers, under Node and under tsx, load and validate labs", async (t) => {
+    // tsx is zmqlab's dev dependency: the project uses it from there (nothing more to install).
+    const tsxCli = fileURLToPath(new URL("dist/cli.mjs", import.meta.resolve("tsx/package.json")));
+    const tsxLoader = import.meta.resolve("tsx");
+    mkdirSync(join(project, "labs", "bad"), { recursive: true });
+    writeFileSync(join(project, "labs", "bad", "lab.yaml"), BAD_LAB);
+    for (const folder of ["cjs", "esm"]) mkdirSync(join(project, folder), { recursive: true });
+    writeFileSync(join(project, "cjs", "package.json"), JSON.stringify({ name: "cjs-suite", version: "1.0.0", main: "index.js", type: "commonjs" }, null, 2));
+    for (const [file, text] of Object.entries(CONSUMERS)) writeFileSync(join(project, file), text);
+    const runs: [string, string[]][] = [
+      ["node cjs/require.js", ["cjs/require.js"]],
+      ["node cjs/import.js (import() from CommonJS)", ["cjs/import.js"]],
+      ["tsx cjs/import.ts (tsx's require hook)", [tsxCli, "cjs/import.ts"]],
+      ["tsx cjs/require.ts", [tsxCli, "cjs/require.ts"]],
+      ["node --import tsx cjs/import.ts", ["--import", tsxLoader, "cjs/import.ts"]],
+      ["node esm/import.js", ["esm/import.js"]],
+      ["node esm/require.cjs", ["esm/require.cjs"]],
+      ["tsx esm/import.ts", [tsxCli, "esm/import.ts"]],
+    ];
+    for (const [what, args] of runs) {
+      const ran = await run(process.execPath, args, project);
+      t.equal(ran.code, 0, `${what}: exit 0 (${ran.stderr.trim().split("\n").slice(0, 6).join(" | ")})`);
+      if (ran.code !== 0) continue;
+      const got = JSON.parse(ran.stdout.trim().split("\n").pop()!) as { lab: string; nodes: number; invalid: string };
+      t.same({ lab: got.lab, nodes: got.nodes }, { lab: "source-ip", nodes: 4 }, `${what}: the shipped lab is valid`);
+      t.match(got.invalid, /^labs\/bad\/lab\.yaml:3:10: networks\.lan\.subnet: "198\.19\.300\.0\/24" is not a valid subnet$/m, `${what}: the bad lab is refused, located`);
+    }
   });
 
   t.test("up and down: the node image from the installed package", async (t) => {

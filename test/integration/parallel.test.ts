@@ -10,6 +10,15 @@ import { cli, labeled } from "../support/helpers.js";
 const LAB = "labs/source-ip";
 const exitOk = (r: { code: number | null; stderr: string; stdout: string }) => `exit ${r.code}: ${r.stderr.split("\n").slice(-6).join(" | ")}`;
 
+/** A JUnit file's suite and test case names (what CI keys its history on), and its properties. */
+function junitNames(file: string): { names: string[]; properties: string[] } {
+  const xml = readFileSync(file, "utf8");
+  return {
+    names: [...xml.matchAll(/<(testsuite|testcase) name="([^"]*)"/g)].map((m) => `${m[1]} ${m[2]}`),
+    properties: [...xml.matchAll(/<property name="([^"]*)" value="([^"]*)"/g)].map((m) => `${m[1]}=${m[2]}`),
+  };
+}
+
 t.test("two plain runs of one lab at once: one waits for the other, both pass", async (t) => {
   await down(LAB);
   const first = cli(["run", LAB]);
@@ -63,35 +72,46 @@ t.test("a holder killed with SIGKILL: its lock is taken over, the lab it left is
   t.notMatch(after.stdout, /source-ip/, "down cleared the lab and the dead lock");
 });
 
-t.test("four instances of one lab at once: each passes at its own addresses", async (t) => {
+t.test("four instances of one lab at once: each passes at its own addresses, reported under the lab file's names", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "zmqlab-instances-"));
-  const runs = await Promise.all([1, 2, 3, 4].map((i) => cli(["run", LAB, "--instance", "auto", "--json", join(dir, `${i}.json`)])));
+  const runs = await Promise.all([1, 2, 3, 4].map((i) => cli(["run", LAB, "--instance", "auto", "--json", join(dir, `${i}.json`), "--junit", join(dir, `${i}.xml`)])));
   const blocks = new Set<string>();
   for (const [i, run] of runs.entries()) {
     t.equal(run.code, 0, `instance run ${i + 1}: ${exitOk(run)}`);
-    const report = JSON.parse(readFileSync(join(dir, `${i + 1}.json`), "utf8")) as { lab: string; ok: boolean; instance: { name: string; lab: string; relocations: { from: string; to: string }[] }; expectations: { labFile?: { description: string }; description: string }[] };
-    t.match(report.lab, /^source-ip\.i[0-9a-f]{6}$/, "the report names the instance");
+    const report = JSON.parse(readFileSync(join(dir, `${i + 1}.json`), "utf8")) as { lab: string; ok: boolean; instance: { name: string; lab: string; relocations: { from: string; to: string }[] }; expectations: { actual?: { description: string }; description: string }[] };
+    t.equal(report.lab, "source-ip", "the report names the lab file");
+    t.match(report.instance.name, /^i[0-9a-f]{6}$/, "and the instance beside it");
     t.equal(report.instance.lab, "source-ip");
     t.equal(report.instance.relocations[0]!.from, "198.18.0.0/22");
     blocks.add(report.instance.relocations[0]!.to);
-    t.equal(report.expectations[3]!.labFile?.description, "198.18.1.10 -> 198.18.2.10 crosses r1, not r2", "each verdict in the lab file's addresses");
-    t.notMatch(report.expectations[3]!.description, /198\.18\.1\.10/, "beside the actual ones");
+    t.equal(report.expectations[3]!.description, "198.18.1.10 -> 198.18.2.10 crosses r1, not r2", "each verdict in the lab file's addresses");
+    t.notMatch(report.expectations[3]!.actual?.description ?? "", /198\.18\.1\.10|^$/, "the actual ones beside");
+    t.match(run.stdout, "198.18.1.10 -> 198.18.2.10 crosses r1, not r2 (actual: ", "the terminal shows both");
   }
+  // CI's per-test history and flaky-test tracking key on these names: every run must write the same.
+  const junit = [1, 2, 3, 4].map((i) => junitNames(join(dir, `${i}.xml`)));
+  t.ok(junit[0]!.names.includes("testsuite source-ip") && junit[0]!.names.includes("testcase 198.18.1.10 -&gt; 198.18.2.10 crosses r1, not r2"), junit[0]!.names.join(" | "));
+  for (const other of junit.slice(1)) t.same(other.names, junit[0]!.names, "identical JUnit suite and test case names");
+  t.equal(new Set(junit.map((j) => j.properties.find((p) => p.startsWith("instance.name="))).filter(Boolean)).size, 4, "each file names its own instance in a property");
+  const actual = junit.map((j) => j.properties.filter((p) => p.startsWith("actual.description=")));
+  t.same(actual.map((a) => a.length), [4, 4, 4, 4], "each test case that names an address has its actual description");
+  t.notOk(actual.flat().some((p) => /198\.18\.[12]\.1\d\b/.test(p)), `at the moved addresses (${actual[0]!.join(" | ")})`);
   t.equal(blocks.size, 4, `four different blocks (${[...blocks].join(", ")})`);
   t.notOk(blocks.has("198.18.0.0/22"), "none took the lab file's own block");
   const ls = await cli(["ls"]);
-  t.notMatch(ls.stdout, /source-ip/, "nothing of any instance is left");
+  t.notMatch(ls.stdout, /source-ip/, `nothing of any instance is left (${ls.stdout.trim()})`);
 });
 
 t.test("an instance of the own-program lab: its output patterns name lab-file addresses, judged at the moved ones", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "zmqlab-own-app-"));
   const run = await cli(["run", "labs/own-app", "--instance", "auto", "--json", join(dir, "own-app.json")]);
   t.equal(run.code, 0, exitOk(run));
-  const report = JSON.parse(readFileSync(join(dir, "own-app.json"), "utf8")) as { instance: { relocations: { from: string; to: string }[] }; expectations: { kind: string; ok: boolean; description: string }[] };
+  const report = JSON.parse(readFileSync(join(dir, "own-app.json"), "utf8")) as { instance: { relocations: { from: string; to: string }[] }; expectations: { kind: string; ok: boolean; description: string; actual?: { description: string } }[] };
   const outputs = report.expectations.filter((e) => e.kind === "output");
   t.equal(outputs.length, 3, "the lab's three output expectations");
-  t.ok(outputs.every((e) => e.ok), outputs.map((e) => e.description).join(" | "));
-  t.notMatch(outputs[0]!.description, /198\\\.18\\\.40\\\.10/, "the pattern was moved with the addresses");
+  t.ok(outputs.every((e) => e.ok), outputs.map((e) => e.actual?.description ?? e.description).join(" | "));
+  t.match(outputs[0]!.description, /198\\\.18\\\.40\\\.10/, "described as the lab file writes the pattern");
+  t.notMatch(outputs[0]!.actual?.description ?? "198\\.18\\.40\\.10", /198\\\.18\\\.40\\\.10/, "the pattern was moved with the addresses");
   t.notMatch((await cli(["ls"])).stdout, /own-app/, "nothing of the instance is left");
 });
 

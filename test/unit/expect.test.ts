@@ -270,19 +270,26 @@ t.test("balanced over routers and over backends", async (t) => {
   t.equal(mapped.observed, "b1: 198.18.20.10 198.18.20.12; b2: 198.18.20.11");
 });
 
-t.test("judge an instance: actual addresses, and each verdict in the lab file's too", async (t) => {
+t.test("judge an instance: at the actual addresses, named by the lab file, the actual ones beside", async (t) => {
   const relocations = [{ from: "198.18.0.0/22", to: "198.18.8.0/22" }];
   const fileLab = { name: "source-ip", networks: {}, nodes: {}, expect: [{ path: { from: "198.18.1.10", to: "198.18.2.10", via: "r1" } }, { delivered: { endpoint: "via-r1", count: 1000 } }] } as Lab;
   const moved = { ...fileLab, name: "source-ip.ci", expect: [{ path: { from: "198.18.9.10", to: "198.18.10.10", via: "r1" } }, fileLab.expect![1]!] } as Lab;
   const flows = { r1: [flow("198.18.9.10", "198.18.10.10", 5)], r2: [] };
   const report = judge(moved, observations([], flows), { fileLab, instance: "ci", relocations });
   t.equal(report.expectations[0]!.ok, true, "judged at the actual addresses");
-  t.equal(report.expectations[0]!.description, "198.18.9.10 -> 198.18.10.10 crosses r1");
-  t.same(report.expectations[0]!.labFile, { description: "198.18.1.10 -> 198.18.2.10 crosses r1" }, "and said in the lab file's");
-  t.equal(report.expectations[1]!.labFile, undefined, "a description without addresses needs no second form");
+  t.equal(report.expectations[0]!.description, "198.18.1.10 -> 198.18.2.10 crosses r1", "named in the lab file's addresses");
+  t.same(report.expectations[0]!.actual, { description: "198.18.9.10 -> 198.18.10.10 crosses r1" }, "the actual ones beside");
+  t.equal(report.expectations[1]!.actual, undefined, "a description without addresses needs no second form");
+  t.equal(report.expectations[1]!.description, "via-r1 receives exactly 1000 messages, no gaps or duplicates");
+  t.equal(report.lab, "source-ip", "the lab file's name, not the instance's (source-ip.ci)");
   t.same(report.instance, { name: "ci", lab: "source-ip", relocations });
+  const other = judge({ ...moved, name: "source-ip.other", expect: [{ path: { from: "198.18.13.10", to: "198.18.14.10", via: "r1" } }, fileLab.expect![1]!] } as Lab,
+    observations([], { r1: [flow("198.18.13.10", "198.18.14.10", 5)], r2: [] }), { fileLab, instance: "other", relocations: [{ from: "198.18.0.0/22", to: "198.18.12.0/22" }] });
+  t.same([other.lab, ...other.expectations.map((e) => e.description)], [report.lab, ...report.expectations.map((e) => e.description)], "another instance elsewhere: the same names");
+  t.notSame(other.expectations[0]!.actual, report.expectations[0]!.actual, "but its own actual addresses");
   const unmoved = judge(moved, observations([], flows), { fileLab, instance: "ci", relocations: [] });
-  t.equal(unmoved.expectations[0]!.labFile, undefined, "nothing moved: nothing to translate");
+  t.equal(unmoved.expectations[0]!.actual, undefined, "nothing moved: nothing to translate");
+  t.equal(unmoved.lab, "source-ip");
   t.same(unmoved.instance, { name: "ci", lab: "source-ip", relocations: [] });
 });
 
@@ -305,6 +312,6 @@ t.test("evaluate keeps the lab's order; judge sums up", async (t) => {
   t.same(report.flows, good.flows);
   t.equal(judge({ ...lab, expect: [] }, good).ok, true, "no expectations: ok");
   t.equal(report.instance, undefined, "a plain run has no instance");
-  t.equal(report.expectations[0]!.labFile, undefined, "nor lab-file descriptions");
+  t.equal(report.expectations[0]!.actual, undefined, "nor actual descriptions");
   t.equal(judge({ ...lab, expect: undefined }, good).expectations.length, 0);
 });

@@ -29,7 +29,7 @@ t.test("expectations, endpoints and programs: the page's words", async (t) => {
   const report: LabReport = {
     ...base,
     expectations: [
-      { kind: "path", description: "198.18.5.10 -> x", labFile: { description: "198.18.1.10 -> x" }, ok: false, expected: "r1 > 0", observed: "r1: 0", message: "no <packets>", spec: {}, evidence: {} },
+      { kind: "path", description: "198.18.1.10 -> x", actual: { description: "198.18.5.10 -> x" }, ok: false, expected: "r1 > 0", observed: "r1: 0", message: "no <packets>", spec: {}, evidence: {} },
       { kind: "delivered", description: "d", ok: true, expected: "e", observed: "o", message: "fine", spec: {}, evidence: {} },
     ],
     endpoints: [
@@ -41,7 +41,7 @@ t.test("expectations, endpoints and programs: the page's words", async (t) => {
     ],
   };
   const page = text(htmlReport(lab, report));
-  t.match(page, '<tr class="fail"><td><b>FAIL</b></td><td>path</td><td>198.18.5.10 -&gt; x<div class="small">lab file: 198.18.1.10 -&gt; x</div></td><td>r1 &gt; 0</td><td>r1: 0<div class="why">no &lt;packets&gt;</div></td></tr>', "a failed expectation: the lab file's words and why");
+  t.match(page, '<tr class="fail"><td><b>FAIL</b></td><td>path</td><td>198.18.1.10 -&gt; x<div class="small">actual: 198.18.5.10 -&gt; x</div></td><td>r1 &gt; 0</td><td>r1: 0<div class="why">no &lt;packets&gt;</div></td></tr>', "a failed expectation: the lab file's words and why");
   t.match(page, '<tr class="pass"><td><b>PASS</b></td><td>delivered</td><td>d</td><td>e</td><td>o</td></tr>', "a passed one: no why");
   t.match(page, "<h2>Expectations (1 of 2 hold)</h2>", "how many hold");
   t.match(page, '<tr><td>bad</td><td>client</td><td>pub</td><td>-</td><td>-</td><td>-</td><td>-</td><td><b class="why">endpoint failure: bind failed; agent died</b></td></tr>', "a broken endpoint: no counts, its failures");

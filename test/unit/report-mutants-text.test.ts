@@ -100,13 +100,13 @@ t.test("traffic details: interrupted nodes, and unreadable counters unless the n
 t.test("expectations: built-in endpoint failures unnumbered, lab-file names of moved instances, verdicts", async (t) => {
   const results = [
     result({ kind: "endpoint", ok: false, description: "endpoint quotes starts", message: "quotes could not bind", spec: { endpoint: "quotes" } }),
-    result({ kind: "delivered", ok: false, description: "a -> b", labFile: { description: "a -> b (10.0.0.1)" }, expected: "100", observed: "90", message: "10 lost" }),
+    result({ kind: "delivered", ok: false, description: "a -> b", actual: { description: "a -> b (10.0.0.100)" }, expected: "100", observed: "90", message: "10 lost" }),
     result({ kind: "unreachable", ok: true, description: "c reaches d", expected: "yes", observed: "yes", message: "ok" }),
   ];
   t.equal(expectationsText(results), [
     "      kind         expectation                           expected  observed",
     "FAIL  endpoint     endpoint quotes starts                x         y",
-    "FAIL  delivered    a -> b (lab file: a -> b (10.0.0.1))  100       90",
+    "FAIL  delivered    a -> b (actual: a -> b (10.0.0.100))  100       90",
     "PASS  unreachable  c reaches d                           yes       yes",
     "",
     "  FAIL quotes could not bind",

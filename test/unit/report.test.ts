@@ -8,8 +8,11 @@ import { jsonReport, reportSchema } from "../../controller/report/json.js";
 import { junitXml, xmlEscape } from "../../controller/report/junit.js";
 import { tapText } from "../../controller/report/tap.js";
 import { expectationsText } from "../../controller/report/expectations-text.js";
+import { htmlReport } from "../../controller/report/html.js";
+import { instanceText, relocationText } from "../../controller/report/instance-text.js";
 import type { Lab } from "../../controller/lab/types.js";
 import type { Observations } from "../../controller/expect/types.js";
+import { instanceKey, instanceLab, translateValue, type Relocation } from "../../controller/lab/relocate.js";
 
 const observations: Observations = {
   traffic: {
@@ -173,4 +176,69 @@ t.test("terminal table", async (t) => {
   t.match(text, /2 of 5 expectations failed$/);
   t.match(expectationsText([]), /no expectations/);
   t.match(expectationsText(report.expectations.filter((e) => e.ok)), /all 3 expectations hold$/);
+});
+
+/** The fixtures run as an instance whose block moved: the lab, traffic and counters at the moved addresses. */
+function asInstance(name: string, to: string): LabReport {
+  const relocations: Relocation[] = [{ from: "198.18.0.0/22", to }];
+  const moved = translateValue(observations, relocations);
+  return judge(instanceLab(lab, name, relocations), { ...moved, traffic: { ...moved.traffic, lab: instanceKey(lab.name, name) } }, { fileLab: lab, instance: name, relocations });
+}
+
+t.test("an instance: every format names what the lab file names; the instance and its addresses beside", async (t) => {
+  const first = asInstance("i3fa2c1", "198.18.8.0/22");
+  const second = asInstance("i0b1d2e", "198.18.12.0/22");
+  t.same(first.expectations.map((e) => e.ok), report.expectations.map((e) => e.ok), "the same verdicts at the moved addresses");
+  t.equal(first.lab, "source-ip", "the report's lab is the lab file's");
+  t.same(first.expectations.map((e) => e.description), report.expectations.map((e) => e.description), "descriptions as in a plain run");
+  t.same(first.expectations.map((e) => e.actual?.description), [
+    undefined,
+    "connections to quotes come only from 198.18.9.10 and 198.18.9.11",
+    "198.18.9.10 -> 198.18.10.10 crosses r1, not r2",
+    "wrong-ip never completes a handshake (198.18.9.10:0 -> 198.18.10.11:5556)",
+    "via-r1 never completes a handshake (198.18.9.10:0 -> 198.18.10.10:5556)",
+  ], "the actual ones beside, where they differ");
+
+  t.test("JUnit: identical suite and test case names; the instance in properties", async (t) => {
+    const names = (r: LabReport) => {
+      const parsed = wellFormed(junitXml(r));
+      t.ok(parsed.ok, parsed.why ?? "well-formed");
+      return parsed.elements.filter((e) => e.name === "testsuite" || e.name === "testcase").map((e) => `${e.name} ${e.attrs["name"]}`);
+    };
+    t.same(names(first), names(second), "two instances: the same names");
+    t.same(names(first), names(report), "and those of a plain run");
+    const xml = junitXml(first);
+    t.match(xml, '    <properties>\n      <property name="instance.name" value="i3fa2c1"/>\n      <property name="instance.relocation" value="198.18.0.0/22 -&gt; 198.18.8.0/22"/>\n    </properties>\n    <testcase ', "the suite's properties come before its test cases");
+    t.match(xml, '<testcase name="198.18.1.10 -&gt; 198.18.2.10 crosses r1, not r2" classname="path" time="0">\n      <properties>\n        <property name="actual.description" value="198.18.9.10 -&gt; 198.18.10.10 crosses r1, not r2"/>\n      </properties>\n', "a test case's actual description");
+    t.match(xml, /<system-out>expected: 198\.18\.9\.10, 198\.18\.9\.11 \(only\)/, "what was expected and observed, at the actual addresses");
+    t.notMatch(junitXml(report), "<properties>", "a plain run: no properties");
+  });
+
+  t.test("JSON: valid by the schema, with the instance and the actual descriptions", async (t) => {
+    const validate = new Ajv({ allErrors: true, strict: true }).compile(reportSchema);
+    const parsed = JSON.parse(jsonReport(first)) as Record<string, unknown> & { expectations: Record<string, unknown>[] };
+    t.ok(validate(parsed), JSON.stringify(validate.errors));
+    t.same(parsed["instance"], { name: "i3fa2c1", lab: "source-ip", relocations: [{ from: "198.18.0.0/22", to: "198.18.8.0/22" }] });
+    t.same(parsed.expectations[2]!["actual"], { description: "198.18.9.10 -> 198.18.10.10 crosses r1, not r2" });
+    const old = { ...parsed, expectations: [{ ...parsed.expectations[2]!, actual: undefined, labFile: { description: "x" } }] };
+    t.notOk(validate(JSON.parse(JSON.stringify(old))), "the former labFile field is no longer part of the format");
+  });
+
+  t.test("TAP, the terminal and the page: the lab file's names, the actual ones beside", async (t) => {
+    const tap = tapText(first);
+    t.match(tap, "not ok 2 - connections to quotes come only from 198.18.1.10 and 198.18.1.11\n  ---\n  kind: sourceSeen\n  actual: connections to quotes come only from 198.18.9.10 and 198.18.9.11\n");
+    t.match(tap, /# lab source-ip \(instance i3fa2c1\): 2 of 5 expectations failed\n$/);
+    t.match(tapText(report), /# lab source-ip: 2 of 5/, "a plain run names no instance");
+    t.match(expectationsText(first.expectations), "198.18.1.10 -> 198.18.2.10 crosses r1, not r2 (actual: 198.18.9.10 -> 198.18.10.10 crosses r1, not r2)");
+    const page = htmlReport(instanceLab(lab, "i3fa2c1", first.instance!.relocations), first);
+    t.match(page, "<h1>Lab source-ip</h1>\n<div>instance i3fa2c1 of lab source-ip: the lab file&#39;s 198.18.0.0/22 runs at 198.18.8.0/22</div>\n");
+    t.match(page, "<td>198.18.1.10 -&gt; 198.18.2.10 crosses r1, not r2<div class=\"small\">actual: 198.18.9.10 -&gt; 198.18.10.10 crosses r1, not r2</div></td>");
+    t.notMatch(htmlReport(lab, report), "instance", "a plain run's page names no instance");
+  });
+});
+
+t.test("an instance in words", async (t) => {
+  t.equal(instanceText({ name: "ci-3", lab: "ecmp", relocations: [{ from: "198.18.0.0/22", to: "198.18.8.0/22" }, { from: "2001:2::/64", to: "2001:2:0:8::/64" }] }),
+    "instance ci-3 of lab ecmp: the lab file's 198.18.0.0/22 runs at 198.18.8.0/22, 2001:2::/64 runs at 2001:2:0:8::/64");
+  t.equal(relocationText([]), "no address moved", "an instance that kept the lab file's block");
 });
