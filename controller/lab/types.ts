@@ -174,10 +174,15 @@ export interface ReconnectedSpec {
 }
 
 export interface DeliveredSpec {
+  /**
+   * `count`: exactly N; else `atLeast` and/or `atMost` (both ends included): a lower bound, an
+   * upper bound, or a range. Neither: at least 1; `atMost` alone: from 0.
+   */
   delivered: {
     endpoint: string;
     count?: number;
     atLeast?: number;
+    atMost?: number;
     from?: string;
     allowGaps?: boolean;
   };
