@@ -483,6 +483,21 @@ function validateExpectations(lab: Lab, owners: Owners, findings: Finding[]): vo
       if (e.sourceSeen.atLeast !== undefined && e.sourceSeen.atLeast > sources) {
         findings.push({ at: [...at, "sourceSeen", "atLeast"], message: `atLeast ${e.sourceSeen.atLeast} is more than the ${sources} sources listed`, hint: `list more sources, or lower atLeast to at most ${sources}` });
       }
+      const bind = e.sourceSeen.bind;
+      const ep = lab.traffic?.[e.sourceSeen.endpoint];
+      if (bind !== undefined && ep) {
+        const binds = list(ep.bind);
+        const ports = binds.flatMap((b) => {
+          const parsed = parseTcpEndpoint(b);
+          return typeof parsed === "string" ? [] : [parsed.destination.port];
+        });
+        const known = typeof bind === "number" ? ports.includes(String(bind)) : binds.includes(bind);
+        if (binds.length === 0) {
+          findings.push({ at: [...at, "sourceSeen", "bind"], message: `endpoint "${e.sourceSeen.endpoint}" binds nothing`, hint: "bind picks one of the endpoint's binds; remove it, or judge an endpoint that binds" });
+        } else if (!known) {
+          findings.push({ at: [...at, "sourceSeen", "bind"], message: `${typeof bind === "number" ? `port ${bind}` : bind} is not one of the binds of endpoint "${e.sourceSeen.endpoint}"`, hint: `one of ${binds.join(", ")}, as written there, or its port` });
+        }
+      }
     } else if ("path" in e) {
       needAddress(e.path.from, [...at, "path", "from"]);
       if (!parseAddress(e.path.to)) findings.push({ at: [...at, "path", "to"], message: `"${e.path.to}" is not an IP address`, hint: "the destination address of the flow" });
