@@ -4,14 +4,14 @@ import { Command, CommanderError } from "commander";
 import { clusterFlag, connectRuntime } from "./engine/connect.js";
 import { dockerNames } from "./engine/naming.js";
 import { describeOwner } from "./engine/lock.js";
-import { LabError, ZmqlabError } from "./errors.js";
+import { closest, EnvironmentError, LabError, ZmqlabError } from "./errors.js";
 import { engineFailure } from "./engine/failures.js";
 import { parseDuration } from "./lab/duration.js";
 import { instanceLab } from "./lab/relocate.js";
 import { loadLab } from "./lab/load.js";
 import { planLab } from "./plan/plan.js";
 import { interfacesText, planText, table } from "./report/plan-text.js";
-import { attach, Cancelled, down, findNode, up } from "./provision/running.js";
+import { attach, Cancelled, down, findNode, namesLabFile, up } from "./provision/running.js";
 import type { Terminal } from "./engine/exec.js";
 import { VERSION } from "./version.js";
 import { check, hostsOf, runLab, type LabReport } from "./run/index.js";
@@ -231,10 +231,26 @@ program
   .argument("<lab>", "lab file, folder, or lab name")
   .option("--instance <name>", "the instance to remove (default $ZMQLAB_INSTANCE)")
   .option("--wait <duration>", WAIT_HELP, waitOption)
-  .description("remove a lab's containers and networks (idempotent); waits while another zmqlab process uses it")
+  .description("remove a lab's containers and networks (by file: idempotent; a lab name no engine has exits 3); waits while another zmqlab process uses it")
   .action(async (target: string, opts: InstanceOptions) => {
-    const removed = await down(target, { command: "down", log: stderr, signal: interruptible(), ...labOptions(opts) });
-    stdout(`removed ${removed.containers} containers and ${removed.networks} networks`);
+    // A lab file is read first: a broken one is exit 2 before any engine is asked.
+    const byFile = namesLabFile(target);
+    const loaded = byFile ? loadLab(target) : undefined;
+    const runtime = await connectRuntime();
+    const removed = await down(loaded ?? target, { runtime, command: "down", log: stderr, signal: interruptible(), ...labOptions(opts) });
+    if (removed.found) {
+      stdout(`removed ${removed.containers} containers and ${removed.networks} networks`);
+      return;
+    }
+    // A lab file whose lab is not up: nothing to do (down after down). A name nothing carries is likely a typo.
+    if (byFile) {
+      stdout(`lab ${removed.lab} is not up: nothing to remove`);
+      return;
+    }
+    const labs = (await runtime.listLabs()).map((l) => l.lab);
+    const likely = closest(removed.lab, labs);
+    const where = process.env["ZMQLAB_CLUSTER"] ? "on any engine of the cluster" : "on this engine";
+    throw new EnvironmentError(`No lab ${removed.lab} ${where}: nothing removed.`, `${likely ? `did you mean ${likely}? ` : ""}labs there: ${labs.join(", ") || "none"} (zmqlab ls)`);
   });
 
 program

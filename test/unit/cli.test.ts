@@ -36,6 +36,13 @@ t.test("no engine answers: exit 3 with what to do", async (t) => {
   t.notMatch(result.stderr, /at .*\.js:\d+/, "no stack trace for an environment problem");
 });
 
+t.test("down of a broken lab file: exit 2 before any engine is asked", async (t) => {
+  const result = zmqlab(["down", "test/fixtures/invalid-route"], { DOCKER_HOST: "tcp://127.0.0.1:1" });
+  t.equal(result.status, 2, result.stderr);
+  t.match(result.stderr, /invalid-route\/lab\.yaml:8:\d+: nodes\.client\.routes\[0\]\.via/);
+  t.notMatch(result.stderr, /No Docker engine answers/);
+});
+
 t.test("dry run prints every command and needs no engine", async (t) => {
   const result = zmqlab(["up", "--dry-run", "labs/source-ip"], { DOCKER_HOST: "tcp://127.0.0.1:1" });
   t.equal(result.status, 0);
