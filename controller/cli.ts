@@ -345,6 +345,32 @@ program
     }
   });
 
+/** A word as a POSIX shell reads it back: quoted when it holds anything but safe characters. */
+const shellWord = (word: string) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`);
+
+/**
+ * `zmqlab exec LAB NODE ip -br addr` without `--`: the command's own options reach commander,
+ * which knows none of them. The same line with `--` before the command, or undefined when the
+ * words are not an exec with its lab and node.
+ */
+function execWithSeparator(argv: string[]): string | undefined {
+  const words = argv.slice(2);
+  // The command: the first word that is neither an option of zmqlab's nor --cluster's file.
+  const at = words.findIndex((w, i) => !w.startsWith("-") && words[i - 1] !== "--cluster");
+  if (words[at] !== "exec" || words.includes("--")) return undefined;
+  // --instance is exec's own wherever it stands (commander reads options anywhere); the rest in order.
+  const options: string[] = [];
+  const operands: string[] = [];
+  for (let i = at + 1; i < words.length; i++) {
+    const word = words[i]!;
+    if (word === "--instance") options.push(word, ...words.slice(i + 1, i + 2)), i++;
+    else if (word.startsWith("--instance=")) options.push(word);
+    else operands.push(word);
+  }
+  if (operands.length < 3) return undefined;
+  return ["zmqlab", ...words.slice(0, at + 1), ...options, ...operands.slice(0, 2), "--", ...operands.slice(2)].map(shellWord).join(" ");
+}
+
 export async function main(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv);
@@ -352,6 +378,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (caught) {
     // An engine error that slipped past engine/ is still the environment's, not our bug.
     const err = engineFailure(caught, "talk to");
+    if (err instanceof CommanderError && err.code === "commander.unknownOption") {
+      const fixed = execWithSeparator(argv);
+      if (fixed) stderr(`  hint: the command's options went to zmqlab; put the command after --: ${fixed}`);
+    }
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     if (err instanceof Cancelled) {
       stderr(err.message);
