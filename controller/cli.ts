@@ -23,12 +23,13 @@ import { writeJsonReport } from "./report/json.js";
 import { writeJunitReport } from "./report/junit.js";
 import { tapText } from "./report/tap.js";
 import { htmlReport } from "./report/html.js";
-import { progress } from "./report/progress.js";
+import { plainText, progress } from "./report/progress.js";
 import { writeFileSync } from "node:fs";
 import type { Lab } from "./lab/types.js";
 import type { NodePlan } from "./plan/types.js";
 
-const stderr = (line: string) => process.stderr.write(line + "\n");
+// A log that is not a terminal (CI) gets no escape sequences, e.g. an image build's colours in an error.
+const stderr = (line: string) => process.stderr.write((process.stderr.isTTY ? line : plainText(line)) + "\n");
 const stdout = (line: string) => process.stdout.write(line + "\n");
 
 /** Ctrl-C aborts the current operation, which then removes what it created. */
