@@ -4,14 +4,14 @@ import { Command, CommanderError } from "commander";
 import { clusterFlag, connectRuntime } from "./engine/connect.js";
 import { dockerNames } from "./engine/naming.js";
 import { describeOwner } from "./engine/lock.js";
-import { LabError, ZmqlabError } from "./errors.js";
+import { closest, EnvironmentError, LabError, ZmqlabError } from "./errors.js";
 import { engineFailure } from "./engine/failures.js";
 import { parseDuration } from "./lab/duration.js";
 import { instanceLab } from "./lab/relocate.js";
 import { loadLab } from "./lab/load.js";
 import { planLab } from "./plan/plan.js";
 import { interfacesText, planText, table } from "./report/plan-text.js";
-import { attach, Cancelled, down, findNode, up } from "./provision/running.js";
+import { attach, Cancelled, down, findNode, namesLabFile, up } from "./provision/running.js";
 import type { Terminal } from "./engine/exec.js";
 import { VERSION } from "./version.js";
 import { check, hostsOf, runLab, type LabReport } from "./run/index.js";
@@ -24,12 +24,13 @@ import { writeJsonReport } from "./report/json.js";
 import { writeJunitReport } from "./report/junit.js";
 import { tapText } from "./report/tap.js";
 import { htmlReport } from "./report/html.js";
-import { progress } from "./report/progress.js";
+import { plainText, progress } from "./report/progress.js";
 import { writeFileSync } from "node:fs";
 import type { Lab } from "./lab/types.js";
 import type { NodePlan } from "./plan/types.js";
 
-const stderr = (line: string) => process.stderr.write(line + "\n");
+// A log that is not a terminal (CI) gets no escape sequences, e.g. an image build's colours in an error.
+const stderr = (line: string) => process.stderr.write((process.stderr.isTTY ? line : plainText(line)) + "\n");
 const stdout = (line: string) => process.stdout.write(line + "\n");
 
 /** Ctrl-C aborts the current operation, which then removes what it created. */
@@ -228,10 +229,26 @@ program
   .argument("<lab>", "lab file, folder, or lab name")
   .option("--instance <name>", "the instance to remove (default $ZMQLAB_INSTANCE)")
   .option("--wait <duration>", WAIT_HELP, waitOption)
-  .description("remove a lab's containers and networks (idempotent); waits while another zmqlab process uses it")
+  .description("remove a lab's containers and networks (by file: idempotent; a lab name no engine has exits 3); waits while another zmqlab process uses it")
   .action(async (target: string, opts: InstanceOptions) => {
-    const removed = await down(target, { command: "down", log: stderr, signal: interruptible(), ...labOptions(opts) });
-    stdout(`removed ${removed.containers} containers and ${removed.networks} networks`);
+    // A lab file is read first: a broken one is exit 2 before any engine is asked.
+    const byFile = namesLabFile(target);
+    const loaded = byFile ? loadLab(target) : undefined;
+    const runtime = await connectRuntime();
+    const removed = await down(loaded ?? target, { runtime, command: "down", log: stderr, signal: interruptible(), ...labOptions(opts) });
+    if (removed.found) {
+      stdout(`removed ${removed.containers} containers and ${removed.networks} networks`);
+      return;
+    }
+    // A lab file whose lab is not up: nothing to do (down after down). A name nothing carries is likely a typo.
+    if (byFile) {
+      stdout(`lab ${removed.lab} is not up: nothing to remove`);
+      return;
+    }
+    const labs = (await runtime.listLabs()).map((l) => l.lab);
+    const likely = closest(removed.lab, labs);
+    const where = process.env["ZMQLAB_CLUSTER"] ? "on any engine of the cluster" : "on this engine";
+    throw new EnvironmentError(`No lab ${removed.lab} ${where}: nothing removed.`, `${likely ? `did you mean ${likely}? ` : ""}labs there: ${labs.join(", ") || "none"} (zmqlab ls)`);
   });
 
 program
@@ -326,6 +343,32 @@ program
     }
   });
 
+/** A word as a POSIX shell reads it back: quoted when it holds anything but safe characters. */
+const shellWord = (word: string) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`);
+
+/**
+ * `zmqlab exec LAB NODE ip -br addr` without `--`: the command's own options reach commander,
+ * which knows none of them. The same line with `--` before the command, or undefined when the
+ * words are not an exec with its lab and node.
+ */
+function execWithSeparator(argv: string[]): string | undefined {
+  const words = argv.slice(2);
+  // The command: the first word that is neither an option of zmqlab's nor --cluster's file.
+  const at = words.findIndex((w, i) => !w.startsWith("-") && words[i - 1] !== "--cluster");
+  if (words[at] !== "exec" || words.includes("--")) return undefined;
+  // --instance is exec's own wherever it stands (commander reads options anywhere); the rest in order.
+  const options: string[] = [];
+  const operands: string[] = [];
+  for (let i = at + 1; i < words.length; i++) {
+    const word = words[i]!;
+    if (word === "--instance") options.push(word, ...words.slice(i + 1, i + 2)), i++;
+    else if (word.startsWith("--instance=")) options.push(word);
+    else operands.push(word);
+  }
+  if (operands.length < 3) return undefined;
+  return ["zmqlab", ...words.slice(0, at + 1), ...options, ...operands.slice(0, 2), "--", ...operands.slice(2)].map(shellWord).join(" ");
+}
+
 export async function main(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv);
@@ -333,6 +376,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (caught) {
     // An engine error that slipped past engine/ is still the environment's, not our bug.
     const err = engineFailure(caught, "talk to");
+    if (err instanceof CommanderError && err.code === "commander.unknownOption") {
+      const fixed = execWithSeparator(argv);
+      if (fixed) stderr(`  hint: the command's options went to zmqlab; put the command after --: ${fixed}`);
+    }
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     if (err instanceof Cancelled) {
       stderr(err.message);

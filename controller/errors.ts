@@ -47,27 +47,52 @@ export function formatPath(segments: readonly (string | number)[]): string {
     .join("");
 }
 
-/** The candidate closest to `word` by edit distance, when it is close enough to be a likely typo. */
+/**
+ * The candidate closest to `word` by edit distance, when it is close enough to be a likely typo.
+ * Swapped neighbours (`wroker1`) cost one edit, as they are one slip of the fingers. Among
+ * equally close candidates: the one sharing the longest start with `word`, then the one of the
+ * nearest length, then the first given.
+ */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
+  const typed = word.toLowerCase();
+  let best: { candidate: string; rank: number[] } | undefined;
   for (const candidate of candidates) {
-    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
-    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+    const c = candidate.toLowerCase();
+    const rank = [editDistance(typed, c), -sharedStart(typed, c), Math.abs(typed.length - c.length)];
+    if (!best || before(rank, best.rank)) best = { candidate, rank };
   }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+  return best !== undefined && best.rank[0]! <= Math.max(2, Math.floor(word.length / 3)) ? best.candidate : undefined;
 }
 
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+/** Whether rank `a` sorts strictly before `b` (compared element by element). */
+function before(a: number[], b: number[]): boolean {
+  const i = a.findIndex((x, k) => x !== b[k]);
+  return i >= 0 && a[i]! < b[i]!;
+}
+
+/** How many leading characters two words share. */
+function sharedStart(a: string, b: string): number {
+  let n = 0;
+  while (n < a.length && n < b.length && a[n] === b[n]) n++;
+  return n;
+}
+
+/**
+ * Edits (insert, delete, substitute, or swap two neighbours) that turn `a` into `b`: the
+ * optimal string alignment distance (Damerau-Levenshtein where no substring is edited twice).
+ */
+export function editDistance(a: string, b: string): number {
+  // d[i][j]: the distance between a's first i characters and b's first j.
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   for (let i = 1; i <= a.length; i++) {
-    const current = [i];
     for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let value = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) value = Math.min(value, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = value;
     }
-    previous = current;
   }
-  return previous[b.length]!;
+  return d[a.length]![b.length]!;
 }
 
 /** Ctrl-C (or an aborted signal): what was created has been removed. Exit code 130. */

@@ -4,7 +4,7 @@ export type * from "./lab/types.js";
 export { validateLab, type Finding } from "./lab/validate.js";
 export { planLab } from "./plan/plan.js";
 export type * from "./plan/types.js";
-export { up, attach, down, findNode, RunningLab, RunningNode, Cancelled, type UpOptions } from "./provision/running.js";
+export { up, attach, down, findNode, RunningLab, RunningNode, Cancelled, type Removed, type UpOptions } from "./provision/running.js";
 export type { KernelState, InterfaceState, RouteState, RuleState } from "./observe/kernel.js";
 export type { FlowCount } from "./observe/flows.js";
 export type { ExecResult, Stdio, Terminal } from "./engine/exec.js";

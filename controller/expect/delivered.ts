@@ -1,21 +1,38 @@
-// delivered: an endpoint received exactly (or at least) N messages, optionally from one named
-// sender, with no gaps and no duplicates unless `allowGaps` (which allows both: a lossy stream).
+// delivered: an endpoint received exactly N messages (or at least, at most, between), optionally
+// from one named sender, with no gaps and no duplicates unless `allowGaps` (which allows both: a
+// lossy stream).
 import type { DeliveredSpec } from "../lab/types.js";
 import type { EndpointReport } from "../traffic/types.js";
 import { plural, type ExpectationResult, type Observations } from "./types.js";
 
 type Spec = DeliveredSpec["delivered"];
 
+/**
+ * The counts that hold, both ends included: `count` alone; else `atLeast` up to `atMost`. With
+ * neither, at least one; `atMost` alone starts at 0 ("at most 10 after the fault" holds with none).
+ */
+export function countRange(spec: Spec): { low: number; high: number } {
+  if (spec.count !== undefined) return { low: spec.count, high: spec.count };
+  return { low: spec.atLeast ?? (spec.atMost === undefined ? 1 : 0), high: spec.atMost ?? Infinity };
+}
+
+/** "exactly 2", "at least 1", "at most 10", "between 5 and 10"; `unit` words the last number. */
+function amount(spec: Spec, unit: (n: number) => string = String): string {
+  const { low, high } = countRange(spec);
+  if (low === high) return `exactly ${unit(low)}`;
+  if (high === Infinity) return `at least ${unit(low)}`;
+  if (spec.atLeast === undefined) return `at most ${unit(high)}`;
+  return `between ${low} and ${unit(high)}`;
+}
+
 export function describeDelivered(spec: Spec): string {
-  const amount = spec.count !== undefined ? `exactly ${plural(spec.count, "message")}` : `at least ${plural(spec.atLeast ?? 1, "message")}`;
-  return `${spec.endpoint} receives ${amount}${spec.from ? ` from ${spec.from}` : ""}${spec.allowGaps ? " (gaps allowed)" : ", no gaps or duplicates"}`;
+  return `${spec.endpoint} receives ${amount(spec, (n) => plural(n, "message"))}${spec.from ? ` from ${spec.from}` : ""}${spec.allowGaps ? " (gaps allowed)" : ", no gaps or duplicates"}`;
 }
 
 export function delivered(spec: Spec, observations: Observations): ExpectationResult {
   const description = describeDelivered(spec);
   const endpoint = observations.traffic.endpoints.find((e) => e.name === spec.endpoint);
-  const amount = spec.count !== undefined ? `exactly ${spec.count}` : `at least ${spec.atLeast ?? 1}`;
-  const expected = `${amount}${spec.from ? ` from ${spec.from}` : ""}${spec.allowGaps ? "" : ", 0 gaps, 0 duplicates"}`;
+  const expected = `${amount(spec)}${spec.from ? ` from ${spec.from}` : ""}${spec.allowGaps ? "" : ", 0 gaps, 0 duplicates"}`;
   const base = { kind: "delivered" as const, description, expected, spec: { ...spec } };
   if (!endpoint) {
     return { ...base, ok: false, observed: "no such endpoint in the report", message: `no endpoint ${spec.endpoint} in the traffic report`, evidence: {} };
@@ -26,9 +43,9 @@ export function delivered(spec: Spec, observations: Observations): ExpectationRe
   const observed = `${got}${spec.from ? ` from ${spec.from}` : ""}${spec.from && others.length ? ` (${endpoint.received} in all)` : ""}, ${plural(endpoint.gaps, "gap")}, ${plural(endpoint.duplicates, "duplicate")}`;
 
   const problems: string[] = [];
-  const countOk = spec.count !== undefined ? got === spec.count : got >= (spec.atLeast ?? 1);
-  if (!countOk) {
-    const want = spec.count !== undefined ? `${spec.count}` : `at least ${spec.atLeast ?? 1}`;
+  const { low, high } = countRange(spec);
+  if (got < low || got > high) {
+    const want = spec.count !== undefined ? `${spec.count}` : amount(spec);
     problems.push(`${spec.endpoint} received ${got}${spec.from ? ` from ${spec.from}` : ""}, expected ${want}${causes(endpoint, got, spec.from)}`);
   }
   if (!spec.allowGaps && endpoint.gaps > 0) problems.push(`${plural(endpoint.gaps, "message")} missing in the sequence (gaps): lost on the way or sent before the subscription arrived`);

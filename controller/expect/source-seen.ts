@@ -1,16 +1,41 @@
 // sourceSeen: a bound endpoint's kernel showed a connection from the given source address(es)
-// (its established TCP connections on the bound ports), and with `only`, from no other.
-import { list } from "../lab/endpoint.js";
+// (its established TCP connections on the bound ports, or on one of them with `bind`), and with
+// `only`, from no other.
+import { list, parseTcpEndpoint } from "../lab/endpoint.js";
+import { parseAddress } from "../lab/ip.js";
 import type { SourceSeenSpec } from "../lab/types.js";
 import { andList, byAddress, normalAddress, type ExpectationResult, type Observations } from "./types.js";
 
 type Spec = SourceSeenSpec["sourceSeen"];
 
+/**
+ * Whether a peer's local end ("198.18.2.10:5556", "[2001:2::10]:5556") is on `bind`: a port, or
+ * a bind endpoint as the lab file writes it. A bind on `*`, 0.0.0.0, :: or an interface name
+ * matches by its port alone (any local address); a `*` or 0 port by its address alone.
+ */
+export function onBind(local: string, bind: string | number): boolean {
+  const colon = local.lastIndexOf(":");
+  const port = local.slice(colon + 1);
+  if (typeof bind === "number") return port === String(bind);
+  const endpoint = parseTcpEndpoint(bind);
+  if (typeof endpoint === "string") return false;
+  const { host, port: bound } = endpoint.destination;
+  if (bound !== "*" && bound !== "0" && Number(bound) !== Number(port)) return false;
+  const address = parseAddress(host);
+  if (address === undefined || address.value === 0n) return true;
+  const own = local.slice(0, colon);
+  return parseAddress(own.startsWith("[") ? own.slice(1, -1) : own)?.text === address.text;
+}
+
+/** "port 5556", or the bind endpoint as written. */
+const bindName = (bind: string | number) => (typeof bind === "number" ? `port ${bind}` : bind);
+
 export function describeSourceSeen(spec: Spec): string {
   const sources = list(spec.source);
   const named = sources.length > 3 ? `${sources.slice(0, 2).join(", ")} and ${sources.length - 2} more` : andList(sources);
   const some = spec.atLeast !== undefined && spec.atLeast < sources.length ? `at least ${spec.atLeast} of ` : "";
-  return `connections to ${spec.endpoint} come ${spec.only ? "only " : ""}from ${some}${named}`;
+  const on = spec.bind === undefined ? "" : ` on ${bindName(spec.bind)}`;
+  return `connections to ${spec.endpoint}${on} come ${spec.only ? "only " : ""}from ${some}${named}`;
 }
 
 export function sourceSeen(spec: Spec, observations: Observations): ExpectationResult {
@@ -23,22 +48,26 @@ export function sourceSeen(spec: Spec, observations: Observations): ExpectationR
   const endpoint = observations.traffic.endpoints.find((e) => e.name === spec.endpoint);
   if (!endpoint) return { ...base, ok: false, observed: "no such endpoint in the report", message: `no endpoint ${spec.endpoint} in the traffic report`, evidence: {} };
 
-  const seen = [...new Set(endpoint.peers.map((p) => normalAddress(p.address)))].sort(byAddress);
+  // With bind, only the peers on that bind count (a broker's backend peers are not its clients).
+  const bind = spec.bind;
+  const peers = bind === undefined ? endpoint.peers : endpoint.peers.filter((p) => onBind(p.local, bind));
+  const on = bind === undefined ? andList(endpoint.bind) : bindName(bind);
+  const seen = [...new Set(peers.map((p) => normalAddress(p.address)))].sort(byAddress);
   const unseen = wanted.filter((s) => !seen.includes(s));
   // With atLeast, sources may go unseen as long as enough of them were seen.
   const missing = wanted.length - unseen.length >= need ? [] : unseen;
   const extra = spec.only ? seen.filter((s) => !wanted.includes(s)) : [];
   const observed = seen.length ? seen.join(", ") : "no connection";
-  const evidence = { seen, missing, extra, peers: endpoint.peers };
+  const evidence = { seen, missing, extra, peers };
   const ok = missing.length === 0 && extra.length === 0 && endpoint.bind.length > 0;
   let message: string;
   if (endpoint.bind.length === 0) {
     message = `${spec.endpoint} binds nothing: only a bound endpoint's kernel shows where connections come from`;
   } else if (ok) {
-    message = `${endpoint.node} saw ${andList(seen)} on ${andList(endpoint.bind)}`;
+    message = `${endpoint.node} saw ${andList(seen)} on ${on}`;
   } else {
     const parts: string[] = [];
-    parts.push(seen.length ? `${endpoint.node} saw ${andList(seen)}${seen.length === 1 ? " only" : ""}` : `${endpoint.node} saw no connection on ${andList(endpoint.bind)}`);
+    parts.push(seen.length ? `${endpoint.node} saw ${andList(seen)}${seen.length === 1 ? " only" : ""}${bind === undefined ? "" : ` on ${on}`}` : `${endpoint.node} saw no connection on ${on}`);
     if (missing.length) {
       const why = observations.traffic.endpoints.flatMap((e) => e.noHandshake.filter((n) => n.source !== undefined && missing.includes(normalAddress(n.source))).map((n) => n.message));
       parts.push(partial ? `${wanted.length - unseen.length} of the sources seen, at least ${need} expected${why.length ? ` (${why.join("; ")})` : ""}` : `${andList(missing)} missing${why.length ? ` (${why.join("; ")})` : ""}`);

@@ -174,10 +174,15 @@ export interface ReconnectedSpec {
 }
 
 export interface DeliveredSpec {
+  /**
+   * `count`: exactly N; else `atLeast` and/or `atMost` (both ends included): a lower bound, an
+   * upper bound, or a range. Neither: at least 1; `atMost` alone: from 0.
+   */
   delivered: {
     endpoint: string;
     count?: number;
     atLeast?: number;
+    atMost?: number;
     from?: string;
     allowGaps?: boolean;
   };
@@ -186,8 +191,10 @@ export interface SourceSeenSpec {
   /**
    * `atLeast`: how many of the sources must be seen (all when absent); with `only`, "every peer is
    * one of these, at least N of them" (a backend behind a balancer sees some of the clients).
+   * `bind`: only peers on this one of the endpoint's binds count (its endpoint as the lab file
+   * writes it, or its port): a broker's backend workers are not its clients.
    */
-  sourceSeen: { endpoint: string; source: string | string[]; only?: boolean; atLeast?: number };
+  sourceSeen: { endpoint: string; source: string | string[]; only?: boolean; atLeast?: number; bind?: string | number };
 }
 export interface PathSpec {
   path: { from: string; to: string; via: string; not?: string | string[] };

@@ -469,13 +469,34 @@ function validateExpectations(lab: Lab, owners: Owners, findings: Finding[]): vo
         findings.push({ at: [...at, "delivered", "from"], message: `${e.delivered.endpoint} reads raw messages: it cannot tell senders apart`, hint: "remove from (a raw receiver counts every message), or let the sender use zmqlab's framing (see the README)" });
       }
       if (e.delivered.from !== undefined) needEndpoint(e.delivered.from, [...at, "delivered", "from"]);
-      if (e.delivered.count !== undefined && e.delivered.atLeast !== undefined) findings.push({ at: [...at, "delivered"], message: "both count and atLeast", hint: "count for exactly N, atLeast for N or more" });
+      for (const bound of ["atLeast", "atMost"] as const) {
+        if (e.delivered.count !== undefined && e.delivered[bound] !== undefined) findings.push({ at: [...at, "delivered"], message: `both count and ${bound}`, hint: "count for exactly N, atLeast for N or more, atMost for N or fewer (atLeast with atMost: a range)" });
+      }
+      const { atLeast, atMost } = e.delivered;
+      if (atLeast !== undefined && atMost !== undefined && atLeast > atMost) {
+        findings.push({ at: [...at, "delivered", "atLeast"], message: `atLeast ${atLeast} is more than atMost ${atMost}: no count can hold`, hint: `swap them (atLeast: ${atMost}, atMost: ${atLeast}), or count: N for exactly N` });
+      }
     } else if ("sourceSeen" in e) {
       needEndpoint(e.sourceSeen.endpoint, [...at, "sourceSeen", "endpoint"]);
       list(e.sourceSeen.source).forEach((s, j) => needAddress(s, Array.isArray(e.sourceSeen.source) ? [...at, "sourceSeen", "source", j] : [...at, "sourceSeen", "source"]));
       const sources = list(e.sourceSeen.source).length;
       if (e.sourceSeen.atLeast !== undefined && e.sourceSeen.atLeast > sources) {
         findings.push({ at: [...at, "sourceSeen", "atLeast"], message: `atLeast ${e.sourceSeen.atLeast} is more than the ${sources} sources listed`, hint: `list more sources, or lower atLeast to at most ${sources}` });
+      }
+      const bind = e.sourceSeen.bind;
+      const ep = lab.traffic?.[e.sourceSeen.endpoint];
+      if (bind !== undefined && ep) {
+        const binds = list(ep.bind);
+        const ports = binds.flatMap((b) => {
+          const parsed = parseTcpEndpoint(b);
+          return typeof parsed === "string" ? [] : [parsed.destination.port];
+        });
+        const known = typeof bind === "number" ? ports.includes(String(bind)) : binds.includes(bind);
+        if (binds.length === 0) {
+          findings.push({ at: [...at, "sourceSeen", "bind"], message: `endpoint "${e.sourceSeen.endpoint}" binds nothing`, hint: "bind picks one of the endpoint's binds; remove it, or judge an endpoint that binds" });
+        } else if (!known) {
+          findings.push({ at: [...at, "sourceSeen", "bind"], message: `${typeof bind === "number" ? `port ${bind}` : bind} is not one of the binds of endpoint "${e.sourceSeen.endpoint}"`, hint: `one of ${binds.join(", ")}, as written there, or its port` });
+        }
       }
     } else if ("path" in e) {
       needAddress(e.path.from, [...at, "path", "from"]);

@@ -653,21 +653,34 @@ export async function isUp(runtime: Runtime, key: string): Promise<boolean> {
   return (found?.containers.length ?? 0) > 0;
 }
 
+/** Whether a command's LAB names a lab file or folder, rather than a lab on the engine by its name. */
+export function namesLabFile(target: string): boolean {
+  return existsSync(target) || target.includes("/") || /\.ya?ml$/.test(target);
+}
+
+/** What `down` removed; `found` is false when the engine had nothing of the lab (`lab`: its key). */
+export interface Removed {
+  lab: string;
+  found: boolean;
+  containers: number;
+  networks: number;
+}
+
 /**
- * Remove a lab by its file or by its name (and instance). It waits while another zmqlab process
- * uses the lab, and clears the lock a killed one left.
+ * Remove a lab by its file or by its name (and instance); idempotent (a lab that is not up is
+ * `found: false`). It waits while another zmqlab process uses the lab, and clears the lock a
+ * killed one left.
  */
-export async function down(target: string, options: LabOptions = {}): Promise<{ containers: number; networks: number }> {
-  let name = target;
-  if (target.includes("/") || target.endsWith(".yaml") || target.endsWith(".yml")) name = loadLab(target).lab.name;
+export async function down(target: string | LoadedLab, options: LabOptions = {}): Promise<Removed> {
+  const name = typeof target !== "string" ? target.lab.name : namesLabFile(target) ? loadLab(target).lab.name : target;
   const runtime = options.runtime ?? (await connectRuntime(options.cluster !== undefined ? { cluster: options.cluster } : {}));
   const key = instanceKey(name, options.instance === undefined ? undefined : checkInstanceName(options.instance));
   const [found] = await runtime.listLabs(key);
-  if (!found) return { containers: 0, networks: 0 };
+  if (!found) return { lab: key, found: false, containers: 0, networks: 0 };
   const lock = await lockFor(runtime, key, { ...options, command: options.command ?? "down" });
   try {
     await lock.live();
-    return await runtime.removeLab(key);
+    return { lab: key, found: true, ...(await runtime.removeLab(key)) };
   } finally {
     await lock.release();
     // The lab is gone: a RunningLab of this process that still holds its lock has nothing to guard.
@@ -706,8 +719,7 @@ export class RunningNode {
  * running is the environment's (exit 3).
  */
 export async function findNode(target: string, node: string, options: { runtime?: Runtime; cluster?: string; instance?: string } = {}): Promise<RunningNode> {
-  const isFile = existsSync(target) || target.includes("/") || /\.ya?ml$/.test(target);
-  const declared = isFile ? loadLab(target) : undefined;
+  const declared = namesLabFile(target) ? loadLab(target) : undefined;
   const name = instanceKey(declared?.lab.name ?? target, options.instance === undefined ? undefined : checkInstanceName(options.instance));
   if (declared && !(node in declared.lab.nodes)) throw noSuchNode(name, node, Object.keys(declared.lab.nodes), declared.file);
   const runtime = options.runtime ?? (await connectRuntime(options.cluster !== undefined ? { cluster: options.cluster } : {}));

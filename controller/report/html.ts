@@ -5,14 +5,14 @@ import { commandText, programState } from "./traffic-text.js";
 import { addressesOf } from "../lab/addresses.js";
 import { list } from "../lab/endpoint.js";
 import type { Lab } from "../lab/types.js";
-import type { Timeline } from "../traffic/types.js";
+import type { InterruptedNode, Timeline } from "../traffic/types.js";
 import type { LabReport } from "../run/index.js";
 import { verdictLine } from "./expectations-text.js";
 import { instanceText } from "./instance-text.js";
 
 const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
-interface Box {
+export interface Box {
   name: string;
   x: number;
   y: number;
@@ -90,6 +90,23 @@ function layout(lab: Lab, hosts: Record<string, string>): { boxes: Box[]; bars: 
   return { boxes, bars, width, height };
 }
 
+/**
+ * One hop of a flow drawn along the network, at right angles only: out of `from` sideways to the
+ * bar of a network both boxes are on (else the bar of `from` nearest `to`), along that bar, and
+ * sideways into `to`. `offset` moves the whole route (its lane) so parallel flows stay apart.
+ */
+export function hop(from: Box, to: Box, barsOf: (b: Box) => number[], offset: number): [number, number][] {
+  const mine = barsOf(from);
+  const shared = mine.filter((x) => barsOf(to).includes(x));
+  const candidates = shared.length > 0 ? shared : mine;
+  const bar = candidates.reduce((best, x) => (Math.abs(x - to.x) < Math.abs(best - to.x) ? x : best));
+  const lane = bar + offset;
+  const side = (b: Box) => (lane < b.x ? b.x - b.w / 2 : b.x + b.w / 2);
+  const [y1, y2] = [from.y + from.h / 2 + offset, to.y + to.h / 2 + offset];
+  const r = (n: number) => Math.round(n * 10) / 10;
+  return [[r(side(from)), r(y1)], [r(lane), r(y1)], [r(lane), r(y2)], [r(side(to)), r(y2)]];
+}
+
 function ownerOf(lab: Lab, address: string): string | undefined {
   return Object.entries(lab.nodes).find(([, n]) => addressesOf(n).includes(address))?.[0] ?? (lab.nodes[address] ? address : undefined);
 }
@@ -112,12 +129,15 @@ export function topologySvg(lab: Lab, flows: DrawnFlow[], hosts: Record<string, 
   }
   // Failed connects first, underneath: the flows that happened stay visible on top.
   const order = flows.map((flow, i) => ({ flow, i })).sort((a, b) => Number(b.flow.failed ?? false) - Number(a.flow.failed ?? false));
+  const barsOf = (b: Box) => Object.keys(lab.nodes[b.name]!.interfaces).map((n) => bars.find((x) => x.name === n)!.x);
   order.forEach(({ flow, i }) => {
     const src = box(ownerOf(lab, flow.from) ?? "");
     const dst = box(ownerOf(lab, flow.to) ?? "");
     if (!src) return;
-    const offset = (i - (flows.length - 1) / 2) * 9;
-    const points = [src, ...flow.via.map(box).filter((b): b is Box => !!b), ...(dst ? [dst] : [])].map((b) => `${b.x + offset},${b.y + b.h / 2 + offset}`);
+    // Each flow its own lane beside the others, a few pixels apart.
+    const offset = (i - (flows.length - 1) / 2) * 7;
+    const stops = [src, ...flow.via.map(box).filter((b): b is Box => !!b), ...(dst ? [dst] : [])];
+    const points = stops.slice(1).flatMap((b, k) => hop(stops[k]!, b, barsOf, offset)).map(([x, y]) => `${x},${y}`);
     if (points.length < 2) return;
     const color = flow.failed ? "#c00" : COLORS[i % COLORS.length]!;
     parts.push(`<polyline points="${points.join(" ")}" fill="none" stroke="${color}" stroke-width="3" opacity="0.75" ${flow.failed ? 'stroke-dasharray="8 6"' : ""} marker-end="url(#arrow)"><title>${esc(`${flow.from} → ${flow.to}`)}</title></polyline>`);
@@ -128,7 +148,7 @@ export function topologySvg(lab: Lab, flows: DrawnFlow[], hosts: Record<string, 
     b.lines.forEach((line, j) => parts.push(`<text x="${b.x}" y="${b.y + 34 + j * 15}" text-anchor="middle" class="small">${esc(line)}</text>`));
   }
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">
-<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#333"/></marker></defs>
+<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="4" markerHeight="4" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#333"/></marker></defs>
 ${parts.join("\n")}
 </svg>`;
 }
@@ -142,6 +162,27 @@ export interface FaultMark {
 /** The faults that ran, from the report's phases (each phase after the first opens at one). */
 export function faultMarks(report: LabReport): FaultMark[] {
   return (report.phases ?? []).filter((p) => p.start !== undefined).map((p) => ({ name: p.from, ms: p.start! }));
+}
+
+/** About the width of one character of a chart's small text (11 px), to tell when labels would meet. */
+const LABEL_CHAR = 6.5;
+
+/**
+ * A row for each label (0 the top one) so that labels close in time do not overlap: from left to
+ * right, each goes on the first row where the label before it ends (with a little room) left of
+ * where it starts. `x`: where a label starts; `width`: how long it is.
+ */
+export function labelRows(labels: { x: number; width: number }[]): number[] {
+  const ends: number[] = [];
+  const rows: number[] = new Array<number>(labels.length).fill(0);
+  const order = labels.map((l, i) => ({ ...l, i })).sort((a, b) => a.x - b.x);
+  for (const l of order) {
+    let row = ends.findIndex((end) => end + 4 <= l.x);
+    if (row < 0) row = ends.push(0) - 1;
+    ends[row] = l.x + l.width;
+    rows[l.i] = row;
+  }
+  return rows;
 }
 
 /**
@@ -168,9 +209,10 @@ export function rateChart(timeline: Timeline, t0: number, t1: number, faults: Fa
     const start = timeline.counts.start + i * timeline.tickMs;
     parts.push(`<rect x="${x(start)}" y="${y(rate)}" width="${barWidth}" height="${round(base - y(rate))}" class="bar"/>`);
   });
-  for (const f of faults) {
-    parts.push(`<line x1="${x(f.ms)}" y1="${top - 4}" x2="${x(f.ms)}" y2="${base}" class="fault"/><text x="${x(f.ms) + 3}" y="${top + 6}" class="small">${esc(f.name)}</text>`);
-  }
+  const rows = labelRows(faults.map((f) => ({ x: x(f.ms) + 3, width: f.name.length * LABEL_CHAR })));
+  faults.forEach((f, i) => {
+    parts.push(`<line x1="${x(f.ms)}" y1="${top - 4}" x2="${x(f.ms)}" y2="${base}" class="fault"/><text x="${x(f.ms) + 3}" y="${top + 6 + rows[i]! * 11}" class="small">${esc(f.name)}</text>`);
+  });
   const seconds = Math.floor(span / 1000);
   const ticks = Array.from({ length: seconds + 1 }, (_, s) => s).filter((s) => seconds <= 10 || s % Math.ceil(seconds / 10) === 0);
   for (const s of ticks) parts.push(`<text x="${x(t0 + s * 1000)}" y="${h - 4}" text-anchor="middle" class="small">${s}s</text>`);
@@ -211,24 +253,59 @@ ${charts}
 `;
 }
 
+/** The lab's networks an address is on (by the nodes' interfaces). */
+function networksOf(lab: Lab, address: string): string[] {
+  return Object.values(lab.nodes).flatMap((n) => Object.keys(n.interfaces).filter((network) => addressesOf(n, network).includes(address)));
+}
+
+/**
+ * How a flow crossed the lab, and the packets the routers counted, for the flows table. With no
+ * router's counters showing it: direct when both ends share a network (no router was needed);
+ * otherwise the counters that should have shown it did not (a router stopped or restarted).
+ */
+export function crossing(lab: Lab, flow: DrawnFlow): { crossed: string; packets: string } {
+  if (flow.failed) return { crossed: "no handshake", packets: "-" };
+  if (flow.via.length > 0) return { crossed: flow.via.join(" → "), packets: String(flow.packets) };
+  const shared = networksOf(lab, flow.from).some((n) => networksOf(lab, flow.to).includes(n));
+  return shared ? { crossed: "direct (no router on the way)", packets: "-" } : { crossed: "no router's counters showed it", packets: "0" };
+}
+
+/** Whether a fault of the lab stopped, paused or restarted the node (no fault removes one). */
+const planned = (n: InterruptedNode): n is InterruptedNode & { faults: string[] } => (n.faults?.length ?? 0) > 0 && n.state !== "gone";
+
+/** A node a fault of the lab took away: planned, said plainly; any other a warning. */
+function interruptionItem(n: InterruptedNode): string {
+  if (!planned(n)) return `<li class="why">${esc(`${n.state}: ${n.message}`)}</li>`;
+  const by = `${n.faults.length === 1 ? "fault" : "faults"} ${n.faults.join(", ")}`;
+  return `<li class="planned" title="${esc(n.message)}">${esc(`${n.node} ${n.state} by ${by}, as the lab plans`)}</li>`;
+}
+
 export function htmlReport(lab: Lab, report: LabReport): string {
   const flows = observedFlows(report);
   const flowRows = flows
-    .map((f, i) => `<tr><td><span class="swatch" style="background:${f.failed ? "#c00" : COLORS[i % COLORS.length]}"></span></td><td>${esc(f.from)}</td><td>${esc(f.to)}</td><td>${f.failed ? "no handshake" : esc(f.via.join(" → ") || "direct")}</td><td>${f.failed ? "-" : f.packets}</td></tr>`)
+    .map((f, i) => {
+      const { crossed, packets } = crossing(lab, f);
+      return `<tr><td><span class="swatch" style="background:${f.failed ? "#c00" : COLORS[i % COLORS.length]}"></span></td><td>${esc(f.from)}</td><td>${esc(f.to)}</td><td>${esc(crossed)}</td><td>${packets}</td></tr>`;
+    })
     .join("\n");
   const expectationRows = report.expectations
     .map((e) => `<tr class="${e.ok ? "pass" : "fail"}"><td><b>${e.ok ? "PASS" : "FAIL"}</b></td><td>${esc(e.kind)}</td><td>${esc(e.description)}${e.actual ? `<div class="small">actual: ${esc(e.actual.description)}</div>` : ""}</td><td>${esc(e.expected)}</td><td>${esc(e.observed)}${e.ok ? "" : `<div class="why">${esc(e.message)}</div>`}</td></tr>`)
     .join("\n");
   const endpointRows = report.endpoints
-    .map((e) => `<tr><td>${esc(e.name)}</td><td>${esc(e.node)}</td><td>${esc(e.socket)}</td><td>${e.failures ? "-" : e.sent}</td><td>${e.failures ? "-" : e.received}</td><td>${esc(Object.entries(e.from).map(([k, v]) => `${k}: ${v}`).join(", ") || "-")}</td><td>${esc([...new Set(e.peers.map((p) => p.address))].join(", ") || "-")}</td><td>${e.failures ? `<b class="why">endpoint failure: ${esc(e.failures.join("; "))}</b>` : esc([...e.noHandshake.map((n) => n.message), ...e.errors].join("; ") || "ok")}</td></tr>`)
+    .map((e) => `<tr><td>${esc(e.name)}</td><td>${esc(e.node)}</td><td>${esc(e.socket)}</td><td>${e.program || e.failures ? "-" : e.sent}</td><td>${e.program || e.failures ? "-" : e.received}</td><td>${esc(Object.entries(e.from).map(([k, v]) => `${k}: ${v}`).join(", ") || "-")}</td><td>${esc([...new Set(e.peers.map((p) => p.address))].join(", ") || "-")}</td><td>${e.failures ? `<b class="why">endpoint failure: ${esc(e.failures.join("; "))}</b>` : esc([...e.noHandshake.map((n) => n.message), ...e.errors].join("; ") || "ok")}</td></tr>`)
     .join("\n");
   const programRows = report.endpoints
     .filter((e) => e.program)
     .map((e) => `<tr><td>${esc(e.name)}</td><td>${esc(e.node)}</td><td><code>${esc(commandText(e.program!.command))}</code></td><td>${esc(programState(e.program!))}</td><td><pre>${esc(e.program!.lastLines.join("\n")) || "(no output)"}</pre></td></tr>`)
     .join("\n");
   const passed = report.expectations.filter((e) => e.ok).length;
-  // Nodes that went away during the traffic, and counters that could not be read.
-  const nodeNotes = [...(report.interrupted ?? []).map((n) => `${n.state}: ${n.message}`), ...Object.entries(report.flowsUnavailable ?? {}).map(([n, why]) => `counters of ${n} unavailable: ${why}`)];
+  // Nodes that went away during the traffic, and counters that could not be read (as planned as
+  // their node's going away).
+  const plannedNodes = new Set((report.interrupted ?? []).filter(planned).map((n) => n.node));
+  const nodeNotes = [
+    ...(report.interrupted ?? []).map(interruptionItem),
+    ...Object.entries(report.flowsUnavailable ?? {}).map(([n, why]) => `<li class="${plannedNodes.has(n) ? "planned" : "why"}">${esc(`counters of ${n} unavailable: ${why}`)}</li>`),
+  ];
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>zmqlab: ${esc(report.lab)}</title>
 <style>
@@ -239,7 +316,7 @@ h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 8p
 table { border-collapse: collapse; } pre { margin: 0; font-size: 12px; white-space: pre-wrap; } div.small { font-size: 12px; color: #555; }
 td, th { border: 1px solid #ddd; padding: 4px 8px; text-align: left; vertical-align: top; }
 th { background: #f3f3f3; } tr.pass td:first-child { color: #2e7d32; } tr.fail td:first-child { color: #c62828; } tr.fail { background: #fff3f3; }
-.why { color: #c62828; font-size: 12px; margin-top: 2px; } .swatch { display: inline-block; width: 22px; height: 6px; border-radius: 3px; }
+.why { color: #c62828; font-size: 12px; margin-top: 2px; } .planned { color: #555; font-size: 12px; } .swatch { display: inline-block; width: 22px; height: 6px; border-radius: 3px; }
 svg text.net { font-weight: bold; font-size: 14px; } svg text.name { font-weight: bold; font-size: 13px; } svg text.small { font-size: 11px; fill: #333; }
 svg rect.node { fill: #e3f0ff; stroke: #3367d6; stroke-width: 1.5; } svg rect.router { fill: #fde8c8; stroke: #b96b00; stroke-width: 1.5; }
 </style></head><body>
@@ -247,7 +324,7 @@ svg rect.node { fill: #e3f0ff; stroke: #3367d6; stroke-width: 1.5; } svg rect.ro
 ${report.instance ? `<div>${esc(instanceText(report.instance))}</div>
 ` : ""}<div>${esc(report.started)} · traffic ${report.durationMs} ms · <span class="verdict ${report.ok ? "ok" : "bad"}">${esc(verdictLine(report.expectations))}</span></div>
 ${nodeNotes.length ? `<h2>Nodes that went away during the traffic</h2>
-<ul>${nodeNotes.map((n) => `<li class="why">${esc(n)}</li>`).join("")}</ul>
+<ul>${nodeNotes.join("")}</ul>
 ` : ""}<h2>Topology and the paths the routers' counters showed</h2>
 ${topologySvg(lab, flows, report.hosts)}
 <table><tr><th></th><th>source</th><th>destination</th><th>crossed (by the routers' own counters)</th><th>packets forwarded</th></tr>

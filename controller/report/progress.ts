@@ -10,9 +10,27 @@ export interface Progress {
 
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
+// Escape sequences a terminal acts on: CSI (colours, cursor moves, erase), OSC (titles, links;
+// ended by BEL or ST), character set choices (tput's ESC ( B) and the two-character ones (ESC 7, ESC M).
+const ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()*+][ -~]|\x1b[0-~]/g;
+
+/**
+ * Text for a log that is not a terminal: what a terminal would leave of it, without its escape
+ * sequences (a build's colours) and, of text a carriage return overwrote (a progress bar redrawn
+ * in place), only the last.
+ */
+export function plainText(text: string): string {
+  // Line by line: a message of several lines (an error with a build's last lines) keeps them all.
+  return text
+    .replace(ESCAPES, "")
+    .split("\n")
+    .map((line) => line.split("\r").filter((part) => part !== "").pop() ?? "")
+    .join("\n");
+}
+
 export function progress(stream: NodeJS.WriteStream = process.stderr): Progress {
   if (!stream.isTTY) {
-    return { step: (text) => void stream.write(text + "\n"), stop: () => {} };
+    return { step: (text) => void stream.write(plainText(text) + "\n"), stop: () => {} };
   }
   let current: { text: string; started: number } | undefined;
   let frame = 0;

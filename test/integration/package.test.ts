@@ -4,7 +4,7 @@
 // Node and under tsx, and the node image all work.
 import t from "tap";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -82,6 +82,15 @@ const CONSUMERS: Record<string, string> = {
   // so no entry of zmqlab's could mend it.
 };
 
+/** The example suite (examples/ in the package), as the README names it. */
+const EXAMPLES = ["policy-routing.test.ts", "program.test.ts"];
+
+/** The examples copied into the project's own test folder, compiled under strict (skipLibCheck: tap's own types name react's, which nobody installs). */
+const EXAMPLES_TSCONFIG = {
+  compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, noUncheckedIndexedAccess: true, skipLibCheck: true, outDir: "out-examples" },
+  include: ["test/*.test.ts"],
+};
+
 const TSCONFIG = {
   compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, outDir: "out" },
   include: ["suite.ts"],
@@ -106,7 +115,9 @@ t.test("packed, installed as a dev dependency in a fresh project, and used from 
   t.ok(shipped.includes("images/node/Dockerfile"), "ships the node image's Dockerfile");
   t.ok(shipped.includes("dist/controller/agent/main.js"), "ships the agent");
   t.ok(shipped.includes("labs/source-ip/lab.yaml"), "ships the example labs");
-  t.same(shipped.filter((f) => /^(dist\/)?(test|bench)\//.test(f) || f.endsWith(".map") || f.endsWith(".ts") && !f.endsWith(".d.ts")), [], "no tests, no benchmarks, no sources, no source maps");
+  t.ok(EXAMPLES.every((f) => shipped.includes(`examples/${f}`)), "ships the example suite the README points to");
+  const examples = (f: string) => f.startsWith("examples/");
+  t.same(shipped.filter((f) => !examples(f) && (/^(dist\/)?(test|bench)\//.test(f) || f.endsWith(".map") || (f.endsWith(".ts") && !f.endsWith(".d.ts")))), [], "no tests, no benchmarks, no sources, no source maps (but the examples)");
 
   writeFileSync(join(project, "package.json"), JSON.stringify({ name: "my-suite", version: "1.0.0", private: true, type: "module" }, null, 2));
   const installed = await run("npm", ["install", "--save-dev", "--no-audit", "--no-fund", "--prefer-offline", join(temp, info!.filename)], project);
@@ -167,6 +178,25 @@ t.test("packed, installed as a dev dependency in a fresh project, and used from 
       t.same({ lab: got.lab, nodes: got.nodes }, { lab: "source-ip", nodes: 4 }, `${what}: the shipped lab is valid`);
       t.match(got.invalid, /^labs\/bad\/lab\.yaml:3:10: networks\.lan\.subnet: "198\.19\.300\.0\/24" is not a valid subnet$/m, `${what}: the bad lab is refused, located`);
     }
+  });
+
+  t.test("the example suite: found where the README says, compiled from a copy, its labs found through the package", async (t) => {
+    t.match(readFileSync(join(project, "node_modules", "zmqlab", "README.md"), "utf8"), "node_modules/zmqlab/examples/", "the README points into the package");
+    mkdirSync(join(project, "test"), { recursive: true });
+    // The project's own tap, as after npm install --save-dev tap: zmqlab's, linked (no registry needed).
+    symlinkSync(join(ROOT, "node_modules", "tap"), join(project, "node_modules", "tap"));
+    for (const f of EXAMPLES) writeFileSync(join(project, "test", f), readFileSync(join(project, "node_modules", "zmqlab", "examples", f)));
+    writeFileSync(join(project, "tsconfig.examples.json"), JSON.stringify(EXAMPLES_TSCONFIG, null, 2));
+    const compiled = await run(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.examples.json"], project);
+    t.equal(compiled.code, 0, compiled.stdout + compiled.stderr);
+    // The labs the examples name, resolved from the project as the examples do it.
+    const resolve = "import { fileURLToPath } from 'node:url'; for (const l of ['policy-routing', 'source-ip']) console.log(fileURLToPath(import.meta.resolve(`zmqlab/labs/${l}/lab.yaml`)));";
+    const resolved = await run(process.execPath, ["--input-type=module", "-e", resolve], project);
+    t.equal(resolved.code, 0, resolved.stderr);
+    const labs = resolved.stdout.trim().split("\n");
+    t.same(labs, ["policy-routing", "source-ip"].map((l) => join(project, "node_modules", "zmqlab", "labs", l, "lab.yaml")));
+    t.ok(labs.every((l) => existsSync(l)), "the lab files are there");
+    for (const f of EXAMPLES) t.match(readFileSync(join(project, "test", f), "utf8"), /import\.meta\.resolve\("zmqlab\/labs\/[a-z-]+\/lab\.yaml"\)/, `${f} finds its lab that way`);
   });
 
   t.test("up and down: the node image from the installed package", async (t) => {

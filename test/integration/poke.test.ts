@@ -85,6 +85,14 @@ t.test("exec and shell on a lab that is up", async (t) => {
     t.equal(shell.code, 2);
     t.match(shell.stderr, /did you mean alpha\?/);
   });
+
+  t.test("down by a name no engine has: exit 3 with the likely lab, which stays up", async (t) => {
+    const result = await zmqlab(["down", "zmqlab-pkoe"]);
+    t.equal(result.code, 3, result.stderr);
+    t.match(result.stderr, /^No lab zmqlab-pkoe on this engine: nothing removed\.\n  hint: did you mean zmqlab-poke\? labs there: .*zmqlab-poke/);
+    const still = await zmqlab(["exec", "zmqlab-poke", "alpha", "--", "true"]);
+    t.equal(still.code, 0, "the lab is still up");
+  });
 });
 
 t.test("a lab that is not up: exit 3", async (t) => {
@@ -95,4 +103,16 @@ t.test("a lab that is not up: exit 3", async (t) => {
   const byName = await zmqlab(["shell", "zmqlab-poke", "alpha"], "exit 0\n");
   t.equal(byName.code, 3);
   t.match(byName.stderr, /Lab zmqlab-poke is not up/);
+});
+
+t.test("down of a lab that is not up: by its file nothing to do (exit 0), by its name exit 3", async (t) => {
+  for (let round = 1; round <= 2; round++) {
+    const byFile = await zmqlab(["down", LAB]);
+    t.equal(byFile.code, 0, `round ${round}: down after down, by file`);
+    t.equal(byFile.stdout, "lab zmqlab-poke is not up: nothing to remove\n");
+  }
+  const byName = await zmqlab(["down", "zmqlab-poke"]);
+  t.equal(byName.code, 3);
+  t.match(byName.stderr, /^No lab zmqlab-poke on this engine: nothing removed\.\n  hint: /);
+  t.equal(byName.stdout, "");
 });

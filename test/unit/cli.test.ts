@@ -36,6 +36,32 @@ t.test("no engine answers: exit 3 with what to do", async (t) => {
   t.notMatch(result.stderr, /at .*\.js:\d+/, "no stack trace for an environment problem");
 });
 
+t.test("down of a broken lab file: exit 2 before any engine is asked", async (t) => {
+  const result = zmqlab(["down", "test/fixtures/invalid-route"], { DOCKER_HOST: "tcp://127.0.0.1:1" });
+  t.equal(result.status, 2, result.stderr);
+  t.match(result.stderr, /invalid-route\/lab\.yaml:8:\d+: nodes\.client\.routes\[0\]\.via/);
+  t.notMatch(result.stderr, /No Docker engine answers/);
+});
+
+t.test("exec without --: the command's options are refused with the line that works (exit 2, no engine asked)", async (t) => {
+  const noEngine = { DOCKER_HOST: "tcp://127.0.0.1:1" };
+  const plain = zmqlab(["exec", "labs/source-ip", "client", "ip", "-br", "addr"], noEngine);
+  t.equal(plain.status, 2);
+  t.equal(plain.stderr, "error: unknown option '-br'\n  hint: the command's options went to zmqlab; put the command after --: zmqlab exec labs/source-ip client -- ip -br addr\n");
+  const instance = zmqlab(["exec", "source-ip", "client", "--instance", "ci-3", "sh", "-c", "echo $HOME", "it's"], noEngine);
+  t.equal(instance.status, 2);
+  t.match(instance.stderr, "put the command after --: zmqlab exec --instance ci-3 source-ip client -- sh -c 'echo $HOME' 'it'\\''s'\n", "zmqlab's own --instance stays zmqlab's; words quoted for the shell");
+  const cluster = zmqlab(["--cluster", "c.yaml", "exec", "--instance=x", "lab", "n", "ls", "-l"], noEngine);
+  t.match(cluster.stderr, "put the command after --: zmqlab --cluster c.yaml exec --instance=x lab n -- ls -l\n", "global options kept in front");
+  const other = zmqlab(["up", "--frob", "exec", "a", "b"], noEngine);
+  t.equal(other.status, 2);
+  t.equal(other.stderr, "error: unknown option '--frob'\n", "another command's unknown option: no exec hint");
+  const already = zmqlab(["exec", "--frob", "lab", "n", "--", "ls"], noEngine);
+  t.equal(already.stderr, "error: unknown option '--frob'\n", "with -- already there, the option was zmqlab's: no hint");
+  const short = zmqlab(["exec", "lab", "-x"], noEngine);
+  t.equal(short.stderr, "error: unknown option '-x'\n", "no node and command to rebuild: no hint");
+});
+
 t.test("dry run prints every command and needs no engine", async (t) => {
   const result = zmqlab(["up", "--dry-run", "labs/source-ip"], { DOCKER_HOST: "tcp://127.0.0.1:1" });
   t.equal(result.status, 0);

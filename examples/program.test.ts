@@ -1,10 +1,12 @@
 // An example of driving your own program through the API, around a window of your own: zero the
 // routers' counters, start the program in a node, wait for it, and check what the kernels saw.
-// In your project, import from "zmqlab" instead of "../../controller/index.js".
+// It ships with zmqlab (node_modules/zmqlab/examples/); copy it into your tests folder.
 import t from "tap";
-import { readFlows, up } from "../../controller/index.js";
+import { fileURLToPath } from "node:url";
+import { readFlows, up } from "zmqlab";
 
-const LAB = "labs/source-ip";
+// A lab that ships with zmqlab; for your own: const LAB = "labs/my-lab" (a folder or a lab.yaml).
+const LAB = fileURLToPath(import.meta.resolve("zmqlab/labs/source-ip/lab.yaml"));
 
 t.test("my program connects from the client's second address and crosses r2", async (t) => {
   const lab = await up(LAB);

@@ -1,5 +1,6 @@
 // An example suite to copy into your own project: a lab on a real Docker engine, checked by tap.
-// In your project, import from "zmqlab" instead of "../../controller/index.js".
+// It ships with zmqlab (node_modules/zmqlab/examples/): copy it into your tests folder as it is
+// (it needs tap: npm install --save-dev tap).
 //
 // Two ways to write it:
 //  1. runLab: bring the lab up, drive its traffic, judge the lab file's expectations, take it
@@ -7,9 +8,11 @@
 //  2. step by step: up, traffic (observe), expectations (judge), down (in t.teardown, so the lab
 //     goes even when an assertion throws), with your own checks on the kernel in between.
 import t, { type Test } from "tap";
-import { judge, observe, runLab, up, type LabReport } from "../../controller/index.js";
+import { fileURLToPath } from "node:url";
+import { judge, observe, runLab, up, type LabReport } from "zmqlab";
 
-const LAB = "labs/policy-routing";
+// A lab that ships with zmqlab; for your own: const LAB = "labs/my-lab" (a folder or a lab.yaml).
+const LAB = fileURLToPath(import.meta.resolve("zmqlab/labs/policy-routing/lab.yaml"));
 
 /** One tap assertion per expectation, carrying what was expected and what was observed. */
 function assertExpectations(t: Test, report: LabReport) {
