@@ -42,8 +42,11 @@ export function recovered(spec: Spec, observations: Observations): ExpectationRe
   const since = (ms: number) => Math.round((ms - at) * 10) / 10;
   const next = Math.min(...Object.values(observations.faults ?? {}).filter((t) => t > at));
   const trafficEnd = endOfTraffic(endpoint, observations);
+  // The stream stopped before the next fault (by the last message's send time, where it says):
+  // else the silence is that fault's, even when two faults land a moment apart.
+  const beforeNext = (s: Silence) => (s.lastSent ?? s.start) < next;
   const belongs = (s: Silence, first: boolean) =>
-    s.start < next && (s.end === null || s.end > at) && (s.start <= at || (s.lastSent !== undefined ? s.lastSent < at : first && s.start - at <= timeline.silenceMs));
+    beforeNext(s) && (s.end === null || s.end > at) && (s.start <= at || (s.lastSent !== undefined ? s.lastSent < at : first && s.start - at <= timeline.silenceMs));
   const ordered = [...timeline.silences].sort((a, b) => a.start - b.start);
   const firstIndex = ordered.findIndex((s) => belongs(s, true));
   const outage: Silence[] = [];
@@ -59,7 +62,7 @@ export function recovered(spec: Spec, observations: Observations): ExpectationRe
   if (end && end.end === null) {
     return fail(
       "no message since",
-      `${spec.endpoint} received nothing from ${since(outage[0]!.start)} ms (relative to ${spec.after}) until the traffic stopped: it never recovered${endpoint.errors.length ? ` (${endpoint.errors.join("; ")})` : ""}`,
+      `${spec.endpoint} received nothing from ${Math.round(since(outage[0]!.start))} ms (relative to ${spec.after}) until the traffic stopped: it never recovered${endpoint.errors.length ? ` (${endpoint.errors.join("; ")})` : ""}`,
       { faultAt: at, silenceStart: since(outage[0]!.start), outageMs: null, recoveredAfterMs: null, silences },
     );
   }
@@ -78,13 +81,15 @@ export function recovered(spec: Spec, observations: Observations): ExpectationRe
     recoveredAfter = 0;
     outageMs = 0;
   } else {
-    return fail("no message after the fault", `${spec.endpoint} received no message after ${spec.after}${timeline.lastMessage !== undefined ? ` (its last came ${-since(timeline.lastMessage)} ms before it)` : " (nor before it)"}`, { faultAt: at, outageMs: null, recoveredAfterMs: null, silences });
+    return fail("no message after the fault", `${spec.endpoint} received no message after ${spec.after}${timeline.lastMessage !== undefined ? ` (its last came ${Math.round(-since(timeline.lastMessage))} ms before it)` : " (nor before it)"}`, { faultAt: at, outageMs: null, recoveredAfterMs: null, silences });
   }
   const ok = recoveredAfter <= within;
-  const observed = outageMs === 0 ? `no silence over ${timeline.silenceMs} ms` : `outage ${outageMs} ms, messages again ${recoveredAfter} ms after ${spec.after}`;
+  // Whole ms for reading; the evidence keeps tenths.
+  const [again, lasted, past] = [recoveredAfter, outageMs, recoveredAfter - within].map(Math.round);
+  const observed = outageMs === 0 ? `no silence over ${timeline.silenceMs} ms` : `outage ${lasted} ms, messages again ${again} ms after ${spec.after}`;
   const message = ok
-    ? outageMs === 0 ? `${spec.endpoint} kept receiving across ${spec.after} (no silence over ${timeline.silenceMs} ms)` : `${spec.endpoint} received again ${recoveredAfter} ms after ${spec.after} (outage ${outageMs} ms)`
-    : `${spec.endpoint} received again only ${recoveredAfter} ms after ${spec.after}, ${Math.round((recoveredAfter - within) * 10) / 10} ms past the ${within} ms allowed (outage ${outageMs} ms)`;
+    ? outageMs === 0 ? `${spec.endpoint} kept receiving across ${spec.after} (no silence over ${timeline.silenceMs} ms)` : `${spec.endpoint} received again ${again} ms after ${spec.after} (outage ${lasted} ms)`
+    : `${spec.endpoint} received again only ${again} ms after ${spec.after}, ${past} ms past the ${within} ms allowed (outage ${lasted} ms)`;
   return { ...base, ok, observed, message, evidence: { faultAt: at, outageMs, recoveredAfterMs: recoveredAfter, silences } };
 }
 

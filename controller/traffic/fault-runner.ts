@@ -7,6 +7,8 @@
 //   the engine (a container's FinishedAt and StartedAt);
 // - the routers' counters are read, armed too, from just before a fault until it took effect, and
 //   each phase takes the last reading before that moment.
+// A fault's actual time is when it had surely taken effect: the engine's record of the kill or
+// the start, the engine's answer to a pause, the end of a node's commands.
 // Each fault is recorded planned beside actual. Faults on one node run in order; a start or
 // restart counts as done once the node is configured again and armed anew.
 import { describe } from "../engine/docker.js";
@@ -308,10 +310,13 @@ export class FaultRunner {
     if (!this.ctx.hook) await this.until(due);
     if (this.stopped) return void (outcome.error = NOT_RUN);
     const runs = await Promise.all(steps.map(async (step) => ({ step, run: await this.runStep(fault.name, step.node, step.commands) })));
-    const begun = runs.flatMap(({ run }) => (typeof run === "string" ? [] : [run.begin]));
+    // Commands take effect somewhere between their list's begin and end: by its end, surely
+    // (a list is one or a few commands, milliseconds when armed).
     const ended = runs.flatMap(({ run }) => (typeof run === "string" ? [] : [run.end]));
-    if (begun.length > 0) outcome.actual ??= Math.min(...begun);
-    if (ended.length > 0) outcome.done = Math.max(outcome.done ?? 0, ...ended);
+    if (ended.length > 0) {
+      outcome.actual ??= Math.max(...ended);
+      outcome.done = Math.max(outcome.done ?? 0, ...ended);
+    }
     const failures = runs.flatMap(({ step, run }) => {
       if (typeof run === "string") return [run];
       const index = run.commands.findIndex((c) => c.exitCode !== 0);

@@ -35,9 +35,9 @@ export interface FaultEvent {
   /** When it was planned (the lab's `at`). */
   atMs: number;
   /**
-   * When it took effect: the node's process killed (stop, restart), started (start), frozen
-   * (pause, unpause: when the engine answered), or its first command began (commands in nodes).
-   * Absent when it never ran.
+   * When it had taken effect: the node's process killed (stop, restart) or started (start), as
+   * the engine recorded it; frozen or thawed (pause, unpause: when the engine answered); its
+   * commands in the nodes done (they take a few ms). Absent when it never ran.
    */
   actualMs?: number;
   /** When it was done: its commands finished, or a started node configured again. */

@@ -87,6 +87,11 @@ t.test("a silence that begins at the next fault is that fault's outage", async (
   t.equal(recovered(next, 699, "back").ok, false);
   const edge = receiver({ silences: [{ start: BACK - 1, end: BACK + 700, lastSent: CUT - 5 }], lastMessage: 20_000 });
   t.same(outage(edge), [701, 2700], "one ms before the next fault, and old messages before it: this fault's");
+  const both = (start: number, lastSent: number) => receiver({ silences: [{ start, end: BACK + 900, lastSent }], lastMessage: 20_000 });
+  t.same(outage(both(BACK + 50, CUT - 1)), [850, 2900], "begun after the next fault, but the stream had stopped before this one: this fault's");
+  t.same(outage(both(BACK + 50, BACK - 1)), [0, 0], "the stream went on after this fault and stopped before the next: the next fault's");
+  t.same([recovered(both(BACK + 50, BACK - 1), 900, "back").evidence["outageMs"], recovered(both(BACK + 50, BACK - 1), 900, "back").ok], [850, true], "as the next fault sees it");
+  t.same(outage(both(BACK + 50, BACK)), [0, 0], "the last message sent at the next fault exactly: not this fault's either");
 });
 
 t.test("an outage that never ended fails; the end of the traffic is no outage", async (t) => {
