@@ -2,6 +2,7 @@
 // dockerode, with no configuration. `npm run bench`; BENCH_ROUNDS (default 3) rounds per lab.
 // Prints a table and writes bench/results.json. Reports targets; never fails on a missed one.
 import { benchThroughput, TARGET_THROUGHPUT, type ThroughputResult } from "./throughput.js";
+import { benchFaults, faultTimingText, type FaultTimingResult } from "./faults.js";
 import Docker from "dockerode";
 import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -380,7 +381,12 @@ async function main(): Promise<void> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
+  // BENCH_ONLY=up,cluster,throughput,faults picks parts (default: all). `up` is the labs' up and
+  // down against the floor, with the flagship's run cycle and four at once.
+  const only = new Set((process.env.BENCH_ONLY ?? "").split(",").map((p) => p.trim()).filter(Boolean));
+  const want = (part: string) => only.size === 0 || only.has(part);
   const results: LabResult[] = [];
+  let faults: FaultTimingResult | undefined;
   let throughput: ThroughputResult | undefined;
   let cycle: CycleResult | undefined;
   let concurrency: ConcurrencyResult | undefined;
@@ -394,7 +400,7 @@ async function main(): Promise<void> {
     const image = await timed(() => ensureNodeImage(docker, log));
     currentImage = image.result;
     log(`node image ${image.result} (${image.ms.toFixed(0)} ms to ensure)`);
-    for (const variants of [benchSourceIp, bench20, bench100]) {
+    for (const variants of want("up") ? [benchSourceIp, bench20, bench100] : []) {
       results.push(await benchLab(docker, variants, rounds));
       if (variants === benchSourceIp) {
         cycle = await benchCycle(results[0]!, rounds);
@@ -402,10 +408,14 @@ async function main(): Promise<void> {
       }
     }
     peakAt100 = Math.round(process.resourceUsage().maxRSS / 1024);
-    if (process.env.BENCH_CLUSTER === "none") note("no cluster measured (BENCH_CLUSTER=none)");
+    if (!want("cluster") || !results[0]) note("no cluster measured (BENCH_ONLY, or the labs' up not measured)");
+    else if (process.env.BENCH_CLUSTER === "none") note("no cluster measured (BENCH_CLUSTER=none)");
     else cluster = await withCluster(process.env.BENCH_CLUSTER, (file) => benchCluster(file, results[0]!, rounds));
-    log("bench-msg: PUB -> router -> SUB beside PUB -> SUB on one node");
-    throughput = await benchThroughput(rounds, log);
+    if (want("throughput")) {
+      log("bench-msg: PUB -> router -> SUB beside PUB -> SUB on one node");
+      throughput = await benchThroughput(rounds, log);
+    }
+    if (want("faults")) faults = await benchFaults(rounds, log);
   } finally {
     warnStuck((await removeBenchResources(docker)).stuck);
   }
@@ -420,6 +430,7 @@ async function main(): Promise<void> {
     notes,
     labs: results,
     throughput,
+    faults,
     cycle,
     concurrency,
     cluster,
@@ -431,7 +442,8 @@ async function main(): Promise<void> {
   console.log(`zmqlab bench: Docker ${version.Version} (API ${version.ApiVersion}), kernel ${version.KernelVersion}, Node ${process.version}`);
   console.log(`floor = the same networks and containers through dockerode, in parallel, without configuration`);
   for (const n of notes) console.log(`note: ${n}`);
-  console.log(table(results, rounds));
+  if (results.length) console.log(table(results, rounds));
+  if (faults) console.log(faultTimingText(faults));
   if (throughput) {
     console.log(`\nbench-msg: ${throughput.messages} messages of 64 bytes, median of ${rounds} rounds (received by the SUB, per second)`);
     console.log(`  PUB -> router -> SUB   ${String(throughput.medianRouted).padStart(9)} msg/s`);
@@ -452,7 +464,7 @@ async function main(): Promise<void> {
     console.log(`\n${results[0]!.lab} across ${cluster.hosts} engines of a Swarm (${cluster.file}), median of ${rounds} rounds`);
     console.log(`  up ${cluster.upMs.toFixed(0)} ms on the cluster, ${cluster.oneEngineUpMs.toFixed(0)} ms on one engine (${(cluster.upMs / cluster.oneEngineUpMs).toFixed(2)}x); down ${cluster.downMs.toFixed(0)} ms`);
   }
-  console.log(`\ncontroller peak memory (max RSS): ${peakAt100} MiB through the 100-node lab (target <=${TARGET_MEMORY_MIB} MiB: ${peakAt100 <= TARGET_MEMORY_MIB ? "met" : "NOT met"}), ${report.controllerPeakRssMiB} MiB in all`);
+  if (results.length) console.log(`\ncontroller peak memory (max RSS): ${peakAt100} MiB through the 100-node lab (target <=${TARGET_MEMORY_MIB} MiB: ${peakAt100 <= TARGET_MEMORY_MIB ? "met" : "NOT met"}), ${report.controllerPeakRssMiB} MiB in all`);
   console.log(`\nwrote ${RESULTS}`);
 }
 

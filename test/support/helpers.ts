@@ -1,6 +1,8 @@
 // Shared by the integration tests: the real engine, the CLI as a user runs it, and what carries
 // the zmqlab.lab label.
 import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connectEngine } from "../../controller/engine/docker.js";
 import { listLabs } from "../../controller/engine/resources.js";
@@ -56,4 +58,15 @@ export async function upWhenFree(target: string): Promise<RunningLab> {
 export async function sh(lab: RunningLab, node: string, argv: string[]): Promise<void> {
   const result = await lab.exec(node, argv);
   if (result.exitCode !== 0) throw new Error(`${node}: ${argv.join(" ")}: ${result.stderr}`);
+}
+
+let labFiles: string | undefined;
+/** Lab text written to a file a user could have written (for the CLI), each in its own folder. */
+export function labFile(text: string): string {
+  labFiles ??= mkdtempSync(join(tmpdir(), "zmqlab-labs-"));
+  const folder = mkdtempSync(join(labFiles, "lab-"));
+  mkdirSync(folder, { recursive: true });
+  const file = join(folder, "lab.yaml");
+  writeFileSync(file, text);
+  return file;
 }
