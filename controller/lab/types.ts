@@ -228,7 +228,7 @@ export const NODE_ACTIONS = ["stop", "start", "restart", "pause", "unpause"] as 
 export const INTERFACE_ACTIONS = ["down", "up", "clear"] as const;
 
 /**
- * One fault: at a time (ms or "2s" after the traffic phase starts), exactly one of `action`,
+ * One fault: at a time (ms or "2s" after time 0, when the senders are released), exactly one of `action`,
  * `loss`, `rate`, `delay`, `partition`, `exec`, on a node (`node`), an interface (`node` and
  * `network`), or node sets (`partition`).
  */

@@ -466,7 +466,7 @@ function validateExpectations(lab: Lab, owners: Owners, findings: Finding[]): vo
       needEndpoint(e.delivered.endpoint, [...at, "delivered", "endpoint"]);
       needAgent(e.delivered.endpoint, [...at, "delivered", "endpoint"], "delivered counts what zmqlab's agent received; for a program, judge its output: output: { endpoint, matches: \"received 500\" }");
       if (e.delivered.from !== undefined && lab.traffic?.[e.delivered.endpoint]?.format === "raw") {
-        findings.push({ at: [...at, "delivered", "from"], message: `${e.delivered.endpoint} reads raw messages: it cannot tell senders apart`, hint: "remove from (a raw receiver counts every message), or let the sender use zmqlab's framing (see the README)" });
+        findings.push({ at: [...at, "delivered", "from"], message: `${e.delivered.endpoint} reads raw messages: it cannot tell senders apart`, hint: "remove from (a raw receiver counts every message), or let the sender use zmqlab's framing (see docs/traffic.md, the message framing)" });
       }
       if (e.delivered.from !== undefined) needEndpoint(e.delivered.from, [...at, "delivered", "from"]);
       for (const bound of ["atLeast", "atMost"] as const) {
@@ -548,7 +548,7 @@ function validateFaults(lab: Lab, findings: Finding[]): void {
   for (const [name, spec] of Object.entries(lab.faults ?? {})) {
     const at = ["faults", name];
     const atMs = parseDuration(spec.at);
-    if (atMs === undefined) findings.push({ at: [...at, "at"], message: `"${spec.at}" is not a duration`, hint: "ms after the traffic phase starts (a number), or 1500ms, 2s" });
+    if (atMs === undefined) findings.push({ at: [...at, "at"], message: `"${spec.at}" is not a duration`, hint: "ms since time 0, when the senders are released (a number), or 1500ms, 2s" });
     else if (atMs >= trafficTimeout) findings.push({ at: [...at, "at"], message: `${atMs} ms is past the traffic phase's bound (settings.trafficTimeout, ${trafficTimeout} ms)`, hint: "raise settings.trafficTimeout, or move the fault earlier" });
     const kinds = kindsOf(spec);
     if (kinds.length === 0) {

@@ -142,7 +142,7 @@ export type NodeAction = "stop" | "start" | "restart" | "pause" | "unpause";
 /** One fault, planned: an engine action on a node, and/or commands in nodes. */
 export interface FaultPlan {
   name: string;
-  /** When, in ms after the traffic phase starts. */
+  /** When, in ms since time 0 (when the senders are released). */
   atMs: number;
   /** What it does, in words. */
   description: string;

@@ -62,7 +62,7 @@ export function table(rows: string[][]): string {
 
 /** The fault timeline of a dry run: when, what, and every engine action and command. */
 export function faultsText(plan: LabPlan, names: Pick<EngineNames, "nodes">): string[] {
-  const lines = ["faults (ms after the traffic phase starts; <network> is the node's kernel name for that interface, read when the fault runs):"];
+  const lines = ["faults (ms since time 0, when the senders are released; <network> is the node's kernel name for that interface, read when the fault runs):"];
   for (const f of plan.faults ?? []) {
     lines.push(`  ${String(f.atMs).padStart(6)} ms  ${f.name}: ${f.description}`);
     if (f.engine) lines.push(`      engine: ${f.engine.action} container ${names.nodes[f.engine.node]?.name ?? f.engine.node}${f.engine.action === "stop" || f.engine.action === "restart" ? " (timeout 0: no grace time)" : ""}`);

@@ -1,7 +1,7 @@
 // Nodes that went away during the traffic phase: stopped, paused, removed or restarted, by a
 // fault or by hand. A run reports them and keeps every observation made until then; it does not
 // crash on them. Reads of such a node are bounded (an exec into a paused node hangs).
-import { isNodeAction } from "../lab/faults.js";
+import { isNodeAction, orderedFaults } from "../lab/faults.js";
 import type { RunningLab } from "../provision/running.js";
 import type { InterruptedNode } from "./types.js";
 
@@ -50,11 +50,28 @@ export async function interruptedNodes(lab: RunningLab, since: Date): Promise<In
     const restarted = state === "running" && startedAt !== undefined && Date.parse(startedAt) > since.getTime();
     if (state === "running" && !restarted) return [];
     const word = restarted ? "restarted" : stateWord(state);
-    // The lab's own faults that stopped, restarted or paused the node: declared, not a surprise.
-    const declared = Object.entries(lab.lab.faults ?? {}).filter(([, f]) => f.node === n.name && isNodeAction(f.action)).map(([name]) => name);
-    const message = interruptionMessage(n.name, container, word) + (declared.length ? ` (by the lab's faults: ${declared.join(", ")})` : "");
-    return [{ node: n.name, container, state: word, message, ...(declared.length ? { faults: declared } : {}) }];
+    // The lab's own faults that stopped, restarted or paused the node: declared, not a surprise,
+    // when they leave the node as it was found (a node removed, or stopped when they would have
+    // it running, is someone else's doing).
+    const declared = orderedFaults(lab.lab).filter((f) => f.spec.node === n.name && isNodeAction(f.spec.action));
+    const planned = declared.length > 0 && expectedState(declared.map((f) => f.spec.action!)) === word;
+    const names = declared.map((f) => f.name);
+    const message = interruptionMessage(n.name, container, word) + (planned ? ` (by the lab's faults: ${names.join(", ")})` : "");
+    return [{ node: n.name, container, state: word, message, ...(planned ? { faults: names } : {}) }];
   });
+}
+
+/** How a node's own engine faults, in time order, leave it: stopped, paused, or restarted (running again). */
+export function expectedState(actions: string[]): InterruptedNode["state"] | "running" {
+  let state: InterruptedNode["state"] | "running" = "running";
+  let beforePause: InterruptedNode["state"] | "running" = state;
+  for (const action of actions) {
+    if (action === "stop") state = "stopped";
+    else if (action === "start" || action === "restart") state = "restarted";
+    else if (action === "pause") [beforePause, state] = [state, "paused"];
+    else if (action === "unpause") state = beforePause;
+  }
+  return state;
 }
 
 const WATCH_MS = 500;

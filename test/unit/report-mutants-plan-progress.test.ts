@@ -48,7 +48,7 @@ t.test("the dry run: IPv6, no free range, files, every fault line", async (t) =>
   has("      ip link property add dev <Docker's name for lan / tiny> altname <network>   # name interfaces after their networks", "altnames for every network");
   const faults = lines.slice(lines.findIndex((l) => l.startsWith("faults (")));
   t.same(faults, [
-    "faults (ms after the traffic phase starts; <network> is the node's kernel name for that interface, read when the fault runs):",
+    "faults (ms since time 0, when the senders are released; <network> is the node's kernel name for that interface, read when the fault runs):",
     "    1000 ms  s: stop node r (no grace time)",
     "      engine: stop container zmqlab-t-r (timeout 0: no grace time)",
     "    2000 ms  g: start node r, then configure it as declared",

@@ -107,3 +107,14 @@ t.test("bounded: the answer when it comes in time, a rejection naming what did n
   await t.rejects(bounded(new Promise(() => {}), 20, "node r1"), { message: "node r1 did not answer within 20 ms" });
   await t.rejects(bounded(Promise.reject(new Error("409 paused")), 1000, "node r1"), { message: "409 paused" }, "its own failure passes through");
 });
+
+t.test("a node counts as stopped by the lab's own faults only when they leave it so", async (t) => {
+  const { expectedState } = await import("../../controller/traffic/nodes.js");
+  t.equal(expectedState(["stop"]), "stopped");
+  t.equal(expectedState(["stop", "start"]), "restarted");
+  t.equal(expectedState(["restart"]), "restarted");
+  t.equal(expectedState(["pause"]), "paused");
+  t.equal(expectedState(["pause", "unpause"]), "running", "thawed: as it was");
+  t.equal(expectedState(["restart", "pause", "unpause"]), "restarted", "thawed after a restart: restarted");
+  t.equal(expectedState([]), "running");
+});
