@@ -16,7 +16,7 @@ import type { LockOptions } from "./lock.js";
 import { containerName } from "./naming.js";
 import { containerStatus, createNetwork, createNode, createsWithAllNetworks, removeLab, type LabResources } from "./resources.js";
 import { onEngine } from "./failures.js";
-import type { CreatedNode, EngineSubnet, NodeHandle, NodeStatus, Runtime } from "./runtime.js";
+import type { ActionEffect, CreatedNode, EngineSubnet, NodeHandle, NodeStatus, Runtime } from "./runtime.js";
 
 interface Member extends ClusterHost {
   docker: Engine;
@@ -245,7 +245,7 @@ class ClusterNode implements NodeHandle {
     return (await this.inner()).attach(argv, stdio, env);
   }
 
-  async act(action: NodeAction): Promise<void> {
+  async act(action: NodeAction): Promise<ActionEffect> {
     return (await this.inner()).act(action);
   }
 

@@ -2,13 +2,17 @@
 import type { NodeAction } from "../plan/types.js";
 import type { Engine } from "./docker.js";
 import { onEngine } from "./failures.js";
+import { isoToMs, type ActionEffect } from "./runtime.js";
+
+const wallNow = (): number => performance.timeOrigin + performance.now();
 
 /**
  * Stop and restart give the node's processes no grace time (`docker stop -t 0`): a node that
  * fails does not shut down politely, and zmqlab's own `sleep` would only wait out the timeout.
  */
-export async function nodeAction(docker: Engine, container: string, node: string, action: NodeAction): Promise<void> {
+export async function nodeAction(docker: Engine, container: string, node: string, action: NodeAction): Promise<ActionEffect> {
   const c = docker.getContainer(container);
+  const called = wallNow();
   await onEngine(action, { kind: "container", name: container, role: `node ${node}` }, async () => {
     try {
       if (action === "stop") await c.stop({ t: 0 });
@@ -22,4 +26,35 @@ export async function nodeAction(docker: Engine, container: string, node: string
       throw err;
     }
   });
+  if (action === "pause" || action === "unpause") return {};
+  return effectOf(docker, container, called).catch(() => ({}));
+}
+
+/**
+ * When a stop, start or restart took effect, by the engine's record: the container's FinishedAt
+ * and StartedAt, and its network namespace's end (the engine's `network disconnect` event: a
+ * router forwards until then, after its processes died).
+ */
+async function effectOf(docker: Engine, container: string, called: number): Promise<ActionEffect> {
+  const info = await docker.getContainer(container).inspect();
+  const since = (iso: string | undefined) => (iso && !iso.startsWith("0001-") && isoToMs(iso) >= called - 1000 ? isoToMs(iso) : undefined);
+  const died = since(info.State.FinishedAt);
+  const started = since(info.State.StartedAt);
+  // Seconds with a fraction, as the Engine API takes them (the types say number; a string keeps the fraction exact).
+  const seconds = (ms: number) => (ms / 1000).toFixed(6) as unknown as number;
+  const events = await docker.getEvents({ since: seconds(called - 1000), until: seconds(wallNow() + 10), filters: JSON.stringify({ type: ["network"], event: ["disconnect"] }) });
+  const text = await new Promise<string>((resolve, reject) => {
+    let body = "";
+    events.on("data", (chunk: Buffer) => (body += chunk.toString()));
+    events.on("end", () => resolve(body));
+    events.on("error", reject);
+  });
+  const gone = text
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { timeNano?: number; Actor?: { Attributes?: Record<string, string> } })
+    .filter((e) => e.Actor?.Attributes?.["container"] === info.Id && e.timeNano !== undefined && e.timeNano / 1e6 >= called - 1)
+    .map((e) => e.timeNano! / 1e6);
+  const offNetwork = gone.length ? Math.max(...gone) : undefined;
+  return { ...(died !== undefined ? { died } : {}), ...(offNetwork !== undefined ? { offNetwork } : {}), ...(started !== undefined ? { started } : {}) };
 }

@@ -20,6 +20,18 @@ export interface NodeStatus {
   finishedAt?: string;
 }
 
+/**
+ * When an engine action took effect, by the engine's own record (ms since the epoch): the node
+ * off its networks (stop, restart: its network namespace torn down, after its processes died),
+ * its processes dead, its main process started again (start, restart). Absent where the engine
+ * did not say.
+ */
+export interface ActionEffect {
+  died?: number;
+  offNetwork?: number;
+  started?: number;
+}
+
 /** An engine's ISO time (nanoseconds) as ms since the epoch, with sub-ms precision. */
 export function isoToMs(iso: string): number {
   const fraction = /\.(\d+)/.exec(iso)?.[1] ?? "";
@@ -40,8 +52,8 @@ export interface NodeHandle {
   start(argv: string[], env?: Record<string, string>): Promise<Started>;
   /** Run argv with the caller's streams attached; resolves with its exit code. */
   attach(argv: string[], stdio: Stdio, env?: string[]): Promise<number>;
-  /** Stop, start, restart, pause or unpause the node. */
-  act(action: NodeAction): Promise<void>;
+  /** Stop, start, restart, pause or unpause the node; says when it took effect, where the engine recorded it. */
+  act(action: NodeAction): Promise<ActionEffect>;
   status(): Promise<NodeStatus>;
 }
 

@@ -7,7 +7,7 @@ import type { ExecResult, Stdio } from "../engine/exec.js";
 import { dropLock, type LockShare } from "../engine/lock.js";
 import { configureShellArgv, parseConfigureShell } from "../agent/configure-shell.js";
 import { Program } from "../engine/program.js";
-import type { LabResources, NodeHandle, Runtime } from "../engine/runtime.js";
+import type { ActionEffect, LabResources, NodeHandle, Runtime } from "../engine/runtime.js";
 import { parseProcNetTcp, peersFor, type TcpEntry } from "../agent/proc-net.js";
 import type { Peer } from "../agent/protocol.js";
 import { autoInstanceName, checkInstanceName, chooseRelocations, formatRelocations, instanceKey, instanceLab, parseRelocations, RelocationError, type Relocation } from "../lab/relocate.js";
@@ -168,7 +168,7 @@ export class RunningLab {
   }
 
   /** Stop, start, restart, pause or unpause a node's container (a start or restart is not reconfigured here: see reconfigure). */
-  nodeAction(node: string, action: NodeAction): Promise<void> {
+  nodeAction(node: string, action: NodeAction): Promise<ActionEffect> {
     return this.handle(node).act(action);
   }
 

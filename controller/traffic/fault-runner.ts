@@ -4,15 +4,18 @@
 //   traffic starts (armed.ts) and fired by one line of input at their time;
 // - engine actions (stop, start, restart, pause, unpause) are started ahead by their latency on
 //   this engine (learned from earlier actions of the process), and their effect is read back from
-//   the engine (a container's FinishedAt and StartedAt);
+//   the engine (when a stopped node left its networks, when a started one's process started);
 // - the routers' counters are read, armed too, from just before a fault until it took effect, and
 //   each phase takes the last reading before that moment.
-// A fault's actual time is when it had surely taken effect: the engine's record of the kill or
-// the start, the engine's answer to a pause, the end of a node's commands.
+// A fault's actual time is when it had surely taken effect: the engine's record of the node
+// leaving its networks or starting, the engine's answer to a pause, the end of a node's commands.
 // Each fault is recorded planned beside actual. Faults on one node run in order; a start or
 // restart counts as done once the node is configured again and armed anew.
+import { readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe } from "../engine/docker.js";
-import { isoToMs } from "../engine/runtime.js";
+import type { ActionEffect } from "../engine/runtime.js";
 import { EnvironmentError } from "../errors.js";
 import { parseFlowSet, type FlowCount } from "../observe/flows.js";
 import { planFaults } from "../plan/faults.js";
@@ -44,11 +47,28 @@ export interface FaultContext {
 const READ_AHEAD_MS = 8;
 /** Readings stop after this many per router and fault, whatever happens. */
 const MAX_READINGS = 200;
-/** An engine action's latency from the call to its effect, until this process has measured some (ms). */
-const FIRST_GUESS: Record<NodeAction, number> = { stop: 25, restart: 25, start: 220, pause: 15, unpause: 15 };
-const NOT_RUN = "it did not run: the traffic phase ended before its time";
-/** Latencies measured in this process, per action, newest last. */
-const measured: Partial<Record<NodeAction, number[]>> = {};
+/**
+ * An engine action's latency from the call to its effect, until some were measured: a stop takes
+ * a node off its networks 90-250 ms after the call on a 2-core machine (its processes die after
+ * 20-50 ms, its network namespace is torn down after); a start runs its process after 200-300 ms.
+ */
+const FIRST_GUESS: Record<NodeAction, number> = { stop: 120, restart: 120, start: 250, pause: 15, unpause: 15 };
+/** Latencies measured, per action, newest last: kept for the next runs on this engine (a small file in the temp folder). */
+const measured: Partial<Record<NodeAction, number[]>> = loadLatencies();
+
+function latencyFile(): string {
+  const engine = (process.env["DOCKER_HOST"] ?? "local").replace(/[^a-zA-Z0-9.-]/g, "_");
+  return join(tmpdir(), `zmqlab-engine-latency-${engine}.json`);
+}
+
+function loadLatencies(): Partial<Record<NodeAction, number[]>> {
+  try {
+    const saved = JSON.parse(readFileSync(latencyFile(), "utf8")) as Record<string, unknown>;
+    return Object.fromEntries(Object.entries(saved).filter(([k, v]) => k in FIRST_GUESS && Array.isArray(v) && v.every((x) => typeof x === "number" && x >= 0 && x < 60_000)));
+  } catch {
+    return {};
+  }
+}
 
 /** The expected latency of an engine action from the call to its effect: the median of the last ones measured. */
 export function engineLead(action: NodeAction): number {
@@ -60,9 +80,16 @@ export function engineLead(action: NodeAction): number {
 
 function learn(action: NodeAction, ms: number): void {
   const seen = (measured[action] ??= []);
-  seen.push(ms);
+  seen.push(Math.round(ms));
   if (seen.length > 9) seen.shift();
+  try {
+    writeFileSync(latencyFile(), JSON.stringify(measured));
+  } catch {
+    // Only a better first guess next time is lost.
+  }
 }
+
+const NOT_RUN = "it did not run: the traffic phase ended before its time";
 
 interface Reading {
   at: number;
@@ -271,22 +298,24 @@ export class FaultRunner {
     if (this.stopped) return void (outcome.error = NOT_RUN);
     const handle = this.lab.handle(node);
     const called = wallNow();
+    let effect: ActionEffect;
     try {
-      await handle.act(action);
+      effect = await handle.act(action);
     } catch (err) {
       outcome.error = err instanceof EnvironmentError ? err.message : describe(err);
       return;
     }
     const answered = wallNow();
-    // The effect, as the engine recorded it; an answer out of this window is another clock's (a remote engine).
-    const status = await handle.status().catch(() => undefined);
-    const recorded = action === "stop" || action === "restart" ? status?.finishedAt : action === "start" ? status?.startedAt : undefined;
-    const effect = recorded !== undefined ? isoToMs(recorded) : NaN;
-    outcome.actual = Number.isFinite(effect) && effect >= called - 50 && effect <= answered + 50 ? effect : answered;
+    // The engine's record, where it is this clock's (a remote engine's may be another's).
+    const own = (ms: number | undefined) => (ms !== undefined && ms >= called - 50 && ms <= answered + 50 ? ms : undefined);
+    // A stopped node is gone when it left its networks (a router forwards until then, after its
+    // processes died); a started one is back when its process started; a pause when the engine answered.
+    outcome.actual = action === "stop" || action === "restart" ? (own(effect.offNetwork) ?? own(effect.died) ?? answered) : action === "start" ? (own(effect.started) ?? answered) : answered;
     learn(action, outcome.actual - called);
     if (action === "stop" || action === "restart" || action === "pause") {
       this.condition.set(node, action === "pause" ? "paused" : "stopped");
-      this.ctx.nodeDown(node, { fault: fault.name, action, atMs: outcome.actual });
+      // Its own endpoints ended when its processes died.
+      this.ctx.nodeDown(node, { fault: fault.name, action, atMs: own(effect.died) ?? outcome.actual });
     }
     if (action === "unpause") this.condition.set(node, "running");
     outcome.done = answered;

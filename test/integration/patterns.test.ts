@@ -19,7 +19,8 @@ t.test("a worker stopped: every pattern's service goes on through the other, and
   const stop = report.faults!.find((f) => f.name === "w1-down")!;
   t.ok(stop.ok && stop.actualMs !== undefined, `the stop took effect (planned ${stop.atMs}, at ${stop.actualMs})`);
   for (const e of onW1(report)) {
-    t.match(e.endedBy, { fault: "w1-down", action: "stop", atMs: stop.actualMs }, `${e.name}: ended by the fault`);
+    t.match(e.endedBy, { fault: "w1-down", action: "stop" }, `${e.name}: ended by the fault`);
+    t.ok(e.endedBy!.atMs <= stop.actualMs!, `${e.name}: when its processes died (${e.endedBy!.atMs}), no later than the node left its network (${stop.actualMs})`);
     t.equal(e.failures, undefined, `${e.name}: no endpoint failure`);
     t.equal(e.lives?.length, 1, `${e.name}: one life`);
   }
