@@ -1,64 +1,30 @@
-// Judge a lab's expectations from one run's observations. Pure.
-import type { ExpectationSpec, PhaseScope } from "../lab/types.js";
-import { balanced } from "./balanced.js";
-import { delivered } from "./delivered.js";
-import { path } from "./path.js";
-import { sourceSeen } from "./source-seen.js";
-import type { LabExpectationKind as ExpectationKind, ExpectationResult, Observations } from "./types.js";
-import { unreachable } from "./unreachable.js";
-import { exited } from "./exited.js";
-import { output } from "./output.js";
-import { lost } from "./lost.js";
+// Judge a lab's expectations from one run's observations, each by its kind's judge (registry.ts),
+// on the whole run or on the phase it names. Pure.
+import { kindOf, type ExpectationSpec } from "./registry.js";
+import type { ExpectationResult, Observations } from "./types.js";
 import { describeScope, scopeOf, scoped, windowOf, withoutPhase } from "./phases.js";
-import { reconnected } from "./reconnected.js";
-import { recovered } from "./recovered.js";
 
-export { balanced, takenBy } from "./balanced.js";
-export { delivered } from "./delivered.js";
+// Each kind's judge, for tests and for judging by hand.
+export { balanced, takenBy } from "./kinds/balanced.js";
+export { delivered } from "./kinds/delivered.js";
+export { exited } from "./kinds/exited.js";
+export { lost } from "./kinds/lost.js";
+export { output } from "./kinds/output.js";
+export { path } from "./kinds/path.js";
+export { reconnected } from "./kinds/reconnected.js";
+export { recovered } from "./kinds/recovered.js";
+export { sourceSeen } from "./kinds/source-seen.js";
+export { unreachable } from "./kinds/unreachable.js";
 export { endpointCheck, endpointFailures } from "./endpoint.js";
 export { faultCheck, faultFailures } from "./fault.js";
-export { path } from "./path.js";
-export { sourceSeen } from "./source-seen.js";
-export { unreachable } from "./unreachable.js";
-export { exited } from "./exited.js";
-export { output } from "./output.js";
-export { lost } from "./lost.js";
-export { reconnected } from "./reconnected.js";
-export { recovered } from "./recovered.js";
 export { phasesOf, type Phase } from "./phases.js";
+export { EXPECTATION_KINDS, kindOf, type ExpectationSpec, type LabExpectationKind, type PhaseScope, type BodyOf } from "./registry.js";
 export type { ExpectationKind, ExpectationResult, Observations } from "./types.js";
 
-/** The body of an expectation of kind K (what follows `K:` in the lab file). */
-type BodyOf<K extends ExpectationKind> = Extract<ExpectationSpec, Record<K, unknown>>[K];
-
-/**
- * Every kind, one entry each: the compiler refuses a kind of the lab file's types that has no
- * judge here, and a judge for a kind the lab file cannot state.
- */
-export const JUDGES: { [K in ExpectationKind]: (spec: BodyOf<K>, observations: Observations) => ExpectationResult } = {
-  delivered,
-  sourceSeen,
-  path,
-  unreachable,
-  balanced,
-  exited,
-  output,
-  recovered,
-  lost,
-  reconnected,
-};
-
-/** Kinds whose own `after` is part of what they judge (they read the whole timeline around the fault): not cut to a phase. */
-const TIMED: ReadonlySet<ExpectationKind> = new Set(["recovered", "reconnected"]);
-
-export const KINDS = Object.keys(JUDGES) as ExpectationKind[];
-
 export function evaluateOne(spec: ExpectationSpec, observations: Observations): ExpectationResult {
-  const kind = KINDS.find((k) => k in spec);
-  if (kind === undefined) throw new Error(`unknown expectation kind: ${Object.keys(spec as object).join(", ")}`);
-  const judge = JUDGES[kind] as (body: unknown, o: Observations) => ExpectationResult;
-  const body = (spec as unknown as Record<string, PhaseScope>)[kind]!;
-  const scope = TIMED.has(kind) ? undefined : scopeOf(body);
+  const { kind: definition, body } = kindOf(spec);
+  const judge = definition.judge as (body: unknown, o: Observations) => ExpectationResult;
+  const scope = definition.timed ? undefined : scopeOf(body);
   if (!scope) return judge(body, observations);
   // A phased expectation: the same judge, on the observations of that phase only.
   const window = windowOf(scope, observations);

@@ -12,7 +12,7 @@
 // - handshakes (the connects that completed one) are those whose handshake came inside it;
 // - a window that ends at a fault drops the endpoint's timeline (see endpointIn).
 // A fault's time is when it took effect (ms since time 0); an event at exactly that time belongs to `after`.
-import type { PhaseScope } from "../lab/types.js";
+import type { PhaseScope } from "./registry.js";
 import type { FlowCount } from "../observe/flows.js";
 import type { EndpointReport, TimelineSample } from "../traffic/types.js";
 import { sampleAt } from "../traffic/timeline.js";

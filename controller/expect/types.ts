@@ -1,6 +1,6 @@
 // Expectations are judged from observations only: what the sockets and the kernels showed
 // during one traffic run. Each kind is a pure function (spec, observations) -> result.
-import type { ExpectationSpec } from "../lab/types.js";
+import type { LabExpectationKind } from "./registry.js";
 import type { FlowCount } from "../observe/flows.js";
 import type { Snapshot, TrafficReport } from "../traffic/types.js";
 
@@ -26,8 +26,6 @@ export interface Observations {
   snapshots?: Record<string, Snapshot>;
 }
 
-/** Every kind a lab file can state, derived from the lab file's types: one key each. */
-export type LabExpectationKind = ExpectationSpec extends infer S ? (S extends unknown ? keyof S : never) : never;
 /**
  * The kinds a report holds: the lab file's, and zmqlab's built-in checks: `endpoint` (an endpoint
  * started) and `fault` (a fault did what the lab says).

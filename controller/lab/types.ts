@@ -135,89 +135,10 @@ export interface SendSpec {
   topic?: string;
 }
 
-export type ExpectationSpec = Phased<
-  | DeliveredSpec
-  | SourceSeenSpec
-  | PathSpec
-  | UnreachableSpec
-  | BalancedSpec
-  | ExitedSpec
-  | OutputSpec
-  | RecoveredSpec
-  | LostSpec
-  | ReconnectedSpec
->;
-
-/**
- * Any expectation can be judged on one phase of the fault timeline (faults:) only: what happened
- * before a fault, after it, or between two. At most one of the three.
- */
-export interface PhaseScope {
-  before?: string;
-  after?: string;
-  between?: [string, string];
-}
-/** Each kind's body with the phase keys added. */
-type Phased<S> = S extends unknown ? { [K in keyof S]: S[K] & PhaseScope } : never;
-
-export interface RecoveredSpec {
-  /** Messages arrive at the endpoint again within `within` (ms, or "5s") after the fault. */
-  recovered: { endpoint: string; after: string; within: number | string };
-}
-export interface LostSpec {
-  /** At most `atMost` messages missing in the endpoint's sequences (gaps). */
-  lost: { endpoint: string; atMost: number };
-}
-export interface ReconnectedSpec {
-  /** A new ZeroMQ handshake at the endpoint at or after the fault. */
-  reconnected: { endpoint: string; after: string };
-}
-
-export interface DeliveredSpec {
-  /**
-   * `count`: exactly N; else `atLeast` and/or `atMost` (both ends included): a lower bound, an
-   * upper bound, or a range. Neither: at least 1; `atMost` alone: from 0.
-   */
-  delivered: {
-    endpoint: string;
-    count?: number;
-    atLeast?: number;
-    atMost?: number;
-    from?: string;
-    allowGaps?: boolean;
-  };
-}
-export interface SourceSeenSpec {
-  /**
-   * `atLeast`: how many of the sources must be seen (all when absent); with `only`, "every peer is
-   * one of these, at least N of them" (a backend behind a balancer sees some of the clients).
-   * `bind`: only peers on this one of the endpoint's binds count (its endpoint as the lab file
-   * writes it, or its port): a broker's backend workers are not its clients.
-   */
-  sourceSeen: { endpoint: string; source: string | string[]; only?: boolean; atLeast?: number; bind?: string | number };
-}
-export interface PathSpec {
-  path: { from: string; to: string; via: string; not?: string | string[] };
-}
-export interface UnreachableSpec {
-  unreachable: { endpoint: string };
-}
-export interface ExitedSpec {
-  /** A program's end: exit `code` (default 0), or `stopped: true` when it must have been stopped at its deadline. */
-  exited: { endpoint: string; code?: number; stopped?: boolean };
-}
-export interface OutputSpec {
-  /** A regular expression over the program's stdout and stderr (`not`: must not match). */
-  output: { endpoint: string; matches: string; not?: boolean };
-}
-export interface BalancedSpec {
-  balanced: {
-    sources: string[];
-    to: string;
-    over: string[];
-    mapping?: Record<string, string>;
-  };
-}
+// Expectations: each kind's body is declared by its module (controller/expect/kinds/), listed in
+// controller/expect/registry.ts.
+import type { ExpectationSpec } from "../expect/registry.js";
+export type { ExpectationSpec, PhaseScope, BodyOf } from "../expect/registry.js";
 
 // --- faults (issue 9): a timeline relative to the start of the traffic phase ---
 

@@ -5,6 +5,9 @@ import { list, parseTcpEndpoint, type HostPort } from "./endpoint.js";
 import { contains, formatAddress, gatewayOf, overlaps, parseAddress, parseSubnet, type Address, type Subnet } from "./ip.js";
 import { parseDuration } from "./duration.js";
 import type { EndpointSpec, Lab, NodeSpec, SendSpec } from "./types.js";
+import { kindOf } from "../expect/registry.js";
+import type { Check, EndpointView } from "../expect/kind.js";
+import { regexProblem } from "../expect/kinds/output.js";
 import { FAULT_KINDS, isInterfaceAction, isNodeAction, kindsOf, onInterface, rateBits, walkFaults } from "./faults.js";
 
 export interface Finding {
@@ -23,7 +26,6 @@ export function validateLab(lab: Lab): Finding[] {
   validateTraffic(lab, findings);
   validateExpectations(lab, owners, findings);
   validateFaults(lab, findings);
-  validatePhases(lab, findings);
   return findings;
 }
 
@@ -428,108 +430,88 @@ function validateProgram(endpoint: EndpointSpec, at: (string | number)[], findin
   }
 }
 
-export function regexProblem(pattern: string): string | undefined {
-  try {
-    new RegExp(pattern);
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
 
-function validateExpectations(lab: Lab, owners: Owners, findings: Finding[]): void {
+/** The lab as an expectation's checks see it, reporting into `findings`. */
+function checkFor(lab: Lab, owners: Owners, findings: Finding[]): Check {
   const endpoints = Object.keys(lab.traffic ?? {});
   const nodes = Object.keys(lab.nodes);
-  const needEndpoint = (name: string, at: (string | number)[]) => {
-    if (!endpoints.includes(name)) {
-      const near = closest(name, endpoints);
-      findings.push({ at, message: `no endpoint "${name}" under traffic`, hint: near ? `did you mean "${near}"?` : `endpoints: ${endpoints.join(", ") || "(none)"}` });
-    }
+  const lookup = (name: string): EndpointView | undefined => {
+    const e = lab.traffic?.[name];
+    return e ? { node: e.node, program: e.command !== undefined, ...(e.socket ? { socket: e.socket } : {}), ...(e.format ? { format: e.format } : {}), bind: list(e.bind), connect: list(e.connect) } : undefined;
   };
-  const needAgent = (name: string, at: (string | number)[], hint: string) => {
-    if (lab.traffic?.[name]?.command !== undefined) findings.push({ at, message: `endpoint "${name}" is a program`, hint });
+  const problem = (at: (string | number)[], message: string, hint?: string) => void findings.push({ at, message, ...(hint !== undefined ? { hint } : {}) });
+  return {
+    lookup,
+    endpoint(name, at) {
+      const found = lookup(name);
+      if (!found) {
+        const near = closest(name, endpoints);
+        problem(at, `no endpoint "${name}" under traffic`, near ? `did you mean "${near}"?` : `endpoints: ${endpoints.join(", ") || "(none)"}`);
+      }
+      return found;
+    },
+    node(name, at) {
+      const node = lab.nodes[name];
+      if (!node) {
+        const near = closest(name, nodes);
+        problem(at, `no node "${name}" in this lab`, near ? `did you mean "${near}"?` : `nodes: ${nodes.join(", ")}`);
+        return undefined;
+      }
+      return { forward: node.forward === true };
+    },
+    address(text, at) {
+      const a = parseAddress(text);
+      if (!a) problem(at, `"${text}" is not an IP address`, "e.g. 198.18.1.10");
+      else if (!owners.has(a.value)) problem(at, `${text} is not an address of any node in this lab`, "name an address declared under nodes.*.interfaces");
+    },
+    isAddress: (text) => parseAddress(text) !== undefined,
+    problem,
   };
-  const needNode = (name: string, at: (string | number)[]) => {
-    if (!nodes.includes(name)) {
-      const near = closest(name, nodes);
-      findings.push({ at, message: `no node "${name}" in this lab`, hint: near ? `did you mean "${near}"?` : `nodes: ${nodes.join(", ")}` });
-    }
+}
+
+/**
+ * Each expectation: the checks every kind gets (the endpoint it names, of the kind it reads; its
+ * phase: the faults named, one phase, in time order), then its kind's own.
+ */
+function validateExpectations(lab: Lab, owners: Owners, findings: Finding[]): void {
+  const check = checkFor(lab, owners, findings);
+  const faults = new Map(Object.entries(lab.faults ?? {}).map(([name, f]) => [name, parseDuration(f.at)]));
+  const names = [...faults.keys()];
+  const needFault = (name: string, at: (string | number)[]) => {
+    if (faults.has(name)) return;
+    const near = closest(name, names);
+    findings.push({ at, message: `no fault "${name}" in this lab`, hint: near ? `did you mean "${near}"?` : names.length ? `faults: ${names.join(", ")}` : "declare it under faults: (e.g. faults: { cut: { at: 2s, node: r1, network: servers, action: down } })" });
   };
-  const needAddress = (text: string, at: (string | number)[]) => {
-    const a = parseAddress(text);
-    if (!a) findings.push({ at, message: `"${text}" is not an IP address`, hint: "e.g. 198.18.1.10" });
-    else if (!owners.has(a.value)) findings.push({ at, message: `${text} is not an address of any node in this lab`, hint: "name an address declared under nodes.*.interfaces" });
-  };
-  (lab.expect ?? []).forEach((e, i) => {
-    const at = ["expect", i];
-    if ("delivered" in e) {
-      needEndpoint(e.delivered.endpoint, [...at, "delivered", "endpoint"]);
-      needAgent(e.delivered.endpoint, [...at, "delivered", "endpoint"], "delivered counts what zmqlab's agent received; for a program, judge its output: output: { endpoint, matches: \"received 500\" }");
-      if (e.delivered.from !== undefined && lab.traffic?.[e.delivered.endpoint]?.format === "raw") {
-        findings.push({ at: [...at, "delivered", "from"], message: `${e.delivered.endpoint} reads raw messages: it cannot tell senders apart`, hint: "remove from (a raw receiver counts every message), or let the sender use zmqlab's framing (see docs/traffic.md, the message framing)" });
-      }
-      if (e.delivered.from !== undefined) needEndpoint(e.delivered.from, [...at, "delivered", "from"]);
-      for (const bound of ["atLeast", "atMost"] as const) {
-        if (e.delivered.count !== undefined && e.delivered[bound] !== undefined) findings.push({ at: [...at, "delivered"], message: `both count and ${bound}`, hint: "count for exactly N, atLeast for N or more, atMost for N or fewer (atLeast with atMost: a range)" });
-      }
-      const { atLeast, atMost } = e.delivered;
-      if (atLeast !== undefined && atMost !== undefined && atLeast > atMost) {
-        findings.push({ at: [...at, "delivered", "atLeast"], message: `atLeast ${atLeast} is more than atMost ${atMost}: no count can hold`, hint: `swap them (atLeast: ${atMost}, atMost: ${atLeast}), or count: N for exactly N` });
-      }
-    } else if ("sourceSeen" in e) {
-      needEndpoint(e.sourceSeen.endpoint, [...at, "sourceSeen", "endpoint"]);
-      list(e.sourceSeen.source).forEach((s, j) => needAddress(s, Array.isArray(e.sourceSeen.source) ? [...at, "sourceSeen", "source", j] : [...at, "sourceSeen", "source"]));
-      const sources = list(e.sourceSeen.source).length;
-      if (e.sourceSeen.atLeast !== undefined && e.sourceSeen.atLeast > sources) {
-        findings.push({ at: [...at, "sourceSeen", "atLeast"], message: `atLeast ${e.sourceSeen.atLeast} is more than the ${sources} sources listed`, hint: `list more sources, or lower atLeast to at most ${sources}` });
-      }
-      const bind = e.sourceSeen.bind;
-      const ep = lab.traffic?.[e.sourceSeen.endpoint];
-      if (bind !== undefined && ep) {
-        const binds = list(ep.bind);
-        const ports = binds.flatMap((b) => {
-          const parsed = parseTcpEndpoint(b);
-          return typeof parsed === "string" ? [] : [parsed.destination.port];
-        });
-        const known = typeof bind === "number" ? ports.includes(String(bind)) : binds.includes(bind);
-        if (binds.length === 0) {
-          findings.push({ at: [...at, "sourceSeen", "bind"], message: `endpoint "${e.sourceSeen.endpoint}" binds nothing`, hint: "bind picks one of the endpoint's binds; remove it, or judge an endpoint that binds" });
-        } else if (!known) {
-          findings.push({ at: [...at, "sourceSeen", "bind"], message: `${typeof bind === "number" ? `port ${bind}` : bind} is not one of the binds of endpoint "${e.sourceSeen.endpoint}"`, hint: `one of ${binds.join(", ")}, as written there, or its port` });
-        }
-      }
-    } else if ("path" in e) {
-      needAddress(e.path.from, [...at, "path", "from"]);
-      if (!parseAddress(e.path.to)) findings.push({ at: [...at, "path", "to"], message: `"${e.path.to}" is not an IP address`, hint: "the destination address of the flow" });
-      for (const [key, names] of [["via", [e.path.via]], ["not", list(e.path.not)]] as const) {
-        names.forEach((n) => {
-          needNode(n, [...at, "path", key]);
-          if (lab.nodes[n] && !lab.nodes[n]!.forward) findings.push({ at: [...at, "path", key], message: `node "${n}" does not forward`, hint: `a path crosses routers: set forward: true on ${n}` });
-        });
-      }
-    } else if ("unreachable" in e) {
-      needEndpoint(e.unreachable.endpoint, [...at, "unreachable", "endpoint"]);
-      needAgent(e.unreachable.endpoint, [...at, "unreachable", "endpoint"], "unreachable reads zmqlab's agent's handshake watch; for a program, judge its exit or output");
-      const ep = lab.traffic?.[e.unreachable.endpoint];
-      if (ep && list(ep.connect).length === 0) findings.push({ at: [...at, "unreachable", "endpoint"], message: `endpoint "${e.unreachable.endpoint}" does not connect`, hint: "unreachable is about a connect that never completes a handshake" });
-    } else if ("exited" in e || "output" in e) {
-      const [kind, name] = "exited" in e ? ["exited", e.exited.endpoint] : ["output", e.output.endpoint];
-      needEndpoint(name, [...at, kind, "endpoint"]);
-      const ep = lab.traffic?.[name];
-      if (ep && ep.command === undefined && ep.socket !== undefined) findings.push({ at: [...at, kind, "endpoint"], message: `endpoint "${name}" is zmqlab's agent, not a program`, hint: `${kind} judges a program endpoint (command:); for the agent, use delivered` });
-      if ("output" in e) {
-        const problem = regexProblem(e.output.matches);
-        if (problem) findings.push({ at: [...at, "output", "matches"], message: `not a regular expression: ${problem}`, hint: "a JavaScript regular expression, e.g. \"received 500\"" });
-      }
-      if ("exited" in e && e.exited.stopped === true && e.exited.code !== undefined) findings.push({ at: [...at, "exited"], message: "both code and stopped: true", hint: "stopped: true expects the program to be stopped at its deadline; code: N expects it to exit by itself" });
-    } else if ("balanced" in e) {
-      e.balanced.sources.forEach((s, j) => needAddress(s, [...at, "balanced", "sources", j]));
-      e.balanced.over.forEach((n, j) => needNode(n, [...at, "balanced", "over", j]));
-      for (const [src, target] of Object.entries(e.balanced.mapping ?? {})) {
-        if (!e.balanced.sources.includes(src)) findings.push({ at: [...at, "balanced", "mapping", src], message: `${src} is not among the sources`, hint: "map each listed source to one of over" });
-        if (!e.balanced.over.includes(target)) findings.push({ at: [...at, "balanced", "mapping", src], message: `"${target}" is not among over`, hint: `one of ${e.balanced.over.join(", ")}` });
+  (lab.expect ?? []).forEach((spec, i) => {
+    const { kind, body } = kindOf(spec);
+    const at = ["expect", i, kind.kind];
+    const needs = kind.needs?.endpoint;
+    if (needs) {
+      const name = String(body["endpoint"] ?? "");
+      const endpoint = check.endpoint(name, [...at, "endpoint"]);
+      // An endpoint with neither socket nor command is reported where it is declared.
+      const wrong = needs.of === "program" ? endpoint?.socket !== undefined && !endpoint.program : endpoint?.program === true;
+      if (endpoint && wrong) {
+        findings.push({ at: [...at, "endpoint"], message: needs.of === "program" ? `endpoint "${name}" is zmqlab's agent, not a program` : `endpoint "${name}" is a program`, hint: needs.hint });
       }
     }
+    const given = (["before", "after", "between"] as const).filter((k) => body[k] !== undefined);
+    if (kind.timed) {
+      for (const k of given.filter((g) => g !== "after")) findings.push({ at: [...at, k], message: `${kind.kind} takes no ${k}`, hint: `${kind.kind} is judged from its fault on: after: FAULT names it` });
+    } else if (given.length > 1) {
+      findings.push({ at, message: `${given.join(" and ")} together`, hint: "one phase per expectation: before: F, after: F or between: [F, G]" });
+    }
+    if (body.before !== undefined) needFault(body.before, [...at, "before"]);
+    if (body.after !== undefined) needFault(body.after, [...at, "after"]);
+    if (body.between !== undefined) {
+      const [first, second] = body.between;
+      needFault(first, [...at, "between", 0]);
+      needFault(second, [...at, "between", 1]);
+      const [a, b] = [faults.get(first), faults.get(second)];
+      if (first === second) findings.push({ at: [...at, "between"], message: `between names ${first} twice`, hint: "two faults: the phase runs from the first to the second" });
+      else if (a !== undefined && b !== undefined && a >= b) findings.push({ at: [...at, "between"], message: `${first} (at ${a} ms) is not before ${second} (at ${b} ms)`, hint: `name the earlier fault first: between: [${a > b ? `${second}, ${first}` : `${first}, ${second}`}]${a === b ? " (or give them different times)" : ""}` });
+    }
+    kind.validate?.(body as never, check, at);
   });
 }
 
@@ -593,59 +575,4 @@ function validateFaults(lab: Lab, findings: Finding[]): void {
   for (const step of walkFaults(lab)) {
     if (step.problem) findings.push({ at: ["faults", step.name, step.problem.key], message: step.problem.message, hint: step.problem.hint });
   }
-}
-
-// ---- Phases (before/after/between on any expectation) and the timed kinds recovered, lost,
-// reconnected: every fault named exists, `between` is in time order, the endpoint is an agent's.
-
-/** The lab's faults as this check needs them: each one's planned time, when it parses. */
-function faultTimes(lab: Lab): Map<string, number | undefined> {
-  return new Map(Object.entries(lab.faults ?? {}).map(([name, f]) => [name, parseDuration(f.at)]));
-}
-
-const TIMED_KINDS = ["recovered", "reconnected"];
-
-function validatePhases(lab: Lab, findings: Finding[]): void {
-  const faults = faultTimes(lab);
-  const names = [...faults.keys()];
-  const endpoints = Object.keys(lab.traffic ?? {});
-  const needFault = (name: string, at: (string | number)[]) => {
-    if (faults.has(name)) return;
-    const near = closest(name, names);
-    findings.push({ at, message: `no fault "${name}" in this lab`, hint: near ? `did you mean "${near}"?` : names.length ? `faults: ${names.join(", ")}` : "declare it under faults: (e.g. faults: { cut: { at: 2s, node: r1, network: servers, action: down } })" });
-  };
-  lab.expect?.forEach((e, i) => {
-    const [kind, body] = Object.entries(e)[0] as [string, { before?: string; after?: string; between?: [string, string]; endpoint?: string; within?: number | string }];
-    const at = ["expect", i, kind];
-    const given = (["before", "after", "between"] as const).filter((k) => body[k] !== undefined);
-    if (TIMED_KINDS.includes(kind)) {
-      for (const k of given.filter((g) => g !== "after")) findings.push({ at: [...at, k], message: `${kind} takes no ${k}`, hint: `${kind} is judged from its fault on: after: FAULT names it` });
-    } else if (given.length > 1) {
-      findings.push({ at, message: `${given.join(" and ")} together`, hint: "one phase per expectation: before: F, after: F or between: [F, G]" });
-    }
-    if (body.before !== undefined) needFault(body.before, [...at, "before"]);
-    if (body.after !== undefined) needFault(body.after, [...at, "after"]);
-    if (body.between !== undefined) {
-      const [first, second] = body.between;
-      needFault(first, [...at, "between", 0]);
-      needFault(second, [...at, "between", 1]);
-      const [a, b] = [faults.get(first), faults.get(second)];
-      if (first === second) findings.push({ at: [...at, "between"], message: `between names ${first} twice`, hint: "two faults: the phase runs from the first to the second" });
-      else if (a !== undefined && b !== undefined && a >= b) findings.push({ at: [...at, "between"], message: `${first} (at ${a} ms) is not before ${second} (at ${b} ms)`, hint: `name the earlier fault first: between: [${a > b ? `${second}, ${first}` : `${first}, ${second}`}]${a === b ? " (or give them different times)" : ""}` });
-    }
-    if (!["recovered", "lost", "reconnected"].includes(kind)) return;
-    const name = body.endpoint ?? "";
-    const endpoint = lab.traffic?.[name];
-    if (!endpoint) {
-      const near = closest(name, endpoints);
-      findings.push({ at: [...at, "endpoint"], message: `no endpoint "${name}" under traffic`, hint: near ? `did you mean "${near}"?` : `endpoints: ${endpoints.join(", ") || "(none)"}` });
-    } else if (endpoint.command !== undefined) {
-      findings.push({ at: [...at, "endpoint"], message: `endpoint "${name}" is a program`, hint: `${kind} reads zmqlab's agent's receive timeline; for a program, judge its output` });
-    } else if (kind === "lost" && endpoint.format === "raw") {
-      findings.push({ at: [...at, "endpoint"], message: `${name} reads raw messages: they carry no sequence numbers`, hint: "lost counts gaps in zmqlab's sequence numbers: let the sender use zmqlab's framing" });
-    }
-    if (kind === "recovered" && body.within !== undefined && parseDuration(body.within) === undefined) {
-      findings.push({ at: [...at, "within"], message: `"${body.within}" is not a duration`, hint: "ms as a number, or a string such as 1500ms or 5s" });
-    }
-  });
 }

@@ -4,7 +4,7 @@
 // lab file's rules for the combinations (count with a bound, atLeast above atMost) below.
 import t from "tap";
 import { evaluateOne } from "../../controller/expect/index.js";
-import { countRange } from "../../controller/expect/delivered.js";
+import { countRange } from "../../controller/expect/kinds/delivered.js";
 import type { ExpectationResult } from "../../controller/expect/types.js";
 import { golden } from "../support/golden.js";
 import { problemsIn } from "../support/problems.js";

@@ -1,7 +1,7 @@
 // The expectation kinds of program endpoints, judged from hand-made observations: exited and
 // output, and the registry that finds every kind's judge.
 import t from "tap";
-import { evaluateOne, exited, JUDGES, KINDS, output, type Observations } from "../../controller/expect/index.js";
+import { EXPECTATION_KINDS, evaluateOne, exited, output, type Observations } from "../../controller/expect/index.js";
 import type { EndpointReport, ProgramOutcome } from "../../controller/traffic/types.js";
 
 function program(name: string, outcome: Partial<ProgramOutcome> = {}, fields: Partial<EndpointReport> = {}): EndpointReport {
@@ -155,8 +155,7 @@ t.test("output: the last three lines in the message, ten matches in the evidence
 });
 
 t.test("the registry: every kind has a judge, evaluateOne finds it", async (t) => {
-  t.same(KINDS, ["delivered", "sourceSeen", "path", "unreachable", "balanced", "exited", "output", "recovered", "lost", "reconnected"], "every kind of the lab file, in the README's order");
-  t.equal(Object.keys(JUDGES).length, KINDS.length);
+  t.same(EXPECTATION_KINDS.map((k) => k.kind), ["delivered", "sourceSeen", "path", "unreachable", "balanced", "exited", "output", "recovered", "lost", "reconnected"], "every kind of the lab file, in the docs' order");
   const obs = observations([program("sub", { exitCode: 3 })], { sub: ["hello"] });
   t.equal(evaluateOne({ exited: { endpoint: "sub", code: 3 } }, obs).ok, true, "exited is found");
   t.equal(evaluateOne({ output: { endpoint: "sub", matches: "hel+o" } }, obs).ok, true, "output is found");

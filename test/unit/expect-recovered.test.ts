@@ -4,7 +4,7 @@
 // verdict hinges on, on both sides.
 import t from "tap";
 import { evaluateOne } from "../../controller/expect/index.js";
-import { endOfTraffic } from "../../controller/expect/recovered.js";
+import { endOfTraffic } from "../../controller/expect/kinds/recovered.js";
 import type { Observations } from "../../controller/expect/types.js";
 import type { ExpectationSpec } from "../../controller/lab/types.js";
 import type { Silence, Timeline } from "../../controller/traffic/types.js";

@@ -5,7 +5,7 @@
 // endpoint's binds.
 import t from "tap";
 import { evaluateOne } from "../../controller/expect/index.js";
-import { onBind } from "../../controller/expect/source-seen.js";
+import { onBind } from "../../controller/expect/kinds/source-seen.js";
 import type { ExpectationResult } from "../../controller/expect/types.js";
 import { golden } from "../support/golden.js";
 import { problemsIn } from "../support/problems.js";

@@ -9,11 +9,19 @@
 //   at a requester (a req, or a dealer that got replies), the requests that got no reply.
 // Scoped with a phase, it counts what went missing in that phase, and unreceived messages only
 // when the phase reaches the end of the traffic.
-import type { LostSpec } from "../lab/types.js";
-import type { EndpointReport } from "../traffic/types.js";
-import { plural, type ExpectationResult, type Observations } from "./types.js";
+import Type, { type Static } from "typebox";
+import type { EndpointReport } from "../../traffic/types.js";
+import { endpointName, expectation } from "../kind.js";
+import { plural, type ExpectationResult, type Observations } from "../types.js";
 
-type Spec = LostSpec["lost"];
+const body = Type.Object(
+  {
+    endpoint: endpointName("The endpoint whose losses count: a receiver, a sender that shares its messages, or a requester."),
+    atMost: Type.Integer({ minimum: 0, description: "How many messages may go missing." }),
+  },
+  { additionalProperties: false, description: "At most atMost messages went missing." },
+);
+type Spec = Static<typeof body>;
 
 export function describeLost(spec: Spec): string {
   return `${spec.endpoint} loses at most ${plural(spec.atMost, "message")}`;
@@ -75,3 +83,17 @@ export function lost(spec: Spec, observations: Observations): ExpectationResult 
     : `${spec.endpoint} lost ${plural(count, "message")} (${how}), ${count - spec.atMost} more than the ${spec.atMost} allowed`;
   return { ...base, ok, observed, message, evidence: { lost: count, gaps: endpoint.gaps, unreceived: tail, received: endpoint.received, duplicates: endpoint.duplicates } };
 }
+
+export const lostKind = expectation({
+  kind: "lost",
+  body,
+  doc: {
+    holds: "at most `atMost` messages went missing: at a receiver, gaps plus a publisher's messages sent after the last that arrived; at a sharing sender, what no receiver got; at a requester, requests with no reply",
+    observedFrom: "sequence numbers; the senders' sent counts",
+  },
+  needs: { endpoint: { of: "agent", hint: "lost reads zmqlab's agent's sequence numbers; for a program, judge its output" } },
+  validate(spec, check, at) {
+    if (check.lookup(spec.endpoint)?.format === "raw") check.problem([...at, "endpoint"], `${spec.endpoint} reads raw messages: they carry no sequence numbers`, "lost counts gaps in zmqlab's sequence numbers: let the sender use zmqlab's framing");
+  },
+  judge: lost,
+});

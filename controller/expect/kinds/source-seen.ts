@@ -1,12 +1,23 @@
 // sourceSeen: a bound endpoint's kernel showed a connection from the given source address(es)
 // (its established TCP connections on the bound ports, or on one of them with `bind`), and with
 // `only`, from no other.
-import { list, parseTcpEndpoint } from "../lab/endpoint.js";
-import { parseAddress } from "../lab/ip.js";
-import type { SourceSeenSpec } from "../lab/types.js";
-import { andList, byAddress, normalAddress, type ExpectationResult, type Observations } from "./types.js";
+import { list, parseTcpEndpoint } from "../../lab/endpoint.js";
+import { parseAddress } from "../../lab/ip.js";
+import Type, { type Static } from "typebox";
+import { endpointName, expectation, stringOrList } from "../kind.js";
+import { andList, byAddress, normalAddress, type ExpectationResult, type Observations } from "../types.js";
 
-type Spec = SourceSeenSpec["sourceSeen"];
+const body = Type.Object(
+  {
+    endpoint: endpointName("The bound endpoint whose kernel's connections count."),
+    source: stringOrList({ description: "The source address (or addresses) the connections must come from." }),
+    only: Type.Optional(Type.Boolean({ description: "From no other address." })),
+    atLeast: Type.Optional(Type.Integer({ minimum: 1, description: "How many of the sources must be seen (all when absent). With only: every peer is one of the sources, and at least this many of them were seen." })),
+    bind: Type.Optional(Type.Unsafe<string | number>({ type: ["string", "integer"], minimum: 1, maximum: 65535, description: "Count only the peers on this one of the endpoint's binds: the bind as written under traffic (tcp://198.18.2.10:5556), or its port (5556)." })),
+  },
+  { additionalProperties: false },
+);
+type Spec = Static<typeof body>;
 
 /**
  * Whether a peer's local end ("198.18.2.10:5556", "[2001:2::10]:5556") is on `bind`: a port, or
@@ -77,3 +88,32 @@ export function sourceSeen(spec: Spec, observations: Observations): ExpectationR
   }
   return { ...base, ok, observed, message, evidence };
 }
+
+export const sourceSeenKind = expectation({
+  kind: "sourceSeen",
+  body,
+  doc: {
+    holds: "the bound endpoint's kernel showed a connection from each `source` (with `atLeast: N`: from at least N of them; with `only`: from no other address); with `bind`, only connections to that one of the endpoint's binds count",
+    observedFrom: "`/proc/net/tcp{,6}` in the endpoint's node (and, for a program, every connection the kernel saw start)",
+  },
+  validate(spec, check, at) {
+    check.endpoint(spec.endpoint, [...at, "endpoint"]);
+    const sources = list(spec.source);
+    sources.forEach((s, j) => check.address(s, Array.isArray(spec.source) ? [...at, "source", j] : [...at, "source"]));
+    if (spec.atLeast !== undefined && spec.atLeast > sources.length) {
+      check.problem([...at, "atLeast"], `atLeast ${spec.atLeast} is more than the ${sources.length} sources listed`, `list more sources, or lower atLeast to at most ${sources.length}`);
+    }
+    const ep = check.lookup(spec.endpoint);
+    if (spec.bind === undefined || !ep) return;
+    const ports = ep.bind.flatMap((b) => {
+      const parsed = parseTcpEndpoint(b);
+      return typeof parsed === "string" ? [] : [parsed.destination.port];
+    });
+    if (ep.bind.length === 0) {
+      check.problem([...at, "bind"], `endpoint "${spec.endpoint}" binds nothing`, "bind picks one of the endpoint's binds; remove it, or judge an endpoint that binds");
+    } else if (!(typeof spec.bind === "number" ? ports.includes(String(spec.bind)) : ep.bind.includes(spec.bind))) {
+      check.problem([...at, "bind"], `${bindName(spec.bind)} is not one of the binds of endpoint "${spec.endpoint}"`, `one of ${ep.bind.join(", ")}, as written there, or its port`);
+    }
+  },
+  judge: sourceSeen,
+});

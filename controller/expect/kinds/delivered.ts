@@ -1,11 +1,23 @@
 // delivered: an endpoint received exactly N messages (or at least, at most, between), optionally
 // from one named sender, with no gaps and no duplicates unless `allowGaps` (which allows both: a
 // lossy stream).
-import type { DeliveredSpec } from "../lab/types.js";
-import type { EndpointReport } from "../traffic/types.js";
-import { plural, type ExpectationResult, type Observations } from "./types.js";
+import Type, { type Static } from "typebox";
+import type { EndpointReport } from "../../traffic/types.js";
+import { endpointName, expectation } from "../kind.js";
+import { plural, type ExpectationResult, type Observations } from "../types.js";
 
-type Spec = DeliveredSpec["delivered"];
+const body = Type.Object(
+  {
+    endpoint: endpointName("The receiving endpoint."),
+    count: Type.Optional(Type.Integer({ minimum: 0, description: "Exactly this many messages." })),
+    atLeast: Type.Optional(Type.Integer({ minimum: 0, description: "At least this many messages (with atMost: a range, both ends included). Not with count." })),
+    atMost: Type.Optional(Type.Integer({ minimum: 0, description: "At most this many messages (with atLeast: a range, both ends included). Not with count." })),
+    from: Type.Optional(Type.String({ description: "Only the messages of this sender endpoint." })),
+    allowGaps: Type.Optional(Type.Boolean({ description: "Allow gaps and duplicates (a lossy stream)." })),
+  },
+  { additionalProperties: false },
+);
+type Spec = Static<typeof body>;
 
 /**
  * The counts that hold, both ends included: `count` alone; else `atLeast` up to `atMost`. With
@@ -68,3 +80,27 @@ function causes(endpoint: EndpointReport, got: number, from: string | undefined)
   }
   return notes.length ? `: ${notes.join("; ")}` : "";
 }
+
+export const deliveredKind = expectation({
+  kind: "delivered",
+  body,
+  doc: {
+    holds:
+      "the endpoint received exactly `count` messages, or at least `atLeast`, or at most `atMost` (both: a range, ends included; `atMost` alone holds with none; neither: at least 1), from the sender endpoint `from` when given, with no gaps and no duplicates (`allowGaps` allows both: a lossy stream). `count` with a bound, or `atLeast` above `atMost`, is refused (exit 2)",
+    observedFrom: "the receiver's sequence numbers per sender",
+  },
+  needs: { endpoint: { of: "agent", hint: "delivered counts what zmqlab's agent received; for a program, judge its output: output: { endpoint, matches: \"received 500\" }" } },
+  validate(spec, check, at) {
+    if (spec.from !== undefined) {
+      if (check.lookup(spec.endpoint)?.format === "raw") check.problem([...at, "from"], `${spec.endpoint} reads raw messages: it cannot tell senders apart`, "remove from (a raw receiver counts every message), or let the sender use zmqlab's framing (see docs/traffic.md, the message framing)");
+      check.endpoint(spec.from, [...at, "from"]);
+    }
+    for (const bound of ["atLeast", "atMost"] as const) {
+      if (spec.count !== undefined && spec[bound] !== undefined) check.problem(at, `both count and ${bound}`, "count for exactly N, atLeast for N or more, atMost for N or fewer (atLeast with atMost: a range)");
+    }
+    if (spec.atLeast !== undefined && spec.atMost !== undefined && spec.atLeast > spec.atMost) {
+      check.problem([...at, "atLeast"], `atLeast ${spec.atLeast} is more than atMost ${spec.atMost}: no count can hold`, `swap them (atLeast: ${spec.atMost}, atMost: ${spec.atLeast}), or count: N for exactly N`);
+    }
+  },
+  judge: delivered,
+});

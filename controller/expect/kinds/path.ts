@@ -2,11 +2,21 @@
 // of the `not` nodes, by the packet counters zmqlab installs on forwarding nodes (nftables).
 // A destination that is a forwarding node's own (virtual) address, like a load balancer's, is
 // matched together with the addresses that node translated it to (see `destinations`).
-import { list } from "../lab/endpoint.js";
-import type { PathSpec } from "../lab/types.js";
-import { andList, destinations, normalAddress, packets, plural, type ExpectationResult, type Observations } from "./types.js";
+import { list } from "../../lab/endpoint.js";
+import Type, { type Static } from "typebox";
+import { expectation, stringOrList } from "../kind.js";
+import { andList, destinations, normalAddress, packets, plural, type ExpectationResult, type Observations } from "../types.js";
 
-type Spec = PathSpec["path"];
+const body = Type.Object(
+  {
+    from: Type.String({ description: "The flow's source address." }),
+    to: Type.String({ description: "The flow's destination address (a load balancer's virtual address matches where it translated it to)." }),
+    via: Type.String({ description: "The forwarding node the flow must cross." }),
+    not: Type.Optional(stringOrList({ description: "Forwarding nodes it must not cross." })),
+  },
+  { additionalProperties: false },
+);
+type Spec = Static<typeof body>;
 
 export function describePath(spec: Spec): string {
   const not = list(spec.not);
@@ -46,3 +56,21 @@ export function path(spec: Spec, observations: Observations): ExpectationResult 
   }
   return { kind: "path", description: describePath(spec), ok, expected, observed, message, spec: { ...spec }, evidence: { packets: counts, destinations: [...targets] } };
 }
+
+export const pathKind = expectation({
+  kind: "path",
+  body,
+  doc: { holds: "node `via` forwarded packets from `from` to `to`, and no node in `not` did", observedFrom: "the routers' nftables flow counters, zeroed before the traffic" },
+  needs: { counters: ["via", "not"] },
+  validate(spec, check, at) {
+    check.address(spec.from, [...at, "from"]);
+    if (!check.isAddress(spec.to)) check.problem([...at, "to"], `"${spec.to}" is not an IP address`, "the destination address of the flow");
+    for (const [key, names] of [["via", [spec.via]], ["not", list(spec.not)]] as const) {
+      for (const n of names) {
+        const node = check.node(n, [...at, key]);
+        if (node && !node.forward) check.problem([...at, key], `node "${n}" does not forward`, `a path crosses routers: set forward: true on ${n}`);
+      }
+    }
+  },
+  judge: path,
+});

@@ -1,9 +1,11 @@
 // unreachable: every connect of an endpoint went without a ZeroMQ handshake for the lab's
 // handshake timeout (a connect from a given source to a given destination never completed).
-import type { UnreachableSpec } from "../lab/types.js";
-import { andList, type ExpectationResult, type Observations } from "./types.js";
+import Type, { type Static } from "typebox";
+import { endpointName, expectation } from "../kind.js";
+import { andList, type ExpectationResult, type Observations } from "../types.js";
 
-type Spec = UnreachableSpec["unreachable"];
+const body = Type.Object({ endpoint: endpointName("The connecting endpoint.") }, { additionalProperties: false });
+type Spec = Static<typeof body>;
 
 export function describeUnreachable(spec: Spec, observations?: Observations): string {
   const endpoint = observations?.traffic.endpoints.find((e) => e.name === spec.endpoint);
@@ -35,3 +37,15 @@ export function unreachable(spec: Spec, observations: Observations): Expectation
   const after = Math.max(...endpoint.noHandshake.map((n) => n.afterMs));
   return { ...base, ok: true, observed: `no handshake within ${after} ms`, message: endpoint.noHandshake.map((n) => n.message).join("; "), evidence };
 }
+
+export const unreachableKind = expectation({
+  kind: "unreachable",
+  body,
+  doc: { holds: "none of the endpoint's connects completed a handshake, and the agent reported them as timed out (a missing report is no proof)", observedFrom: "the agent's handshake watch" },
+  needs: { endpoint: { of: "agent", hint: "unreachable reads zmqlab's agent's handshake watch; for a program, judge its exit or output" } },
+  validate(spec, check, at) {
+    const ep = check.lookup(spec.endpoint);
+    if (ep && ep.connect.length === 0) check.problem([...at, "endpoint"], `endpoint "${spec.endpoint}" does not connect`, "unreachable is about a connect that never completes a handshake");
+  },
+  judge: unreachable,
+});

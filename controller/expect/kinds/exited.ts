@@ -1,9 +1,18 @@
 // exited: a program endpoint ended with the given exit code (0 when not given), by itself; or,
 // with `stopped: true`, it was still running at its deadline and zmqlab stopped it.
-import type { ExitedSpec } from "../lab/types.js";
-import { type ExpectationResult, type Observations } from "./types.js";
+import Type, { type Static } from "typebox";
+import { endpointName, expectation } from "../kind.js";
+import { type ExpectationResult, type Observations } from "../types.js";
 
-type Spec = ExitedSpec["exited"];
+const body = Type.Object(
+  {
+    endpoint: endpointName("The program endpoint."),
+    code: Type.Optional(Type.Integer({ minimum: 0, maximum: 255, description: "Its exit code (default 0)." })),
+    stopped: Type.Optional(Type.Boolean({ description: "It must still run at its deadline (zmqlab stops it)." })),
+  },
+  { additionalProperties: false, description: "A program endpoint's end: exit code (default 0), or stopped: true when it must still run at its deadline." },
+);
+type Spec = Static<typeof body>;
 
 export function describeExited(spec: Spec): string {
   return spec.stopped ? `${spec.endpoint} still runs at its deadline (zmqlab stops it)` : `${spec.endpoint} exits with code ${spec.code ?? 0}`;
@@ -37,3 +46,14 @@ export function exited(spec: Spec, observations: Observations): ExpectationResul
   }
   return { ...base, ok, observed, message, evidence };
 }
+
+export const exitedKind = expectation({
+  kind: "exited",
+  body,
+  doc: { holds: "the program ended by itself with that code (default 0); `stopped: true` instead: it was still running at its deadline and zmqlab stopped it", observedFrom: "the program's exit" },
+  needs: { endpoint: { of: "program", hint: "exited judges a program endpoint (command:); for the agent, use delivered" } },
+  validate(spec, check, at) {
+    if (spec.stopped === true && spec.code !== undefined) check.problem(at, "both code and stopped: true", "stopped: true expects the program to be stopped at its deadline; code: N expects it to exit by itself");
+  },
+  judge: exited,
+});

@@ -6,10 +6,20 @@
 // - A backend (any other node) takes a source when an endpoint on it showed that source among
 //   its kernel peers. `to` is not matched there: behind DNAT the local address is the
 //   backend's own, not the virtual address the client connected to.
-import type { BalancedSpec } from "../lab/types.js";
-import { andList, destinations, normalAddress, packets, plural, type ExpectationResult, type Observations } from "./types.js";
+import Type, { type Static } from "typebox";
+import { expectation } from "../kind.js";
+import { andList, destinations, normalAddress, packets, plural, type ExpectationResult, type Observations } from "../types.js";
 
-type Spec = BalancedSpec["balanced"];
+const body = Type.Object(
+  {
+    sources: Type.Array(Type.String(), { minItems: 1, description: "The source addresses that must spread." }),
+    to: Type.String({ description: "Their destination (a load balancer's virtual address matches where it translated it to)." }),
+    over: Type.Array(Type.String(), { minItems: 2, description: "The routers (by their counters) or backends (by their kernel peers) they spread over." }),
+    mapping: Type.Optional(Type.Record(Type.String(), Type.String(), { description: "Each source to the one of over it must land on (to pin a hash)." })),
+  },
+  { additionalProperties: false },
+);
+type Spec = Static<typeof body>;
 
 export function describeBalanced(spec: Spec): string {
   return `${plural(spec.sources.length, "source")} -> ${spec.to} spread over ${andList(spec.over)}, each source on exactly one${spec.mapping ? ", as mapped" : ""}`;
@@ -72,3 +82,22 @@ export function balanced(spec: Spec, observations: Observations): ExpectationRes
     evidence: { taken, landed },
   };
 }
+
+export const balancedKind = expectation({
+  kind: "balanced",
+  body,
+  doc: {
+    holds: "every source landed on exactly one of `over` (routers by their counters, backends by their kernel peers), each of `over` took at least one, and with `mapping`, each source landed where it says",
+    observedFrom: "flow counters and kernel peers",
+  },
+  needs: { counters: ["over"] },
+  validate(spec, check, at) {
+    spec.sources.forEach((s, j) => check.address(s, [...at, "sources", j]));
+    spec.over.forEach((n, j) => check.node(n, [...at, "over", j]));
+    for (const [src, target] of Object.entries(spec.mapping ?? {})) {
+      if (!spec.sources.includes(src)) check.problem([...at, "mapping", src], `${src} is not among the sources`, "map each listed source to one of over");
+      if (!spec.over.includes(target)) check.problem([...at, "mapping", src], `"${target}" is not among over`, `one of ${spec.over.join(", ")}`);
+    }
+  },
+  judge: balanced,
+});

@@ -16,12 +16,21 @@
 // A silence still going on at stop, while its senders were still sending, is an outage that never
 // ended: that fails. When the receiver had no message before the fault, the first message after
 // it ends the outage.
-import { parseDuration } from "../lab/duration.js";
-import type { RecoveredSpec } from "../lab/types.js";
-import type { EndpointReport, Silence } from "../traffic/types.js";
-import { type ExpectationResult, type Observations } from "./types.js";
+import { parseDuration } from "../../lab/duration.js";
+import Type, { type Static } from "typebox";
+import type { EndpointReport, Silence } from "../../traffic/types.js";
+import { duration, endpointName, expectation } from "../kind.js";
+import { type ExpectationResult, type Observations } from "../types.js";
 
-type Spec = RecoveredSpec["recovered"];
+const body = Type.Object(
+  {
+    endpoint: endpointName("The receiving endpoint."),
+    after: Type.String({ description: "The fault it must recover from." }),
+    within: duration({ description: "The bound on the recovery: ms, or a string such as 1500ms, 5s." }),
+  },
+  { additionalProperties: false, description: "Messages reach the endpoint again within `within` after the fault; the report gives the measured outage." },
+);
+type Spec = Static<typeof body>;
 
 const withinText = (spec: Spec) => (typeof spec.within === "number" ? `${spec.within} ms` : spec.within);
 
@@ -108,3 +117,15 @@ export function endOfTraffic(endpoint: EndpointReport, observations: Observation
   const all = ends(observations.traffic.endpoints.map((e) => e.name));
   return all.length > 0 ? Math.max(...all) : Infinity;
 }
+
+export const recoveredKind = expectation({
+  kind: "recovered",
+  body,
+  doc: { holds: "messages reach the endpoint again at most `within` (ms, or `5s`) after the fault `after`; the report gives the measured outage", observedFrom: "the receiver's timeline (silences, send times)" },
+  timed: true,
+  needs: { endpoint: { of: "agent", hint: "recovered reads zmqlab's agent's receive timeline; for a program, judge its output" } },
+  validate(spec, check, at) {
+    if (spec.within !== undefined && parseDuration(spec.within) === undefined) check.problem([...at, "within"], `"${spec.within}" is not a duration`, "ms as a number, or a string such as 1500ms or 5s");
+  },
+  judge: recovered,
+});

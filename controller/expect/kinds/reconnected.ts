@@ -1,10 +1,15 @@
 // reconnected: the endpoint completed a new ZeroMQ handshake at or after a fault (libzmq reports
 // one for each connection made, on the connecting and the binding side). A connection that lives
 // through the fault (TCP retransmits across a short cut) needs none, so this fails then.
-import type { ReconnectedSpec } from "../lab/types.js";
-import { plural, type ExpectationResult, type Observations } from "./types.js";
+import Type, { type Static } from "typebox";
+import { endpointName, expectation } from "../kind.js";
+import { plural, type ExpectationResult, type Observations } from "../types.js";
 
-type Spec = ReconnectedSpec["reconnected"];
+const body = Type.Object(
+  { endpoint: endpointName(), after: Type.String({ description: "The fault after which it must handshake anew." }) },
+  { additionalProperties: false, description: "A new ZeroMQ handshake at the endpoint at or after the fault." },
+);
+type Spec = Static<typeof body>;
 
 export function describeReconnected(spec: Spec): string {
   return `${spec.endpoint} completes a new handshake after ${spec.after}`;
@@ -32,3 +37,12 @@ export function reconnected(spec: Spec, observations: Observations): Expectation
   const first = Math.round(after[0]!.ms - at);
   return { ...base, ok: true, observed: `handshake ${first} ms after ${spec.after}`, message: `${spec.endpoint} completed ${plural(after.length, "handshake")} after ${spec.after}, the first ${first} ms after it (${after[0]!.address})`, evidence };
 }
+
+export const reconnectedKind = expectation({
+  kind: "reconnected",
+  body,
+  doc: { holds: "the endpoint completed a new ZeroMQ handshake at or after the fault `after`", observedFrom: "the timeline's handshakes" },
+  timed: true,
+  needs: { endpoint: { of: "agent", hint: "reconnected reads zmqlab's agent's handshakes; for a program, judge its output" } },
+  judge: reconnected,
+});

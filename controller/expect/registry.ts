@@ -1,0 +1,81 @@
+// Every expectation kind, one line each. The lab file's expectation types and schema, validation,
+// judging, the report's kinds and the docs' table are all made from this list.
+import Type, { type Static, type TObject, type TSchema } from "typebox";
+import type { ExpectationKind } from "./kind.js";
+import { balancedKind } from "./kinds/balanced.js";
+import { deliveredKind } from "./kinds/delivered.js";
+import { exitedKind } from "./kinds/exited.js";
+import { lostKind } from "./kinds/lost.js";
+import { outputKind } from "./kinds/output.js";
+import { pathKind } from "./kinds/path.js";
+import { reconnectedKind } from "./kinds/reconnected.js";
+import { recoveredKind } from "./kinds/recovered.js";
+import { sourceSeenKind } from "./kinds/source-seen.js";
+import { unreachableKind } from "./kinds/unreachable.js";
+
+export const EXPECTATION_KINDS = [
+  deliveredKind,
+  sourceSeenKind,
+  pathKind,
+  unreachableKind,
+  balancedKind,
+  exitedKind,
+  outputKind,
+  recoveredKind,
+  lostKind,
+  reconnectedKind,
+] as const;
+
+type Kind = (typeof EXPECTATION_KINDS)[number];
+
+/** Every kind a lab file can state. */
+export type LabExpectationKind = Kind["kind"];
+
+/**
+ * Any expectation can be judged on one phase of the fault timeline (faults:) only: what happened
+ * before a fault, after it, or between two. At most one of the three.
+ */
+export interface PhaseScope {
+  before?: string;
+  after?: string;
+  between?: [string, string];
+}
+
+/** The body of an expectation of kind K (what follows `K:` in the lab file), with its phase. */
+export type BodyOf<K extends LabExpectationKind> = Static<Extract<Kind, { kind: K }>["body"]> & PhaseScope;
+
+/** One expectation of the lab file: one kind and its body. */
+export type ExpectationSpec = { [K in LabExpectationKind]: { [P in K]: BodyOf<K> } }[LabExpectationKind];
+
+/** The kinds by name. */
+export const KIND_BY_NAME: ReadonlyMap<string, ExpectationKind> = new Map(EXPECTATION_KINDS.map((k) => [k.kind, k as unknown as ExpectationKind]));
+
+/** The kind an expectation states, and its body. */
+export function kindOf(spec: ExpectationSpec): { kind: ExpectationKind; body: PhaseScope & Record<string, unknown> } {
+  const name = Object.keys(spec).find((key) => KIND_BY_NAME.has(key));
+  // The schema admits registered kinds only: anything else is our bug.
+  if (name === undefined) throw new Error(`unknown expectation kind: ${Object.keys(spec).join(", ")}`);
+  return { kind: KIND_BY_NAME.get(name)!, body: (spec as Record<string, unknown>)[name] as PhaseScope & Record<string, unknown> };
+}
+
+/** A fault's name, as the faults section gives it. */
+export const faultName = (description = "A fault's name: lower case, digits and dashes, up to 32 characters.") => Type.String({ pattern: "^[a-z][a-z0-9-]{0,31}$", description });
+
+/** The phase keys every body takes (a timed kind's `after` is its own, and it takes no other). */
+export const PHASE_SCHEMA = {
+  before: Type.Optional(faultName("Judge only what happened before this fault ran.")),
+  after: Type.Optional(faultName("Judge only what happened from this fault on.")),
+  between: Type.Optional(Type.Array(faultName(), { minItems: 2, maxItems: 2, description: "Judge only what happened from the first fault to the second." })),
+};
+
+/** An expectation in the lab file's schema: exactly one kind, each body with the phase keys. */
+export function expectationSchema(): TSchema {
+  const properties = Object.fromEntries(
+    EXPECTATION_KINDS.map((k) => {
+      const body = k.body as TObject;
+      const phase = Object.fromEntries(Object.entries(PHASE_SCHEMA).filter(([key]) => !(key in body.properties)));
+      return [k.kind, { ...body, properties: { ...body.properties, ...phase } }];
+    }),
+  );
+  return { type: "object", minProperties: 1, maxProperties: 1, additionalProperties: false, properties } as unknown as TSchema;
+}
