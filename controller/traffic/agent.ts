@@ -1,6 +1,6 @@
 // zmqlab's agent in a node: one process per node and life, started over exec, its events read as
 // JSON lines, its commands written to its input.
-import type { AgentCommand, AgentEvent, AgentJob } from "../agent/protocol.js";
+import type { AgentCommand, AgentEvent, AgentJob } from "../../shared/protocol.js";
 import type { Process } from "../engine/exec.js";
 import { EnvironmentError } from "../errors.js";
 import { list, parseTcpEndpoint } from "../lab/endpoint.js";

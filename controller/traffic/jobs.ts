@@ -1,6 +1,6 @@
 // Pure: a lab's traffic section -> one agent job per node, with the number of peers each
 // sender must wait for (the slow-joiner problem) worked out from the lab's binds and connects.
-import type { AgentJob, EndpointJob } from "../agent/protocol.js";
+import type { AgentJob, EndpointJob } from "../../shared/protocol.js";
 import { formatHostPort, list, parseTcpEndpoint, type HostPort } from "../lab/endpoint.js";
 import { addressesOf } from "../lab/addresses.js";
 import { parseAddress } from "../lab/ip.js";

@@ -1,10 +1,10 @@
 // The agent's pure parsers at their edges: endpoints that are almost tcp endpoints, kernel table
 // lines that are almost entries, jobs that name exactly what is wrong, headers that are not ours.
 import t from "tap";
-import { bindAddress, matchConnect, parseTcpEndpoint } from "../../controller/agent/address.js";
-import { JobError, parseJob } from "../../controller/agent/job.js";
-import { Accounting, decodeMessage, encodeRaw, RAW_SENDER, subscriptionKind, UNKNOWN_SENDER } from "../../controller/agent/messages.js";
-import { canonicalIp, decodeSockAddr, parseProcNetTcp, peerKey } from "../../controller/agent/proc-net.js";
+import { bindAddress, matchConnect, parseTcpEndpoint } from "../../agent/address.js";
+import { JobError, parseJob } from "../../agent/job.js";
+import { Accounting, decodeMessage, encodeRaw, RAW_SENDER, subscriptionKind, UNKNOWN_SENDER } from "../../agent/messages.js";
+import { canonicalIp, decodeSockAddr, parseProcNetTcp, peerKey } from "../../shared/proc-net.js";
 
 t.test("tcp endpoints: only whole, well-formed ones parse", async (t) => {
   t.equal(parseTcpEndpoint("udp://198.18.2.10:5556"), null, "another transport is not tcp");

@@ -2,10 +2,10 @@ import t from "tap";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bindAddress, matchConnect, parseTcpEndpoint } from "../../controller/agent/address.js";
+import { bindAddress, matchConnect, parseTcpEndpoint } from "../../agent/address.js";
 import {
   canonicalIp, decodeAddress, parseProcNetTcp, peersFor, readTcpTables,
-} from "../../controller/agent/proc-net.js";
+} from "../../shared/proc-net.js";
 
 // Lines as the kernel writes them (taken from a live host, one IPv6 line added by hand):
 // 127.0.0.2:40809 -> 127.0.0.1:25995, and on the dual-stack listener *:25995 (tcp6) its other

@@ -2,7 +2,7 @@
 // "tcp://src:port;host:port". The agent passes endpoints to libzmq unchanged; these helpers only
 // serve to match events and kernel connections back to them.
 
-import { canonicalIp, type BindAddr } from "./proc-net.js";
+import { canonicalIp, type BindAddr } from "../shared/proc-net.js";
 
 export interface TcpEndpoint {
   /** The part before ";" (source address or interface, and port), when given. */
