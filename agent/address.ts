@@ -2,7 +2,8 @@
 // "tcp://src:port;host:port". The agent passes endpoints to libzmq unchanged; these helpers only
 // serve to match events and kernel connections back to them.
 
-import { canonicalIp, type BindAddr } from "../shared/proc-net.js";
+import { canonicalAddress } from "../shared/address.js";
+import type { BindAddr } from "../shared/proc-net.js";
 
 export interface TcpEndpoint {
   /** The part before ";" (source address or interface, and port), when given. */
@@ -35,7 +36,7 @@ export function bindAddress(endpoint: string): BindAddr | null {
   const e = parseTcpEndpoint(endpoint);
   if (!e || !/^\d+$/.test(e.port)) return null;
   const any = e.host === "*" || e.host === "0.0.0.0" || e.host === "::";
-  return { address: any ? null : canonicalIp(e.host), port: Number(e.port) };
+  return { address: any ? null : canonicalAddress(e.host), port: Number(e.port) };
 }
 
 /**
@@ -55,5 +56,5 @@ export function matchConnect(address: string, connects: readonly string[]): stri
 
 function destinationOf(endpoint: string): string | undefined {
   const e = parseTcpEndpoint(endpoint);
-  return e ? `${canonicalIp(e.host)}:${e.port}` : undefined;
+  return e ? `${canonicalAddress(e.host)}:${e.port}` : undefined;
 }

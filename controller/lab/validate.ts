@@ -1,4 +1,5 @@
 // The lab's own rules, beyond what the JSON Schema can say. Pure: a lab in, findings out.
+import { canonicalAddress } from "../../shared/address.js";
 import { closest, formatPath } from "../errors.js";
 import { addressesOf } from "./addresses.js";
 import { list, parseTcpEndpoint, type HostPort } from "./endpoint.js";
@@ -525,8 +526,9 @@ function validateExpectations(lab: Lab, owners: Owners, findings: Finding[]): vo
     } else if ("balanced" in e) {
       e.balanced.sources.forEach((s, j) => needAddress(s, [...at, "balanced", "sources", j]));
       e.balanced.over.forEach((n, j) => needNode(n, [...at, "balanced", "over", j]));
+      const sources = e.balanced.sources.map(canonicalAddress);
       for (const [src, target] of Object.entries(e.balanced.mapping ?? {})) {
-        if (!e.balanced.sources.includes(src)) findings.push({ at: [...at, "balanced", "mapping", src], message: `${src} is not among the sources`, hint: "map each listed source to one of over" });
+        if (!sources.includes(canonicalAddress(src))) findings.push({ at: [...at, "balanced", "mapping", src], message: `${src} is not among the sources`, hint: "map each listed source to one of over" });
         if (!e.balanced.over.includes(target)) findings.push({ at: [...at, "balanced", "mapping", src], message: `"${target}" is not among over`, hint: `one of ${e.balanced.over.join(", ")}` });
       }
     }

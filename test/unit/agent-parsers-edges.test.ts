@@ -4,7 +4,8 @@ import t from "tap";
 import { bindAddress, matchConnect, parseTcpEndpoint } from "../../agent/address.js";
 import { JobError, parseJob } from "../../agent/job.js";
 import { Accounting, decodeMessage, encodeRaw, RAW_SENDER, subscriptionKind, UNKNOWN_SENDER } from "../../agent/messages.js";
-import { canonicalIp, decodeSockAddr, parseProcNetTcp, peerKey } from "../../shared/proc-net.js";
+import { decodeSockAddr, parseProcNetTcp, peerKey } from "../../shared/proc-net.js";
+import { canonicalAddress } from "../../shared/address.js";
 
 t.test("tcp endpoints: only whole, well-formed ones parse", async (t) => {
   t.equal(parseTcpEndpoint("udp://198.18.2.10:5556"), null, "another transport is not tcp");
@@ -38,7 +39,7 @@ t.test("kernel table lines: only whole entries count", async (t) => {
   for (const state of ["X01", "01X", "1"]) t.equal(parseProcNetTcp(entry("0:", "0A121502:15B4", "0B121402:C350", state)).length, 0, `a state "${state}" is no entry`);
   t.equal(decodeSockAddr("x0A121502:15B4"), null, "text before the address");
   t.equal(decodeSockAddr("0A121502:15B4x"), null, "text after the port");
-  t.equal(canonicalIp("::ffff:198.18.21.10"), "198.18.21.10", "an IPv4-mapped address with two-digit octets is plain IPv4");
+  t.equal(canonicalAddress("::ffff:198.18.21.10"), "198.18.21.10", "an IPv4-mapped address with two-digit octets is plain IPv4");
   t.equal(peerKey({ local: "198.18.2.10:5556", address: "198.18.1.11", port: 50000 }), "198.18.2.10:5556 198.18.1.11 50000", "a peer's key: local end, address, port");
 });
 

@@ -4,8 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bindAddress, matchConnect, parseTcpEndpoint } from "../../agent/address.js";
 import {
-  canonicalIp, decodeAddress, parseProcNetTcp, peersFor, readTcpTables,
+  decodeAddress, parseProcNetTcp, peersFor, readTcpTables,
 } from "../../shared/proc-net.js";
+import { canonicalAddress } from "../../shared/address.js";
 
 // Lines as the kernel writes them (taken from a live host, one IPv6 line added by hand):
 // 127.0.0.2:40809 -> 127.0.0.1:25995, and on the dual-stack listener *:25995 (tcp6) its other
@@ -86,10 +87,10 @@ t.test("reading the tables: a missing file counts as empty", async (t) => {
 });
 
 t.test("canonical addresses", async (t) => {
-  t.equal(canonicalIp("2001:0002:0000::0010"), "2001:2::10");
-  t.equal(canonicalIp("::ffff:198.18.1.11"), "198.18.1.11");
-  t.equal(canonicalIp("198.18.1.11"), "198.18.1.11");
-  t.equal(canonicalIp("eth1"), "eth1", "not an address: unchanged");
+  t.equal(canonicalAddress("2001:0002:0000::0010"), "2001:2::10");
+  t.equal(canonicalAddress("::ffff:198.18.1.11"), "198.18.1.11");
+  t.equal(canonicalAddress("198.18.1.11"), "198.18.1.11");
+  t.equal(canonicalAddress("eth1"), "eth1", "not an address: unchanged");
 });
 
 t.test("tcp endpoints", async (t) => {
