@@ -1,32 +1,10 @@
-// Reading libzmq tcp endpoints: "tcp://host:port", "tcp://[v6]:port" and the source form
-// "tcp://src:port;host:port". The agent passes endpoints to libzmq unchanged; these helpers only
-// serve to match events and kernel connections back to them.
+// Matching libzmq's endpoints back to the job's: where a bind listens (for its kernel peers) and
+// which connect a handshake event belongs to. The agent passes endpoints to libzmq unchanged;
+// they are read with the one endpoint parser the lab and the judges use (shared/endpoint.ts).
 
 import { canonicalAddress } from "../shared/address.js";
+import { parseTcpEndpoint } from "../shared/endpoint.js";
 import type { BindAddr } from "../shared/proc-net.js";
-
-export interface TcpEndpoint {
-  /** The part before ";" (source address or interface, and port), when given. */
-  source?: string;
-  host: string;
-  port: string;
-}
-
-export function parseTcpEndpoint(endpoint: string): TcpEndpoint | null {
-  if (!endpoint.startsWith("tcp://")) return null;
-  const rest = endpoint.slice("tcp://".length);
-  const semi = rest.indexOf(";");
-  const source = semi >= 0 ? rest.slice(0, semi) : undefined;
-  const dest = splitHostPort(rest.slice(semi + 1)); // without ";", semi + 1 is 0: all of it
-  if (!dest) return null;
-  return source === undefined ? dest : { source, ...dest };
-}
-
-function splitHostPort(text: string): { host: string; port: string } | null {
-  const m = /^\[([^\]]+)\]:([^:]+)$/.exec(text) ?? /^([^:[\]]+):([^:]+)$/.exec(text);
-  if (!m || m[1] === undefined || m[2] === undefined) return null;
-  return { host: m[1], port: m[2] };
-}
 
 /**
  * Where a bound endpoint listens, from the socket's lastEndpoint after bind (libzmq resolves
@@ -34,9 +12,10 @@ function splitHostPort(text: string): { host: string; port: string } | null {
  */
 export function bindAddress(endpoint: string): BindAddr | null {
   const e = parseTcpEndpoint(endpoint);
-  if (!e || !/^\d+$/.test(e.port)) return null;
-  const any = e.host === "*" || e.host === "0.0.0.0" || e.host === "::";
-  return { address: any ? null : canonicalAddress(e.host), port: Number(e.port) };
+  if (typeof e === "string" || e.destination.port === "*") return null;
+  const { host, port } = e.destination;
+  const any = host === "*" || host === "0.0.0.0" || host === "::";
+  return { address: any ? null : canonicalAddress(host), port: Number(port) };
 }
 
 /**
@@ -56,5 +35,5 @@ export function matchConnect(address: string, connects: readonly string[]): stri
 
 function destinationOf(endpoint: string): string | undefined {
   const e = parseTcpEndpoint(endpoint);
-  return e ? `${canonicalAddress(e.host)}:${e.port}` : undefined;
+  return typeof e === "string" ? undefined : `${canonicalAddress(e.destination.host)}:${e.destination.port}`;
 }

@@ -3,7 +3,8 @@
 import type { AgentCommand, AgentEvent, AgentJob } from "../../shared/protocol.js";
 import type { Process } from "../engine/exec.js";
 import { EnvironmentError } from "../errors.js";
-import { list, parseTcpEndpoint } from "../lab/endpoint.js";
+import { parseTcpEndpoint } from "../../shared/endpoint.js";
+import { list } from "../lab/endpoint.js";
 import { parseAddress } from "../lab/ip.js";
 import type { RunningLab } from "../provision/running.js";
 import { agentJobs } from "./jobs.js";
