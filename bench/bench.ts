@@ -82,7 +82,7 @@ async function zmqlabRound(loaded: LoadedLab): Promise<ZmqlabSample> {
   const u = await timed(() => up(loaded));
   const running: RunningLab = u.result;
   const d = await timed(() => running.down());
-  // Others recompiling dist/controller/agent change the image tag: up() then built a new image
+  // Others recompiling dist/agent or dist/shared change the image tag: up() then built a new image
   // inside its timed "image" phase. Such a round measures a build, not up: redo it.
   const used = running.plan.nodes.find((n) => n.defaultImage)?.image;
   if (used !== undefined && used !== currentImage) throw new ImageChanged(used);

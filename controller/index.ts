@@ -16,7 +16,7 @@ export { runTraffic, trafficSession, TrafficSession, type TrafficOptions, type T
 export { startAgent, jobsFor, Agent } from "./traffic/agent.js";
 export type { FaultHook } from "./traffic/fault-runner.js";
 export type * from "./traffic/types.js";
-export type { AgentJob, EndpointJob, AgentEvent, EndpointResult, Peer } from "./agent/protocol.js";
+export type { AgentJob, EndpointJob, AgentEvent, EndpointResult, Peer } from "../shared/protocol.js";
 export { runLab, check, observe, judge, readFlows, type LabReport, type RunOptions, type CheckOptions } from "./run/index.js";
 export { evaluate, evaluateOne, endpointFailures, type ExpectationResult, type ExpectationKind, type Observations } from "./expect/index.js";
 export { expectationsText } from "./report/expectations-text.js";

@@ -48,7 +48,9 @@ function inputs(): Input[] {
   });
   return [
     { target: "images/node/Dockerfile", source: join(PACKAGE_ROOT, "images", "node", "Dockerfile") },
-    { target: "dist/controller/agent", source: join(PACKAGE_ROOT, "dist", "controller", "agent") },
+    // The agent and what it shares with the controller; nothing of the controller itself.
+    { target: "dist/agent", source: join(PACKAGE_ROOT, "dist", "agent") },
+    { target: "dist/shared", source: join(PACKAGE_ROOT, "dist", "shared") },
     ...modules,
   ];
 }

@@ -1,5 +1,6 @@
 // Expectations are judged from observations only: what the sockets and the kernels showed
 // during one traffic run. Each kind is a pure function (spec, observations) -> result.
+import { canonicalAddress } from "../../shared/address.js";
 import type { LabExpectationKind } from "./registry.js";
 import type { FlowCount } from "../observe/flows.js";
 import type { Snapshot, TrafficReport } from "../traffic/types.js";
@@ -54,11 +55,8 @@ export interface ExpectationResult {
   actual?: { description: string };
 }
 
-/** An address as one spelling: IPv4-mapped IPv6 (::ffff:a.b.c.d) becomes a.b.c.d. */
-export function normalAddress(text: string): string {
-  const bare = text.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, "$1");
-  return bare.toLowerCase();
-}
+/** An address as one spelling, the agent's and the lab's: see shared/address.ts. */
+export const normalAddress = canonicalAddress;
 
 export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 

@@ -1,47 +1,5 @@
-// ZeroMQ tcp endpoints as the lab file spells them, including libzmq's source form
-// `tcp://SRC:PORT;DST:PORT`. Pure parsing; no sockets here.
-
-export interface HostPort {
-  /** Address (IPv6 without brackets), interface name, or `*`. */
-  host: string;
-  /** Port number, or `*`/`0` for an ephemeral one. */
-  port: string;
-}
-
-export interface TcpEndpoint {
-  text: string;
-  source?: HostPort;
-  destination: HostPort;
-}
-
-const HOST_PORT = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\*|\d{1,5})$/;
-
-function parseHostPort(text: string): HostPort | undefined {
-  const m = HOST_PORT.exec(text);
-  if (!m) return undefined;
-  const port = m[3]!;
-  if (Number(port) > 65535) return undefined; // `*` is NaN here: never too large
-  return { host: (m[1] ?? m[2])!, port };
-}
-
-/** The endpoint, or a sentence saying what is wrong with it. */
-export function parseTcpEndpoint(text: string): TcpEndpoint | string {
-  if (!text.startsWith("tcp://")) return "only tcp:// endpoints are supported";
-  const rest = text.slice("tcp://".length);
-  const parts = rest.split(";");
-  if (parts.length > 2) return "has more than one ';' (the form is tcp://SOURCE:PORT;DESTINATION:PORT)";
-  const destination = parseHostPort(parts[parts.length - 1]!);
-  if (!destination) return "is not of the form tcp://ADDRESS:PORT (IPv6 in brackets: tcp://[2001:2::10]:5556)";
-  if (parts.length === 1) return { text, destination };
-  const source = parseHostPort(parts[0]!);
-  if (!source) return "has a source that is not ADDRESS:PORT (use port 0 for an ephemeral one: tcp://198.18.1.11:0;198.18.2.10:5556)";
-  return { text, source, destination };
-}
-
-/** Format host and port back into endpoint syntax (brackets around IPv6). */
-export function formatHostPort(hp: HostPort): string {
-  return hp.host.includes(":") ? `[${hp.host}]:${hp.port}` : `${hp.host}:${hp.port}`;
-}
+// One value or several, as the lab file allows for binds, connects, sources and next hops
+// (`bind: X` or `bind: [X, Y]`). The endpoints themselves are parsed by shared/endpoint.ts.
 
 export function list<T>(value: T | T[] | undefined): T[] {
   return value === undefined ? [] : Array.isArray(value) ? value : [value];

@@ -1,8 +1,10 @@
 // Addresses and subnets as numbers, so that containment, overlap and ranges are plain arithmetic.
-// Parsing and validity come from ip-cidr; the rest is bigint math.
+// Parsing and validity come from ip-cidr; the rest is bigint math. Addresses are spelled as
+// shared/address.ts spells them (canonicalAddress), as the agent and the kernel's tools do.
 import "./ip-address-interop.js"; // first: ip-cidr must find ip-address under every loader
 import IPCIDR from "ip-cidr";
 import { Address6, AddressError } from "ip-address";
+import { canonicalAddress } from "../../shared/address.js";
 
 export type Family = 4 | 6;
 
@@ -39,6 +41,14 @@ function accepted(parse: () => unknown): boolean {
   }
 }
 
+/** The IPv4-mapped IPv6 addresses, ::ffff:0:0/96: each is the IPv4 address in its last 32 bits. */
+const MAPPED = 0xffffn;
+const IPV4_BITS = 0xffffffffn;
+
+/**
+ * An address in any spelling; `text` is its one spelling (canonicalAddress's). An IPv4-mapped
+ * address (::ffff:198.18.1.10) is the IPv4 address it maps, as the agent and the judges read it.
+ */
 export function parseAddress(text: string): Address | undefined {
   if (typeof text !== "string" || text.includes("/")) return undefined;
   if (text.includes(":")) {
@@ -46,6 +56,7 @@ export function parseAddress(text: string): Address | undefined {
     // as that IPv4 address and then throws on it.
     if (!accepted(() => new Address6(text))) return undefined;
     const value = BigInt(new Address6(text).bigInteger().toString());
+    if (value >> 32n === MAPPED) return { text: formatAddress(value & IPV4_BITS, 4), family: 4, value: value & IPV4_BITS };
     return { text: formatAddress(value, 6), family: 6, value };
   }
   if (!accepted(() => IPCIDR.createAddress(text))) return undefined;
@@ -61,6 +72,7 @@ export function parseSubnet(text: string): Subnet | string {
   const [addr, prefixText] = text.split("/") as [string, string];
   const address = parseAddress(addr);
   if (!address) return "is not a valid subnet";
+  if (address.family === 4 && addr.includes(":")) return "is IPv4-mapped IPv6 space (::ffff:0:0/96): write the IPv4 subnet";
   const prefix = Number(prefixText);
   const width = bits(address.family);
   const hostBits = BigInt(width - prefix);
@@ -86,7 +98,7 @@ export function formatAddress(value: bigint, family: Family): string {
   }
   const groups: string[] = [];
   for (let shift = 112n; shift >= 0n; shift -= 16n) groups.push(((value >> shift) & 0xffffn).toString(16));
-  return new Address6(groups.join(":")).correctForm();
+  return canonicalAddress(groups.join(":"));
 }
 
 /** The address Docker gives its bridge (the network's gateway): the first host address. */

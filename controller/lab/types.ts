@@ -1,5 +1,6 @@
 // The lab file as a user writes it (after YAML parsing and schema validation).
 // Names follow the domain: lab, network, node, interface, address, route, endpoint, expectation.
+import type { SocketType } from "../../shared/socket.js";
 
 export interface Lab {
   name: string;
@@ -78,9 +79,7 @@ export interface RouteSpec {
   from?: string;
 }
 
-export type SocketType =
-  | "pub" | "sub" | "xpub" | "xsub" | "push" | "pull"
-  | "req" | "rep" | "dealer" | "router" | "pair";
+export type { SocketType };
 
 /**
  * A traffic endpoint: zmqlab's agent (`socket`) or the user's own program (`command`). For a

@@ -1,7 +1,9 @@
 // The lab's own rules, beyond what the JSON Schema can say. Pure: a lab in, findings out.
+import { canonicalAddress } from "../../shared/address.js";
 import { closest, formatPath } from "../errors.js";
 import { addressesOf } from "./addresses.js";
-import { list, parseTcpEndpoint, type HostPort } from "./endpoint.js";
+import { parseTcpEndpoint, type HostPort } from "../../shared/endpoint.js";
+import { list } from "./endpoint.js";
 import { contains, formatAddress, gatewayOf, overlaps, parseAddress, parseSubnet, type Address, type Subnet } from "./ip.js";
 import { parseDuration } from "./duration.js";
 import type { EndpointSpec, Lab, NodeSpec, SendSpec } from "./types.js";

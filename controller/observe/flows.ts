@@ -1,4 +1,6 @@
 // Forwarded-packet counters from a router's nftables flow sets (installed by the plan).
+import { canonicalAddress } from "../../shared/address.js";
+
 export interface FlowCount {
   from: string;
   to: string;
@@ -16,7 +18,7 @@ export function parseFlowSet(json: string): FlowCount[] {
   return data.nftables
     .flatMap((entry) => entry.set?.elem ?? [])
     .flatMap((e) => (e.elem ? [e.elem] : []))
-    .map((e) => ({ from: e.val.concat[0], to: e.val.concat[1], packets: e.counter?.packets ?? 0, bytes: e.counter?.bytes ?? 0 }));
+    .map((e) => ({ from: canonicalAddress(e.val.concat[0]), to: canonicalAddress(e.val.concat[1]), packets: e.counter?.packets ?? 0, bytes: e.counter?.bytes ?? 0 }));
 }
 
 /** A TCP connection a node's kernel saw start (its SYN), from zmqlab's connection sets. */
@@ -37,5 +39,5 @@ export function parseConnectionSet(json: string): ConnectionSeen[] {
   return data.nftables
     .flatMap((entry) => entry.set?.elem ?? [])
     .flatMap((e) => (e.elem ? [e.elem] : []))
-    .map((e) => ({ source: e.val.concat[0], sourcePort: Number(e.val.concat[1]), local: e.val.concat[2], port: Number(e.val.concat[3]) }));
+    .map((e) => ({ source: canonicalAddress(e.val.concat[0]), sourcePort: Number(e.val.concat[1]), local: canonicalAddress(e.val.concat[2]), port: Number(e.val.concat[3]) }));
 }

@@ -1,4 +1,6 @@
-// The kernel's own view of a node, parsed from `ip -j` output. Pure parsers.
+// The kernel's own view of a node, parsed from `ip -j` output. Pure parsers. Addresses in the
+// one spelling of shared/address.ts (the kernel's own, but for IPv4-mapped ones).
+import { canonicalAddress } from "../../shared/address.js";
 
 export interface InterfaceState {
   name: string;
@@ -41,7 +43,7 @@ export function parseAddr(json: string): InterfaceState[] {
     name: e.ifname,
     altnames: e.altnames ?? [],
     mac: (e.address ?? "").toLowerCase(),
-    addresses: (e.addr_info ?? []).filter((a) => a.scope !== "link").map((a) => `${a.local}/${a.prefixlen}`),
+    addresses: (e.addr_info ?? []).filter((a) => a.scope !== "link").map((a) => `${canonicalAddress(a.local)}/${a.prefixlen}`),
   }));
 }
 
@@ -61,7 +63,7 @@ export function parseRoutes(json: string): RouteState[] {
       to: r.dst,
       // "default" names no family: the next hop (or the prefix) tells.
       family: (r.gateway ?? r.nexthops?.[0]?.gateway ?? r.dst).includes(":") ? (6 as const) : (4 as const),
-      via: r.nexthops ? r.nexthops.map((n) => n.gateway ?? "").filter(Boolean) : r.gateway ? [r.gateway] : [],
+      via: (r.nexthops ? r.nexthops.map((n) => n.gateway ?? "").filter(Boolean) : r.gateway ? [r.gateway] : []).map(canonicalAddress),
       dev: r.nexthops ? r.nexthops.map((n) => n.dev ?? "") : r.dev ? [r.dev] : [],
       table: r.table ?? "main",
     }));
@@ -77,7 +79,7 @@ interface IpRuleEntry {
 export function parseRules(json: string): RuleState[] {
   return (JSON.parse(json) as IpRuleEntry[]).map((r) => ({
     priority: r.priority,
-    from: r.src === undefined ? "all" : r.srclen !== undefined && r.srclen !== 32 && r.srclen !== 128 ? `${r.src}/${r.srclen}` : r.src,
+    from: r.src === undefined ? "all" : r.srclen !== undefined && r.srclen !== 32 && r.srclen !== 128 ? `${r.src}/${r.srclen}` : canonicalAddress(r.src),
     table: r.table ?? "",
   }));
 }

@@ -1,9 +1,10 @@
 // zmqlab's agent in a node: one process per node and life, started over exec, its events read as
 // JSON lines, its commands written to its input.
-import type { AgentCommand, AgentEvent, AgentJob } from "../agent/protocol.js";
+import type { AgentCommand, AgentEvent, AgentJob } from "../../shared/protocol.js";
 import type { Process } from "../engine/exec.js";
 import { EnvironmentError } from "../errors.js";
-import { list, parseTcpEndpoint } from "../lab/endpoint.js";
+import { parseTcpEndpoint } from "../../shared/endpoint.js";
+import { list } from "../lab/endpoint.js";
 import { parseAddress } from "../lab/ip.js";
 import type { RunningLab } from "../provision/running.js";
 import { agentJobs } from "./jobs.js";

@@ -1,7 +1,8 @@
 // Each lab endpoint's report from what its agents (one per life of its node) or its programs
 // said: counts, peers, handshakes, errors, failures, and the timeline.
-import type { AgentEvent, EndpointResult } from "../agent/protocol.js";
-import { list, parseTcpEndpoint } from "../lab/endpoint.js";
+import type { AgentEvent, EndpointResult } from "../../shared/protocol.js";
+import { parseTcpEndpoint } from "../../shared/endpoint.js";
+import { list } from "../lab/endpoint.js";
 import { parseAddress } from "../lab/ip.js";
 import type { InterfaceState } from "../observe/kernel.js";
 import type { RunningLab } from "../provision/running.js";

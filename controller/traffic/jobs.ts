@@ -1,7 +1,8 @@
 // Pure: a lab's traffic section -> one agent job per node, with the number of peers each
 // sender must wait for (the slow-joiner problem) worked out from the lab's binds and connects.
-import type { AgentJob, EndpointJob } from "../agent/protocol.js";
-import { formatHostPort, list, parseTcpEndpoint, type HostPort } from "../lab/endpoint.js";
+import type { AgentJob, EndpointJob } from "../../shared/protocol.js";
+import { formatHostPort, parseTcpEndpoint, type HostPort } from "../../shared/endpoint.js";
+import { list } from "../lab/endpoint.js";
 import { addressesOf } from "../lab/addresses.js";
 import { parseAddress } from "../lab/ip.js";
 import type { EndpointSpec, Lab, SendSpec, SocketType } from "../lab/types.js";

@@ -1,12 +1,13 @@
 // Program endpoints: the user's own programs, started in their nodes for the traffic phase and
 // observed as zmqlab's agent is, through the kernel (peers on their declared binds) and their
 // own words (exit code, output).
-import { formatSockAddr, parseProcNetTcp, peersFor, type BindAddr, type TcpEntry } from "../agent/proc-net.js";
+import { formatSockAddr, parseProcNetTcp, peersFor, type BindAddr, type TcpEntry } from "../../shared/proc-net.js";
 import { parseConnectionSet, type ConnectionSeen } from "../observe/flows.js";
-import type { Peer } from "../agent/protocol.js";
+import type { Peer } from "../../shared/protocol.js";
 import type { Program, ProgramResult } from "../engine/program.js";
 import { parseDuration } from "../lab/duration.js";
-import { list, parseTcpEndpoint } from "../lab/endpoint.js";
+import { parseTcpEndpoint } from "../../shared/endpoint.js";
+import { list } from "../lab/endpoint.js";
 import { parseAddress } from "../lab/ip.js";
 import type { EndpointSpec } from "../lab/types.js";
 import type { RunningLab } from "../provision/running.js";

@@ -1,7 +1,6 @@
 // Endpoint timelines from agent events, with times since the traffic's time 0, and reading them
 // at a moment. Pure.
-import type { AgentEvent } from "../agent/protocol.js";
-import { SILENCE_MS, TICK_MS } from "../agent/timeline.js";
+import { SILENCE_MS, TICK_MS, type AgentEvent } from "../../shared/protocol.js";
 import type { Timeline, TimelineSample } from "./types.js";
 
 type Of<T extends AgentEvent["type"]> = Extract<AgentEvent, { type: T }>;

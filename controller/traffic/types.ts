@@ -1,7 +1,7 @@
 // What the traffic phase produced: the report's `endpoints`, one per lab endpoint, its faults as
 // they happened, and the nodes that went away. Every time in it is ms since the traffic's time 0
 // (`clock`): the moment zmqlab released the senders.
-import type { Peer } from "../agent/protocol.js";
+import type { Peer } from "../../shared/protocol.js";
 import type { SocketType } from "../lab/types.js";
 import type { FlowCount } from "../observe/flows.js";
 

@@ -113,7 +113,8 @@ t.test("packed, installed as a dev dependency in a fresh project, and used from 
   t.ok(shipped.includes("dist/controller/cli.js"), "ships the CLI");
   t.ok(shipped.includes("dist/controller/index.d.ts"), "ships the types");
   t.ok(shipped.includes("images/node/Dockerfile"), "ships the node image's Dockerfile");
-  t.ok(shipped.includes("dist/controller/agent/main.js"), "ships the agent");
+  t.ok(shipped.includes("dist/agent/main.js"), "ships the agent");
+  t.ok(shipped.includes("dist/shared/protocol.js"), "ships what the agent shares with the controller");
   t.ok(shipped.includes("labs/source-ip/lab.yaml"), "ships the example labs");
   t.ok(EXAMPLES.every((f) => shipped.includes(`examples/${f}`)), "ships the example suite the README points to");
   const examples = (f: string) => f.startsWith("examples/");

@@ -1,5 +1,5 @@
 import t from "tap";
-import { JobError, parseJob } from "../../controller/agent/job.js";
+import { JobError, parseJob } from "../../agent/job.js";
 
 const endpoint = {
   name: "quotes",

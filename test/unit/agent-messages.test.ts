@@ -2,7 +2,7 @@ import t from "tap";
 import {
   Accounting, decodeHeader, decodeMessage, encodeHeader, encodeMessage, encodeReply, jsonHeader, makePayload, rateOf, Replies, subscribeMessage,
   subscriptionKind, UNKNOWN_SENDER,
-} from "../../controller/agent/messages.js";
+} from "../../agent/messages.js";
 
 const texts = (frames: Buffer[]) => frames.map((f) => f.toString());
 

@@ -2,10 +2,12 @@ import t from "tap";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bindAddress, matchConnect, parseTcpEndpoint } from "../../controller/agent/address.js";
+import { bindAddress, matchConnect } from "../../agent/address.js";
+import { parseTcpEndpoint } from "../../shared/endpoint.js";
 import {
-  canonicalIp, decodeAddress, parseProcNetTcp, peersFor, readTcpTables,
-} from "../../controller/agent/proc-net.js";
+  decodeAddress, parseProcNetTcp, peersFor, readTcpTables,
+} from "../../shared/proc-net.js";
+import { canonicalAddress } from "../../shared/address.js";
 
 // Lines as the kernel writes them (taken from a live host, one IPv6 line added by hand):
 // 127.0.0.2:40809 -> 127.0.0.1:25995, and on the dual-stack listener *:25995 (tcp6) its other
@@ -86,21 +88,23 @@ t.test("reading the tables: a missing file counts as empty", async (t) => {
 });
 
 t.test("canonical addresses", async (t) => {
-  t.equal(canonicalIp("2001:0002:0000::0010"), "2001:2::10");
-  t.equal(canonicalIp("::ffff:198.18.1.11"), "198.18.1.11");
-  t.equal(canonicalIp("198.18.1.11"), "198.18.1.11");
-  t.equal(canonicalIp("eth1"), "eth1", "not an address: unchanged");
+  t.equal(canonicalAddress("2001:0002:0000::0010"), "2001:2::10");
+  t.equal(canonicalAddress("::ffff:198.18.1.11"), "198.18.1.11");
+  t.equal(canonicalAddress("198.18.1.11"), "198.18.1.11");
+  t.equal(canonicalAddress("eth1"), "eth1", "not an address: unchanged");
 });
 
-t.test("tcp endpoints", async (t) => {
-  t.same(parseTcpEndpoint("tcp://198.18.2.10:5556"), { host: "198.18.2.10", port: "5556" });
-  t.same(parseTcpEndpoint("tcp://[2001:2::10]:5556"), { host: "2001:2::10", port: "5556" });
-  t.same(parseTcpEndpoint("tcp://198.18.1.11:0;198.18.2.10:5556"), { source: "198.18.1.11:0", host: "198.18.2.10", port: "5556" });
-  t.same(parseTcpEndpoint("tcp://eth1:0;198.18.2.10:5556"), { source: "eth1:0", host: "198.18.2.10", port: "5556" });
-  t.same(parseTcpEndpoint("tcp://[2001:2::11]:0;[2001:2::10]:5556"), { source: "[2001:2::11]:0", host: "2001:2::10", port: "5556" });
-  t.same(parseTcpEndpoint("tcp://*:*"), { host: "*", port: "*" });
-  t.equal(parseTcpEndpoint("ipc:///tmp/x"), null);
-  t.equal(parseTcpEndpoint("tcp://nohost"), null);
+t.test("tcp endpoints as the agent gets them back from libzmq (the lab's parser)", async (t) => {
+  const hp = (host: string, port: string) => ({ host, port });
+  t.same(parseTcpEndpoint("tcp://198.18.2.10:5556"), { text: "tcp://198.18.2.10:5556", destination: hp("198.18.2.10", "5556") });
+  t.same(parseTcpEndpoint("tcp://[2001:2::10]:5556"), { text: "tcp://[2001:2::10]:5556", destination: hp("2001:2::10", "5556") });
+  t.same(parseTcpEndpoint("tcp://198.18.1.11:0;198.18.2.10:5556"), { text: "tcp://198.18.1.11:0;198.18.2.10:5556", source: hp("198.18.1.11", "0"), destination: hp("198.18.2.10", "5556") });
+  t.same(parseTcpEndpoint("tcp://eth1:0;198.18.2.10:5556"), { text: "tcp://eth1:0;198.18.2.10:5556", source: hp("eth1", "0"), destination: hp("198.18.2.10", "5556") });
+  t.same(parseTcpEndpoint("tcp://[2001:2::11]:0;[2001:2::10]:5556"), { text: "tcp://[2001:2::11]:0;[2001:2::10]:5556", source: hp("2001:2::11", "0"), destination: hp("2001:2::10", "5556") });
+  t.same(parseTcpEndpoint("tcp://[fe80::1%eth1]:5556"), { text: "tcp://[fe80::1%eth1]:5556", destination: hp("fe80::1%eth1", "5556") }, "a link-local bind as libzmq reports it, with its zone");
+  t.same(parseTcpEndpoint("tcp://*:*"), { text: "tcp://*:*", destination: hp("*", "*") });
+  t.type(parseTcpEndpoint("ipc:///tmp/x"), "string");
+  t.type(parseTcpEndpoint("tcp://nohost"), "string");
 });
 
 t.test("bind addresses", async (t) => {
@@ -109,6 +113,7 @@ t.test("bind addresses", async (t) => {
   t.same(bindAddress("tcp://[::]:5556"), { address: null, port: 5556 });
   t.same(bindAddress("tcp://*:5556"), { address: null, port: 5556 });
   t.same(bindAddress("tcp://[2001:0002::0010]:5556"), { address: "2001:2::10", port: 5556 });
+  t.same(bindAddress("tcp://[fe80::1%eth1]:5556"), { address: "fe80::1", port: 5556 }, "the zone is no part of the address the kernel's tables show");
   t.equal(bindAddress("tcp://*:*"), null, "an unresolved wildcard port cannot be matched");
 });
 

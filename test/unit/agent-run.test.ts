@@ -6,9 +6,9 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { networkInterfaces } from "node:os";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import type { AgentEvent, AgentJob, EndpointJob, EndpointResult } from "../../controller/agent/protocol.js";
+import type { AgentEvent, AgentJob, EndpointJob, EndpointResult } from "../../shared/protocol.js";
 
-const AGENT = fileURLToPath(new URL("../../controller/agent/main.js", import.meta.url));
+const AGENT = fileURLToPath(new URL("../../agent/main.js", import.meta.url));
 /** Generous bound on any one wait, so a broken agent fails a test instead of hanging it. */
 const WAIT = 15_000;
 /** Time receivers get after the last `sent` before the stop. */

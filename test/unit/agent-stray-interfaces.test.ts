@@ -1,6 +1,6 @@
 // Which interfaces of a node on a cluster are not the lab's (the Swarm's gateway bridge).
 import t from "tap";
-import { strayInterfaces } from "../../controller/agent/stray-interfaces.js";
+import { strayInterfaces } from "../../shared/stray-interfaces.js";
 
 t.test("an interface is the lab's when one of its IPv4 addresses is a lab interface's", async (t) => {
   const links = [

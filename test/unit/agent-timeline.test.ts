@@ -7,10 +7,10 @@ import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import * as zmq from "zeromq";
-import type { AgentEvent, AgentJob } from "../../controller/agent/protocol.js";
-import { encodeMessage, makePayload } from "../../controller/agent/messages.js";
+import type { AgentEvent, AgentJob } from "../../shared/protocol.js";
+import { encodeMessage, makePayload } from "../../agent/messages.js";
 
-const AGENT = fileURLToPath(new URL("../../controller/agent/main.js", import.meta.url));
+const AGENT = fileURLToPath(new URL("../../agent/main.js", import.meta.url));
 const ENDPOINT = "tcp://127.0.0.1:25040";
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

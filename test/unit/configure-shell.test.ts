@@ -4,8 +4,8 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
 import t from "tap";
-import { configureShellArgv, parseConfigureShell } from "../../controller/agent/configure-shell.js";
-import type { ConfigureJob } from "../../controller/agent/protocol.js";
+import { configureShellArgv, parseConfigureShell } from "../../controller/provision/configure-shell.js";
+import type { ConfigureJob } from "../../shared/protocol.js";
 import { parseAddr, parseRoutes } from "../../controller/observe/kernel.js";
 
 /** eth0 (198.18.1.10, the lab's) and eth1 (198.18.7.7, not the lab's), each a veth with a peer without addresses. */

@@ -7,8 +7,8 @@ import type { Observations } from "../../controller/expect/types.js";
 import type { ExpectationSpec } from "../../controller/lab/types.js";
 import type { Timeline, TimelineSample } from "../../controller/traffic/types.js";
 import { countsPerInterval, sampleAt, timelineOf } from "../../controller/traffic/timeline.js";
-import { Silences } from "../../controller/agent/timeline.js";
-import type { AgentEvent } from "../../controller/agent/protocol.js";
+import { Silences } from "../../agent/timeline.js";
+import type { AgentEvent } from "../../shared/protocol.js";
 import { endpoint, flow, observations, peer } from "./expect-cases.js";
 
 const CUT = 10_000;

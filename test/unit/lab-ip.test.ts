@@ -30,7 +30,11 @@ t.test("parseAddress", async (t) => {
   t.test("IPv6 with an embedded IPv4 part is IPv6", async (t) => {
     t.same(parseAddress("64:ff9b::198.18.1.10"), { text: "64:ff9b::c612:10a", family: 6, value: (0x64n << 112n) + (0xff9bn << 96n) + 0xc612010an });
     t.same(parseAddress("64:ff9b::8.8.8.8"), { text: "64:ff9b::808:808", family: 6, value: (0x64n << 112n) + (0xff9bn << 96n) + 0x08080808n });
-    t.equal(parseAddress("::ffff:1.2.3.4")?.family, 6);
+  });
+
+  t.test("an IPv4-mapped address is the IPv4 address it maps (one form: shared/address.ts)", async (t) => {
+    t.same(parseAddress("::ffff:1.2.3.4"), { text: "1.2.3.4", family: 4, value: 0x01020304n });
+    t.same(parseAddress("::FFFF:c612:10a"), parseAddress("198.18.1.10"));
   });
 
   t.test("not addresses", async (t) => {
@@ -53,6 +57,7 @@ t.test("parseSubnet", async (t) => {
     for (const text of ["198.18.1.0/33", "198.18.1.0/", "198.18.1.0/-1", "198.18.256.0/24", "2001:2::/129", "lan/24"]) {
       t.equal(parseSubnet(text), "is not a valid subnet", text);
     }
+    t.equal(parseSubnet("::ffff:198.18.1.0/120"), "is IPv4-mapped IPv6 space (::ffff:0:0/96): write the IPv4 subnet");
   });
   t.test("host bits set: the message names the network address", async (t) => {
     t.equal(parseSubnet("198.18.1.10/24"), "has host bits set (the network address is 198.18.1.0/24)");

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
-import { withKernelNames } from "../../controller/agent/interface-names.js";
+import { withKernelNames } from "../../agent/interface-names.js";
 import { loadLab, parseLab } from "../../controller/lab/load.js";
 import { parseRoutes } from "../../controller/observe/kernel.js";
 import { missingAdjacencies, missingRoutes, parseOspfNeighbours } from "../../controller/observe/ospf.js";

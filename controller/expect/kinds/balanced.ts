@@ -7,6 +7,7 @@
 //   its kernel peers. `to` is not matched there: behind DNAT the local address is the
 //   backend's own, not the virtual address the client connected to.
 import Type, { type Static } from "typebox";
+import { canonicalAddress } from "../../../shared/address.js";
 import { expectation } from "../kind.js";
 import { andList, destinations, normalAddress, packets, plural, type ExpectationResult, type Observations } from "../types.js";
 
@@ -94,8 +95,9 @@ export const balancedKind = expectation({
   validate(spec, check, at) {
     spec.sources.forEach((s, j) => check.address(s, [...at, "sources", j]));
     spec.over.forEach((n, j) => check.node(n, [...at, "over", j]));
+    const sources = spec.sources.map(canonicalAddress);
     for (const [src, target] of Object.entries(spec.mapping ?? {})) {
-      if (!spec.sources.includes(src)) check.problem([...at, "mapping", src], `${src} is not among the sources`, "map each listed source to one of over");
+      if (!sources.includes(canonicalAddress(src))) check.problem([...at, "mapping", src], `${src} is not among the sources`, "map each listed source to one of over");
       if (!spec.over.includes(target)) check.problem([...at, "mapping", src], `"${target}" is not among over`, `one of ${spec.over.join(", ")}`);
     }
   },

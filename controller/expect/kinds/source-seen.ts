@@ -1,7 +1,8 @@
 // sourceSeen: a bound endpoint's kernel showed a connection from the given source address(es)
 // (its established TCP connections on the bound ports, or on one of them with `bind`), and with
 // `only`, from no other.
-import { list, parseTcpEndpoint } from "../../lab/endpoint.js";
+import { parseTcpEndpoint } from "../../../shared/endpoint.js";
+import { list } from "../../lab/endpoint.js";
 import { parseAddress } from "../../lab/ip.js";
 import Type, { type Static } from "typebox";
 import { endpointName, expectation, stringOrList } from "../kind.js";

@@ -5,8 +5,8 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { withKernelNames } from "./interface-names.js";
-import { strayInterfaces } from "./stray-interfaces.js";
-import type { ConfigureFile, ConfigureJob, ConfigureResult } from "./protocol.js";
+import { strayInterfaces } from "../shared/stray-interfaces.js";
+import type { ConfigureFile, ConfigureJob, ConfigureResult } from "../shared/protocol.js";
 
 function run(argv: string[]): { exitCode: number; stdout: string; output: string } {
   const result = spawnSync(argv[0]!, argv.slice(1), { encoding: "utf8" });

@@ -2,15 +2,15 @@
 // numbers for its final result.
 
 import * as zmq from "zeromq";
-import type { SocketType } from "../lab/types.js";
+import type { SocketType } from "../shared/socket.js";
 import { bindAddress, matchConnect } from "./address.js";
 import {
   Accounting, decodeMessage, encodeMessage, encodeRaw, RAW_SENDER, encodeReply, makePayload, rateOf, Replies, subscribeMessage,
   subscriptionKind, wallNow,
 } from "./messages.js";
-import { peerKey, peersFor, readTcpTables, type BindAddr } from "./proc-net.js";
-import type { AgentEvent, EndpointJob, EndpointResult, Peer } from "./protocol.js";
-import { progressKey, Silences, TICK_MS } from "./timeline.js";
+import { peerKey, peersFor, readTcpTables, type BindAddr } from "../shared/proc-net.js";
+import { TICK_MS, type AgentEvent, type EndpointJob, type EndpointResult, type Peer } from "../shared/protocol.js";
+import { progressKey, Silences } from "./timeline.js";
 import { BURST, breathe, Changes, sleep } from "./wait.js";
 
 export type Emit = (event: AgentEvent) => void;

@@ -1,6 +1,11 @@
 // What the controller tells an agent and what the agent reports back, one JSON object a line.
-// Shared by the controller (traffic/) and the agent (agent/), which runs inside lab nodes.
-import type { SocketType } from "../lab/types.js";
+// Shared by the controller (traffic/, provision/) and the agent (agent/), which runs inside lab nodes.
+import type { SocketType } from "./socket.js";
+
+/** How often a receiver reports its progress (when something changed), in ms. */
+export const TICK_MS = 100;
+/** An inter-arrival gap longer than this is a silence (ms). */
+export const SILENCE_MS = 100;
 
 /** Everything one agent runs: the endpoints of one node. Passed as one argv element (JSON). */
 export interface AgentJob {

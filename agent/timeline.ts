@@ -1,10 +1,6 @@
 // The receive timeline of one endpoint, pure: progress samples and silences, in wall time
 // (Date.now(): lab containers share the host's clock, so the controller can place faults on it).
-
-/** How often a receiver reports its progress (when something changed), in ms. */
-export const TICK_MS = 100;
-/** An inter-arrival gap longer than this is a silence (ms). */
-export const SILENCE_MS = 100;
+import { SILENCE_MS } from "../shared/protocol.js";
 
 /**
  * A stretch without messages: from the last message before it to the first after it (wall ms);

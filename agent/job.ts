@@ -1,8 +1,8 @@
 // Checking the AgentJob the agent gets as argv[2]. The controller builds it, so this guards
 // against version skew and hand-written jobs, not against users: one clear message, then exit.
 
-import type { AgentJob, EndpointJob } from "./protocol.js";
-import type { SocketType } from "../lab/types.js";
+import type { AgentJob, EndpointJob } from "../shared/protocol.js";
+import type { SocketType } from "../shared/socket.js";
 
 export class JobError extends Error {}
 

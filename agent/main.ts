@@ -1,6 +1,6 @@
 // The agent: runs the ZeroMQ endpoints of one lab node.
 //
-//   node dist/controller/agent/main.js '<AgentJob as JSON>'
+//   node dist/agent/main.js (in a node: /opt/zmqlab/agent/main.js) '<AgentJob as JSON>'
 //
 // stdout carries AgentEvents, one JSON object a line, and nothing else (diagnostics go to
 // stderr). stdin carries AgentCommands; {"cmd":"stop"}, stdin EOF and the job's deadline all
@@ -12,7 +12,7 @@
 import { createInterface } from "node:readline";
 import { Endpoint } from "./endpoint.js";
 import { parseJob } from "./job.js";
-import type { AgentCommand, AgentEvent, AgentJob } from "./protocol.js";
+import type { AgentCommand, AgentEvent, AgentJob } from "../shared/protocol.js";
 
 let done = false;
 

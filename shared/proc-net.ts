@@ -8,7 +8,7 @@
 // each word little-endian on the usual hosts; ports are hex big-endian. State 01 = ESTABLISHED.
 
 import { readFile } from "node:fs/promises";
-import { isIP, SocketAddress } from "node:net";
+import { canonicalAddress } from "./address.js";
 import type { Peer } from "./protocol.js";
 
 export interface SockAddr {
@@ -62,20 +62,7 @@ export function decodeAddress(hex: string): string {
   if (bytes.length === 4) return bytes.join(".");
   const groups: string[] = [];
   for (let i = 0; i < 16; i += 2) groups.push(bytes.readUInt16BE(i).toString(16));
-  return canonicalIp(groups.join(":"));
-}
-
-/**
- * One spelling per address so they compare equal: IPv6 compressed as inet_ntop does, and an
- * IPv4-mapped IPv6 address (an IPv4 peer on a dual-stack socket) as plain IPv4.
- * Anything that is not an IP address is returned unchanged.
- */
-export function canonicalIp(address: string): string {
-  const family = isIP(address);
-  if (family === 0) return address;
-  const text = new SocketAddress({ address, family: family === 4 ? "ipv4" : "ipv6" }).address;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(text);
-  return mapped?.[1] ?? text;
+  return canonicalAddress(groups.join(":"));
 }
 
 /** "a.b.c.d:port" or "[v6]:port". */

@@ -4,7 +4,7 @@
 // about 70 ms of CPU to start, bash 3: with 100 nodes starting at once that is seconds of `up`.
 // The script never changes; the job arrives as its arguments (argument lists, run as they are,
 // never through a shell's parsing), and its output is sections this module parses back.
-import type { ConfigureJob, ConfigureResult } from "./protocol.js";
+import type { ConfigureJob, ConfigureResult } from "../../shared/protocol.js";
 
 /** Marks each section of the script's output, at the start of a line. */
 const MARK = "--zmqlab-- ";
