@@ -6,7 +6,7 @@ import { dockerNames } from "./engine/naming.js";
 import { describeOwner } from "./engine/lock.js";
 import { closest, EnvironmentError, LabError, ZmqlabError } from "./errors.js";
 import { engineFailure } from "./engine/failures.js";
-import { parseDuration } from "./lab/duration.js";
+import { parseDuration } from "../shared/duration.js";
 import { instanceLab } from "./lab/relocate.js";
 import { loadLab } from "./lab/load.js";
 import { planLab } from "./plan/plan.js";

@@ -1,6 +1,6 @@
 // The fault timeline: faults in time order, and the state each one finds on its target. Pure;
 // shared by validation (is every step possible then?) and planning (what does `clear` remove?).
-import { parseDuration } from "../lab/duration.js";
+import { parseDuration } from "../../shared/duration.js";
 import type { FaultSpec, InterfaceFaults, NodeCondition, Step, TimelineState } from "./kind.js";
 import { kindsOf } from "./registry.js";
 

@@ -1,5 +1,5 @@
 // A node's addresses as the lab file declares them, in one spelling (IPv6 compressed).
-import { list } from "./endpoint.js";
+import { list } from "../../shared/list.js";
 import { parseAddress } from "./ip.js";
 import type { NodeSpec } from "./types.js";
 

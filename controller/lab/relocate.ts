@@ -4,7 +4,7 @@
 // One offset per family keeps every relation between addresses: summary routes still cover
 // their subnets, and an address's place in its subnet does not change. Pure.
 import { LabError } from "../errors.js";
-import { list } from "./endpoint.js";
+import { list } from "../../shared/list.js";
 import { formatAddress, overlaps, parseAddress, parseSubnet, type Family, type Subnet } from "./ip.js";
 import type { Lab } from "./types.js";
 

@@ -1,6 +1,6 @@
 // What a sender sends, worked out from its `send`: how many messages, at what rate, for how long.
 // Pure; shared by validation (the traffic bound must hold the sending) and the agent jobs.
-import { parseDuration } from "./duration.js";
+import { parseDuration } from "../../shared/duration.js";
 import type { Lab, SendSpec } from "./types.js";
 
 export interface PlannedSend {

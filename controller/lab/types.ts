@@ -139,32 +139,15 @@ export interface SendSpec {
 import type { ExpectationSpec } from "../expect/registry.js";
 export type { ExpectationSpec, PhaseScope, BodyOf } from "../expect/registry.js";
 
-// --- faults (issue 9): a timeline relative to the start of the traffic phase ---
+// --- faults: each kind declared by its module (controller/faults/kinds/), listed in controller/faults/registry.ts ---
 
-/** Node actions (engine), interface actions (kernel), and the end of a partition. */
-export type FaultAction = "stop" | "start" | "restart" | "pause" | "unpause" | "down" | "up" | "clear" | "heal";
-
-export const NODE_ACTIONS = ["stop", "start", "restart", "pause", "unpause"] as const;
-export const INTERFACE_ACTIONS = ["down", "up", "clear"] as const;
+import type { Static } from "typebox";
+import type { FAULT_SCHEMA } from "../faults/registry.js";
 
 /**
- * One fault: at a time (ms or "2s" after time 0, when the senders are released), exactly one of `action`,
- * `loss`, `rate`, `delay`, `partition`, `exec`, on a node (`node`), an interface (`node` and
- * `network`), or node sets (`partition`).
+ * One fault: at a time (ms or "2s" after time 0, when the senders are released), exactly one of
+ * `action`, `loss`, `rate`, `delay`, `partition`, `exec`, on a node (`node`), an interface (`node`
+ * and `network`), or node sets (`partition`).
  */
-export interface FaultSpec {
-  at: number | string;
-  node?: string;
-  network?: string;
-  action?: FaultAction;
-  /** Percent of packets dropped on the interface, both directions (nftables numgen). */
-  loss?: number;
-  /** Egress rate limit on the interface, tc units: "1mbit", "500kbit" (tbf). */
-  rate?: string;
-  /** Egress delay on the interface (netem; not on every kernel). */
-  delay?: string | number;
-  /** Node sets that can no longer reach each other. */
-  partition?: string[][];
-  /** A command run in the node, an argument list. */
-  exec?: string[];
-}
+export type FaultSpec = Static<typeof FAULT_SCHEMA>;
+export type { FaultAction } from "../faults/registry.js";

@@ -3,14 +3,16 @@ import { canonicalAddress } from "../../shared/address.js";
 import { closest, formatPath } from "../errors.js";
 import { addressesOf } from "./addresses.js";
 import { parseTcpEndpoint, type HostPort } from "../../shared/endpoint.js";
-import { list } from "./endpoint.js";
+import { list } from "../../shared/list.js";
 import { contains, formatAddress, gatewayOf, overlaps, parseAddress, parseSubnet, type Address, type Subnet } from "./ip.js";
-import { parseDuration } from "./duration.js";
+import { parseDuration } from "../../shared/duration.js";
 import type { EndpointSpec, Lab, NodeSpec, SendSpec } from "./types.js";
 import { kindOf } from "../expect/registry.js";
 import type { Check, EndpointView } from "../expect/kind.js";
 import { regexProblem } from "../expect/kinds/output.js";
-import { FAULT_KINDS, isInterfaceAction, isNodeAction, kindsOf, onInterface, rateBits, walkFaults } from "./faults.js";
+import type { FaultCheck } from "../faults/kind.js";
+import { FAULT_KEYS, FAULT_KINDS, isNodeAction, kindsOf } from "../faults/registry.js";
+import { walkFaults } from "../faults/timeline.js";
 
 export interface Finding {
   at: (string | number)[];
@@ -519,15 +521,22 @@ function validateExpectations(lab: Lab, owners: Owners, findings: Finding[]): vo
 
 // --- faults (issue 9) ---
 
-/** Each fault on its own (names, one thing to do, sound values), then the timeline as a whole. */
+/**
+ * Each fault on its own (its time; one kind; the target its kind acts on: a node, a node's
+ * interface, node sets, the whole lab; its kind's checks of its value), then the timeline as a
+ * whole, each kind saying whether it can happen then.
+ */
 function validateFaults(lab: Lab, findings: Finding[]): void {
   const nodes = Object.keys(lab.nodes);
   const trafficTimeout = lab.settings?.trafficTimeout ?? 60000;
-  const needNode = (name: string, at: (string | number)[]) => {
-    if (lab.nodes[name]) return true;
-    const near = closest(name, nodes);
-    findings.push({ at, message: `no node "${name}" in this lab`, hint: near ? `did you mean "${near}"?` : `nodes: ${nodes.join(", ")}` });
-    return false;
+  const check: FaultCheck = {
+    node(name, at) {
+      if (lab.nodes[name]) return true;
+      const near = closest(name, nodes);
+      findings.push({ at, message: `no node "${name}" in this lab`, hint: near ? `did you mean "${near}"?` : `nodes: ${nodes.join(", ")}` });
+      return false;
+    },
+    problem: (at, message, hint) => void findings.push({ at, message, hint }),
   };
   for (const [name, spec] of Object.entries(lab.faults ?? {})) {
     const at = ["faults", name];
@@ -535,44 +544,35 @@ function validateFaults(lab: Lab, findings: Finding[]): void {
     if (atMs === undefined) findings.push({ at: [...at, "at"], message: `"${spec.at}" is not a duration`, hint: "ms since time 0, when the senders are released (a number), or 1500ms, 2s" });
     else if (atMs >= trafficTimeout) findings.push({ at: [...at, "at"], message: `${atMs} ms is past the traffic phase's bound (settings.trafficTimeout, ${trafficTimeout} ms)`, hint: "raise settings.trafficTimeout, or move the fault earlier" });
     const kinds = kindsOf(spec);
-    if (kinds.length === 0) {
-      findings.push({ at, message: "a fault that does nothing", hint: `give exactly one of ${FAULT_KINDS.join(", ")}, e.g. action: stop` });
+    const stated = FAULT_KEYS.filter((k) => spec[k] !== undefined);
+    if (stated.length === 0) {
+      findings.push({ at, message: "a fault that does nothing", hint: `give exactly one of ${FAULT_KEYS.join(", ")}, e.g. action: stop` });
       continue;
     }
-    if (kinds.length > 1) {
-      findings.push({ at: [...at, kinds[1]!], message: `both ${kinds[0]} and ${kinds[1]} in one fault`, hint: "one fault does one thing: split it into two faults (they may have the same time)" });
+    if (stated.length > 1) {
+      findings.push({ at: [...at, stated[1]!], message: `both ${stated[0]} and ${stated[1]} in one fault`, hint: "one fault does one thing: split it into two faults (they may have the same time)" });
       continue;
     }
-    const needsNode = isNodeAction(spec.action) || onInterface(spec) || spec.exec !== undefined;
-    const needsNetwork = onInterface(spec);
-    const what = spec.action !== undefined ? `action ${spec.action}` : kinds[0]!;
+    const kind = kinds[0];
+    if (!kind) {
+      findings.push({ at: [...at, "action"], message: `unknown action "${spec.action}"`, hint: FAULT_KINDS.filter((k) => k.written === "action").map((k) => k.kind).join(", ") });
+      continue;
+    }
+    const needsNode = kind.target === "node" || kind.target === "interface";
+    const needsNetwork = kind.target === "interface";
+    const what = kind.written === "action" ? `action ${kind.kind}` : kind.kind;
     if (needsNode && spec.node === undefined) findings.push({ at, message: `${what} without a node`, hint: needsNetwork ? "name the node and its network: node: r1, network: servers" : "name the node: node: r1" });
-    if (!needsNode && spec.node !== undefined) findings.push({ at: [...at, "node"], message: `${what} takes no node`, hint: spec.partition !== undefined ? "a partition names its node sets: partition: [[a, b], [c]]" : "heal ends the partition in force on every node it touched" });
+    if (!needsNode && spec.node !== undefined) findings.push({ at: [...at, "node"], message: `${what} takes no node`, hint: kind.target === "sets" ? "a partition names its node sets: partition: [[a, b], [c]]" : "heal ends the partition in force on every node it touched" });
     if (needsNetwork && spec.network === undefined && spec.node !== undefined) findings.push({ at, message: `${what} without a network`, hint: `name the interface by its network: network: ${Object.keys(lab.nodes[spec.node]?.interfaces ?? {})[0] ?? "NAME"}` });
-    if (!needsNetwork && spec.network !== undefined) findings.push({ at: [...at, "network"], message: `${what} takes no network`, hint: isNodeAction(spec.action) ? "a node action acts on the whole node; for one interface use action: down / up" : "remove network" });
-    if (spec.node !== undefined && needsNode && needNode(spec.node, [...at, "node"]) && needsNetwork && spec.network !== undefined) {
+    if (!needsNetwork && spec.network !== undefined) findings.push({ at: [...at, "network"], message: `${what} takes no network`, hint: isNodeAction(kind.kind) ? "a node action acts on the whole node; for one interface use action: down / up" : "remove network" });
+    if (spec.node !== undefined && needsNode && check.node(spec.node, [...at, "node"]) && needsNetwork && spec.network !== undefined) {
       const own = Object.keys(lab.nodes[spec.node]!.interfaces);
       if (!own.includes(spec.network)) {
         const near = closest(spec.network, own);
         findings.push({ at: [...at, "network"], message: `node "${spec.node}" is not on network "${spec.network}"`, hint: near ? `did you mean "${near}"?` : `its networks: ${own.join(", ")}` });
       }
     }
-    if (spec.action !== undefined && !isNodeAction(spec.action) && !isInterfaceAction(spec.action) && spec.action !== "heal") {
-      findings.push({ at: [...at, "action"], message: `unknown action "${spec.action}"`, hint: "stop, start, restart, pause, unpause, down, up, clear, heal" });
-    }
-    if (spec.rate !== undefined && rateBits(spec.rate) === undefined) findings.push({ at: [...at, "rate"], message: `"${spec.rate}" is not a rate`, hint: "a number and a tc unit: 1mbit, 500kbit, 2gbit (bits per second) or 100kbps (bytes per second)" });
-    if (spec.delay !== undefined && parseDuration(spec.delay) === undefined) findings.push({ at: [...at, "delay"], message: `"${spec.delay}" is not a duration`, hint: "e.g. 20ms" });
-    if (spec.partition !== undefined) {
-      const seen = new Map<string, number>();
-      spec.partition.forEach((group, g) =>
-        group.forEach((member, m) => {
-          const mAt = [...at, "partition", g, m];
-          if (!needNode(member, mAt)) return;
-          if (seen.has(member)) findings.push({ at: mAt, message: `node "${member}" is in two sets (${seen.get(member)! + 1} and ${g + 1})`, hint: "each node is in at most one set of a partition" });
-          else seen.set(member, g);
-        }),
-      );
-    }
+    kind.validate?.(spec, check, at);
   }
   for (const step of walkFaults(lab)) {
     if (step.problem) findings.push({ at: ["faults", step.name, step.problem.key], message: step.problem.message, hint: step.problem.hint });

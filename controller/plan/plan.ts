@@ -1,6 +1,6 @@
 // Pure planning: a validated lab in, networks, nodes and per-node commands out (how an engine
 // names and labels them is engine/'s business).
-import { list } from "../lab/endpoint.js";
+import { list } from "../../shared/list.js";
 import { freeRange, gatewayOf, parseAddress, parseSubnet, type Address, type Subnet } from "../lab/ip.js";
 import type { Lab, NodeSpec } from "../lab/types.js";
 import { FRR_IMAGE, planRouting, ROUTING_CAPABILITIES } from "./routing.js";

@@ -1,6 +1,6 @@
 // Pure planning of dynamic routing: a node's `routing:` becomes FRR's configuration files, the
 // commands that start FRR's daemons, and the OSPF adjacencies `up` waits for.
-import { list } from "../lab/endpoint.js";
+import { list } from "../../shared/list.js";
 import { parseAddress } from "../lab/ip.js";
 import type { Lab, NodeSpec } from "../lab/types.js";
 import type { AdjacencyPlan, Command, FilePlan, RoutingPlan } from "./types.js";

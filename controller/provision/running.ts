@@ -11,7 +11,7 @@ import type { ActionEffect, LabResources, NodeHandle, Runtime } from "../engine/
 import { parseProcNetTcp, peersFor, type TcpEntry } from "../../shared/proc-net.js";
 import type { Peer } from "../../shared/protocol.js";
 import { autoInstanceName, checkInstanceName, chooseRelocations, formatRelocations, instanceKey, instanceLab, parseRelocations, RelocationError, type Relocation } from "../lab/relocate.js";
-import { list } from "../lab/endpoint.js";
+import { list } from "../../shared/list.js";
 import { loadLab, type LoadedLab } from "../lab/load.js";
 import { overlaps, parseSubnet, type Subnet } from "../lab/ip.js";
 import type { Lab } from "../lab/types.js";

@@ -3,7 +3,7 @@
 // No scripts, no external resources: it opens from a file anywhere.
 import { commandText, programState } from "./traffic-text.js";
 import { addressesOf } from "../lab/addresses.js";
-import { list } from "../lab/endpoint.js";
+import { list } from "../../shared/list.js";
 import type { Lab } from "../lab/types.js";
 import type { InterruptedNode, Timeline } from "../traffic/types.js";
 import type { LabReport } from "../run/index.js";

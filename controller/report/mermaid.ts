@@ -1,6 +1,6 @@
 // The topology as a Mermaid flowchart: networks, nodes, every address per interface, forwarding
 // nodes, endpoints and which connect reaches which bind. Pure.
-import { list } from "../lab/endpoint.js";
+import { list } from "../../shared/list.js";
 import type { Lab } from "../lab/types.js";
 import { connections } from "../traffic/jobs.js";
 

@@ -4,7 +4,7 @@ import type { AgentCommand, AgentEvent, AgentJob } from "../../shared/protocol.j
 import type { Process } from "../engine/exec.js";
 import { EnvironmentError } from "../errors.js";
 import { parseTcpEndpoint } from "../../shared/endpoint.js";
-import { list } from "../lab/endpoint.js";
+import { list } from "../../shared/list.js";
 import { parseAddress } from "../lab/ip.js";
 import type { RunningLab } from "../provision/running.js";
 import { agentJobs } from "./jobs.js";

@@ -2,7 +2,7 @@
 // said: counts, peers, handshakes, errors, failures, and the timeline.
 import type { AgentEvent, EndpointResult } from "../../shared/protocol.js";
 import { parseTcpEndpoint } from "../../shared/endpoint.js";
-import { list } from "../lab/endpoint.js";
+import { list } from "../../shared/list.js";
 import { parseAddress } from "../lab/ip.js";
 import type { InterfaceState } from "../observe/kernel.js";
 import type { RunningLab } from "../provision/running.js";

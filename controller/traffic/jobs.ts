@@ -2,7 +2,7 @@
 // sender must wait for (the slow-joiner problem) worked out from the lab's binds and connects.
 import type { AgentJob, EndpointJob } from "../../shared/protocol.js";
 import { formatHostPort, parseTcpEndpoint, type HostPort } from "../../shared/endpoint.js";
-import { list } from "../lab/endpoint.js";
+import { list } from "../../shared/list.js";
 import { addressesOf } from "../lab/addresses.js";
 import { parseAddress } from "../lab/ip.js";
 import type { EndpointSpec, Lab, SendSpec, SocketType } from "../lab/types.js";

@@ -1,7 +1,8 @@
 // Nodes that went away during the traffic phase: stopped, paused, removed or restarted, by a
 // fault or by hand. A run reports them and keeps every observation made until then; it does not
 // crash on them. Reads of such a node are bounded (an exec into a paused node hangs).
-import { isNodeAction, orderedFaults } from "../lab/faults.js";
+import { isNodeAction } from "../faults/registry.js";
+import { orderedFaults } from "../faults/timeline.js";
 import type { RunningLab } from "../provision/running.js";
 import type { InterruptedNode } from "./types.js";
 

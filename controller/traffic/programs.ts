@@ -5,9 +5,9 @@ import { formatSockAddr, parseProcNetTcp, peersFor, type BindAddr, type TcpEntry
 import { parseConnectionSet, type ConnectionSeen } from "../observe/flows.js";
 import type { Peer } from "../../shared/protocol.js";
 import type { Program, ProgramResult } from "../engine/program.js";
-import { parseDuration } from "../lab/duration.js";
+import { parseDuration } from "../../shared/duration.js";
 import { parseTcpEndpoint } from "../../shared/endpoint.js";
-import { list } from "../lab/endpoint.js";
+import { list } from "../../shared/list.js";
 import { parseAddress } from "../lab/ip.js";
 import type { EndpointSpec } from "../lab/types.js";
 import type { RunningLab } from "../provision/running.js";

@@ -1,7 +1,10 @@
-// The fault timeline's edges (controller/lab/faults.ts): which faults it walks, the state each
-// finds, each refusal's words, what a start or restart wipes, and tc rates in bits.
+// The fault timeline's edges (controller/faults/timeline.ts and the kinds' walks): which faults
+// it walks, the state each finds, each refusal's words, what a start or restart wipes, and tc
+// rates in bits.
 import t from "tap";
-import { isInterfaceAction, isNodeAction, orderedFaults, rateBits, walkFaults } from "../../controller/lab/faults.js";
+import { isNodeAction } from "../../controller/faults/registry.js";
+import { orderedFaults, walkFaults } from "../../controller/faults/timeline.js";
+import { rateBits } from "../../controller/faults/kinds/shaping.js";
 import type { FaultSpec, Lab } from "../../controller/lab/types.js";
 
 const lab = (faults: Record<string, FaultSpec>): Lab =>
@@ -13,10 +16,10 @@ const lab = (faults: Record<string, FaultSpec>): Lab =>
   }) as unknown as Lab;
 const problems = (faults: Record<string, FaultSpec>) => walkFaults(lab(faults)).flatMap((s) => (s.problem ? [`${s.name}: ${s.problem.key}: ${s.problem.message} | ${s.problem.hint}`] : []));
 
-t.test("actions: no action is a node's or an interface's", async (t) => {
+t.test("actions: no action is a node's", async (t) => {
   t.notOk(isNodeAction(undefined), "no action is not a node action");
-  t.notOk(isInterfaceAction(undefined), "nor an interface action");
-  t.ok(isNodeAction("restart") && isInterfaceAction("down"), "restart is a node's, down an interface's");
+  t.notOk(isNodeAction("down"), "down is an interface's");
+  t.ok(isNodeAction("restart"), "restart is a node's");
 });
 
 t.test("the walk: faults with a time, one kind and a known node", async (t) => {

@@ -2,7 +2,7 @@
 // are almost an address or a subnet, fractions of a second, who is a user's program.
 import t from "tap";
 import { addressesOf } from "../../controller/lab/addresses.js";
-import { parseDuration } from "../../controller/lab/duration.js";
+import { parseDuration } from "../../shared/duration.js";
 import { overlaps, parseAddress, parseSubnet } from "../../controller/lab/ip.js";
 import { isProgram } from "../../controller/lab/types.js";
 import { subnet } from "../support/subnet.js";

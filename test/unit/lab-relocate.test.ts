@@ -17,7 +17,7 @@ import {
   translateValue,
 } from "../../controller/lab/relocate.js";
 import { LabError } from "../../controller/errors.js";
-import { parseDuration } from "../../controller/lab/duration.js";
+import { parseDuration } from "../../shared/duration.js";
 import { readFileSync } from "node:fs";
 import { subnet } from "../support/subnet.js";
 

@@ -2,7 +2,7 @@
 // of the `not` nodes, by the packet counters zmqlab installs on forwarding nodes (nftables).
 // A destination that is a forwarding node's own (virtual) address, like a load balancer's, is
 // matched together with the addresses that node translated it to (see `destinations`).
-import { list } from "../../lab/endpoint.js";
+import { list } from "../../../shared/list.js";
 import Type, { type Static } from "typebox";
 import { expectation, stringOrList } from "../kind.js";
 import { andList, destinations, normalAddress, packets, plural, type ExpectationResult, type Observations } from "../types.js";

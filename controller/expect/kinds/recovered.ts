@@ -16,7 +16,7 @@
 // A silence still going on at stop, while its senders were still sending, is an outage that never
 // ended: that fails. When the receiver had no message before the fault, the first message after
 // it ends the outage.
-import { parseDuration } from "../../lab/duration.js";
+import { parseDuration } from "../../../shared/duration.js";
 import Type, { type Static } from "typebox";
 import type { EndpointReport, Silence } from "../../traffic/types.js";
 import { duration, endpointName, expectation } from "../kind.js";

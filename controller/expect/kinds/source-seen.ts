@@ -2,7 +2,7 @@
 // (its established TCP connections on the bound ports, or on one of them with `bind`), and with
 // `only`, from no other.
 import { parseTcpEndpoint } from "../../../shared/endpoint.js";
-import { list } from "../../lab/endpoint.js";
+import { list } from "../../../shared/list.js";
 import { parseAddress } from "../../lab/ip.js";
 import Type, { type Static } from "typebox";
 import { endpointName, expectation, stringOrList } from "../kind.js";

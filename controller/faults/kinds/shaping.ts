@@ -1,7 +1,7 @@
 // What makes a link bad, and what clears it: packet loss (nftables), a rate limit (tc tbf), a
 // delay (tc netem), each on one interface of a node.
 import Type from "typebox";
-import { parseDuration } from "../../lab/duration.js";
+import { parseDuration } from "../../../shared/duration.js";
 import { faultKind, type Command, type FaultSpec, type Step } from "../kind.js";
 
 const where = (spec: FaultSpec) => `${spec.node}'s interface on ${spec.network}`;
