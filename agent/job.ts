@@ -2,13 +2,11 @@
 // against version skew and hand-written jobs, not against users: one clear message, then exit.
 
 import type { AgentJob, EndpointJob } from "../shared/protocol.js";
-import type { SocketType } from "../shared/socket.js";
+import { SOCKET_TYPES, type SocketType } from "../shared/socket.js";
 
 export class JobError extends Error {}
 
-export const SOCKET_TYPES: readonly SocketType[] = [
-  "pub", "sub", "xpub", "xsub", "push", "pull", "req", "rep", "dealer", "router", "pair",
-];
+export { SOCKET_TYPES };
 
 /** Parses and checks the job; throws JobError naming the first problem. */
 export function parseJob(text: string | undefined): AgentJob {

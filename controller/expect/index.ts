@@ -1,6 +1,6 @@
 // Judge a lab's expectations from one run's observations, each by its kind's judge (registry.ts),
 // on the whole run or on the phase it names. Pure.
-import { kindOf, type ExpectationSpec } from "./registry.js";
+import { kindOf, type ExpectationSpec, type Kinds } from "./registry.js";
 import type { ExpectationResult, Observations } from "./types.js";
 import { describeScope, scopeOf, scoped, windowOf, withoutPhase } from "./phases.js";
 
@@ -18,11 +18,11 @@ export { unreachable } from "./kinds/unreachable.js";
 export { endpointCheck, endpointFailures } from "./endpoint.js";
 export { faultCheck, faultFailures } from "./fault.js";
 export { phasesOf, type Phase } from "./phases.js";
-export { EXPECTATION_KINDS, kindOf, type ExpectationSpec, type LabExpectationKind, type PhaseScope, type BodyOf } from "./registry.js";
+export { EXPECTATION_KINDS, kindOf, type ExpectationSpec, type Kinds, type LabExpectationKind, type PhaseScope, type BodyOf } from "./registry.js";
 export type { ExpectationKind, ExpectationResult, Observations } from "./types.js";
 
-export function evaluateOne(spec: ExpectationSpec, observations: Observations): ExpectationResult {
-  const { kind: definition, body } = kindOf(spec);
+export function evaluateOne(spec: ExpectationSpec, observations: Observations, kinds?: Kinds): ExpectationResult {
+  const { kind: definition, body } = kindOf(spec, kinds);
   const judge = definition.judge as (body: unknown, o: Observations) => ExpectationResult;
   const scope = definition.timed ? undefined : scopeOf(body);
   if (!scope) return judge(body, observations);
@@ -35,6 +35,6 @@ export function evaluateOne(spec: ExpectationSpec, observations: Observations): 
 }
 
 /** Every expectation, in the lab file's order. */
-export function evaluate(specs: ExpectationSpec[] | undefined, observations: Observations): ExpectationResult[] {
-  return (specs ?? []).map((s) => evaluateOne(s, observations));
+export function evaluate(specs: ExpectationSpec[] | undefined, observations: Observations, kinds?: Kinds): ExpectationResult[] {
+  return (specs ?? []).map((s) => evaluateOne(s, observations, kinds));
 }

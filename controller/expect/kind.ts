@@ -77,3 +77,6 @@ export const duration = (options: object = {}) => Type.Unsafe<number | string>({
 
 /** The name of an endpoint under traffic. */
 export const endpointName = (description = "An endpoint under traffic.") => Type.String({ description });
+
+/** A fault's name, as the faults section gives it. */
+export const faultName = (description = "A fault's name: lower case, digits and dashes, up to 32 characters.") => Type.String({ pattern: "^[a-z][a-z0-9-]{0,31}$", description });

@@ -13,8 +13,9 @@
 // - a window that ends at a fault drops the endpoint's timeline (see endpointIn).
 // A fault's time is when it took effect (ms since time 0); an event at exactly that time belongs to `after`.
 import type { PhaseScope } from "./registry.js";
-import type { FlowCount } from "../observe/flows.js";
-import type { EndpointReport, TimelineSample } from "../traffic/types.js";
+import Type, { type Static } from "typebox";
+import { FLOW_COUNT, type FlowCount } from "../observe/flows.js";
+import { COUNT, MS, type EndpointReport, type TimelineSample } from "../traffic/types.js";
 import { sampleAt } from "../traffic/timeline.js";
 import type { Observations } from "./types.js";
 
@@ -127,19 +128,18 @@ export function endpointIn(endpoint: EndpointReport, window: Window): EndpointRe
 }
 
 /** One phase of the run, for the report: the span between two faults (or the start or end) and what was counted in it. */
-export interface Phase {
-  /** `start`, or the fault that opens it. */
-  from: string;
-  /** The fault that closes it, or `end`. */
-  to: string;
-  /** Times of its ends (ms since time 0); absent for the traffic's start and end. */
-  start?: number;
-  end?: number;
-  /** Each agent receiver's messages in this phase. */
-  received: Record<string, number>;
-  /** Each forwarding node's packets in this phase, per (source, destination). */
-  flows: Record<string, FlowCount[]>;
-}
+export const PHASE = Type.Object(
+  {
+    from: Type.String({ description: "`start`, or the fault that opens the phase." }),
+    to: Type.String({ description: "The fault that closes the phase, or `end`." }),
+    start: Type.Optional({ ...MS, description: "When it began (ms since time 0); absent for the traffic's start." }),
+    end: Type.Optional({ ...MS, description: "When it ended; absent for the traffic's end." }),
+    received: Type.Record(Type.String(), COUNT, { description: "Each agent receiver's messages in this phase." }),
+    flows: Type.Record(Type.String(), Type.Array(FLOW_COUNT), { description: "Each forwarding node's packets in this phase, per (source, destination)." }),
+  },
+  { additionalProperties: false, description: "One phase of a run with faults: from the start (or a fault) to a fault (or the end), and what was counted in it." },
+);
+export type Phase = Static<typeof PHASE>;
 
 /** The run cut at every fault that ran, in time order: start -> F1 -> ... -> end. Empty without faults. */
 export function phasesOf(observations: Observations): Phase[] {

@@ -1,7 +1,8 @@
 // Every expectation kind, one line each. The lab file's expectation types and schema, validation,
 // judging, the report's kinds and the docs' table are all made from this list.
 import Type, { type Static, type TObject, type TSchema } from "typebox";
-import type { ExpectationKind } from "./kind.js";
+import { faultName, type ExpectationKind as KindModule } from "./kind.js";
+import { EXPECTATION_RESULT } from "./types.js";
 import { balancedKind } from "./kinds/balanced.js";
 import { deliveredKind } from "./kinds/delivered.js";
 import { exitedKind } from "./kinds/exited.js";
@@ -47,19 +48,40 @@ export type BodyOf<K extends LabExpectationKind> = Static<Extract<Kind, { kind: 
 /** One expectation of the lab file: one kind and its body. */
 export type ExpectationSpec = { [K in LabExpectationKind]: { [P in K]: BodyOf<K> } }[LabExpectationKind];
 
-/** The kinds by name. */
-export const KIND_BY_NAME: ReadonlyMap<string, ExpectationKind> = new Map(EXPECTATION_KINDS.map((k) => [k.kind, k as unknown as ExpectationKind]));
+/**
+ * The kinds a report holds: the lab file's, and zmqlab's built-in checks: `endpoint` (an endpoint
+ * started) and `fault` (a fault did what the lab says).
+ */
+export type ExpectationKind = LabExpectationKind | "endpoint" | "fault";
 
-/** The kind an expectation states, and its body. */
-export function kindOf(spec: ExpectationSpec): { kind: ExpectationKind; body: PhaseScope & Record<string, unknown> } {
-  const name = Object.keys(spec).find((key) => KIND_BY_NAME.has(key));
-  // The schema admits registered kinds only: anything else is our bug.
-  if (name === undefined) throw new Error(`unknown expectation kind: ${Object.keys(spec).join(", ")}`);
-  return { kind: KIND_BY_NAME.get(name)!, body: (spec as Record<string, unknown>)[name] as PhaseScope & Record<string, unknown> };
+/** One expectation's verdict in the report's schema: the fields every verdict has, its kind one of the registry's. */
+export function expectationResultSchema(kinds: Kinds = REGISTERED): TSchema {
+  return {
+    ...EXPECTATION_RESULT,
+    properties: {
+      ...EXPECTATION_RESULT.properties,
+      kind: {
+        enum: [...kinds.map((k) => k.kind), "endpoint", "fault"],
+        description: "The expectation's kind; `endpoint` and `fault` are zmqlab's built-in checks that an endpoint bound, connected and started, and that a fault did what the lab says (listed only when they failed).",
+      },
+    },
+  } as unknown as TSchema;
 }
 
-/** A fault's name, as the faults section gives it. */
-export const faultName = (description = "A fault's name: lower case, digits and dashes, up to 32 characters.") => Type.String({ pattern: "^[a-z][a-z0-9-]{0,31}$", description });
+
+/** A list of kinds to work with: the registry's, or (in a test) the registry's and one more. */
+export type Kinds = readonly KindModule[];
+const REGISTERED = EXPECTATION_KINDS as unknown as Kinds;
+
+/** The kind an expectation states, and its body. */
+export function kindOf(spec: ExpectationSpec, kinds: Kinds = REGISTERED): { kind: KindModule; body: PhaseScope & Record<string, unknown> } {
+  const kind = kinds.find((k) => k.kind in spec);
+  // The schema admits registered kinds only: anything else is our bug.
+  if (kind === undefined) throw new Error(`unknown expectation kind: ${Object.keys(spec).join(", ")}`);
+  return { kind, body: (spec as Record<string, unknown>)[kind.kind] as PhaseScope & Record<string, unknown> };
+}
+
+export { faultName } from "./kind.js";
 
 /** The phase keys every body takes (a timed kind's `after` is its own, and it takes no other). */
 export const PHASE_SCHEMA = {
@@ -69,9 +91,9 @@ export const PHASE_SCHEMA = {
 };
 
 /** An expectation in the lab file's schema: exactly one kind, each body with the phase keys. */
-export function expectationSchema(): TSchema {
+export function expectationSchema(kinds: Kinds = REGISTERED): TSchema {
   const properties = Object.fromEntries(
-    EXPECTATION_KINDS.map((k) => {
+    kinds.map((k) => {
       const body = k.body as TObject;
       const phase = Object.fromEntries(Object.entries(PHASE_SCHEMA).filter(([key]) => !(key in body.properties)));
       return [k.kind, { ...body, properties: { ...body.properties, ...phase } }];

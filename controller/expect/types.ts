@@ -1,7 +1,7 @@
 // Expectations are judged from observations only: what the sockets and the kernels showed
 // during one traffic run. Each kind is a pure function (spec, observations) -> result.
+import Type, { type Static } from "typebox";
 import { canonicalAddress } from "../../shared/address.js";
-import type { LabExpectationKind } from "./registry.js";
 import type { FlowCount } from "../observe/flows.js";
 import type { Snapshot, TrafficReport } from "../traffic/types.js";
 
@@ -27,33 +27,29 @@ export interface Observations {
   snapshots?: Record<string, Snapshot>;
 }
 
-/**
- * The kinds a report holds: the lab file's, and zmqlab's built-in checks: `endpoint` (an endpoint
- * started) and `fault` (a fault did what the lab says).
- */
-export type ExpectationKind = LabExpectationKind | "endpoint" | "fault";
+export type { ExpectationKind } from "./registry.js";
 
-export interface ExpectationResult {
-  kind: ExpectationKind;
-  /** One line saying what must hold, made from the spec. */
-  description: string;
-  ok: boolean;
-  /** What must hold, in short. */
-  expected: string;
-  /** What the run showed, in short. */
-  observed: string;
-  /** On failure, what went wrong and where to look; on success, a one-line confirmation. */
-  message: string;
-  /** The expectation as the lab file states it (the body under its kind). */
-  spec: Record<string, unknown>;
-  /** The numbers behind `observed`, for programs. */
-  evidence: Record<string, unknown>;
-  /**
-   * For an instance whose addresses were moved: the description at the addresses it ran at
-   * (`description` is always the lab file's, so that it names the same check in every run).
-   */
-  actual?: { description: string };
-}
+/**
+ * One expectation's verdict, in every report. Its kind is the registry's (the report's schema
+ * lists them: expectationResultSchema); a string here, since the kinds' own judges make verdicts.
+ */
+export const EXPECTATION_RESULT = Type.Object(
+  {
+    kind: Type.String(),
+    description: Type.String({ minLength: 1, description: "What must hold, made from the lab file, at its addresses (for an instance too: the same description in every run)." }),
+    ok: Type.Boolean(),
+    expected: Type.String({ description: "What must hold, in short." }),
+    observed: Type.String({ description: "What the run showed, in short." }),
+    message: Type.String({ description: "On failure, what went wrong and where to look; on success, a one-line confirmation." }),
+    spec: Type.Record(Type.String(), Type.Unknown(), { description: "The expectation as the lab file states it (the body under its kind); for an instance, at the addresses it ran at, as `expected`, `observed`, `message` and `evidence` are." }),
+    evidence: Type.Record(Type.String(), Type.Unknown(), { description: "The numbers behind `observed` (per kind: counts, peers seen, packets per node, sources per target, the outage)." }),
+    actual: Type.Optional(
+      Type.Object({ description: Type.String() }, { additionalProperties: false, description: "Only for an instance whose addresses were moved, when the description names one: the description at the addresses the instance ran at (`description` has the lab file's)." }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type ExpectationResult = Static<typeof EXPECTATION_RESULT>;
 
 /** An address as one spelling, the agent's and the lab's: see shared/address.ts. */
 export const normalAddress = canonicalAddress;

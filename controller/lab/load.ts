@@ -6,7 +6,8 @@ import { dirname, join, resolve } from "node:path";
 import { Ajv, type ErrorObject } from "ajv";
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from "yaml";
 import { closest, formatPath, LabError, type Problem } from "../errors.js";
-import schema from "./lab.schema.json" with { type: "json" };
+import { labSchema } from "./schema.js";
+import { EXPECTATION_KINDS } from "../expect/registry.js";
 import type { Lab } from "./types.js";
 import { validateLab, type Finding } from "./validate.js";
 
@@ -29,7 +30,7 @@ const ajv = new Ajv({
   // Stryker disable next-line BooleanLiteral,ObjectLiteral: how fast the schema compiles, never what it finds
   code: { optimize: false },
 });
-const validateSchema = ajv.compile(schema);
+const validateSchema = ajv.compile(labSchema());
 
 /** A lab file, or a folder that holds `lab.yaml`. */
 export function resolveLabFile(target: string): string {
@@ -206,7 +207,7 @@ function schemaProblems(errors: ErrorObject[]): Finding[] {
       case "minProperties":
       case "maxProperties":
         if (at[0] === "expect") {
-          finding = { at, message: "an expectation has exactly one kind", hint: `one of ${Object.keys(schema.definitions.expectation.properties).join(", ")}` };
+          finding = { at, message: "an expectation has exactly one kind", hint: `one of ${EXPECTATION_KINDS.map((k) => k.kind).join(", ")}` };
         } else {
           finding = { at, message: `must not be empty`, hint: "declare at least one entry" };
         }

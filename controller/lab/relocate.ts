@@ -3,6 +3,7 @@
 // in the lab (interfaces, routes, endpoints, expectations, `run` arguments) by the same offset.
 // One offset per family keeps every relation between addresses: summary routes still cover
 // their subnets, and an address's place in its subnet does not change. Pure.
+import Type, { type Static } from "typebox";
 import { LabError } from "../errors.js";
 import { list } from "../../shared/list.js";
 import { formatAddress, overlaps, parseAddress, parseSubnet, type Family, type Subnet } from "./ip.js";
@@ -12,10 +13,8 @@ import type { Lab } from "./types.js";
 export const INSTANCE_POOLS: Record<Family, string> = { 4: "198.18.0.0/15", 6: "2001:2::/48" };
 
 /** One family's move: every address inside `from` goes to the same place inside `to`. */
-export interface Relocation {
-  from: string;
-  to: string;
-}
+export const RELOCATION = Type.Object({ from: Type.String(), to: Type.String() }, { additionalProperties: false, description: "Every address inside `from` runs at the same place inside `to`." });
+export type Relocation = Static<typeof RELOCATION>;
 
 const INSTANCE_NAME = /^[a-z0-9][a-z0-9-]{0,19}$/;
 

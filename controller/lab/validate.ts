@@ -7,7 +7,7 @@ import { list } from "../../shared/list.js";
 import { contains, formatAddress, gatewayOf, overlaps, parseAddress, parseSubnet, type Address, type Subnet } from "./ip.js";
 import { parseDuration } from "../../shared/duration.js";
 import type { EndpointSpec, Lab, NodeSpec, SendSpec } from "./types.js";
-import { kindOf } from "../expect/registry.js";
+import { kindOf, type Kinds } from "../expect/registry.js";
 import type { Check, EndpointView } from "../expect/kind.js";
 import { regexProblem } from "../expect/kinds/output.js";
 import type { FaultCheck } from "../faults/kind.js";
@@ -22,13 +22,14 @@ export interface Finding {
 
 const KERNEL_NAMES = /^(lo|eth\d+|sit\d+|tunl\d+|ip6tnl\d+|gre\d+|bond\d+|dummy\d+)$/;
 
-export function validateLab(lab: Lab): Finding[] {
+/** Every problem of a lab; `kinds`: the expectation kinds it may state (the registry's; a test may add one). */
+export function validateLab(lab: Lab, kinds?: Kinds): Finding[] {
   const findings: Finding[] = [];
   const subnets = validateNetworks(lab, findings);
   const owners = validateNodes(lab, subnets, findings);
   validateRouting(lab, findings);
   validateTraffic(lab, findings);
-  validateExpectations(lab, owners, findings);
+  validateExpectations(lab, owners, findings, kinds);
   validateFaults(lab, findings);
   return findings;
 }
@@ -477,7 +478,7 @@ function checkFor(lab: Lab, owners: Owners, findings: Finding[]): Check {
  * Each expectation: the checks every kind gets (the endpoint it names, of the kind it reads; its
  * phase: the faults named, one phase, in time order), then its kind's own.
  */
-function validateExpectations(lab: Lab, owners: Owners, findings: Finding[]): void {
+function validateExpectations(lab: Lab, owners: Owners, findings: Finding[], kinds?: Kinds): void {
   const check = checkFor(lab, owners, findings);
   const faults = new Map(Object.entries(lab.faults ?? {}).map(([name, f]) => [name, parseDuration(f.at)]));
   const names = [...faults.keys()];
@@ -487,7 +488,7 @@ function validateExpectations(lab: Lab, owners: Owners, findings: Finding[]): vo
     findings.push({ at, message: `no fault "${name}" in this lab`, hint: near ? `did you mean "${near}"?` : names.length ? `faults: ${names.join(", ")}` : "declare it under faults: (e.g. faults: { cut: { at: 2s, node: r1, network: servers, action: down } })" });
   };
   (lab.expect ?? []).forEach((spec, i) => {
-    const { kind, body } = kindOf(spec);
+    const { kind, body } = kindOf(spec, kinds);
     const at = ["expect", i, kind.kind];
     const needs = kind.needs?.endpoint;
     if (needs) {

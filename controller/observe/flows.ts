@@ -1,12 +1,12 @@
 // Forwarded-packet counters from a router's nftables flow sets (installed by the plan).
+import Type, { type Static } from "typebox";
 import { canonicalAddress } from "../../shared/address.js";
 
-export interface FlowCount {
-  from: string;
-  to: string;
-  packets: number;
-  bytes: number;
-}
+export const FLOW_COUNT = Type.Object(
+  { from: Type.String(), to: Type.String(), packets: Type.Integer({ minimum: 0 }), bytes: Type.Integer({ minimum: 0 }) },
+  { additionalProperties: false, description: "Packets (and bytes) a forwarding node forwarded from one source address to one destination." },
+);
+export type FlowCount = Static<typeof FLOW_COUNT>;
 
 interface NftSetOutput {
   nftables: { set?: { elem?: { elem?: { val: { concat: [string, string] }; counter?: { packets: number; bytes: number } } }[] } }[];

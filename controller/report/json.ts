@@ -1,10 +1,8 @@
 // The report as JSON: the traffic report plus `ok`, `expectations` and `flows`.
-// Its format is documented as a JSON Schema in report.schema.json (next to this file).
+// Its format is defined in schema.ts (report.schema.json, next to this file, is written from it).
 import { writeFileSync } from "node:fs";
 import type { LabReport } from "../run/index.js";
-import schema from "./report.schema.json" with { type: "json" };
-
-export const reportSchema = schema;
+export { reportSchema } from "./schema.js";
 
 export function jsonReport(report: LabReport): string {
   return JSON.stringify(report, null, 2) + "\n";

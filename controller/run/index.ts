@@ -1,38 +1,49 @@
 // Run a lab and judge it: bring it up (or use one that is up), drive its traffic with the flow
 // counters zeroed first, read every forwarding node's counters, and evaluate the expectations.
+import Type, { type Static } from "typebox";
 import { clusterFlag, connectRuntime } from "../engine/connect.js";
 import type { Runtime } from "../engine/runtime.js";
-import { endpointFailures, evaluate, faultFailures, phasesOf, type Phase } from "../expect/index.js";
-import type { ExpectationResult, Observations } from "../expect/types.js";
+import { endpointFailures, evaluate, faultFailures, phasesOf } from "../expect/index.js";
+import { PHASE } from "../expect/phases.js";
+import { EXPECTATION_RESULT, type ExpectationResult, type Observations } from "../expect/types.js";
 import { loadLab, type LoadedLab } from "../lab/load.js";
 import { addressesOf } from "../lab/addresses.js";
 import type { Lab } from "../lab/types.js";
-import type { FlowCount } from "../observe/flows.js";
+import { FLOW_COUNT, type FlowCount } from "../observe/flows.js";
 import { attachLocked, isUp, lockFor, resolveInstance, unshared, upLocked, type Placement, type RunningLab } from "../provision/running.js";
-import { instanceKey, reverse, translateText, type Relocation } from "../lab/relocate.js";
+import { instanceKey, RELOCATION, reverse, translateText } from "../lab/relocate.js";
 import { trafficSession } from "../traffic/session.js";
-import type { InterruptedNode, Snapshot, TrafficReport } from "../traffic/types.js";
+import { TRAFFIC_REPORT, type InterruptedNode, type Snapshot, type TrafficReport } from "../traffic/types.js";
 import { bounded, READ_BOUND_MS } from "../traffic/nodes.js";
 
 /** The traffic report, the counters read after it, and every expectation's verdict. */
-export interface LabReport extends TrafficReport {
-  /** Whether every expectation holds and every endpoint started (true when the lab has no expectations and no endpoint broke). */
-  ok: boolean;
-  expectations: ExpectationResult[];
-  /** Packets each forwarding node forwarded during the traffic, per (source, destination). */
-  flows: Record<string, FlowCount[]>;
-  /** Forwarding nodes whose counters could not be read after the traffic (not in `flows`), with why. */
-  flowsUnavailable?: Record<string, string>;
-  /**
-   * An instance: the lab file's name, the instance, and where its addresses were moved. The
-   * report's `lab` and the expectations' descriptions are the lab file's all the same.
-   */
-  instance?: { name: string; lab: string; relocations: Relocation[] };
-  /** With faults: the run cut at each fault, with what each phase counted. */
-  phases?: Phase[];
-  /** On a cluster: the host each node ran on. */
-  hosts?: Record<string, string>;
-}
+export const LAB_REPORT = Type.Object(
+  {
+    ...TRAFFIC_REPORT,
+    ok: Type.Boolean({ description: "Every expectation holds, every endpoint started and every fault ran (true when the lab has no expectations and nothing broke)." }),
+    expectations: Type.Array(EXPECTATION_RESULT),
+    flows: Type.Record(Type.String(), Type.Array(FLOW_COUNT), {
+      description: "Forwarding node name to the packets it forwarded during the traffic, per (source, destination), from the nftables counters zmqlab installs. Every forwarding node is a key, except those in flowsUnavailable.",
+    }),
+    flowsUnavailable: Type.Optional(
+      Type.Record(Type.String(), Type.String(), { description: "Forwarding nodes whose counters could not be read after the traffic (stopped, paused, removed, or the read failed), with why. An expectation that reads them (via, not, over) fails." }),
+    ),
+    instance: Type.Optional(
+      Type.Object(
+        { name: Type.String(), lab: Type.String(), relocations: Type.Array(RELOCATION) },
+        {
+          additionalProperties: false,
+          description:
+            "Present when the run was an instance (--instance): the lab file's name, the instance, and where the lab's address blocks were moved. Endpoints, peers and flows carry the addresses the instance ran at; `lab` and the expectations' `description` are the lab file's.",
+        },
+      ),
+    ),
+    phases: Type.Optional(Type.Array(PHASE, { description: "Present when faults ran: the run cut at each fault, in time order, with what each phase counted." })),
+    hosts: Type.Optional(Type.Record(Type.String(), Type.String(), { description: "Present when the lab ran across a cluster (--cluster): the host (a cluster file's name) each node ran on." })),
+  },
+  { additionalProperties: false },
+);
+export type LabReport = Static<typeof LAB_REPORT>;
 
 export interface CheckOptions {
   /** Progress lines (to stderr in the CLI). */

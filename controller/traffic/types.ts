@@ -1,216 +1,225 @@
 // What the traffic phase produced: the report's `endpoints`, one per lab endpoint, its faults as
 // they happened, and the nodes that went away. Every time in it is ms since the traffic's time 0
-// (`clock`): the moment zmqlab released the senders.
-import type { Peer } from "../../shared/protocol.js";
-import type { SocketType } from "../lab/types.js";
+// (`clock`): the moment zmqlab released the senders. Defined once, as schemas: the types below
+// are theirs, and report.schema.json is written from them (scripts/generate.ts).
+import Type, { type Static } from "typebox";
+import type { Peer as WirePeer } from "../../shared/protocol.js";
+import { SOCKET_TYPES } from "../../shared/socket.js";
 import type { FlowCount } from "../observe/flows.js";
+import { oneOf } from "../expect/kind.js";
 
+export const COUNT = Type.Integer({ minimum: 0 });
+/** ms since the run's time 0. */
+export const MS = Type.Number({ description: "ms since the run's time 0 (`clock`: when the senders were released); negative before it." });
+const counts = (description: string) => Type.Record(Type.String(), COUNT, { description });
+
+export const PEER = Type.Object(
+  {
+    local: Type.String({ description: "The local address:port (the bind) the peer was connected to." }),
+    address: Type.String({ description: "The peer's source address." }),
+    port: Type.Integer({ minimum: 0, maximum: 65535 }),
+  },
+  { additionalProperties: false },
+);
+export type Peer = Static<typeof PEER>;
+/** The agent's wire type and the report's are one shape (this fails to compile when they differ). */
+export const PEER_IS_THE_WIRE_PEER: [Peer, WirePeer] extends [WirePeer, Peer] ? true : never = true;
+
+export const CLOCK = Type.Object(
+  {
+    t0: Type.String({ pattern: "^\\d{4}-\\d{2}-\\d{2}T", description: "ISO 8601 time of time 0." }),
+    epochMs: Type.Number({ description: "Time 0 in ms since the Unix epoch (lab containers share the host's clock)." }),
+  },
+  { additionalProperties: false, description: "Time 0 of the run: when the senders were released. Every time in the report (faults, phases, timelines, lives) is ms since then." },
+);
 /** Time 0 of a run: when the senders were released. Every `...Ms` and timeline time counts from it. */
-export interface Clock {
-  /** ISO time of time 0. */
-  t0: string;
-  /** Time 0 in ms since the Unix epoch (with sub-ms precision). */
-  epochMs: number;
-}
+export type Clock = Static<typeof CLOCK>;
 
-export interface TrafficReport {
-  lab: string;
-  /** ISO time the traffic phase started (agents being started, before time 0). */
-  started: string;
-  durationMs: number;
-  clock: Clock;
-  endpoints: EndpointReport[];
-  /** The lab's faults as they happened, in time order (present when the lab declares faults). */
-  faults?: FaultEvent[];
-  /**
-   * Nodes that stopped, paused, went away or restarted during the traffic phase (by a fault or
-   * by hand), as found when it ended; absent when none did.
-   */
-  interrupted?: InterruptedNode[];
-}
-
+export const FAULT_EVENT = Type.Object(
+  {
+    name: Type.String(),
+    atMs: Type.Number({ minimum: 0, description: "When it was planned (the lab's `at`), ms since time 0." }),
+    actualMs: Type.Optional({
+      ...MS,
+      description:
+        "When it had taken effect: the node off its networks (stop, restart) or its process started (start), as the engine recorded it; frozen or thawed (pause, unpause: when the engine answered); its commands in the nodes done. Absent when it never ran.",
+    }),
+    doneMs: Type.Optional({ ...MS, description: "When it was done: its commands finished, or a started node configured again." }),
+    ok: Type.Boolean({ description: "It did what the lab says; false: its built-in check (kind `fault`) fails the run." }),
+    error: Type.Optional(Type.String({ description: "Why it failed, or that it did not run." })),
+  },
+  { additionalProperties: false },
+);
 /** One fault as it happened. */
-export interface FaultEvent {
-  name: string;
-  /** When it was planned (the lab's `at`). */
-  atMs: number;
-  /**
-   * When it had taken effect: the node's process killed (stop, restart) or started (start), as
-   * the engine recorded it; frozen or thawed (pause, unpause: when the engine answered); its
-   * commands in the nodes done (they take a few ms). Absent when it never ran.
-   */
-  actualMs?: number;
-  /** When it was done: its commands finished, or a started node configured again. */
-  doneMs?: number;
-  ok: boolean;
-  /** Why it failed or did not run (a command's exit code and output, the engine's answer). */
-  error?: string;
-}
+export type FaultEvent = Static<typeof FAULT_EVENT>;
 
-export interface InterruptedNode {
-  node: string;
-  container: string;
-  state: "stopped" | "paused" | "gone" | "restarting" | "restarted";
-  message: string;
-  /** The lab's faults that acted on the node (stop, start, restart, pause, unpause), when any did. */
-  faults?: string[];
-}
+export const INTERRUPTED_NODE = Type.Object(
+  {
+    node: Type.String(),
+    container: Type.String(),
+    state: oneOf(["stopped", "paused", "gone", "restarting", "restarted"] as const),
+    message: Type.String(),
+    faults: Type.Optional(Type.Array(Type.String(), { description: "The lab's faults that left the node so (present when they did: as the lab plans)." })),
+  },
+  { additionalProperties: false },
+);
+export type InterruptedNode = Static<typeof INTERRUPTED_NODE>;
 
+const COUNTS = {
+  sent: COUNT,
+  received: COUNT,
+  from: counts("Sender endpoint name to messages received from it (every life of the sender)."),
+  gaps: COUNT,
+  duplicates: COUNT,
+  reordered: COUNT,
+  unanswered: Type.Optional({ ...COUNT, description: "A req: requests that got no reply within its reply timeout (it sent the next one)." }),
+};
 /** The agent's accounting, as it reported it: sent, received, per sender, gaps, duplicates, reordering. */
-export interface Counts {
-  sent: number;
-  received: number;
-  /** Sender endpoint name to messages received from it (every life of the sender). */
-  from: Record<string, number>;
-  gaps: number;
-  duplicates: number;
-  reordered: number;
-  /** A req: requests that got no reply within its reply timeout. */
-  unanswered?: number;
-}
+export type Counts = Static<ReturnType<typeof countsObject>>;
+const countsObject = () => Type.Object(COUNTS);
 
+export const ENDED_BY = Type.Object(
+  { fault: Type.String(), action: oneOf(["stop", "restart", "pause"] as const), atMs: MS },
+  { additionalProperties: false, description: "A fault of the lab that stopped, restarted or paused the endpoint's node." },
+);
 /** How a life of an endpoint ended by the lab's own fault: the node stopped, restarted or paused. */
-export interface EndedBy {
-  fault: string;
-  action: "stop" | "restart" | "pause";
-  /** When the fault took effect. */
-  atMs: number;
-}
+export type EndedBy = Static<typeof ENDED_BY>;
 
-/**
- * One life of an endpoint: from when its agent (or program) started to when its node was stopped,
- * restarted or paused by a fault, or to the end of the traffic.
- */
-export interface EndpointLife extends Counts {
-  life: number;
-  /** When it started (a second life: after its node came back). */
-  startMs: number;
-  /** When it ended, when a fault ended it. */
-  endMs?: number;
-  endedBy?: EndedBy;
-  /** A program's run in this life. */
-  program?: ProgramOutcome;
-}
+export const PROGRAM_OUTCOME = Type.Object(
+  {
+    command: Type.Array(Type.String()),
+    exitCode: Type.Unsafe<number | null>({ type: ["integer", "null"], description: "Its exit code; null when it never started." }),
+    stopped: Type.Boolean({ description: "zmqlab stopped it at its deadline (SIGTERM)." }),
+    killed: Type.Boolean({ description: "It needed SIGKILL after the grace period." }),
+    durationMs: COUNT,
+    readyAfterMs: Type.Optional({ ...COUNT, description: "When it counted as ready (`ready:`), ms after it started." }),
+    lastLines: Type.Array(Type.String(), { description: "The last lines of its stdout and stderr." }),
+  },
+  { additionalProperties: false, description: "A program endpoint's run: its exit, run time and last lines of output." },
+);
+/** How a program endpoint ran. */
+export type ProgramOutcome = Static<typeof PROGRAM_OUTCOME>;
 
-export interface EndpointReport extends Counts {
-  name: string;
-  node: string;
-  /** The agent's socket type, or "program" for the user's own program. */
-  socket: SocketType | "program";
-  /** A program endpoint's run (its last life's): its exit, run time and last lines of output. */
-  program?: ProgramOutcome;
-  bind: string[];
-  connect: string[];
-  /** Source addresses the node's kernel showed connected to this endpoint's bound ports. */
-  peers: Peer[];
-  /** Connects that completed a ZeroMQ handshake. */
-  handshakes: string[];
-  /** Connects that never did, with what the node really had. */
-  noHandshake: NoHandshake[];
-  /** Every error the endpoint or its agent reported (the notes of the traffic table). */
-  errors: string[];
-  /**
-   * Present when the endpoint is broken: why it could not bind, connect or start, or why its
-   * agent failed. It then carried no traffic (`sent` is 0) and its built-in check fails.
-   */
-  failures?: string[];
-  /**
-   * Present when a fault of the lab stopped, restarted or paused the endpoint's node: each life,
-   * with its own counts (the endpoint's counts are their sums). A node stopped by a fault is no
-   * endpoint failure: what it did until then is reported.
-   */
-  lives?: EndpointLife[];
-  /** The fault that ended the endpoint's last life (its node stopped, or paused until the end), if any. */
-  endedBy?: EndedBy;
-  /** Messages per second while sending (senders) or receiving (receivers). */
-  rate?: number;
-  /** What happened when: progress, silences, handshakes (ms since time 0). */
-  timeline?: Timeline;
-}
+export const ENDPOINT_LIFE = Type.Object(
+  {
+    life: Type.Integer({ minimum: 1 }),
+    startMs: MS,
+    endMs: Type.Optional(MS),
+    endedBy: Type.Optional(ENDED_BY),
+    ...COUNTS,
+    program: Type.Optional(PROGRAM_OUTCOME),
+  },
+  { additionalProperties: false, description: "One life of an endpoint: from its start (or its node's start after a fault) to the fault that ended it, or to the end of the traffic." },
+);
+export type EndpointLife = Static<typeof ENDPOINT_LIFE>;
 
+export const TIMELINE_SAMPLE = Type.Object(
+  {
+    ms: MS,
+    sent: Type.Optional(COUNT),
+    received: COUNT,
+    gaps: COUNT,
+    duplicates: COUNT,
+    from: counts("Messages received per sender so far."),
+    highest: Type.Optional(counts("The highest sequence number seen from each sender's life: `name` for its first life, `name#2` for its second (after its node was restarted), ...")),
+    unanswered: Type.Optional({ ...COUNT, description: "A req: requests unanswered so far." }),
+  },
+  { additionalProperties: false },
+);
 /** One point of an endpoint's progress: cumulative counts at a time. */
-export interface TimelineSample {
-  /** ms since time 0. */
-  ms: number;
-  sent?: number;
-  received: number;
-  gaps: number;
-  duplicates: number;
-  from: Record<string, number>;
-  /** The highest sequence number seen from each sender's life (`name`, `name#2`, ...). */
-  highest?: Record<string, number>;
-  /** A req: requests unanswered so far. */
-  unanswered?: number;
-}
+export type TimelineSample = Static<typeof TIMELINE_SAMPLE>;
 
-/** A stretch without messages, from the last message before it to the first after it (`end` null: none came until stop). */
-export interface Silence {
-  start: number;
-  end: number | null;
-  /** When the messages on either side were sent (their headers' time), where they said. */
-  lastSent?: number;
-  nextSent?: number;
-}
+export const SILENCE = Type.Object(
+  {
+    start: MS,
+    end: Type.Unsafe<number | null>({ type: ["number", "null"], description: "The first message after it; null when none came until stop." }),
+    lastSent: Type.Optional({ ...MS, description: "When the message before the silence was sent (its header's time), where it said." }),
+    nextSent: Type.Optional({ ...MS, description: "When the message that ended it was sent, where it said." }),
+  },
+  { additionalProperties: false, description: "A stretch without messages, from the last message before it to the first after it." },
+);
+export type Silence = Static<typeof SILENCE>;
 
-/**
- * An endpoint's timeline, from its agent. Samples come every `tickMs` while the counts changed
- * (and at start, at stop and just before each fault), so a count at a given time is exact to one
- * tick, and exact at a fault. Silences are exact: the agent measures them between arrivals.
- */
-export interface Timeline {
-  tickMs: number;
-  /** A silence is a gap between two messages longer than this (ms). */
-  silenceMs: number;
-  /** Cumulative counts (across lives). */
-  samples: TimelineSample[];
-  /** Messages received per interval of `tickMs` from `start`, for the chart. */
-  counts: { start: number; values: number[] };
-  silences: Silence[];
-  /** Times of the first and last message received. */
-  firstMessage?: number;
-  lastMessage?: number;
-  /** Every ZeroMQ handshake, connect and bind side (a reconnection after a broken connection adds one). */
-  handshakes: { ms: number; address: string; connect?: string }[];
-  /** A sender: when it sent its first message, and when it finished sending. */
-  sendingStarted?: number;
-  sendingEnded?: number;
-  /** Every connection libzmq saw close. */
-  disconnects: { ms: number; address: string }[];
-  /** A bound endpoint: the peers its kernel showed established, each time that set changed. */
-  peers: { ms: number; established: Peer[] }[];
-}
+export const TIMELINE = Type.Object(
+  {
+    tickMs: Type.Integer({ minimum: 1, description: "How often the agent reported progress while it changed." }),
+    silenceMs: Type.Integer({ minimum: 1, description: "A gap between two messages longer than this is a silence." }),
+    samples: Type.Array(TIMELINE_SAMPLE, { description: "Cumulative counts: at start, every tickMs while they changed, just before each fault, and at stop." }),
+    counts: Type.Object({ start: MS, values: Type.Array(COUNT) }, { additionalProperties: false, description: "Messages received per tickMs interval from `start`: the chart of the HTML page." }),
+    silences: Type.Array(SILENCE),
+    firstMessage: Type.Optional({ ...MS, description: "When the first message was received." }),
+    lastMessage: Type.Optional({ ...MS, description: "When the last message was received." }),
+    handshakes: Type.Array(Type.Object({ ms: MS, address: Type.String(), connect: Type.Optional(Type.String()) }, { additionalProperties: false }), { description: "Every ZeroMQ handshake, connect and bind side (a reconnection after a broken connection adds one)." }),
+    sendingStarted: Type.Optional({ ...MS, description: "A sender: when it sent its first message." }),
+    sendingEnded: Type.Optional({ ...MS, description: "A sender: when its last message went." }),
+    disconnects: Type.Array(Type.Object({ ms: MS, address: Type.String() }, { additionalProperties: false }), { description: "Every connection libzmq saw close." }),
+    peers: Type.Array(Type.Object({ ms: MS, established: Type.Array(PEER) }, { additionalProperties: false }), { description: "A bound endpoint: the peers its kernel showed established, each time that set changed." }),
+  },
+  {
+    additionalProperties: false,
+    description:
+      "An endpoint's timeline, from its agent: counts every tickMs while they changed (exact at each fault), silences (exact: measured between arrivals), handshakes, disconnects, kernel peers; ms since time 0. Across the lives of an endpoint whose node a fault restarted, counts run on.",
+  },
+);
+export type Timeline = Static<typeof TIMELINE>;
 
-/** Counters taken just before a fault took effect: what each phase is judged from. */
+export const NO_HANDSHAKE = Type.Object(
+  {
+    connect: Type.String(),
+    source: Type.Optional(Type.String()),
+    destination: Type.String(),
+    afterMs: COUNT,
+    nodeAddresses: Type.Array(Type.String(), { description: "The node's addresses as its kernel showed them, to spot a wrong source at a glance." }),
+    route: Type.Optional(Type.String({ description: "How the node's kernel routes the connect (`ip route get`), when its source is the node's." })),
+    message: Type.String(),
+  },
+  { additionalProperties: false },
+);
+export type NoHandshake = Static<typeof NO_HANDSHAKE>;
+
+export const ENDPOINT_REPORT = Type.Object(
+  {
+    name: Type.String(),
+    node: Type.String(),
+    socket: oneOf([...SOCKET_TYPES, "program"] as const, { description: "The agent's socket type, or program for the user's own program." }),
+    program: Type.Optional({ ...PROGRAM_OUTCOME, description: "A program endpoint's run (its last life's)." }),
+    bind: Type.Array(Type.String()),
+    connect: Type.Array(Type.String()),
+    ...COUNTS,
+    peers: Type.Array(PEER, { description: "Established TCP connections the node's kernel showed on this endpoint's bound ports." }),
+    handshakes: Type.Array(Type.String(), { description: "Connects that completed a ZeroMQ handshake." }),
+    noHandshake: Type.Array(NO_HANDSHAKE, { description: "Connects that never completed one within the handshake timeout." }),
+    errors: Type.Array(Type.String(), { description: "Every error the endpoint or its agent reported (the notes of the traffic table)." }),
+    failures: Type.Optional(Type.Array(Type.String(), { minItems: 1, description: "Present when the endpoint is broken: why it could not bind, connect or start, or why its agent failed. It then carried no traffic (`sent` is 0) and its built-in check (kind `endpoint`) fails." })),
+    lives: Type.Optional(Type.Array(ENDPOINT_LIFE, { description: "Present when a fault of the lab stopped, restarted or paused the endpoint's node: each life with its own counts (the endpoint's counts are their sums)." })),
+    endedBy: Type.Optional({ ...ENDED_BY, description: "The fault that ended the endpoint's last life: its node stopped, or paused until the end. No endpoint failure: what it did until then is reported." }),
+    rate: Type.Optional(Type.Number({ minimum: 0, description: "Messages per second while sending (senders) or receiving (receivers)." })),
+    timeline: Type.Optional(TIMELINE),
+  },
+  { additionalProperties: false, description: "One ZeroMQ endpoint of the lab and what it did." },
+);
+export type EndpointReport = Static<typeof ENDPOINT_REPORT>;
+
+export const TRAFFIC_REPORT = {
+  lab: Type.String({ description: "The lab file's name, for an instance too (the instance is in `instance`)." }),
+  started: Type.String({ pattern: "^\\d{4}-\\d{2}-\\d{2}T", description: "ISO 8601 time the traffic phase started (agents being started, before time 0)." }),
+  durationMs: Type.Integer({ minimum: 0, description: "How long the traffic phase took." }),
+  clock: CLOCK,
+  endpoints: Type.Array(ENDPOINT_REPORT),
+  faults: Type.Optional(Type.Array(FAULT_EVENT, { description: "The lab's faults as they happened, in time order (present when the lab declares faults), planned beside actual." })),
+  interrupted: Type.Optional(
+    Type.Array(INTERRUPTED_NODE, {
+      description: "Nodes that stopped, paused, were removed or restarted during the traffic phase (by a fault or by hand), as found when it ended. An endpoint on such a node that the lab's faults did not stop and that could not report carries a failure saying so.",
+    }),
+  ),
+};
+const trafficReportObject = () => Type.Object(TRAFFIC_REPORT, { additionalProperties: false });
+export type TrafficReport = Static<ReturnType<typeof trafficReportObject>>;
+
+/** Counters taken just before a fault took effect: what each phase is judged from (not in the report). */
 export interface Snapshot {
   /** When the snapshot was taken (ms since time 0). */
   ms: number;
   /** Every forwarding node's packet counters then (cumulative since the traffic began); a node that could not be read is absent. */
   flows: Record<string, FlowCount[]>;
-}
-
-export interface NoHandshake {
-  connect: string;
-  source?: string;
-  destination: string;
-  afterMs: number;
-  /** The node's addresses as its kernel showed them, to spot a wrong source at a glance. */
-  nodeAddresses: string[];
-  /** How the node's kernel routes the connect (`ip route get`), when its source is the node's. */
-  route?: string;
-  message: string;
-}
-
-/** How a program endpoint ran. */
-export interface ProgramOutcome {
-  command: string[];
-  /** Exit code; null when it never started. */
-  exitCode: number | null;
-  /** zmqlab stopped it at its deadline (SIGTERM; `killed`: SIGKILL after the grace period). */
-  stopped: boolean;
-  killed: boolean;
-  durationMs: number;
-  /** When it counted as ready (`ready:`), ms after it started; absent when it never did or had no ready. */
-  readyAfterMs?: number;
-  /** The last lines of its stdout and stderr. */
-  lastLines: string[];
 }

@@ -20,7 +20,7 @@ function expectFailures(t: Test, report: LabReport, indexes: number[]) {
 }
 
 const ajv = new Ajv({ allErrors: true });
-const validateReport = ajv.compile(reportSchema);
+const validateReport = ajv.compile(reportSchema());
 
 t.test("zmqlab test on a lab that is not up: exit 3, says so", async (t) => {
   t.same(await labeled("policy-routing"), { containers: 0, networks: 0 }, "policy-routing is not up");

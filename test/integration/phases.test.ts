@@ -68,7 +68,7 @@ t.test("the report carries the phases and validates against its schema", async (
   t.same(report.phases?.map((p) => [p.from, p.to]), [["start", "cut"], ["cut", "down"], ["down", "back"], ["back", "end"]]);
   t.ok(report.phases![0]!.received["reader"]! > 0, "messages in the first phase");
   const ajv = new Ajv({ allErrors: true });
-  t.ok(ajv.validate(reportSchema, JSON.parse(JSON.stringify(report))), JSON.stringify(ajv.errors));
+  t.ok(ajv.validate(reportSchema(), JSON.parse(JSON.stringify(report))), JSON.stringify(ajv.errors));
   const page = htmlReport(lab.lab, report);
   t.match(page, /<h3>reader on client: \d+ received, \d+ silences? over 100 ms/, "the page charts the reader");
   t.match(page, /<line x1="[\d.]+" y1="10" x2="[\d.]+" y2="100" class="fault"\/><text [^>]*>cut<\/text>/, "with the cut marked");

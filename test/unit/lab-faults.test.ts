@@ -284,7 +284,7 @@ t.test("a router without its counter table gets the counters again", async (t) =
 });
 
 t.test("the JSON report's faults are valid by its schema", async (t) => {
-  const validate = new Ajv({ allErrors: true, strict: true }).compile(reportSchema);
+  const validate = new Ajv({ allErrors: true, strict: true }).compile(reportSchema());
   const report = {
     lab: "faulty", started: "2026-11-28T09:00:00.000Z", durationMs: 4000, clock: { t0: "2026-01-01T00:00:00.000Z", epochMs: 1767225600000 }, endpoints: [], ok: true, expectations: [], flows: {},
     faults: [

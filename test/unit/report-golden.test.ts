@@ -157,6 +157,6 @@ t.test("reports for a run with faults: phases, timeline, outage", async (t) => {
   all(t, "faults", faultLab, faultRun);
   const report = judge(faultLab, faultRun);
   const ajv = new Ajv({ allErrors: true });
-  t.ok(ajv.validate(reportSchema, JSON.parse(jsonReport(report))), `the report validates against its schema: ${JSON.stringify(ajv.errors)}`);
+  t.ok(ajv.validate(reportSchema(), JSON.parse(jsonReport(report))), `the report validates against its schema: ${JSON.stringify(ajv.errors)}`);
   t.same(report.phases?.map((p) => [p.from, p.to, p.received["via-r1"]]), [["start", "r1-down", 980], ["r1-down", "r1-back", 10], ["r1-back", "end", 970]], "each phase's messages");
 });

@@ -62,7 +62,7 @@ t.test("the verdicts behind the fixtures", async (t) => {
 
 t.test("JSON: the traffic report plus ok and expectations, valid by its schema", async (t) => {
   const ajv = new Ajv({ allErrors: true, strict: true });
-  const validate = ajv.compile(reportSchema);
+  const validate = ajv.compile(reportSchema());
   const parsed = JSON.parse(jsonReport(report)) as Record<string, unknown>;
   t.ok(validate(parsed), JSON.stringify(validate.errors));
   for (const key of ["lab", "started", "durationMs", "endpoints", "ok", "expectations", "flows"]) t.ok(key in parsed, `has ${key}`);
@@ -215,7 +215,7 @@ t.test("an instance: every format names what the lab file names; the instance an
   });
 
   t.test("JSON: valid by the schema, with the instance and the actual descriptions", async (t) => {
-    const validate = new Ajv({ allErrors: true, strict: true }).compile(reportSchema);
+    const validate = new Ajv({ allErrors: true, strict: true }).compile(reportSchema());
     const parsed = JSON.parse(jsonReport(first)) as Record<string, unknown> & { expectations: Record<string, unknown>[] };
     t.ok(validate(parsed), JSON.stringify(validate.errors));
     t.same(parsed["instance"], { name: "i3fa2c1", lab: "source-ip", relocations: [{ from: "198.18.0.0/22", to: "198.18.8.0/22" }] });

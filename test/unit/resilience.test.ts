@@ -74,7 +74,7 @@ t.test("an expectation scoped to a phase is left to the counters snapshotted at 
 });
 
 t.test("the JSON names the stopped node and is valid by the schema", async (t) => {
-  const validate = new Ajv({ allErrors: true, strict: true }).compile(reportSchema);
+  const validate = new Ajv({ allErrors: true, strict: true }).compile(reportSchema());
   const parsed = JSON.parse(jsonReport(report)) as Record<string, unknown>;
   t.ok(validate(parsed), JSON.stringify(validate.errors));
   t.same((parsed["interrupted"] as InterruptedNode[]).map((n) => [n.node, n.state]), [["r1", "stopped"], ["client", "paused"]]);

@@ -2,11 +2,11 @@
 // one for each connection made, on the connecting and the binding side). A connection that lives
 // through the fault (TCP retransmits across a short cut) needs none, so this fails then.
 import Type, { type Static } from "typebox";
-import { endpointName, expectation } from "../kind.js";
+import { endpointName, expectation, faultName } from "../kind.js";
 import { plural, type ExpectationResult, type Observations } from "../types.js";
 
 const body = Type.Object(
-  { endpoint: endpointName(), after: Type.String({ description: "The fault after which it must handshake anew." }) },
+  { endpoint: endpointName(), after: faultName("The fault after which it must handshake anew.") },
   { additionalProperties: false, description: "A new ZeroMQ handshake at the endpoint at or after the fault." },
 );
 type Spec = Static<typeof body>;

@@ -19,13 +19,13 @@
 import { parseDuration } from "../../../shared/duration.js";
 import Type, { type Static } from "typebox";
 import type { EndpointReport, Silence } from "../../traffic/types.js";
-import { duration, endpointName, expectation } from "../kind.js";
+import { duration, endpointName, expectation, faultName } from "../kind.js";
 import { type ExpectationResult, type Observations } from "../types.js";
 
 const body = Type.Object(
   {
     endpoint: endpointName("The receiving endpoint."),
-    after: Type.String({ description: "The fault it must recover from." }),
+    after: faultName("The fault it must recover from."),
     within: duration({ description: "The bound on the recovery: ms, or a string such as 1500ms, 5s." }),
   },
   { additionalProperties: false, description: "Messages reach the endpoint again within `within` after the fault; the report gives the measured outage." },
