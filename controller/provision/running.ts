@@ -4,7 +4,7 @@ import { Cancelled, closest, LabError, EnvironmentError } from "../errors.js";
 import { describe } from "../engine/docker.js";
 import { clusterFlag, connectRuntime } from "../engine/connect.js";
 import type { ExecResult, Stdio } from "../engine/exec.js";
-import { dropLock, type LockShare } from "../engine/lock.js";
+import type { LockShare } from "../engine/lock.js";
 import { configureShellArgv, parseConfigureShell } from "../agent/configure-shell.js";
 import { Program } from "../engine/program.js";
 import type { LabResources, NodeHandle, Runtime } from "../engine/runtime.js";
@@ -225,7 +225,7 @@ export class RunningLab {
     } finally {
       await this.release();
       // Other RunningLabs of this process for the same lab (an attach) have nothing left to guard.
-      await dropLock(this.name);
+      await this.runtime.dropLock(this.name);
     }
   }
 }
@@ -684,7 +684,7 @@ export async function down(target: string | LoadedLab, options: LabOptions = {})
   } finally {
     await lock.release();
     // The lab is gone: a RunningLab of this process that still holds its lock has nothing to guard.
-    await dropLock(key);
+    await runtime.dropLock(key);
     await runtime.removeStaleLocks(key);
   }
 }
