@@ -10,7 +10,7 @@
 import { basename } from "node:path";
 import type { Readable } from "node:stream";
 import { Cancelled, EnvironmentError } from "../errors.js";
-import { overlaps, parseSubnet, type Subnet } from "../lab/ip.js";
+import { gatewayOf, overlaps, parseSubnet, type Subnet } from "../lab/ip.js";
 import type { LabPlan, NetworkPlan, NodeAction, NodePlan } from "../plan/types.js";
 import type { ConfigureJob, ConfigureResult } from "../agent/protocol.js";
 import type { ExecResult, Process, Started, Stdio } from "./exec.js";
@@ -145,7 +145,7 @@ export class MemoryEngine {
 
   constructor() {
     // Docker's default bridge is on every engine.
-    this.networks.set("bridge", { id: newId(), name: "bridge", labels: {}, subnets: [{ subnet: "172.17.0.0/16", gateway: "172.17.0.1" }] });
+    this.addNetwork("bridge", "172.17.0.0/16");
   }
 
   /** A zmqlab process on this engine. */
@@ -166,6 +166,12 @@ export class MemoryEngine {
   script(node: string, match: string[] | ((argv: string[]) => boolean), answer: Answer): this {
     const matches = typeof match === "function" ? match : (argv: string[]) => match.every((word, i) => argv[i] === word);
     this.scripts.unshift({ node, matches, answer });
+    return this;
+  }
+
+  /** A network of someone else's (`docker network create --subnet ...`): its subnets are taken. */
+  addNetwork(name: string, ...subnets: string[]): this {
+    this.networks.set(name, { id: newId(), name, labels: {}, subnets: subnets.map((s) => ({ subnet: s, gateway: gatewayOf(parseSubnet(s) as Subnet).text })) });
     return this;
   }
 
@@ -577,7 +583,7 @@ class MemoryNode implements NodeHandle {
   }
 
   private command(op: Operation, argv: string[], action: string): Promise<ExecResult> {
-    return onEngine(action, containerResource(this.resource), () => this.engine.call(op, `node ${this.node}: ${argv.slice(0, 6).join(" ")}`, this.resource, () => this.engine.answer(this.running(), argv)));
+    return onEngine(action, containerResource(this.resource), () => this.engine.call(op, `node ${this.node}: ${commandName(argv)}`, this.resource, () => this.engine.answer(this.running(), argv)));
   }
 
   exec(argv: string[]): Promise<ExecResult> {
@@ -649,6 +655,13 @@ class MemoryNode implements NodeHandle {
       throw engineFailure(err, "inspect", containerResource(this.resource));
     }
   }
+}
+
+/** A command as a step names it: zmqlab's configure by that name, anything else by its words. */
+function commandName(argv: string[]): string {
+  if (argv[0] === "bash" && argv[3] === "zmqlab-configure") return "zmqlab's configure script";
+  if (argv[1] === "/opt/zmqlab/agent/configure.js") return "zmqlab's configure.js";
+  return argv.join(" ");
 }
 
 function lines(text: string): string[] {
