@@ -360,7 +360,7 @@ export class MemoryRuntime implements Runtime {
     });
     const handle = this.node(lab.lab, node.name);
     if (!boot) return { handle };
-    const output = await onEngine(`run \`${boot.slice(0, 2).join(" ")}\` as it starts in`, resource, () => this.engine.call("boot", `node ${node.name}`, name, (): ExecResult => {
+    const output = await onEngine(`run \`${boot.slice(0, 2).join(" ")}\` as it starts in`, resource, () => this.engine.call("boot", `node ${node.name}: ${commandName(boot)}`, name, (): ExecResult => {
       const container = this.engine.containers.get(name);
       // Removed while its first command ran: the output ends there.
       if (!container || container.state !== "running") return { exitCode: -1, stdout: "", stderr: "(the node stopped before its first command ended)" };

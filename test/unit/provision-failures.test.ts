@@ -6,11 +6,9 @@
 import t from "tap";
 import { dockerError, MemoryEngine, type Call, type MemoryRuntime, type Mishap } from "../../controller/engine/memory-runtime.js";
 import { down, up } from "../../controller/provision/running.js";
-import { cleanSteps, exitClass, lab, outcome, step } from "../support/memory.js";
+import { cleanSteps, exitClass, lab, outcome, step, WAIT } from "../support/memory.js";
 
 const steps = await cleanSteps();
-/** No command here waits long for a lock: a lock left held by mistake fails the test at once. */
-const WAIT = 200;
 
 /** What the engine does wrong at a step, by name. */
 const MISHAPS: Record<string, () => Mishap> = {
@@ -130,7 +128,7 @@ t.test("RunningLab.down: every step fails in turn", async (t) => {
       t.test(`${step(c)}: ${what}`, async (t) => {
         const engine = new MemoryEngine();
         const process = engine.runtime();
-        const running = await up(lab(), { runtime: process });
+        const running = await up(lab(), { wait: WAIT, runtime: process });
         // The counts of a fresh engine's up are those of the clean run: the step's nth is this down's.
         engine.at(c.op, c.nth, mishap());
         const result = await outcome(running.down());
@@ -152,7 +150,7 @@ t.test("RunningLab.down: every step fails in turn", async (t) => {
 
 t.test("a bug is not an engine error: it stays a bug (exit 4), and up still removes what it made", async (t) => {
   const engine = new MemoryEngine().at("boot", 2, { error: new TypeError("Cannot read properties of undefined (reading 'state')") });
-  const result = await outcome(up(lab(), { runtime: engine.runtime() }));
+  const result = await outcome(up(lab(), { wait: WAIT, runtime: engine.runtime() }));
   t.notOk(result.ok);
   if (!result.ok) {
     t.equal(result.exit, 4, "exit 4: an internal error");

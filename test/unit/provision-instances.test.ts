@@ -5,7 +5,7 @@ import t from "tap";
 import { dockerError, MemoryEngine } from "../../controller/engine/memory-runtime.js";
 import { overlaps, parseSubnet, type Subnet } from "../../controller/lab/ip.js";
 import { attach, down, up } from "../../controller/provision/running.js";
-import { lab, outcome } from "../support/memory.js";
+import { lab, outcome, WAIT } from "../support/memory.js";
 
 const subnet = (text: string) => parseSubnet(text) as Subnet;
 
@@ -16,8 +16,8 @@ function subnetsOf(engine: MemoryEngine, key: string): string[] {
 
 t.test("instances of one lab at once, beside the lab itself: distinct names, subnets that overlap nothing", async (t) => {
   const engine = new MemoryEngine();
-  const plain = await up(lab(), { runtime: engine.runtime() });
-  const [a, b] = await Promise.all([up(lab(), { runtime: engine.runtime(), instance: "a" }), up(lab(), { runtime: engine.runtime(), instance: "b" })]);
+  const plain = await up(lab(), { wait: WAIT, runtime: engine.runtime() });
+  const [a, b] = await Promise.all([up(lab(), { wait: WAIT, runtime: engine.runtime(), instance: "a" }), up(lab(), { wait: WAIT, runtime: engine.runtime(), instance: "b" })]);
   t.equal(a.plan.lab, "mem.a");
   t.equal(b.plan.lab, "mem.b");
   t.ok(engine.left("mem.a").includes("network zmqlab-mem.a-clients"), "the instance's resources carry its name");
@@ -36,7 +36,7 @@ t.test("instances of one lab at once, beside the lab itself: distinct names, sub
 
 t.test("--instance auto: a unique name, each time", async (t) => {
   const engine = new MemoryEngine();
-  const [a, b] = await Promise.all([up(lab(), { runtime: engine.runtime(), instance: "auto" }), up(lab(), { runtime: engine.runtime(), instance: "auto" })]);
+  const [a, b] = await Promise.all([up(lab(), { wait: WAIT, runtime: engine.runtime(), instance: "auto" }), up(lab(), { wait: WAIT, runtime: engine.runtime(), instance: "auto" })]);
   t.match(a.instance, /^i[0-9a-f]{6}$/);
   t.not(a.instance, b.instance, "two names");
   await Promise.all([a.down(), b.down()]);
@@ -53,7 +53,7 @@ t.test("a network taking the chosen block at the same moment: Docker refuses, th
       engine.addNetwork("someone-else", chosen);
     },
   });
-  const running = await up(lab(), { runtime: engine.runtime(), instance: "race", log: (l) => lines.push(l) });
+  const running = await up(lab(), { wait: WAIT, runtime: engine.runtime(), instance: "race", log: (l) => lines.push(l) });
   t.match(lines.join("\n"), "another network took those subnets at the same moment: choosing again", "it says so");
   const taken = subnet([...engine.networks.get("someone-else")!.subnets][0]!.subnet);
   t.notOk(subnetsOf(engine, "mem.race").some((s) => overlaps(subnet(s), taken)), "its networks are elsewhere");
@@ -65,7 +65,7 @@ t.test("a network taking the chosen block at the same moment: Docker refuses, th
 t.test("refused every time: after 8 choices, exit 3 and nothing left", async (t) => {
   const engine = new MemoryEngine();
   for (let n = 1; n <= 40; n++) engine.at("createNetwork", n, { error: dockerError(403, "Pool overlaps with other one on this address space") });
-  const result = await outcome(up(lab(), { runtime: engine.runtime(), instance: "unlucky" }));
+  const result = await outcome(up(lab(), { wait: WAIT, runtime: engine.runtime(), instance: "unlucky" }));
   t.notOk(result.ok);
   if (!result.ok) {
     t.equal(result.exit, 3);
@@ -77,7 +77,7 @@ t.test("refused every time: after 8 choices, exit 3 and nothing left", async (t)
 
 t.test("the lab file's own lab is refused on a pool overlap (exit 3): only an instance chooses again", async (t) => {
   const engine = new MemoryEngine().at("createNetwork", 2, { error: dockerError(403, "Pool overlaps with other one on this address space") });
-  const result = await outcome(up(lab(), { runtime: engine.runtime() }));
+  const result = await outcome(up(lab(), { wait: WAIT, runtime: engine.runtime() }));
   t.notOk(result.ok);
   if (!result.ok) t.equal(result.exit, 3);
   t.same(engine.left(), [], "nothing left");
@@ -85,20 +85,20 @@ t.test("the lab file's own lab is refused on a pool overlap (exit 3): only an in
 
 t.test("attach and down find an instance by its name, with its relocations read back from the engine", async (t) => {
   const engine = new MemoryEngine();
-  const running = await up(lab(), { runtime: engine.runtime(), instance: "ci-3" });
+  const running = await up(lab(), { wait: WAIT, runtime: engine.runtime(), instance: "ci-3" });
   await running.release();
-  const attached = await attach(lab(), { runtime: engine.runtime(), instance: "ci-3" });
+  const attached = await attach(lab(), { wait: WAIT, runtime: engine.runtime(), instance: "ci-3" });
   t.same(attached.relocations, running.relocations, "the same relocations");
   t.same(attached.node("client").interfaces, running.node("client").interfaces, "the same addresses");
   await attached.release();
-  t.same(await down("mem", { runtime: engine.runtime() }), { lab: "mem", found: false, containers: 0, networks: 0 }, "the lab's own name is another lab");
-  t.same(await down(lab(), { runtime: engine.runtime(), instance: "ci-3" }), { lab: "mem.ci-3", found: true, containers: 5, networks: 2 });
+  t.same(await down("mem", { wait: WAIT, runtime: engine.runtime() }), { lab: "mem", found: false, containers: 0, networks: 0 }, "the lab's own name is another lab");
+  t.same(await down(lab(), { wait: WAIT, runtime: engine.runtime(), instance: "ci-3" }), { lab: "mem.ci-3", found: true, containers: 5, networks: 2 });
   t.same(engine.left(), []);
 });
 
 t.test("an instance name that is not one: exit 2 before anything is asked", async (t) => {
   const engine = new MemoryEngine();
-  const result = await outcome(up(lab(), { runtime: engine.runtime(), instance: "no/slashes" }));
+  const result = await outcome(up(lab(), { wait: WAIT, runtime: engine.runtime(), instance: "no/slashes" }));
   t.notOk(result.ok);
   if (!result.ok) t.equal(result.exit, 2);
   t.same(engine.calls, [], "no call made");

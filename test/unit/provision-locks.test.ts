@@ -3,12 +3,12 @@
 import t from "tap";
 import { MemoryEngine } from "../../controller/engine/memory-runtime.js";
 import { attach, down, up } from "../../controller/provision/running.js";
-import { lab, outcome } from "../support/memory.js";
+import { lab, outcome, WAIT } from "../support/memory.js";
 
 t.test("a second up of the same lab waits for the holder, then ends with exit 3 naming it; it made nothing", async (t) => {
   const engine = new MemoryEngine();
   const first = engine.runtime();
-  const held = await up(lab(), { runtime: first });
+  const held = await up(lab(), { wait: WAIT, runtime: first });
   const before = engine.left();
   const lines: string[] = [];
   const started = performance.now();
@@ -29,7 +29,7 @@ t.test("a second up of the same lab waits for the holder, then ends with exit 3 
 
 t.test("the waiting up gets the lab once the holder releases it (and finds it up: it repairs it)", async (t) => {
   const engine = new MemoryEngine();
-  const held = await up(lab(), { runtime: engine.runtime() });
+  const held = await up(lab(), { wait: WAIT, runtime: engine.runtime() });
   setTimeout(() => void held.release(), 50);
   const second = await up(lab(), { runtime: engine.runtime(), wait: 5000 });
   t.ok(second.reconciled, "the second up found the lab up and reconciled it");
@@ -41,7 +41,7 @@ t.test("the waiting up gets the lab once the holder releases it (and finds it up
 t.test("a holder that dies releases the lab: the next process takes the lock over at once", async (t) => {
   const engine = new MemoryEngine();
   const first = engine.runtime();
-  await up(lab(), { runtime: first });
+  await up(lab(), { wait: WAIT, runtime: first });
   first.die();
   t.match(engine.left().join("\n"), /lock zmqlab-lock\.mem \(exited\)/, "its lock's container ended with it");
   const next = engine.runtime();
@@ -56,7 +56,7 @@ t.test("a holder that dies releases the lab: the next process takes the lock ove
 
 t.test("down waits for the holder too, and ends with exit 3 leaving the lab as it is", async (t) => {
   const engine = new MemoryEngine();
-  const held = await up(lab(), { runtime: engine.runtime() });
+  const held = await up(lab(), { wait: WAIT, runtime: engine.runtime() });
   const before = engine.left();
   const result = await outcome(down(lab(), { runtime: engine.runtime(), wait: 100 }));
   t.notOk(result.ok);
@@ -69,7 +69,7 @@ t.test("down waits for the holder too, and ends with exit 3 leaving the lab as i
 t.test("within one process the lock is shared: up then attach does not wait on itself", async (t) => {
   const engine = new MemoryEngine();
   const process = engine.runtime();
-  const held = await up(lab(), { runtime: process });
+  const held = await up(lab(), { wait: WAIT, runtime: process });
   const started = performance.now();
   const attached = await attach(lab(), { runtime: process, wait: 1000 });
   t.ok(performance.now() - started < 500, "attach did not wait");
@@ -83,7 +83,7 @@ t.test("within one process the lock is shared: up then attach does not wait on i
 t.test("down by name while a RunningLab of the same process holds the lab leaves no lock", async (t) => {
   const engine = new MemoryEngine();
   const process = engine.runtime();
-  await up(lab(), { runtime: process });
+  await up(lab(), { wait: WAIT, runtime: process });
   const removed = await down("mem", { runtime: process, wait: 100 });
   t.ok(removed.found, "the lab was found by its name");
   t.same(engine.left(), [], "no network, no container, and no lock: nothing is left to guard");
@@ -95,7 +95,7 @@ t.test("down by name while a RunningLab of the same process holds the lab leaves
 
 t.test("Ctrl-C while waiting for the lock: exit 130, nothing created", async (t) => {
   const engine = new MemoryEngine();
-  const held = await up(lab(), { runtime: engine.runtime() });
+  const held = await up(lab(), { wait: WAIT, runtime: engine.runtime() });
   const before = engine.left();
   const controller = new AbortController();
   setTimeout(() => controller.abort(), 50);
@@ -108,7 +108,7 @@ t.test("Ctrl-C while waiting for the lock: exit 130, nothing created", async (t)
 
 t.test("an instance named auto takes no lock: nobody else can know its name yet", async (t) => {
   const engine = new MemoryEngine();
-  const held = await up(lab(), { runtime: engine.runtime(), instance: "auto" });
+  const held = await up(lab(), { wait: WAIT, runtime: engine.runtime(), instance: "auto" });
   t.same(engine.left().filter((l) => l.startsWith("lock ")), [], "no lock");
   t.notOk(engine.calls.some((c) => c.op === "lock"), "none was asked for");
   await held.down();

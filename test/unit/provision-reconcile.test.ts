@@ -4,12 +4,12 @@
 import t from "tap";
 import { dockerError, MemoryEngine } from "../../controller/engine/memory-runtime.js";
 import { attach, down, up, type RunningLab } from "../../controller/provision/running.js";
-import { lab, LAB, outcome } from "../support/memory.js";
+import { lab, LAB, outcome, WAIT } from "../support/memory.js";
 
 /** The lab up, released as the CLI's up leaves it; and a way to run `up` again in a new process. */
 async function upAlready(): Promise<{ engine: MemoryEngine; first: RunningLab; again: (text?: string) => Promise<RunningLab> }> {
   const engine = new MemoryEngine();
-  const first = await up(lab(), { runtime: engine.runtime() });
+  const first = await up(lab(), { wait: WAIT, runtime: engine.runtime() });
   await first.release();
   return { engine, first, again: (text = LAB) => up(lab(text), { runtime: engine.runtime(), wait: 200 }) };
 }
@@ -93,7 +93,7 @@ t.test("a repair that the kernel refuses: exit 3, and the lab stays (it was not 
     t.match(String(second.error), "In node client, `ip -4 rule add from 198.18.1.10 table 100 priority 1000` (policy: traffic from 198.18.1.10 uses table 100) failed with exit code 2");
   }
   t.same(engine.left(), before, "the lab is there, and the lock released");
-  await down(lab(), { runtime: engine.runtime() });
+  await down(lab(), { wait: WAIT, runtime: engine.runtime() });
   t.same(engine.left(), []);
 });
 
@@ -109,7 +109,7 @@ t.test("an engine error while repairing: exit 3, the lab stays", async (t) => {
   }
   t.ok(engine.left().includes("container zmqlab-mem-r1 (exited)"), "r1 is as it was");
   t.same(engine.left().filter((l) => l.startsWith("lock ")), [], "the lock is released");
-  await down(lab(), { runtime: engine.runtime() });
+  await down(lab(), { wait: WAIT, runtime: engine.runtime() });
   t.same(engine.left(), []);
 });
 
@@ -128,26 +128,26 @@ t.test("a structural difference is refused (exit 3): repairing cannot add or rem
   if (!fewer.ok) t.match(String(fewer.error), "it has nodes the file does not declare (box)");
   t.same(engine.left().filter((l) => l.startsWith("lock ")), [], "each refused up released its lock");
   t.ok(engine.left().includes("container zmqlab-mem-box (running)"), "and removed nothing");
-  await down(lab(), { runtime: engine.runtime() });
+  await down(lab(), { wait: WAIT, runtime: engine.runtime() });
   t.same(engine.left(), []);
 });
 
 t.test("attach: a lab that is up, as it is", async (t) => {
   const { engine, first } = await upAlready();
-  const attached = await attach(lab(), { runtime: engine.runtime() });
+  const attached = await attach(lab(), { wait: WAIT, runtime: engine.runtime() });
   t.same(attached.plan.nodes.map((n) => n.image), first.plan.nodes.map((n) => n.image), "planned with the images it came up with");
   t.same((await attached.kernel("client")).rules.length, (await first.kernel("client")).rules.length, "the same kernel");
   await attached.release();
 
   await first.nodeAction("r2", "stop");
-  const stopped = await outcome(attach(lab(), { runtime: engine.runtime() }));
+  const stopped = await outcome(attach(lab(), { wait: WAIT, runtime: engine.runtime() }));
   t.notOk(stopped.ok);
   if (!stopped.ok) {
     t.equal(stopped.exit, 3);
     t.match(String(stopped.error), "Lab mem is not up (nodes not running: r2)");
   }
-  await down(lab(), { runtime: engine.runtime() });
-  const none = await outcome(attach(lab(), { runtime: engine.runtime() }));
+  await down(lab(), { wait: WAIT, runtime: engine.runtime() });
+  const none = await outcome(attach(lab(), { wait: WAIT, runtime: engine.runtime() }));
   t.notOk(none.ok);
   if (!none.ok) t.match(String(none.error), "Lab mem is not up.");
   t.same(engine.left(), [], "nothing left, not even a lock");

@@ -6,11 +6,11 @@ import { MemoryEngine } from "../../controller/engine/memory-runtime.js";
 import { loadLab } from "../../controller/lab/load.js";
 import { planLab } from "../../controller/plan/plan.js";
 import { down, up } from "../../controller/provision/running.js";
-import { lab, LAB, outcome } from "../support/memory.js";
+import { lab, LAB, outcome, WAIT } from "../support/memory.js";
 
 t.test("up brings the lab up as declared, down leaves nothing", async (t) => {
   const engine = new MemoryEngine();
-  const running = await up(lab(), { runtime: engine.runtime() });
+  const running = await up(lab(), { wait: WAIT, runtime: engine.runtime() });
   const execs = engine.calls.filter((c) => c.op === "exec").map((c) => c.subject.split(":")[0]);
   t.same([...new Set(execs)], ["node box"], "only the node of its own image took execs: zmqlab's image is configured as it starts");
   t.same(engine.left(), [
@@ -44,7 +44,7 @@ t.test("up brings the lab up as declared, down leaves nothing", async (t) => {
 
 t.test("a node's command that fails: exit 3 naming the node, the command and why it was planned; nothing left", async (t) => {
   const engine = new MemoryEngine().script("client", ["ip", "-4", "rule", "add"], { exitCode: 2, stdout: "", stderr: "RTNETLINK answers: Operation not supported\n" });
-  const result = await outcome(up(lab(), { runtime: engine.runtime() }));
+  const result = await outcome(up(lab(), { wait: WAIT, runtime: engine.runtime() }));
   t.notOk(result.ok);
   if (!result.ok) {
     t.equal(result.exit, 3);
@@ -55,7 +55,7 @@ t.test("a node's command that fails: exit 3 naming the node, the command and why
 
 t.test("a command of a node of its own image that fails: the same", async (t) => {
   const engine = new MemoryEngine().script("box", ["ip", "-4", "route", "add"], { exitCode: 2, stdout: "", stderr: "Error: Nexthop has invalid gateway.\n" });
-  const result = await outcome(up(lab(), { runtime: engine.runtime() }));
+  const result = await outcome(up(lab(), { wait: WAIT, runtime: engine.runtime() }));
   t.notOk(result.ok);
   if (!result.ok) {
     t.equal(result.exit, 3);
@@ -67,7 +67,7 @@ t.test("a command of a node of its own image that fails: the same", async (t) =>
 t.test("the kernel disagrees with the plan after configuring (verify): exit 3 with every difference; nothing left", async (t) => {
   // The rule command says it worked, and did nothing.
   const engine = new MemoryEngine().script("client", ["ip", "-4", "rule", "add"], { exitCode: 0, stdout: "", stderr: "" });
-  const result = await outcome(up(lab(), { runtime: engine.runtime() }));
+  const result = await outcome(up(lab(), { wait: WAIT, runtime: engine.runtime() }));
   t.notOk(result.ok);
   if (!result.ok) {
     t.equal(result.exit, 3);
@@ -78,7 +78,7 @@ t.test("the kernel disagrees with the plan after configuring (verify): exit 3 wi
 
 t.test("a lab whose own command undoes it (test/fixtures/drift): exit 3, nothing left", async (t) => {
   const engine = new MemoryEngine();
-  const result = await outcome(up(loadLab("test/fixtures/drift"), { runtime: engine.runtime() }));
+  const result = await outcome(up(loadLab("test/fixtures/drift"), { wait: WAIT, runtime: engine.runtime() }));
   t.notOk(result.ok);
   if (!result.ok) {
     t.equal(result.exit, 3);
@@ -89,7 +89,7 @@ t.test("a lab whose own command undoes it (test/fixtures/drift): exit 3, nothing
 
 t.test("a configure that stops short (its output cut): exit 3, nothing left", async (t) => {
   const engine = new MemoryEngine().script("r2", (argv) => argv[0] === "bash", { exitCode: 0, stdout: "\n--zmqlab-- addr\n[]\n", stderr: "" });
-  const result = await outcome(up(lab(), { runtime: engine.runtime() }));
+  const result = await outcome(up(lab(), { wait: WAIT, runtime: engine.runtime() }));
   t.notOk(result.ok);
   if (!result.ok) {
     t.equal(result.exit, 3);
@@ -101,8 +101,8 @@ t.test("a configure that stops short (its output cut): exit 3, nothing left", as
 t.test("a subnet another network holds: exit 3 naming both, before anything is created", async (t) => {
   const engine = new MemoryEngine();
   const other = LAB.replace("name: mem", "name: other");
-  const theirs = await up(lab(other), { runtime: engine.runtime() });
-  const result = await outcome(up(lab(), { runtime: engine.runtime() }));
+  const theirs = await up(lab(other), { wait: WAIT, runtime: engine.runtime() });
+  const result = await outcome(up(lab(), { wait: WAIT, runtime: engine.runtime() }));
   t.notOk(result.ok);
   if (!result.ok) {
     t.equal(result.exit, 3);
@@ -114,7 +114,7 @@ t.test("a subnet another network holds: exit 3 naming both, before anything is c
   await theirs.down();
 
   engine.hostRoutes.push({ to: "198.18.2.0/23", dev: "wg0" });
-  const route = await outcome(up(lab(), { runtime: engine.runtime() }));
+  const route = await outcome(up(lab(), { wait: WAIT, runtime: engine.runtime() }));
   t.notOk(route.ok);
   if (!route.ok) t.match(String(route.error), "network servers (198.18.2.0/24) overlaps the host route 198.18.2.0/23 dev wg0", "a route of the host counts too");
   t.same(engine.left(), [], "nothing left");
@@ -133,17 +133,17 @@ t.test("networks a crashed run left are removed first; then the lab comes up", a
 
 t.test("a lab that is up already is refused without reconciling: exit 3, left as it is", async (t) => {
   const engine = new MemoryEngine();
-  const running = await up(lab(), { runtime: engine.runtime() });
+  const running = await up(lab(), { wait: WAIT, runtime: engine.runtime() });
   await running.release();
   const before = engine.left().filter((l) => !l.startsWith("lock "));
-  const again = await outcome(up(lab(), { runtime: engine.runtime(), reconcile: false }));
+  const again = await outcome(up(lab(), { wait: WAIT, runtime: engine.runtime(), reconcile: false }));
   t.notOk(again.ok);
   if (!again.ok) {
     t.equal(again.exit, 3);
     t.match(String(again.error), "Lab mem is already up on this engine");
   }
   t.same(engine.left(), before, "the lab is untouched, and the refused up released its lock");
-  await down(lab(), { runtime: engine.runtime() });
+  await down(lab(), { wait: WAIT, runtime: engine.runtime() });
   t.same(engine.left(), [], "nothing left");
 });
 
@@ -151,7 +151,7 @@ t.test("every shipped lab comes up and goes down on the in-memory engine", async
   // failover waits for OSPF, which this engine does not run: see provision-routing.
   for (const dir of ["labs/source-ip", "labs/ecmp", "labs/nat-lb", "labs/policy-routing", "labs/lossy-link", "labs/own-app", "test/fixtures/dual-stack"]) {
     const engine = new MemoryEngine();
-    const running = await outcome(up(loadLab(dir), { runtime: engine.runtime() }));
+    const running = await outcome(up(loadLab(dir), { wait: WAIT, runtime: engine.runtime() }));
     t.ok(running.ok, `${dir} comes up${running.ok ? "" : `: ${String(running.error)}`}`);
     if (running.ok) await running.value.down();
     t.same(engine.left(), [], `${dir} leaves nothing`);
