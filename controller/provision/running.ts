@@ -376,6 +376,7 @@ async function create(runtime: Runtime, lab: Lab, placement: Placement, lock: Lo
     log("checking the kernel state");
     await phase("verify", async () => verify(plan, states));
     await phase("adjacencies", () => waitForAdjacencies(runtime, plan, { log, ...(options.signal ? { signal: options.signal } : {}) }));
+    await stillRunning(runtime, plan);
     // The lock's container started meanwhile: handed over, the lab is guarded even against a SIGKILL.
     await lock.live();
     if (options.signal?.aborted) throw new Cancelled();
@@ -615,9 +616,27 @@ export async function reconcileLocked(runtime: Runtime, loaded: LoadedLab, insta
     const differences = await lab.reconfigure(node.name);
     if (differences.length > 0) repairs.push(`${node.name}: configured again (${differences.join("; ")})`);
   }));
+  await stillRunning(runtime, lab.plan);
   lab.repairs = repairs.sort();
   lab.reconciled = true;
   return lab;
+}
+
+/**
+ * Every node still runs: one removed or stopped while the others were made or repaired (another
+ * process's clean, an image that exits) was configured and checked, but the lab is not up.
+ */
+async function stillRunning(runtime: Runtime, plan: LabPlan): Promise<void> {
+  const [found] = await runtime.listLabs(plan.lab);
+  const lost = plan.nodes.flatMap((n) => {
+    const state = found?.containers.find((c) => c.node === n.name)?.state ?? "gone";
+    return state === "running" ? [] : [`${n.name} (${state})`];
+  });
+  if (lost.length === 0) return;
+  throw new EnvironmentError(
+    `Lab ${plan.lab} did not come up: ${lost.length > 1 ? "nodes" : "node"} ${lost.join(", ")} stopped or went away while zmqlab set it up.`,
+    "something else removed or stopped it: another `zmqlab down`/`clean`, or an image of your own that does not keep running (its CMD, e.g. `sleep infinity`); `docker logs` on a stopped one says why. Run the lab again",
+  );
 }
 
 /** Nodes and networks of the plan the engine lacks or has beyond it, and nodes on other networks. */

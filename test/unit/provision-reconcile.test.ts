@@ -113,6 +113,27 @@ t.test("an engine error while repairing: exit 3, the lab stays", async (t) => {
   t.same(engine.left(), []);
 });
 
+t.test("a node that goes away while the others are repaired: exit 3 naming it", async (t) => {
+  const { engine, first, again } = await upAlready();
+  await first.nodeAction("r1", "stop");
+  // r1 takes a while to start again; meanwhile the other nodes are checked, then client is removed.
+  engine.at("act", engine.calls.filter((c) => c.op === "act").length + 1, {
+    before: async () => {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      engine.vanish("client");
+    },
+  });
+  const second = await outcome(again());
+  t.notOk(second.ok);
+  if (!second.ok) {
+    t.equal(second.exit, 3);
+    t.match(String(second.error), "Lab mem did not come up: node client (gone) stopped or went away while zmqlab set it up");
+  }
+  t.same(engine.left().filter((l) => l.startsWith("lock ")), [], "the lock is released");
+  await down(lab(), { wait: WAIT, runtime: engine.runtime() });
+  t.same(engine.left(), []);
+});
+
 t.test("a structural difference is refused (exit 3): repairing cannot add or remove nodes and networks", async (t) => {
   const { engine, again } = await upAlready();
   engine.vanish("zmqlab-mem-server");

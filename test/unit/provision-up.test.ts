@@ -98,6 +98,24 @@ t.test("a configure that stops short (its output cut): exit 3, nothing left", as
   t.same(engine.left(), [], "nothing left");
 });
 
+t.test("a node removed or stopped while the others come up: exit 3 naming it, nothing left", async (t) => {
+  // While box, the last node, is configured, client is removed (someone's docker rm -f) and r1 stopped.
+  const engine = new MemoryEngine();
+  engine.at("exec", 8, {
+    before: async () => {
+      engine.vanish("client");
+      await engine.runtime().node("mem", "r1").act("stop");
+    },
+  });
+  const result = await outcome(up(lab(), { wait: WAIT, runtime: engine.runtime() }));
+  t.notOk(result.ok, "up does not hand over a lab that is not up");
+  if (!result.ok) {
+    t.equal(result.exit, 3);
+    t.match(String(result.error), "Lab mem did not come up: nodes client (gone), r1 (exited) stopped or went away while zmqlab set it up");
+  }
+  t.same(engine.left(), [], "nothing left");
+});
+
 t.test("a subnet another network holds: exit 3 naming both, before anything is created", async (t) => {
   const engine = new MemoryEngine();
   const other = LAB.replace("name: mem", "name: other");
