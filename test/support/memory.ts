@@ -66,18 +66,19 @@ export const step = (c: Call): string => `${c.op}#${c.nth} (${c.subject})`;
 
 /**
  * The calls of a clean `zmqlab up` (up, then the lock released as the CLI's up does) and of a
- * clean `zmqlab down` in another process, on a fresh engine.
+ * clean `zmqlab down` in another process, on a fresh engine; of the lab or of an instance of it.
  */
-export async function cleanSteps(text = LAB): Promise<{ up: Call[]; down: Call[]; apiDown: Call[] }> {
+export async function cleanSteps(instance?: string): Promise<{ up: Call[]; down: Call[]; apiDown: Call[] }> {
+  const options = { wait: WAIT, ...(instance !== undefined ? { instance } : {}) };
   const engine = new MemoryEngine();
-  const running = await up(lab(text), { wait: WAIT, runtime: engine.runtime() });
+  const running = await up(lab(), { ...options, runtime: engine.runtime() });
   await running.release();
   const upCalls = [...engine.calls];
-  await down(lab(text), { wait: WAIT, runtime: engine.runtime() });
+  await down(lab(), { ...options, runtime: engine.runtime() });
   const downCalls = engine.calls.slice(upCalls.length);
   // RunningLab.down() in the process that brought the lab up (the API's way).
   const api = new MemoryEngine();
-  const held = await up(lab(text), { wait: WAIT, runtime: api.runtime() });
+  const held = await up(lab(), { ...options, runtime: api.runtime() });
   const before = api.calls.length;
   await held.down();
   if (engine.left().length + api.left().length > 0) throw new Error(`test bug: a clean up and down left ${[...engine.left(), ...api.left()].join(", ")}`);

@@ -3,12 +3,15 @@
 // step is covered as soon as `up` or `down` makes it). Whatever fails, the command ends with the
 // right exit class and the engine holds nothing of the lab once it is over (a failed `down` may
 // leave the lab, never its lock, and the next `down` removes it).
-import t from "tap";
+import t, { type Test } from "tap";
 import { dockerError, MemoryEngine, type Call, type MemoryRuntime, type Mishap } from "../../controller/engine/memory-runtime.js";
 import { down, up } from "../../controller/provision/running.js";
 import { cleanSteps, exitClass, lab, outcome, step, WAIT } from "../support/memory.js";
 
 const steps = await cleanSteps();
+/** An instance (named: it takes a lock) places itself on the engine's free blocks instead of checking for collisions. */
+const INSTANCE = "ci";
+const instanceSteps = await cleanSteps(INSTANCE);
 
 /** What the engine does wrong at a step, by name. */
 const MISHAPS: Record<string, () => Mishap> = {
@@ -18,8 +21,8 @@ const MISHAPS: Record<string, () => Mishap> = {
 };
 
 /** `zmqlab up` as the CLI runs it: up, then the lock released (the lab stays up). */
-async function cliUp(process: MemoryRuntime): Promise<void> {
-  const running = await up(lab(), { runtime: process, wait: WAIT });
+async function cliUp(process: MemoryRuntime, instance?: string): Promise<void> {
+  const running = await up(lab(), { runtime: process, wait: WAIT, ...(instance !== undefined ? { instance } : {}) });
   await running.release();
 }
 
@@ -45,17 +48,19 @@ function upAfterVanish(c: Call, vanished: string[]): "up" | 3 {
   return 3;
 }
 
-t.test("up: every step fails in turn", async (t) => {
-  for (const c of steps.up) {
+/** Every step of a clean up (of the lab, or of an instance), failed in turn. */
+function everyStepOfUp(t: Test, upSteps: Call[], instance?: string): void {
+  const options = { wait: WAIT, ...(instance !== undefined ? { instance } : {}) };
+  for (const c of upSteps) {
     for (const [what, mishap] of Object.entries(MISHAPS)) {
       t.test(`${step(c)}: ${what}`, async (t) => {
         const engine = new MemoryEngine().at(c.op, c.nth, mishap());
         const process = engine.runtime();
-        const result = await outcome(cliUp(process));
-        const expected = "vanish" in mishap() ? upAfterVanish(c, engine.vanished) : retried(c) ? "up" : 3;
+        const result = await outcome(cliUp(process, instance));
+        const expected = "vanish" in mishap() ? upAfterVanish(c, engine.vanished) : retried(c) && instance === undefined ? "up" : 3;
         if (expected === "up") {
           t.ok(result.ok, `up goes on${result.ok ? "" : `: ${String((result as { error: unknown }).error)}`}`);
-          await down(lab(), { runtime: engine.runtime(), wait: WAIT });
+          await down(lab(), { ...options, runtime: engine.runtime() });
           t.same(engine.left(), [], "down removes all of it");
           return;
         }
@@ -66,7 +71,7 @@ t.test("up: every step fails in turn", async (t) => {
           // container ends with the process (stale), which the next down removes.
           t.ok(engine.left().some((l) => l.startsWith("container ")), "the lab is up");
           process.die();
-          t.ok((await outcome(down(lab(), { runtime: engine.runtime(), wait: WAIT }))).ok, "the next down succeeds");
+          t.ok((await outcome(down(lab(), { ...options, runtime: engine.runtime() }))).ok, "the next down succeeds");
           t.same(engine.left(), [], "and removes the lab and the stale lock");
           return;
         }
@@ -74,6 +79,13 @@ t.test("up: every step fails in turn", async (t) => {
       });
     }
   }
+}
+
+t.test("up: every step fails in turn", async (t) => everyStepOfUp(t, steps.up));
+
+t.test("up of an instance: every step fails in turn", async (t) => {
+  t.ok(instanceSteps.up.some((c) => c.op === "subnets") && !instanceSteps.up.some((c, i) => c.op === "hostRoutes" && i === 0), "it reads the engine's subnets to place itself, and no host routes ahead");
+  everyStepOfUp(t, instanceSteps.up, INSTANCE);
 });
 
 t.test("up: Ctrl-C at every step ends with exit 130 and nothing left", async (t) => {
