@@ -7,6 +7,7 @@ import { hostname } from "node:os";
 import type { Duplex } from "node:stream";
 import { Cancelled, EnvironmentError } from "../errors.js";
 import { describe, isNotFound, type Engine } from "./docker.js";
+import { engineFailure } from "./failures.js";
 import { LABEL_LAB, LABEL_ROLE } from "./labels.js";
 
 export interface LockOwner {
@@ -54,7 +55,7 @@ export class LabLock {
     try {
       await this.engine.getContainer(this.id).remove({ force: true });
     } catch (err) {
-      if (!isNotFound(err) && !/already in progress/.test(describe(err))) throw err;
+      if (!isNotFound(err) && !/already in progress/.test(describe(err))) throw engineFailure(err, "remove", { kind: "container", name: lockName(this.key), role: `the lock of lab ${this.key}` });
     }
   }
 }
@@ -271,7 +272,7 @@ async function holderOrStale(engine: Engine, name: string): Promise<LockOwner | 
     info = await engine.getContainer(name).inspect();
   } catch (err) {
     if (isNotFound(err)) return "retry";
-    throw err;
+    throw engineFailure(err, "inspect", { kind: "container", name, role: "a lab's lock" });
   }
   const owner = ownerOf(info.Config.Labels);
   const justCreated = info.State.Status === "created" && Date.now() - Date.parse(info.Created) < CREATED_GRACE_MS;
@@ -280,7 +281,7 @@ async function holderOrStale(engine: Engine, name: string): Promise<LockOwner | 
   try {
     await engine.getContainer(info.Id).remove({ force: true });
   } catch (err) {
-    if (!isNotFound(err) && !/already in progress/.test(describe(err))) throw err;
+    if (!isNotFound(err) && !/already in progress/.test(describe(err))) throw engineFailure(err, "remove", { kind: "container", name, role: "a stale lock" });
   }
   return "retry";
 }
