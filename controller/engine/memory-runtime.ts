@@ -150,7 +150,7 @@ export class MemoryEngine {
 
   /** A zmqlab process on this engine. */
   runtime(): MemoryRuntime {
-    return new MemoryRuntime(this, this.nextPid++);
+    return new MemoryRuntime(this);
   }
 
   /** At the nth call (from 1) of `op`: `mishap`. */
@@ -222,6 +222,7 @@ export class MemoryEngine {
     this.vanished.push(found.name);
   }
 
+  /** A process id no process on this engine had. */
   newPid(): number {
     return this.nextPid++;
   }
@@ -301,11 +302,6 @@ export class MemoryRuntime implements Runtime {
     readonly engine: MemoryEngine = new MemoryEngine(),
     readonly pid: number = engine.newPid(),
   ) {}
-
-  /** Another zmqlab process on the same engine. */
-  another(): MemoryRuntime {
-    return this.engine.runtime();
-  }
 
   /** This process is killed: the engine ends its locks' containers (stale: the next process takes them over). */
   die(): void {
