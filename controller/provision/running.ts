@@ -288,7 +288,8 @@ export async function up(target: string | LoadedLab, options: UpOptions = {}): P
     if (options.reconcile !== false && options.instance !== "auto" && (await isUp(runtime, key))) return await reconcileLocked(runtime, loaded, instance, lock, options);
     return await upLocked(runtime, fileLab, instance, lock, options);
   } catch (err) {
-    await lock.release();
+    // The engine may refuse this too: the error that ended up is the one to report.
+    await lock.release().catch((release: unknown) => options.log?.(`could not release the lab's lock (${firstLine(release)}): it goes when this process ends`));
     throw err;
   }
 }
@@ -382,10 +383,13 @@ async function create(runtime: Runtime, lab: Lab, placement: Placement, lock: Lo
     if (options.signal?.aborted) throw new Cancelled();
     return running;
   } catch (err) {
-    await runtime.removeLab(lab.name);
+    // The engine may refuse the removal too: the cause is what to report, what is left is said beside it.
+    await runtime.removeLab(lab.name).catch((removal: unknown) => log(`could not remove what was created (${firstLine(removal)}): zmqlab down ${downTarget(placement)} removes what is left`));
     throw options.signal?.aborted ? new Cancelled() : err;
   }
 }
+
+const firstLine = (err: unknown): string => describe(err).split("\n")[0]!;
 
 /** How a user names this lab (and instance) to `zmqlab down`. */
 const downTarget = (p: Placement): string => `${p.fileLab.name}${p.instance !== undefined ? ` --instance ${p.instance}` : ""}${clusterFlag()}`;

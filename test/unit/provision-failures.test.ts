@@ -177,3 +177,21 @@ t.test("the checks above can fail: a lab left on the engine is seen", async (t) 
   t.not(engine.left().length, 0, "left() lists the lab's networks and containers");
   t.equal(exitClass(dockerError(500, "x")), 3, "an engine error the runtime let through is still exit 3 at the CLI");
 });
+
+t.test("a second failure while up cleans up after the first: the first is the one reported, the rest is said beside it", async (t) => {
+  for (const second of [{ op: "removeContainer", says: /could not remove what was created \(.*removal refused.*\): zmqlab down mem removes what is left/ }, { op: "release", says: /could not release the lab's lock \(.*removal refused.*\): it goes when this process ends/ }] as const) {
+    const engine = new MemoryEngine().at("createNode", 3, { error: dockerError(500, "the first cause") }).at(second.op, 1, { error: dockerError(500, "removal refused") });
+    const process = engine.runtime();
+    const lines: string[] = [];
+    const result = await outcome(up(lab(), { runtime: process, wait: WAIT, log: (l) => lines.push(l) }));
+    t.notOk(result.ok);
+    if (!result.ok) {
+      t.equal(result.exit, 3);
+      t.match(String(result.error), "The Docker engine failed to create container zmqlab-mem-r2 (node r2) (the first cause)", `${second.op} failing too: the cause is reported`);
+    }
+    t.match(lines.join("\n"), second.says, "and what is left is said");
+    process.die();
+    t.ok((await outcome(down(lab(), { runtime: engine.runtime(), wait: WAIT }))).ok, "the next down succeeds");
+    t.same(engine.left(), [], "and leaves nothing");
+  }
+});
