@@ -10,6 +10,7 @@ export type { FlowCount } from "./observe/flows.js";
 export type { ExecResult, Stdio, Terminal } from "./engine/exec.js";
 export { connectRuntime } from "./engine/connect.js";
 export type { Runtime, NodeHandle, NodeStatus } from "./engine/runtime.js";
+export { MemoryEngine, MemoryRuntime, dockerError, type Mishap, type Operation, type Call, type Answer } from "./engine/memory-runtime.js";
 export { VERSION } from "./version.js";
 export { LabError, EnvironmentError, ZmqlabError, type Problem } from "./errors.js";
 export { runTraffic, trafficSession, TrafficSession, type TrafficOptions, type TrafficResult, type SessionState } from "./traffic/session.js";

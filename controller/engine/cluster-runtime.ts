@@ -196,6 +196,10 @@ export class ClusterRuntime implements Runtime {
     return this.manager.runtime.lock(key, options);
   }
 
+  dropLock(key: string) {
+    return this.manager.runtime.dropLock(key);
+  }
+
   /** Copy an image from an engine that has it to every engine that has not (once per runtime). */
   private onEveryEngine(tag: string, log: (line: string) => void = () => {}): Promise<void> {
     if (!this.spread.has(tag)) {

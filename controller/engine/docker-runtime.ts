@@ -6,7 +6,7 @@ import type { Engine } from "./docker.js";
 import { execAttached, execIn, spawnIn, startIn, type Stdio } from "./exec.js";
 import { ensureBuiltImage, ensureFrrImage, ensureNodeImage, lockImage } from "./images.js";
 import { hostRoutes } from "./host-routes.js";
-import { lockLab, type LockOptions } from "./lock.js";
+import { dropLock, lockLab, type LockOptions } from "./lock.js";
 import { containerName } from "./naming.js";
 import { nodeAction } from "./node-actions.js";
 import { containerStatus, createNetwork, createNode, createsWithAllNetworks, existingSubnets, listLabs, removeLab, removeStaleLocks } from "./resources.js";
@@ -72,6 +72,10 @@ export class DockerRuntime implements Runtime {
 
   lock(key: string, options: Omit<LockOptions, "image">) {
     return lockLab(this.docker, key, { ...options, image: () => lockImage(this.docker, options.log) });
+  }
+
+  dropLock(key: string) {
+    return dropLock(key);
   }
 }
 

@@ -7,6 +7,7 @@ import { hostname } from "node:os";
 import type { Duplex } from "node:stream";
 import { Cancelled, EnvironmentError } from "../errors.js";
 import { describe, isNotFound, type Engine } from "./docker.js";
+import { engineFailure } from "./failures.js";
 import { LABEL_LAB, LABEL_ROLE } from "./labels.js";
 
 export interface LockOwner {
@@ -54,7 +55,7 @@ export class LabLock {
     try {
       await this.engine.getContainer(this.id).remove({ force: true });
     } catch (err) {
-      if (!isNotFound(err) && !/already in progress/.test(describe(err))) throw err;
+      if (!isNotFound(err) && !/already in progress/.test(describe(err))) throw engineFailure(err, "remove", { kind: "container", name: lockName(this.key), role: `the lock of lab ${this.key}` });
     }
   }
 }
@@ -65,9 +66,6 @@ export function ownerOf(labels: Record<string, string> | undefined): LockOwner |
 }
 
 export const describeOwner = (o: LockOwner): string => `pid ${o.pid} on host ${o.host} (zmqlab ${o.command} since ${o.since.replace(/\.\d+Z$/, "Z")})`;
-
-/** Locks this process holds, by lab key, with how many users inside the process share each. */
-const held = new Map<string, { lock: Promise<LabLock>; users: number }>();
 
 /** A share of a lock held by this process: releasing the last share releases the lock. */
 export interface LockShare {
@@ -81,49 +79,80 @@ export interface LockShare {
   live(): Promise<void>;
 }
 
-/**
- * Take the lab's lock for this process, waiting for another process's up to `waitMs`. Within
- * one process it is shared (an API user's `up` then `attach` of the same lab must not wait on
- * itself): the lock guards against other processes.
- */
-export async function lockLab(engine: Engine, key: string, options: LockOptions): Promise<LockShare> {
-  if (await inherited(engine, key)) return { key, release: async () => {}, live: async () => {} };
-  let entry = held.get(key);
-  if (!entry) {
-    entry = { lock: acquire(engine, key, options), users: 0 };
-    held.set(key, entry);
-    entry.lock.catch(() => held.delete(key));
-  }
-  entry.users++;
-  const lock = await entry.lock;
-  const share = entry;
-  let released = false;
-  return {
-    key,
-    live: async () => {
-      await lock.started;
-    },
-    release: async () => {
-      if (released) return;
-      released = true;
-      if (--share.users > 0) return;
-      // The entry may be gone already (dropLock), or be a newer one: leave that alone.
-      if (held.get(key) === share) held.delete(key);
-      await lock.release();
-    },
-  };
+/** A lock as one process holds it: started (or not) on its engine, released once. */
+export interface HeldLock {
+  readonly started: Promise<unknown>;
+  release(): Promise<void>;
 }
 
 /**
- * Release this process's lock of a lab whatever shares of it are still out: the lab was removed
- * (a `down` by name while a RunningLab of the same process still held it), so nothing is left to
- * guard, and a lock kept until the process exits would be left on the engine as a stale one.
+ * The locks one process holds, by lab key, with how many users inside the process share each:
+ * within one process a lock is shared (an API user's `up` then `attach` of the same lab must not
+ * wait on itself); the lock guards against other processes. Any engine's locks share this way.
  */
-export async function dropLock(key: string): Promise<void> {
-  const entry = held.get(key);
-  if (!entry) return;
-  held.delete(key);
-  await (await entry.lock).release();
+export class HeldLocks<L extends HeldLock> {
+  private readonly held = new Map<string, { lock: Promise<L>; users: number }>();
+
+  has(key: string): boolean {
+    return this.held.has(key);
+  }
+
+  /** A share of the key's lock: the one this process holds, else one `acquire` takes. */
+  async share(key: string, acquire: () => Promise<L>): Promise<LockShare> {
+    let entry = this.held.get(key);
+    if (!entry) {
+      entry = { lock: acquire(), users: 0 };
+      this.held.set(key, entry);
+      entry.lock.catch(() => this.held.delete(key));
+    }
+    entry.users++;
+    const lock = await entry.lock;
+    const share = entry;
+    let released = false;
+    return {
+      key,
+      live: async () => {
+        await lock.started;
+      },
+      release: async () => {
+        if (released) return;
+        released = true;
+        if (--share.users > 0) return;
+        // The entry may be gone already (drop), or be a newer one: leave that alone.
+        if (this.held.get(key) === share) this.held.delete(key);
+        await lock.release();
+      },
+    };
+  }
+
+  /**
+   * Release the key's lock whatever shares of it are still out: the lab was removed (a `down` by
+   * name while a RunningLab of the same process still held it), so nothing is left to guard, and
+   * a lock kept until the process exits would be left on the engine as a stale one.
+   */
+  async drop(key: string): Promise<void> {
+    const entry = this.held.get(key);
+    if (!entry) return;
+    this.held.delete(key);
+    await (await entry.lock).release();
+  }
+}
+
+/** Locks this process holds on Docker engines. */
+const held = new HeldLocks<LabLock>();
+
+/**
+ * Take the lab's lock for this process, waiting for another process's up to `waitMs`. Within
+ * one process it is shared (see HeldLocks).
+ */
+export async function lockLab(engine: Engine, key: string, options: LockOptions): Promise<LockShare> {
+  if (await inherited(engine, key)) return { key, release: async () => {}, live: async () => {} };
+  return held.share(key, () => acquire(engine, key, options));
+}
+
+/** Release this process's lock of a lab whatever shares of it are still out (see HeldLocks.drop). */
+export function dropLock(key: string): Promise<void> {
+  return held.drop(key);
 }
 
 /**
@@ -243,7 +272,7 @@ async function holderOrStale(engine: Engine, name: string): Promise<LockOwner | 
     info = await engine.getContainer(name).inspect();
   } catch (err) {
     if (isNotFound(err)) return "retry";
-    throw err;
+    throw engineFailure(err, "inspect", { kind: "container", name, role: "a lab's lock" });
   }
   const owner = ownerOf(info.Config.Labels);
   const justCreated = info.State.Status === "created" && Date.now() - Date.parse(info.Created) < CREATED_GRACE_MS;
@@ -252,7 +281,7 @@ async function holderOrStale(engine: Engine, name: string): Promise<LockOwner | 
   try {
     await engine.getContainer(info.Id).remove({ force: true });
   } catch (err) {
-    if (!isNotFound(err) && !/already in progress/.test(describe(err))) throw err;
+    if (!isNotFound(err) && !/already in progress/.test(describe(err))) throw engineFailure(err, "remove", { kind: "container", name, role: "a stale lock" });
   }
   return "retry";
 }

@@ -155,7 +155,7 @@ export async function listLabs(docker: Engine, lab?: string): Promise<LabResourc
 /** Remove the locks that killed processes left on a lab (ones whose container no longer runs). */
 export async function removeStaleLocks(docker: Engine, lab?: string): Promise<number> {
   const stale = (await listLabs(docker, lab)).flatMap((l) => l.locks.filter((k) => k.state !== "running" && k.state !== "created"));
-  await Promise.all(stale.map((k) => ignoreGone(docker.getContainer(k.id).remove({ force: true }))));
+  await Promise.all(stale.map((k) => onEngine("remove", { kind: "container", name: k.id, role: "a stale lock" }, () => ignoreGone(docker.getContainer(k.id).remove({ force: true })))));
   return stale.length;
 }
 
@@ -174,15 +174,15 @@ export async function removeLab(docker: Engine, lab: string, withNetworks = true
   const [found] = await listLabs(docker, lab);
   if (!found) return { containers: 0, networks: 0 };
   const failures: unknown[] = [];
-  await Promise.all(found.helpers.map((h) => ignoreGone(docker.getContainer(h.id).remove({ force: true }))));
-  const remove = (c: (typeof found.containers)[number]) => ignoreGone(docker.getContainer(c.id).remove({ force: true, v: true })).catch((err) => void failures.push(err));
+  await Promise.all(found.helpers.map((h) => onEngine("remove", { kind: "container", name: h.id, role: h.role }, () => ignoreGone(docker.getContainer(h.id).remove({ force: true })))));
+  const remove = (c: (typeof found.containers)[number]) => ignoreGone(docker.getContainer(c.id).remove({ force: true, v: true })).catch((err) => void failures.push(engineFailure(err, "remove", containerOf(c.name, c.node))));
   // A container is removed as soon as its last endpoint is gone, while other networks still disconnect.
   const left = new Map(found.containers.map((c) => [c.id, c.networks.filter((n) => found.networks.some((f) => f.name === n)).length]));
   const removals = found.containers.filter((c) => left.get(c.id) === 0).map(remove);
   await Promise.all(
     found.networks.map(async (n) => {
       for (const c of found.containers.filter((c) => c.networks.includes(n.name))) {
-        await ignoreGone(docker.getNetwork(n.id).disconnect({ Container: c.id, Force: true }));
+        await onEngine(`disconnect container ${c.name} from`, networkOf(n.name, n.network), () => ignoreGone(docker.getNetwork(n.id).disconnect({ Container: c.id, Force: true })));
         left.set(c.id, left.get(c.id)! - 1);
         if (left.get(c.id) === 0) removals.push(remove(c));
       }
@@ -207,7 +207,7 @@ async function removeNetwork(docker: Engine, id: string, name: string, lab: stri
       await ignoreGone(docker.getNetwork(id).remove());
       return;
     } catch (err) {
-      if (!/active endpoints/.test(describe(err))) throw err;
+      if (!/active endpoints/.test(describe(err))) throw engineFailure(err, "remove", networkOf(name));
       if (attempt >= 15) {
         throw new EnvironmentError(
           `Docker will not remove network ${name} of lab ${lab}: it still counts an endpoint on it although no container is attached (${describe(err)}).`,

@@ -100,4 +100,6 @@ export interface Runtime {
   builtImage(dir: string, nodeImage: string, log?: (line: string) => void): Promise<string>;
   /** Take a lab's lock for this process, waiting for another process's. */
   lock(key: string, options: Omit<LockOptions, "image">): Promise<LockShare>;
+  /** Release this process's lock of a lab whatever shares of it are still out: the lab is gone, nothing is left to guard. */
+  dropLock(key: string): Promise<void>;
 }

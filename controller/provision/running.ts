@@ -4,7 +4,7 @@ import { Cancelled, closest, LabError, EnvironmentError } from "../errors.js";
 import { describe } from "../engine/docker.js";
 import { clusterFlag, connectRuntime } from "../engine/connect.js";
 import type { ExecResult, Stdio } from "../engine/exec.js";
-import { dropLock, type LockShare } from "../engine/lock.js";
+import type { LockShare } from "../engine/lock.js";
 import { configureShellArgv, parseConfigureShell } from "./configure-shell.js";
 import { Program } from "../engine/program.js";
 import type { ActionEffect, LabResources, NodeHandle, Runtime } from "../engine/runtime.js";
@@ -225,7 +225,7 @@ export class RunningLab {
     } finally {
       await this.release();
       // Other RunningLabs of this process for the same lab (an attach) have nothing left to guard.
-      await dropLock(this.name);
+      await this.runtime.dropLock(this.name);
     }
   }
 }
@@ -288,7 +288,8 @@ export async function up(target: string | LoadedLab, options: UpOptions = {}): P
     if (options.reconcile !== false && options.instance !== "auto" && (await isUp(runtime, key))) return await reconcileLocked(runtime, loaded, instance, lock, options);
     return await upLocked(runtime, fileLab, instance, lock, options);
   } catch (err) {
-    await lock.release();
+    // The engine may refuse this too: the error that ended up is the one to report.
+    await lock.release().catch((release: unknown) => options.log?.(`could not release the lab's lock (${firstLine(release)}): it goes when this process ends`));
     throw err;
   }
 }
@@ -376,15 +377,19 @@ async function create(runtime: Runtime, lab: Lab, placement: Placement, lock: Lo
     log("checking the kernel state");
     await phase("verify", async () => verify(plan, states));
     await phase("adjacencies", () => waitForAdjacencies(runtime, plan, { log, ...(options.signal ? { signal: options.signal } : {}) }));
+    await stillRunning(runtime, plan);
     // The lock's container started meanwhile: handed over, the lab is guarded even against a SIGKILL.
     await lock.live();
     if (options.signal?.aborted) throw new Cancelled();
     return running;
   } catch (err) {
-    await runtime.removeLab(lab.name);
+    // The engine may refuse the removal too: the cause is what to report, what is left is said beside it.
+    await runtime.removeLab(lab.name).catch((removal: unknown) => log(`could not remove what was created (${firstLine(removal)}): zmqlab down ${downTarget(placement)} removes what is left`));
     throw options.signal?.aborted ? new Cancelled() : err;
   }
 }
+
+const firstLine = (err: unknown): string => describe(err).split("\n")[0]!;
 
 /** How a user names this lab (and instance) to `zmqlab down`. */
 const downTarget = (p: Placement): string => `${p.fileLab.name}${p.instance !== undefined ? ` --instance ${p.instance}` : ""}${clusterFlag()}`;
@@ -615,9 +620,27 @@ export async function reconcileLocked(runtime: Runtime, loaded: LoadedLab, insta
     const differences = await lab.reconfigure(node.name);
     if (differences.length > 0) repairs.push(`${node.name}: configured again (${differences.join("; ")})`);
   }));
+  await stillRunning(runtime, lab.plan);
   lab.repairs = repairs.sort();
   lab.reconciled = true;
   return lab;
+}
+
+/**
+ * Every node still runs: one removed or stopped while the others were made or repaired (another
+ * process's clean, an image that exits) was configured and checked, but the lab is not up.
+ */
+async function stillRunning(runtime: Runtime, plan: LabPlan): Promise<void> {
+  const [found] = await runtime.listLabs(plan.lab);
+  const lost = plan.nodes.flatMap((n) => {
+    const state = found?.containers.find((c) => c.node === n.name)?.state ?? "gone";
+    return state === "running" ? [] : [`${n.name} (${state})`];
+  });
+  if (lost.length === 0) return;
+  throw new EnvironmentError(
+    `Lab ${plan.lab} did not come up: ${lost.length > 1 ? "nodes" : "node"} ${lost.join(", ")} stopped or went away while zmqlab set it up.`,
+    "something else removed or stopped it: another `zmqlab down`/`clean`, or an image of your own that does not keep running (its CMD, e.g. `sleep infinity`); `docker logs` on a stopped one says why. Run the lab again",
+  );
 }
 
 /** Nodes and networks of the plan the engine lacks or has beyond it, and nodes on other networks. */
@@ -684,7 +707,7 @@ export async function down(target: string | LoadedLab, options: LabOptions = {})
   } finally {
     await lock.release();
     // The lab is gone: a RunningLab of this process that still holds its lock has nothing to guard.
-    await dropLock(key);
+    await runtime.dropLock(key);
     await runtime.removeStaleLocks(key);
   }
 }

@@ -9,7 +9,7 @@ import { EnvironmentError } from "../../controller/errors.js";
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
 /** Lab `big`: networks a, b, c; r1 on all three, h1..h6 two per network. */
-function fakeEngine(refuse: string[] = []) {
+function fakeEngine(refuse: string[] = [], broken: string[] = []) {
   const nets = ["a", "b", "c"].map((n) => `zmqlab-big-${n}`);
   const containers = [
     { Id: "r1", Names: ["/zmqlab-big-r1"], Labels: { "zmqlab.lab": "big", "zmqlab.node": "r1" }, State: "running", NetworkSettings: { Networks: Object.fromEntries(nets.map((n) => [n, {}])) } },
@@ -46,6 +46,7 @@ function fakeEngine(refuse: string[] = []) {
     }),
     getContainer: (id: string) => ({
       remove: async () => {
+        if (broken.includes(id)) throw Object.assign(new Error("(HTTP code 500) server error - driver failed to remove root filesystem"), { statusCode: 500, json: { message: "driver failed to remove root filesystem: device or resource busy" } });
         maxRemoving = Math.max(maxRemoving, ++removing);
         await tick();
         removing--;
@@ -86,4 +87,20 @@ t.test("a network that keeps refusing: exit 3, named, with the commands that cle
   t.match(e.message, /restart/i);
   t.match(e.message, /zmqlab down big/);
   t.notMatch(e.message, /zmqlab clean/, "never the command that removes everyone's labs");
+});
+
+t.test("a container or network the engine refuses to remove for another reason: an EnvironmentError naming it (exit 3), not the engine's raw error", async (t) => {
+  const container = await removeLab(fakeEngine([], ["h2"]).engine, "big").then(() => undefined, (e: unknown) => e);
+  t.ok(container instanceof EnvironmentError, "an environment error, as every other engine failure");
+  t.match((container as Error).message, "The Docker engine failed to remove container zmqlab-big-h2 (node h2) (driver failed to remove root filesystem: device or resource busy)");
+  const { engine } = fakeEngine();
+  const network = engine.getNetwork("zmqlab-big-a");
+  network.remove = async () => {
+    throw Object.assign(new Error("(HTTP code 500) server error"), { statusCode: 500, json: { message: "failed to delete bridge" } });
+  };
+  const getNetwork = engine.getNetwork.bind(engine);
+  engine.getNetwork = ((id: string) => (id === "zmqlab-big-a" ? network : getNetwork(id))) as typeof engine.getNetwork;
+  const refused = await removeLab(engine, "big").then(() => undefined, (e: unknown) => e);
+  t.ok(refused instanceof EnvironmentError);
+  t.match((refused as Error).message, "The Docker engine failed to remove network zmqlab-big-a (failed to delete bridge)");
 });
