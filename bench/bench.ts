@@ -3,6 +3,7 @@
 // Prints a table and writes bench/results.json. Reports targets; never fails on a missed one.
 import { benchThroughput, TARGET_THROUGHPUT, type ThroughputResult } from "./throughput.js";
 import { benchFaults, faultTimingText, type FaultTimingResult } from "./faults.js";
+import { benchShipped, printShipped, type ShippedResult } from "./shipped.js";
 import Docker from "dockerode";
 import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -381,12 +382,14 @@ async function main(): Promise<void> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
-  // BENCH_ONLY=up,cluster,throughput,faults picks parts (default: all). `up` is the labs' up and
-  // down against the floor, with the flagship's run cycle and four at once.
+  // BENCH_ONLY=up,cluster,throughput,faults,shipped picks parts (default: all). `up` is the labs'
+  // up and down against the floor, with the flagship's run cycle and four at once; `shipped` runs
+  // every shipped lab BENCH_SHIPPED_RUNS times (default 20), four at once.
   const only = new Set((process.env.BENCH_ONLY ?? "").split(",").map((p) => p.trim()).filter(Boolean));
   const want = (part: string) => only.size === 0 || only.has(part);
   const results: LabResult[] = [];
   let faults: FaultTimingResult | undefined;
+  let shipped: ShippedResult | undefined;
   let throughput: ThroughputResult | undefined;
   let cycle: CycleResult | undefined;
   let concurrency: ConcurrencyResult | undefined;
@@ -416,6 +419,11 @@ async function main(): Promise<void> {
       throughput = await benchThroughput(rounds, log);
     }
     if (want("faults")) faults = await benchFaults(rounds, log);
+    if (want("shipped")) {
+      const runs = Number(process.env.BENCH_SHIPPED_RUNS ?? 20);
+      if (!Number.isInteger(runs) || runs < 1) throw new Error(`BENCH_SHIPPED_RUNS must be a whole number >= 1, not ${process.env.BENCH_SHIPPED_RUNS}`);
+      shipped = await benchShipped(runs, 4, log);
+    }
   } finally {
     warnStuck((await removeBenchResources(docker)).stuck);
   }
@@ -431,6 +439,7 @@ async function main(): Promise<void> {
     labs: results,
     throughput,
     faults,
+    shipped,
     cycle,
     concurrency,
     cluster,
@@ -444,6 +453,7 @@ async function main(): Promise<void> {
   for (const n of notes) console.log(`note: ${n}`);
   if (results.length) console.log(table(results, rounds));
   if (faults) console.log(faultTimingText(faults));
+  if (shipped) printShipped(shipped, (line) => console.log(line));
   if (throughput) {
     console.log(`\nbench-msg: ${throughput.messages} messages of 64 bytes, median of ${rounds} rounds (received by the SUB, per second)`);
     console.log(`  PUB -> router -> SUB   ${String(throughput.medianRouted).padStart(9)} msg/s`);
