@@ -96,9 +96,11 @@ export type AgentEvent =
 
 /**
  * Commands on the agent's stdin: `stop` (EOF means stop as well); `go` releases the senders
- * (waitForGo); `tick` makes every endpoint report its progress now (a checkpoint just before a fault).
+ * (waitForGo), at `at` (ms since the epoch, the node's clock) when given: the controller sends it
+ * ahead, so the engine's exec stream does not delay time 0; `tick` makes every endpoint report its
+ * progress now (a checkpoint just before a fault).
  */
-export type AgentCommand = { cmd: "stop" } | { cmd: "go" } | { cmd: "tick" };
+export type AgentCommand = { cmd: "stop" } | { cmd: "go"; at?: number } | { cmd: "tick" };
 
 export interface EndpointResult {
   sent: number;

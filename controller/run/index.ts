@@ -4,7 +4,8 @@ import Type, { type Static } from "typebox";
 import { clusterFlag, connectRuntime } from "../engine/connect.js";
 import type { Runtime } from "../engine/runtime.js";
 import { endpointFailures, evaluate, faultFailures, phasesOf } from "../expect/index.js";
-import { PHASE } from "../expect/phases.js";
+import { PHASE, scopeOf } from "../expect/phases.js";
+import type { PhaseScope } from "../expect/registry.js";
 import { EXPECTATION_RESULT, type ExpectationResult, type Observations } from "../expect/types.js";
 import { loadLab, type LoadedLab } from "../lab/load.js";
 import { addressesOf } from "../lab/addresses.js";
@@ -162,10 +163,12 @@ const COUNTER_NODE_KEYS = ["via", "not", "over"];
  * A verdict that rests on counters that could not be read cannot hold: `path ... not: r1` with
  * r1's counters unavailable says nothing about r1. Such an expectation fails, saying why.
  */
-function withoutUnavailableCounters(result: ExpectationResult, unavailable: Record<string, string>): ExpectationResult {
+function withoutUnavailableCounters(result: ExpectationResult, observations: Observations): ExpectationResult {
   // An expectation scoped to a phase (before/after/between a fault) is judged from the counters
-  // snapshotted at the faults, not from the final reading.
-  if (["before", "after", "between"].some((k) => k in result.spec)) return result;
+  // snapshotted at the faults, not from the final reading: what could not be read is what was
+  // running but unread at its faults.
+  const scope = scopeOf(result.spec as PhaseScope);
+  const unavailable = scope ? Object.assign({}, ...[scope.from, scope.to].map((f) => (f === undefined ? {} : (observations.snapshots?.[f]?.unread ?? {})))) as Record<string, string> : (observations.flowsUnavailable ?? {});
   const named = [...new Set(COUNTER_NODE_KEYS.flatMap((k) => [result.spec[k]].flat()).filter((n): n is string => typeof n === "string" && n in unavailable))];
   if (named.length === 0) return result;
   const why = named.map((n) => `the counters of ${n} could not be read (${unavailable[n]})`).join("; ");
@@ -189,8 +192,7 @@ export function judge(lab: Lab, observations: Observations, placement?: Placemen
   // An instance is judged at its actual addresses, and named by the lab file (its name, its
   // addresses), so that every run's report names the same checks: CI keeps one history per
   // test case. The actual addresses stay beside them.
-  const unavailable = observations.flowsUnavailable ?? {};
-  const expectations = [...evaluate(lab.expect, observations).map((e) => withoutUnavailableCounters(e, unavailable)), ...endpointFailures(observations), ...faultFailures(observations)].map((e) => {
+  const expectations = [...evaluate(lab.expect, observations).map((e) => withoutUnavailableCounters(e, observations)), ...endpointFailures(observations), ...faultFailures(observations)].map((e) => {
     const description = translateText(e.description, back);
     return description !== e.description ? { ...e, description, actual: { description: e.description } } : e;
   });

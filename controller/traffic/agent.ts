@@ -64,9 +64,9 @@ export class Agent {
     if (this.inputOpen && this.endedAt === undefined) this.process.write(JSON.stringify(command));
   }
 
-  /** Release its senders (a job with waitForGo). */
-  go(): void {
-    this.send({ cmd: "go" });
+  /** Release its senders (a job with waitForGo) at `at` (ms since the epoch): the agent waits for the moment. */
+  go(at: number): void {
+    this.send({ cmd: "go", at });
   }
 
   /** Ask every endpoint for its progress now (a checkpoint before a fault). */
