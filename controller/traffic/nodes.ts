@@ -6,17 +6,8 @@ import { orderedFaults } from "../faults/timeline.js";
 import type { RunningLab } from "../provision/running.js";
 import type { InterruptedNode } from "./types.js";
 
-/** How long a read from a node after the traffic may take before the node counts as not answering. */
-export const READ_BOUND_MS = 15_000;
-
-/** `work`, or a rejection saying `what` did not answer within `ms` (a paused node never does). */
-export function bounded<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-}
+// The bound on a read from a node (counters.ts reads the routers' counters with it).
+export { bounded, READ_BOUND_MS } from "../observe/counters.js";
 
 /** Docker's state as the lab's words: an exited container was stopped. */
 export function stateWord(state: string): InterruptedNode["state"] {
