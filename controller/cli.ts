@@ -4,14 +4,17 @@ import { Command, CommanderError } from "commander";
 import { clusterFlag, connectRuntime } from "./engine/connect.js";
 import { dockerNames } from "./engine/naming.js";
 import { describeOwner } from "./engine/lock.js";
-import { closest, EnvironmentError, LabError, ZmqlabError } from "./errors.js";
+import { Cancelled, closest, EnvironmentError, LabError, ZmqlabError } from "./errors.js";
 import { engineFailure } from "./engine/failures.js";
 import { parseDuration } from "../shared/duration.js";
 import { instanceLab } from "./lab/relocate.js";
 import { loadLab } from "./lab/load.js";
 import { planLab } from "./plan/plan.js";
 import { interfacesText, planText, table } from "./report/plan-text.js";
-import { attach, Cancelled, down, findNode, namesLabFile, up } from "./provision/running.js";
+import { attach } from "./provision/attach.js";
+import { down, namesLabFile } from "./provision/down.js";
+import { findNode } from "./provision/find-node.js";
+import { up } from "./provision/up.js";
 import type { Terminal } from "./engine/exec.js";
 import { VERSION } from "./version.js";
 import { check, hostsOf, runLab, type LabReport } from "./run/index.js";
@@ -117,7 +120,7 @@ program
       return i < 0 ? n.interfaces.length : i;
     };
     const nodes = await Promise.all(
-      lab.plan.nodes.map(async (n) => ({ name: n.name, interfaces: (await lab.interfaces(n.name)).sort((a, b) => order(n, a.altnames) - order(n, b.altnames)) })),
+      lab.nodes.map(async (n) => ({ name: n.name, interfaces: (await n.interfaces()).sort((a, b) => order(n.plan, a.altnames) - order(n.plan, b.altnames)) })),
     );
     if (lab.reconciled) stdout(lab.repairs.length ? `lab ${lab.name} was up already; repaired:\n${lab.repairs.map((r) => `  ${r}`).join("\n")}` : `lab ${lab.name} was up already, as its file declares: nothing to repair`);
     stdout(`lab ${lab.name} is up: ${lab.plan.networks.length} networks, ${lab.plan.nodes.length} nodes, ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -199,21 +202,23 @@ program
   .option("--instance <name>", "the instance to check (default $ZMQLAB_INSTANCE)")
   .option("--wait <duration>", WAIT_HELP, waitOption)
   .description("check a lab that is already up, as it is now (changed by hand or not): drive its traffic again, judge its expectations, leave it up; exit 1 when one fails")
-  .action(async (target: string, opts: ReportOptions & InstanceOptions) => {
-    const loaded = loadLab(target);
-    const signal = interruptible();
-    const steps = progress();
-    const lab = await attach(loaded, { command: "test", log: steps.step, signal, ...labOptions(opts) }).catch((err) => {
-      steps.stop();
-      throw err;
-    });
-    stderr(`lab ${lab.name} is up: checking it as it is`);
-    const result = await check(lab, { log: steps.step, signal }).finally(() => {
-      steps.stop();
-      return lab.release();
-    });
-    report(loaded.lab, result, opts);
+  .action(checkCommand);
+
+async function checkCommand(target: string, opts: ReportOptions & InstanceOptions): Promise<void> {
+  const loaded = loadLab(target);
+  const signal = interruptible();
+  const steps = progress();
+  const lab = await attach(loaded, { command: "test", log: steps.step, signal, ...labOptions(opts) }).catch((err) => {
+    steps.stop();
+    throw err;
   });
+  stderr(`lab ${lab.name} is up: checking it as it is`);
+  const result = await check(lab, { log: steps.step, signal }).finally(() => {
+    steps.stop();
+    return lab.release();
+  });
+  report(loaded.lab, result, opts);
+}
 
 program
   .command("graph")

@@ -40,7 +40,7 @@ t.test("step by step: up, traffic, expectations, down", async (t) => {
   assertExpectations(t, judge(lab.lab, observations));
 
   // and anything else, straight from the kernel or the counters
-  const host = await lab.kernel("host");
+  const host = await lab.node("host").kernel();
   t.ok(host.rules.some((r) => r.from === "198.18.30.10"), "the host has a policy rule for 198.18.30.10");
   const viaRb = (observations.flows["rb"] ?? []).filter((f) => f.from === "198.18.31.10");
   t.ok(viaRb.some((f) => f.packets > 0), "the SYNs from 198.18.31.10 did leave through rb: it is the way back that is missing");

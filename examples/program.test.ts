@@ -13,12 +13,12 @@ t.test("my program connects from the client's second address and crosses r2", as
   t.teardown(() => lab.down());
 
   // A server to talk to: any program of the node's image (here Node.js, as in zmqlab's image).
-  const server = await lab.spawn("server", ["node", "-e", "require('net').createServer((s) => s.end('pong\\n')).listen(7000, '198.18.2.10', () => console.log('ready'))"]);
+  const server = await lab.node("server").spawn(["node", "-e", "require('net').createServer((s) => s.end('pong\\n')).listen(7000, '198.18.2.10', () => console.log('ready'))"]);
   await new Promise<void>((resolve) => server.onLine((line) => line === "ready" && resolve()));
 
   // The window: counters zeroed, then the program, then the counters read.
   await lab.resetFlows();
-  const client = await lab.spawn("client", ["node", "-e", "const s = require('net').connect({ host: '198.18.2.10', port: 7000, localAddress: process.env.SOURCE }); s.pipe(process.stdout);"], { env: { SOURCE: "198.18.1.11" } });
+  const client = await lab.node("client").spawn(["node", "-e", "const s = require('net').connect({ host: '198.18.2.10', port: 7000, localAddress: process.env.SOURCE }); s.pipe(process.stdout);"], { env: { SOURCE: "198.18.1.11" } });
   const done = await client.wait();
   const flows = await readFlows(lab);
   await server.stop();

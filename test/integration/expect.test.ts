@@ -37,7 +37,7 @@ t.test("as declared, every expectation holds", async (t) => {
 });
 
 t.test("policy routes swapped: both paths fail, naming the router each source really took", async (t) => {
-  const { rules } = await lab.kernel("client");
+  const { rules } = await lab.node("client").kernel();
   const table10 = rules.find((r) => r.from === "198.18.1.10")!.table;
   const table11 = rules.find((r) => r.from === "198.18.1.11")!.table;
   const route = (table: string, via: string) => ["ip", "route", "replace", "198.18.2.0/24", "via", via, "dev", "clients", "table", table];
@@ -66,7 +66,7 @@ t.test("the extra address dropped: via-r2's delivery, the server's sources and .
 t.test("r1 stops forwarding: what went through r1 fails, r2's side still holds", async (t) => {
   // /proc/sys is read-only in containers, so ip_forward cannot be switched off: drop in the
   // forward hook instead, ahead of zmqlab's counters (priority -5).
-  const check0 = await lab.exec("r1", ["sysctl", "-w", "net.ipv4.ip_forward=0"]);
+  const check0 = await lab.node("r1").exec(["sysctl", "-w", "net.ipv4.ip_forward=0"]);
   t.not(check0.exitCode, 0, "ip_forward is read-only here (so a drop rule stands in for it)");
   await sh(lab, "r1", ["nft", "add", "table", "inet", "broken"]);
   await sh(lab, "r1", ["nft", "add", "chain", "inet", "broken", "forward", "{ type filter hook forward priority -10; policy drop; }"]);

@@ -74,7 +74,7 @@ t.test("labs/policy-routing broken by hand", async (t) => {
   });
 
   await t.test("the policy rule removed: traffic from a still arrives, but through rb: only its path fails", async (t) => {
-    const rule = (await lab.kernel("host")).rules.find((r) => r.from === "198.18.30.10")!;
+    const rule = (await lab.node("host").kernel()).rules.find((r) => r.from === "198.18.30.10")!;
     await sh(lab, "host", ["ip", "rule", "del", "from", "198.18.30.10", "table", rule.table]);
     t.teardown(() => sh(lab, "host", ["ip", "rule", "add", "from", "198.18.30.10", "table", rule.table, "priority", String(rule.priority)]));
     const report = await check(lab);

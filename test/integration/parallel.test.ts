@@ -122,7 +122,7 @@ t.test("an instance through the API: moved addresses in the kernel, found again 
   t.equal(lab.instance, "api-1");
   const to = lab.relocations[0]!.to;
   const base = to.split(".").slice(0, 2).join(".") + "." + (Number(to.split(".")[2]) + 1);
-  const client = await lab.kernel("client");
+  const client = await lab.node("client").kernel();
   const addresses = client.interfaces.flatMap((i) => i.addresses.map((a) => a.split("/")[0]!));
   t.ok(addresses.includes(`${base}.10`) && addresses.includes(`${base}.11`), `the client holds ${base}.10 and .11 (${addresses.join(" ")})`);
   t.notOk(addresses.includes("198.18.1.10"), "not the lab file's address");

@@ -101,7 +101,7 @@ t.test("through the API: a subscriber's node paused mid-traffic fails its endpoi
   const engine = await connectEngine();
   const lab = await up(LAB);
   t.teardown(() => lab.down());
-  const client = engine.getContainer(lab.handle("client").resource);
+  const client = engine.getContainer(lab.node("client").container);
   let paused: Promise<unknown> | undefined;
   const report = await check(lab, {
     log: (line) => {

@@ -54,7 +54,7 @@ t.test("source-ip: the server sees exactly the two client sources; wrong-ip gets
   t.equal(endpoint(report, "wrong-ip").noHandshake[0]?.route, "the node sends it via 198.18.1.2 on clients (table 100)", "says how the client's kernel routes it (its policy table)");
 
   // Take the source address away by hand: the connect from it must be reported, not hang.
-  const del = await lab.exec("client", ["ip", "addr", "del", "198.18.1.11/24", "dev", "clients"]);
+  const del = await lab.node("client").exec(["ip", "addr", "del", "198.18.1.11/24", "dev", "clients"]);
   t.equal(del.exitCode, 0, "removed 198.18.1.11 from the client");
   const broken = await runTraffic(lab);
   const viaR2 = endpoint(broken, "via-r2");

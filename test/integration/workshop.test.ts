@@ -89,7 +89,7 @@ for (const e of EXERCISES.filter((x) => x.byHand)) {
     expectFailures(t, await check(lab), e.failing);
     const commands = byHandCommands(readFileSync(join(ROOT, exercisePath(e), "README.md"), "utf8"), e.name);
     for (const { node, argv } of commands) {
-      const result = await lab.exec(node, argv);
+      const result = await lab.node(node).exec(argv);
       t.equal(result.exitCode, 0, `${node}: ${argv.join(" ")}${result.exitCode ? `: ${result.stderr.trim()}` : ""}`);
     }
     const fixed = await check(lab);
