@@ -18,7 +18,7 @@ export async function attach(target: string | LoadedLab, options: LabOptions = {
   const loaded = typeof target === "string" ? loadLab(target) : target;
   const runtime = await runtimeFor(options, Object.keys(loaded.lab.nodes));
   const instance = options.instance === undefined ? undefined : checkInstanceName(options.instance);
-  const lock = await lockFor(runtime, instanceKey(loaded.lab.name, instance), { ...options, command: options.command ?? "test" });
+  const lock = await lockFor(runtime, instanceKey(loaded.lab.name, instance), { ...options, command: options.command ?? "check" });
   try {
     return await attachLocked(runtime, loaded, instance, lock);
   } catch (err) {

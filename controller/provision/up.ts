@@ -87,7 +87,7 @@ async function create(runtime: Runtime, lab: Lab, placement: Placement, lock: Lo
   // Networks alone are what a crashed run left: clear them. Containers mean the lab is up.
   if (existing && existing.containers.length === 0) await runtime.removeLab(lab.name);
   else if (existing) {
-    throw new EnvironmentError(`Lab ${lab.name} is already up on this engine.`, `use it as it is (zmqlab test, zmqlab run), or remove it first: zmqlab down ${downTarget(placement)}`);
+    throw new EnvironmentError(`Lab ${lab.name} is already up on this engine.`, `use it as it is (zmqlab check, zmqlab run), or remove it first: zmqlab down ${downTarget(placement)}`);
   }
   if (placement.instance === undefined) await checkCollisions(runtime, lab);
   const hosts = runtime.place?.(Object.keys(lab.nodes));

@@ -41,7 +41,7 @@ export interface LabReport extends TrafficReport {
 export interface CheckOptions {
   /** Progress lines (to stderr in the CLI). */
   log?: (line: string) => void;
-  /** Aborting ends the traffic early and throws Cancelled (runLab then takes the lab down). */
+  /** Aborting ends the traffic early and throws Cancelled (`run` then takes the lab down). */
   signal?: AbortSignal;
   /**
    * Awaited just before each fault runs (see TrafficOptions.atFault): with it, faults run when it
@@ -49,7 +49,7 @@ export interface CheckOptions {
    */
   atFault?: (name: string) => Promise<void> | void;
   /**
-   * The lab was created just now, for this check, and nothing has run in it since (runLab): no
+   * The lab was created just now, for this check, and nothing has run in it since (`run`): no
    * node can have been restarted since `up`, and its counters start at zero. Otherwise running
    * nodes restarted since (a fresh network namespace) are configured again before the traffic,
    * and the counters are zeroed.
@@ -184,8 +184,8 @@ export function hostsOf(nodes: { name: string; host?: string }[]): Record<string
   return placed.length ? Object.fromEntries(placed) : undefined;
 }
 
-/** Bring a lab up, check it, and take it down (unless `keep`). */
-export async function runLab(target: string | LoadedLab, options: RunOptions = {}): Promise<LabReport> {
+/** Bring a lab up, check it, and take it down (unless `keep`): the CLI's `zmqlab run`. */
+export async function run(target: string | LoadedLab, options: RunOptions = {}): Promise<LabReport> {
   const loaded = typeof target === "string" ? loadLab(target) : target;
   const log = options.log ?? (() => {});
   const runtime = await runtimeFor(options, Object.keys(loaded.lab.nodes));
@@ -209,6 +209,9 @@ export async function runLab(target: string | LoadedLab, options: RunOptions = {
     await lock.release();
   }
 }
+
+/** `run`, by its former name. */
+export const runLab = run;
 
 /**
  * When each fault took effect, for the phases (ms since time 0). A fault that failed did not

@@ -124,12 +124,12 @@ t.test("a router stopped and started by faults comes back as declared", async (t
     t.match(refused.stderr, /hint: .*zmqlab down/);
   });
 
-  t.test("zmqlab test after docker restart of the router configures it again; a route deleted by hand stays deleted", async (t) => {
+  t.test("zmqlab check after docker restart of the router configures it again; a route deleted by hand stays deleted", async (t) => {
     const file = labFile(labText(""));
     const engine = await connectEngine();
     await engine.getContainer(lab.node("r1").container).restart({ t: 0 });
     t.ok((await r1State(lab)).defaultRoute, "the restarted router has Docker's default route (the check below can fail)");
-    const result = await cli(["test", file]);
+    const result = await cli(["check", file]);
     t.equal(result.code, 0, result.stdout + result.stderr);
     t.match(result.stderr, /r1: configured again before the traffic \(no interface named clients/, "says so");
     const back = await r1State(lab);
@@ -137,7 +137,7 @@ t.test("a router stopped and started by faults comes back as declared", async (t
 
     await exec(lab, "client", ["ip", "route", "del", "198.19.11.0/24"]);
     const json = join(dir, "broken.json");
-    const broken = await cli(["test", file, "--json", json]);
+    const broken = await cli(["check", file, "--json", json]);
     const reader = (JSON.parse(readFileSync(json, "utf8")) as { endpoints: { name: string; received: number }[] }).endpoints.find((e) => e.name === "reader");
     t.equal(reader?.received, 0, "the route deleted by hand is not put back: the subscriber gets nothing");
     t.notMatch(broken.stderr, /configured again/);

@@ -3,7 +3,8 @@
 // each life reported), the timed kinds judge every pattern, and a fault that fails fails the run.
 import t from "tap";
 import { readFileSync } from "node:fs";
-import { parseLab, runLab, type LabReport } from "../../controller/index.js";
+import { runLab, type LabReport } from "../../controller/index.js";
+import { parseLab } from "../../controller/advanced.js";
 import { cli, labFile, labeled } from "../support/helpers.js";
 
 const PATTERNS = "test/fixtures/patterns/lab.yaml";

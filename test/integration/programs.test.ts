@@ -5,7 +5,8 @@ import t from "tap";
 import { mkdtempSync, readFileSync, writeFileSync, cpSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseLab, runLab, up } from "../../controller/index.js";
+import { runLab, up } from "../../controller/index.js";
+import { parseLab } from "../../controller/advanced.js";
 import { cli, labeled } from "../support/helpers.js";
 
 const FIXTURE = "test/fixtures/programs/lab.yaml";

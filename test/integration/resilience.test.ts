@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv } from "ajv";
 import { connectEngine } from "../../controller/engine/docker.js";
-import { check, reportSchema, up, type LabReport } from "../../controller/index.js";
+import { check, up, type LabReport } from "../../controller/index.js";
+import { reportSchema } from "../../controller/advanced.js";
 import { cli, labeled } from "../support/helpers.js";
 
 const LAB = "test/fixtures/resilience";

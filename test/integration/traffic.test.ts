@@ -1,7 +1,8 @@
 // ZeroMQ traffic in lab nodes on the real engine: every socket pair delivers exactly what was
 // sent, and the binding side's kernel shows the source each connect chose.
 import t from "tap";
-import { jobsFor, runTraffic, startAgent, up, type AgentEvent, type EndpointReport, type TrafficReport } from "../../controller/index.js";
+import { up, type EndpointReport, type TrafficReport } from "../../controller/index.js";
+import { jobsFor, runTraffic, startAgent, type AgentEvent } from "../../controller/advanced.js";
 
 const endpoint = (report: TrafficReport, name: string): EndpointReport => report.endpoints.find((e) => e.name === name)!;
 const peersOf = (report: TrafficReport, name: string) => [...new Set(endpoint(report, name).peers.map((p) => p.address))].sort();
