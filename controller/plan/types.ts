@@ -70,7 +70,7 @@ export interface NodePlan {
   routes: RoutePlan[];
   rules: RulePlan[];
   forward: boolean;
-  /** Files written into the node (by the agent, no shell) before its commands run. */
+  /** Files written into the node before its commands run (their text passed as it is: no shell reads it). */
   files?: FilePlan[];
   /** FRR on the node: what `up` waits for before the lab counts as up. */
   routing?: RoutingPlan;

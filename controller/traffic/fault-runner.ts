@@ -21,9 +21,10 @@ import type { ActionEffect } from "../engine/runtime.js";
 import { EnvironmentError } from "../errors.js";
 import { parseFlowSet, type FlowCount } from "../observe/flows.js";
 import { planFaults } from "../plan/faults.js";
-import { FLOW_TABLE } from "../plan/plan.js";
+import { READ_FLOWS_ARGV } from "../observe/counters.js";
 import type { Command, FaultPlan, NodeAction } from "../plan/types.js";
-import { kernelHint, type RunningLab } from "../provision/running.js";
+import { kernelHint } from "../provision/configure/failure.js";
+import type { RunningLab } from "../provision/running-lab.js";
 import { wallNow } from "./agent.js";
 import { ArmedNode, type ArmedList, type ListRun } from "./armed.js";
 import type { EndedBy, FaultEvent, Snapshot } from "./types.js";
@@ -120,8 +121,6 @@ const NOT_RUN = "it did not run: the traffic phase ended before its time";
 /** The armed list of a stop's or restart's cut (plan/types.ts), beside the fault's own steps. */
 const cutKey = (fault: string) => `cut:${fault}`;
 
-/** A router's flow counters, as an armed command. */
-const READING = ["nft", "-j", "list", "table", "inet", FLOW_TABLE];
 
 interface Reading {
   at: number;
@@ -203,18 +202,18 @@ export class FaultRunner {
       if (fault.engine?.node === node && fault.engine.cut) {
         // A router reads its counters once cut off: they hold still from then on.
         index.set(cutKey(fault.name), lists.length);
-        lists.push([fault.engine.cut.argv, ...(this.lab.node(node).forward ? [READING] : [])]);
+        lists.push([fault.engine.cut.argv, ...(this.lab.node(node).plan.forward ? [READ_FLOWS_ARGV] : [])]);
       }
     }
-    const router = this.lab.node(node).forward;
-    if (router) lists.push([READING]);
-    const plan = this.lab.node(node);
-    const armed = await ArmedNode.arm(this.lab.handle(node), lists, plan.defaultImage || plan.build !== undefined || plan.routing !== undefined);
+    const plan = this.lab.node(node).plan;
+    const router = plan.forward;
+    if (router) lists.push([READ_FLOWS_ARGV]);
+    const armed = await ArmedNode.arm(this.lab.node(node).handle, lists, plan.defaultImage || plan.build !== undefined || plan.routing !== undefined);
     this.armed.set(node, { node: armed, lists: index, ...(router ? { snapshot: lists.length - 1 } : {}) });
   }
 
   private async interfaceNames(node: string): Promise<Map<string, string>> {
-    return new Map((await this.lab.interfaces(node)).flatMap((i) => i.altnames.map((a) => [a, i.name] as const)));
+    return new Map((await this.lab.node(node).interfaces()).flatMap((i) => i.altnames.map((a) => [a, i.name] as const)));
   }
 
   /** The faults planned with the interface names read when their nodes were armed. */
@@ -316,7 +315,7 @@ export class FaultRunner {
       const off = await Promise.race([this.runStep(cutKey(fault.name), cut.node, [cut.cut!], start), this.sleep(start - wallNow() + CUT_ANSWER_MS).then(() => undefined)]);
       const cutAt = off !== undefined && typeof off !== "string" && off.commands[0]?.exitCode === 0 ? (off.commands[0].end ?? off.end) : undefined;
       const counters = off !== undefined && typeof off !== "string" ? off.commands[1] : undefined;
-      if (this.lab.node(cut.node).forward) {
+      if (this.lab.node(cut.node).plan.forward) {
         const list: Reading[] = [];
         this.readings.get(fault.name)?.set(cut.node, list);
         try {
@@ -362,7 +361,7 @@ export class FaultRunner {
       if (!armed || armed.snapshot === undefined) {
         // Not armed (a caller's hook runs the faults): one reading now, through an exec.
         const at = wallNow();
-        const flows = await this.lab.flows(router).catch(() => undefined);
+        const flows = await this.lab.node(router).flows().catch(() => undefined);
         if (flows) list.push({ at, flows });
         return;
       }
@@ -389,7 +388,7 @@ export class FaultRunner {
   private async engineAction(fault: FaultPlan, node: string, action: NodeAction, at: number, outcome: Outcome, cutAt?: number): Promise<void> {
     if (!this.ctx.hook) await this.until(at);
     if (this.stopped) return void (outcome.error = NOT_RUN);
-    const handle = this.lab.handle(node);
+    const handle = this.lab.node(node).handle;
     const called = wallNow();
     let effect: ActionEffect;
     try {
@@ -416,7 +415,7 @@ export class FaultRunner {
     outcome.done = answered;
     if (action === "start" || action === "restart") {
       try {
-        await this.lab.reconfigure(node);
+        await this.lab.node(node).reconfigure();
         this.condition.set(node, "running");
         if (!this.ctx.hook) await this.armNode(node, this.faults.filter((f) => !this.fired.has(f.name)));
         outcome.done = wallNow();
@@ -460,7 +459,7 @@ export class FaultRunner {
       const begin = wallNow();
       const results = [];
       for (const c of commands) {
-        const r = await this.lab.exec(node, c.argv).catch((err: unknown) => ({ exitCode: -1, stdout: "", stderr: describe(err) }));
+        const r = await this.lab.node(node).exec(c.argv).catch((err: unknown) => ({ exitCode: -1, stdout: "", stderr: describe(err) }));
         results.push(r);
         if (r.exitCode !== 0) break;
       }

@@ -7,9 +7,9 @@
 //   done
 // The session owns every timer, listener, agent, program and armed process it starts, and ends
 // them all when it is done or disposed (`await using session = new TrafficSession(...)`).
-import { EnvironmentError } from "../errors.js";
+import { Cancelled, EnvironmentError } from "../errors.js";
 import { isProgram } from "../lab/types.js";
-import { Cancelled, type RunningLab } from "../provision/running.js";
+import type { RunningLab } from "../provision/running-lab.js";
 import { checkAgent, jobsFor, startAgent, wallNow, type Agent } from "./agent.js";
 import { agentEndpointReport, programEndpointReport, type NodeLife } from "./endpoint-report.js";
 import { FaultRunner, type FaultHook } from "./fault-runner.js";

@@ -7,7 +7,7 @@ import { reportSchema } from "../../controller/report/json.js";
 import { parseLab } from "../../controller/lab/load.js";
 import { planLab } from "../../controller/plan/plan.js";
 import { planFault, planFaults } from "../../controller/plan/faults.js";
-import { planRepair } from "../../controller/provision/repair.js";
+import { planRepair } from "../../controller/provision/configure/repair.js";
 import { faultsText } from "../../controller/report/plan-text.js";
 import { dockerNames } from "../../controller/engine/naming.js";
 import type { KernelState } from "../../controller/observe/kernel.js";
