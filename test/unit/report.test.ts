@@ -208,10 +208,11 @@ t.test("an instance: every format names what the lab file names; the instance an
     t.same(names(first), names(second), "two instances: the same names");
     t.same(names(first), names(report), "and those of a plain run");
     const xml = junitXml(first);
-    t.match(xml, '    <properties>\n      <property name="instance.name" value="i3fa2c1"/>\n      <property name="instance.relocation" value="198.18.0.0/22 -&gt; 198.18.8.0/22"/>\n    </properties>\n    <testcase ', "the suite's properties come before its test cases");
+    t.match(xml, '    <properties>\n      <property name="clock.t0" value="2026-01-01T00:00:00.000Z"/>\n      <property name="instance.name" value="i3fa2c1"/>\n      <property name="instance.relocation" value="198.18.0.0/22 -&gt; 198.18.8.0/22"/>\n    </properties>\n    <testcase ', "the suite's properties come before its test cases");
     t.match(xml, '<testcase name="198.18.1.10 -&gt; 198.18.2.10 crosses r1, not r2" classname="path" time="0">\n      <properties>\n        <property name="actual.description" value="198.18.9.10 -&gt; 198.18.10.10 crosses r1, not r2"/>\n      </properties>\n', "a test case's actual description");
     t.match(xml, /<system-out>expected: 198\.18\.9\.10, 198\.18\.9\.11 \(only\)/, "what was expected and observed, at the actual addresses");
-    t.notMatch(junitXml(report), "<properties>", "a plain run: no properties");
+    t.notMatch(junitXml(report), "instance.", "a plain run: no instance properties");
+    t.match(junitXml(report), '<property name="clock.t0" value="2026-01-01T00:00:00.000Z"/>', "but its time base");
   });
 
   t.test("JSON: valid by the schema, with the instance and the actual descriptions", async (t) => {
