@@ -11,6 +11,7 @@ import {
 import { peerKey, peersFor, readTcpTables, type BindAddr } from "../shared/proc-net.js";
 import { TICK_MS, type AgentEvent, type EndpointJob, type EndpointResult, type Peer } from "../shared/protocol.js";
 import { progressKey, Silences } from "./timeline.js";
+import { Latencies } from "./latency.js";
 import { BURST, breathe, Changes, sleep } from "./wait.js";
 
 export type Emit = (event: AgentEvent) => void;
@@ -99,6 +100,8 @@ export class Endpoint {
   private readonly peers = new Map<string, Peer>();
   /** The receive timeline: silences, and what the last tick reported (see tick()). */
   private readonly silences = new Silences();
+  /** One-way latency per sender since the last tick (messages whose header says when they were sent). */
+  private readonly latencies = new Latencies();
   private lastTick = "";
   private lastPeers = "";
 
@@ -186,7 +189,7 @@ export class Endpoint {
     if (!this.broken && this.socket) {
       // The timeline's end: the last counts, and a silence still going on at stop.
       const now = wallNow();
-      this.emit({ type: "tick", endpoint: this.job.name, wall: now, ...this.progress(), ...this.lastMessage() });
+      this.emit({ type: "tick", endpoint: this.job.name, wall: now, ...this.progress(), ...this.lastMessage(), ...this.latency() });
       const open = this.silences.open(now);
       if (open) this.emit({ type: "silence", endpoint: this.job.name, ...open });
     }
@@ -299,6 +302,12 @@ export class Endpoint {
     return first !== undefined && last !== undefined ? { first, last } : {};
   }
 
+  /** The latency histograms since the last tick, when any message came with its send time. */
+  private latency(): { latency?: Record<string, string> } {
+    const latency = this.latencies.take();
+    return latency ? { latency } : {};
+  }
+
   /** Reports progress when it changed since the last tick (`always`: the timeline's start); bound endpoints re-read their peers. */
   private tick(always: boolean): void {
     if (this.stopped) return;
@@ -306,7 +315,7 @@ export class Endpoint {
     const key = progressKey(progress);
     if (always || key !== this.lastTick) {
       this.lastTick = key;
-      this.say({ type: "tick", endpoint: this.job.name, wall: wallNow(), ...progress, ...this.lastMessage() });
+      this.say({ type: "tick", endpoint: this.job.name, wall: wallNow(), ...progress, ...this.lastMessage(), ...this.latency() });
     }
     if (this.binds.length > 0) void this.refreshPeers().catch(() => undefined);
   }
@@ -433,8 +442,9 @@ export class Endpoint {
       if (kind === "unsubscribe" || type === "pub") return undefined;
     }
     const now = performance.now();
+    const wall = performance.timeOrigin + now;
     const m = this.job.format === "raw" ? null : decodeMessage(frames);
-    const silence = this.silences.arrival(wallNow(), m?.sentAt);
+    const silence = this.silences.arrival(wall, m?.sentAt);
     if (silence) this.say({ type: "silence", endpoint: this.job.name, ...silence });
     if (this.job.format === "raw") {
       this.acct.recordUnknown(now, RAW_SENDER);
@@ -445,6 +455,7 @@ export class Endpoint {
       return undefined;
     }
     this.acct.record(m.sender, m.seq, now, m.life);
+    if (m.sentAt !== undefined) this.latencies.record(m.sender, m.sentAt, wall);
     if ((type === "rep" || type === "router") && this.job.reply) {
       // The REP socket keeps the envelope itself; a ROUTER must send it back.
       const envelope = type === "router" ? m.envelope : [];
