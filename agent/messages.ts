@@ -89,6 +89,43 @@ export function encodeMessage(sender: string, seq: number, payload: Buffer, topi
   return [Buffer.from(topic), encodeHeader(sender, seq, mark.life ?? 1, mark.sentAt ?? wallNow()), payload];
 }
 
+/**
+ * libzmq copies frames of up to 128 bytes when they are sent (zeromq.js's zero-copy threshold),
+ * so a header that short can be written again for the next message once send() returned.
+ */
+const COPIED_ON_SEND = 128;
+
+/**
+ * A sender's messages, with the per-message work cut to the header's changing fields: the topic
+ * and the header's fixed part and name are made once; a header that libzmq copies on send is
+ * reused (see COPIED_ON_SEND), a longer one is made per message.
+ */
+export class MessageWriter {
+  private readonly topic: Buffer;
+  private readonly header: Buffer;
+  private readonly reuse: boolean;
+  private readonly frames: Buffer[];
+
+  constructor(sender: string, private readonly payload: Buffer, topic = "", life = 1) {
+    this.topic = Buffer.from(topic);
+    this.header = encodeHeader(sender, 0, life, 0);
+    this.reuse = this.header.length <= COPIED_ON_SEND;
+    this.frames = [this.topic, this.header, payload];
+  }
+
+  /**
+   * The frames of message `seq`, sent at `sentAt` (0: no time, for measuring what the time stamp
+   * costs). Valid until the next call: send them before asking for the next message.
+   */
+  message(seq: number, sentAt: number): Buffer[] {
+    const header = this.reuse ? this.header : Buffer.from(this.header);
+    header.writeUIntBE(seq, 4, SEQ_BYTES);
+    header.writeDoubleBE(sentAt, 10);
+    if (this.reuse) return this.frames;
+    return [this.topic, header, this.payload];
+  }
+}
+
 /** A reply goes back through `envelope` (empty for REP, which keeps the envelope itself). */
 export function encodeReply(envelope: Buffer[], replier: string, seq: number, payload: Buffer, mark: SenderMark = {}): Buffer[] {
   return [...envelope, Buffer.alloc(0), encodeHeader(replier, seq, mark.life ?? 1, mark.sentAt ?? wallNow()), payload];
@@ -119,15 +156,40 @@ export function decodeHeader(frame: Buffer): Header | null {
 
 const isCount = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 0;
 
+const NO_ENVELOPE: Buffer[] = [];
+
 /** Null when the message is not one of ours (fewer than two frames, or no header of ours). */
 export function decodeMessage(frames: Buffer[]): Decoded | null {
   const n = frames.length;
   const headerFrame = frames[n - 2];
   const payload = frames[n - 1];
   if (headerFrame === undefined || payload === undefined) return null;
+  const envelope = n > 3 ? frames.slice(0, n - 3) : NO_ENVELOPE;
+  // The agent's own header, without an intermediate object: this runs for every message.
+  if (headerFrame.length >= FIXED && headerFrame[0] === MAGIC && headerFrame[1] === VERSION) {
+    const life = headerFrame.readUInt16BE(2);
+    if (life < 1) return null;
+    return { sender: senderName(headerFrame), seq: headerFrame.readUIntBE(4, SEQ_BYTES), life, sentAt: headerFrame.readDoubleBE(10), envelope, payload };
+  }
   const header = decodeHeader(headerFrame);
   if (!header) return null;
-  return { ...header, envelope: frames.slice(0, Math.max(0, n - 3)), payload };
+  return { sender: header.sender, seq: header.seq, life: header.life, ...(header.sentAt !== undefined ? { sentAt: header.sentAt } : {}), envelope, payload };
+}
+
+/** The names last read from binary headers, by their bytes: a receiver hears few senders, each many times. */
+const names: { bytes: Buffer; name: string }[] = [];
+const NAMES_KEPT = 16;
+
+function senderName(header: Buffer): string {
+  const length = header.length - FIXED;
+  for (const known of names) {
+    if (known.bytes.length === length && header.compare(known.bytes, 0, length, FIXED) === 0) return known.name;
+  }
+  const bytes = Buffer.from(header.subarray(FIXED));
+  const name = bytes.toString("utf8");
+  if (names.length >= NAMES_KEPT) names.shift();
+  names.push({ bytes, name });
+  return name;
 }
 
 /** XSUB subscribes by sending byte 1 followed by the prefix. */
@@ -159,6 +221,76 @@ export function encodeRaw(payload: Buffer, topic = ""): Buffer[] {
 export const lifeKey = (sender: string, life: number): string => (life === 1 ? sender : `${sender}#${life}`);
 
 /**
+ * The sequence numbers seen from one sender's life, as runs of consecutive numbers: a stream in
+ * order is one run however long, and each gap (or late arrival still missing its neighbours)
+ * adds one. Cheaper than a set of every number, and exact.
+ */
+export class SeenNumbers {
+  /** Run i holds starts[i] up to (not including) ends[i]; runs are sorted and never touch. */
+  private readonly starts: number[] = [];
+  private readonly ends: number[] = [];
+  /** How many numbers were seen. */
+  count = 0;
+  /** The highest seen; -1 before the first. */
+  max = -1;
+
+  /** Adds `n`; false when it had been seen already. */
+  add(n: number): boolean {
+    const last = this.ends.length - 1;
+    if (last >= 0 && n === this.ends[last]) {
+      this.ends[last] = n + 1;
+    } else if (last < 0 || n > this.ends[last]!) {
+      this.starts.push(n);
+      this.ends.push(n + 1);
+    } else {
+      // Below the last run's end: in a run (seen), or in the hole before run `i + 1`.
+      let lo = 0;
+      let hi = last;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        if (this.starts[mid]! <= n) lo = mid + 1;
+        else hi = mid - 1;
+      }
+      const i = hi;
+      if (i >= 0 && n < this.ends[i]!) return false;
+      const joinsLeft = i >= 0 && this.ends[i] === n;
+      const joinsRight = this.starts[i + 1] === n + 1;
+      if (joinsLeft && joinsRight) {
+        this.ends[i] = this.ends[i + 1]!;
+        this.starts.splice(i + 1, 1);
+        this.ends.splice(i + 1, 1);
+      } else if (joinsLeft) {
+        this.ends[i] = n + 1;
+      } else if (joinsRight) {
+        this.starts[i + 1] = n;
+      } else {
+        this.starts.splice(i + 1, 0, n);
+        this.ends.splice(i + 1, 0, n + 1);
+      }
+    }
+    this.count++;
+    if (n > this.max) this.max = n;
+    return true;
+  }
+
+  /** Numbers below the highest seen that never came. */
+  get missing(): number {
+    return this.max + 1 - this.count;
+  }
+}
+
+/** What a receiver knows of one sender: its messages, and the numbers of each of its lives. */
+interface SenderState {
+  count: number;
+  /** It shares its messages among several receivers: no gap accounting. */
+  spreading: boolean;
+  lives: Map<number, SeenNumbers>;
+  /** The life of its last message, and its numbers: the next message is almost always of the same. */
+  lastLife: number;
+  last: SeenNumbers | undefined;
+}
+
+/**
  * Counts what a receiver got, per sender, and checks each sender's sequence numbers (per life:
  * a sender started again counts from 0 again):
  * - duplicate: a number already seen;
@@ -170,8 +302,7 @@ export class Accounting {
   received = 0;
   duplicates = 0;
   reordered = 0;
-  private readonly counts = new Map<string, number>();
-  private readonly lives = new Map<string, { max: number; seen: Set<number> }>();
+  private readonly senders = new Map<string, SenderState>();
   private first: number | undefined;
   private last: number | undefined;
 
@@ -183,21 +314,24 @@ export class Accounting {
 
   /** `now` in ms, any monotonic clock; used for the receive rate only. */
   record(sender: string, seq: number, now: number, life = 1): void {
-    this.tick(now, sender);
-    if (this.spreading.has(sender)) return;
-    const key = lifeKey(sender, life);
-    let s = this.lives.get(key);
-    if (!s) {
-      s = { max: -1, seen: new Set() };
-      this.lives.set(key, s);
+    const s = this.tick(now, sender);
+    if (s.spreading) return;
+    let seen = s.last;
+    if (seen === undefined || s.lastLife !== life) {
+      seen = s.lives.get(life);
+      if (seen === undefined) {
+        seen = new SeenNumbers();
+        s.lives.set(life, seen);
+      }
+      s.last = seen;
+      s.lastLife = life;
     }
-    if (s.seen.has(seq)) {
+    const max = seen.max;
+    if (!seen.add(seq)) {
       this.duplicates++;
       return;
     }
-    if (seq < s.max) this.reordered++;
-    s.seen.add(seq);
-    if (seq > s.max) s.max = seq;
+    if (seq < max) this.reordered++;
   }
 
   /** A message that was not ours (or read raw): counted, but it has no sequence to check. */
@@ -207,17 +341,21 @@ export class Accounting {
 
   get gaps(): number {
     let missing = 0;
-    for (const s of this.lives.values()) missing += s.max + 1 - s.seen.size;
+    for (const s of this.senders.values()) for (const seen of s.lives.values()) missing += seen.missing;
     return missing;
   }
 
   /** The highest sequence number seen from each sender's life (see lifeKey; numbered messages only). */
   get highest(): Record<string, number> {
-    return Object.fromEntries([...this.lives].map(([key, s]) => [key, s.max]));
+    const highest: Record<string, number> = {};
+    for (const [sender, s] of this.senders) for (const [life, seen] of s.lives) highest[lifeKey(sender, life)] = seen.max;
+    return highest;
   }
 
   get from(): Record<string, number> {
-    return Object.fromEntries(this.counts);
+    const from: Record<string, number> = {};
+    for (const [sender, s] of this.senders) from[sender] = s.count;
+    return from;
   }
 
   /** Messages per second between the first and the last message. */
@@ -226,11 +364,17 @@ export class Accounting {
     return rateOf(this.received, this.first, this.last);
   }
 
-  private tick(now: number, sender: string): void {
+  private tick(now: number, sender: string): SenderState {
     this.received++;
-    this.counts.set(sender, (this.counts.get(sender) ?? 0) + 1);
+    let s = this.senders.get(sender);
+    if (s === undefined) {
+      s = { count: 0, spreading: this.spreading.has(sender), lives: new Map(), lastLife: 0, last: undefined };
+      this.senders.set(sender, s);
+    }
+    s.count++;
     this.first ??= now;
     this.last = now;
+    return s;
   }
 }
 

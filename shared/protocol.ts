@@ -56,6 +56,11 @@ export interface EndpointJob {
    * the sender name `raw` without gap accounting.
    */
   format: "zmqlab" | "raw";
+  /**
+   * false: a sender writes no send time (0) in its headers and a receiver records no latency.
+   * Not in the lab file: the bench measures what the time stamps cost with it. Default true.
+   */
+  stamp?: boolean;
 }
 
 export type AgentEvent =
