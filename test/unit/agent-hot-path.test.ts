@@ -1,38 +1,78 @@
-// The agent's per-message work, made cheap and kept exact: a sender's MessageWriter (the same
-// frames as encodeMessage), the seen sequence numbers as runs (every way a number can land),
-// and decoding that reads names from a small cache.
+// The agent's per-message work, made cheap and kept exact: a sender's MessageWriter (one frame
+// with a trailer), the seen sequence numbers as runs (every way a number can land), and
+// decoding that reads names from a small cache.
 import t from "tap";
-import { Accounting, decodeHeader, decodeMessage, encodeMessage, makePayload, MessageWriter, SeenNumbers } from "../../agent/messages.js";
+import { Accounting, decodeHeader, decodeMessage, encodeMessage, makePayload, MessageWriter, SeenNumbers, subscriptionKind } from "../../agent/messages.js";
 
-t.test("MessageWriter: the frames encodeMessage makes, the header written again for each message", async (t) => {
-  const payload = makePayload(8);
-  const w = new MessageWriter("quotes", payload, "eur", 2);
-  const first = w.message(0, 1000.5).map((f) => Buffer.from(f));
-  t.same(first, encodeMessage("quotes", 0, payload, "eur", { life: 2, sentAt: 1000.5 }));
-  const second = w.message(7, 2000.25);
-  t.same(decodeHeader(second[1]!), { sender: "quotes", seq: 7, life: 2, sentAt: 2000.25 });
-  t.equal(second[2], payload, "the payload as given");
-  t.equal(second, w.message(8, 1), "a short header (copied by libzmq on send) is reused, and so are the frames");
-  t.same(decodeHeader(w.message(2 ** 48 - 1, 0)[1]!), { sender: "quotes", seq: 2 ** 48 - 1, life: 2, sentAt: 0 }, "no time: 0");
-  t.same(new MessageWriter("q", payload).message(1, 5).map(String), ["", decodeHeaderText("q", 1, 1, 5), "xxxxxxxx"], "no topic: an empty frame; life 1");
-});
-
-/** The header's bytes as a string, for comparing frames as text. */
-function decodeHeaderText(sender: string, seq: number, life: number, sentAt: number): string {
-  return String(encodeMessage(sender, seq, Buffer.alloc(0), "", { life, sentAt })[1]);
+/** The trailer zmqlab's agent ends each message with (see agent/messages.ts), built by hand. */
+function trailer(sender: string, seq: number, life: number, sentAt: number): Buffer {
+  const name = Buffer.from(sender);
+  const t = Buffer.alloc(20 + name.length);
+  t[0] = 0x5a;
+  t.writeUInt16BE(life, 1);
+  t.writeUIntBE(seq, 3, 6);
+  t.writeDoubleBE(sentAt, 9);
+  name.copy(t, 17);
+  t[17 + name.length] = name.length;
+  t[18 + name.length] = 2;
+  t[19 + name.length] = 0x5a;
+  return t;
 }
 
-t.test("MessageWriter: a header longer than libzmq copies is made anew for each message", async (t) => {
-  const long = "n".repeat(110); // 18 + 110 = 128 bytes: still copied
-  const copied = new MessageWriter(long, makePayload(1));
-  t.equal(copied.message(1, 1)[1], copied.message(2, 2)[1], "128 bytes: reused");
-  const longer = new MessageWriter(`${long}x`, makePayload(1));
+t.test("MessageWriter: one frame, topic then payload then the trailer, written again for each message", async (t) => {
+  const payload = makePayload(8);
+  const w = new MessageWriter("quotes", payload, "eur", 2);
+  const first = w.message(0, 1000.5);
+  t.equal(first.length, 1, "one frame");
+  t.same(first[0], Buffer.concat([Buffer.from("eur"), payload, trailer("quotes", 0, 2, 1000.5)]), "byte for byte");
+  const second = w.message(7, 2000.25);
+  t.same(decodeMessage(second), { sender: "quotes", seq: 7, life: 2, sentAt: 2000.25, envelope: [], payload: Buffer.from("eurxxxxxxxx") }, "the payload is what precedes the trailer, topic included");
+  t.equal(second, w.message(8, 1), "a short frame (copied by libzmq on send) is reused");
+  t.same(decodeMessage(w.message(2 ** 48 - 1, 0)), { sender: "quotes", seq: 2 ** 48 - 1, life: 2, sentAt: 0, envelope: [], payload: Buffer.from("eurxxxxxxxx") }, "the largest number; no time: 0");
+  t.same(new MessageWriter("q", makePayload(0)).message(1, 5), [trailer("q", 1, 1, 5)], "no topic, no payload: the trailer alone; life 1");
+  t.equal(subscriptionKind(new MessageWriter("q", makePayload(0)).message(1, 5)), "data", "it starts with Z: an XPUB never takes it for a subscription");
+});
+
+t.test("MessageWriter: a frame longer than libzmq copies is made anew for each message", async (t) => {
+  const copied = new MessageWriter("n", makePayload(107)); // 107 + 21 = 128 bytes: still copied
+  t.equal(copied.message(1, 1)[0]!.length, 128);
+  t.equal(copied.message(1, 1)[0], copied.message(2, 2)[0], "128 bytes: reused");
+  const longer = new MessageWriter("n", makePayload(108), "t");
   const a = longer.message(1, 10);
   const b = longer.message(2, 20);
-  t.not(a[1], b[1], "129 bytes: libzmq keeps a reference, so each message has its own");
-  t.same([decodeHeader(a[1]!)?.seq, decodeHeader(b[1]!)?.seq, decodeHeader(a[1]!)?.sentAt], [1, 2, 10], "the first is left as it was");
-  t.equal(decodeHeader(a[1]!)?.sender, `${long}x`);
-  t.equal(a[0], b[0], "the topic frame is shared");
+  t.not(a[0], b[0], "130 bytes: libzmq keeps a reference, so each message has its own");
+  t.same([decodeMessage(a)?.seq, decodeMessage(b)?.seq, decodeMessage(a)?.sentAt, decodeMessage(b)?.sentAt], [1, 2, 10, 20], "the first is left as it was");
+});
+
+t.test("MessageWriter: a name too long for the trailer (over 255 bytes) sends the three-frame framing", async (t) => {
+  const name = "n".repeat(256);
+  const w = new MessageWriter(name, makePayload(4), "top", 3);
+  const a = w.message(5, 50);
+  t.same(a.map((f) => f.length), [3, 18 + 256, 4], "[topic, header, payload]");
+  t.same(decodeHeader(a[1]!), { sender: name, seq: 5, life: 3, sentAt: 50 });
+  const b = w.message(6, 60);
+  t.not(a[1], b[1], "a header that long is made anew");
+  t.same(decodeHeader(a[1]!)?.seq, 5);
+  t.equal(a[0], b[0], "the topic is shared");
+  t.equal(new MessageWriter("m".repeat(255), makePayload(0)).message(1, 1).length, 1, "255 bytes still fit");
+});
+
+t.test("decoding one frame: routed envelopes, foreign frames, what comes first", async (t) => {
+  const single = new MessageWriter("d", makePayload(2)).message(4, 9)[0]!;
+  const id = Buffer.from("id");
+  t.same(decodeMessage([id, Buffer.alloc(0), single]), { sender: "d", seq: 4, life: 1, sentAt: 9, envelope: [id, Buffer.alloc(0)], payload: Buffer.from("xx") }, "a ROUTER's envelope: every frame before it");
+  const bad = (what: string, change: (f: Buffer) => Buffer) => t.equal(decodeMessage([change(Buffer.from(single))]), null, what);
+  bad("last byte not Z", (f) => (f.writeUInt8(0x59, f.length - 1), f));
+  bad("another version", (f) => (f.writeUInt8(3, f.length - 2), f));
+  bad("a name longer than the frame", (f) => (f.writeUInt8(200, f.length - 3), f));
+  bad("the trailer's first byte not Z", (f) => (f.writeUInt8(0x78, 2), f));
+  bad("life 0", (f) => (f.writeUInt16BE(0, 3), f));
+  t.equal(decodeMessage([single.subarray(0, 19)]), null, "shorter than a trailer");
+  t.equal(decodeMessage([Buffer.from("xxZ\u0002Z")]), null, "too short for its name");
+  t.equal(decodeMessage([Buffer.from("plain payload")]), null, "a raw message is not ours");
+  t.same(decodeMessage([Buffer.alloc(0), trailer("p", 1, 1, 2)]), { sender: "p", seq: 1, life: 1, sentAt: 2, envelope: [Buffer.alloc(0)], payload: Buffer.alloc(0) }, "a frame before it that is no header: an envelope");
+  const three = encodeMessage("v1", 3, Buffer.concat([Buffer.from("x"), trailer("v2", 9, 1, 1)]), "", { sentAt: 5 });
+  t.match(decodeMessage(three), { sender: "v1", seq: 3 }, "a header second to last wins over a trailer in the payload");
 });
 
 t.test("SeenNumbers: in order, one run; a gap, a new run; every way a late number lands", async (t) => {
