@@ -3,13 +3,15 @@
 // Prints a table and writes bench/results.json. Reports targets; never fails on a missed one.
 import { benchThroughput, latencyText, throughputText, type LatencyResult, type ThroughputResult } from "./throughput.js";
 import { benchFaults, faultTimingText, type FaultTimingResult } from "./faults.js";
+import { benchShipped, printShipped, type ShippedResult } from "./shipped.js";
 import Docker from "dockerode";
 import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { promisify } from "node:util";
 import { join } from "node:path";
-import { connectRuntime, planLab, runLab, up, type LabPlan, type LoadedLab, type RunningLab } from "../controller/index.js";
+import { runLab, up, type LabPlan, type LoadedLab, type RunningLab } from "../controller/index.js";
+import { connectRuntime, planLab } from "../controller/advanced.js";
 import { ensureNodeImage, PACKAGE_ROOT } from "../controller/engine/images.js";
 import { execIn } from "../controller/engine/exec.js";
 import { loadCluster } from "../controller/lab/cluster.js";
@@ -381,13 +383,15 @@ async function main(): Promise<void> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
-  // BENCH_ONLY=up,cluster,throughput,latency,faults picks parts (default: all). `up` is the labs'
-  // up and down against the floor, with the flagship's run cycle and four at once; `throughput`
-  // the agent's messages per second against plain programs; `latency` its one-way latency.
+  // BENCH_ONLY=up,cluster,throughput,latency,faults,shipped picks parts (default: all). `up` is
+  // the labs' up and down against the floor, with the flagship's run cycle and four at once;
+  // `throughput` the agent's messages per second against plain programs; `latency` its one-way
+  // latency; `shipped` runs every shipped lab BENCH_SHIPPED_RUNS times (default 20), four at once.
   const only = new Set((process.env.BENCH_ONLY ?? "").split(",").map((p) => p.trim()).filter(Boolean));
   const want = (part: string) => only.size === 0 || only.has(part);
   const results: LabResult[] = [];
   let faults: FaultTimingResult | undefined;
+  let shipped: ShippedResult | undefined;
   let throughput: ThroughputResult | undefined;
   let latency: LatencyResult | undefined;
   let cycle: CycleResult | undefined;
@@ -418,6 +422,11 @@ async function main(): Promise<void> {
       ({ throughput, latency } = await benchThroughput(rounds, log, { throughput: want("throughput"), latency: want("latency") }));
     }
     if (want("faults")) faults = await benchFaults(rounds, log);
+    if (want("shipped")) {
+      const runs = Number(process.env.BENCH_SHIPPED_RUNS ?? 20);
+      if (!Number.isInteger(runs) || runs < 1) throw new Error(`BENCH_SHIPPED_RUNS must be a whole number >= 1, not ${process.env.BENCH_SHIPPED_RUNS}`);
+      shipped = await benchShipped(runs, 4, log);
+    }
   } finally {
     warnStuck((await removeBenchResources(docker)).stuck);
   }
@@ -434,6 +443,7 @@ async function main(): Promise<void> {
     throughput,
     latency,
     faults,
+    shipped,
     cycle,
     concurrency,
     cluster,
@@ -447,6 +457,7 @@ async function main(): Promise<void> {
   for (const n of notes) console.log(`note: ${n}`);
   if (results.length) console.log(table(results, rounds));
   if (faults) console.log(faultTimingText(faults));
+  if (shipped) printShipped(shipped, (line) => console.log(line));
   if (throughput) console.log(throughputText(throughput, rounds));
   if (latency) console.log(latencyText(latency, rounds));
   if (cycle) {

@@ -7,7 +7,8 @@
 // - latency: p50 and p99 of a paced stream (the agent's histograms) on one node and through the router.
 // Every round runs each measurement once, in reverse order every other round, so load hits all.
 import { join } from "node:path";
-import { parseLab, up, jobsFor, startAgent, type AgentEvent, type AgentJob, type RunningLab } from "../controller/index.js";
+import { up, type RunningLab } from "../controller/index.js";
+import { parseLab, jobsFor, startAgent, type AgentEvent, type AgentJob } from "../controller/advanced.js";
 import { PACKAGE_ROOT } from "../controller/engine/images.js";
 import { decodeLatency, latencyHistogram } from "../shared/latency.js";
 
@@ -133,8 +134,8 @@ async function floor(lab: RunningLab, program: "pyzmq" | "zeromqjs", path: "loca
   const p = port++;
   const run = program === "pyzmq" ? ["python3", "/floor/floor.py"] : ["node", "/opt/zmqlab/floor/floor.mjs"];
   const source = path === "local" ? SERVER : CLIENT;
-  const subscriber = lab.exec(path === "local" ? "server" : "client", [...run, "sub", `tcp://${source}:0;${SERVER}:${p}`, String(COUNT), String(frames)]);
-  const publisher = lab.exec("server", [...run, "pub", `tcp://${SERVER}:${p}`, String(COUNT), String(frames)]);
+  const subscriber = lab.node(path === "local" ? "server" : "client").exec([...run, "sub", `tcp://${source}:0;${SERVER}:${p}`, String(COUNT), String(frames)]);
+  const publisher = lab.node("server").exec([...run, "pub", `tcp://${SERVER}:${p}`, String(COUNT), String(frames)]);
   const [sub, pub] = await Promise.all([subscriber, publisher]);
   if (sub.exitCode !== 0 || pub.exitCode !== 0) throw new Error(`the floor's ${program} ${path} failed: ${sub.stderr}${pub.stderr}`.trim());
   const out = JSON.parse(sub.stdout.trim().split("\n").at(-1)!) as Sample;
