@@ -37,7 +37,9 @@ t.test("as shipped: fast before the slow link, slow while it lasts, fast again a
   t.match(readFileSync(join(dir, "r.html"), "utf8"), /one-way latency, ms/, "the HTML page charts it");
   const [before, during, afterClear, settled] = report.expectations.map((e) => e.evidence as { p50: number; p99: number });
   t.comment(`p99 before ${before!.p99} ms, during ${during!.p99} ms, after the clear p50 ${afterClear!.p50} ms, once settled p99 ${settled!.p99} ms`);
-  t.ok(during!.p99 > 10 * before!.p99, "the queue: p99 during the slow link is more than ten times p99 before it");
+  // The medians: a loaded machine's scheduling stalls reach a quiet link's p99 (109 ms seen at a
+  // load average of 26), never its median.
+  t.ok(during!.p50 > 100 * before!.p50, `the queue: p50 during the slow link (${during!.p50} ms) is more than a hundred times p50 before it (${before!.p50} ms)`);
 
   // The same run judged with the quiet link's bound in the slow phase: too tight.
   const tight = evaluateOne({ latency: { endpoint: "reader", p99: "200ms", between: ["slow", "fast"] } }, observationsOf(report));
