@@ -5,12 +5,13 @@ import * as zmq from "zeromq";
 import type { SocketType } from "../shared/socket.js";
 import { bindAddress, matchConnect } from "./address.js";
 import {
-  Accounting, decodeMessage, encodeMessage, encodeRaw, RAW_SENDER, encodeReply, makePayload, rateOf, Replies, subscribeMessage,
+  Accounting, decodeMessage, encodeRaw, RAW_SENDER, encodeReply, makePayload, MessageWriter, rateOf, Replies, subscribeMessage,
   subscriptionKind, wallNow,
 } from "./messages.js";
 import { peerKey, peersFor, readTcpTables, type BindAddr } from "../shared/proc-net.js";
 import { TICK_MS, type AgentEvent, type EndpointJob, type EndpointResult, type Peer } from "../shared/protocol.js";
 import { progressKey, Silences } from "./timeline.js";
+import { Latencies } from "./latency.js";
 import { BURST, breathe, Changes, sleep } from "./wait.js";
 
 export type Emit = (event: AgentEvent) => void;
@@ -20,6 +21,8 @@ export type Emit = (event: AgentEvent) => void;
 type Sock = zmq.Socket & zmq.Readable & zmq.Writable;
 
 type SendJob = NonNullable<EndpointJob["send"]>;
+
+const DELIMITER = Buffer.alloc(0);
 
 const CAN_SEND: ReadonlySet<SocketType> = new Set(["pub", "xpub", "xsub", "push", "req", "dealer", "pair"]);
 /** Sockets with a receive loop; a REQ reads its replies in its send loop instead. */
@@ -99,6 +102,8 @@ export class Endpoint {
   private readonly peers = new Map<string, Peer>();
   /** The receive timeline: silences, and what the last tick reported (see tick()). */
   private readonly silences = new Silences();
+  /** One-way latency per sender since the last tick (messages whose header says when they were sent). */
+  private readonly latencies = new Latencies();
   private lastTick = "";
   private lastPeers = "";
 
@@ -186,7 +191,7 @@ export class Endpoint {
     if (!this.broken && this.socket) {
       // The timeline's end: the last counts, and a silence still going on at stop.
       const now = wallNow();
-      this.emit({ type: "tick", endpoint: this.job.name, wall: now, ...this.progress(), ...this.lastMessage() });
+      this.emit({ type: "tick", endpoint: this.job.name, wall: now, ...this.progress(), ...this.lastMessage(), ...this.latency() });
       const open = this.silences.open(now);
       if (open) this.emit({ type: "silence", endpoint: this.job.name, ...open });
     }
@@ -299,6 +304,12 @@ export class Endpoint {
     return first !== undefined && last !== undefined ? { first, last } : {};
   }
 
+  /** The latency histograms since the last tick, when any message came with its send time. */
+  private latency(): { latency?: Record<string, string> } {
+    const latency = this.latencies.take();
+    return latency ? { latency } : {};
+  }
+
   /** Reports progress when it changed since the last tick (`always`: the timeline's start); bound endpoints re-read their peers. */
   private tick(always: boolean): void {
     if (this.stopped) return;
@@ -306,7 +317,7 @@ export class Endpoint {
     const key = progressKey(progress);
     if (always || key !== this.lastTick) {
       this.lastTick = key;
-      this.say({ type: "tick", endpoint: this.job.name, wall: wallNow(), ...progress, ...this.lastMessage() });
+      this.say({ type: "tick", endpoint: this.job.name, wall: wallNow(), ...progress, ...this.lastMessage(), ...this.latency() });
     }
     if (this.binds.length > 0) void this.refreshPeers().catch(() => undefined);
   }
@@ -333,6 +344,17 @@ export class Endpoint {
     if (this.stopped) return;
     const life = this.begin.life;
     const payload = makePayload(send.size);
+    const writer = this.job.format === "raw" ? undefined : new MessageWriter(this.job.name, payload, send.topic, life);
+    const raw = encodeRaw(payload, send.topic);
+    const stamp = this.job.stamp !== false;
+    // A REP takes only requests that begin with an empty delimiter (REQ adds it itself);
+    // a ROUTER passes it through, and the reply comes back with it.
+    const delimited = this.job.socket === "dealer";
+    // A send that may wait first asks libzmq whether the socket can take it (ZMQ_EVENTS), once per
+    // message; with no timeout (sendTimeout 0) it just sends, and fails with EAGAIN when the
+    // socket is full. A REQ waits for each reply anyway; the others send that way.
+    const fast = this.job.socket !== "req";
+    if (fast) socket.sendTimeout = 0;
     const interval = send.rate ? 1000 / send.rate : 0;
     const start = performance.now();
     for (let i = 0; i < send.count && !this.stopped; i++) {
@@ -344,12 +366,18 @@ export class Endpoint {
         if (this.stopped) return;
       }
       if (i % BURST === BURST - 1) await breathe();
-      const frames = this.job.format === "raw" ? encodeRaw(payload, send.topic) : encodeMessage(this.job.name, i, payload, send.topic, { life });
-      // A REP takes only requests that begin with an empty delimiter (REQ adds it itself);
-      // a ROUTER passes it through, and the reply comes back with it.
-      if (this.job.socket === "dealer") frames.unshift(Buffer.alloc(0));
+      const message = writer ? writer.message(i, stamp ? wallNow() : 0) : raw;
+      const frames = delimited ? [DELIMITER, ...message] : message;
       try {
-        await socket.send(frames);
+        try {
+          await socket.send(frames);
+        } catch (err) {
+          // Full (back-pressure): wait until it takes the message, then go on without asking.
+          if (!fast || (err as { code?: unknown }).code !== "EAGAIN" || this.stopped) throw err;
+          socket.sendTimeout = -1;
+          await socket.send(frames);
+          if (!this.stopped) socket.sendTimeout = 0;
+        }
       } catch (err) {
         if (this.stopped) return;
         this.error(`send: ${messageOf(err)}`);
@@ -391,11 +419,23 @@ export class Endpoint {
   }
 
   private async receiveLoop(socket: Sock): Promise<void> {
+    // A receive that may wait first asks libzmq whether a message is there (ZMQ_EVENTS), once per
+    // message; with no timeout (receiveTimeout 0) it just reads, and fails with EAGAIN when
+    // nothing is there. So the loop reads that way while messages wait, and only when none does,
+    // waits for one (timeout -1). Inline, not in a helper: one await per message, not two.
+    socket.receiveTimeout = 0;
     for (let i = 1; !this.stopped; i++) {
       if (i % BURST === 0) await breathe();
       let frames: Buffer[];
       try {
-        frames = await socket.receive();
+        try {
+          frames = await socket.receive();
+        } catch (err) {
+          if ((err as { code?: unknown }).code !== "EAGAIN" || this.stopped) throw err;
+          socket.receiveTimeout = -1;
+          frames = await socket.receive();
+          if (!this.stopped) socket.receiveTimeout = 0;
+        }
       } catch (err) {
         // Closing the socket at stop ends a pending receive: that is no error.
         if (this.stopped) return;
@@ -433,8 +473,9 @@ export class Endpoint {
       if (kind === "unsubscribe" || type === "pub") return undefined;
     }
     const now = performance.now();
+    const wall = performance.timeOrigin + now;
     const m = this.job.format === "raw" ? null : decodeMessage(frames);
-    const silence = this.silences.arrival(wallNow(), m?.sentAt);
+    const silence = this.silences.arrival(wall, m?.sentAt);
     if (silence) this.say({ type: "silence", endpoint: this.job.name, ...silence });
     if (this.job.format === "raw") {
       this.acct.recordUnknown(now, RAW_SENDER);
@@ -445,6 +486,7 @@ export class Endpoint {
       return undefined;
     }
     this.acct.record(m.sender, m.seq, now, m.life);
+    if (m.sentAt !== undefined && this.job.stamp !== false) this.latencies.record(m.sender, m.sentAt, wall);
     if ((type === "rep" || type === "router") && this.job.reply) {
       // The REP socket keeps the envelope itself; a ROUTER must send it back.
       const envelope = type === "router" ? m.envelope : [];

@@ -57,6 +57,7 @@ function endpoint(raw: unknown, where: string): EndpointJob {
   };
   if (e.replyTimeout !== undefined) job.replyTimeout = positive(e.replyTimeout, `${where}.replyTimeout`);
   if (e.spreading !== undefined) job.spreading = strings(e.spreading, `${where}.spreading`);
+  if (e.stamp !== undefined) job.stamp = bool(e.stamp, `${where}.stamp`);
   if (e.send !== undefined) {
     const s = record(e.send, `${where}.send`);
     job.send = { count: count(s.count, `${where}.send.count`), size: count(s.size ?? 0, `${where}.send.size`) };

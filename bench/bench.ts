@@ -1,7 +1,7 @@
 // zmqlab's up/down against the floor: the same networks and containers made straight through
 // dockerode, with no configuration. `npm run bench`; BENCH_ROUNDS (default 3) rounds per lab.
 // Prints a table and writes bench/results.json. Reports targets; never fails on a missed one.
-import { benchThroughput, TARGET_THROUGHPUT, type ThroughputResult } from "./throughput.js";
+import { benchThroughput, latencyText, throughputText, type LatencyResult, type ThroughputResult } from "./throughput.js";
 import { benchFaults, faultTimingText, type FaultTimingResult } from "./faults.js";
 import { benchShipped, printShipped, type ShippedResult } from "./shipped.js";
 import Docker from "dockerode";
@@ -383,15 +383,17 @@ async function main(): Promise<void> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
-  // BENCH_ONLY=up,cluster,throughput,faults,shipped picks parts (default: all). `up` is the labs'
-  // up and down against the floor, with the flagship's run cycle and four at once; `shipped` runs
-  // every shipped lab BENCH_SHIPPED_RUNS times (default 20), four at once.
+  // BENCH_ONLY=up,cluster,throughput,latency,faults,shipped picks parts (default: all). `up` is
+  // the labs' up and down against the floor, with the flagship's run cycle and four at once;
+  // `throughput` the agent's messages per second against plain programs; `latency` its one-way
+  // latency; `shipped` runs every shipped lab BENCH_SHIPPED_RUNS times (default 20), four at once.
   const only = new Set((process.env.BENCH_ONLY ?? "").split(",").map((p) => p.trim()).filter(Boolean));
   const want = (part: string) => only.size === 0 || only.has(part);
   const results: LabResult[] = [];
   let faults: FaultTimingResult | undefined;
   let shipped: ShippedResult | undefined;
   let throughput: ThroughputResult | undefined;
+  let latency: LatencyResult | undefined;
   let cycle: CycleResult | undefined;
   let concurrency: ConcurrencyResult | undefined;
   let cluster: ClusterResult | undefined;
@@ -415,9 +417,9 @@ async function main(): Promise<void> {
     if (!want("cluster") || !results[0]) note("no cluster measured (BENCH_ONLY, or the labs' up not measured)");
     else if (process.env.BENCH_CLUSTER === "none") note("no cluster measured (BENCH_CLUSTER=none)");
     else cluster = await withCluster(process.env.BENCH_CLUSTER, (file) => benchCluster(file, results[0]!, rounds));
-    if (want("throughput")) {
-      log("bench-msg: PUB -> router -> SUB beside PUB -> SUB on one node");
-      throughput = await benchThroughput(rounds, log);
+    if (want("throughput") || want("latency")) {
+      log("\nbench-msg: the agent's PUB -> SUB on one node and through a router, beside plain programs (bench/floor/)");
+      ({ throughput, latency } = await benchThroughput(rounds, log, { throughput: want("throughput"), latency: want("latency") }));
     }
     if (want("faults")) faults = await benchFaults(rounds, log);
     if (want("shipped")) {
@@ -439,6 +441,7 @@ async function main(): Promise<void> {
     notes,
     labs: results,
     throughput,
+    latency,
     faults,
     shipped,
     cycle,
@@ -455,12 +458,8 @@ async function main(): Promise<void> {
   if (results.length) console.log(table(results, rounds));
   if (faults) console.log(faultTimingText(faults));
   if (shipped) printShipped(shipped, (line) => console.log(line));
-  if (throughput) {
-    console.log(`\nbench-msg: ${throughput.messages} messages of 64 bytes, median of ${rounds} rounds (received by the SUB, per second)`);
-    console.log(`  PUB -> router -> SUB   ${String(throughput.medianRouted).padStart(9)} msg/s`);
-    console.log(`  PUB -> SUB, one node   ${String(throughput.medianLocal).padStart(9)} msg/s`);
-    console.log(`  ratio                  ${throughput.ratio.toFixed(2)}x   target >=${TARGET_THROUGHPUT}x   ${throughput.met ? "met" : "NOT met"}`);
-  }
+  if (throughput) console.log(throughputText(throughput, rounds));
+  if (latency) console.log(latencyText(latency, rounds));
   if (cycle) {
     console.log(`\nfull run cycle of ${results[0]!.lab} (up, traffic, expectations, down), median of ${rounds} rounds`);
     console.log(`  zmqlab run ${cycle.medianMs.toFixed(0)} ms   floor up + down ${cycle.floorMs.toFixed(0)} ms   ratio ${cycle.ratio.toFixed(2)}x   target <=${TARGET_CYCLE}x   ${cycle.ratio <= TARGET_CYCLE ? "met" : "NOT met"}`);

@@ -56,6 +56,11 @@ export interface EndpointJob {
    * the sender name `raw` without gap accounting.
    */
   format: "zmqlab" | "raw";
+  /**
+   * false: a sender writes no send time (0) in its headers and a receiver records no latency.
+   * Not in the lab file: the bench measures what the time stamps cost with it. Default true.
+   */
+  stamp?: boolean;
 }
 
 export type AgentEvent =
@@ -67,9 +72,11 @@ export type AgentEvent =
    * An endpoint's progress, every TICK_MS while it changed (and once at start, at stop, and at
    * each `tick` command): cumulative counts at wall time `wall`; `highest`: the highest sequence
    * number seen per sender's life (see lifeKey); `first` and `last`: wall times of the first and
-   * latest message received; `unanswered`: a req's requests that got no reply.
+   * latest message received; `unanswered`: a req's requests that got no reply; `latency`: per
+   * sender, the one-way latency of the messages that arrived since the previous tick and carried
+   * their send time, as an HDR histogram of µs in compressed base64 (shared/latency.ts).
    */
-  | { type: "tick"; endpoint: string; wall: number; sent: number; received: number; gaps: number; duplicates: number; reordered: number; from: Record<string, number>; highest: Record<string, number>; first?: number; last?: number; unanswered?: number }
+  | { type: "tick"; endpoint: string; wall: number; sent: number; received: number; gaps: number; duplicates: number; reordered: number; from: Record<string, number>; highest: Record<string, number>; first?: number; last?: number; unanswered?: number; latency?: Record<string, string> }
   /**
    * A receiver went longer than SILENCE_MS without a message (wall times; `end` null: none came
    * until stop); `lastSent`, `nextSent`: when the messages on either side were sent, where known.

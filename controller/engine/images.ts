@@ -16,10 +16,15 @@ import { engineFailure, onEngine } from "./failures.js";
 export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 export const BASE_IMAGE = "node:20-bookworm-slim";
 /** What the agent loads, each found from the package that depends on it, wherever npm put it. */
-const MODULES: { name: string; from: "zmqlab" | "zeromq" }[] = [
+const MODULES: { name: string; from: "zmqlab" | "zeromq" | "hdr-histogram-js" }[] = [
   { name: "zeromq", from: "zmqlab" },
   { name: "cmake-ts", from: "zeromq" },
   { name: "node-addon-api", from: "zeromq" },
+  // Latency histograms (shared/latency.ts) and what they load.
+  { name: "hdr-histogram-js", from: "zmqlab" },
+  { name: "@assemblyscript/loader", from: "hdr-histogram-js" },
+  { name: "base64-js", from: "hdr-histogram-js" },
+  { name: "pako", from: "hdr-histogram-js" },
 ];
 /** All the agent needs of a package.json: its modules are ES modules. Not the project's own, whose every change would rebuild the image. */
 const AGENT_PACKAGE_JSON = JSON.stringify({ name: "zmqlab-agent", private: true, type: "module" }) + "\n";

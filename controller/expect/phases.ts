@@ -6,6 +6,8 @@
 // - receive counts (received, per sender, gaps, duplicates) come from the endpoint's timeline: the
 //   last sample at or before the fault's time (samples come every 100 ms while counts change), and
 //   the endpoint's final counts at the end of the traffic; the window holds the difference;
+// - latency: the histograms of the samples after the opening one up to the closing one (the
+//   messages the window counts), merged;
 // - packet counters come from the snapshot taken just before the fault, and the final counters at
 //   the end (a counter lower later than earlier was reset, by a node restart: its later value counts);
 // - kernel peers are those established at the window's start or seen established inside it;
@@ -17,6 +19,7 @@ import Type, { type Static } from "typebox";
 import { FLOW_COUNT, type FlowCount } from "../observe/flows.js";
 import { COUNT, MS, type EndpointReport, type TimelineSample } from "../traffic/types.js";
 import { sampleAt } from "../traffic/timeline.js";
+import { latencyOf } from "../traffic/latency.js";
 import type { Observations } from "./types.js";
 
 export const PHASE_KEYS = ["before", "after", "between"] as const;
@@ -111,11 +114,16 @@ export function endpointIn(endpoint: EndpointReport, window: Window): EndpointRe
   const sets = [...(opening ? [opening] : []), ...timeline.peers.filter((p) => inside(p.ms))];
   const peers = [...new Map(sets.flatMap((s) => s.established).map((p) => [`${p.address}:${p.port}>${p.local}`, p])).values()];
   const shaken = new Set(timeline.handshakes.filter((h) => inside(h.ms)).map((h) => h.connect));
+  // Latency of the messages counted in the window: those of the samples after its opening sample,
+  // up to and with its closing one.
+  const latency = latencyOf(timeline.samples.filter((s) => (window.start === undefined || s.ms > window.start) && (window.end === undefined || s.ms <= window.end)));
   // A window that ends at a fault has no timeline: what was still on its way then is not lost
   // (`lost` counts unreceived messages only when the window reaches the end of the traffic).
-  const { timeline: _t, ...rest } = endpoint;
+  const { timeline: _t, latency: _l, ...rest } = endpoint;
+  const { latency: _m, ...whole } = endpoint;
   return {
-    ...(window.end === undefined ? endpoint : rest),
+    ...(window.end === undefined ? whole : rest),
+    ...(latency ? { latency } : {}),
     // What it sent in the window, where its samples say (an agent's do).
     ...(last.sent !== undefined && first.sent !== undefined ? { sent: last.sent - first.sent } : {}),
     received: last.received - first.received,

@@ -6,6 +6,7 @@ import { EXPECTATION_RESULT } from "./types.js";
 import { balancedKind } from "./kinds/balanced.js";
 import { deliveredKind } from "./kinds/delivered.js";
 import { exitedKind } from "./kinds/exited.js";
+import { latencyKind } from "./kinds/latency.js";
 import { lostKind } from "./kinds/lost.js";
 import { outputKind } from "./kinds/output.js";
 import { pathKind } from "./kinds/path.js";
@@ -25,6 +26,7 @@ export const EXPECTATION_KINDS = [
   recoveredKind,
   lostKind,
   reconnectedKind,
+  latencyKind,
 ] as const;
 
 type Kind = (typeof EXPECTATION_KINDS)[number];

@@ -1,11 +1,11 @@
 // One self-contained page: the topology drawn as SVG, each flow drawn along the routers whose
 // own counters showed it, every expectation with its status, and the endpoints' table.
 // No scripts, no external resources: it opens from a file anywhere.
-import { commandText, programState } from "./traffic-text.js";
+import { commandText, latencyText, programState } from "./traffic-text.js";
 import { addressesOf } from "../lab/addresses.js";
 import { list } from "../../shared/list.js";
 import type { Lab } from "../lab/types.js";
-import type { InterruptedNode, Timeline } from "../traffic/types.js";
+import type { InterruptedNode, LatencyPoint, Timeline } from "../traffic/types.js";
 import type { LabReport } from "../run/index.js";
 import { verdictLine } from "./expectations-text.js";
 import { instanceText } from "./instance-text.js";
@@ -222,6 +222,38 @@ ${parts.join("\n")}
 </svg>`;
 }
 
+/**
+ * A receiver's one-way latency over time as a small inline SVG: p50 and p99 of each sample's
+ * messages, on a log scale (a queue's seconds and a quiet link's tenths of a ms both show), each
+ * fault a dashed line with its name. Same axis as rateChart.
+ */
+export function latencyChart(points: LatencyPoint[], t0: number, t1: number, faults: FaultMark[]): string {
+  const [w, h, left, top] = [640, 120, 44, 14];
+  const span = Math.max(1, t1 - t0);
+  const round = (n: number) => Math.round(n * 10) / 10;
+  const x = (ms: number) => round(left + ((ms - t0) / span) * (w - left - 8));
+  const base = h - 20;
+  // Decades from the lowest p50 to the highest p99, at least one.
+  const floor = 10 ** Math.floor(Math.log10(Math.max(0.001, Math.min(...points.map((p) => p.p50)))));
+  const ceiling = Math.max(floor * 10, 10 ** Math.ceil(Math.log10(Math.max(0.001, ...points.map((p) => p.p99)))));
+  const y = (ms: number) => round(top + (1 - Math.log10(Math.max(ms, floor) / floor) / Math.log10(ceiling / floor)) * (base - top));
+  const line = (of: (p: LatencyPoint) => number, cls: string) => `<polyline points="${points.map((p) => `${x(p.ms)},${y(of(p))}`).join(" ")}" class="${cls}"/>`;
+  const parts = [line((p) => p.p99, "p99"), line((p) => p.p50, "p50")];
+  const rows = labelRows(faults.map((f) => ({ x: x(f.ms) + 3, width: f.name.length * LABEL_CHAR })));
+  faults.forEach((f, i) => {
+    parts.push(`<line x1="${x(f.ms)}" y1="${top - 4}" x2="${x(f.ms)}" y2="${base}" class="fault"/><text x="${x(f.ms) + 3}" y="${top + 6 + rows[i]! * 11}" class="small">${esc(f.name)}</text>`);
+  });
+  const seconds = Math.floor(span / 1000);
+  const ticks = Array.from({ length: seconds + 1 }, (_, s) => s).filter((s) => seconds <= 10 || s % Math.ceil(seconds / 10) === 0);
+  for (const s of ticks) parts.push(`<text x="${x(t0 + s * 1000)}" y="${h - 4}" text-anchor="middle" class="small">${s}s</text>`);
+  const label = (ms: number) => (ms >= 1000 ? `${ms / 1000}s` : `${ms}ms`);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" class="chart">
+<line x1="${left}" y1="${base}" x2="${w - 8}" y2="${base}" stroke="#999"/><text x="${left - 4}" y="${top + 4}" text-anchor="end" class="small">${label(ceiling)}</text><text x="${left - 4}" y="${base}" text-anchor="end" class="small">${label(floor)}</text>
+<text x="${w - 10}" y="${top + 4}" text-anchor="end" class="small"><tspan class="p50">p50</tspan> <tspan class="p99">p99</tspan></text>
+${parts.join("\n")}
+</svg>`;
+}
+
 /** The timeline section: faults, the counters of each phase, and each receiver's rate chart. Empty when no endpoint has a receive timeline. */
 export function timelineHtml(report: LabReport): string {
   const receivers = report.endpoints.filter((e) => e.socket !== "pub" && e.socket !== "xpub" && e.timeline && e.timeline.counts.values.length > 0);
@@ -241,12 +273,13 @@ export function timelineHtml(report: LabReport): string {
     .map((e) => {
       const silences = e.timeline!.silences;
       const longest = silences.reduce((n, s) => Math.max(n, (s.end ?? t1) - s.start), 0);
-      return `<h3>${esc(e.name)} on ${esc(e.node)}: ${e.received} received${silences.length ? `, ${silences.length} silence${silences.length === 1 ? "" : "s"} over ${e.timeline!.silenceMs} ms (longest ${longest} ms)` : ""}</h3>\n${rateChart(e.timeline!, t0, t1, faults)}`;
+      const latency = e.latency && e.timeline!.latency ? `\n<div class="small">one-way latency, ms (p50/p99/max over the run: ${latencyText(e.latency)})</div>\n${latencyChart(e.timeline!.latency, t0, t1, faults)}` : "";
+      return `<h3>${esc(e.name)} on ${esc(e.node)}: ${e.received} received${silences.length ? `, ${silences.length} silence${silences.length === 1 ? "" : "s"} over ${e.timeline!.silenceMs} ms (longest ${longest} ms)` : ""}</h3>\n${rateChart(e.timeline!, t0, t1, faults)}${latency}`;
     })
     .join("\n");
   // Its own styles: pages without a timeline stay as they were.
   return `<h2>Timeline</h2>
-<style>svg rect.bar { fill: #1f77b4; } svg rect.silence { fill: #fdd; } svg line.fault { stroke: #c62828; stroke-width: 1.5; stroke-dasharray: 4 3; } h3 { font-size: 14px; margin: 14px 0 4px; }</style>
+<style>svg rect.bar { fill: #1f77b4; } svg rect.silence { fill: #fdd; } svg line.fault { stroke: #c62828; stroke-width: 1.5; stroke-dasharray: 4 3; } svg polyline { fill: none; stroke-width: 1.5; } svg polyline.p50 { stroke: #2e7d32; } svg polyline.p99 { stroke: #ef6c00; } svg tspan.p50 { fill: #2e7d32; } svg tspan.p99 { fill: #ef6c00; } h3 { font-size: 14px; margin: 14px 0 4px; }</style>
 ${faults.length ? `<div>faults: ${faults.map((f) => `${esc(f.name)}${at(f.ms)}`).join(", ")}</div>` : ""}
 ${phaseRows ? `<table><tr><th>phase</th><th>messages received</th><th>packets forwarded</th></tr>\n${phaseRows}\n</table>` : ""}
 ${charts}

@@ -1,9 +1,9 @@
 // The traffic report as a terminal table, one row per endpoint.
-import type { EndedBy, EndpointReport, FaultEvent, ProgramOutcome, TrafficReport } from "../traffic/types.js";
+import type { EndedBy, EndpointReport, FaultEvent, LatencyFigures, ProgramOutcome, TrafficReport } from "../traffic/types.js";
 import { table } from "./plan-text.js";
 
 export function trafficText(report: TrafficReport & { flowsUnavailable?: Record<string, string> }): string {
-  const rows = [["endpoint", "node", "socket", "sent", "received", "from", "peers seen by the kernel", "notes"]];
+  const rows = [["endpoint", "node", "socket", "sent", "received", "from", "latency ms p50/p99/max", "peers seen by the kernel", "notes"]];
   for (const e of report.endpoints) {
     const notes = [
       ...livesNotes(e),
@@ -22,6 +22,7 @@ export function trafficText(report: TrafficReport & { flowsUnavailable?: Record<
       e.program || e.failures ? "-" : String(e.sent),
       e.program || e.failures ? "-" : String(e.received),
       Object.entries(e.from).map(([k, v]) => `${k}:${v}`).join(" ") || "-",
+      e.latency ? latencyText(e.latency) : "-",
       [...new Set(e.peers.map((p) => p.address))].sort(byAddress).join(" ") || "-",
       notes.join("; ") || "ok",
     ]);
@@ -34,6 +35,12 @@ export function trafficText(report: TrafficReport & { flowsUnavailable?: Record<
     ...report.endpoints.flatMap((e) => (e.program ? [`  ${e.name} (${commandText(e.program.command)}): ${programState(e.program)}${e.program.lastLines.length ? `; last lines: ${e.program.lastLines.slice(-3).join(" | ")}` : "; no output"}`] : [])),
   ];
   return [table(rows), ...(details.length ? ["", ...details] : [])].join("\n");
+}
+
+/** "0.21/1.3/4.02": p50, p99 and max in ms, to 3 significant digits (below 1 ms to the µs). */
+export function latencyText(l: LatencyFigures): string {
+  const ms = (x: number) => (x >= 1 ? String(Number(x.toPrecision(3))) : String(Math.round(x * 1000) / 1000));
+  return `${ms(l.p50)}/${ms(l.p99)}/${ms(l.max)}`;
 }
 
 /** "r1-down planned 2000, took effect 2003", or why it failed. */

@@ -10,6 +10,7 @@ import type { Agent } from "./agent.js";
 import { settingsOf } from "./jobs.js";
 import { bounded, READ_BOUND_MS } from "./nodes.js";
 import type { ProgramEndpoint } from "./programs.js";
+import { latencyOf } from "./latency.js";
 import { mergeLives, sinceT0, timelineOf } from "./timeline.js";
 import type { Counts, EndedBy, EndpointLife, EndpointReport, InterruptedNode, NoHandshake, Timeline } from "./types.js";
 
@@ -110,6 +111,7 @@ export async function agentEndpointReport(lab: RunningLab, name: string, node: s
   const rate = finalResult?.rate;
   const timeline = broken ? undefined : mergeLives(parts.flatMap((p) => (p.timeline ? [p.timeline] : [])));
   const counts = broken ? { ...total, sent: 0 } : total;
+  const latency = timeline ? latencyOf(timeline.samples) : undefined;
   return {
     name,
     node,
@@ -125,6 +127,7 @@ export async function agentEndpointReport(lab: RunningLab, name: string, node: s
     ...(multi ? { lives: parts.map((p) => lifeOf(p.life, p.counts, at)) } : {}),
     ...(lastEnd ? { endedBy: { ...lastEnd, atMs: at(lastEnd.atMs) } } : {}),
     ...(rate !== undefined && !broken && parts.length === 1 ? { rate } : {}),
+    ...(latency ? { latency } : {}),
     ...(timeline ? { timeline } : {}),
   };
 }

@@ -1,6 +1,7 @@
 // Endpoint timelines from agent events, with times since the traffic's time 0, and reading them
 // at a moment. Pure.
 import { SILENCE_MS, TICK_MS, type AgentEvent } from "../../shared/protocol.js";
+import { latencyPoints } from "./latency.js";
 import type { Timeline, TimelineSample } from "./types.js";
 
 type Of<T extends AgentEvent["type"]> = Extract<AgentEvent, { type: T }>;
@@ -27,6 +28,7 @@ export function timelineOf(events: AgentEvent[], endpoint: string, t0: number): 
     from: t.from,
     ...(t.highest && Object.keys(t.highest).length ? { highest: t.highest } : {}),
     ...(t.unanswered !== undefined ? { unanswered: t.unanswered } : {}),
+    ...(t.latency && Object.keys(t.latency).length ? { latency: t.latency } : {}),
   }));
   const sending = mine.find((e): e is Of<"sending"> => e.type === "sending");
   const sent = mine.find((e): e is Of<"sent"> => e.type === "sent");
@@ -44,6 +46,8 @@ export function timelineOf(events: AgentEvent[], endpoint: string, t0: number): 
     disconnects: mine.filter((e): e is Of<"disconnect"> => e.type === "disconnect").map((d) => ({ ms: at(d.wall), address: d.address })),
     peers: mine.filter((e): e is Of<"peers"> => e.type === "peers").map((p) => ({ ms: at(p.wall), established: p.peers })),
   };
+  const latency = latencyPoints(samples);
+  if (latency.length > 0) timeline.latency = latency;
   if (sending) timeline.sendingStarted = at(sending.wall);
   if (sent?.wall !== undefined) timeline.sendingEnded = at(sent.wall);
   if (first.length > 0) timeline.firstMessage = at(Math.min(...first));
@@ -81,6 +85,7 @@ export function mergeLives(lives: Timeline[]): Timeline | undefined {
         ? [{ start: merged.lastMessage, end: next.firstMessage }]
         : [];
     const samples = [...merged.samples, ...next.samples.map(add)];
+    const latency = [...(merged.latency ?? []), ...(next.latency ?? [])];
     merged = {
       ...merged,
       samples,
@@ -89,6 +94,7 @@ export function mergeLives(lives: Timeline[]): Timeline | undefined {
       handshakes: [...merged.handshakes, ...next.handshakes],
       disconnects: [...merged.disconnects, ...next.disconnects],
       peers: [...merged.peers, ...next.peers],
+      ...(latency.length > 0 ? { latency } : {}),
       ...(merged.firstMessage ?? next.firstMessage) !== undefined ? { firstMessage: (merged.firstMessage ?? next.firstMessage)! } : {},
       ...(next.lastMessage ?? merged.lastMessage) !== undefined ? { lastMessage: (next.lastMessage ?? merged.lastMessage)! } : {},
       ...(merged.sendingStarted ?? next.sendingStarted) !== undefined ? { sendingStarted: (merged.sendingStarted ?? next.sendingStarted)! } : {},

@@ -113,6 +113,36 @@ export const ENDPOINT_LIFE = Type.Object(
 );
 export type EndpointLife = Static<typeof ENDPOINT_LIFE>;
 
+/** Latency in ms, to the µs. */
+const LATENCY_MS = (description: string) => Type.Number({ minimum: 0, description });
+
+export const LATENCY_FIGURES = Type.Object(
+  {
+    count: { ...COUNT, description: "Messages measured: those that carried their send time (zmqlab's agents' all do; a program's when its header has `t`)." },
+    p50: LATENCY_MS("Median one-way latency, ms (send time in the header to arrival at the receiver; lab containers share the host's clock)."),
+    p99: LATENCY_MS("99th percentile, ms."),
+    max: LATENCY_MS("Largest, ms."),
+  },
+  { additionalProperties: false },
+);
+/** Percentiles of one-way latency over some messages, in ms (HDR histograms: to within 0.1%). */
+export type LatencyFigures = Static<typeof LATENCY_FIGURES>;
+
+export const LATENCY = Type.Object(
+  {
+    ...LATENCY_FIGURES.properties,
+    from: Type.Record(Type.String(), LATENCY_FIGURES, { description: "The same per sender endpoint." }),
+  },
+  { additionalProperties: false, description: "One-way latency of the messages a receiver got (all senders, and per sender); present when any carried its send time. Within a phase: the messages that arrived in it." },
+);
+export type Latency = Static<typeof LATENCY>;
+
+export const LATENCY_POINT = Type.Object(
+  { ms: MS, ...LATENCY_FIGURES.properties },
+  { additionalProperties: false, description: "The latency of the messages that arrived between the previous sample and this one (`ms`), all senders." },
+);
+export type LatencyPoint = Static<typeof LATENCY_POINT>;
+
 export const TIMELINE_SAMPLE = Type.Object(
   {
     ms: MS,
@@ -123,6 +153,12 @@ export const TIMELINE_SAMPLE = Type.Object(
     from: counts("Messages received per sender so far."),
     highest: Type.Optional(counts("The highest sequence number seen from each sender's life: `name` for its first life, `name#2` for its second (after its node was restarted), ...")),
     unanswered: Type.Optional({ ...COUNT, description: "A req: requests unanswered so far." }),
+    latency: Type.Optional(
+      Type.Record(Type.String(), Type.String(), {
+        description:
+          "Per sender, the one-way latency of the messages that arrived since the previous sample: an HDR histogram of µs in HdrHistogram's compressed base64 encoding (any HdrHistogram library decodes it; histograms add exactly, so a phase's are the sum of its samples').",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -147,6 +183,7 @@ export const TIMELINE = Type.Object(
     samples: Type.Array(TIMELINE_SAMPLE, { description: "Cumulative counts: at start, every tickMs while they changed, just before each fault, and at stop." }),
     counts: Type.Object({ start: MS, values: Type.Array(COUNT) }, { additionalProperties: false, description: "Messages received per tickMs interval from `start`: the chart of the HTML page." }),
     silences: Type.Array(SILENCE),
+    latency: Type.Optional(Type.Array(LATENCY_POINT, { description: "Per sample with messages that carried their send time: p50, p99 and max of those since the previous sample (the latency chart of the HTML page)." })),
     firstMessage: Type.Optional({ ...MS, description: "When the first message was received." }),
     lastMessage: Type.Optional({ ...MS, description: "When the last message was received." }),
     handshakes: Type.Array(Type.Object({ ms: MS, address: Type.String(), connect: Type.Optional(Type.String()) }, { additionalProperties: false }), { description: "Every ZeroMQ handshake, connect and bind side (a reconnection after a broken connection adds one)." }),
@@ -194,6 +231,7 @@ export const ENDPOINT_REPORT = Type.Object(
     lives: Type.Optional(Type.Array(ENDPOINT_LIFE, { description: "Present when a fault of the lab stopped, restarted or paused the endpoint's node: each life with its own counts (the endpoint's counts are their sums)." })),
     endedBy: Type.Optional({ ...ENDED_BY, description: "The fault that ended the endpoint's last life: its node stopped, or paused until the end. No endpoint failure: what it did until then is reported." }),
     rate: Type.Optional(Type.Number({ minimum: 0, description: "Messages per second while sending (senders) or receiving (receivers)." })),
+    latency: Type.Optional(LATENCY),
     timeline: Type.Optional(TIMELINE),
   },
   { additionalProperties: false, description: "One ZeroMQ endpoint of the lab and what it did." },

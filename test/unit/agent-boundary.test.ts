@@ -1,5 +1,7 @@
-// The node image carries agent/ and shared/ and, of npm packages, zeromq alone: the agent imports
-// only Node's own modules, zeromq, its own files and shared/; shared/ only Node's and its own.
+// The node image carries agent/ and shared/ and, of npm packages, zeromq and hdr-histogram-js
+// alone (controller/engine/images.ts): the agent imports only Node's own modules, those two, its
+// own files and shared/; shared/ only Node's, hdr-histogram-js (latency histograms, which the
+// controller decodes too) and its own.
 // Read from the sources, type-only imports included (a type today is a value tomorrow).
 import t from "tap";
 import { readdirSync, readFileSync } from "node:fs";
@@ -20,8 +22,8 @@ const NODE = /^node:[a-z_/]+$/;
 const OWN = /^\.\/[\w.-]+\.js$/;
 const SHARED = /^\.\.\/shared\/[\w.-]+\.js$/;
 const allowed = {
-  agent: (s: string) => NODE.test(s) || s === "zeromq" || OWN.test(s) || SHARED.test(s),
-  shared: (s: string) => NODE.test(s) || OWN.test(s),
+  agent: (s: string) => NODE.test(s) || s === "zeromq" || s === "hdr-histogram-js" || OWN.test(s) || SHARED.test(s),
+  shared: (s: string) => NODE.test(s) || s === "hdr-histogram-js" || OWN.test(s),
 };
 
 /** `file: specifier` for each import of the folder's sources its rule does not allow. */
@@ -45,14 +47,15 @@ t.test("the rule reads every form of import, and refuses what the image does not
   t.same(specifiers(source).filter((s) => !allowed.shared(s)), ["../shared/b.js", "zeromq", "../controller/lab/ip.js", "ip-address", "../controller/x.js"], "shared/: not even zeromq, nor a way out of its folder");
   t.notOk(allowed.agent("../shared/../controller/x.js"), "no way out through shared/");
   t.notOk(allowed.agent("./../controller/x.js"), "nor through its own folder");
+  t.ok(allowed.agent("hdr-histogram-js") && allowed.shared("hdr-histogram-js"), "the latency histograms' package, which the image carries");
 });
 
-t.test("agent/ imports only node:*, zeromq, its own files and shared/", async (t) => {
+t.test("agent/ imports only node:*, zeromq, hdr-histogram-js, its own files and shared/", async (t) => {
   t.ok(readdirSync(join(ROOT, "agent")).includes("main.ts"), "reads the agent's sources");
   t.same(strays("agent"), []);
 });
 
-t.test("shared/ imports only node:* and its own files", async (t) => {
+t.test("shared/ imports only node:*, hdr-histogram-js and its own files", async (t) => {
   t.ok(readdirSync(join(ROOT, "shared")).includes("protocol.ts"), "reads shared/'s sources");
   t.same(strays("shared"), []);
 });

@@ -31,6 +31,13 @@ t.test("absent lists, flags and counts take defaults", async (t) => {
   t.same(parsed.endpoints[1]?.send, { count: 3, size: 0 });
 });
 
+t.test("stamp: false (the bench's endpoints without time stamps) is kept; absent, the default", async (t) => {
+  t.equal(parseJob(JSON.stringify({ ...job, endpoints: [{ ...endpoint, stamp: false }] })).endpoints[0]?.stamp, false);
+  t.equal(parseJob(JSON.stringify({ ...job, endpoints: [{ ...endpoint, stamp: true }] })).endpoints[0]?.stamp, true);
+  t.notOk("stamp" in parseJob(JSON.stringify(job)).endpoints[0]!);
+  t.throws(() => parseJob(JSON.stringify({ ...job, endpoints: [{ ...endpoint, stamp: "no" }] })), /endpoints\[0\]\.stamp: expected true or false/);
+});
+
 t.test("malformed jobs name the problem", async (t) => {
   const bad = (text: string | undefined, pattern: RegExp) => t.throws(() => parseJob(text), pattern);
   bad(undefined, /argv\[2\]/);

@@ -7,6 +7,7 @@ import { networkInterfaces } from "node:os";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { AgentEvent, AgentJob, EndpointJob, EndpointResult } from "../../shared/protocol.js";
+import { decodeLatency } from "../../shared/latency.js";
 
 const AGENT = fileURLToPath(new URL("../../agent/main.js", import.meta.url));
 /** Generous bound on any one wait, so a broken agent fails a test instead of hanging it. */
@@ -208,7 +209,7 @@ t.test("xpub/xsub: both directions", async (t) => {
 });
 
 t.test("push/pull, also paced", async (t) => {
-  const { results } = await exchange(t,
+  const { results, agents } = await exchange(t,
     [ep("sink", "pull", { bind: ["tcp://127.0.0.1:25004"] })],
     [
       ep("fast", "push", { connect: ["tcp://127.0.0.2:0;127.0.0.1:25004"], send: { count: 1000, size: 100 }, expectPeers: 1 }),
@@ -220,6 +221,45 @@ t.test("push/pull, also paced", async (t) => {
   t.type(results.paced?.rate, "number");
   t.type(results.sink?.rate, "number");
   t.same(results.sink?.peers.map((p) => p.address).sort(), ["127.0.0.1", "127.0.0.2"]);
+  // Every message's latency is in exactly one tick's histogram, per sender.
+  const ticks = agents[0]!.events.filter((e): e is Extract<AgentEvent, { type: "tick" }> => e.type === "tick" && e.endpoint === "sink");
+  const measured: Record<string, number> = {};
+  let largest = 0;
+  for (const tick of ticks) {
+    for (const [sender, text] of Object.entries(tick.latency ?? {})) {
+      const h = decodeLatency(text);
+      measured[sender] = (measured[sender] ?? 0) + h.totalCount;
+      largest = Math.max(largest, h.maxValue);
+    }
+  }
+  t.same(measured, { fast: 1000, paced: 50 }, "latency measured for every message, per sender");
+  t.ok(largest > 0 && largest < 10_000_000, `one-way latency on loopback, in µs: ${largest}`);
+});
+
+t.test("a sender with nowhere to send waits (back-pressure), then sends everything, in order, once", async (t) => {
+  // No peer yet: a PUSH cannot take a message (EAGAIN without a timeout), so the agent waits for
+  // one with a timeout; the PULL comes up later and gets all of them.
+  const c = new Agent(job("client", [ep("early", "push", { connect: ["tcp://127.0.0.1:25031"], send: { count: 3000, size: 200 } })]));
+  t.ok(await c.ready(), "client ready");
+  await delay(300);
+  const s = new Agent(job("server", [ep("late", "pull", { bind: ["tcp://127.0.0.1:25031"] })]));
+  t.ok(await s.ready(), "server ready");
+  t.ok(await c.waitFor((e) => e.type === "sent"), "early sent");
+  await delay(LINGER);
+  c.stop();
+  s.stop();
+  const [cf, sf] = await Promise.all([c.finished(), s.finished()]);
+  t.equal(cf?.finals.early?.sent, 3000);
+  clean(t, sf?.finals.late, { early: 3000 }, "late");
+  t.same([...c.errors(), ...s.errors()], [], "no errors");
+});
+
+t.test("stamp: false: the sender writes no time, the receiver measures no latency; its counts the same", async (t) => {
+  const { results, agents } = await exchange(t,
+    [ep("plain", "pub", { bind: ["tcp://127.0.0.1:25032"], send: { count: 300, size: 8 }, expectPeers: 1, stamp: false })],
+    [ep("reader", "sub", { connect: ["tcp://127.0.0.1:25032"], stamp: false })]);
+  clean(t, results.reader, { plain: 300 }, "reader");
+  t.notOk(agents[1]!.events.some((e) => e.type === "tick" && e.latency !== undefined), "no latency in any tick");
 });
 
 t.test("req/rep and req/router: every request answered, replies counted by replier", async (t) => {

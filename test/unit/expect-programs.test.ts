@@ -155,7 +155,7 @@ t.test("output: the last three lines in the message, ten matches in the evidence
 });
 
 t.test("the registry: every kind has a judge, evaluateOne finds it", async (t) => {
-  t.same(EXPECTATION_KINDS.map((k) => k.kind), ["delivered", "sourceSeen", "path", "unreachable", "balanced", "exited", "output", "recovered", "lost", "reconnected"], "every kind of the lab file, in the docs' order");
+  t.same(EXPECTATION_KINDS.map((k) => k.kind), ["delivered", "sourceSeen", "path", "unreachable", "balanced", "exited", "output", "recovered", "lost", "reconnected", "latency"], "every kind of the lab file, in the docs' order");
   const obs = observations([program("sub", { exitCode: 3 })], { sub: ["hello"] });
   t.equal(evaluateOne({ exited: { endpoint: "sub", code: 3 } }, obs).ok, true, "exited is found");
   t.equal(evaluateOne({ output: { endpoint: "sub", matches: "hel+o" } }, obs).ok, true, "output is found");

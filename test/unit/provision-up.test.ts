@@ -168,7 +168,7 @@ t.test("a lab that is up already is refused without reconciling: exit 3, left as
 
 t.test("every shipped lab comes up and goes down on the in-memory engine", async (t) => {
   // failover waits for OSPF, which this engine does not run: see provision-routing.
-  for (const dir of ["labs/source-ip", "labs/ecmp", "labs/nat-lb", "labs/policy-routing", "labs/lossy-link", "labs/own-app", "test/fixtures/dual-stack"]) {
+  for (const dir of ["labs/source-ip", "labs/ecmp", "labs/nat-lb", "labs/policy-routing", "labs/lossy-link", "labs/latency", "labs/own-app", "test/fixtures/dual-stack"]) {
     const engine = new MemoryEngine();
     const running = await outcome(up(loadLab(dir), { wait: WAIT, runtime: engine.runtime() }));
     t.ok(running.ok, `${dir} comes up${running.ok ? "" : `: ${String(running.error)}`}`);

@@ -57,12 +57,12 @@ t.test("traffic table: counts, senders, peers, notes; programs and broken endpoi
     ],
   });
   t.equal(text, [
-    "endpoint  node    socket   sent  received  from                          peers seen by the kernel  notes",
-    "src       client  push     100   0         -                             -                         ok",
-    "sink      server  pull     0     97        198.18.1.10:60 198.18.1.9:37  198.18.1.9 198.18.1.10    2 gaps; 1 duplicates; 4 reordered; late error",
-    "broken    server  pull     -     -         -                             -                         no handshake 198.18.1.10 -> 198.18.9.9:1; no handshake 198.18.9.8:2; FAILED: bind failed; other",
-    "prog      client  program  -     -         -                             -                         exit 0 after 1.7 s",
-    "quiet     client  program  -     -         -                             -                         never started",
+    "endpoint  node    socket   sent  received  from                          latency ms p50/p99/max  peers seen by the kernel  notes",
+    "src       client  push     100   0         -                             -                       -                         ok",
+    "sink      server  pull     0     97        198.18.1.10:60 198.18.1.9:37  -                       198.18.1.9 198.18.1.10    2 gaps; 1 duplicates; 4 reordered; late error",
+    "broken    server  pull     -     -         -                             -                       -                         no handshake 198.18.1.10 -> 198.18.9.9:1; no handshake 198.18.9.8:2; FAILED: bind failed; other",
+    "prog      client  program  -     -         -                             -                       -                         exit 0 after 1.7 s",
+    "quiet     client  program  -     -         -                             -                       -                         never started",
     "",
     "  no handshake from 198.18.1.10 to 198.18.9.9:1",
     "  no handshake to 198.18.9.8:2",
@@ -83,8 +83,8 @@ t.test("traffic details: interrupted nodes, and unreadable counters unless the n
     flowsUnavailable: { r1: "container not running", r2: "counters reset", r3: "paused", r4: "nft failed" },
   });
   t.equal(text, [
-    "endpoint  node  socket  sent  received  from  peers seen by the kernel  notes",
-    "a         x     pull    1     0         -     -                         ok",
+    "endpoint  node  socket  sent  received  from  latency ms p50/p99/max  peers seen by the kernel  notes",
+    "a         x     pull    1     0         -     -                       -                         ok",
     "",
     "  STOPPED: r1 was stopped",
     "  RESTARTED: r2 restarted",
@@ -93,8 +93,8 @@ t.test("traffic details: interrupted nodes, and unreadable counters unless the n
     "  counters of r4 unavailable: nft failed",
   ].join("\n"));
   const alone = trafficText({ lab: "l", started: "s", durationMs: 1, clock: { t0: "2026-01-01T00:00:00.000Z", epochMs: 1767225600000 }, endpoints: [], flowsUnavailable: { r9: "gone" } });
-  t.equal(alone, "endpoint  node  socket  sent  received  from  peers seen by the kernel  notes\n\n  counters of r9 unavailable: gone", "no interrupted nodes: every unreadable node is told");
-  t.equal(trafficText({ lab: "l", started: "s", durationMs: 1, clock: { t0: "2026-01-01T00:00:00.000Z", epochMs: 1767225600000 }, endpoints: [] }), "endpoint  node  socket  sent  received  from  peers seen by the kernel  notes", "nothing to tell: the table alone");
+  t.equal(alone, "endpoint  node  socket  sent  received  from  latency ms p50/p99/max  peers seen by the kernel  notes\n\n  counters of r9 unavailable: gone", "no interrupted nodes: every unreadable node is told");
+  t.equal(trafficText({ lab: "l", started: "s", durationMs: 1, clock: { t0: "2026-01-01T00:00:00.000Z", epochMs: 1767225600000 }, endpoints: [] }), "endpoint  node  socket  sent  received  from  latency ms p50/p99/max  peers seen by the kernel  notes", "nothing to tell: the table alone");
 });
 
 t.test("expectations: built-in endpoint failures unnumbered, lab-file names of moved instances, verdicts", async (t) => {

@@ -2,7 +2,7 @@
 // broken ones, nodes that went away, counters that could not be read, long commands, and
 // addresses in numeric order.
 import t from "tap";
-import { byAddress, commandText, programState, trafficText } from "../../controller/report/traffic-text.js";
+import { byAddress, commandText, latencyText, programState, trafficText } from "../../controller/report/traffic-text.js";
 import type { EndpointReport, TrafficReport } from "../../controller/traffic/types.js";
 
 const endpoint = (over: Partial<EndpointReport>): EndpointReport => ({
@@ -40,15 +40,24 @@ t.test("the table: a program's row, a broken endpoint's, notes", async (t) => {
   const broken = endpoint({ name: "bad", node: "c", socket: "pub", sent: 9, received: 4, errors: ["bind tcp://*:1: Address in use", "later"], failures: ["bind tcp://*:1: Address in use"] });
   const counted = endpoint({ name: "sub1", node: "c", sent: 0, received: 12, from: { q: 10, r: 2 }, gaps: 1, duplicates: 2, reordered: 3, peers: [{ local: "x", address: "198.18.1.10", port: 1 }, { local: "x", address: "198.18.1.9", port: 2 }, { local: "y", address: "198.18.1.10", port: 3 }], noHandshake: [{ connect: "c", source: "198.18.1.10", destination: "198.18.2.9:5", afterMs: 1, nodeAddresses: [], message: "m1" }, { connect: "c", destination: "198.18.2.8:5", afterMs: 1, nodeAddresses: [], message: "m2" }] });
   const text = trafficText(report([program, broken, counted]));
-  t.same(row(text, "app"), ["app", "c", "program", "-", "-", "-", "-", "exit 0 after 1.2 s"], "a program counts nothing: dashes, and its state as the note");
-  t.same(row(text, "bad"), ["bad", "c", "pub", "-", "-", "-", "-", "FAILED: bind tcp://*:1: Address in use; later"], "a broken endpoint: dashes, its failure marked");
-  t.same(row(text, "sub1"), ["sub1", "c", "sub", "0", "12", "q:10 r:2", "198.18.1.9 198.18.1.10", "1 gaps; 2 duplicates; 3 reordered; no handshake 198.18.1.10 -> 198.18.2.9:5; no handshake 198.18.2.8:5"], "counts, senders, peers once each in order, every note");
-  t.same(row(trafficText(report([endpoint({ name: "quiet" })])), "quiet"), ["quiet", "n", "sub", "0", "0", "-", "-", "ok"], "nothing to note: ok");
+  t.same(row(text, "app"), ["app", "c", "program", "-", "-", "-", "-", "-", "exit 0 after 1.2 s"], "a program counts nothing: dashes, and its state as the note");
+  t.same(row(text, "bad"), ["bad", "c", "pub", "-", "-", "-", "-", "-", "FAILED: bind tcp://*:1: Address in use; later"], "a broken endpoint: dashes, its failure marked");
+  t.same(row(text, "sub1"), ["sub1", "c", "sub", "0", "12", "q:10 r:2", "-", "198.18.1.9 198.18.1.10", "1 gaps; 2 duplicates; 3 reordered; no handshake 198.18.1.10 -> 198.18.2.9:5; no handshake 198.18.2.8:5"], "counts, senders, peers once each in order, every note");
+  t.same(row(trafficText(report([endpoint({ name: "quiet" })])), "quiet"), ["quiet", "n", "sub", "0", "0", "-", "-", "-", "ok"], "nothing to note: ok");
   const details = text.split("\n\n")[1]!.split("\n");
   t.same(details, ["  m1", "  m2", "  app (python3 -c x y...): exit 0 after 1.2 s; last lines: two | three | four"], "below the table: each missing handshake, then each program with its last three lines");
   const silent = trafficText(report([endpoint({ name: "app", socket: "program", program: { command: ["true"], exitCode: 0, stopped: false, killed: false, durationMs: 100, lastLines: [] } })]));
   t.match(silent, "\n\n  app (true): exit 0 after 0.1 s; no output", "a program that printed nothing");
   t.notMatch(trafficText(report([endpoint({})])), /\n\n/, "nothing below the table when there is nothing to say");
+});
+
+t.test("a receiver's latency: p50/p99/max in ms, 3 significant digits, below 1 ms to the µs", async (t) => {
+  t.equal(latencyText({ count: 9, p50: 0.2134, p99: 1.2345, max: 1234.5 }), "0.213/1.23/1230");
+  t.equal(latencyText({ count: 9, p50: 1, p99: 0.999, max: 0.0005 }), "1/0.999/0.001", "1 ms has three digits too; the µs below");
+  t.equal(latencyText({ count: 9, p50: 0, p99: 12.34, max: 99.95 }), "0/12.3/100");
+  const timed = endpoint({ name: "r", received: 3, from: { q: 3 }, latency: { count: 3, p50: 0.25, p99: 1.5, max: 2, from: {} } });
+  t.same(row(trafficText(report([timed])), "r"), ["r", "n", "sub", "0", "3", "q:3", "0.25/1.5/2", "-", "ok"], "in its own column");
+  t.match(trafficText(report([timed])), /^endpoint +node +socket +sent +received +from +latency ms p50\/p99\/max +peers/, "the column's heading");
 });
 
 t.test("below the table: nodes that went away, and counters that could not be read", async (t) => {
