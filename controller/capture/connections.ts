@@ -50,6 +50,8 @@ export interface TcpConnection {
   /** When its last packet was seen. */
   lastMs: number;
   packets: number;
+  /** When packets flowed: stretches with no gap over 200 ms between packets (an outage is a gap between two). */
+  active: { startMs: number; endMs: number }[];
 }
 
 /** How much of a network the capture holds. */
@@ -77,6 +79,8 @@ export interface CaptureAnalysis {
 
 /** How many bytes of each side's stream are kept to read the handshake and the first message's header. */
 const STREAM_BYTES = 2048;
+/** Two packets of a connection further apart than this end a stretch of activity. */
+const ACTIVE_GAP_MS = 200;
 /** Retransmissions listed per connection (all are counted in the HTML page's ladder up to this). */
 const RETRANSMISSIONS_KEPT = 200;
 
@@ -149,6 +153,10 @@ export class CaptureAnalyzer {
     t.seen.set(network, seen);
     c.packets++;
     c.lastMs = Math.max(c.lastMs, ms);
+    const last = c.active.at(-1);
+    if (last && ms <= last.endMs + ACTIVE_GAP_MS) last.endMs = Math.max(last.endMs, ms);
+    // (Each network is read in turn: a second network's packets fall into the stretches of the first's.)
+    else if (c.active.length < 2000 && !c.active.some((a) => ms >= a.startMs - ACTIVE_GAP_MS && ms <= a.endMs + ACTIVE_GAP_MS)) c.active.push({ startMs: ms, endMs: ms });
     if (tcp.syn) {
       if (me.isn === undefined) me.isn = tcp.seq;
       if (fromClient && !tcp.ack_) {
@@ -195,7 +203,7 @@ export class CaptureAnalyzer {
         client: side(),
         server: side(),
         seen: new Map(),
-        connection: { client, server, networks: [network], zmtp: false, clientSide: {}, serverSide: {}, retransmissions: [], lastMs: ms, packets: 0 },
+        connection: { client, server, networks: [network], zmtp: false, clientSide: {}, serverSide: {}, retransmissions: [], lastMs: ms, packets: 0, active: [] },
       };
       this.tracked.set(key, t);
     }
@@ -232,11 +240,23 @@ export class CaptureAnalyzer {
       c.serverSide = readZmtp(t.server);
       c.zmtp = c.clientSide.version !== undefined || c.serverSide.version !== undefined;
       c.retransmissions.sort((a, b) => a.ms - b.ms);
+      c.active = mergeSpans(c.active);
       return c;
     });
     connections.sort((a, b) => (a.synMs ?? a.lastMs) - (b.synMs ?? b.lastMs));
     return { connections, coverage: this.coverage, frames: this.frames };
   }
+}
+
+/** Stretches of activity in time order, those that meet (within the gap) made one. */
+function mergeSpans(spans: { startMs: number; endMs: number }[]): { startMs: number; endMs: number }[] {
+  const merged: { startMs: number; endMs: number }[] = [];
+  for (const s of [...spans].sort((a, b) => a.startMs - b.startMs)) {
+    const last = merged.at(-1);
+    if (last && s.startMs <= last.endMs + ACTIVE_GAP_MS) last.endMs = Math.max(last.endMs, s.endMs);
+    else merged.push({ ...s });
+  }
+  return merged;
 }
 
 /** When the byte at `offset` of a side's stream first arrived. */

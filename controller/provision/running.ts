@@ -51,6 +51,8 @@ export interface LabOptions {
   signal?: AbortSignal;
   /** The command holding the lock, shown to whoever waits for it. */
   command?: string;
+  /** `up` only: called once the lab's networks exist, before its nodes are created (a run's capture starts recording them then). */
+  onNetworks?: (plan: LabPlan) => void;
 }
 
 export type UpOptions = LabOptions;
@@ -371,6 +373,7 @@ async function create(runtime: Runtime, lab: Lab, placement: Placement, lock: Lo
   try {
     log(`creating ${plan.networks.length} networks`);
     await phase("networks", () => settled(plan.networks.map((n) => runtime.createNetwork(plan, n))));
+    options.onNetworks?.(plan);
     // Each node is configured as soon as it has started, not after the last one has.
     log(`creating ${plan.nodes.length} nodes, configuring each (addresses, routes) as soon as it runs`);
     const states = await phase("nodes", () => settled(plan.nodes.map((n) => createConfigured(runtime, plan, n))));
