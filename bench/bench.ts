@@ -3,6 +3,7 @@
 // Prints a table and writes bench/results.json. Reports targets; never fails on a missed one.
 import { benchThroughput, TARGET_THROUGHPUT, type ThroughputResult } from "./throughput.js";
 import { benchFaults, faultTimingText, type FaultTimingResult } from "./faults.js";
+import { benchCapture, captureCostText, VARIANTS, type CaptureCost } from "./capture.js";
 import Docker from "dockerode";
 import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -381,8 +382,9 @@ async function main(): Promise<void> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
-  // BENCH_ONLY=up,cluster,throughput,faults picks parts (default: all). `up` is the labs' up and
-  // down against the floor, with the flagship's run cycle and four at once.
+  // BENCH_ONLY=up,cluster,throughput,faults,capture picks parts (default: all). `up` is the labs'
+  // up and down against the floor, with the flagship's run cycle and four at once; `capture` the
+  // flagship's and the 100-node lab's whole run with the capture off and on.
   const only = new Set((process.env.BENCH_ONLY ?? "").split(",").map((p) => p.trim()).filter(Boolean));
   const want = (part: string) => only.size === 0 || only.has(part);
   const results: LabResult[] = [];
@@ -391,6 +393,7 @@ async function main(): Promise<void> {
   let cycle: CycleResult | undefined;
   let concurrency: ConcurrencyResult | undefined;
   let cluster: ClusterResult | undefined;
+  const capture: CaptureCost[] = [];
   let peakAt100 = 0;
   try {
     const stale = await removeBenchResources(docker);
@@ -416,6 +419,13 @@ async function main(): Promise<void> {
       throughput = await benchThroughput(rounds, log);
     }
     if (want("faults")) faults = await benchFaults(rounds, log);
+    if (want("capture")) {
+      capture.push(await benchCapture(await pickVariant(docker, benchSourceIp, note), rounds, log));
+      // The 100-node lab takes minutes a round: BENCH_CAPTURE_ROUNDS_100 (default 1), off beside the default only.
+      const rounds100 = Number.parseInt(process.env.BENCH_CAPTURE_ROUNDS_100 ?? "1", 10);
+      capture.push(await benchCapture(await pickVariant(docker, bench100, note), rounds100, log, VARIANTS.slice(0, 2)));
+      peakAt100 = Math.max(peakAt100, Math.round(process.resourceUsage().maxRSS / 1024));
+    }
   } finally {
     warnStuck((await removeBenchResources(docker)).stuck);
   }
@@ -434,6 +444,7 @@ async function main(): Promise<void> {
     cycle,
     concurrency,
     cluster,
+    capture: capture.length ? capture : undefined,
     controllerPeakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     controllerPeakRssMiBThrough100Nodes: peakAt100,
     memoryTargetMiB: TARGET_MEMORY_MIB,
@@ -464,7 +475,8 @@ async function main(): Promise<void> {
     console.log(`\n${results[0]!.lab} across ${cluster.hosts} engines of a Swarm (${cluster.file}), median of ${rounds} rounds`);
     console.log(`  up ${cluster.upMs.toFixed(0)} ms on the cluster, ${cluster.oneEngineUpMs.toFixed(0)} ms on one engine (${(cluster.upMs / cluster.oneEngineUpMs).toFixed(2)}x); down ${cluster.downMs.toFixed(0)} ms`);
   }
-  if (results.length) console.log(`\ncontroller peak memory (max RSS): ${peakAt100} MiB through the 100-node lab (target <=${TARGET_MEMORY_MIB} MiB: ${peakAt100 <= TARGET_MEMORY_MIB ? "met" : "NOT met"}), ${report.controllerPeakRssMiB} MiB in all`);
+  if (capture.length) console.log(captureCostText(capture));
+  if (results.length || capture.length) console.log(`\ncontroller peak memory (max RSS): ${peakAt100} MiB through the 100-node lab (target <=${TARGET_MEMORY_MIB} MiB: ${peakAt100 <= TARGET_MEMORY_MIB ? "met" : "NOT met"}), ${report.controllerPeakRssMiB} MiB in all`);
   console.log(`\nwrote ${RESULTS}`);
 }
 

@@ -1,0 +1,167 @@
+// The capture on the real engine, as a user meets it: a failing run (the flagship with its policy
+// routes swapped) leaves one pcapng file per network and one around its fault; tcpdump reads them;
+// their SYN sources are the report's peers; the fault's mark is at the fault's time; the JUnit
+// file attaches them and the HTML page links them. Recorded from the engine's host where zmqlab
+// can, and from a capture container where it cannot (forced here). `zmqlab capture` streams a
+// running lab's network, and Ctrl-C leaves nothing; nor does an interrupted run.
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import t, { type Test } from "tap";
+import { decodeFrame } from "../../controller/capture/packet.js";
+import { readPackets } from "../../controller/capture/pcap.js";
+import { connectEngine } from "../../controller/engine/docker.js";
+import { hostCaptureDir } from "../../controller/engine/capture.js";
+import { down, runLab, up, type LabReport } from "../../controller/index.js";
+import { CLI, cli, labeled, ROOT } from "../support/helpers.js";
+
+const LAB = "test/fixtures/capture";
+
+/** Capture containers of a lab (or of any lab) on the engine, running or not. */
+async function captureContainers(lab?: string): Promise<string[]> {
+  const docker = await connectEngine();
+  const found = await docker.listContainers({ all: true, filters: { label: ["zmqlab.role=capture", ...(lab ? [`zmqlab.lab=${lab}`] : [])] } });
+  return found.map((c) => c.Names[0] ?? c.Id);
+}
+
+/** tcpdump processes on this host that write or read a lab's capture (the host's recorders). */
+function hostRecorders(lab: string): number[] {
+  const dir = hostCaptureDir(lab);
+  return readdirSync("/proc").filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try {
+      const cmdline = readFileSync(`/proc/${p}/cmdline`, "utf8");
+      return cmdline.startsWith("tcpdump") && cmdline.includes(dir);
+    } catch {
+      return false;
+    }
+  }).map(Number);
+}
+
+/** `tcpdump -r FILE` exits 0: on this host, else in the node image. */
+function tcpdumpReads(file: string): string {
+  try {
+    return execFileSync("tcpdump", ["-n", "-r", file], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    return execFileSync("docker", ["run", "--rm", "-v", `${file}:/f.pcapng:ro`, "zmqlab/node:latest", "tcpdump", "-n", "-r", "/f.pcapng"], { encoding: "utf8" });
+  }
+}
+
+/** What a kept capture must show: files tcpdump reads, SYN sources as the kernel's peers, the fault's mark at its time. */
+async function checkKept(t: Test, report: LabReport): Promise<void> {
+  const capture = report.capture!;
+  t.equal(capture.kept, true, "kept");
+  t.same(capture.files.map((f) => f.network).sort(), ["clients", "servers"]);
+  t.same(capture.windows.map((w) => w.fault), ["nothing"]);
+  for (const file of [...capture.files.map((f) => f.path), ...capture.windows.map((w) => w.path)]) {
+    t.ok(existsSync(file), `${file} exists`);
+    t.match(tcpdumpReads(file), /Flags \[S\]/, `tcpdump reads ${file}, SYNs in it`);
+  }
+  // The SYNs reaching the server's bound address, by the packets in the servers file.
+  const servers = readPackets(capture.files.find((f) => f.network === "servers")!.path);
+  const quotes = report.endpoints.find((e) => e.name === "quotes")!;
+  const bound = quotes.bind[0]!.replace(/^tcp:\/\//, "");
+  const synSources = new Set<string>();
+  for (const p of servers.packets) {
+    const ip = decodeFrame(p.data, servers.link.linkType);
+    if (ip?.tcp?.syn && !ip.tcp.ack_ && `${ip.dst}:${ip.tcp.dstPort}` === bound) synSources.add(ip.src);
+  }
+  t.same([...synSources].sort(), [...new Set(quotes.peers.map((p) => p.address))].sort(), "the SYN sources are the kernel's peers");
+  // The fault's mark is at the fault's time (ms since time 0), with its comment.
+  const fault = report.faults!.find((f) => f.name === "nothing")!;
+  const t0 = BigInt(Math.round(report.clock.epochMs * 1000)) * 1000n;
+  const mark = servers.packets.find((p) => p.comment?.startsWith("zmqlab: fault nothing"));
+  t.ok(mark, "a marked packet for the fault");
+  t.ok(Math.abs(Number(mark!.ns - t0) / 1e6 - fault.actualMs!) < 0.1, `the mark at ${Number(mark!.ns - t0) / 1e6} ms, the fault at ${fault.actualMs} ms`);
+  t.ok(servers.packets.some((p) => p.comment?.startsWith("zmqlab: FAIL 2 (path)")), "a marked packet for the failed path");
+  // The packets agree with the counters: the expectations fail, the capture check does not.
+  t.same(report.expectations.map((e) => [e.kind, e.ok]), [["sourceSeen", true], ["path", false], ["path", false]], report.expectations.map((e) => e.message).join(" | "));
+  // Each ZeroMQ connection read back: its greeting, READY and first message.
+  const zmq = capture.connections.filter((c) => c.zmtp);
+  t.equal(zmq.length, 2, "two ZeroMQ connections");
+  for (const c of zmq) t.match(c, { clientSide: { version: "3.1", socketType: "SUB" }, serverSide: { socketType: "XPUB" } });
+  t.ok(zmq.every((c) => c.serverSide.firstMessageMs !== undefined && c.synMs! < c.serverSide.firstMessageMs), "SYN, then the first message");
+}
+
+t.test("a failing run from the command line: the files beside the reports, attached and linked; nothing left", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "zmqlab-capture-it-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const run = await cli(["run", LAB, "--instance", "auto", "--junit", join(dir, "report.xml"), "--json", join(dir, "report.json"), "--html", join(dir, "report.html")]);
+  t.equal(run.code, 1, `exit 1: ${run.stderr.slice(-500)}`);
+  const report = JSON.parse(readFileSync(join(dir, "report.json"), "utf8")) as LabReport;
+  t.match(run.stdout, /capture: .* kept \(the run failed\)/);
+  t.ok(report.capture!.files.every((f) => f.path.startsWith(join(dir, "capture", `capture.${report.instance!.name}`))), "in capture/ beside the reports");
+  await checkKept(t, report);
+  const junit = readFileSync(join(dir, "report.xml"), "utf8");
+  for (const f of report.capture!.files) t.ok(junit.includes(`[[ATTACHMENT|${f.path}]]`), `JUnit attaches ${f.path}`);
+  const html = readFileSync(join(dir, "report.html"), "utf8");
+  t.ok(report.capture!.files.every((f) => html.includes(`href="capture/capture.${report.instance!.name}/${f.network}.pcapng"`)), "the page links each file, relative to it");
+  t.match(html, /class="ladder"/, "the page draws the ladders");
+  const key = `capture.${report.instance!.name}`;
+  t.same(await captureContainers(key), [], "no capture container left");
+  t.same(hostRecorders(key), [], "no tcpdump left");
+  t.notOk(existsSync(hostCaptureDir(key)), "no host capture folder left");
+  t.same(await labeled(key), { containers: 0, networks: 0 });
+});
+
+t.test("from a capture container (as a controller in a container, or with a remote engine, records)", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "zmqlab-capture-it-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  process.env.ZMQLAB_CAPTURE_FROM = "container";
+  t.teardown(() => void delete process.env.ZMQLAB_CAPTURE_FROM);
+  let during: string[] = [];
+  const report = await runLab(LAB, { instance: "auto", capture: { dir }, onReport: async (r) => void (during = await captureContainers(`capture.${r.instance!.name}`)) });
+  t.equal(report.capture!.from, "container");
+  t.same(during, [], "the container is gone once its files are read (before the lab goes)");
+  await checkKept(t, report);
+  t.same(await captureContainers(`capture.${report.instance!.name}`), []);
+});
+
+t.test("zmqlab capture streams a network of a running lab; Ctrl-C ends it and leaves nothing", async (t) => {
+  const lab = await up(LAB, { instance: "auto" });
+  const key = lab.plan.lab;
+  t.teardown(() => down(LAB, { instance: lab.instance! }).then(() => {}));
+  await lab.release();
+  for (const [what, env] of [["clients", {}], ["clients", { ZMQLAB_CAPTURE_FROM: "container" }], ["r1:servers", {}]] as const) {
+    const child = spawn(process.execPath, [CLI, "capture", LAB, what, "--instance", lab.instance!], { cwd: ROOT, env: { ...process.env, ...env } });
+    const chunks: Buffer[] = [];
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => chunks.push(c));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    for (let i = 0; i < 200 && !/Ctrl-C ends it/.test(stderr); i++) await new Promise((r) => setTimeout(r, 100));
+    t.match(stderr, /capturing network/, `${what}: started (${stderr.trim()})`);
+    // Traffic on that network: the client pings r1 (r1 pings the server for r1:servers).
+    const [node, target] = what === "r1:servers" ? ["r1", lab.lab.nodes.server!.interfaces.servers as string[]] : ["client", [lab.lab.nodes.r1!.interfaces.clients as string]];
+    await lab.exec(node!, ["ping", "-c", "3", "-i", "0.2", target![0]!]);
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill("SIGINT");
+    t.equal(await exited, 0, `${what}: Ctrl-C ends it with exit 0: ${stderr}`);
+    const pcap = Buffer.concat(chunks);
+    t.equal(pcap.readUInt32LE(0), 0xa1b2c3d4, `${what}: pcap on stdout`);
+    const file = join(mkdtempSync(join(tmpdir(), "zmqlab-live-")), "live.pcap");
+    writeFileSync(file, pcap);
+    t.match(tcpdumpReads(file), /ICMP echo request/, `${what}: the pings are in it`);
+    t.same(await captureContainers(key), [], `${what}: no capture container left`);
+    t.same(hostRecorders(key), [], `${what}: no tcpdump left`);
+  }
+  // A network the lab does not have: the user's mistake, before any engine call.
+  const wrong = await cli(["capture", LAB, "client", "--instance", lab.instance!]);
+  t.equal(wrong.code, 2);
+  t.match(wrong.stderr, /no network "client"/);
+});
+
+t.test("an interrupted run leaves no capture: no container, no tcpdump, no folder", async (t) => {
+  let key = "";
+  const run = await cli(["run", LAB, "--instance", "auto", "--capture", "always"], (text, child) => {
+    key ||= /instance (i[0-9a-f]+)/.exec(text)?.[1] ?? "";
+    if (/senders released/.test(text) && !child.killed) child.kill("SIGINT");
+  });
+  t.equal(run.code, 130, run.stderr.slice(-400));
+  t.ok(key, "the instance's name was said");
+  t.same(await captureContainers(`capture.${key}`), []);
+  t.same(hostRecorders(`capture.${key}`), []);
+  t.notOk(existsSync(hostCaptureDir(`capture.${key}`)));
+  t.same(await labeled(`capture.${key}`), { containers: 0, networks: 0 });
+});
