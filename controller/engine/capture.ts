@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { PassThrough, type Duplex, type Readable } from "node:stream";
 import type { Engine } from "./docker.js";
-import { describe, withTimeout } from "./docker.js";
+import { describe, isNotFound, withTimeout } from "./docker.js";
 import { onEngine } from "./failures.js";
 import { sharesEngineNamespace, socketPath } from "./host-routes.js";
 import { LABEL_LAB, LABEL_ROLE } from "./labels.js";
@@ -181,6 +181,9 @@ async function recordOnHost(lab: string, bridges: Bridge[], ring: Ring): Promise
     throw err;
   }
   let stopped = false;
+  // A tcpdump that exits before it is stopped (its bridge gone, killed) leaves a gap in the capture.
+  const early: typeof children = [];
+  for (const c of children) void c.exited.then(() => !stopped && early.push(c));
   const stop = async () => {
     if (stopped) return;
     stopped = true;
@@ -194,7 +197,7 @@ async function recordOnHost(lab: string, bridges: Bridge[], ring: Ring): Promise
       const files = readdirSync(dir);
       return Object.fromEntries(bridges.map((b) => [b.network, files.filter((f) => f.startsWith(`${b.network}.pcap`)).map((f) => join(dir, f))]));
     },
-    problems: () => children.flatMap((c) => (c.child.exitCode !== null && !stopped ? [`${c.bridge.network}: tcpdump ended early: ${errorLines(c.stderr.lines).at(-1) ?? `exit ${c.child.exitCode}`}`] : [])),
+    problems: () => early.map((c) => `${c.bridge.network}: tcpdump ended early: ${errorLines(c.stderr.lines).at(-1) ?? `exit ${c.child.exitCode}`}`),
     async remove() {
       await stop();
       removeHostCapture(lab);
@@ -410,7 +413,14 @@ async function streamInContainer(docker: Engine, lab: string, network: string, n
   const started = await startContainer(docker, lab, image, script, args, hostConfig, `streaming network ${network}${node ? ` at node ${node}` : ""}`, true);
   const stderr = watchStderr(started.stderr, 1);
   const container = docker.getContainer(started.id);
-  const remove = () => container.remove({ force: true }).catch(() => {});
+  // Removed by the engine as it exits (AutoRemove), or by us: either way, gone before we return.
+  const remove = async () => {
+    await container.remove({ force: true }).catch(() => {});
+    for (let i = 0; i < 50; i++) {
+      if (!(await container.inspect().then(() => true, (err: unknown) => !isNotFound(err)))) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
   try {
     await withTimeout(stderr.ready, READY_MS, "tcpdump listening in the capture container");
   } catch (err) {

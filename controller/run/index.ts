@@ -259,7 +259,8 @@ export async function runLab(target: string | LoadedLab, options: RunOptions = {
   // Recording starts as soon as the networks exist, while the nodes are made: it costs the run no time of its own.
   const settings = captureSettings(loaded.lab.settings, options.capture ?? {}, key);
   let recording: Promise<LabCapture> | undefined;
-  const onNetworks = settings.mode === "off" ? undefined : (plan: LabPlan) => void (recording = LabCapture.start(runtime, plan, settings, log));
+  // On a cluster an overlay's namespace (where it is recorded) exists on an engine only once a node there joined it: check starts the capture then.
+  const onNetworks = settings.mode === "off" ? undefined : (plan: LabPlan) => void (plan.nodes.some((n) => n.host !== undefined) ? undefined : (recording = LabCapture.start(runtime, plan, settings, log)));
   try {
     wasUp = options.reuse ? await isUp(runtime, key) : false;
     lab = wasUp ? await attachLocked(runtime, loaded, instance, lock) : await upLocked(runtime, loaded.lab, instance, lock, { log, ...signal, ...(onNetworks ? { onNetworks } : {}) });

@@ -165,3 +165,26 @@ t.test("an interrupted run leaves no capture: no container, no tcpdump, no folde
   t.notOk(existsSync(hostCaptureDir(`capture.${key}`)));
   t.same(await labeled(`capture.${key}`), { containers: 0, networks: 0 });
 });
+
+t.test("a killed run (SIGKILL) leaves its capture to the lab's down, which removes it", async (t) => {
+  for (const from of ["host", "container"] as const) {
+    let instance = "";
+    const run = await cli(["run", LAB, "--instance", "auto"], (text, child) => {
+      instance ||= /instance (i[0-9a-f]+)/.exec(text)?.[1] ?? "";
+      if (/senders released/.test(text) && !child.killed) child.kill("SIGKILL");
+    }, from === "container" ? { ZMQLAB_CAPTURE_FROM: "container" } : {});
+    t.equal(run.code, null, `${from}: killed`);
+    const key = `capture.${instance}`;
+    // The recorders end with zmqlab: the host's tcpdump by its parent-death signal, the container as its stdin closes.
+    for (let i = 0; i < 50 && hostRecorders(key).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    t.same(hostRecorders(key), [], `${from}: no tcpdump runs on`);
+    if (from === "host") t.ok(existsSync(hostCaptureDir(key)), "host: its folder is left");
+    else t.equal((await captureContainers(key)).length, 1, "container: its capture container is left");
+    const removed = await cli(["down", LAB, "--instance", instance]);
+    t.equal(removed.code, 0, removed.stderr);
+    t.same(await captureContainers(key), [], `${from}: down removed the capture container`);
+    t.notOk(existsSync(hostCaptureDir(key)), `${from}: down removed the folder`);
+    t.same(await labeled(key), { containers: 0, networks: 0 });
+  }
+});
+
