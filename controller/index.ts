@@ -19,6 +19,8 @@ export type { FaultHook } from "./traffic/fault-runner.js";
 export type * from "./traffic/types.js";
 export type { AgentJob, EndpointJob, AgentEvent, EndpointResult, Peer } from "../shared/protocol.js";
 export { runLab, check, observe, judge, readFlows, type LabReport, type RunOptions, type CheckOptions } from "./run/index.js";
+export type { CaptureOptions } from "./capture/settings.js";
+export type { CaptureMode, CaptureReport, CapturedConnection } from "./capture/types.js";
 export { evaluate, evaluateOne, endpointFailures, type ExpectationResult, type ExpectationKind, type Observations } from "./expect/index.js";
 export { expectationsText } from "./report/expectations-text.js";
 export { jsonReport, writeJsonReport, reportSchema } from "./report/json.js";

@@ -137,7 +137,7 @@ function watchStderr(stream: Readable, wanted: number): { ready: Promise<void>; 
       if (lines.length > 50) lines.shift();
       if (/listening on /.test(line)) {
         if (++listening >= wanted) resolveReady();
-      } else if (/^(tcpdump|nsenter|sh): /.test(line) || /No such device|Operation not permitted|permission/i.test(line)) rejectReady(new Error(line));
+      } else if (!/WARNING/.test(line) && (/^(tcpdump|nsenter|sh): /.test(line) || /No such device|Operation not permitted|permission/i.test(line))) rejectReady(new Error(line));
     }
   });
   stream.on("end", () => rejectReady(new Error(lines.at(-1) ?? "tcpdump ended before it listened")));

@@ -9,6 +9,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t, { type Test } from "tap";
+import { Ajv } from "ajv";
+import { reportSchema } from "../../controller/report/json.js";
 import { decodeFrame } from "../../controller/capture/packet.js";
 import { readPackets } from "../../controller/capture/pcap.js";
 import { connectEngine } from "../../controller/engine/docker.js";
@@ -90,6 +92,8 @@ t.test("a failing run from the command line: the files beside the reports, attac
   const run = await cli(["run", LAB, "--instance", "auto", "--junit", join(dir, "report.xml"), "--json", join(dir, "report.json"), "--html", join(dir, "report.html")]);
   t.equal(run.code, 1, `exit 1: ${run.stderr.slice(-500)}`);
   const report = JSON.parse(readFileSync(join(dir, "report.json"), "utf8")) as LabReport;
+  const ajv = new Ajv({ allErrors: true });
+  t.ok(ajv.validate(reportSchema(), report), `the JSON report, capture included, has its schema's shape: ${JSON.stringify(ajv.errors)}`);
   t.match(run.stdout, /capture: .* kept \(the run failed\)/);
   t.ok(report.capture!.files.every((f) => f.path.startsWith(join(dir, "capture", `capture.${report.instance!.name}`))), "in capture/ beside the reports");
   await checkKept(t, report);
