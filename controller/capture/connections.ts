@@ -323,12 +323,17 @@ function readyProperty(body: Buffer, wanted: string): string | undefined {
   return undefined;
 }
 
-/** Packets in a time window (ms since time 0, inclusive) of one set of buckets. */
-export function countIn(buckets: Buckets | undefined, fromMs: number, toMs: number): number {
+/**
+ * Packets in a time window (ms since time 0) of one set of buckets. `"touching"`: every bucket the
+ * window touches (a packet up to a bucket's width outside may count); `"within"`: only buckets the
+ * window holds whole (one up to a bucket's width inside may not). A check that accuses picks the one
+ * that cannot accuse wrongly.
+ */
+export function countIn(buckets: Buckets | undefined, fromMs: number, toMs: number, edge: "touching" | "within" = "touching"): number {
   if (!buckets) return 0;
   let n = 0;
-  const first = Math.floor(fromMs / BUCKET_MS);
-  const last = Math.floor(toMs / BUCKET_MS);
+  const first = edge === "touching" ? Math.floor(fromMs / BUCKET_MS) : Math.ceil(fromMs / BUCKET_MS);
+  const last = edge === "touching" ? Math.floor(toMs / BUCKET_MS) : Math.floor(toMs / BUCKET_MS) - 1;
   for (const [bucket, count] of buckets) if (bucket >= first && bucket <= last) n += count;
   return n;
 }

@@ -117,7 +117,7 @@ function pathAgrees(r: ExpectationResult, number: number, capture: CaptureObserv
     const macs = capture.macs[node];
     if (!macs || unavailable.has(node)) continue;
     // Frames from the source to the destination(s) that left the node (its MAC the source) or entered it, on each of its networks.
-    const frames = (fromMs: number, toMs: number, leaving: boolean) =>
+    const frames = (fromMs: number, toMs: number, leaving: boolean, edge: "touching" | "within" = "touching") =>
       Object.entries(macs).reduce((n, [network, mac]) => {
         let sum = 0;
         for (const [key, buckets] of capture.analysis.frames[network] ?? []) {
@@ -126,12 +126,13 @@ function pathAgrees(r: ExpectationResult, number: number, capture: CaptureObserv
           const [src, dst] = ipPart.split(">") as [string, string];
           if (src !== from || !targets.includes(dst)) continue;
           if ((leaving ? srcMac : dstMac) !== mac.toLowerCase()) continue;
-          sum += countIn(buckets, fromMs, toMs);
+          sum += countIn(buckets, fromMs, toMs, edge);
         }
         return n + sum;
       }, 0);
     const wide = frames(start - EDGE_MS, end + EDGE_MS, true);
-    const narrow = frames(start + EDGE_MS, end - EDGE_MS, true);
+    // "Counters 0 but frames left" accuses the counters: only frames surely inside the narrowed window.
+    const narrow = frames(start + EDGE_MS, end - EDGE_MS, true, "within");
     const entering = frames(start - EDGE_MS, end + EDGE_MS, false);
     evidence[node] = { counters: count, leaving: wide, entering };
     if (count > 0 && wide === 0) disagreements.push(`${node}'s counters showed ${plural(count, "packet")}, but no frame from ${from} left ${node} in the capture${entering ? ` (${plural(entering, "frame")} entered it)` : ""}`);

@@ -105,6 +105,13 @@ t.test("the analysis: the connection's SYN, greeting, READY, first message, retr
   const leaving = analysis.frames["servers"]!.get(`${R1_SERVERS}>${SERVER}|198.18.1.10>198.18.2.10`);
   t.equal(countIn(leaving, -1000, 1000), 5, "SYN, ACK, greeting, READY, FIN");
   t.equal(countIn(leaving, 0, 1000), 1);
+  // Buckets are 10 ms wide: "touching" takes a bucket the window's edge cuts, "within" leaves it out.
+  const one = new Map([[27, 1]]); // a packet between 270 and 280 ms
+  t.equal(countIn(one, 275, 1000), 1, "touching: the bucket 270-280 counts for a window from 275");
+  t.equal(countIn(one, 275, 1000, "within"), 0, "within: it does not");
+  t.equal(countIn(one, 270, 280, "within"), 1, "within: a bucket the window holds whole");
+  t.equal(countIn(one, 0, 275), 1);
+  t.equal(countIn(one, 0, 279.9, "within"), 0);
 });
 
 t.test("a network's pcapng: every packet, and each mark at its time with its comment", async (t) => {
