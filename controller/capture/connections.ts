@@ -35,6 +35,8 @@ export interface TcpConnection {
   server: TcpEnd;
   /** The lab networks it was seen on. */
   networks: string[];
+  /** Where a NAT on the way rewrote an end: its ends as seen on each network where they differ from client and server. */
+  translated?: { network: string; client: TcpEnd; server: TcpEnd }[];
   /** When the first SYN was seen; absent when the capture started after it. */
   synMs?: number;
   /** When the server's SYN-ACK was seen. */
@@ -197,7 +199,11 @@ export class CaptureAnalyzer {
     // same client ISN and client end.
     const key = tcp.syn && !tcp.ack_ ? `${client.address}|${client.port}|${tcp.seq}` : `${client.address}|${client.port}|${server.address}|${server.port}`;
     let t = this.tracked.get(key);
-    if (!t) {
+    if (t) {
+      const c = t.connection;
+      const same = (a: TcpEnd, b: TcpEnd) => a.address === b.address && a.port === b.port;
+      if ((!same(client, c.client) || !same(server, c.server)) && !c.translated?.some((v) => v.network === network)) (c.translated ??= []).push({ network, client, server });
+    } else {
       t = {
         key,
         client: side(),

@@ -123,7 +123,8 @@ export class LabCapture {
     }));
     this.collected = collected.flat();
     const analysis = await analyze(this.collected, traffic.clock.epochMs);
-    return { analysis, macs: await this.macs(), trafficMs: trafficSpan(traffic), problems: this.recordings.flatMap((r) => r.problems()) };
+    const networks = Object.fromEntries(this.plan.nodes.map((n) => [n.name, [...new Set(n.interfaces.map((i) => i.network))]]));
+    return { analysis, macs: await this.macs(), trafficMs: trafficSpan(traffic), problems: this.recordings.flatMap((r) => r.problems()), networks };
   }
 
   /** Each node's MAC address per lab network, from the engine (a node stopped now has none listed). */

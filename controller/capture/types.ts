@@ -27,6 +27,11 @@ export const CAPTURED_CONNECTION = Type.Object(
     client: { ...END, description: "Who opened it (sent the SYN): its source address and port. Without a SYN in the capture, the side with the higher port." },
     server: { ...END, description: "The end it connected to (after a NAT on the way, as first seen)." },
     networks: Type.Array(Type.String(), { description: "The lab networks it was seen on." }),
+    translated: Type.Optional(
+      Type.Array(Type.Object({ network: Type.String(), client: END, server: END }, { additionalProperties: false }), {
+        description: "Where a NAT on the way rewrote an end (the same SYN, by its sequence number): its ends as seen on each network where they differ from client and server.",
+      }),
+    ),
     synMs: Type.Optional({ ...MS, description: "When its first SYN was seen; absent when the capture began after it." }),
     synAckMs: Type.Optional(MS),
     zmtp: Type.Boolean({ description: "A ZMTP 3 greeting opened it: a ZeroMQ connection." }),

@@ -20,6 +20,8 @@ export interface CaptureObservation {
   trafficMs: { start: number; end: number };
   /** Recorders that ended early. */
   problems: string[];
+  /** Each node's lab networks (from the plan): a connection reaches a node on these, whatever a NAT showed elsewhere. */
+  networks?: Record<string, string[]>;
 }
 
 /** Packets within this much of a phase's edge are left out of "none seen" and taken into "some seen": a fault's edge is not sharp. */
@@ -75,12 +77,19 @@ function sourceSeenAgrees(r: ExpectationResult, number: number, observations: Ob
   const ends = localEnds(endpoint.bind, observations.addresses[endpoint.node] ?? []).filter((l) => bind === undefined || onBind(l, bind));
   const phase = r.evidence["phase"] as { start?: number; end?: number } | undefined;
   const within = (ms: number | undefined) => ms === undefined || ((phase?.start === undefined || ms >= phase.start - EDGE_MS) && (phase?.end === undefined || ms <= phase.end + EDGE_MS));
-  const connections = capture.analysis.connections.filter((c) => {
-    const server = `${c.server.address.includes(":") ? `[${c.server.address}]` : c.server.address}:${c.server.port}`;
+  // Each connection as it reached the endpoint's node: on the node's own networks (a NAT elsewhere
+  // shows other ends), with the ends that network showed, at one of the endpoint's binds.
+  const nodeNetworks = capture.networks?.[endpoint.node];
+  const sources = capture.analysis.connections.flatMap((c) => {
     // Established: the server answered the SYN (or, begun before the capture, sent data).
-    return ends.includes(server) && (c.synAckMs !== undefined || c.serverSide.greetingMs !== undefined) && within(c.synAckMs ?? c.synMs);
+    if (!(c.synAckMs !== undefined || c.serverSide.greetingMs !== undefined) || !within(c.synAckMs ?? c.synMs)) return [];
+    return c.networks
+      .filter((n) => !nodeNetworks || nodeNetworks.includes(n))
+      .map((n) => c.translated?.find((v) => v.network === n) ?? c)
+      .filter((v) => ends.includes(`${v.server.address.includes(":") ? `[${v.server.address}]` : v.server.address}:${v.server.port}`))
+      .map((v) => normalAddress(v.client.address));
   });
-  const packets = [...new Set(connections.map((c) => normalAddress(c.client.address)))].sort(byAddress);
+  const packets = [...new Set(sources)].sort(byAddress);
   const missing = kernel.filter((a) => !packets.includes(a));
   const extra = packets.filter((a) => !kernel.includes(a));
   // A source the kernel saw whose SYN the ring dropped (it wrapped) cannot be told apart from one that never connected.

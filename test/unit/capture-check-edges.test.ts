@@ -206,3 +206,31 @@ t.test("only sourceSeen and path are cross-checked", async (t) => {
   const a = forwarded("r2", [100]);
   t.same(captureFailures([{ ...pathResult({ r1: 1, r2: 0 }), kind: "balanced" }], { ...observations([]), capture: capture(a) }), []);
 });
+
+t.test("a NAT on the way: the connection as it reached the endpoint's node counts", async (t) => {
+  const syn = (a: CaptureAnalyzer, network: string, ms: number, src: string, sport: number, dst: string) => {
+    a.add(network, ms, decodeFrame(tcpFrame({ src, dst, srcPort: sport, dstPort: 5556, seq: 10, flags: ["syn"] }), 1));
+    a.add(network, ms + 1, decodeFrame(tcpFrame({ src: dst, dst: src, srcPort: 5556, dstPort: sport, seq: 90, ack: 11, flags: ["syn", "ack"] }), 1));
+  };
+  // A balancer's DNAT: the clients network shows the virtual address, the servers network the bind's.
+  const dnat = new CaptureAnalyzer();
+  dnat.add("clients", -2000, undefined);
+  dnat.add("servers", -2000, undefined);
+  syn(dnat, "clients", 0, "198.18.1.10", 40000, "198.18.1.100");
+  syn(dnat, "servers", 0.1, "198.18.1.10", 40000, "198.18.2.10");
+  const [one] = dnat.result().connections;
+  t.same(one!.server, { address: "198.18.1.100", port: 5556 }, "one connection, by its SYN's sequence number, as first seen");
+  t.same(one!.translated, [{ network: "servers", client: { address: "198.18.1.10", port: 40000 }, server: { address: "198.18.2.10", port: 5556 } }], "and as the servers network showed it");
+  t.same(captureFailures([sourceSeenResult(["198.18.1.10"])], withQuotes(dnat, ["tcp://198.18.2.10:5556"])), [], "the backend's kernel and the packets agree");
+  // A router's SNAT: the clients network shows the client, the servers network the router's address.
+  const snat = new CaptureAnalyzer();
+  snat.add("clients", -2000, undefined);
+  snat.add("servers", -2000, undefined);
+  syn(snat, "clients", 0, "198.18.1.10", 40000, "198.18.2.10");
+  syn(snat, "servers", 0.1, "198.18.2.1", 50000, "198.18.2.10");
+  const judged = (networks?: Record<string, string[]>) =>
+    captureFailures([sourceSeenResult(["198.18.2.1"])], { ...withQuotes(snat, ["tcp://198.18.2.10:5556"]), capture: { ...capture(snat), ...(networks ? { networks } : {}) } });
+  t.same(judged({ server: ["servers"], client: ["clients"] }), [], "only the server's own network is read: the router's address, as its kernel showed");
+  t.match(judged()[0], { evidence: { packets: ["198.18.1.10", "198.18.2.1"], extra: ["198.18.1.10"] } }, "(read on every network, the client's own address would be an extra source)");
+  t.match(judged({ server: ["clients"] })[0], { evidence: { packets: ["198.18.1.10"] } }, "the network decides");
+});
