@@ -95,6 +95,8 @@ t.test("a failing run from the command line: the files beside the reports, attac
   const ajv = new Ajv({ allErrors: true });
   t.ok(ajv.validate(reportSchema(), report), `the JSON report, capture included, has its schema's shape: ${JSON.stringify(ajv.errors)}`);
   t.match(run.stdout, /capture: .* kept \(the run failed\)/);
+  // CI installs tcpdump (.ci/run): recording from this host is what is tested here, not skipped for a container.
+  t.equal(report.capture!.from, "host", "recorded by tcpdump on this host");
   t.ok(report.capture!.files.every((f) => f.path.startsWith(join(dir, "capture", `capture.${report.instance!.name}`))), "in capture/ beside the reports");
   await checkKept(t, report);
   const junit = readFileSync(join(dir, "report.xml"), "utf8");
@@ -107,6 +109,59 @@ t.test("a failing run from the command line: the files beside the reports, attac
   t.same(hostRecorders(key), [], "no tcpdump left");
   t.notOk(existsSync(hostCaptureDir(key)), "no host capture folder left");
   t.same(await labeled(key), { containers: 0, networks: 0 });
+});
+
+t.test("a broken lab whose server's kernel shows a peer the wire never carried: the capture check fails the run", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "zmqlab-capture-it-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const run = await cli(["run", "test/fixtures/capture-kernel-lies", "--instance", "auto", "--json", join(dir, "report.json")]);
+  t.equal(run.code, 1, `exit 1: ${run.stderr.slice(-500)}`);
+  const report = JSON.parse(readFileSync(join(dir, "report.json"), "utf8")) as LabReport;
+  // The lab's own expectations pass on the kernel's word (the peer is the client's other address).
+  t.same(report.expectations.map((e) => [e.kind, e.ok]), [["delivered", true], ["sourceSeen", true], ["capture", false]], report.expectations.map((e) => e.message).join(" | "));
+  const check = report.expectations.find((e) => e.kind === "capture")!;
+  // (Addresses as this instance placed them.)
+  const wire = /tcp:\/\/([\d.]+):0;/.exec(report.endpoints.find((e) => e.name === "ticker")!.connect[0]!)![1]!;
+  const told = [...new Set(report.endpoints.find((e) => e.name === "quotes")!.peers.map((p) => p.address))];
+  t.equal(told.length, 1);
+  t.not(told[0], wire, "the kernel names an address the client did not send from");
+  t.match(check.evidence, { kernel: told, packets: [wire], missing: told, extra: [wire] }, check.message);
+  t.match(check.message, /^capture disagrees with expectation 2 \(sourceSeen\): the kernel of server showed .*, whose connections the packets do not show; the packets show connections from/);
+  t.match(run.stdout, /capture disagrees with expectation 2/, "the terminal says it");
+  t.equal(report.capture!.kept, true, "the failed check keeps the files");
+  t.match(tcpdumpReads(report.capture!.files[0]!.path), new RegExp(`${wire!.replace(/\./g, "\\.")}\\.\\d+ > .*Flags \\[S\\]`), "and tcpdump shows the SYN from the client's real address");
+});
+
+t.test("the failover lab's one ZeroMQ connection on the page: the outage when r1 stops, the retransmissions, the traffic again through r2", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "zmqlab-capture-it-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const run = await cli(["run", "labs/failover", "--instance", "auto", "--capture", "always", "--json", join(dir, "report.json"), "--html", join(dir, "report.html")]);
+  t.equal(run.code, 0, `the lab passes: ${run.stdout.slice(-800)}`);
+  const report = JSON.parse(readFileSync(join(dir, "report.json"), "utf8")) as LabReport;
+  const [down, back] = ["r1-down", "r1-back"].map((n) => report.faults!.find((f) => f.name === n)!.actualMs!) as [number, number];
+  const zmq = report.capture!.connections.filter((c) => c.zmtp);
+  t.equal(zmq.length, 1, "one ZeroMQ connection");
+  const c = zmq[0]!;
+  // TCP outlives the outage: the same connection, opened before time 0, closed after r1 came back.
+  t.ok(c.synMs! < 0 && c.end!.ms > back, `opened at ${c.synMs} ms, closed at ${c.end?.ms} ms`);
+  // The outage in the packets is the one the subscriber saw (its silence around r1-down).
+  const recovered = report.expectations.find((e) => e.kind === "recovered")!.evidence as { faultAt: number; recoveredAfterMs: number; silences: { start: number }[] };
+  const lastMessage = recovered.faultAt + recovered.silences[0]!.start;
+  const again = recovered.faultAt + recovered.recoveredAfterMs;
+  const gaps = c.active.slice(1).map((a, i) => ({ from: c.active[i]!.endMs, to: a.startMs })).filter((g) => g.to - g.from > 1000);
+  t.equal(gaps.length, 1, `one outage in the packets: ${JSON.stringify(c.active)}`);
+  const [gap] = gaps;
+  t.ok(Math.abs(gap!.from - lastMessage) < 150, `the packets stop at ${gap!.from} ms, the subscriber's last message before the outage at ${lastMessage} ms (r1-down at ${down} ms)`);
+  t.ok(gap!.to <= again && again - gap!.to < 500, `they flow again at ${gap!.to} ms, through r2, before the messages do at ${again} ms`);
+  t.ok(gap!.to < back, "before r1 is back");
+  t.ok(c.retransmissions.some((r) => r.from === "server" && r.ms > gap!.from && r.ms < gap!.to), "the publisher sent again into the outage");
+  t.ok(c.active.some((a) => a.startMs < back && a.endMs > back), "packets flow through r1's return");
+  // The page draws it: the faults across the ladder, two stretches of traffic on each rail, red rungs.
+  const html = readFileSync(join(dir, "report.html"), "utf8");
+  const ladder = html.slice(html.indexOf('class="ladder"'));
+  for (const f of ["r1-down", "r1-back"]) t.match(ladder, new RegExp(`class="fault"/><text[^>]*>${f}<`), `${f} across the ladder`);
+  t.ok((ladder.match(/class="active"/g) ?? []).length >= 4, "the traffic's stretches on both rails");
+  t.match(ladder, /class="rung retransmission"/, "the retransmissions");
 });
 
 t.test("from a capture container (as a controller in a container, or with a remote engine, records)", async (t) => {
@@ -135,7 +190,7 @@ t.test("zmqlab capture streams a network of a running lab; Ctrl-C ends it and le
     child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
     const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
     for (let i = 0; i < 200 && !/Ctrl-C ends it/.test(stderr); i++) await new Promise((r) => setTimeout(r, 100));
-    t.match(stderr, /capturing network/, `${what}: started (${stderr.trim()})`);
+    t.match(stderr, "ZMQLAB_CAPTURE_FROM" in env || what.includes(":") ? /capturing network .*a capture container/ : /capturing network .*tcpdump on /, `${what}: started (${stderr.trim()})`);
     // Traffic on that network: the client pings r1 (r1 pings the server for r1:servers).
     const [node, target] = what === "r1:servers" ? ["r1", lab.lab.nodes.server!.interfaces.servers as string[]] : ["client", [lab.lab.nodes.r1!.interfaces.clients as string]];
     await lab.exec(node!, ["ping", "-c", "3", "-i", "0.2", target![0]!]);
