@@ -4,13 +4,15 @@
 import { benchThroughput, TARGET_THROUGHPUT, type ThroughputResult } from "./throughput.js";
 import { benchFaults, faultTimingText, type FaultTimingResult } from "./faults.js";
 import { benchCapture, captureCostText, VARIANTS, type CaptureCost } from "./capture.js";
+import { benchShipped, printShipped, type ShippedResult } from "./shipped.js";
 import Docker from "dockerode";
 import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { promisify } from "node:util";
 import { join } from "node:path";
-import { connectRuntime, planLab, runLab, up, type LabPlan, type LoadedLab, type RunningLab } from "../controller/index.js";
+import { runLab, up, type LabPlan, type LoadedLab, type RunningLab } from "../controller/index.js";
+import { connectRuntime, planLab } from "../controller/advanced.js";
 import { ensureNodeImage, PACKAGE_ROOT } from "../controller/engine/images.js";
 import { execIn } from "../controller/engine/exec.js";
 import { loadCluster } from "../controller/lab/cluster.js";
@@ -382,13 +384,15 @@ async function main(): Promise<void> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
-  // BENCH_ONLY=up,cluster,throughput,faults,capture picks parts (default: all). `up` is the labs'
-  // up and down against the floor, with the flagship's run cycle and four at once; `capture` the
+  // BENCH_ONLY=up,cluster,throughput,faults,shipped,capture picks parts (default: all). `up` is the labs'
+  // up and down against the floor, with the flagship's run cycle and four at once; `shipped` runs
+  // every shipped lab BENCH_SHIPPED_RUNS times (default 20), four at once; `capture` the
   // flagship's and the 100-node lab's whole run with the capture off and on.
   const only = new Set((process.env.BENCH_ONLY ?? "").split(",").map((p) => p.trim()).filter(Boolean));
   const want = (part: string) => only.size === 0 || only.has(part);
   const results: LabResult[] = [];
   let faults: FaultTimingResult | undefined;
+  let shipped: ShippedResult | undefined;
   let throughput: ThroughputResult | undefined;
   let cycle: CycleResult | undefined;
   let concurrency: ConcurrencyResult | undefined;
@@ -419,6 +423,11 @@ async function main(): Promise<void> {
       throughput = await benchThroughput(rounds, log);
     }
     if (want("faults")) faults = await benchFaults(rounds, log);
+    if (want("shipped")) {
+      const runs = Number(process.env.BENCH_SHIPPED_RUNS ?? 20);
+      if (!Number.isInteger(runs) || runs < 1) throw new Error(`BENCH_SHIPPED_RUNS must be a whole number >= 1, not ${process.env.BENCH_SHIPPED_RUNS}`);
+      shipped = await benchShipped(runs, 4, log);
+    }
     if (want("capture")) {
       capture.push(await benchCapture(await pickVariant(docker, benchSourceIp, note), rounds, log));
       // The 100-node lab takes minutes a round: BENCH_CAPTURE_ROUNDS_100 (default 1), off beside the default only.
@@ -441,6 +450,7 @@ async function main(): Promise<void> {
     labs: results,
     throughput,
     faults,
+    shipped,
     cycle,
     concurrency,
     cluster,
@@ -455,6 +465,7 @@ async function main(): Promise<void> {
   for (const n of notes) console.log(`note: ${n}`);
   if (results.length) console.log(table(results, rounds));
   if (faults) console.log(faultTimingText(faults));
+  if (shipped) printShipped(shipped, (line) => console.log(line));
   if (throughput) {
     console.log(`\nbench-msg: ${throughput.messages} messages of 64 bytes, median of ${rounds} rounds (received by the SUB, per second)`);
     console.log(`  PUB -> router -> SUB   ${String(throughput.medianRouted).padStart(9)} msg/s`);

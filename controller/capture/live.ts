@@ -7,7 +7,7 @@ import type { Runtime } from "../engine/runtime.js";
 import { closest, EnvironmentError, LabError } from "../errors.js";
 import { loadLab } from "../lab/load.js";
 import { checkInstanceName, instanceKey } from "../lab/relocate.js";
-import { namesLabFile } from "../provision/running.js";
+import { namesLabFile } from "../provision/down.js";
 
 export interface LiveOptions {
   runtime?: Runtime;

@@ -193,7 +193,7 @@ t.test("zmqlab capture streams a network of a running lab; Ctrl-C ends it and le
     t.match(stderr, "ZMQLAB_CAPTURE_FROM" in env || what.includes(":") ? /capturing network .*a capture container/ : /capturing network .*tcpdump on /, `${what}: started (${stderr.trim()})`);
     // Traffic on that network: the client pings r1 (r1 pings the server for r1:servers).
     const [node, target] = what === "r1:servers" ? ["r1", lab.lab.nodes.server!.interfaces.servers as string[]] : ["client", [lab.lab.nodes.r1!.interfaces.clients as string]];
-    await lab.exec(node!, ["ping", "-c", "3", "-i", "0.2", target![0]!]);
+    await lab.node(node!).exec(["ping", "-c", "3", "-i", "0.2", target![0]!]);
     await new Promise((r) => setTimeout(r, 300));
     child.kill("SIGINT");
     t.equal(await exited, 0, `${what}: Ctrl-C ends it with exit 0: ${stderr}`);

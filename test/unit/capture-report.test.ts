@@ -16,7 +16,8 @@ import { ringArgv } from "../../controller/engine/capture.js";
 import { attachments, junitXml } from "../../controller/report/junit.js";
 import { captureText } from "../../controller/report/capture-text.js";
 import { captureHtml, labelGroups, linkTo, rungsOf } from "../../controller/report/capture-html.js";
-import { LabError, MemoryEngine, parseLab, runLab, type LabReport } from "../../controller/index.js";
+import { LabError, run, type LabReport } from "../../controller/index.js";
+import { MemoryEngine, parseLab } from "../../controller/advanced.js";
 import type { ExpectationResult } from "../../controller/expect/types.js";
 import { writePcap, tcpFrame } from "../support/frames.js";
 
@@ -210,8 +211,8 @@ t.test("a tar stream's regular files, written as they come", async (t) => {
 
 t.test("on the in-memory engine nothing is recorded: the report says so and the run goes on", async (t) => {
   const lab = parseLab("name: mem\nnetworks: { lan: { subnet: 198.18.1.0/24 } }\nnodes: { a: { interfaces: { lan: 198.18.1.10 } } }\n", "mem.yaml");
-  const r = await runLab(lab, { runtime: new MemoryEngine().runtime() });
+  const r = await run(lab, { runtime: new MemoryEngine().runtime() });
   t.match(r.capture, { mode: "failed", kept: false, unavailable: "this engine carries no packets to record", files: [], connections: [] });
-  const off = await runLab(lab, { runtime: new MemoryEngine().runtime(), capture: { mode: "off" } });
+  const off = await run(lab, { runtime: new MemoryEngine().runtime(), capture: { mode: "off" } });
   t.equal(off.capture, undefined);
 });
