@@ -3,6 +3,7 @@
 // Prints a table and writes bench/results.json. Reports targets; never fails on a missed one.
 import { benchThroughput, latencyText, throughputText, type LatencyResult, type ThroughputResult } from "./throughput.js";
 import { benchFaults, faultTimingText, type FaultTimingResult } from "./faults.js";
+import { benchCapture, captureCostText, VARIANTS, type CaptureCost } from "./capture.js";
 import { benchShipped, printShipped, type ShippedResult } from "./shipped.js";
 import Docker from "dockerode";
 import { execFile } from "node:child_process";
@@ -383,10 +384,11 @@ async function main(): Promise<void> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
-  // BENCH_ONLY=up,cluster,throughput,latency,faults,shipped picks parts (default: all). `up` is
-  // the labs' up and down against the floor, with the flagship's run cycle and four at once;
-  // `throughput` the agent's messages per second against plain programs; `latency` its one-way
-  // latency; `shipped` runs every shipped lab BENCH_SHIPPED_RUNS times (default 20), four at once.
+  // BENCH_ONLY=up,cluster,throughput,latency,faults,shipped,capture picks parts (default: all).
+  // `up` is the labs' up and down against the floor, with the flagship's run cycle and four at
+  // once; `throughput` the agent's messages per second against plain programs; `latency` its
+  // one-way latency; `shipped` runs every shipped lab BENCH_SHIPPED_RUNS times (default 20), four
+  // at once; `capture` the flagship's and the 100-node lab's whole run with the capture off and on.
   const only = new Set((process.env.BENCH_ONLY ?? "").split(",").map((p) => p.trim()).filter(Boolean));
   const want = (part: string) => only.size === 0 || only.has(part);
   const results: LabResult[] = [];
@@ -397,6 +399,7 @@ async function main(): Promise<void> {
   let cycle: CycleResult | undefined;
   let concurrency: ConcurrencyResult | undefined;
   let cluster: ClusterResult | undefined;
+  const capture: CaptureCost[] = [];
   let peakAt100 = 0;
   try {
     const stale = await removeBenchResources(docker);
@@ -427,6 +430,13 @@ async function main(): Promise<void> {
       if (!Number.isInteger(runs) || runs < 1) throw new Error(`BENCH_SHIPPED_RUNS must be a whole number >= 1, not ${process.env.BENCH_SHIPPED_RUNS}`);
       shipped = await benchShipped(runs, 4, log);
     }
+    if (want("capture")) {
+      capture.push(await benchCapture(await pickVariant(docker, benchSourceIp, note), rounds, log));
+      // The 100-node lab takes minutes a round: BENCH_CAPTURE_ROUNDS_100 (default 1), off beside the default only.
+      const rounds100 = Number.parseInt(process.env.BENCH_CAPTURE_ROUNDS_100 ?? "1", 10);
+      capture.push(await benchCapture(await pickVariant(docker, bench100, note), rounds100, log, VARIANTS.slice(0, 2)));
+      peakAt100 = Math.max(peakAt100, Math.round(process.resourceUsage().maxRSS / 1024));
+    }
   } finally {
     warnStuck((await removeBenchResources(docker)).stuck);
   }
@@ -447,6 +457,7 @@ async function main(): Promise<void> {
     cycle,
     concurrency,
     cluster,
+    capture: capture.length ? capture : undefined,
     controllerPeakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     controllerPeakRssMiBThrough100Nodes: peakAt100,
     memoryTargetMiB: TARGET_MEMORY_MIB,
@@ -474,7 +485,8 @@ async function main(): Promise<void> {
     console.log(`\n${results[0]!.lab} across ${cluster.hosts} engines of a Swarm (${cluster.file}), median of ${rounds} rounds`);
     console.log(`  up ${cluster.upMs.toFixed(0)} ms on the cluster, ${cluster.oneEngineUpMs.toFixed(0)} ms on one engine (${(cluster.upMs / cluster.oneEngineUpMs).toFixed(2)}x); down ${cluster.downMs.toFixed(0)} ms`);
   }
-  if (results.length) console.log(`\ncontroller peak memory (max RSS): ${peakAt100} MiB through the 100-node lab (target <=${TARGET_MEMORY_MIB} MiB: ${peakAt100 <= TARGET_MEMORY_MIB ? "met" : "NOT met"}), ${report.controllerPeakRssMiB} MiB in all`);
+  if (capture.length) console.log(captureCostText(capture));
+  if (results.length || capture.length) console.log(`\ncontroller peak memory (max RSS): ${peakAt100} MiB through the 100-node lab (target <=${TARGET_MEMORY_MIB} MiB: ${peakAt100 <= TARGET_MEMORY_MIB ? "met" : "NOT met"}), ${report.controllerPeakRssMiB} MiB in all`);
   console.log(`\nwrote ${RESULTS}`);
 }
 

@@ -1,7 +1,8 @@
 // The package's second entry ("zmqlab/advanced"): the pieces the main entry ("zmqlab") is made
 // of, for who builds on them. A lab file loaded, validated and planned (pure); the engine; a node
 // found by hand; the traffic phase, its sessions and agents; the routers' counters; observing and
-// judging a run apart; the expectations' judges; the report formats; the in-memory engine.
+// judging a run apart; the expectations' judges (the capture check's too); a live capture
+// (`zmqlab capture`); the report formats; the in-memory engine.
 export { loadLab, parseLab } from "./lab/load.js";
 export { validateLab, type Finding } from "./lab/validate.js";
 export { planLab, type PlanOptions } from "./plan/plan.js";
@@ -14,7 +15,8 @@ export type { FaultHook } from "./traffic/fault-runner.js";
 export type { AgentJob, EndpointJob, AgentEvent, EndpointResult } from "../shared/protocol.js";
 export { readFlows, readCounters, zeroFlows } from "./observe/counters.js";
 export { observe, judge, labAddresses } from "./run/index.js";
-export { evaluate, evaluateOne, endpointFailures } from "./expect/index.js";
+export { evaluate, evaluateOne, endpointFailures, captureFailures } from "./expect/index.js";
+export { captureLive, type LiveOptions } from "./capture/live.js";
 export { expectationsText } from "./report/expectations-text.js";
 export { jsonReport, writeJsonReport, reportSchema } from "./report/json.js";
 export { junitXml, writeJunitReport } from "./report/junit.js";

@@ -28,7 +28,12 @@ import { writeJunitReport } from "./report/junit.js";
 import { tapText } from "./report/tap.js";
 import { htmlReport } from "./report/html.js";
 import { plainText, progress } from "./report/progress.js";
-import { writeFileSync } from "node:fs";
+import { createWriteStream, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { CAPTURE_MODES, type CaptureMode } from "./capture/types.js";
+import type { CaptureOptions } from "./capture/settings.js";
+import { captureText } from "./report/capture-text.js";
+import { captureLive } from "./capture/live.js";
 import type { Lab } from "./lab/types.js";
 import type { NodePlan } from "./plan/types.js";
 
@@ -150,6 +155,41 @@ interface ReportOptions {
   json?: string;
   junit?: string;
   tap?: boolean;
+  capture?: CaptureMode;
+  captureWindow?: number;
+  captureDir?: string;
+}
+
+/** --capture failed|always|off. */
+function captureMode(text: string): CaptureMode {
+  if (!(CAPTURE_MODES as readonly string[]).includes(text)) throw new LabError([{ path: "--capture", message: `"${text}" is not a capture mode`, hint: "failed (keep the capture when the run fails; the default), always, or off" }]);
+  return text as CaptureMode;
+}
+
+/** --capture-window: `2s`, `500ms`; a bare number is ms. */
+function windowOption(text: string): number {
+  const ms = parseDuration(text, "ms");
+  if (ms === undefined) throw new LabError([{ path: "--capture-window", message: `"${text}" is not a duration`, hint: "write it like 2s or 500ms" }]);
+  return ms;
+}
+
+/**
+ * The run's capture options: the command line's over the lab file's settings. Its files go beside
+ * the report files (a capture/ folder next to the first of --junit, --json, --html), unless
+ * --capture-dir says where.
+ */
+function captureOptions(opts: ReportOptions): CaptureOptions {
+  const beside = opts.junit ?? opts.json ?? opts.html;
+  const dir = opts.captureDir ?? (beside !== undefined ? join(dirname(beside), "capture") : undefined);
+  return { ...(opts.capture ? { mode: opts.capture } : {}), ...(opts.captureWindow !== undefined ? { window: opts.captureWindow } : {}), ...(dir !== undefined ? { dir } : {}) };
+}
+
+/** The run/test options that record the lab's networks. */
+function withCaptureOptions(command: Command): Command {
+  return command
+    .option("--capture <when>", "record every network of the lab and keep the pcapng files: failed (when the run fails; the default, or settings.capture), always, off", captureMode)
+    .option("--capture-window <duration>", "with faults, also cut the capture to this much on either side of each fault (default 2s, or settings.captureWindow)", windowOption)
+    .option("--capture-dir <dir>", "where the capture's files go (default: a capture/ folder beside the --junit, --json or --html file, else .zmqlab/capture)");
 }
 
 /** Print and write a lab report; exit code 1 when an expectation fails. */
@@ -162,16 +202,17 @@ function report(lab: Lab, result: LabReport, opts: ReportOptions): void {
   human(trafficText(result));
   human("");
   human(expectationsText(result.expectations));
+  if (result.capture) human(captureText(result.capture));
   if (opts.tap) stdout(tapText(result).trimEnd());
   if (opts.json) writeJsonReport(opts.json, result);
   if (opts.junit) writeJunitReport(opts.junit, result);
   // An instance's page shows the addresses it ran at, which its flows and peers carry.
-  if (opts.html) writeFileSync(opts.html, htmlReport(result.instance ? instanceLab(lab, result.instance.name, result.instance.relocations) : lab, result));
+  if (opts.html) writeFileSync(opts.html, htmlReport(result.instance ? instanceLab(lab, result.instance.name, result.instance.relocations) : lab, result, dirname(opts.html)));
   if (!result.ok) process.exitCode = 1;
 }
 
-program
-  .command("run")
+withCaptureOptions(program
+  .command("run"))
   .argument("<lab>", "lab file, or a folder holding lab.yaml")
   .option("--keep", "leave the lab up afterwards")
   .option("--instance <name>", INSTANCE_HELP)
@@ -189,13 +230,13 @@ program
       steps.stop();
       report(loaded.lab, result, opts);
     };
-    await run(loaded, { reuse: true, log: steps.step, signal: interruptible(), onReport, ...labOptions(opts), ...(opts.keep ? { keep: true } : {}) }).finally(steps.stop);
+    await run(loaded, { reuse: true, log: steps.step, signal: interruptible(), onReport, capture: captureOptions(opts), ...labOptions(opts), ...(opts.keep ? { keep: true } : {}) }).finally(steps.stop);
   });
 
 /** `check`, and `test`, its former name (hidden): the API's `check`. */
 for (const [name, hidden] of [["check", false], ["test", true]] as const) {
-  program
-    .command(name, { hidden })
+  withCaptureOptions(program
+    .command(name, { hidden }))
     .argument("<lab>", "lab file, or a folder holding lab.yaml, of a lab that is up")
     .option("--json <file>", "write the report as JSON (format: controller/report/report.schema.json)")
     .option("--junit <file>", "write the expectations as JUnit XML, one test case each")
@@ -216,7 +257,7 @@ async function checkCommand(target: string, opts: ReportOptions & InstanceOption
     throw err;
   });
   stderr(`lab ${lab.name} is up: checking it as it is`);
-  const result = await check(lab, { log: steps.step, signal }).finally(() => {
+  const result = await check(lab, { log: steps.step, signal, capture: captureOptions(opts) }).finally(() => {
     steps.stop();
     return lab.release();
   });
@@ -257,6 +298,23 @@ program
     const likely = closest(removed.lab, labs);
     const where = process.env["ZMQLAB_CLUSTER"] ? "on any engine of the cluster" : "on this engine";
     throw new EnvironmentError(`No lab ${removed.lab} ${where}: nothing removed.`, `${likely ? `did you mean ${likely}? ` : ""}labs there: ${labs.join(", ") || "none"} (zmqlab ls)`);
+  });
+
+program
+  .command("capture")
+  .argument("<lab>", "lab file, folder, or lab name, of a lab that is up")
+  .argument("<network>", "a network of the lab (its bridge: every node's packets on it), or NODE:NETWORK (that node's interface on it)")
+  .option("-w, --write <file>", "write the pcap to a file instead of stdout")
+  .option("--instance <name>", "the instance (default $ZMQLAB_INSTANCE)")
+  .description("capture a network of a lab that is up, live, as pcap on stdout (zmqlab capture LAB clients | wireshark -k -i -) or to a file; Ctrl-C ends it")
+  .action(async (target: string, network: string, opts: { write?: string } & InstanceOptions) => {
+    if (!opts.write && process.stdout.isTTY) throw new LabError([{ path: "capture", message: "pcap is binary: stdout is a terminal", hint: "pipe it into a reader (| wireshark -k -i -, | tcpdump -r -) or write a file: -w FILE" }]);
+    const controller = new AbortController();
+    process.once("SIGINT", () => controller.abort());
+    process.once("SIGTERM", () => controller.abort());
+    const output = opts.write ? createWriteStream(opts.write) : process.stdout;
+    await captureLive(target, network, output, { signal: controller.signal, log: stderr, ...labOptions(opts) });
+    if (opts.write) await new Promise<void>((resolve) => (output as ReturnType<typeof createWriteStream>).end(resolve));
   });
 
 program

@@ -27,3 +27,5 @@ export type * from "./traffic/types.js";
 export type { ExpectationKind, ExpectationResult, Observations, Phase } from "./expect/index.js";
 export type { Peer } from "../shared/protocol.js";
 export type { TcpEntry, SockAddr } from "../shared/proc-net.js";
+export type { CaptureOptions } from "./capture/settings.js";
+export type { CaptureMode, CaptureReport, CapturedConnection } from "./capture/types.js";

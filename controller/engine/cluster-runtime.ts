@@ -16,6 +16,7 @@ import type { LockOptions } from "./lock.js";
 import { containerName } from "./naming.js";
 import { containerStatus, createNetwork, createNode, createsWithAllNetworks, removeLab, type LabResources } from "./resources.js";
 import { onEngine } from "./failures.js";
+import { recordNetworks, streamNetwork, type LiveCapture, type Recording, type Ring } from "./capture.js";
 import type { ActionEffect, CreatedNode, EngineSubnet, NodeHandle, NodeStatus, Runtime } from "./runtime.js";
 
 interface Member extends ClusterHost {
@@ -198,6 +199,28 @@ export class ClusterRuntime implements Runtime {
 
   dropLock(key: string) {
     return this.manager.runtime.dropLock(key);
+  }
+
+  /** Each engine records the networks it holds (an overlay lives on every engine with a node on it). */
+  async record(lab: string, networks: { name: string; hosts?: string[] }[], ring: Ring, log?: (line: string) => void): Promise<Recording[]> {
+    const image = await this.nodeImage(log);
+    const recordings = await Promise.allSettled(this.members.map((m) => {
+      const held = networks.filter((n) => n.hosts === undefined || n.hosts.includes(m.name)).map((n) => n.name);
+      return held.length ? recordNetworks(m.docker, lab, held, ring, async () => image, m.name) : Promise.resolve(undefined);
+    }));
+    const failed = recordings.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    const made = recordings.flatMap((r) => (r.status === "fulfilled" && r.value ? [r.value] : []));
+    if (failed) {
+      await Promise.all(made.map((r) => r.remove()));
+      throw failed.reason;
+    }
+    return made;
+  }
+
+  /** A node's interface on its engine; a whole network on the manager's (name a node to see another engine's side). */
+  async stream(lab: string, network: string, node?: string): Promise<LiveCapture> {
+    const member = node !== undefined ? await this.engineOf(containerName(lab, node)) : this.manager;
+    return streamNetwork(member.docker, lab, network, node, () => this.nodeImage());
   }
 
   /** Copy an image from an engine that has it to every engine that has not (once per runtime). */

@@ -6,6 +6,7 @@ import type { Engine } from "./docker.js";
 import { execAttached, execIn, spawnIn, startIn, type Stdio } from "./exec.js";
 import { ensureBuiltImage, ensureFrrImage, ensureNodeImage, lockImage } from "./images.js";
 import { hostRoutes } from "./host-routes.js";
+import { recordNetworks, removeHostCapture, streamNetwork, type Ring } from "./capture.js";
 import { dropLock, lockLab, type LockOptions } from "./lock.js";
 import { containerName } from "./naming.js";
 import { nodeAction } from "./node-actions.js";
@@ -38,7 +39,9 @@ export class DockerRuntime implements Runtime {
     return listLabs(this.docker, lab);
   }
 
-  removeLab(lab: string) {
+  async removeLab(lab: string) {
+    // A recorder a crashed run left on this host (its container goes with the lab's helpers).
+    removeHostCapture(lab);
     return removeLab(this.docker, lab);
   }
 
@@ -76,6 +79,14 @@ export class DockerRuntime implements Runtime {
 
   dropLock(key: string) {
     return dropLock(key);
+  }
+
+  async record(lab: string, networks: { name: string }[], ring: Ring, log?: (line: string) => void) {
+    return [await recordNetworks(this.docker, lab, networks.map((n) => n.name), ring, () => this.nodeImage(log))];
+  }
+
+  stream(lab: string, network: string, node?: string) {
+    return streamNetwork(this.docker, lab, network, node, () => this.nodeImage());
   }
 }
 

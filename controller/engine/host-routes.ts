@@ -49,11 +49,8 @@ export async function hostRoutes(docker: Engine, lab: string): Promise<HostRoute
  * at dockerd's namespace all fail a step and read them with the container instead.
  */
 export function sameNamespaceRoutes(socket: string | undefined, proc = "/proc"): string | undefined {
-  if (socket === undefined) return undefined;
+  if (!sharesEngineNamespace(socket, proc)) return undefined;
   try {
-    const pid = readFileSync(join(dirname(socket), "docker.pid"), "utf8").trim();
-    if (!/^\d+$/.test(pid) || readFileSync(`${proc}/${pid}/comm`, "utf8").trim() !== "dockerd") return undefined;
-    if (readlinkSync(`${proc}/${pid}/ns/net`) !== readlinkSync(`${proc}/self/ns/net`)) return undefined;
     const route = readFileSync(`${proc}/self/net/route`, "utf8");
     let ipv6 = "";
     try {
@@ -67,8 +64,24 @@ export function sameNamespaceRoutes(socket: string | undefined, proc = "/proc"):
   }
 }
 
+/**
+ * Whether this process is provably in the engine's network namespace: the engine is on a local
+ * socket, the pid in the pid file beside it is a dockerd, and its network namespace is this
+ * process's (see sameNamespaceRoutes). The capture records the bridges from here then.
+ */
+export function sharesEngineNamespace(socket: string | undefined, proc = "/proc"): boolean {
+  if (socket === undefined) return false;
+  try {
+    const pid = readFileSync(join(dirname(socket), "docker.pid"), "utf8").trim();
+    if (!/^\d+$/.test(pid) || readFileSync(`${proc}/${pid}/comm`, "utf8").trim() !== "dockerd") return false;
+    return readlinkSync(`${proc}/${pid}/ns/net`) === readlinkSync(`${proc}/self/ns/net`);
+  } catch {
+    return false;
+  }
+}
+
 /** The engine's local socket (dockerode's choice of it when DOCKER_HOST is unset), or undefined for an engine reached over the network. */
-async function socketPath(docker: Engine): Promise<string | undefined> {
+export async function socketPath(docker: Engine): Promise<string | undefined> {
   const modem = docker.modem as { getSocketPath?: () => Promise<string> | undefined };
   const path = await modem.getSocketPath?.();
   return typeof path === "string" ? path : undefined;

@@ -19,7 +19,7 @@ import { LABEL_INSTANCE, LABEL_LAB, LABEL_NODE, LABEL_RELOCATION, LABEL_NETWORK 
 import { describeOwner, formatWait, HeldLocks, lockName, type HeldLock, type LockOptions, type LockOwner, type LockShare } from "./lock.js";
 import { MemoryKernel, type Attachment } from "./memory-kernel.js";
 import { containerName, networkLabels, networkName, nodeLabels } from "./naming.js";
-import type { ActionEffect, CreatedNode, EngineSubnet, LabResources, NodeHandle, NodeStatus, Runtime } from "./runtime.js";
+import type { ActionEffect, CreatedNode, EngineSubnet, LabResources, LiveCapture, NodeHandle, NodeStatus, Recording, Runtime } from "./runtime.js";
 
 /** What a Runtime asks of its engine, one name per kind of call (createNode's boot and a lab's removal in their steps). */
 export type Operation =
@@ -460,6 +460,15 @@ export class MemoryRuntime implements Runtime {
 
   dropLock(key: string): Promise<void> {
     return this.held.drop(key);
+  }
+
+  /** No packets flow in memory: nothing records (a run's report says its capture was unavailable). */
+  async record(): Promise<Recording[]> {
+    return [];
+  }
+
+  async stream(lab: string, network: string): Promise<LiveCapture> {
+    throw new EnvironmentError(`Network ${network} of lab ${lab} cannot be captured: the in-memory engine carries no packets.`, "capture a lab on a Docker engine");
   }
 
   /** As lock.ts's: create the lock's container; a live holder's: wait; a dead holder's: take it over. */

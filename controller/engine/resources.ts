@@ -113,7 +113,7 @@ export interface LabResources {
   /** Where an instance's addresses were moved (the label on its networks). */
   relocation?: string;
   /** `networks`: the engine's names of the networks each is attached to. */
-  containers: { id: string; name: string; node: string; state: string; image: string; networks: string[]; host?: string }[];
+  containers: { id: string; name: string; node: string; state: string; image: string; networks: string[]; host?: string; macs?: Record<string, string> }[];
   /** `name` is the engine's, `network` the lab file's. */
   networks: { id: string; name: string; network: string }[];
   /** The lock of a zmqlab process using the lab now (or a stale one a killed process left). */
@@ -140,7 +140,12 @@ export async function listLabs(docker: Engine, lab?: string): Promise<LabResourc
       const owner = ownerOf(c.Labels);
       found.locks.push({ id: c.Id, state: c.State, ...(owner ? { owner } : {}) });
     } else if (c.Labels[LABEL_ROLE]) found.helpers.push({ id: c.Id, role: c.Labels[LABEL_ROLE] });
-    else found.containers.push({ id: c.Id, name: (c.Names[0] ?? c.Id).replace(/^\//, ""), node: c.Labels[LABEL_NODE] ?? "", state: c.State, image: c.Image, networks: Object.keys(c.NetworkSettings?.Networks ?? {}) });
+    else {
+      const attached = c.NetworkSettings?.Networks ?? {};
+      // Each network's MAC address: the capture tells by it which node a frame left.
+      const macs = Object.fromEntries(Object.entries(attached).flatMap(([n, e]) => (e.MacAddress ? [[n, e.MacAddress]] : [])));
+      found.containers.push({ id: c.Id, name: (c.Names[0] ?? c.Id).replace(/^\//, ""), node: c.Labels[LABEL_NODE] ?? "", state: c.State, image: c.Image, networks: Object.keys(attached), ...(Object.keys(macs).length ? { macs } : {}) });
+    }
     if (c.Labels[LABEL_INSTANCE]) found.instance = c.Labels[LABEL_INSTANCE];
   }
   for (const n of networks) {

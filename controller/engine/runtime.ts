@@ -8,8 +8,9 @@ import type { LabPlan, NetworkPlan, NodeAction, NodePlan } from "../plan/types.j
 import type { ExecResult, Process, Started, Stdio } from "./exec.js";
 import type { LockOptions, LockShare } from "./lock.js";
 import type { LabResources } from "./resources.js";
+import type { LiveCapture, Recording, Ring } from "./capture.js";
 
-export type { HostRoute, LabResources };
+export type { HostRoute, LabResources, LiveCapture, Recording, Ring };
 
 /** A node's container as the engine sees it: `running`, `exited`, `paused`, ... or `gone`. */
 export interface NodeStatus {
@@ -102,4 +103,12 @@ export interface Runtime {
   lock(key: string, options: Omit<LockOptions, "image">): Promise<LockShare>;
   /** Release this process's lock of a lab whatever shares of it are still out: the lab is gone, nothing is left to guard. */
   dropLock(key: string): Promise<void>;
+  /**
+   * Record the lab's networks (its key, the lab file's network names, each with the cluster hosts
+   * that hold it) in rings of files until stopped: one recording per engine that records (none
+   * where the engine has no packets to show). Every recorder is the lab's: `removeLab` ends it.
+   */
+  record(lab: string, networks: { name: string; hosts?: string[] }[], ring: Ring, log?: (line: string) => void): Promise<Recording[]>;
+  /** Stream one network of the lab live as pcap; with `node`, that node's interface on it. */
+  stream(lab: string, network: string, node?: string): Promise<LiveCapture>;
 }

@@ -17,6 +17,7 @@ export { sourceSeen } from "./kinds/source-seen.js";
 export { unreachable } from "./kinds/unreachable.js";
 export { endpointCheck, endpointFailures } from "./endpoint.js";
 export { faultCheck, faultFailures } from "./fault.js";
+export { captureFailures, type CaptureObservation } from "./capture.js";
 export { phasesOf, type Phase } from "./phases.js";
 export { EXPECTATION_KINDS, kindOf, type ExpectationSpec, type Kinds, type LabExpectationKind, type PhaseScope, type BodyOf } from "./registry.js";
 export type { ExpectationKind, ExpectationResult, Observations } from "./types.js";

@@ -52,9 +52,10 @@ export type ExpectationSpec = { [K in LabExpectationKind]: { [P in K]: BodyOf<K>
 
 /**
  * The kinds a report holds: the lab file's, and zmqlab's built-in checks: `endpoint` (an endpoint
- * started) and `fault` (a fault did what the lab says).
+ * started), `fault` (a fault did what the lab says) and `capture` (the packets agree with the
+ * kernels and counters).
  */
-export type ExpectationKind = LabExpectationKind | "endpoint" | "fault";
+export type ExpectationKind = LabExpectationKind | "endpoint" | "fault" | "capture";
 
 /** One expectation's verdict in the report's schema: the fields every verdict has, its kind one of the registry's. */
 export function expectationResultSchema(kinds: Kinds = REGISTERED): TSchema {
@@ -63,8 +64,8 @@ export function expectationResultSchema(kinds: Kinds = REGISTERED): TSchema {
     properties: {
       ...EXPECTATION_RESULT.properties,
       kind: {
-        enum: [...kinds.map((k) => k.kind), "endpoint", "fault"],
-        description: "The expectation's kind; `endpoint` and `fault` are zmqlab's built-in checks that an endpoint bound, connected and started, and that a fault did what the lab says (listed only when they failed).",
+        enum: [...kinds.map((k) => k.kind), "endpoint", "fault", "capture"],
+        description: "The expectation's kind; `endpoint`, `fault` and `capture` are zmqlab's built-in checks that an endpoint bound, connected and started, that a fault did what the lab says, and that the recorded packets agree with what the kernels and counters showed (listed only when they failed).",
       },
     },
   } as unknown as TSchema;

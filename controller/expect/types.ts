@@ -4,6 +4,7 @@ import Type, { type Static } from "typebox";
 import { canonicalAddress } from "../../shared/address.js";
 import type { FlowCount } from "../observe/flows.js";
 import type { Snapshot, TrafficReport } from "../traffic/types.js";
+import type { CaptureObservation } from "./capture.js";
 
 /** Everything the expectations are judged from, gathered after one traffic run. */
 export interface Observations {
@@ -25,6 +26,8 @@ export interface Observations {
   faults?: Record<string, number>;
   /** The counters taken just before each fault ran, by the fault's name. */
   snapshots?: Record<string, Snapshot>;
+  /** What the run's capture showed (present when the lab's networks were recorded): the built-in `capture` check reads it. */
+  capture?: CaptureObservation;
 }
 
 export type { ExpectationKind } from "./registry.js";

@@ -118,6 +118,9 @@ export const SETTINGS = Type.Object(
     handshakeTimeout: Type.Optional(Type.Integer({ minimum: 100, maximum: 600000, description: "ms a connect may go without a handshake before it is reported, and a req waits for each reply (default 3000)." })),
     trafficTimeout: Type.Optional(Type.Integer({ minimum: 1000, maximum: 3600000, description: "ms bound on the whole traffic phase (default 60000)." })),
     linger: Type.Optional(Type.Integer({ minimum: 0, maximum: 60000, description: "ms receivers keep listening after the last sender finished (default 500)." })),
+    capture: Type.Optional(Type.Unsafe<"failed" | "always" | "off">({ enum: ["failed", "always", "off"], description: "Record every network of the lab during the run and keep the pcapng files when the run fails (failed, the default), always, or never record (off). --capture overrides it." })),
+    captureLimit: Type.Optional(Type.Unsafe<string | number>({ type: ["string", "integer"], description: "The capture's ring per network: bytes, or a size such as 64MB, 1GB, 512MiB (default 64MB, at least 2MB). Past it the oldest packets go." })),
+    captureWindow: Type.Optional(Type.Unsafe<string | number>({ type: ["string", "integer"], description: "Each fault's capture window reaches this far on either side: ms, or a duration such as 2s (default 2s). --capture-window overrides it." })),
   },
   { additionalProperties: false },
 );

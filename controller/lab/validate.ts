@@ -13,6 +13,7 @@ import { regexProblem } from "../expect/kinds/output.js";
 import type { FaultCheck } from "../faults/kind.js";
 import { FAULT_KEYS, FAULT_KINDS, isNodeAction, kindsOf } from "../faults/registry.js";
 import { walkFaults } from "../faults/timeline.js";
+import { MAX_CAPTURE_LIMIT, MIN_CAPTURE_LIMIT, parseSize } from "../capture/settings.js";
 
 export interface Finding {
   at: (string | number)[];
@@ -31,7 +32,21 @@ export function validateLab(lab: Lab, kinds?: Kinds): Finding[] {
   validateTraffic(lab, findings);
   validateExpectations(lab, owners, findings, kinds);
   validateFaults(lab, findings);
+  validateCapture(lab, findings);
   return findings;
+}
+
+function validateCapture(lab: Lab, findings: Finding[]): void {
+  const settings = lab.settings;
+  if (settings?.captureLimit !== undefined) {
+    const bytes = parseSize(settings.captureLimit);
+    if (bytes === undefined) findings.push({ at: ["settings", "captureLimit"], message: `"${settings.captureLimit}" is not a size`, hint: "bytes as a number, or a size such as 64MB, 1GB, 512MiB" });
+    else if (bytes < MIN_CAPTURE_LIMIT) findings.push({ at: ["settings", "captureLimit"], message: `${settings.captureLimit} is below the smallest capture ring (2MB)`, hint: "tcpdump's ring files are whole megabytes: give at least 2MB" });
+    else if (bytes > MAX_CAPTURE_LIMIT) findings.push({ at: ["settings", "captureLimit"], message: `${settings.captureLimit} is more than 100GB per network`, hint: "a ring that large is a disk filled: give a limit such as 1GB" });
+  }
+  if (settings?.captureWindow !== undefined && parseDuration(settings.captureWindow) === undefined) {
+    findings.push({ at: ["settings", "captureWindow"], message: `"${settings.captureWindow}" is not a duration`, hint: "ms as a number, or a duration such as 2s or 500ms" });
+  }
 }
 
 /** Each network's subnets by family, as far as they are valid; `invalid` when one was not (and was reported). */

@@ -30,6 +30,8 @@ export interface LabOptions {
   signal?: AbortSignal;
   /** The command holding the lock, shown to whoever waits for it. */
   command?: string;
+  /** `up` only: called once the lab's networks exist, before its nodes are created (a run's capture starts recording them then). */
+  onNetworks?: (plan: LabPlan) => void;
 }
 
 export type UpOptions = LabOptions;

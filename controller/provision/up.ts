@@ -107,6 +107,7 @@ async function create(runtime: Runtime, lab: Lab, placement: Placement, lock: Lo
   try {
     log(`creating ${plan.networks.length} networks`);
     await phase("networks", () => settled(plan.networks.map((n) => runtime.createNetwork(plan, n))));
+    options.onNetworks?.(plan);
     // Each node is configured as soon as it has started, not after the last one has.
     log(`creating ${plan.nodes.length} nodes, configuring each (addresses, routes) as soon as it runs`);
     const states = await phase("nodes", () => settled(running.nodes.map((n) => createConfigured(runtime, plan, n.plan, n.ipv6, log))));

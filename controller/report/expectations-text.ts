@@ -2,8 +2,8 @@
 import type { ExpectationResult } from "../expect/types.js";
 import { table } from "./plan-text.js";
 
-/** zmqlab's own checks, not in the lab file's expect list: an endpoint started, a fault ran. */
-export const BUILT_IN: ReadonlySet<string> = new Set(["endpoint", "fault"]);
+/** zmqlab's own checks, not in the lab file's expect list: an endpoint started, a fault ran, the packets agree. */
+export const BUILT_IN: ReadonlySet<string> = new Set(["endpoint", "fault", "capture"]);
 
 /** The run's verdict in one line: broken endpoints and failed faults first, then the lab's expectations. */
 export function verdictLine(results: ExpectationResult[]): string {
@@ -18,7 +18,9 @@ export function verdictLine(results: ExpectationResult[]): string {
     const names = results.filter((r) => r.kind === kind && !r.ok).map((r) => String(r.spec[key]));
     return names.length ? [`${names.length === 1 ? `1 ${one} failed` : `${names.length} ${many} failed`} (${names.join(", ")})`] : [];
   };
-  return [...failedChecks("endpoint", "endpoint", "endpoint", "endpoints"), ...failedChecks("fault", "fault", "fault", "faults"), judged].join("; ");
+  const captures = results.filter((r) => r.kind === "capture" && !r.ok).map((r) => (r.spec["expectation"] !== undefined ? `expectation ${r.spec["expectation"]}` : String(r.spec["capture"] ?? "capture")));
+  const captureChecks = captures.length ? [`${captures.length === 1 ? "1 capture check failed" : `${captures.length} capture checks failed`} (${captures.join(", ")})`] : [];
+  return [...failedChecks("endpoint", "endpoint", "endpoint", "endpoints"), ...failedChecks("fault", "fault", "fault", "faults"), ...captureChecks, judged].join("; ");
 }
 
 export function expectationsText(results: ExpectationResult[]): string {

@@ -9,6 +9,7 @@ import type { InterruptedNode, LatencyPoint, Timeline } from "../traffic/types.j
 import type { LabReport } from "../run/index.js";
 import { verdictLine } from "./expectations-text.js";
 import { instanceText } from "./instance-text.js";
+import { captureHtml } from "./capture-html.js";
 
 const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
@@ -313,7 +314,8 @@ function interruptionItem(n: InterruptedNode): string {
   return `<li class="planned" title="${esc(n.message)}">${esc(`${n.node} ${n.state} by ${by}, as the lab plans`)}</li>`;
 }
 
-export function htmlReport(lab: Lab, report: LabReport): string {
+/** `pageDir`: the folder the page is written to, for links to the capture's files. */
+export function htmlReport(lab: Lab, report: LabReport, pageDir?: string): string {
   const flows = observedFlows(report);
   const flowRows = flows
     .map((f, i) => {
@@ -371,7 +373,7 @@ ${expectationRows || '<tr><td colspan="5">this lab states no expectations</td></
 <table><tr><th>endpoint</th><th>node</th><th>socket</th><th>sent</th><th>received</th><th>from</th><th>peers seen by the kernel</th><th>notes</th></tr>
 ${endpointRows}
 </table>
-${timelineHtml(report)}${programRows ? `<h2>Programs</h2>
+${timelineHtml(report)}${captureHtml(report.capture, faultMarks(report), pageDir)}${programRows ? `<h2>Programs</h2>
 <table><tr><th>endpoint</th><th>node</th><th>command</th><th>run</th><th>last lines of output</th></tr>
 ${programRows}
 </table>` : ""}

@@ -27,6 +27,17 @@ function properties(indent: string, entries: [string, string][]): string[] {
   ];
 }
 
+/**
+ * The capture's files as attachments of a failing test case, one `[[ATTACHMENT|path]]` line each
+ * (Jenkins' JUnit attachments and GitLab read them from the test case's output): the windows
+ * around the faults first (small), then every network's file.
+ */
+export function attachments(report: LabReport): string {
+  const capture = report.capture;
+  if (!capture?.kept) return "";
+  return [...capture.windows.map((w) => w.path), ...capture.files.map((f) => f.path)].map((p) => `\n[[ATTACHMENT|${p}]]`).join("");
+}
+
 export function junitXml(report: LabReport): string {
   const failures = report.expectations.filter((e) => !e.ok).length;
   const tests = report.expectations.length;
@@ -48,7 +59,7 @@ export function junitXml(report: LabReport): string {
     if (!e.ok) {
       lines.push(`      <failure message="${a(e.message)}" type="${a(e.kind)}">${a(`expected: ${e.expected}\nobserved: ${e.observed}\n${e.message}`)}</failure>`);
     }
-    lines.push(`      <system-out>${a(`expected: ${e.expected}\nobserved: ${e.observed}`)}</system-out>`);
+    lines.push(`      <system-out>${a(`expected: ${e.expected}\nobserved: ${e.observed}${e.ok ? "" : attachments(report)}`)}</system-out>`);
     lines.push(`    </testcase>`);
   }
   lines.push(`  </testsuite>`, `</testsuites>`, "");

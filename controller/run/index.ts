@@ -3,7 +3,10 @@
 import Type, { type Static } from "typebox";
 import { clusterFlag, connectRuntime } from "../engine/connect.js";
 import type { Runtime } from "../engine/runtime.js";
-import { endpointFailures, evaluate, faultFailures, phasesOf } from "../expect/index.js";
+import { captureFailures, endpointFailures, evaluate, faultFailures, phasesOf } from "../expect/index.js";
+import { LabCapture } from "../capture/session.js";
+import { captureSettings, type CaptureOptions } from "../capture/settings.js";
+import { CAPTURE_REPORT } from "../capture/types.js";
 import { PHASE, scopeOf } from "../expect/phases.js";
 import type { PhaseScope } from "../expect/registry.js";
 import { EXPECTATION_RESULT, type ExpectationResult, type Observations } from "../expect/types.js";
@@ -11,6 +14,7 @@ import { loadLab, type LoadedLab } from "../lab/load.js";
 import { addressesOf } from "../lab/addresses.js";
 import type { Lab } from "../lab/types.js";
 import type { FlowCount } from "../observe/flows.js";
+import type { LabPlan } from "../plan/types.js";
 import { readCounters } from "../observe/counters.js";
 import { attachLocked } from "../provision/attach.js";
 import { isUp, lockFor, runtimeFor, unshared } from "../provision/lifecycle.js";
@@ -48,6 +52,7 @@ export const LAB_REPORT = Type.Object(
     ),
     phases: Type.Optional(Type.Array(PHASE, { description: "Present when faults ran: the run cut at each fault, in time order, with what each phase counted." })),
     hosts: Type.Optional(Type.Record(Type.String(), Type.String(), { description: "Present when the lab ran across a cluster (--cluster): the host (a cluster file's name) each node ran on." })),
+    capture: Type.Optional(CAPTURE_REPORT),
   },
   { additionalProperties: false },
 );
@@ -70,6 +75,13 @@ export interface CheckOptions {
    * and the counters are zeroed.
    */
   justCreated?: boolean;
+  /**
+   * Record every network of the lab during the run (default: as the lab file's settings say, else
+   * `failed`: recorded, and the files kept when the run fails). See docs/reports.md.
+   */
+  capture?: CaptureOptions;
+  /** A capture already recording the lab (runLab starts it as the networks come up). */
+  recording?: LabCapture;
 }
 
 export interface RunOptions extends CheckOptions {
@@ -168,7 +180,8 @@ export function judge(lab: Lab, observations: Observations, placement?: Placemen
   // An instance is judged at its actual addresses, and named by the lab file (its name, its
   // addresses), so that every run's report names the same checks: CI keeps one history per
   // test case. The actual addresses stay beside them.
-  const expectations = [...evaluate(lab.expect, observations).map((e) => withoutUnavailableCounters(e, observations)), ...endpointFailures(observations), ...faultFailures(observations)].map((e) => {
+  const judged = evaluate(lab.expect, observations).map((e) => withoutUnavailableCounters(e, observations));
+  const expectations = [...judged, ...endpointFailures(observations), ...faultFailures(observations), ...captureFailures(judged, observations)].map((e) => {
     const description = translateText(e.description, back);
     return description !== e.description ? { ...e, description, actual: { description: e.description } } : e;
   });
@@ -189,9 +202,18 @@ export function judge(lab: Lab, observations: Observations, placement?: Placemen
  * again, without provisioning anything, and evaluate its expectations.
  */
 export async function check(lab: RunningLab, options: CheckOptions = {}): Promise<LabReport> {
-  const report = judge(lab.lab, await observe(lab, options), lab);
-  const hosts = hostsOf(lab.plan.nodes);
-  return hosts ? { ...report, hosts } : report;
+  const settings = captureSettings(lab.lab.settings, options.capture ?? {}, lab.plan.lab);
+  const capture = options.recording ?? (settings.mode !== "off" ? await LabCapture.start(lab.runtime, lab.plan, settings, options.log) : undefined);
+  try {
+    const observations = await observe(lab, options);
+    const observed = await capture?.observe(observations.traffic);
+    const report = judge(lab.lab, { ...observations, ...(observed ? { capture: observed } : {}) }, lab);
+    const hosts = hostsOf(lab.plan.nodes);
+    const recorded = capture ? { capture: await capture.finish(observations.traffic, report.expectations, report.ok, observed) } : {};
+    return { ...report, ...(hosts ? { hosts } : {}), ...recorded };
+  } finally {
+    await capture?.remove();
+  }
 }
 
 /** Each node's host, when the lab runs on a cluster. */
@@ -212,14 +234,21 @@ export async function run(target: string | LoadedLab, options: RunOptions = {}):
   const lock = options.instance === "auto" ? unshared(key) : await lockFor(runtime, key, { command: "run", log, ...signal, ...(options.wait !== undefined ? { wait: options.wait } : {}) });
   let lab: RunningLab | undefined;
   let wasUp = false;
+  // Recording starts as soon as the networks exist, while the nodes are made: it costs the run no time of its own.
+  const settings = captureSettings(loaded.lab.settings, options.capture ?? {}, key);
+  let recording: Promise<LabCapture> | undefined;
+  // On a cluster an overlay's namespace (where it is recorded) exists on an engine only once a node there joined it: check starts the capture then.
+  const onNetworks = settings.mode === "off" ? undefined : (plan: LabPlan) => void (plan.nodes.some((n) => n.host !== undefined) ? undefined : (recording = LabCapture.start(runtime, plan, settings, log)));
   try {
     wasUp = options.reuse ? await isUp(runtime, key) : false;
-    lab = wasUp ? await attachLocked(runtime, loaded, instance, lock) : await upLocked(runtime, loaded.lab, instance, lock, { log, ...signal });
+    lab = wasUp ? await attachLocked(runtime, loaded, instance, lock) : await upLocked(runtime, loaded.lab, instance, lock, { log, ...signal, ...(onNetworks ? { onNetworks } : {}) });
     if (wasUp) log(`lab ${lab.name} is already up: using it as it is (networks, nodes and routes are not re-applied from the file; zmqlab down first to start fresh)`);
-    const report = await check(lab, { log, ...signal, justCreated: !wasUp });
+    const report = await check(lab, { log, ...signal, justCreated: !wasUp, ...(options.capture ? { capture: options.capture } : {}), ...(recording ? { recording: await recording } : {}) });
     await options.onReport?.(report);
     return report;
   } finally {
+    // A capture that started while `up` failed (check removes one it was given).
+    if (recording && !lab) await (await recording).remove();
     if (lab && !options.keep && !wasUp) await lab.down();
     else if (lab) log(`lab ${lab.name} stays up; remove it with: zmqlab down ${loaded.file.replace(/\/lab\.ya?ml$/, "")}${instance !== undefined ? ` --instance ${instance}` : ""}${clusterFlag()}`);
     await lock.release();

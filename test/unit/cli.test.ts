@@ -142,3 +142,22 @@ t.test("exec and shell: a node the lab file does not have is exit 2 before any e
   }
   t.equal(zmqlab(["exec", "test/fixtures/poke", "alpha"]).status, 2, "exec without a command is a usage error");
 });
+
+t.test("the capture's options and zmqlab capture: a mistake is exit 2 before any engine is asked", async (t) => {
+  const env = { DOCKER_HOST: "tcp://127.0.0.1:1" };
+  const mode = zmqlab(["run", "labs/source-ip", "--capture", "sometimes"], env);
+  t.equal(mode.status, 2);
+  t.match(mode.stderr, /--capture: "sometimes" is not a capture mode\n  hint: failed .*always, or off/);
+  const window = zmqlab(["test", "labs/source-ip", "--capture-window", "soon"], env);
+  t.equal(window.status, 2);
+  t.match(window.stderr, /--capture-window: "soon" is not a duration/);
+  const network = zmqlab(["capture", "labs/source-ip", "nowhere"], env);
+  t.equal(network.status, 2);
+  t.match(network.stderr, /labs\/source-ip\/lab\.yaml: networks: lab source-ip has no network "nowhere"\n  hint: networks: clients, servers/);
+  const node = zmqlab(["capture", "labs/source-ip", "server:clients"], env);
+  t.equal(node.status, 2);
+  t.match(node.stderr, /node server is not on network clients\n  hint: its networks: servers/);
+  const target = zmqlab(["capture", "labs/source-ip", "a:b:c"], env);
+  t.equal(target.status, 2);
+  t.match(target.stderr, /"a:b:c" is neither NETWORK nor NODE:NETWORK/);
+});
