@@ -27,6 +27,9 @@ export const movedText = (f: SweepRow["flows"][number]): string => `${f.from} ->
 /** "c10 outage 4075 ms, lost 3". */
 export const receiverText = (r: SweepRow["receivers"][number]): string => `${r.endpoint} ${outageText(r.outageMs)}, lost ${r.lost}`;
 
+/** An error's first two lines, as one (a heading ending in a colon says little alone). */
+export const firstLines = (text: string): string => text.split("\n").slice(0, 2).map((l) => l.trim()).join(" ");
+
 /** The columns a row broke or mended, by name. */
 const names = (report: SweepReport, columns: number[]) => columns.map((c) => columnName(report, c)).join(", ");
 
@@ -36,6 +39,7 @@ export function sweepVerdict(report: SweepReport): string {
   const errors = [report.baseline, ...report.failures].filter((r) => r.error !== undefined);
   // Of the failures whose runs were made.
   const n = report.failures.filter((f) => f.error === undefined).length;
+  if (report.baseline.error !== undefined) return `the baseline could not be made: nothing to compare the failures with${errors.length > 1 ? `; the runs of ${plural(errors.length - 1, "failure")} could not be made either` : ""}`;
   const parts = [
     broken.length
       ? `${broken.length} of ${plural(n, "failure")} broke what the baseline held: ${broken.map((f) => `${f.failure} (${names(report, f.broke)})`).join("; ")}`
@@ -53,7 +57,7 @@ export function sweepText(report: SweepReport): string {
   const pairs = report.k === 2 ? " pairs of" : "";
   const sampled = report.sampled ? ` (${report.failures.length} of ${report.sampled.of}, chosen with seed ${report.sampled.seed})` : "";
   const detail = rows.flatMap((r) => {
-    if (r.error !== undefined) return [`  ${r.failure}: could not be made: ${r.error.split("\n")[0]}`];
+    if (r.error !== undefined) return [`  ${r.failure}: could not be made: ${firstLines(r.error)}`];
     const lines = [
       ...(r.broke.length ? [`    BROKE ${names(report, r.broke)}`] : []),
       ...(r.fixed.length ? [`    mended ${names(report, r.fixed)} (failed in the baseline)`] : []),

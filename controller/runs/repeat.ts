@@ -96,7 +96,8 @@ export function summarize(lab: Lab, outcomes: RunOutcome[], options: { jobs: num
     const first = verdicts.find((v) => v !== undefined);
     const passed = verdicts.filter((v) => v?.ok).length;
     const failures = verdicts.flatMap((v, run) => (v && !v.ok ? [{ run: run + 1, observed: v.observed, message: v.message }] : []));
-    const figures = distributions(verdicts.flatMap((v, run) => (v ? [numbersIn(atFileAddresses(v.evidence, reports[run]!))] : [])));
+    // `phase` is the window a phased verdict was judged on (the faults' times), no figure of its kind.
+    const figures = distributions(verdicts.flatMap((v, run) => (v ? [numbersIn(atFileAddresses(v.evidence, reports[run]!), ["phase"])] : [])));
     return {
       kind: first?.kind ?? kindOf(spec).kind.kind,
       description: first?.description ?? kindOf(spec).kind.kind,

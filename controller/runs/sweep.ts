@@ -314,7 +314,12 @@ export function differential(lab: Lab, plan: SweepPlan, outcomes: RunOutcome[], 
   const baseline = rowOf("baseline", baselineRun);
   const failures = failureRuns.map((o, i) => rowOf(plan.cases[i]!.text, o));
   const complete = outcomes.every((o) => o.report !== undefined);
-  const columns = [...(base?.expectations.slice(0, lab.expect?.length ?? 0).map((e) => ({ kind: e.kind, description: e.description })) ?? (lab.expect ?? []).map((s) => ({ kind: Object.keys(s)[0]!, description: Object.keys(s)[0]! }))), { kind: "checks", description: "zmqlab's own checks: every endpoint started, every fault ran" }];
+  // Described as any run that was made describes them (every run names them by the lab file).
+  const described = outcomes.find((o) => o.report)?.report;
+  const columns = [
+    ...(described?.expectations.slice(0, lab.expect?.length ?? 0).map((e) => ({ kind: e.kind, description: e.description })) ?? (lab.expect ?? []).map((s) => ({ kind: Object.keys(s)[0]!, description: Object.keys(s)[0]! }))),
+    { kind: "checks", description: "zmqlab's own checks: every endpoint started, every fault ran" },
+  ];
   return {
     lab: lab.name,
     started: meta.started,

@@ -36,7 +36,7 @@ t.test("distributions: min, nearest-rank p50 and p95, max, and every value in ru
 t.test("pass counts against quorums: every run by default, an expectation's own quorum wins", async (t) => {
   const lab = runsLab().lab;
   const outcomes = [
-    ran(0, runReport({ ok: [true, true, true], evidence: [{ counted: 3600 }, { packets: { r1: 900 } }, { outageMs: 0 }] })),
+    ran(0, runReport({ ok: [true, true, true], evidence: [{ counted: 3600 }, { packets: { r1: 900 }, phase: { to: "sweep", end: 4005 } }, { outageMs: 0 }] })),
     ran(1, runReport({ ok: [false, true, false], evidence: [{ counted: 2100 }, { packets: { r1: 880 } }, { outageMs: 6200, silences: [{ start: 1 }] }] }), { files: { json: "out/1-run-2.json", html: "out/1-run-2.html" } }),
     ran(2, runReport({ ok: [true, true, true], evidence: [{ counted: 3500 }, { packets: { r1: 910 } }, { outageMs: 3600 }] })),
   ];
@@ -44,7 +44,7 @@ t.test("pass counts against quorums: every run by default, an expectation's own 
   t.same(report.expectations.map((e) => [e.kind, e.passed, e.runs, e.quorum, e.ok]), [["delivered", 2, 3, 0.5, true], ["path", 3, 3, 1, true], ["recovered", 2, 3, 1, false]]);
   t.same(report.expectations[2]!.failures, [{ run: 2, observed: "failed 3", message: "broken 3" }], "runs count from 1");
   t.same(report.expectations[2]!.figures["outageMs"], { n: 3, min: 0, p50: 3600, p95: 6200, max: 6200, values: [0, 6200, 3600] }, "the outage over the runs");
-  t.same(Object.keys(report.expectations[1]!.figures), ["packets.r1"]);
+  t.same(Object.keys(report.expectations[1]!.figures), ["packets.r1"], "the phase's times are no figure of the kind");
   t.equal(report.ok, false);
   t.equal(report.complete, true);
   t.same(report.routers["r1"]!.values, [3600, 3600, 3600], "packets each router forwarded, per run");

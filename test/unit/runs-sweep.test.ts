@@ -155,7 +155,12 @@ t.test("runs that could not be made; a baseline that could not", async (t) => {
   t.match(sweepJunitXml(partly), /<testsuite name="sw: stop r1" tests="4" failures="0" errors="1" skipped="0"/);
   const headless = differential(lab(), plan, [ran(0, undefined), ran(1, baseline()), ran(2, baseline())], meta);
   t.same(headless.failures.map((f) => [f.ok, f.cells.some((c) => c.differs)]), [[false, false], [false, false]], "without a baseline nothing can be said to hold");
-  t.same(headless.columns.map((c) => c.kind), ["delivered", "path", "recovered", "checks"], "the columns from the lab file");
+  t.same(headless.columns.map((c) => c.description), ["expectation 1", "expectation 2", "expectation 3", "zmqlab's own checks: every endpoint started, every fault ran"], "the columns as the runs that were made describe them");
+  t.match(sweepText(headless), /the baseline could not be made: nothing to compare the failures with$/);
+  const none = differential(lab(), plan, [ran(0, undefined), ran(1, undefined, { error: "OSPF did not converge within 30 s:\n  client: no Full neighbour\n  more" }), ran(2, undefined)], meta);
+  t.same(none.columns.map((c) => c.kind), ["delivered", "path", "recovered", "checks"], "none made: the lab file's kinds");
+  t.match(sweepText(none), /  stop r1: could not be made: OSPF did not converge within 30 s: client: no Full neighbour\n/);
+  t.match(sweepText(none), /nothing to compare the failures with; the runs of 2 failures could not be made either$/);
   t.ok(validate(JSON.parse(JSON.stringify(headless))), JSON.stringify(validate.errors));
 });
 
