@@ -22,6 +22,20 @@ export function numbersIn(value: unknown, skip: readonly string[] = [], prefix =
   return found;
 }
 
+/**
+ * The one place that says what of a run is no figure. Every other number is one, by its dotted
+ * path: a verdict's evidence (`outageMs`, `packets.r1`, a latency kind's `p99`) and an endpoint's
+ * report (`received`, `from.quotes`, and latency percentiles as soon as an endpoint carries them,
+ * e.g. `latency.p50`). A new structure of numbers that are not one figure each (a histogram's
+ * buckets, a per-tick series outside `timeline`) goes here.
+ */
+export const NOT_FIGURES = {
+  /** A phased verdict's window (the faults' times), not a measurement of its kind. */
+  evidence: ["phase"],
+  /** Per-tick series and the lives of a restarted node's endpoint: lists, or sums already counted. */
+  endpoint: ["timeline", "lives"],
+} as const;
+
 export const DISTRIBUTION = Type.Object(
   {
     n: Type.Integer({ minimum: 1, description: "Runs that gave this figure." }),

@@ -8,7 +8,7 @@ import { loadLab, type LoadedLab } from "../lab/load.js";
 import { reverse, translateValue } from "../lab/relocate.js";
 import type { Lab } from "../lab/types.js";
 import type { LabReport } from "../run/index.js";
-import { DISTRIBUTION, distributions, numbersIn } from "./figures.js";
+import { DISTRIBUTION, distributions, NOT_FIGURES, numbersIn } from "./figures.js";
 import { runMany, type PoolOptions, type RunOutcome } from "./pool.js";
 
 const RUN_FILES = Type.Object({ json: Type.String(), html: Type.Optional(Type.String()) }, { additionalProperties: false, description: "The run's own report files (paths as written)." });
@@ -96,8 +96,7 @@ export function summarize(lab: Lab, outcomes: RunOutcome[], options: { jobs: num
     const first = verdicts.find((v) => v !== undefined);
     const passed = verdicts.filter((v) => v?.ok).length;
     const failures = verdicts.flatMap((v, run) => (v && !v.ok ? [{ run: run + 1, observed: v.observed, message: v.message }] : []));
-    // `phase` is the window a phased verdict was judged on (the faults' times), no figure of its kind.
-    const figures = distributions(verdicts.flatMap((v, run) => (v ? [numbersIn(atFileAddresses(v.evidence, reports[run]!), ["phase"])] : [])));
+    const figures = distributions(verdicts.flatMap((v, run) => (v ? [numbersIn(atFileAddresses(v.evidence, reports[run]!), NOT_FIGURES.evidence)] : [])));
     return {
       kind: first?.kind ?? kindOf(spec).kind.kind,
       description: first?.description ?? kindOf(spec).kind.kind,
@@ -113,7 +112,7 @@ export function summarize(lab: Lab, outcomes: RunOutcome[], options: { jobs: num
   const checksPassed = reports.filter((r) => r && r.expectations.slice(specs.length).every((e) => e.ok)).length;
   const endpointNames = [...new Set(reports.flatMap((r) => r?.endpoints.map((e) => e.name) ?? []))];
   const endpoints = Object.fromEntries(
-    endpointNames.map((name) => [name, distributions(reports.flatMap((r) => r?.endpoints.filter((e) => e.name === name).map((e) => numbersIn(e, ["timeline", "lives"])) ?? []))]),
+    endpointNames.map((name) => [name, distributions(reports.flatMap((r) => r?.endpoints.filter((e) => e.name === name).map((e) => numbersIn(e, NOT_FIGURES.endpoint)) ?? []))]),
   );
   const routerNames = [...new Set(reports.flatMap((r) => Object.keys(r?.flows ?? {})))];
   const routers = Object.fromEntries(

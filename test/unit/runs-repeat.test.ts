@@ -8,7 +8,7 @@ import { repeatSchema } from "../../controller/report/schema.js";
 import { repeatText, spread } from "../../controller/report/repeat-text.js";
 import { repeatJunitXml } from "../../controller/report/repeat-junit.js";
 import { repeatHtml, stripChart } from "../../controller/report/repeat-html.js";
-import { distribution, distributions, numbersIn, percentile } from "../../controller/runs/figures.js";
+import { distribution, distributions, NOT_FIGURES, numbersIn, percentile } from "../../controller/runs/figures.js";
 import { summarize } from "../../controller/runs/repeat.js";
 import { ran, runReport, runsLab } from "../support/runs.js";
 
@@ -58,6 +58,24 @@ t.test("pass counts against quorums: every run by default, an expectation's own 
   t.equal(looser.ok, true);
   t.equal(summarize(lab, outcomes, { ...META, quorum: 0.7 }).expectations[2]!.ok, false, "2 of 3 is less than 70%");
   t.equal(summarize(lab, outcomes.slice(0, 2), META).expectations[0]!.ok, true, "1 of 2 meets its own 0.5 exactly");
+});
+
+t.test("a number an endpoint or a verdict gains (latency percentiles) is a figure with no change here; what NOT_FIGURES names is not", async (t) => {
+  const lab = runsLab().lab;
+  const withLatency = (p50: number, p99: number) => {
+    const report = runReport({ ok: [true, true, true], evidence: [{ counted: 3600 }, { packets: { r1: 900 } }, { outageMs: 0, p99 }] });
+    const ticker = report.endpoints.find((e) => e.name === "ticker")!;
+    Object.assign(ticker, { latency: { p50, p99, max: p99 * 2, histogram: [[1, 5]] } });
+    return report;
+  };
+  const report = summarize(lab, [ran(0, withLatency(0.4, 1.5)), ran(1, withLatency(0.6, 9.5))], META);
+  t.same(report.endpoints["ticker"]!["latency.p99"]!.values, [1.5, 9.5], "an endpoint's latency.p99, run by run");
+  t.same(report.endpoints["ticker"]!["latency.max"]!.max, 19);
+  t.notOk(Object.keys(report.endpoints["ticker"]!).some((k) => k.startsWith("latency.histogram")), "a list is no figure");
+  t.same(report.expectations[2]!.figures["p99"]!.values, [1.5, 9.5], "a verdict's new number too");
+  t.match(repeatText(report), /endpoint ticker .*\n(.*\n)* +latency\.p99 +1\.5 \/ 1\.5 \/ 9\.5 \/ 9\.5\n/, "and printed");
+  t.same([...NOT_FIGURES.endpoint, ...NOT_FIGURES.evidence].sort(), ["lives", "phase", "timeline"]);
+  t.notOk(Object.keys(report.endpoints["ticker"]!).some((k) => k.startsWith("timeline.")), "an endpoint's timeline is not");
 });
 
 t.test("zmqlab's own checks and runs that could not be made: not ok, incomplete", async (t) => {
