@@ -3,6 +3,7 @@
 // Prints a table and writes bench/results.json. Reports targets; never fails on a missed one.
 import { benchThroughput, TARGET_THROUGHPUT, type ThroughputResult } from "./throughput.js";
 import { benchFaults, faultTimingText, type FaultTimingResult } from "./faults.js";
+import { benchRepeat, benchSweep, manyRunsText, type ManyRunsResult } from "./runs.js";
 import Docker from "dockerode";
 import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -381,8 +382,10 @@ async function main(): Promise<void> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
-  // BENCH_ONLY=up,cluster,throughput,faults picks parts (default: all). `up` is the labs' up and
-  // down against the floor, with the flagship's run cycle and four at once.
+  // BENCH_ONLY=up,cluster,throughput,faults,repeat,sweep picks parts (default: all). `up` is the
+  // labs' up and down against the floor, with the flagship's run cycle and four at once; `repeat`
+  // and `sweep` are many runs with --jobs 4 against one after another (BENCH_RUNS_ROUNDS rounds,
+  // default 1: a sweep round is some 10 minutes).
   const only = new Set((process.env.BENCH_ONLY ?? "").split(",").map((p) => p.trim()).filter(Boolean));
   const want = (part: string) => only.size === 0 || only.has(part);
   const results: LabResult[] = [];
@@ -391,6 +394,7 @@ async function main(): Promise<void> {
   let cycle: CycleResult | undefined;
   let concurrency: ConcurrencyResult | undefined;
   let cluster: ClusterResult | undefined;
+  const many: ManyRunsResult[] = [];
   let peakAt100 = 0;
   try {
     const stale = await removeBenchResources(docker);
@@ -416,6 +420,9 @@ async function main(): Promise<void> {
       throughput = await benchThroughput(rounds, log);
     }
     if (want("faults")) faults = await benchFaults(rounds, log);
+    const manyRounds = Number.parseInt(process.env.BENCH_RUNS_ROUNDS ?? "1", 10);
+    if (want("repeat")) many.push(await benchRepeat(docker, currentImage, manyRounds, log));
+    if (want("sweep")) many.push(await benchSweep(docker, currentImage, manyRounds, log));
   } finally {
     warnStuck((await removeBenchResources(docker)).stuck);
   }
@@ -434,6 +441,7 @@ async function main(): Promise<void> {
     cycle,
     concurrency,
     cluster,
+    many,
     controllerPeakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     controllerPeakRssMiBThrough100Nodes: peakAt100,
     memoryTargetMiB: TARGET_MEMORY_MIB,
@@ -464,6 +472,7 @@ async function main(): Promise<void> {
     console.log(`\n${results[0]!.lab} across ${cluster.hosts} engines of a Swarm (${cluster.file}), median of ${rounds} rounds`);
     console.log(`  up ${cluster.upMs.toFixed(0)} ms on the cluster, ${cluster.oneEngineUpMs.toFixed(0)} ms on one engine (${(cluster.upMs / cluster.oneEngineUpMs).toFixed(2)}x); down ${cluster.downMs.toFixed(0)} ms`);
   }
+  for (const m of many) console.log(manyRunsText(m));
   if (results.length) console.log(`\ncontroller peak memory (max RSS): ${peakAt100} MiB through the 100-node lab (target <=${TARGET_MEMORY_MIB} MiB: ${peakAt100 <= TARGET_MEMORY_MIB ? "met" : "NOT met"}), ${report.controllerPeakRssMiB} MiB in all`);
   console.log(`\nwrote ${RESULTS}`);
 }
