@@ -11,6 +11,7 @@
 
 import { createInterface } from "node:readline";
 import { Endpoint } from "./endpoint.js";
+import { wallNow } from "./messages.js";
 import { parseJob } from "./job.js";
 import type { AgentCommand, AgentEvent, AgentJob } from "../shared/protocol.js";
 
@@ -69,7 +70,11 @@ function run(job: AgentJob): void {
       command = undefined;
     }
     if (command?.cmd === "stop") void stop("stop command");
-    else if (command?.cmd === "go") release?.();
+    else if (command?.cmd === "go") {
+      const wait = typeof command.at === "number" ? command.at - wallNow() : 0;
+      if (wait > 0) setTimeout(() => release?.(), wait);
+      else release?.();
+    }
     else if (command?.cmd === "tick") for (const e of endpoints) e.checkpoint();
     else console.error(`agent ${job.node}: unknown command ignored: ${line}`);
   });

@@ -4,13 +4,15 @@
 import { benchThroughput, TARGET_THROUGHPUT, type ThroughputResult } from "./throughput.js";
 import { benchFaults, faultTimingText, type FaultTimingResult } from "./faults.js";
 import { benchRepeat, benchSweep, manyRunsText, type ManyRunsResult } from "./runs.js";
+import { benchShipped, printShipped, type ShippedResult } from "./shipped.js";
 import Docker from "dockerode";
 import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { promisify } from "node:util";
 import { join } from "node:path";
-import { connectRuntime, planLab, runLab, up, type LabPlan, type LoadedLab, type RunningLab } from "../controller/index.js";
+import { runLab, up, type LabPlan, type LoadedLab, type RunningLab } from "../controller/index.js";
+import { connectRuntime, planLab } from "../controller/advanced.js";
 import { ensureNodeImage, PACKAGE_ROOT } from "../controller/engine/images.js";
 import { execIn } from "../controller/engine/exec.js";
 import { loadCluster } from "../controller/lab/cluster.js";
@@ -382,14 +384,16 @@ async function main(): Promise<void> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
-  // BENCH_ONLY=up,cluster,throughput,faults,repeat,sweep picks parts (default: all). `up` is the
-  // labs' up and down against the floor, with the flagship's run cycle and four at once; `repeat`
-  // and `sweep` are many runs with --jobs 4 against one after another (BENCH_RUNS_ROUNDS rounds,
-  // default 1: a sweep round is some 10 minutes).
+  // BENCH_ONLY=up,cluster,throughput,faults,shipped,repeat,sweep picks parts (default: all). `up`
+  // is the labs' up and down against the floor, with the flagship's run cycle and four at once;
+  // `shipped` runs every shipped lab BENCH_SHIPPED_RUNS times (default 20), four at once; `repeat`
+  // and `sweep` are many runs with --jobs 4 against one after another, beside the floor
+  // (BENCH_RUNS_ROUNDS rounds, default 1: a sweep round is some 10 minutes).
   const only = new Set((process.env.BENCH_ONLY ?? "").split(",").map((p) => p.trim()).filter(Boolean));
   const want = (part: string) => only.size === 0 || only.has(part);
   const results: LabResult[] = [];
   let faults: FaultTimingResult | undefined;
+  let shipped: ShippedResult | undefined;
   let throughput: ThroughputResult | undefined;
   let cycle: CycleResult | undefined;
   let concurrency: ConcurrencyResult | undefined;
@@ -420,6 +424,11 @@ async function main(): Promise<void> {
       throughput = await benchThroughput(rounds, log);
     }
     if (want("faults")) faults = await benchFaults(rounds, log);
+    if (want("shipped")) {
+      const runs = Number(process.env.BENCH_SHIPPED_RUNS ?? 20);
+      if (!Number.isInteger(runs) || runs < 1) throw new Error(`BENCH_SHIPPED_RUNS must be a whole number >= 1, not ${process.env.BENCH_SHIPPED_RUNS}`);
+      shipped = await benchShipped(runs, 4, log);
+    }
     const manyRounds = Number.parseInt(process.env.BENCH_RUNS_ROUNDS ?? "1", 10);
     if (want("repeat")) many.push(await benchRepeat(docker, currentImage, manyRounds, log));
     if (want("sweep")) many.push(await benchSweep(docker, currentImage, manyRounds, log));
@@ -438,6 +447,7 @@ async function main(): Promise<void> {
     labs: results,
     throughput,
     faults,
+    shipped,
     cycle,
     concurrency,
     cluster,
@@ -452,6 +462,7 @@ async function main(): Promise<void> {
   for (const n of notes) console.log(`note: ${n}`);
   if (results.length) console.log(table(results, rounds));
   if (faults) console.log(faultTimingText(faults));
+  if (shipped) printShipped(shipped, (line) => console.log(line));
   if (throughput) {
     console.log(`\nbench-msg: ${throughput.messages} messages of 64 bytes, median of ${rounds} rounds (received by the SUB, per second)`);
     console.log(`  PUB -> router -> SUB   ${String(throughput.medianRouted).padStart(9)} msg/s`);

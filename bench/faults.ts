@@ -2,7 +2,8 @@
 // an engine doing nothing else and on one running four such labs at once. Every fault kind that
 // runs on this kernel: a router stopped and started, restarted, paused and unpaused, a link down
 // and up, loss and its clear, a rate limit, a partition and its heal, an exec.
-import { parseLab, runLab, type LabReport } from "../controller/index.js";
+import { runLab, type LabReport } from "../controller/index.js";
+import { parseLab } from "../controller/advanced.js";
 
 const LAB = `
 name: bench-faults

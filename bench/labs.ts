@@ -3,7 +3,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { parseLab, type LoadedLab } from "../controller/index.js";
+import { type LoadedLab } from "../controller/index.js";
+import { parseLab } from "../controller/advanced.js";
 import { PACKAGE_ROOT } from "../controller/engine/images.js";
 
 /** A lab in several variants (other name, other subnets), for engines where one is blocked. */

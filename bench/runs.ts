@@ -6,7 +6,8 @@
 // pool that starts runs late or serialises something of its own shows as a speed-up below it.
 import type Docker from "dockerode";
 import { join } from "node:path";
-import { loadLab, planLab, planSweep, repeat, sweep, type Lab, type LoadedLab } from "../controller/index.js";
+import { repeat, sweep, type Lab, type LoadedLab } from "../controller/index.js";
+import { loadLab, planLab, planSweep } from "../controller/advanced.js";
 import { ensureFrrImage, PACKAGE_ROOT } from "../controller/engine/images.js";
 import { parseSubnet, type Subnet } from "../controller/lab/ip.js";
 import { chooseRelocations, instanceLab } from "../controller/lab/relocate.js";

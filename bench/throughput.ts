@@ -1,6 +1,7 @@
 // Messages per second from a PUB through a router to a SUB, beside the same two endpoints on one
 // node, measured in the same run on the same lab; the two runs alternate so load hits both.
-import { parseLab, up, jobsFor, startAgent, type AgentEvent, type AgentJob, type RunningLab } from "../controller/index.js";
+import { up, type RunningLab } from "../controller/index.js";
+import { parseLab, jobsFor, startAgent, type AgentEvent, type AgentJob } from "../controller/advanced.js";
 
 export const TARGET_THROUGHPUT = 0.7;
 const COUNT = Number.parseInt(process.env.BENCH_MESSAGES ?? "200000", 10);

@@ -10,10 +10,13 @@ import { parseDuration } from "../shared/duration.js";
 import { loadLab, type LoadedLab } from "./lab/load.js";
 import { planLab } from "./plan/plan.js";
 import { interfacesText, planText, table } from "./report/plan-text.js";
-import { attach, Cancelled, down, findNode, namesLabFile, up } from "./provision/running.js";
+import { attach } from "./provision/attach.js";
+import { down, namesLabFile } from "./provision/down.js";
+import { findNode } from "./provision/find-node.js";
+import { up } from "./provision/up.js";
 import type { Terminal } from "./engine/exec.js";
 import { VERSION } from "./version.js";
-import { check, hostsOf, runLab, type LabReport } from "./run/index.js";
+import { check, hostsOf, run, type LabReport } from "./run/index.js";
 import { loadCluster, placeNodes } from "./lab/cluster.js";
 import { trafficText } from "./report/traffic-text.js";
 import { topologyMermaid } from "./report/mermaid.js";
@@ -126,7 +129,7 @@ program
       return i < 0 ? n.interfaces.length : i;
     };
     const nodes = await Promise.all(
-      lab.plan.nodes.map(async (n) => ({ name: n.name, interfaces: (await lab.interfaces(n.name)).sort((a, b) => order(n, a.altnames) - order(n, b.altnames)) })),
+      lab.nodes.map(async (n) => ({ name: n.name, interfaces: (await n.interfaces()).sort((a, b) => order(n.plan, a.altnames) - order(n.plan, b.altnames)) })),
     );
     if (lab.reconciled) stdout(lab.repairs.length ? `lab ${lab.name} was up already; repaired:\n${lab.repairs.map((r) => `  ${r}`).join("\n")}` : `lab ${lab.name} was up already, as its file declares: nothing to repair`);
     stdout(`lab ${lab.name} is up: ${lab.plan.networks.length} networks, ${lab.plan.nodes.length} nodes, ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -202,7 +205,7 @@ program
       steps.stop();
       report(loaded.lab, result, opts);
     };
-    await runLab(loaded, { reuse: true, log: steps.step, signal: interruptible(), onReport, ...labOptions(opts), ...(opts.keep ? { keep: true } : {}) }).finally(steps.stop);
+    await run(loaded, { reuse: true, log: steps.step, signal: interruptible(), onReport, ...labOptions(opts), ...(opts.keep ? { keep: true } : {}) }).finally(steps.stop);
   });
 
 interface RepeatCliOptions {
@@ -348,31 +351,36 @@ interface SweepCliOptions {
   html?: string;
 }
 
-program
-  .command("test")
-  .argument("<lab>", "lab file, or a folder holding lab.yaml, of a lab that is up")
-  .option("--json <file>", "write the report as JSON (format: controller/report/report.schema.json)")
-  .option("--junit <file>", "write the expectations as JUnit XML, one test case each")
-  .option("--tap", "print the expectations as TAP on stdout (the tables go to stderr)")
-  .option("--html <file>", "write one self-contained page: topology, each flow along its observed path, expectations")
-  .option("--instance <name>", "the instance to check (default $ZMQLAB_INSTANCE)")
-  .option("--wait <duration>", WAIT_HELP, waitOption)
-  .description("check a lab that is already up, as it is now (changed by hand or not): drive its traffic again, judge its expectations, leave it up; exit 1 when one fails")
-  .action(async (target: string, opts: ReportOptions & InstanceOptions) => {
-    const loaded = loadLab(target);
-    const signal = interruptible();
-    const steps = progress();
-    const lab = await attach(loaded, { command: "test", log: steps.step, signal, ...labOptions(opts) }).catch((err) => {
-      steps.stop();
-      throw err;
-    });
-    stderr(`lab ${lab.name} is up: checking it as it is`);
-    const result = await check(lab, { log: steps.step, signal }).finally(() => {
-      steps.stop();
-      return lab.release();
-    });
-    report(loaded.lab, result, opts);
+/** `check`, and `test`, its former name (hidden): the API's `check`. */
+for (const [name, hidden] of [["check", false], ["test", true]] as const) {
+  program
+    .command(name, { hidden })
+    .argument("<lab>", "lab file, or a folder holding lab.yaml, of a lab that is up")
+    .option("--json <file>", "write the report as JSON (format: controller/report/report.schema.json)")
+    .option("--junit <file>", "write the expectations as JUnit XML, one test case each")
+    .option("--tap", "print the expectations as TAP on stdout (the tables go to stderr)")
+    .option("--html <file>", "write one self-contained page: topology, each flow along its observed path, expectations")
+    .option("--instance <name>", "the instance to check (default $ZMQLAB_INSTANCE)")
+    .option("--wait <duration>", WAIT_HELP, waitOption)
+    .description(`check a lab that is already up, as it is now (changed by hand or not): drive its traffic again, judge its expectations, leave it up; exit 1 when one fails${hidden ? " (check's former name)" : ""}`)
+    .action(checkCommand);
+}
+
+async function checkCommand(target: string, opts: ReportOptions & InstanceOptions): Promise<void> {
+  const loaded = loadLab(target);
+  const signal = interruptible();
+  const steps = progress();
+  const lab = await attach(loaded, { command: "check", log: steps.step, signal, ...labOptions(opts) }).catch((err) => {
+    steps.stop();
+    throw err;
   });
+  stderr(`lab ${lab.name} is up: checking it as it is`);
+  const result = await check(lab, { log: steps.step, signal }).finally(() => {
+    steps.stop();
+    return lab.release();
+  });
+  report(loaded.lab, result, opts);
+}
 
 program
   .command("graph")
@@ -540,10 +548,6 @@ export async function main(argv: string[]): Promise<number> {
       if (fixed) stderr(`  hint: the command's options went to zmqlab; put the command after --: ${fixed}`);
     }
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-    if (err instanceof Cancelled) {
-      stderr(err.message);
-      return 130;
-    }
     if (err instanceof ZmqlabError) {
       stderr(err.message);
       return err.exitCode;

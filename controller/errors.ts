@@ -12,6 +12,10 @@ export interface Problem {
   hint?: string;
 }
 
+/**
+ * Every error zmqlab means to throw: the lab file's (LabError, exit 2), the environment's
+ * (EnvironmentError, exit 3), an interruption (Cancelled, exit 130). Anything else is a bug.
+ */
 export abstract class ZmqlabError extends Error {
   abstract readonly exitCode: number;
 }
@@ -96,9 +100,10 @@ export function editDistance(a: string, b: string): number {
 }
 
 /** Ctrl-C (or an aborted signal): what was created has been removed. Exit code 130. */
-export class Cancelled extends Error {
+export class Cancelled extends ZmqlabError {
   readonly exitCode = 130;
   constructor(message = "interrupted: the lab was removed") {
     super(message);
+    this.name = "Cancelled";
   }
 }

@@ -1,38 +1,35 @@
-// The public TypeScript API: load a lab, bring it up, use it, take it down.
-export { loadLab, parseLab, type LoadedLab } from "./lab/load.js";
+// The package's main entry ("zmqlab"): bring a lab up, use its nodes, run and check it, take it
+// down; the report and its types; the errors. The words are the CLI's: `zmqlab up`, `run`,
+// `check`, `down`. Lower-level pieces (loading and planning, the engine, traffic sessions and
+// agents, judges, report formats) are in "zmqlab/advanced".
+export { up } from "./provision/up.js";
+export { attach } from "./provision/attach.js";
+export { down, type Removed } from "./provision/down.js";
+export { run, runLab, check, type LabReport, type RunOptions, type CheckOptions } from "./run/index.js";
+export { RunningLab, type Disposal } from "./provision/running-lab.js";
+export { LabNode, type SpawnOptions } from "./provision/lab-node.js";
+export type { LabOptions, UpOptions } from "./provision/lifecycle.js";
+export type { Placement } from "./provision/placement.js";
+export { ZmqlabError, LabError, EnvironmentError, Cancelled, type Problem } from "./errors.js";
+export { VERSION } from "./version.js";
+
+// Types that the functions and objects above take or return.
+export type { LoadedLab } from "./lab/load.js";
 export type * from "./lab/types.js";
-export { validateLab, type Finding } from "./lab/validate.js";
-export { planLab } from "./plan/plan.js";
+export type { Relocation } from "./lab/relocate.js";
 export type * from "./plan/types.js";
-export { up, attach, down, findNode, RunningLab, RunningNode, Cancelled, type Removed, type UpOptions } from "./provision/running.js";
+export type { Program, ProgramResult } from "./engine/program.js";
+export type { ExecResult, Process, Started, Stdio, Terminal } from "./engine/exec.js";
+export type { Runtime, NodeHandle, NodeStatus, ActionEffect, CreatedNode, EngineSubnet, HostRoute, LabResources } from "./engine/runtime.js";
 export type { KernelState, InterfaceState, RouteState, RuleState } from "./observe/kernel.js";
 export type { FlowCount } from "./observe/flows.js";
-export type { ExecResult, Stdio, Terminal } from "./engine/exec.js";
-export { connectRuntime } from "./engine/connect.js";
-export type { Runtime, NodeHandle, NodeStatus } from "./engine/runtime.js";
-export { MemoryEngine, MemoryRuntime, dockerError, type Mishap, type Operation, type Call, type Answer } from "./engine/memory-runtime.js";
-export { VERSION } from "./version.js";
-export { LabError, EnvironmentError, ZmqlabError, type Problem } from "./errors.js";
-export { runTraffic, trafficSession, TrafficSession, type TrafficOptions, type TrafficResult, type SessionState } from "./traffic/session.js";
-export { startAgent, jobsFor, Agent } from "./traffic/agent.js";
-export type { FaultHook } from "./traffic/fault-runner.js";
 export type * from "./traffic/types.js";
-export type { AgentJob, EndpointJob, AgentEvent, EndpointResult, Peer } from "../shared/protocol.js";
-export { runLab, check, observe, judge, readFlows, type LabReport, type RunOptions, type CheckOptions } from "./run/index.js";
-export { evaluate, evaluateOne, endpointFailures, type ExpectationResult, type ExpectationKind, type Observations } from "./expect/index.js";
-export { expectationsText } from "./report/expectations-text.js";
-export { jsonReport, writeJsonReport, reportSchema } from "./report/json.js";
-export { junitXml, writeJunitReport } from "./report/junit.js";
-export { tapText } from "./report/tap.js";
-export { repeat, summarize, type RepeatOptions, type RepeatReport, type RepeatedExpectation } from "./runs/repeat.js";
-export { sweep, planSweep, differential, type SweepOptions, type SweepPlan, type SweepReport, type SweepRow } from "./runs/sweep.js";
-export { runMany, type RunJob, type RunOutcome, type PoolOptions, type PoolProgress } from "./runs/pool.js";
+export type { ExpectationKind, ExpectationResult, Observations, Phase } from "./expect/index.js";
+export type { Peer } from "../shared/protocol.js";
+export type { TcpEntry, SockAddr } from "../shared/proc-net.js";
+
+// Many runs of a lab: `zmqlab run --repeat N` and `zmqlab sweep`, as instances, J at once.
+export { repeat, type RepeatOptions, type RepeatReport, type RepeatedExpectation } from "./runs/repeat.js";
+export { sweep, type SweepOptions, type SweepReport, type SweepRow, type SweepCell } from "./runs/sweep.js";
+export type { PoolProgress, RunOutcome } from "./runs/pool.js";
 export type { Distribution } from "./runs/figures.js";
-export { repeatText } from "./report/repeat-text.js";
-export { repeatJunitXml } from "./report/repeat-junit.js";
-export { repeatHtml } from "./report/repeat-html.js";
-export { sweepText } from "./report/sweep-text.js";
-export { sweepJunitXml } from "./report/sweep-junit.js";
-export { sweepHtml } from "./report/sweep-html.js";
-export { runPageHtml } from "./report/html.js";
-export { repeatSchema, sweepSchema } from "./report/schema.js";

@@ -3,13 +3,14 @@
 // (it needs tap: npm install --save-dev tap).
 //
 // Two ways to write it:
-//  1. runLab: bring the lab up, drive its traffic, judge the lab file's expectations, take it
+//  1. run: bring the lab up, drive its traffic, judge the lab file's expectations, take it
 //     down, all in one call; then turn each expectation into a tap assertion.
-//  2. step by step: up, traffic (observe), expectations (judge), down (in t.teardown, so the lab
-//     goes even when an assertion throws), with your own checks on the kernel in between.
+//  2. up, then check (traffic and expectations), with your own checks on the nodes' kernels
+//     beside; `await using` takes the lab down when the test's block ends, even when an
+//     assertion throws.
 import t, { type Test } from "tap";
 import { fileURLToPath } from "node:url";
-import { judge, observe, runLab, up, type LabReport } from "zmqlab";
+import { check, run, up, type LabReport } from "zmqlab";
 
 // A lab that ships with zmqlab; for your own: const LAB = "labs/my-lab" (a folder or a lab.yaml).
 const LAB = fileURLToPath(import.meta.resolve("zmqlab/labs/policy-routing/lab.yaml"));
@@ -22,26 +23,24 @@ function assertExpectations(t: Test, report: LabReport) {
 }
 
 t.test("the whole lab in one call", async (t) => {
-  const report = await runLab(LAB);
+  const report = await run(LAB);
   assertExpectations(t, report);
 });
 
-t.test("step by step: up, traffic, expectations, down", async (t) => {
-  // up: the lab exactly as its file says, checked against the kernel
-  const lab = await up(LAB);
-  t.teardown(() => lab.down());
+t.test("up, check, and a look into the nodes", async (t) => {
+  // up: the lab exactly as its file says, checked against the kernel; gone at the block's end
+  await using lab = await up(LAB);
 
-  // traffic: zero the routers' packet counters, run every endpoint, read the counters back
-  const observations = await observe(lab);
-  const fromA = observations.traffic.endpoints.find((e) => e.name === "from-a")!;
+  // check: zero the routers' packet counters, run every endpoint, read the counters back, and
+  // judge the lab file's expectations
+  const report = await check(lab);
+  const fromA = report.endpoints.find((e) => e.name === "from-a")!;
   t.equal(fromA.received, 500, "from-a got every message");
+  assertExpectations(t, report);
 
-  // expectations: the lab file's expect list, judged from what was observed
-  assertExpectations(t, judge(lab.lab, observations));
-
-  // and anything else, straight from the kernel or the counters
-  const host = await lab.kernel("host");
+  // and anything else, straight from a node's kernel or the routers' counters
+  const host = await lab.node("host").kernel();
   t.ok(host.rules.some((r) => r.from === "198.18.30.10"), "the host has a policy rule for 198.18.30.10");
-  const viaRb = (observations.flows["rb"] ?? []).filter((f) => f.from === "198.18.31.10");
+  const viaRb = (report.flows["rb"] ?? []).filter((f) => f.from === "198.18.31.10");
   t.ok(viaRb.some((f) => f.packets > 0), "the SYNs from 198.18.31.10 did leave through rb: it is the way back that is missing");
 });

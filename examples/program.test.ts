@@ -3,25 +3,24 @@
 // It ships with zmqlab (node_modules/zmqlab/examples/); copy it into your tests folder.
 import t from "tap";
 import { fileURLToPath } from "node:url";
-import { readFlows, up } from "zmqlab";
+import { up } from "zmqlab";
 
 // A lab that ships with zmqlab; for your own: const LAB = "labs/my-lab" (a folder or a lab.yaml).
 const LAB = fileURLToPath(import.meta.resolve("zmqlab/labs/source-ip/lab.yaml"));
 
 t.test("my program connects from the client's second address and crosses r2", async (t) => {
-  const lab = await up(LAB);
-  t.teardown(() => lab.down());
+  // Both go at the block's end, the server first, then the lab.
+  await using lab = await up(LAB);
 
   // A server to talk to: any program of the node's image (here Node.js, as in zmqlab's image).
-  const server = await lab.spawn("server", ["node", "-e", "require('net').createServer((s) => s.end('pong\\n')).listen(7000, '198.18.2.10', () => console.log('ready'))"]);
+  await using server = await lab.node("server").spawn(["node", "-e", "require('net').createServer((s) => s.end('pong\\n')).listen(7000, '198.18.2.10', () => console.log('ready'))"]);
   await new Promise<void>((resolve) => server.onLine((line) => line === "ready" && resolve()));
 
   // The window: counters zeroed, then the program, then the counters read.
   await lab.resetFlows();
-  const client = await lab.spawn("client", ["node", "-e", "const s = require('net').connect({ host: '198.18.2.10', port: 7000, localAddress: process.env.SOURCE }); s.pipe(process.stdout);"], { env: { SOURCE: "198.18.1.11" } });
+  const client = await lab.node("client").spawn(["node", "-e", "const s = require('net').connect({ host: '198.18.2.10', port: 7000, localAddress: process.env.SOURCE }); s.pipe(process.stdout);"], { env: { SOURCE: "198.18.1.11" } });
   const done = await client.wait();
-  const flows = await readFlows(lab);
-  await server.stop();
+  const flows = await lab.flows();
 
   t.equal(done.exitCode, 0, "the program exited 0");
   t.same(done.output, ["pong"], "and printed the server's answer");

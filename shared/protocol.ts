@@ -1,5 +1,5 @@
 // What the controller tells an agent and what the agent reports back, one JSON object a line.
-// Shared by the controller (traffic/, provision/) and the agent (agent/), which runs inside lab nodes.
+// Shared by the controller (traffic/) and the agent (agent/), which runs inside lab nodes.
 import type { SocketType } from "./socket.js";
 
 /** How often a receiver reports its progress (when something changed), in ms. */
@@ -96,9 +96,11 @@ export type AgentEvent =
 
 /**
  * Commands on the agent's stdin: `stop` (EOF means stop as well); `go` releases the senders
- * (waitForGo); `tick` makes every endpoint report its progress now (a checkpoint just before a fault).
+ * (waitForGo), at `at` (ms since the epoch, the node's clock) when given: the controller sends it
+ * ahead, so the engine's exec stream does not delay time 0; `tick` makes every endpoint report its
+ * progress now (a checkpoint just before a fault).
  */
-export type AgentCommand = { cmd: "stop" } | { cmd: "go" } | { cmd: "tick" };
+export type AgentCommand = { cmd: "stop" } | { cmd: "go"; at?: number } | { cmd: "tick" };
 
 export interface EndpointResult {
   sent: number;
@@ -124,35 +126,4 @@ export interface Peer {
   local: string;
   address: string;
   port: number;
-}
-
-/**
- * Configuration of a node in one process: name the interfaces after their networks, run the
- * planned commands (argument lists, no shell) in order, stop at the first failure, and read the
- * kernel state back. Passed as one argv element (JSON) to `configure.js`.
- */
-export interface ConfigureJob {
-  /** Each interface, found by the IPv4 address Docker assigned it. */
-  interfaces: { network: string; ipv4: string }[];
-  commands: { argv: string[]; why: string }[];
-  ipv6: boolean;
-  /** Files written before the commands run (FRR's configuration). */
-  files?: ConfigureFile[];
-  /** Delete every interface with an IPv4 address that is none of `interfaces` (a Swarm's gateway bridge). */
-  onlyLabInterfaces?: boolean;
-}
-
-export interface ConfigureFile {
-  path: string;
-  content: string;
-  mode: number;
-  /** Lines `interface NETWORK` naming one of the job's networks get that interface's kernel name. */
-  kernelInterfaceNames?: boolean;
-}
-
-export interface ConfigureResult {
-  /** `index` is the failed command's; -1 for naming an interface or writing a file (`file`). */
-  failed?: { index: number; argv: string[]; exitCode: number; output: string; file?: string };
-  /** Raw `ip -j` output: addr, then route and rule per family (-4, then -6 when asked). */
-  state: { addr: string; routes: string[]; rules: string[] };
 }

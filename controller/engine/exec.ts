@@ -11,9 +11,12 @@ export interface ExecResult {
   stderr: string;
 }
 
+/** A command for messages: a script given as one word (`sh -c SCRIPT ...`) is shown as `...`, not in full. */
+export const commandText = (argv: string[]): string => argv.map((word) => (word.includes("\n") ? "..." : word)).join(" ");
+
 /** Run argv in the container and wait for it; never throws for a non-zero exit code. */
 export async function execIn(docker: Engine, container: string, argv: string[]): Promise<ExecResult> {
-  return onEngine(`run \`${argv.join(" ")}\` in`, containerOf(container), async () => {
+  return onEngine(`run \`${commandText(argv)}\` in`, containerOf(container), async () => {
     const exec = await docker.getContainer(container).exec({ Cmd: argv, AttachStdout: true, AttachStderr: true });
     const stream = await exec.start({ hijack: true, stdin: false });
     const { stdout, stderr } = await readUntil(docker, stream);

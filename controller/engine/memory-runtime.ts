@@ -12,7 +12,6 @@ import type { Readable } from "node:stream";
 import { Cancelled, EnvironmentError } from "../errors.js";
 import { gatewayOf, overlaps, parseSubnet, type Subnet } from "../lab/ip.js";
 import type { LabPlan, NetworkPlan, NodeAction, NodePlan } from "../plan/types.js";
-import type { ConfigureJob, ConfigureResult } from "../../shared/protocol.js";
 import type { ExecResult, Process, Started, Stdio } from "./exec.js";
 import { engineFailure, onEngine, type Resource } from "./failures.js";
 import type { HostRoute } from "./host-routes.js";
@@ -232,59 +231,56 @@ export class MemoryEngine {
     const node = container.labels[LABEL_NODE] ?? "";
     const script = this.scripts.find((s) => s.node === node && s.matches(argv));
     if (script) return typeof script.answer === "function" ? script.answer(argv, container.kernel) : script.answer;
-    if (argv[0] === "bash" && argv[3] === "zmqlab-configure") return this.configureShell(container, argv);
-    if (argv[1] === "/opt/zmqlab/agent/configure.js") {
-      const result = this.configure(container, JSON.parse(argv[2]!) as ConfigureJob);
-      return { exitCode: 0, stdout: `${JSON.stringify(result)}\n`, stderr: "" };
-    }
+    if (argv[0] === "sh" && argv[3] === "zmqlab-configure") return this.configure(container, argv.slice(4));
     return container.kernel.run(argv) ?? { exitCode: 0, stdout: "", stderr: "" };
   }
 
-  /** The configure script's job from its arguments (configure-shell.ts), run, and its output in sections. */
-  private configureShell(container: MemoryContainer, argv: string[]): ExecResult {
-    const a = argv.slice(4);
-    const interfaces: ConfigureJob["interfaces"] = [];
-    let i = 3;
-    for (let k = 0; k < Number(a[2]); k++, i += 2) interfaces.push({ network: a[i]!, ipv4: a[i + 1]! });
-    const commands: ConfigureJob["commands"] = [];
-    while (i < a.length) {
-      const n = Number(a[i]);
-      commands.push({ argv: a.slice(i + 1, i + 1 + n), why: "" });
-      i += 1 + n;
-    }
-    const result = this.configure(container, { interfaces, commands, ipv6: a[0] === "1", ...(a[1] === "1" ? { onlyLabInterfaces: true } : {}) });
-    const mark = (head: string, body: string) => `\n--zmqlab-- ${head}\n${body}`;
-    const failed = result.failed ? mark(`failed ${result.failed.index} ${result.failed.exitCode}${result.failed.index < 0 ? ` ${result.failed.argv.join(" ")}` : ""}`, `${result.failed.output}\n`) : "";
-    const families = result.state.routes.length > 1 ? ["-4", "-6"] : ["-4"];
-    const sections = [mark("addr", `${result.state.addr}\n`), ...families.map((f, k) => mark(`route ${f}`, `${result.state.routes[k]}\n`)), ...families.map((f, k) => mark(`rule ${f}`, `${result.state.rules[k]}\n`)), mark("end", "")];
-    return { exitCode: 0, stdout: failed + sections.join(""), stderr: "" };
-  }
-
-  /** What zmqlab's configure does in a node (agent/configure.ts): name, drop, run in order until one fails, read back. */
-  private configure(container: MemoryContainer, job: ConfigureJob): ConfigureResult {
+  /**
+   * What zmqlab's configure script does in a node (provision/configure/script.ts), from its
+   * arguments: drop, name, write, run in order until one fails, read the state back; its output
+   * in the script's sections.
+   */
+  private configure(container: MemoryContainer, a: string[]): ExecResult {
     const kernel = container.kernel;
-    let failed: ConfigureResult["failed"];
-    const run = (argv: string[], index: number) => {
+    const mark = (head: string, body = "") => `\n--zmqlab-- ${head}\n${body}`;
+    let out = "";
+    let failed = false;
+    const run = (step: number, argv: string[], shown = argv) => {
       const result = this.answer(container, argv);
-      if (result.exitCode !== 0) failed = { index, argv, exitCode: result.exitCode, output: (result.stderr.trim() || result.stdout.trim()) };
-      return result.exitCode === 0;
+      if (result.exitCode === 0) return true;
+      out += mark(`failed ${step} ${result.exitCode} ${shown.join(" ")}`, `${result.stderr.trim() || result.stdout.trim()}\n`);
+      failed = true;
+      return false;
     };
-    const ips = job.interfaces.map((i) => i.ipv4);
-    if (job.onlyLabInterfaces) {
-      for (const iface of [...kernel.interfaces]) {
-        if (!iface.addresses.some((a) => ips.includes(a.split("/")[0]!)) && !run(["ip", "link", "del", "dev", iface.name], -1)) break;
-      }
+    for (let i = 0, step = 0; i < a.length; step++) {
+      const kind = a[i++];
+      if (kind === "drop") {
+        const keep = a.slice(i + 1, i + 1 + Number(a[i]));
+        i += 1 + keep.length;
+        if (failed) continue;
+        for (const iface of [...kernel.interfaces]) {
+          if (!iface.addresses.some((x) => keep.includes(x.split("/")[0]!)) && !run(step, ["ip", "link", "del", "dev", iface.name])) break;
+        }
+      } else if (kind === "name") {
+        const [network, ipv4] = [a[i]!, a[i + 1]!];
+        i += 2;
+        if (failed) continue;
+        const iface = kernel.interfaces.find((k) => k.addresses.some((x) => x.split("/")[0] === ipv4));
+        if (iface) run(step, ["ip", "link", "property", "add", "dev", iface.name, "altname", network]);
+      } else if (kind === "write") {
+        i += 4; // a file: nothing in this kernel reads it
+      } else if (kind === "run") {
+        const argv = a.slice(i + 1, i + 1 + Number(a[i]));
+        i += 1 + argv.length;
+        if (!failed) run(step, argv);
+      } else if (kind === "state") {
+        const families = a[i++] === "1" ? ([4, 6] as const) : ([4] as const);
+        out += mark("addr", `${kernel.showAddr()}\n`);
+        for (const f of families) out += mark(`route -${f}`, `${kernel.showRoutes(f, true)}\n`);
+        for (const f of families) out += mark(`rule -${f}`, `${kernel.showRules(f)}\n`);
+      } else return { exitCode: 2, stdout: out, stderr: `zmqlab-configure: no step ${kind}\n` };
     }
-    for (const { network, ipv4 } of failed ? [] : job.interfaces) {
-      const iface = kernel.interfaces.find((k) => k.addresses.some((a) => a.split("/")[0] === ipv4));
-      if (iface && !run(["ip", "link", "property", "add", "dev", iface.name, "altname", network], -1)) break;
-    }
-    if (!failed) job.commands.every((c, index) => run(c.argv, index));
-    const families = job.ipv6 ? ([4, 6] as const) : ([4] as const);
-    return {
-      ...(failed ? { failed } : {}),
-      state: { addr: kernel.showAddr(), routes: families.map((f) => kernel.showRoutes(f, true)), rules: families.map((f) => kernel.showRules(f)) },
-    };
+    return { exitCode: 0, stdout: out + mark("end"), stderr: "" };
   }
 }
 
@@ -661,8 +657,18 @@ class MemoryNode implements NodeHandle {
 
 /** A command as a step names it: zmqlab's configure by that name, anything else by its words. */
 function commandName(argv: string[]): string {
-  if (argv[0] === "bash" && argv[3] === "zmqlab-configure") return "zmqlab's configure script";
-  if (argv[1] === "/opt/zmqlab/agent/configure.js") return "zmqlab's configure.js";
+  if (argv[0] === "sh" && argv[3] === "zmqlab-configure") {
+    // The commands it runs, in order: what a test checks a repair by.
+    const a = argv.slice(4);
+    const commands: string[] = [];
+    for (let i = 0; i < a.length; ) {
+      const kind = a[i++];
+      const n = kind === "drop" || kind === "run" ? Number(a[i]) + 1 : kind === "name" ? 2 : kind === "write" ? 4 : 1;
+      if (kind === "run") commands.push(a.slice(i + 1, i + n).join(" "));
+      i += n;
+    }
+    return `zmqlab's configure script${commands.length ? `: ${commands.join("; ")}` : ""}`;
+  }
   return argv.join(" ");
 }
 

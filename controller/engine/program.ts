@@ -23,7 +23,7 @@ export interface ProgramResult {
   output: string[];
 }
 
-export class Program {
+export class Program implements AsyncDisposable {
   readonly output: string[] = [];
   private readonly listeners: ((line: string, stream: "stdout" | "stderr") => void)[] = [];
   private pid: string | undefined;
@@ -79,6 +79,11 @@ export class Program {
     return this.result;
   }
 
+  /** The end of `await using program = await node.spawn(...)`: stopped if it still runs. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
   /** SIGTERM, then SIGKILL when it is still running after `graceMs`. */
   async stop(graceMs = 2000): Promise<ProgramResult> {
     if (!this.running) return this.result;
@@ -86,7 +91,9 @@ export class Program {
     if (this.running && this.pid !== undefined) {
       this.stopped = true;
       await this.node.exec(["kill", "-TERM", this.pid]).catch(() => undefined);
-      const gone = await Promise.race([this.result.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), graceMs))]);
+      // The grace period's timer goes with it: a program that ended keeps no process waiting.
+      let timer: NodeJS.Timeout | undefined;
+      const gone = await Promise.race([this.result.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), graceMs)))]).finally(() => clearTimeout(timer));
       if (!gone && this.running) {
         this.killed = true;
         await this.node.exec(["kill", "-KILL", this.pid]).catch(() => undefined);

@@ -88,7 +88,8 @@ export interface PlanContext {
 /** A fault as actions: an engine action on a node, and/or commands in nodes. */
 export interface FaultActions {
   description: string;
-  engine?: { node: string; action: NodeAction };
+  /** `cut`: commands run in the node at the moment, just before a stop or restart (see plan/types.ts). */
+  engine?: { node: string; action: NodeAction; cut?: Command };
   /** A node started or restarted: configured from its plan again before the fault counts as done. */
   reconfigure?: string;
   steps: { node: string; commands: Command[] }[];

@@ -70,7 +70,7 @@ export interface NodePlan {
   routes: RoutePlan[];
   rules: RulePlan[];
   forward: boolean;
-  /** Files written into the node (by the agent, no shell) before its commands run. */
+  /** Files written into the node before its commands run (their text passed as it is: no shell reads it). */
   files?: FilePlan[];
   /** FRR on the node: what `up` waits for before the lab counts as up. */
   routing?: RoutingPlan;
@@ -146,8 +146,13 @@ export interface FaultPlan {
   atMs: number;
   /** What it does, in words. */
   description: string;
-  /** A node stopped, started, restarted, paused or unpaused through the engine. */
-  engine?: { node: string; action: NodeAction };
+  /**
+   * A node stopped, started, restarted, paused or unpaused through the engine. `cut`: run in the
+   * node at the fault's moment, just before a stop or restart: it takes the node off its networks
+   * at once, as a crash would (no last packets while the engine tears it down). Best effort: where
+   * it cannot run, the engine's own effect counts.
+   */
+  engine?: { node: string; action: NodeAction; cut?: Command };
   /** A node started or restarted: reconfigured from its plan before the fault counts as done. */
   reconfigure?: string;
   /** Commands per node; each node's run in order, nodes side by side. */

@@ -4,17 +4,25 @@ import Type, { type Static } from "typebox";
 import { clusterFlag, connectRuntime } from "../engine/connect.js";
 import type { Runtime } from "../engine/runtime.js";
 import { endpointFailures, evaluate, faultFailures, phasesOf } from "../expect/index.js";
-import { PHASE } from "../expect/phases.js";
+import { PHASE, scopeOf } from "../expect/phases.js";
+import type { PhaseScope } from "../expect/registry.js";
 import { EXPECTATION_RESULT, type ExpectationResult, type Observations } from "../expect/types.js";
 import { loadLab, type LoadedLab } from "../lab/load.js";
 import { addressesOf } from "../lab/addresses.js";
 import type { Lab } from "../lab/types.js";
-import { FLOW_COUNT, type FlowCount } from "../observe/flows.js";
-import { attachLocked, isUp, lockFor, resolveInstance, unshared, upLocked, type Placement, type RunningLab } from "../provision/running.js";
-import { instanceKey, RELOCATION, reverse, translateText } from "../lab/relocate.js";
+import type { FlowCount } from "../observe/flows.js";
+import { readCounters } from "../observe/counters.js";
+import { attachLocked } from "../provision/attach.js";
+import { isUp, lockFor, runtimeFor, unshared } from "../provision/lifecycle.js";
+import { resolveInstance, type Placement } from "../provision/placement.js";
+import type { RunningLab } from "../provision/running-lab.js";
+import { upLocked } from "../provision/up.js";
+import { instanceKey, reverse, translateText, type Relocation } from "../lab/relocate.js";
 import { trafficSession } from "../traffic/session.js";
-import { TRAFFIC_REPORT, type InterruptedNode, type Snapshot, type TrafficReport } from "../traffic/types.js";
-import { bounded, READ_BOUND_MS } from "../traffic/nodes.js";
+import type { Snapshot, TrafficReport } from "../traffic/types.js";
+import { FLOW_COUNT } from "../observe/flows.js";
+import { RELOCATION } from "../lab/relocate.js";
+import { TRAFFIC_REPORT } from "../traffic/types.js";
 
 /** The traffic report, the counters read after it, and every expectation's verdict. */
 export const LAB_REPORT = Type.Object(
@@ -48,7 +56,7 @@ export type LabReport = Static<typeof LAB_REPORT>;
 export interface CheckOptions {
   /** Progress lines (to stderr in the CLI). */
   log?: (line: string) => void;
-  /** Aborting ends the traffic early and throws Cancelled (runLab then takes the lab down). */
+  /** Aborting ends the traffic early and throws Cancelled (`run` then takes the lab down). */
   signal?: AbortSignal;
   /**
    * Awaited just before each fault runs (see TrafficOptions.atFault): with it, faults run when it
@@ -56,7 +64,7 @@ export interface CheckOptions {
    */
   atFault?: (name: string) => Promise<void> | void;
   /**
-   * The lab was created just now, for this check, and nothing has run in it since (runLab): no
+   * The lab was created just now, for this check, and nothing has run in it since (`run`): no
    * node can have been restarted since `up`, and its counters start at zero. Otherwise running
    * nodes restarted since (a fresh network namespace) are configured again before the traffic,
    * and the counters are zeroed.
@@ -93,37 +101,6 @@ export function labAddresses(lab: Lab): Record<string, string[]> {
   return Object.fromEntries(Object.entries(lab.nodes).map(([name, node]) => [name, addressesOf(node)]));
 }
 
-/** Packet counters of every forwarding node, as they are now. */
-export async function readFlows(lab: RunningLab): Promise<Record<string, FlowCount[]>> {
-  const routers = lab.plan.nodes.filter((n) => n.forward).map((n) => n.name);
-  const counts = await Promise.all(routers.map((r) => lab.flows(r)));
-  return Object.fromEntries(routers.map((r, i) => [r, counts[i]!]));
-}
-
-/**
- * Packet counters of every forwarding node that can be read: a node the traffic phase found
- * stopped, paused or gone is not asked (an exec into a paused node hangs), and a read that fails
- * or does not answer makes that node's counters unavailable, with why, instead of failing the run.
- */
-export async function readCounters(lab: RunningLab, interrupted: InterruptedNode[] = []): Promise<{ flows: Record<string, FlowCount[]>; unavailable: Record<string, string> }> {
-  const routers = lab.plan.nodes.filter((n) => n.forward).map((n) => n.name);
-  const read = await Promise.all(
-    routers.map(async (r): Promise<FlowCount[] | string> => {
-      const lost = interrupted.find((n) => n.node === r && n.state !== "restarted");
-      if (lost) return lost.message;
-      return bounded(lab.flows(r), READ_BOUND_MS, `node ${r}`).catch((err: unknown) => (err instanceof Error ? err.message : String(err)).split("\n")[0]!);
-    }),
-  );
-  const flows: Record<string, FlowCount[]> = {};
-  const unavailable: Record<string, string> = {};
-  routers.forEach((r, i) => {
-    const result = read[i]!;
-    if (typeof result === "string") unavailable[r] = result;
-    else flows[r] = result;
-  });
-  return { flows, unavailable };
-}
-
 /** Zero the counters, drive the lab's traffic, and read the counters: one run's observations. */
 export async function observe(lab: RunningLab, options: CheckOptions = {}): Promise<Observations> {
   if (!options.justCreated) await bringBack(lab, options.log ?? (() => {}));
@@ -145,11 +122,11 @@ export async function observe(lab: RunningLab, options: CheckOptions = {}): Prom
  * by hand to see an expectation fail); so are stopped or paused nodes: the run reports them.
  */
 async function bringBack(lab: RunningLab, log: (line: string) => void): Promise<void> {
-  const states = await Promise.all(lab.plan.nodes.map((n) => lab.handle(n.name).status()));
+  const states = await Promise.all(lab.nodes.map((n) => n.status()));
   await Promise.all(
-    lab.plan.nodes.map(async (n, i) => {
+    lab.nodes.map(async (n, i) => {
       if (states[i]!.state !== "running") return;
-      const differences = await lab.reconfigure(n.name, { onlyRestarted: true });
+      const differences = await n.reconfigure({ onlyRestarted: true });
       if (differences.length > 0) log(`${n.name}: configured again before the traffic (${differences.join("; ")})`);
     }),
   );
@@ -162,10 +139,12 @@ const COUNTER_NODE_KEYS = ["via", "not", "over"];
  * A verdict that rests on counters that could not be read cannot hold: `path ... not: r1` with
  * r1's counters unavailable says nothing about r1. Such an expectation fails, saying why.
  */
-function withoutUnavailableCounters(result: ExpectationResult, unavailable: Record<string, string>): ExpectationResult {
+function withoutUnavailableCounters(result: ExpectationResult, observations: Observations): ExpectationResult {
   // An expectation scoped to a phase (before/after/between a fault) is judged from the counters
-  // snapshotted at the faults, not from the final reading.
-  if (["before", "after", "between"].some((k) => k in result.spec)) return result;
+  // snapshotted at the faults, not from the final reading: what could not be read is what was
+  // running but unread at its faults.
+  const scope = scopeOf(result.spec as PhaseScope);
+  const unavailable = scope ? Object.assign({}, ...[scope.from, scope.to].map((f) => (f === undefined ? {} : (observations.snapshots?.[f]?.unread ?? {})))) as Record<string, string> : (observations.flowsUnavailable ?? {});
   const named = [...new Set(COUNTER_NODE_KEYS.flatMap((k) => [result.spec[k]].flat()).filter((n): n is string => typeof n === "string" && n in unavailable))];
   if (named.length === 0) return result;
   const why = named.map((n) => `the counters of ${n} could not be read (${unavailable[n]})`).join("; ");
@@ -189,8 +168,7 @@ export function judge(lab: Lab, observations: Observations, placement?: Placemen
   // An instance is judged at its actual addresses, and named by the lab file (its name, its
   // addresses), so that every run's report names the same checks: CI keeps one history per
   // test case. The actual addresses stay beside them.
-  const unavailable = observations.flowsUnavailable ?? {};
-  const expectations = [...evaluate(lab.expect, observations).map((e) => withoutUnavailableCounters(e, unavailable)), ...endpointFailures(observations), ...faultFailures(observations)].map((e) => {
+  const expectations = [...evaluate(lab.expect, observations).map((e) => withoutUnavailableCounters(e, observations)), ...endpointFailures(observations), ...faultFailures(observations)].map((e) => {
     const description = translateText(e.description, back);
     return description !== e.description ? { ...e, description, actual: { description: e.description } } : e;
   });
@@ -222,11 +200,11 @@ export function hostsOf(nodes: { name: string; host?: string }[]): Record<string
   return placed.length ? Object.fromEntries(placed) : undefined;
 }
 
-/** Bring a lab up, check it, and take it down (unless `keep`). */
-export async function runLab(target: string | LoadedLab, options: RunOptions = {}): Promise<LabReport> {
+/** Bring a lab up, check it, and take it down (unless `keep`): the CLI's `zmqlab run`. */
+export async function run(target: string | LoadedLab, options: RunOptions = {}): Promise<LabReport> {
   const loaded = typeof target === "string" ? loadLab(target) : target;
   const log = options.log ?? (() => {});
-  const runtime = options.runtime ?? (await connectRuntime({ ...(options.cluster !== undefined ? { cluster: options.cluster } : {}), nodes: Object.keys(loaded.lab.nodes) }));
+  const runtime = await runtimeFor(options, Object.keys(loaded.lab.nodes));
   const instance = await resolveInstance(runtime, loaded.lab, options.instance);
   const key = instanceKey(loaded.lab.name, instance);
   const signal = options.signal ? { signal: options.signal } : {};
@@ -247,6 +225,9 @@ export async function runLab(target: string | LoadedLab, options: RunOptions = {
     await lock.release();
   }
 }
+
+/** `run`, by its former name. */
+export const runLab = run;
 
 /**
  * When each fault took effect, for the phases (ms since time 0). A fault that failed did not

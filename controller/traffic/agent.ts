@@ -6,7 +6,7 @@ import { EnvironmentError } from "../errors.js";
 import { parseTcpEndpoint } from "../../shared/endpoint.js";
 import { list } from "../../shared/list.js";
 import { parseAddress } from "../lab/ip.js";
-import type { RunningLab } from "../provision/running.js";
+import type { RunningLab } from "../provision/running-lab.js";
 import { agentJobs } from "./jobs.js";
 
 export const AGENT_PATH = "/opt/zmqlab/agent/main.js";
@@ -64,9 +64,9 @@ export class Agent {
     if (this.inputOpen && this.endedAt === undefined) this.process.write(JSON.stringify(command));
   }
 
-  /** Release its senders (a job with waitForGo). */
-  go(): void {
-    this.send({ cmd: "go" });
+  /** Release its senders (a job with waitForGo) at `at` (ms since the epoch): the agent waits for the moment. */
+  go(at: number): void {
+    this.send({ cmd: "go", at });
   }
 
   /** Ask every endpoint for its progress now (a checkpoint before a fault). */
@@ -91,11 +91,11 @@ export class Agent {
  * zmqlab's agent: check before any traffic, and say so rather than report broken endpoints.
  */
 export async function checkAgent(lab: RunningLab, job: AgentJob): Promise<void> {
-  const node = lab.node(job.node);
+  const node = lab.node(job.node).plan;
   if (node.defaultImage) return;
   // One exec: node itself must start, and find the agent.
   const probe = ["node", "-e", `require("fs").accessSync(${JSON.stringify(AGENT_PATH)})`];
-  const result = await lab.handle(job.node).exec(probe);
+  const result = await lab.node(job.node).exec(probe);
   if (result.exitCode === 0) return;
   const output = (result.stderr.trim() || result.stdout.trim()).split("\n")[0] ?? "";
   const lacks = result.exitCode === 126 || result.exitCode === 127 || /executable file not found|no such file or directory: unknown/i.test(output) ? "Node.js (node)" : `zmqlab's agent (${AGENT_PATH})`;
@@ -110,7 +110,7 @@ const endpointNames = (job: AgentJob, lead: string) => `${lead}${job.endpoints.l
 
 export async function startAgent(lab: RunningLab, job: AgentJob): Promise<Agent> {
   const startedAt = wallNow();
-  const process = await lab.handle(job.node).spawn([...AGENT_ARGV, JSON.stringify(job)]);
+  const process = await lab.node(job.node).handle.spawn([...AGENT_ARGV, JSON.stringify(job)]);
   return new Agent(job, process, startedAt);
 }
 
@@ -128,7 +128,7 @@ export async function jobsFor(lab: RunningLab, nodes?: string[]): Promise<AgentJ
   const names = new Map<string, Map<string, string>>();
   await Promise.all(
     [...naming].map(async (node) => {
-      const interfaces = await lab.interfaces(node);
+      const interfaces = await lab.node(node).interfaces();
       names.set(node, new Map(interfaces.flatMap((i) => i.altnames.map((a) => [a, i.name] as [string, string]))));
     }),
   );

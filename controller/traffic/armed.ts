@@ -3,9 +3,13 @@
 // from the controller lands anywhere from 10 ms to seconds later on a busy engine. So each node
 // that has such commands gets one process before the traffic starts: a fixed POSIX sh script that
 // holds every command list as its arguments (argument lists, never parsed by a shell: a list runs
-// as `"${1}" "${2}" ...`) and runs list K the moment the controller writes the line "K" to its
-// input. Its output marks each list's begin and end with the node's clock (bash's
-// EPOCHREALTIME, where the image runs bash), and each command's exit code and output.
+// as `"${1}" "${2}" ...`) and runs list K when the controller writes the line "K" to its input,
+// or, with "K T", at the node's wall-clock time T (epoch microseconds): the controller sends the
+// line a little ahead and the node itself waits for the moment, so neither the controller's event
+// loop nor the engine's exec stream (tens to hundreds of ms on a busy engine) stands between the
+// plan and the command. Its output marks each list's begin and end with the node's clock (bash's
+// EPOCHREALTIME, where the image runs bash), and each command's exit code and output. Without a
+// clock (a plain sh), the node cannot wait for a time: the controller sends "K" at the moment.
 import type { Process } from "../engine/exec.js";
 import type { NodeHandle } from "../engine/runtime.js";
 
@@ -13,14 +17,23 @@ const MARK = "--zmqlab-- ";
 
 /**
  * Arguments: N, then N lists, each its number of commands, then each command as its number of
- * words followed by the words. Input: one list index a line. Output per list: `begin K TIME`,
- * then per command `command J EXIT` followed by its stdout (and `stderr J` with its stderr when it
+ * words followed by the words. Input: one list index a line, optionally followed by the time to
+ * run it (epoch microseconds; at once when it passed or the shell has no clock). Lists run one
+ * after another in the order of the lines. Output per list: `begin K TIME`,
+ * then per command `command J EXIT TIME` (when it ended) followed by its stdout (and `stderr J` with its stderr when it
  * failed, which ends the list), then `end K TIME`. TIME is EPOCHREALTIME (seconds.microseconds)
  * where the shell has it, else empty. `ready` once, before the first list.
  */
 export const ARMED_SCRIPT = `
 mark() { printf '\\n${MARK}%s\\n' "$*"; }
 now() { printf '%s' "\${EPOCHREALTIME:-}"; }
+when() {
+  [ -n "$1" ] && [ -n "\${EPOCHREALTIME:-}" ] || return 0
+  t=$EPOCHREALTIME; s=\${t%[.,]*}; f=\${t#*[.,]}
+  d=$(( $1 - (s * 1000000 + 1$f - 1000000) ))
+  [ "$d" -gt 0 ] || return 0
+  sleep "$((d / 1000000)).$(printf '%06d' $((d % 1000000)))"
+}
 out=$(mktemp) || exit 1; err=$(mktemp) || exit 1
 fire() {
   k=$1; shift; shift; i=0
@@ -35,14 +48,14 @@ fire() {
     w=$1; shift; words=""; x=1
     while [ "$x" -le "$w" ]; do words="$words \\"\\\${$x}\\""; x=$((x + 1)); done
     eval "$words" >"$out" 2>"$err"; code=$?
-    mark command "$j" "$code"; cat "$out"
+    mark command "$j" "$code" "$(now)"; cat "$out"
     if [ "$code" -ne 0 ]; then mark stderr "$j"; cat "$err"; break; fi
     shift "$w"; j=$((j + 1))
   done
   mark end "$k" "$(now)"
 }
 mark ready
-while read -r k; do fire "$k" "$@"; done
+while read -r k at; do when "$at"; fire "$k" "$@"; done
 rm -f "$out" "$err"
 `;
 
@@ -58,6 +71,8 @@ export interface CommandRun {
   exitCode: number;
   stdout: string;
   stderr: string;
+  /** When it ended, by the node's clock (where the node has one). */
+  end?: number;
 }
 
 /** What one list did: when it began and ended (ms since the epoch), and each command that ran. */
@@ -82,12 +97,14 @@ export class ArmedOutput {
       if (command && this.current?.into) command[this.current.into] += `${text}\n`;
       return;
     }
-    const [kind, first, second] = text.slice(MARK.length).split(" ");
-    const clock = second ? Number(second.replace(",", ".")) * 1000 : NaN;
+    const [kind, first, second, third] = text.slice(MARK.length).split(" ");
+    const clockOf = (word: string | undefined) => (word ? Number(word.replace(",", ".")) * 1000 : NaN);
+    const clock = clockOf(second);
     if (kind === "ready") this.ready = true;
     else if (kind === "begin") this.current = { index: Number(first), begin: Number.isFinite(clock) ? clock : now, nodeClock: Number.isFinite(clock), commands: [] };
     else if (kind === "command" && this.current) {
-      this.current.commands.push({ exitCode: Number(second), stdout: "", stderr: "" });
+      const ended = clockOf(third);
+      this.current.commands.push({ exitCode: Number(second), stdout: "", stderr: "", ...(Number.isFinite(ended) ? { end: ended } : {}) });
       this.current.into = "stdout";
     } else if (kind === "stderr" && this.current) this.current.into = "stderr";
     else if (kind === "end" && this.current && Number(first) === this.current.index) {
@@ -106,18 +123,29 @@ export class ArmedOutput {
 /** The wall clock with sub-ms precision. */
 const wallNow = (): number => performance.timeOrigin + performance.now();
 
-/** A node's armed lists: `fire(k)` runs list k now and resolves with what it did. */
+/** A node's armed lists: `fireAt(k, at)` runs list k at `at` and resolves with what it did. */
 export class ArmedNode {
   private readonly waiting = new Map<number, ((run: ListRun | undefined) => void)[]>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  /** ms per command of the lists run so far (the node's clock), newest last. */
+  private readonly costs: number[] = [];
   private ended = false;
   readonly finished: Promise<void>;
 
   private constructor(
     readonly node: string,
     private readonly process: Process,
+    /** The node's shell has a clock: it waits for a list's time itself. */
+    readonly clock: boolean,
   ) {
     // The script runs the lists one after another, in the order asked: each end answers the oldest ask.
-    const output = new ArmedOutput((index, run) => this.waiting.get(index)?.shift()?.(run));
+    const output = new ArmedOutput((index, run) => {
+      if (run.nodeClock) {
+        this.costs.push((run.end - run.begin) / Math.max(1, run.commands.length));
+        if (this.costs.length > 20) this.costs.shift();
+      }
+      this.waiting.get(index)?.shift()?.(run);
+    });
     this.finished = (async () => {
       try {
         for await (const line of process.lines) output.line(line, wallNow());
@@ -125,26 +153,58 @@ export class ArmedNode {
         // The node went away under it: every list not done yet never will be.
       }
       this.ended = true;
+      this.clearTimers();
       for (const waiters of this.waiting.values()) for (const w of waiters) w(undefined);
       this.waiting.clear();
     })();
   }
 
-  /** Start the script in the node with its lists; it waits for the controller's word. */
+  /** Start the script in the node with its lists; it waits for the controller's word. `bash`: the image runs bash (a clock). */
   static async arm(handle: NodeHandle, lists: ArmedList[], bash: boolean): Promise<ArmedNode> {
-    return new ArmedNode(handle.node, await handle.spawn(armedArgv(lists, bash)));
+    return new ArmedNode(handle.node, await handle.spawn(armedArgv(lists, bash)), bash);
   }
 
   /** Run list `index` now; undefined when the node went away before it ended. */
   fire(index: number): Promise<ListRun | undefined> {
+    return this.fireAt(index, 0);
+  }
+
+  /**
+   * Run list `index` at `at` (ms since the epoch; now if that passed). With a clock, the line goes
+   * now and the node waits; without, it goes at `at`. Lists run in the order of the calls (with a
+   * clock): call in time order. Undefined when the node went away before it ended.
+   */
+  fireAt(index: number, at: number): Promise<ListRun | undefined> {
     if (this.ended) return Promise.resolve(undefined);
     const result = new Promise<ListRun | undefined>((resolve) => this.waiting.set(index, [...(this.waiting.get(index) ?? []), resolve]));
-    this.process.write(String(index));
+    const wait = at - wallNow();
+    if (wait <= 0) this.process.write(String(index));
+    else if (this.clock) this.process.write(`${index} ${Math.round(at * 1000)}`);
+    else {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        if (!this.ended) this.process.write(String(index));
+      }, wait);
+      this.timers.add(timer);
+    }
     return result;
   }
 
-  /** No more lists: the script ends when its input does. */
+  /** How long one command of a list takes in this node (median of those run, ms), or undefined before any ran. */
+  commandMs(): number | undefined {
+    if (this.costs.length === 0) return undefined;
+    const sorted = [...this.costs].sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)];
+  }
+
+  /** No more lists: the script ends when its input does (a list waiting for its time is not sent). */
   close(): void {
+    this.clearTimers();
     this.process.closeInput();
+  }
+
+  private clearTimers(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
   }
 }

@@ -5,7 +5,7 @@ import { parseTcpEndpoint } from "../../shared/endpoint.js";
 import { list } from "../../shared/list.js";
 import { parseAddress } from "../lab/ip.js";
 import type { InterfaceState } from "../observe/kernel.js";
-import type { RunningLab } from "../provision/running.js";
+import type { RunningLab } from "../provision/running-lab.js";
 import type { Agent } from "./agent.js";
 import { settingsOf } from "./jobs.js";
 import { bounded, READ_BOUND_MS } from "./nodes.js";
@@ -192,7 +192,7 @@ function plainNoHandshake(lab: RunningLab, node: string, name: string, connects:
 /** How the node's kernel would route a connect: `ip route get DST [from SRC]`, in words. */
 async function routeFor(lab: RunningLab, node: string, interfaces: InterfaceState[], destination: string, source?: string): Promise<string> {
   const argv = ["ip", "-j", "route", "get", destination, ...(source && parseAddress(source) ? ["from", source] : [])];
-  const result = await lab.exec(node, argv);
+  const result = await lab.node(node).exec(argv);
   if (result.exitCode !== 0) return `the node has no route to ${destination} (${result.stderr.trim()})`;
   const [route] = JSON.parse(result.stdout) as { gateway?: string; dev?: string; prefsrc?: string; table?: string }[];
   if (!route) return `the node has no route to ${destination}`;
@@ -201,7 +201,7 @@ async function routeFor(lab: RunningLab, node: string, interfaces: InterfaceStat
 }
 
 async function describeNoHandshake(lab: RunningLab, node: string, name: string, connects: string[], agent: Agent): Promise<NoHandshake[]> {
-  const interfaces = await lab.interfaces(node);
+  const interfaces = await lab.node(node).interfaces();
   const nodeAddresses = interfaces.filter((i) => i.name !== "lo").flatMap((i) => i.addresses.map((a) => `${a.split("/")[0]} (${i.altnames[0] ?? i.name})`));
   return Promise.all(
     connects.map(async (connect) => {

@@ -1,12 +1,14 @@
 // The lab's faults at their times. Nothing that must happen at a moment waits for a round trip
 // started at that moment:
 // - commands in nodes (a link down, loss, a partition, an exec) are armed in each node before the
-//   traffic starts (armed.ts) and fired by one line of input at their time;
+//   traffic starts (armed.ts); their line goes ahead with the moment, and the node runs them at
+//   that moment by its own clock, started ahead by what a command takes there, so they end on time;
 // - engine actions (stop, start, restart, pause, unpause) are started ahead by their latency on
 //   this engine (learned from earlier actions of the process), and their effect is read back from
 //   the engine (when a stopped node left its networks, when a started one's process started);
-// - the routers' counters are read, armed too, from just before a fault until it took effect, and
-//   each phase takes the last reading before that moment.
+// - the routers' counters are read, armed too: for a fault of commands, once, ending just before
+//   they begin; for an engine action, from just before it until it took effect. Each phase takes
+//   the last reading before that moment.
 // A fault's actual time is when it had surely taken effect: the engine's record of the node
 // leaving its networks or starting, the engine's answer to a pause, the end of a node's commands.
 // Each fault is recorded planned beside actual. Faults on one node run in order; a start or
@@ -19,9 +21,10 @@ import type { ActionEffect } from "../engine/runtime.js";
 import { EnvironmentError } from "../errors.js";
 import { parseFlowSet, type FlowCount } from "../observe/flows.js";
 import { planFaults } from "../plan/faults.js";
-import { FLOW_TABLE } from "../plan/plan.js";
+import { READ_FLOWS_ARGV } from "../observe/counters.js";
 import type { Command, FaultPlan, NodeAction } from "../plan/types.js";
-import { kernelHint, type RunningLab } from "../provision/running.js";
+import { kernelHint } from "../provision/configure/failure.js";
+import type { RunningLab } from "../provision/running-lab.js";
 import { wallNow } from "./agent.js";
 import { ArmedNode, type ArmedList, type ListRun } from "./armed.js";
 import type { EndedBy, FaultEvent, Snapshot } from "./types.js";
@@ -45,6 +48,21 @@ export interface FaultContext {
 
 /** How long before its time a reading of the counters starts (ms). */
 const READ_AHEAD_MS = 8;
+/**
+ * A fault's commands go to their nodes this long before their time, and each node waits for the
+ * moment itself: an exec's input takes 5-40 ms to reach a node, hundreds on a busy engine.
+ */
+const SEND_AHEAD_MS = 300;
+/** What one command takes in a node before any was measured there (ms): a process spawned in a container. */
+const FIRST_COMMAND_MS = 5;
+/** A router's reading before a fault ends this long before the fault's commands begin there (ms). */
+const READ_MARGIN_MS = 2;
+/**
+ * How long a stop or restart waits for its cut's answer before the engine acts anyway (ms). The
+ * node is off its networks from the cut on, so the wait moves nothing but the moment its processes
+ * die; and the answer carries the router's last counters, which a kill arriving first would lose.
+ */
+const CUT_ANSWER_MS = 5_000;
 /** Readings stop after this many per router and fault, whatever happens. */
 const MAX_READINGS = 200;
 /**
@@ -70,12 +88,21 @@ function loadLatencies(): Partial<Record<NodeAction, number[]>> {
   }
 }
 
-/** The expected latency of an engine action from the call to its effect: the median of the last ones measured. */
+/** An engine action never starts more than this ahead of its time (ms), whatever was measured. */
+const MAX_LEAD_MS = 1_000;
+
+/**
+ * How long before its time an engine action starts: the lower quartile of the last latencies
+ * measured, at most MAX_LEAD_MS. Low rather than the median: on an engine whose load falls, a
+ * lead learned under load would land actions early, and early is worse than late (a node back
+ * before its time shortens the phase it closes); seconds of latency seen once never move the
+ * next runs' actions seconds ahead.
+ */
 export function engineLead(action: NodeAction): number {
   const seen = measured[action] ?? [];
   if (seen.length === 0) return FIRST_GUESS[action];
   const sorted = [...seen].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
+  return Math.min(MAX_LEAD_MS, sorted[Math.floor((sorted.length - 1) / 4)]!);
 }
 
 function learn(action: NodeAction, ms: number): void {
@@ -90,6 +117,10 @@ function learn(action: NodeAction, ms: number): void {
 }
 
 const NOT_RUN = "it did not run: the traffic phase ended before its time";
+
+/** The armed list of a stop's or restart's cut (plan/types.ts), beside the fault's own steps. */
+const cutKey = (fault: string) => `cut:${fault}`;
+
 
 interface Reading {
   at: number;
@@ -131,13 +162,26 @@ export class FaultRunner {
 
   /** How long before time 0 the first fault's work must start (an engine action at 0 s starts early). */
   leadBeforeStart(): number {
-    return Math.max(0, ...this.faults.map((f) => (f.engine ? engineLead(f.engine.action) : 0) + READ_AHEAD_MS - f.atMs));
+    return Math.max(0, ...this.faults.map((f) => this.lead(f) + READ_AHEAD_MS - f.atMs));
+  }
+
+  /** How long before its time a fault's work starts: an engine action's latency, or sending its commands ahead. */
+  private lead(fault: FaultPlan): number {
+    if (this.ctx.hook) return fault.engine ? engineLead(fault.engine.action) : 0;
+    if (fault.engine) return fault.engine.cut ? SEND_AHEAD_MS : engineLead(fault.engine.action);
+    return SEND_AHEAD_MS;
+  }
+
+  /** What one command takes in `node` (measured there, else in any armed node, else a first guess), ms. */
+  private commandMs(node: string): number {
+    const measured = [...this.armed.values()].map((a) => a.node.commandMs()).filter((ms): ms is number => ms !== undefined).sort((a, b) => a - b);
+    return this.armed.get(node)?.node.commandMs() ?? measured[Math.floor(measured.length / 2)] ?? FIRST_COMMAND_MS;
   }
 
   /** Arm every node that has commands to run at a fault, and every router (its counters are read at each fault). */
   async arm(): Promise<void> {
     if (this.ctx.hook) return; // with a hook, each fault runs when the hook returns: nothing to arm
-    const nodes = new Set([...this.faults.flatMap((f) => f.steps.map((s) => s.node)), ...this.routers()]);
+    const nodes = new Set([...this.faults.flatMap((f) => [...f.steps.map((s) => s.node), ...(f.engine?.cut ? [f.engine.node] : [])]), ...this.routers()]);
     await Promise.all([...nodes].map((node) => this.armNode(node, this.faults)));
   }
 
@@ -149,20 +193,27 @@ export class FaultRunner {
     const lists: ArmedList[] = [];
     const index = new Map<string, number>();
     for (const fault of this.planned(faults)) {
+      if (this.fired.has(fault.name)) continue;
       const step = fault.steps.find((s) => s.node === node);
-      if (!step || this.fired.has(fault.name)) continue;
-      index.set(fault.name, lists.length);
-      lists.push(step.commands.map((c) => c.argv));
+      if (step) {
+        index.set(fault.name, lists.length);
+        lists.push(step.commands.map((c) => c.argv));
+      }
+      if (fault.engine?.node === node && fault.engine.cut) {
+        // A router reads its counters once cut off: they hold still from then on.
+        index.set(cutKey(fault.name), lists.length);
+        lists.push([fault.engine.cut.argv, ...(this.lab.node(node).plan.forward ? [READ_FLOWS_ARGV] : [])]);
+      }
     }
-    const router = this.lab.node(node).forward;
-    if (router) lists.push([["nft", "-j", "list", "table", "inet", FLOW_TABLE]]);
-    const plan = this.lab.node(node);
-    const armed = await ArmedNode.arm(this.lab.handle(node), lists, plan.defaultImage || plan.build !== undefined || plan.routing !== undefined);
+    const plan = this.lab.node(node).plan;
+    const router = plan.forward;
+    if (router) lists.push([READ_FLOWS_ARGV]);
+    const armed = await ArmedNode.arm(this.lab.node(node).handle, lists, plan.defaultImage || plan.build !== undefined || plan.routing !== undefined);
     this.armed.set(node, { node: armed, lists: index, ...(router ? { snapshot: lists.length - 1 } : {}) });
   }
 
   private async interfaceNames(node: string): Promise<Map<string, string>> {
-    return new Map((await this.lab.interfaces(node)).flatMap((i) => i.altnames.map((a) => [a, i.name] as const)));
+    return new Map((await this.lab.node(node).interfaces()).flatMap((i) => i.altnames.map((a) => [a, i.name] as const)));
   }
 
   /** The faults planned with the interface names read when their nodes were armed. */
@@ -218,23 +269,27 @@ export class FaultRunner {
       const readings = this.readings.get(fault.name);
       if (actual === undefined || !readings) continue;
       const flows: Record<string, FlowCount[]> = {};
+      const unread: Record<string, string> = {};
       let latest = -Infinity;
+      // A router with an entry was running at the fault; with no reading, it did not answer.
       for (const [router, list] of readings) {
         const before = list.filter((r) => r.at <= actual);
         const chosen = before.at(-1) ?? list[0];
-        if (!chosen) continue;
+        if (!chosen) {
+          unread[router] = `its counters could not be read at fault ${fault.name}`;
+          continue;
+        }
         flows[router] = chosen.flows;
         latest = Math.max(latest, chosen.at);
       }
-      result[fault.name] = { ms: Math.round(((Number.isFinite(latest) ? latest : actual) - this.t0) * 10) / 10, flows };
+      result[fault.name] = { ms: Math.round(((Number.isFinite(latest) ? latest : actual) - this.t0) * 10) / 10, flows, ...(Object.keys(unread).length ? { unread } : {}) };
     }
     return result;
   }
 
   private async run(fault: FaultPlan, previous: Promise<unknown>): Promise<void> {
-    const lead = fault.engine ? engineLead(fault.engine.action) : 0;
     const due = this.t0 + fault.atMs;
-    await this.until(due - lead - READ_AHEAD_MS);
+    await this.until(due - this.lead(fault) - READ_AHEAD_MS);
     await previous;
     if (this.stopped) return;
     const outcome: Outcome = {};
@@ -248,21 +303,57 @@ export class FaultRunner {
       }
     }
     this.fired.add(fault.name);
-    this.ctx.checkpoint();
-    const effect = this.read(fault.name);
-    if (fault.engine) await this.engineAction(fault, fault.engine.node, fault.engine.action, due - lead, outcome);
-    if (fault.steps.length > 0) await this.commands(fault, due, outcome);
+    let effect: { stop(): void; done: Promise<void> };
+    const cut = fault.engine?.cut && !this.ctx.hook && this.armed.get(fault.engine.node)?.lists.has(cutKey(fault.name)) ? fault.engine : undefined;
+    if (cut) {
+      // A stop or restart with its cut armed: the node cuts itself off at the moment (started
+      // ahead by what a command takes there) and, a router, reads its counters then; the other
+      // routers read just before; the engine acts once the cut answered.
+      const start = due - this.commandMs(cut.node);
+      void this.until(start - READ_AHEAD_MS).then(() => this.stopped || this.ctx.checkpoint());
+      effect = this.read(fault.name, (router) => due - this.commandMs(router) - READ_MARGIN_MS, cut.node);
+      const off = await Promise.race([this.runStep(cutKey(fault.name), cut.node, [cut.cut!], start), this.sleep(start - wallNow() + CUT_ANSWER_MS).then(() => undefined)]);
+      const cutAt = off !== undefined && typeof off !== "string" && off.commands[0]?.exitCode === 0 ? (off.commands[0].end ?? off.end) : undefined;
+      const counters = off !== undefined && typeof off !== "string" ? off.commands[1] : undefined;
+      if (this.lab.node(cut.node).plan.forward) {
+        const list: Reading[] = [];
+        this.readings.get(fault.name)?.set(cut.node, list);
+        try {
+          if (cutAt !== undefined && counters?.exitCode === 0) list.push({ at: cutAt, flows: parseFlowSet(counters.stdout) });
+        } catch {
+          // Left unread: phases that end here cannot be judged from its counters.
+        }
+      }
+      await this.engineAction(fault, cut.node, cut.action, 0, outcome, cutAt);
+    } else if (fault.engine || this.ctx.hook) {
+      this.ctx.checkpoint();
+      effect = this.read(fault.name);
+      if (fault.engine) await this.engineAction(fault, fault.engine.node, fault.engine.action, due - this.lead(fault), outcome);
+      if (fault.steps.length > 0) await this.commands(fault, due, outcome);
+    } else {
+      // Commands only, armed: each node starts its list ahead by what its commands take there,
+      // so that they end at the moment; each router's reading ends just before the list begins
+      // there (lines run in the order sent: the reading's first).
+      const starts = new Map(fault.steps.map((s) => [s.node, due - this.commandMs(s.node) * s.commands.length] as const));
+      const first = Math.min(due, ...starts.values());
+      void this.until(first - READ_AHEAD_MS).then(() => this.stopped || this.ctx.checkpoint());
+      effect = this.read(fault.name, (router) => (starts.get(router) ?? first) - this.commandMs(router) - READ_MARGIN_MS);
+      await this.commands(fault, due, outcome, starts);
+    }
     effect.stop();
     await effect.done;
     this.ctx.log(`fault ${fault.name}: planned at ${fault.atMs} ms, ${outcome.actual !== undefined ? `took effect at ${Math.round(outcome.actual - this.t0)} ms` : "did not take effect"}: ${fault.description}${outcome.error !== undefined ? ` FAILED: ${outcome.error}` : ""}`);
   }
 
-  /** Read every running router's counters from now until stopped, each reading with its time. */
-  private read(fault: string): { stop(): void; done: Promise<void> } {
+  /**
+   * Read every running router's counters from now until stopped, each reading with its time; with
+   * `at`, once per router, at the time it gives (sent now, run by the router at that moment).
+   */
+  private read(fault: string, at?: (router: string) => number, except?: string): { stop(): void; done: Promise<void> } {
     const byRouter = new Map<string, Reading[]>();
     this.readings.set(fault, byRouter);
     let stopped = false;
-    const loops = this.routers().map(async (router) => {
+    const loops = this.routers().filter((r) => r !== except).map(async (router) => {
       if (this.condition.get(router) === "paused" || this.condition.get(router) === "stopped") return;
       const armed = this.armed.get(router);
       const list: Reading[] = [];
@@ -270,13 +361,13 @@ export class FaultRunner {
       if (!armed || armed.snapshot === undefined) {
         // Not armed (a caller's hook runs the faults): one reading now, through an exec.
         const at = wallNow();
-        const flows = await this.lab.flows(router).catch(() => undefined);
+        const flows = await this.lab.node(router).flows().catch(() => undefined);
         if (flows) list.push({ at, flows });
         return;
       }
-      // At least one reading, then more while the fault has not yet taken effect.
-      for (let i = 0; i < MAX_READINGS && (i === 0 || !stopped); i++) {
-        const run = await armed.node.fire(armed.snapshot);
+      // At least one reading, then more while the fault has not yet taken effect (one, when at a time).
+      for (let i = 0; i < MAX_READINGS && (i === 0 || (!stopped && !at)); i++) {
+        const run = await armed.node.fireAt(armed.snapshot, i === 0 && at ? at(router) : 0);
         const out = run?.commands[0];
         if (!run || !out || out.exitCode !== 0) return;
         try {
@@ -293,10 +384,11 @@ export class FaultRunner {
     };
   }
 
-  private async engineAction(fault: FaultPlan, node: string, action: NodeAction, at: number, outcome: Outcome): Promise<void> {
+  /** The engine's action at `at`; `cutAt`: when the node's cut took it off its networks (before the engine did). */
+  private async engineAction(fault: FaultPlan, node: string, action: NodeAction, at: number, outcome: Outcome, cutAt?: number): Promise<void> {
     if (!this.ctx.hook) await this.until(at);
     if (this.stopped) return void (outcome.error = NOT_RUN);
-    const handle = this.lab.handle(node);
+    const handle = this.lab.node(node).handle;
     const called = wallNow();
     let effect: ActionEffect;
     try {
@@ -312,6 +404,8 @@ export class FaultRunner {
     // processes died); a started one is back when its process started; a pause when the engine answered.
     outcome.actual = action === "stop" || action === "restart" ? (own(effect.offNetwork) ?? own(effect.died) ?? answered) : action === "start" ? (own(effect.started) ?? answered) : answered;
     learn(action, outcome.actual - called);
+    // Cut off in the node before the engine took it off its networks: that is when it went.
+    if (cutAt !== undefined) outcome.actual = Math.min(outcome.actual, cutAt);
     if (action === "stop" || action === "restart" || action === "pause") {
       this.condition.set(node, action === "pause" ? "paused" : "stopped");
       // Its own endpoints ended when its processes died.
@@ -321,7 +415,7 @@ export class FaultRunner {
     outcome.done = answered;
     if (action === "start" || action === "restart") {
       try {
-        await this.lab.reconfigure(node);
+        await this.lab.node(node).reconfigure();
         this.condition.set(node, "running");
         if (!this.ctx.hook) await this.armNode(node, this.faults.filter((f) => !this.fired.has(f.name)));
         outcome.done = wallNow();
@@ -332,13 +426,14 @@ export class FaultRunner {
     }
   }
 
-  private async commands(fault: FaultPlan, due: number, outcome: Outcome): Promise<void> {
+  /** A fault's commands in its nodes: at `starts` (per node, armed), or now (after an engine action, or a hook). */
+  private async commands(fault: FaultPlan, due: number, outcome: Outcome, starts?: Map<string, number>): Promise<void> {
     // With a hook, the interface names are read now (a restart may have renamed them).
     if (this.ctx.hook) await Promise.all(fault.steps.map(async (s) => this.names.set(s.node, await this.interfaceNames(s.node))));
     const steps = this.planned([fault])[0]?.steps ?? fault.steps;
-    if (!this.ctx.hook) await this.until(due);
+    if (!this.ctx.hook && !starts) await this.until(due);
     if (this.stopped) return void (outcome.error = NOT_RUN);
-    const runs = await Promise.all(steps.map(async (step) => ({ step, run: await this.runStep(fault.name, step.node, step.commands) })));
+    const runs = await Promise.all(steps.map(async (step) => ({ step, run: await this.runStep(fault.name, step.node, step.commands, starts?.get(step.node) ?? 0) })));
     // Commands take effect somewhere between their list's begin and end: by its end, surely
     // (a list is one or a few commands, milliseconds when armed).
     const ended = runs.flatMap(({ run }) => (typeof run === "string" ? [] : [run.end]));
@@ -358,22 +453,22 @@ export class FaultRunner {
     if (failures.length > 0) outcome.error = [outcome.error, ...failures].filter(Boolean).join("; ");
   }
 
-  /** One node's part of a fault: fired in its armed process, or (with a hook) run right now, command by command. */
-  private async runStep(fault: string, node: string, commands: Command[]): Promise<ListRun | string> {
+  /** One node's part of a fault (armed as `list`): fired in its armed process, or (with a hook) run right now, command by command. */
+  private async runStep(list: string, node: string, commands: Command[], at: number): Promise<ListRun | string> {
     if (this.ctx.hook) {
       const begin = wallNow();
       const results = [];
       for (const c of commands) {
-        const r = await this.lab.exec(node, c.argv).catch((err: unknown) => ({ exitCode: -1, stdout: "", stderr: describe(err) }));
+        const r = await this.lab.node(node).exec(c.argv).catch((err: unknown) => ({ exitCode: -1, stdout: "", stderr: describe(err) }));
         results.push(r);
         if (r.exitCode !== 0) break;
       }
       return { begin, end: wallNow(), commands: results, nodeClock: false };
     }
     const armed = this.armed.get(node);
-    const index = armed?.lists.get(fault);
-    if (!armed || index === undefined) return `node ${node} was not armed for fault ${fault} (it was not running)`;
-    return (await armed.node.fire(index)) ?? `node ${node} did not answer: its container stopped or went away`;
+    const index = armed?.lists.get(list);
+    if (!armed || index === undefined) return `node ${node} was not armed for fault ${list} (it was not running)`;
+    return (await armed.node.fireAt(index, at)) ?? `node ${node} did not answer: its container stopped or went away`;
   }
 
   /** Resolves at `epochMs` (at once if that passed, or when the runner stops). */

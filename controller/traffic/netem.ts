@@ -1,5 +1,6 @@
 // A delay fault needs the kernel's netem qdisc, which some kernels lack: probed before any traffic.
-import { commandFailed, type RunningLab } from "../provision/running.js";
+import { commandFailed } from "../provision/configure/failure.js";
+import type { RunningLab } from "../provision/running-lab.js";
 
 const NETEM_PROBE = ["tc", "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms"];
 
@@ -12,10 +13,10 @@ export async function checkNetem(lab: RunningLab): Promise<void> {
   const nodes = [...new Set((lab.plan.faults ?? []).flatMap((f) => (f.netem ? [f.netem] : [])))];
   await Promise.all(
     nodes.map(async (node) => {
-      const result = await lab.exec(node, NETEM_PROBE);
+      const result = await lab.node(node).exec(NETEM_PROBE);
       const faults = (lab.plan.faults ?? []).filter((f) => f.netem === node).map((f) => f.name);
       if (result.exitCode !== 0) throw commandFailed(lab.node(node), NETEM_PROBE, `fault ${faults.join(", ")} delays packets with netem: probed before the traffic`, result.exitCode, result.stderr.trim() || result.stdout.trim());
-      await lab.exec(node, ["tc", "qdisc", "del", "dev", "lo", "root"]);
+      await lab.node(node).exec(["tc", "qdisc", "del", "dev", "lo", "root"]);
     }),
   );
 }

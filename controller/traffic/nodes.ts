@@ -3,20 +3,11 @@
 // crash on them. Reads of such a node are bounded (an exec into a paused node hangs).
 import { isNodeAction } from "../faults/registry.js";
 import { orderedFaults } from "../faults/timeline.js";
-import type { RunningLab } from "../provision/running.js";
+import type { RunningLab } from "../provision/running-lab.js";
 import type { InterruptedNode } from "./types.js";
 
-/** How long a read from a node after the traffic may take before the node counts as not answering. */
-export const READ_BOUND_MS = 15_000;
-
-/** `work`, or a rejection saying `what` did not answer within `ms` (a paused node never does). */
-export function bounded<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-}
+// The bound on a read from a node (counters.ts reads the routers' counters with it).
+export { bounded, READ_BOUND_MS } from "../observe/counters.js";
 
 /** Docker's state as the lab's words: an exited container was stopped. */
 export function stateWord(state: string): InterruptedNode["state"] {
@@ -43,7 +34,7 @@ export function interruptionMessage(node: string, container: string, state: Inte
  * traffic's start): one inspect per node, concurrently.
  */
 export async function interruptedNodes(lab: RunningLab, since: Date): Promise<InterruptedNode[]> {
-  const handles = lab.plan.nodes.map((n) => lab.handle(n.name));
+  const handles = lab.nodes.map((n) => n.handle);
   const states = await Promise.all(handles.map((h) => h.status()));
   return lab.plan.nodes.flatMap((n, i): InterruptedNode[] => {
     const container = handles[i]!.resource;
@@ -88,7 +79,7 @@ export function watchForPaused(lab: RunningLab, nodes: string[], onFrozen: (node
   const look = async () => {
     while (!stopped && left.size > 0) {
       await new Promise((r) => setTimeout(r, WATCH_MS));
-      const states = await Promise.all([...left].map(async (n) => [n, await lab.handle(n).status().catch(() => undefined)] as const));
+      const states = await Promise.all([...left].map(async (n) => [n, await lab.node(n).status().catch(() => undefined)] as const));
       for (const [node, status] of states) {
         if (stopped || status?.state !== "paused") continue;
         left.delete(node);

@@ -10,7 +10,7 @@ import { parseTcpEndpoint } from "../../shared/endpoint.js";
 import { list } from "../../shared/list.js";
 import { parseAddress } from "../lab/ip.js";
 import type { EndpointSpec } from "../lab/types.js";
-import type { RunningLab } from "../provision/running.js";
+import type { RunningLab } from "../provision/running-lab.js";
 import type { ProgramOutcome } from "./types.js";
 
 const POLL_MS = 200;
@@ -55,14 +55,14 @@ const CONNECTION_SETS = [
 /** Install (and empty) the connection sets in a node; false where its image has no nft. */
 export async function recordConnections(lab: RunningLab, node: string): Promise<boolean> {
   const [v4, v6] = CONNECTION_SETS as [string, string];
-  const ok = (await lab.exec(node, ["nft", v4]).catch(() => ({ exitCode: -1 }))).exitCode === 0;
-  if (ok) await lab.exec(node, ["nft", v6]).catch(() => undefined);
+  const ok = (await lab.node(node).exec(["nft", v4]).catch(() => ({ exitCode: -1 }))).exitCode === 0;
+  if (ok) await lab.node(node).exec(["nft", v6]).catch(() => undefined);
   return ok;
 }
 
 /** The connections the node's kernel saw start since recordConnections. */
 export async function connectionsSeen(lab: RunningLab, node: string): Promise<ConnectionSeen[]> {
-  const sets = await Promise.all(["peers4", "peers6"].map((set) => lab.exec(node, ["nft", "-j", "list", "set", "inet", PEERS_TABLE, set]).catch(() => undefined)));
+  const sets = await Promise.all(["peers4", "peers6"].map((set) => lab.node(node).exec(["nft", "-j", "list", "set", "inet", PEERS_TABLE, set]).catch(() => undefined)));
   return sets.flatMap((r) => (r && r.exitCode === 0 ? parseConnectionSet(r.stdout) : []));
 }
 
@@ -98,7 +98,7 @@ export class ProgramEndpoint {
   /** Start it, and stop it at its deadline. Resolves once it runs (or could not start). */
   async start(): Promise<void> {
     try {
-      this.program = await this.lab.spawn(this.spec.node, this.spec.command, this.spec.env ? { env: this.spec.env } : {});
+      this.program = await this.lab.node(this.spec.node).spawn(this.spec.command, this.spec.env ? { env: this.spec.env } : {});
     } catch (err) {
       this.errors.push(`could not start ${this.spec.command.join(" ")} in ${this.spec.node}: ${(err as Error).message}`);
       return;
@@ -125,7 +125,7 @@ export class ProgramEndpoint {
     if (ready === "listen") {
       met = (async () => {
         while (program.running && performance.now() - started < bound) {
-          if (listensOn(await this.lab.sockets(this.node).catch(() => []), this.binds)) return true;
+          if (listensOn(await this.lab.node(this.node).sockets().catch(() => []), this.binds)) return true;
           await new Promise((r) => setTimeout(r, POLL_MS));
         }
         return false;
@@ -155,7 +155,7 @@ export class ProgramEndpoint {
   async finish(): Promise<void> {
     clearTimeout(this.deadline);
     if (!this.program) return;
-    if (this.binds.length > 0) this.record(await this.lab.sockets(this.node).catch(() => []));
+    if (this.binds.length > 0) this.record(await this.lab.node(this.node).sockets().catch(() => []));
     this.result = await this.program.stop().catch(() => this.program!.wait());
     await this.watcher?.stop(0);
     // Connections too short for the watcher to see are in the kernel's connection sets.
@@ -175,7 +175,7 @@ export class ProgramEndpoint {
    */
   private async watchPeers(): Promise<void> {
     try {
-      this.watcher = await this.lab.spawn(this.node, WATCH, { keepLines: 0 });
+      this.watcher = await this.lab.node(this.node).spawn(WATCH, { keepLines: 0 });
     } catch {
       return; // the program's own failure says more
     }

@@ -7,9 +7,9 @@
 //   done
 // The session owns every timer, listener, agent, program and armed process it starts, and ends
 // them all when it is done or disposed (`await using session = new TrafficSession(...)`).
-import { EnvironmentError } from "../errors.js";
+import { Cancelled, EnvironmentError } from "../errors.js";
 import { isProgram } from "../lab/types.js";
-import { Cancelled, type RunningLab } from "../provision/running.js";
+import type { RunningLab } from "../provision/running-lab.js";
 import { checkAgent, jobsFor, startAgent, wallNow, type Agent } from "./agent.js";
 import { agentEndpointReport, programEndpointReport, type NodeLife } from "./endpoint-report.js";
 import { FaultRunner, type FaultHook } from "./fault-runner.js";
@@ -42,8 +42,12 @@ export interface TrafficResult {
 
 /** How long senders may take to start and meet their peers beyond the handshake timeout (agents start in ~0.1-1 s). */
 const START_SLACK_MS = 10_000;
-/** Time 0 is this far ahead of the moment it is chosen: every agent hears `go` before it. */
-const GO_AHEAD_MS = 5;
+/**
+ * Time 0 is this far ahead of the moment it is chosen: every agent hears `go` (with the moment)
+ * before it, and waits for it by its own clock. An exec's input reaches a node in 5-40 ms, more
+ * on a busy engine; a later `go` starts those senders late, the rest on time.
+ */
+const GO_AHEAD_MS = 150;
 
 export class TrafficSession implements AsyncDisposable {
   state: SessionState = "idle";
@@ -183,8 +187,9 @@ export class TrafficSession implements AsyncDisposable {
     const lead = Math.max(GO_AHEAD_MS, this.faults?.leadBeforeStart() ?? 0);
     this.t0 = wallNow() + lead;
     this.faults?.start(this.t0);
+    // Each agent gets the moment now and releases its senders at it, by its own clock.
+    for (const agent of this.agents()) agent.go(this.t0);
     await this.sleep(lead);
-    for (const agent of this.agents()) agent.go();
     this.log("traffic: senders released (time 0)");
     const lab = this.lab;
     // A paused node's agent and programs neither send nor end: stop waiting for them (a pause

@@ -222,4 +222,6 @@ export interface Snapshot {
   ms: number;
   /** Every forwarding node's packet counters then (cumulative since the traffic began); a node that could not be read is absent. */
   flows: Record<string, FlowCount[]>;
+  /** Forwarding nodes that were running at the fault but could not be read then, with why: a phase that starts or ends there cannot be judged from their counters. */
+  unread?: Record<string, string>;
 }

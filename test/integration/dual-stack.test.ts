@@ -3,7 +3,7 @@
 // of the client's addresses, in the same spelling, fails and says which one is missing.
 import t from "tap";
 import { readFileSync } from "node:fs";
-import { judge, observe, parseLab } from "../../controller/index.js";
+import { judge, observe, parseLab } from "../../controller/advanced.js";
 import { upWhenFree } from "../support/helpers.js";
 
 const FIXTURE = "test/fixtures/dual-stack-seen";

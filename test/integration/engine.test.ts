@@ -5,7 +5,9 @@ import t, { type Test } from "tap";
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { up, type RunningLab } from "../../controller/index.js";
-import { cli, labeled } from "../support/helpers.js";
+import { connectEngine } from "../../controller/engine/docker.js";
+import { ensureNodeImage } from "../../controller/engine/images.js";
+import { cli, labeled, labFile } from "../support/helpers.js";
 
 interface LabText {
   networks: Record<string, { subnet: string | string[] }>;
@@ -20,7 +22,7 @@ const host = (s: string) => s.replace(/\/(32|128)$/, "");
 async function assertKernelMatchesFile(t: Test, lab: RunningLab, file: string) {
   const text = parse(readFileSync(file, "utf8")) as LabText;
   for (const [name, node] of Object.entries(text.nodes)) {
-    const state = await lab.kernel(name);
+    const state = await lab.node(name).kernel();
     for (const [network, addresses] of Object.entries(node.interfaces)) {
       const iface = state.interfaces.find((i) => i.altnames.includes(network));
       t.ok(iface, `${name} has an interface named ${network}`);
@@ -42,12 +44,12 @@ async function assertKernelMatchesFile(t: Test, lab: RunningLab, file: string) {
 
 /** Packets a router forwarded from `source` to `destination`, by its own nftables counters. */
 async function forwarded(lab: RunningLab, router: string, source: string, destination: string): Promise<number> {
-  const flows = await lab.flows(router);
+  const flows = await lab.node(router).flows();
   return flows.filter((f) => f.from === source && f.to === destination).reduce((n, f) => n + f.packets, 0);
 }
 
 async function ping(t: Test, lab: RunningLab, node: string, source: string, destination: string) {
-  const result = await lab.exec(node, ["ping", "-c", "2", "-i", "0.2", "-W", "2", "-I", source, destination]);
+  const result = await lab.node(node).exec(["ping", "-c", "2", "-i", "0.2", "-W", "2", "-I", source, destination]);
   t.equal(result.exitCode, 0, `${node} reaches ${destination} from ${source}`);
 }
 
@@ -67,7 +69,7 @@ t.test("source-ip: kernel state as declared, each source through its own router"
   t.equal(await forwarded(lab, "r1", "198.18.1.11", "198.18.2.10"), 0, "r1 forwarded nothing from .11");
 
   // The same measurement can fail: swap the policy routes by hand and the counters follow.
-  await lab.exec("client", ["ip", "route", "replace", "198.18.2.0/24", "via", "198.18.1.3", "dev", "clients", "table", "100"]);
+  await lab.node("client").exec(["ip", "route", "replace", "198.18.2.0/24", "via", "198.18.1.3", "dev", "clients", "table", "100"]);
   await lab.resetFlows();
   await ping(t, lab, "client", "198.18.1.10", "198.18.2.10");
   t.equal(await forwarded(lab, "r1", "198.18.1.10", "198.18.2.10"), 0, "after the swap r1 sees nothing from .10");
@@ -194,9 +196,32 @@ t.test("up reads the kernel back: a node that differs from the lab file fails up
   t.same(await labeled("drift"), { containers: 0, networks: 0 }, "nothing left");
 });
 
-t.test("a node with an image of its own is configured command by command, just as exactly", async (t) => {
-  const lab = await up("test/fixtures/own-image");
+t.test("a node with an image of its own is configured through its sh, just as exactly", async (t) => {
+  const lines: string[] = [];
+  const lab = await up("test/fixtures/own-image", { log: (l) => lines.push(l) });
   t.teardown(() => lab.down());
-  t.equal(lab.node("box").defaultImage, false, "the image is the lab's, not zmqlab's default");
+  t.equal(lab.node("box").plan.defaultImage, false, "the image is the lab's, not zmqlab's default");
   await assertKernelMatchesFile(t, lab, "test/fixtures/own-image/lab.yaml");
+  t.notOk(lines.some((l) => /one command at a time/.test(l)), "in one exec: the image has sh");
+});
+
+t.test("an image without sh is configured one command at a time, just as exactly", async (t) => {
+  // zmqlab's node image with every shell taken out: `ip` and `nft` are there, `sh` is not.
+  const engine = await connectEngine();
+  const base = await ensureNodeImage(engine);
+  const builder = await engine.createContainer({ Image: base, Cmd: ["rm", "-f", "/usr/bin/sh", "/usr/bin/dash", "/usr/bin/bash", "/usr/bin/rbash"] });
+  await builder.start();
+  await builder.wait();
+  await builder.commit({ repo: "zmqlab-test/no-sh", tag: "engine", changes: 'CMD ["sleep", "infinity"]' });
+  await builder.remove();
+  t.teardown(() => engine.getImage("zmqlab-test/no-sh:engine").remove({ force: true }).catch(() => undefined));
+  const text = readFileSync("test/fixtures/own-image/lab.yaml", "utf8").replaceAll("zmqlab/node:latest", "zmqlab-test/no-sh:engine").replace("name: own-image", "name: own-image-no-sh").replaceAll("198.18.6", "198.19.9");
+  const file = labFile(text);
+  const lines: string[] = [];
+  const lab = await up(file, { log: (l) => lines.push(l) });
+  t.teardown(() => lab.down());
+  t.equal((await lab.node("box").exec(["sh", "-c", "true"])).exitCode, 126, "the image has no sh");
+  await assertKernelMatchesFile(t, lab, file);
+  t.ok(lines.some((l) => l === "box: its image zmqlab-test/no-sh:engine has no sh: configuring it one command at a time"), "up says how it configures it");
+  t.same(await lab.node("box").reconfigure(), [], "and the node is as its plan says: nothing to repair");
 });

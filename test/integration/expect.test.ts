@@ -1,13 +1,14 @@
 // Expectations on the real engine, on the flagship lab: it passes as declared; then it is broken
 // by hand while it is up (policy routes swapped, the extra address dropped, a router stops
 // forwarding, a wrong source, a listener on every address) and checked again without
-// provisioning (what `zmqlab test` does): exactly the expectations that should fail do, and
+// provisioning (what `zmqlab check` does): exactly the expectations that should fail do, and
 // their messages point at the cause. Restored after each break.
 import t, { type Test } from "tap";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv } from "ajv";
-import { attach, check, loadLab, type LabReport, type RunningLab } from "../../controller/index.js";
+import { attach, check, type LabReport, type RunningLab } from "../../controller/index.js";
+import { loadLab } from "../../controller/advanced.js";
 import { reportSchema } from "../../controller/report/json.js";
 import { cli, labeled, sh, upWhenFree } from "../support/helpers.js";
 
@@ -37,7 +38,7 @@ t.test("as declared, every expectation holds", async (t) => {
 });
 
 t.test("policy routes swapped: both paths fail, naming the router each source really took", async (t) => {
-  const { rules } = await lab.kernel("client");
+  const { rules } = await lab.node("client").kernel();
   const table10 = rules.find((r) => r.from === "198.18.1.10")!.table;
   const table11 = rules.find((r) => r.from === "198.18.1.11")!.table;
   const route = (table: string, via: string) => ["ip", "route", "replace", "198.18.2.0/24", "via", via, "dev", "clients", "table", table];
@@ -66,7 +67,7 @@ t.test("the extra address dropped: via-r2's delivery, the server's sources and .
 t.test("r1 stops forwarding: what went through r1 fails, r2's side still holds", async (t) => {
   // /proc/sys is read-only in containers, so ip_forward cannot be switched off: drop in the
   // forward hook instead, ahead of zmqlab's counters (priority -5).
-  const check0 = await lab.exec("r1", ["sysctl", "-w", "net.ipv4.ip_forward=0"]);
+  const check0 = await lab.node("r1").exec(["sysctl", "-w", "net.ipv4.ip_forward=0"]);
   t.not(check0.exitCode, 0, "ip_forward is read-only here (so a drop rule stands in for it)");
   await sh(lab, "r1", ["nft", "add", "table", "inet", "broken"]);
   await sh(lab, "r1", ["nft", "add", "chain", "inet", "broken", "forward", "{ type filter hook forward priority -10; policy drop; }"]);
@@ -78,9 +79,9 @@ t.test("r1 stops forwarding: what went through r1 fails, r2's side still holds",
   t.match(report.expectations[PATH_10]!.message, /crossed no forwarding node: r1 counted 0 packets, r2 0/);
 });
 
-t.test("a wrong source (zmqlab test with a broken variant): the server's sources and .11's path fail", async (t) => {
+t.test("a wrong source (zmqlab check with a broken variant): the server's sources and .11's path fail", async (t) => {
   const file = join(t.testdir(), "report.json");
-  const result = await cli(["test", "test/fixtures/broken/wrong-source", "--json", file]);
+  const result = await cli(["check", "test/fixtures/broken/wrong-source", "--json", file]);
   t.equal(result.code, 1, "exit 1: an expectation failed");
   t.match(result.stderr, /lab source-ip is up: checking it as it is/);
   t.match(result.stdout, /FAIL\s+sourceSeen\s+connections to quotes come only from 198\.18\.1\.10 and 198\.18\.1\.11/);
@@ -89,7 +90,7 @@ t.test("a wrong source (zmqlab test with a broken variant): the server's sources
   t.match(result.stdout, /2 of 6 expectations failed/);
   const report = JSON.parse(readFileSync(file, "utf8")) as LabReport;
   expectFailures(t, report, [SOURCES, PATH_11]);
-  t.same(await labeled("source-ip"), { containers: 4, networks: 2 }, "zmqlab test leaves the lab up");
+  t.same(await labeled("source-ip"), { containers: 4, networks: 2 }, "zmqlab check leaves the lab up");
 });
 
 t.test("a listener on every address: only 'wrong-ip is unreachable' fails", async (t) => {
@@ -100,9 +101,9 @@ t.test("a listener on every address: only 'wrong-ip is unreachable' fails", asyn
   t.match(report.expectations[WRONG_IP]!.message, /^handshake completed: 198\.18\.1\.10:0 -> 198\.18\.2\.11:5556/);
 });
 
-t.test("restored by hand, the lab passes again; TAP and JUnit from zmqlab test", async (t) => {
+t.test("restored by hand, the lab passes again; TAP and JUnit from zmqlab check", async (t) => {
   const file = join(t.testdir(), "junit.xml");
-  const result = await cli(["test", "labs/source-ip", "--tap", "--junit", file]);
+  const result = await cli(["check", "labs/source-ip", "--tap", "--junit", file]);
   t.equal(result.code, 0, result.stderr);
   t.match(result.stdout, /^TAP version 14\n1\.\.6\n/, "stdout is TAP alone");
   t.equal(result.stdout.split("\n").filter((l) => /^ok \d+ - /.test(l)).length, 6, "six passing test points");

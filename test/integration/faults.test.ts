@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connectEngine } from "../../controller/engine/docker.js";
 import { parseLab } from "../../controller/lab/load.js";
-import { down, up, type RunningLab } from "../../controller/provision/running.js";
+import { down, up, type RunningLab } from "../../controller/index.js";
 import { runLab } from "../../controller/run/index.js";
 import { trafficSession } from "../../controller/traffic/session.js";
 import { cli } from "../support/helpers.js";
@@ -48,7 +48,7 @@ function labFile(text: string): string {
   return file;
 }
 
-const exec = async (lab: RunningLab, node: string, argv: string[]) => lab.exec(node, argv);
+const exec = async (lab: RunningLab, node: string, argv: string[]) => lab.node(node).exec(argv);
 /** r1's addresses on every interface and its main routes, as its kernel shows them. */
 async function r1State(lab: RunningLab): Promise<{ addresses: string[]; defaultRoute: boolean; counters: boolean }> {
   const addr = JSON.parse((await exec(lab, "r1", ["ip", "-j", "addr", "show"])).stdout) as { addr_info?: { local: string }[] }[];
@@ -91,13 +91,13 @@ t.test("a router stopped and started by faults comes back as declared", async (t
   t.ok(after.counters, "the flow counters are back");
   // When TCP's retransmissions reach the server again depends on its backoff: judge the router by the kernel.
   t.equal((await exec(lab, "client", ["ping", "-c", "1", "-W", "2", "198.19.11.10"])).exitCode, 0, "the client reaches the server through r1 again");
-  t.ok(await lab.flows("r1").then((f) => f.some((c) => c.from === "198.19.10.10" && c.to === "198.19.11.10" && c.packets > 0)), "and r1's reinstalled counters saw it");
+  t.ok(await lab.node("r1").flows().then((f) => f.some((c) => c.from === "198.19.10.10" && c.to === "198.19.11.10" && c.packets > 0)), "and r1's reinstalled counters saw it");
 
   t.test("zmqlab up after docker restart of the router repairs it", async (t) => {
     await lab.release();
     const file = labFile(labText("  r1-down: { at: 500ms, node: r1, action: stop }\n  r1-back: { at: 1500ms, node: r1, action: start }\n"));
     const engine = await connectEngine();
-    await engine.getContainer(lab.handle("r1").resource).restart({ t: 0 });
+    await engine.getContainer(lab.node("r1").container).restart({ t: 0 });
     const broken = await r1State(lab);
     t.ok(!broken.addresses.includes("198.19.10.5") && broken.defaultRoute && !broken.counters, "a restarted container lost zmqlab's setup (the check below can fail)");
     const result = await cli(["up", file]);
@@ -111,7 +111,7 @@ t.test("a router stopped and started by faults comes back as declared", async (t
     t.equal(again.code, 0);
     t.match(again.stdout, /was up already, as its file declares: nothing to repair/, "a second up changes nothing");
 
-    await engine.getContainer(lab.handle("server").resource).stop({ t: 0 });
+    await engine.getContainer(lab.node("server").container).stop({ t: 0 });
     const started = await cli(["up", file]);
     t.equal(started.code, 0, started.stderr);
     t.match(started.stdout, /server: started \(it was exited\)/, "a stopped node is started");
@@ -124,12 +124,12 @@ t.test("a router stopped and started by faults comes back as declared", async (t
     t.match(refused.stderr, /hint: .*zmqlab down/);
   });
 
-  t.test("zmqlab test after docker restart of the router configures it again; a route deleted by hand stays deleted", async (t) => {
+  t.test("zmqlab check after docker restart of the router configures it again; a route deleted by hand stays deleted", async (t) => {
     const file = labFile(labText(""));
     const engine = await connectEngine();
-    await engine.getContainer(lab.handle("r1").resource).restart({ t: 0 });
+    await engine.getContainer(lab.node("r1").container).restart({ t: 0 });
     t.ok((await r1State(lab)).defaultRoute, "the restarted router has Docker's default route (the check below can fail)");
-    const result = await cli(["test", file]);
+    const result = await cli(["check", file]);
     t.equal(result.code, 0, result.stdout + result.stderr);
     t.match(result.stderr, /r1: configured again before the traffic \(no interface named clients/, "says so");
     const back = await r1State(lab);
@@ -137,7 +137,7 @@ t.test("a router stopped and started by faults comes back as declared", async (t
 
     await exec(lab, "client", ["ip", "route", "del", "198.19.11.0/24"]);
     const json = join(dir, "broken.json");
-    const broken = await cli(["test", file, "--json", json]);
+    const broken = await cli(["check", file, "--json", json]);
     const reader = (JSON.parse(readFileSync(json, "utf8")) as { endpoints: { name: string; received: number }[] }).endpoints.find((e) => e.name === "reader");
     t.equal(reader?.received, 0, "the route deleted by hand is not put back: the subscriber gets nothing");
     t.notMatch(broken.stderr, /configured again/);

@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { Ajv } from "ajv";
 import { connectEngine } from "../../controller/engine/docker.js";
 import { ensureNodeImage } from "../../controller/engine/images.js";
-import { reportSchema, type LabReport } from "../../controller/index.js";
+import { type LabReport } from "../../controller/index.js";
+import { reportSchema } from "../../controller/advanced.js";
 import { cli, labeled } from "../support/helpers.js";
 
 const NO_INTERNAL_ERROR = /internal error|^\s+at .*\.js:\d+/m;

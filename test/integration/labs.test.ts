@@ -1,7 +1,7 @@
 // Every lab under labs/ on the real engine: it passes as declared, and broken by hand while it is
-// up (checked again without provisioning, as `zmqlab test` does), it fails exactly the
+// up (checked again without provisioning, as `zmqlab check` does), it fails exactly the
 // expectations it should, with messages that point at the cause. Also: `zmqlab run` end to end
-// with all three report files, and `zmqlab test` on a lab that is not up.
+// with all three report files, and `zmqlab check` on a lab that is not up.
 import t, { type Test } from "tap";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -22,9 +22,9 @@ function expectFailures(t: Test, report: LabReport, indexes: number[]) {
 const ajv = new Ajv({ allErrors: true });
 const validateReport = ajv.compile(reportSchema());
 
-t.test("zmqlab test on a lab that is not up: exit 3, says so", async (t) => {
+t.test("zmqlab check on a lab that is not up: exit 3, says so", async (t) => {
   t.same(await labeled("policy-routing"), { containers: 0, networks: 0 }, "policy-routing is not up");
-  const result = await cli(["test", "labs/policy-routing"]);
+  const result = await cli(["check", "labs/policy-routing"]);
   t.equal(result.code, 3);
   t.match(result.stderr, /Lab policy-routing is not up/);
   t.match(result.stderr, /hint: bring it up first/);
@@ -74,7 +74,7 @@ t.test("labs/policy-routing broken by hand", async (t) => {
   });
 
   await t.test("the policy rule removed: traffic from a still arrives, but through rb: only its path fails", async (t) => {
-    const rule = (await lab.kernel("host")).rules.find((r) => r.from === "198.18.30.10")!;
+    const rule = (await lab.node("host").kernel()).rules.find((r) => r.from === "198.18.30.10")!;
     await sh(lab, "host", ["ip", "rule", "del", "from", "198.18.30.10", "table", rule.table]);
     t.teardown(() => sh(lab, "host", ["ip", "rule", "add", "from", "198.18.30.10", "table", rule.table, "priority", String(rule.priority)]));
     const report = await check(lab);

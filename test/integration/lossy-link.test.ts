@@ -3,7 +3,8 @@
 // whole-run `lost` fail.
 import t from "tap";
 import { readFileSync } from "node:fs";
-import { parseLab, runLab } from "../../controller/index.js";
+import { runLab } from "../../controller/index.js";
+import { parseLab } from "../../controller/advanced.js";
 import { cli, labeled } from "../support/helpers.js";
 
 const FILE = "labs/lossy-link/lab.yaml";

@@ -3,7 +3,8 @@
 // broken: a wrong source, swapped routes, a program that exits 1.
 import t from "tap";
 import { readFileSync } from "node:fs";
-import { parseLab, runLab } from "../../controller/index.js";
+import { runLab } from "../../controller/index.js";
+import { parseLab } from "../../controller/advanced.js";
 import { cli, labeled } from "../support/helpers.js";
 
 const FILE = "labs/own-app/lab.yaml";

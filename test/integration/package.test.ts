@@ -36,7 +36,8 @@ nodes:
   b: { interfaces: { lan: 198.19.50.20 } }
 `;
 
-const SUITE_TS = `import { loadLab, planLab, up, VERSION, type Lab, type RunningLab } from "zmqlab";
+const SUITE_TS = `import { Cancelled, up, VERSION, ZmqlabError, type Lab, type LabNode, type LabReport, type Program, type RunningLab } from "zmqlab";
+import { loadLab, planLab } from "zmqlab/advanced";
 
 const { lab } = loadLab("labs/tiny");
 const declared: Lab = lab;
@@ -45,8 +46,19 @@ const nodes: string[] = planLab(declared).nodes.map((n) => n.name);
 // @ts-expect-error a lab file is named by a string
 const wrong = () => loadLab(42);
 const bringUp: (target: string) => Promise<RunningLab> = up;
-console.log(JSON.stringify({ version: VERSION, nodes, up: typeof bringUp, wrong: typeof wrong }));
+// What a node and a lab give back, named by the main entry's own types (never called).
+const program = (node: LabNode): Promise<Program> => node.spawn(["true"]);
+const inBlock = async (): Promise<boolean> => {
+  await using lab = await up("labs/tiny");
+  const report: LabReport | undefined = undefined;
+  return (await lab.node("a").exec(["true"])).exitCode === 0 && report === undefined;
+};
+const cancelled = new Cancelled();
+console.log(JSON.stringify({ version: VERSION, nodes, up: typeof bringUp, wrong: typeof wrong, used: typeof program + typeof inBlock, cancelled: cancelled instanceof ZmqlabError ? cancelled.exitCode : "not a ZmqlabError" }));
 `;
+
+/** The main entry's values, all of them: the lifecycle, the lab object, the errors. */
+const MAIN_VALUES = ["Cancelled", "EnvironmentError", "LabError", "LabNode", "RunningLab", "VERSION", "ZmqlabError", "attach", "check", "down", "run", "runLab", "up"];
 
 // A lab with a subnet that is no subnet: the error must name the file, line and path.
 const BAD_LAB = `name: zmqlab-bad
@@ -66,17 +78,20 @@ let invalid = "accepted";
 try { loadLab("labs/bad"); } catch (e) { invalid = e instanceof LabError ? e.message : "not a LabError: " + (e && e.stack); }
 console.log(JSON.stringify({ lab: lab.name, nodes: Object.keys(lab.nodes).length, invalid }));`)}
 `;
-const dynamicImport = (body: string) => `import("zmqlab").then(({ loadLab, LabError }) => {\n${body}\n});`;
+const dynamicImport = (body: string) => `Promise.all([import("zmqlab"), import("zmqlab/advanced")]).then(([{ LabError }, { loadLab }]) => {\n${body}\n});`;
+// Each takes LabError from the main entry and loadLab from the second one, zmqlab/advanced.
+const REQUIRE = `const { LabError } = require("zmqlab");\nconst { loadLab } = require("zmqlab/advanced");`;
+const IMPORT = `import { LabError } from "zmqlab";\nimport { loadLab } from "zmqlab/advanced";`;
 const CONSUMERS: Record<string, string> = {
   // A "type": "commonjs" project, as `npm init -y` makes it.
-  "cjs/require.js": consumer(`const { loadLab, LabError } = require("zmqlab");`),
+  "cjs/require.js": consumer(REQUIRE),
   "cjs/import.js": consumer("", dynamicImport),
-  "cjs/require.ts": consumer(`const { loadLab, LabError } = require("zmqlab") as typeof import("zmqlab");`),
-  "cjs/import.ts": consumer(`import { loadLab, LabError } from "zmqlab";`),
+  "cjs/require.ts": consumer(`const { LabError } = require("zmqlab") as typeof import("zmqlab");\nconst { loadLab } = require("zmqlab/advanced") as typeof import("zmqlab/advanced");`),
+  "cjs/import.ts": consumer(IMPORT),
   // The project itself is "type": "module".
-  "esm/import.js": consumer(`import { loadLab, LabError } from "zmqlab";`),
-  "esm/require.cjs": consumer(`const { loadLab, LabError } = require("zmqlab");`),
-  "esm/import.ts": consumer(`import { loadLab, LabError } from "zmqlab";`),
+  "esm/import.js": consumer(IMPORT),
+  "esm/require.cjs": consumer(REQUIRE),
+  "esm/import.ts": consumer(IMPORT),
   // Not here: require() from a .cts in a "type": "module" project under tsx. On Node 20 that fails
   // for any ES module that imports another ("request for './b.js' is not in cache"), ip-cidr too,
   // so no entry of zmqlab's could mend it.
@@ -149,7 +164,10 @@ t.test("packed, installed as a dev dependency in a fresh project, and used from 
     t.equal(compiled.code, 0, compiled.stdout + compiled.stderr);
     const ran = await run(process.execPath, ["out/suite.js"], project);
     t.equal(ran.code, 0, ran.stderr);
-    t.same(JSON.parse(ran.stdout), { version, nodes: ["a", "b"], up: "function", wrong: "function" });
+    t.same(JSON.parse(ran.stdout), { version, nodes: ["a", "b"], up: "function", wrong: "function", used: "functionfunction", cancelled: 130 });
+    const values = await run(process.execPath, ["--input-type=module", "-e", "console.log(JSON.stringify(Object.keys(await import('zmqlab')).sort()))"], project);
+    t.equal(values.code, 0, values.stderr);
+    t.same(JSON.parse(values.stdout), MAIN_VALUES, "the main entry holds the lifecycle, the lab object and the errors; the rest is in zmqlab/advanced");
   });
 
   t.test("CommonJS and ES module consumers, under Node and under tsx, load and validate labs", async (t) => {

@@ -45,7 +45,7 @@ t.test("a lab in use past --wait: exit 3 naming the holder", async (t) => {
   t.ok(Date.now() - started >= 2000, "it did wait");
   const ls = await cli(["ls"]);
   t.match(ls.stdout, new RegExp(`source-ip +- +4 +2 +pid ${process.pid} on host`), "ls names the process using the lab");
-  const child = await cli(["test", LAB, "--wait", "2s"]);
+  const child = await cli(["check", LAB, "--wait", "2s"]);
   t.equal(child.code, 0, `a program the holder started shares its lock: no wait (${exitOk(child)})`);
   const bad = await cli(["run", LAB, "--wait", "soon"]);
   t.equal(bad.code, 2, "a wait that is no duration is the user's mistake");
@@ -122,7 +122,7 @@ t.test("an instance through the API: moved addresses in the kernel, found again 
   t.equal(lab.instance, "api-1");
   const to = lab.relocations[0]!.to;
   const base = to.split(".").slice(0, 2).join(".") + "." + (Number(to.split(".")[2]) + 1);
-  const client = await lab.kernel("client");
+  const client = await lab.node("client").kernel();
   const addresses = client.interfaces.flatMap((i) => i.addresses.map((a) => a.split("/")[0]!));
   t.ok(addresses.includes(`${base}.10`) && addresses.includes(`${base}.11`), `the client holds ${base}.10 and .11 (${addresses.join(" ")})`);
   t.notOk(addresses.includes("198.18.1.10"), "not the lab file's address");
@@ -131,13 +131,13 @@ t.test("an instance through the API: moved addresses in the kernel, found again 
 
   const shown = await cli(["ls"]);
   t.match(shown.stdout, /source-ip +api-1 +4 +2 +- /, "ls shows the instance, used by nobody");
-  const again = await cli(["test", LAB, "--instance", "api-1"]);
+  const again = await cli(["check", LAB, "--instance", "api-1"]);
   t.equal(again.code, 0, exitOk(again));
   t.match(again.stdout, /instance api-1 of lab source-ip: the lab file's 198\.18\.0\.0\/22 runs at /);
   const found = await attach(LAB, { instance: "api-1" });
   t.same(found.relocations, lab.relocations, "attach finds the relocation on the engine");
   await found.release();
-  const plain = await cli(["test", LAB]);
+  const plain = await cli(["check", LAB]);
   t.equal(plain.code, 3, "the plain lab is another lab: not up");
   const gone = await cli(["down", LAB, "--instance", "api-1"]);
   t.match(gone.stdout, /removed 4 containers and 2 networks/);

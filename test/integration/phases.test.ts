@@ -6,7 +6,7 @@
 import t from "tap";
 import { Ajv } from "ajv";
 import { writeFileSync } from "node:fs";
-import { judge, observe } from "../../controller/index.js";
+import { judge, observe } from "../../controller/advanced.js";
 import { jsonReport, reportSchema } from "../../controller/report/json.js";
 import { htmlReport } from "../../controller/report/html.js";
 import { expectationsText } from "../../controller/report/expectations-text.js";

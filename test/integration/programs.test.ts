@@ -5,7 +5,8 @@ import t from "tap";
 import { mkdtempSync, readFileSync, writeFileSync, cpSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseLab, runLab, up } from "../../controller/index.js";
+import { runLab, up } from "../../controller/index.js";
+import { parseLab } from "../../controller/advanced.js";
 import { cli, labeled } from "../support/helpers.js";
 
 const FIXTURE = "test/fixtures/programs/lab.yaml";
@@ -65,12 +66,12 @@ t.test("a program that outlives its timeout is stopped, and says so", async (t) 
 t.test("the API: spawn a program, read its peers and the routers' counters around it", async (t) => {
   const lab = await up(FIXTURE);
   t.teardown(() => lab.down());
-  const server = await lab.spawn("server", ["node", "-e", "require('net').createServer((s) => s.write('hi\\n')).listen(7000, '198.18.44.20', () => console.log('listening'))"]);
+  const server = await lab.node("server").spawn(["node", "-e", "require('net').createServer((s) => s.write('hi\\n')).listen(7000, '198.18.44.20', () => console.log('listening'))"]);
   const ready = new Promise<void>((resolve) => server.onLine((l) => l === "listening" && resolve()));
   await ready;
-  const client = await lab.spawn("client", ["node", "-e", "const s = require('net').connect({ host: '198.18.44.20', port: 7000, localAddress: process.env.SRC }); s.on('data', (d) => { process.stdout.write(d); setTimeout(() => process.exit(0), 1500); });"], { env: { SRC: "198.18.44.11" } });
+  const client = await lab.node("client").spawn(["node", "-e", "const s = require('net').connect({ host: '198.18.44.20', port: 7000, localAddress: process.env.SRC }); s.on('data', (d) => { process.stdout.write(d); setTimeout(() => process.exit(0), 1500); });"], { env: { SRC: "198.18.44.11" } });
   await new Promise((r) => setTimeout(r, 500));
-  const peers = await lab.peers("server", 7000);
+  const peers = await lab.node("server").peers(7000);
   t.same(peers.map((p) => p.address), ["198.18.44.11"], "the server's kernel shows the client's chosen source");
   const done = await client.wait();
   t.equal(done.exitCode, 0);

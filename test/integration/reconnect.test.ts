@@ -3,7 +3,8 @@
 // reset (the same fault doing nothing) the connection survives and `reconnected` fails.
 import t from "tap";
 import { readFileSync } from "node:fs";
-import { parseLab, runLab } from "../../controller/index.js";
+import { runLab } from "../../controller/index.js";
+import { parseLab } from "../../controller/advanced.js";
 import { labeled } from "../support/helpers.js";
 
 const FILE = "test/fixtures/reconnect/lab.yaml";

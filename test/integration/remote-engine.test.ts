@@ -85,7 +85,7 @@ t.test("against a remote engine: DOCKER_HOST names an engine in a container", as
     const exec = await cli(["exec", "--instance", INSTANCE, LAB, "server", "--", "cat", "/proc/net/route"], undefined, env);
     t.equal(exec.code, 0, `exec runs in the remote node (${exitOk(exec)})`);
     t.match(exec.stdout, /^Iface\s+Destination/, "with the command's own output");
-    const test = await cli(["test", LAB, "--instance", INSTANCE], undefined, env);
+    const test = await cli(["check", LAB, "--instance", INSTANCE], undefined, env);
     t.equal(test.code, 0, `test passes on the lab as it is (${exitOk(test)})`);
     const down = await cli(["down", LAB, "--instance", INSTANCE], undefined, env);
     t.equal(down.code, 0, exitOk(down));
@@ -151,7 +151,7 @@ t.test("against a remote engine: DOCKER_HOST names an engine in a container", as
     t.match(ls.stdout, new RegExp(`^source-ip +${INSTANCE} +4 +2 `, "m"), `ls over ssh lists it (${exitOk(ls)})`);
     const exec = await cli(["exec", "--instance", INSTANCE, LAB, "client", "--", "ip", "-br", "addr", "show", "eth0"], undefined, ssh);
     t.match(exec.stdout, /198\.1[89]\.\d+\.10\/24 198\.1[89]\.\d+\.11\/24/, `exec's own output over ssh (${exitOk(exec)})`);
-    const test = await cli(["test", LAB, "--instance", INSTANCE], undefined, ssh);
+    const test = await cli(["check", LAB, "--instance", INSTANCE], undefined, ssh);
     t.equal(test.code, 0, `test passes over ssh (${exitOk(test)})`);
     const down = await cli(["down", LAB, "--instance", INSTANCE], undefined, ssh);
     t.equal(down.code, 0, exitOk(down));

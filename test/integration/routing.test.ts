@@ -27,7 +27,7 @@ const first = (value: string | string[]) => (Array.isArray(value) ? value[0]! : 
 
 /** The route to a subnet in a node's main table, as the kernel shows it (protocol too). */
 async function routeTo(lab: RunningLab, node: string, subnet: string): Promise<{ protocol?: string; via: string[] } | undefined> {
-  const result = await lab.exec(node, ["ip", "-j", "-4", "route", "show"]);
+  const result = await lab.node(node).exec(["ip", "-j", "-4", "route", "show"]);
   const raw = (JSON.parse(result.stdout) as { dst: string; protocol?: string }[]).find((r) => r.dst === subnet);
   const parsed = parseRoutes(result.stdout).find((r) => r.to === subnet);
   return raw && parsed ? { ...(raw.protocol ? { protocol: raw.protocol } : {}), via: parsed.via } : undefined;
@@ -50,7 +50,7 @@ t.test("labs/failover: OSPF converged before the lab is up; the client reaches t
     ["r2", "servers", ["r1", "server"]],
     ["server", "servers", ["r1", "r2"]],
   ] as const) {
-    const result = await lab.exec(node, ["vtysh", "-c", "show ip ospf neighbor json"]);
+    const result = await lab.node(node).exec(["vtysh", "-c", "show ip ospf neighbor json"]);
     const neighbours = parseOspfNeighbours(result.stdout);
     for (const other of others) {
       const n = neighbours.find((x) => x.address === address(other, network));
@@ -76,9 +76,9 @@ t.test("labs/failover: OSPF converged before the lab is up; the client reaches t
   t.match(recovered.observed, /^outage \d+ ms/, "the report gives the measured outage");
   t.same(report.faults?.map((f) => [f.name, f.ok]), [["r1-down", true], ["r1-back", true]], "both faults ran");
   // r1 is back as declared: its extra state (counters, no default route) and FRR running again.
-  const r1Routes = await lab.exec("r1", ["ip", "-j", "-4", "route", "show", "default"]);
+  const r1Routes = await lab.node("r1").exec(["ip", "-j", "-4", "route", "show", "default"]);
   t.equal(r1Routes.stdout.trim(), "[]", "r1 restarted without Docker's default route");
-  const watchfrr = await lab.exec("r1", ["vtysh", "-c", "show watchfrr"]);
+  const watchfrr = await lab.node("r1").exec(["vtysh", "-c", "show watchfrr"]);
   t.match(watchfrr.stdout, /ospfd\s+Up/, "r1's OSPF daemon runs again");
 });
 

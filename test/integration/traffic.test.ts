@@ -1,7 +1,8 @@
 // ZeroMQ traffic in lab nodes on the real engine: every socket pair delivers exactly what was
 // sent, and the binding side's kernel shows the source each connect chose.
 import t from "tap";
-import { jobsFor, runTraffic, startAgent, up, type AgentEvent, type EndpointReport, type TrafficReport } from "../../controller/index.js";
+import { up, type EndpointReport, type TrafficReport } from "../../controller/index.js";
+import { jobsFor, runTraffic, startAgent, type AgentEvent } from "../../controller/advanced.js";
 
 const endpoint = (report: TrafficReport, name: string): EndpointReport => report.endpoints.find((e) => e.name === name)!;
 const peersOf = (report: TrafficReport, name: string) => [...new Set(endpoint(report, name).peers.map((p) => p.address))].sort();
@@ -54,7 +55,7 @@ t.test("source-ip: the server sees exactly the two client sources; wrong-ip gets
   t.equal(endpoint(report, "wrong-ip").noHandshake[0]?.route, "the node sends it via 198.18.1.2 on clients (table 100)", "says how the client's kernel routes it (its policy table)");
 
   // Take the source address away by hand: the connect from it must be reported, not hang.
-  const del = await lab.exec("client", ["ip", "addr", "del", "198.18.1.11/24", "dev", "clients"]);
+  const del = await lab.node("client").exec(["ip", "addr", "del", "198.18.1.11/24", "dev", "clients"]);
   t.equal(del.exitCode, 0, "removed 198.18.1.11 from the client");
   const broken = await runTraffic(lab);
   const viaR2 = endpoint(broken, "via-r2");

@@ -2,8 +2,8 @@
 // fails exactly the expectations it should (through the CLI, exit 1, as a participant runs it),
 // its solution passes (exit 0), and the fix the exercise's README gives passes without
 // provisioning again: the `docker exec` commands of its "By hand" block, run in the exercise
-// while it is up and checked again (as `zmqlab test` does); for 01, whose part is the program's
-// bind, `zmqlab test` with the solution's traffic on the running exercise. The checks that need
+// while it is up and checked again (as `zmqlab check` does); for 01, whose part is the program's
+// bind, `zmqlab check` with the solution's traffic on the running exercise. The checks that need
 // no Docker (each solution is its exercise's lab) are in test/unit/workshop-files.test.ts.
 import t, { type Test } from "tap";
 import { readFileSync } from "node:fs";
@@ -68,15 +68,15 @@ for (const e of EXERCISES) {
   });
 }
 
-t.test("01-bind without provisioning again: zmqlab test with the fixed bind, on the running exercise", async (t) => {
+t.test("01-bind without provisioning again: zmqlab check with the fixed bind, on the running exercise", async (t) => {
   const e = EXERCISES[0]!;
   await upFresh(t, exercisePath(e), e.name);
-  const before = await cli(["test", exercisePath(e)]);
+  const before = await cli(["check", exercisePath(e)]);
   t.equal(before.code, 1, "the exercise as it is: exit 1");
   t.match(before.stdout, /2 of 3 expectations failed/);
   // The bind is the program's: the sockets start afresh from the file on every check, so the
   // solution's traffic runs on the lab that is up, with nothing provisioned again.
-  const after = await cli(["test", solutionPath(e)]);
+  const after = await cli(["check", solutionPath(e)]);
   t.equal(after.code, 0, `the fixed bind: exit 0 (${after.stdout.split("\n").filter((l) => l.startsWith("  FAIL")).join(" / ")})`);
   t.match(after.stdout, /all 3 expectations hold/);
   t.match(after.stderr, /lab ws-01-bind is up: checking it as it is/);
@@ -89,14 +89,14 @@ for (const e of EXERCISES.filter((x) => x.byHand)) {
     expectFailures(t, await check(lab), e.failing);
     const commands = byHandCommands(readFileSync(join(ROOT, exercisePath(e), "README.md"), "utf8"), e.name);
     for (const { node, argv } of commands) {
-      const result = await lab.exec(node, argv);
+      const result = await lab.node(node).exec(argv);
       t.equal(result.exitCode, 0, `${node}: ${argv.join(" ")}${result.exitCode ? `: ${result.stderr.trim()}` : ""}`);
     }
     const fixed = await check(lab);
     expectFailures(t, fixed, []);
     for (const i of e.failing) t.comment(`now ${i + 1}: ${fixed.expectations[i]!.message}`);
     // The solution file, checked against the exercise fixed by hand, agrees (same lab name).
-    const viaSolution = await cli(["test", solutionPath(e)]);
-    t.equal(viaSolution.code, 0, "zmqlab test with the solution's file agrees");
+    const viaSolution = await cli(["check", solutionPath(e)]);
+    t.equal(viaSolution.code, 0, "zmqlab check with the solution's file agrees");
   });
 }

@@ -56,7 +56,7 @@ export async function upWhenFree(target: string): Promise<RunningLab> {
 
 /** Run a command in a node; a failure is the test's own bug. */
 export async function sh(lab: RunningLab, node: string, argv: string[]): Promise<void> {
-  const result = await lab.exec(node, argv);
+  const result = await lab.node(node).exec(argv);
   if (result.exitCode !== 0) throw new Error(`${node}: ${argv.join(" ")}: ${result.stderr}`);
 }
 

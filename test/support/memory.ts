@@ -4,7 +4,8 @@
 import { Cancelled, ZmqlabError } from "../../controller/errors.js";
 import { engineFailure } from "../../controller/engine/failures.js";
 import { MemoryEngine, type Call } from "../../controller/engine/memory-runtime.js";
-import { down, up } from "../../controller/provision/running.js";
+import { down } from "../../controller/provision/down.js";
+import { up } from "../../controller/provision/up.js";
 import { parseLab, type LoadedLab } from "../../controller/lab/load.js";
 
 /**

@@ -36,6 +36,19 @@ t.test("no engine answers: exit 3 with what to do", async (t) => {
   t.notMatch(result.stderr, /at .*\.js:\d+/, "no stack trace for an environment problem");
 });
 
+t.test("check is the API's word; test, its former name, still works and is not listed", async (t) => {
+  const help = zmqlab(["--help"]).stdout;
+  t.match(help, /^\s+check \[options\] <lab>\s+check a lab that is already up/m, "check is listed");
+  t.notMatch(help, /^\s+test\b/m, "test is not");
+  for (const command of ["check", "test"]) {
+    const result = zmqlab([command, "test/fixtures/invalid-route"], { DOCKER_HOST: "tcp://127.0.0.1:1" });
+    t.equal(result.status, 2, `${command}: a broken lab file is exit 2 before any engine is asked`);
+    t.match(result.stderr, /invalid-route\/lab\.yaml:8:\d+: nodes\.client\.routes\[0\]\.via/);
+    const down = zmqlab([command, "labs/source-ip"], { DOCKER_HOST: "tcp://127.0.0.1:1" });
+    t.equal(down.status, 3, `${command}: no engine is exit 3`);
+  }
+});
+
 t.test("down of a broken lab file: exit 2 before any engine is asked", async (t) => {
   const result = zmqlab(["down", "test/fixtures/invalid-route"], { DOCKER_HOST: "tcp://127.0.0.1:1" });
   t.equal(result.status, 2, result.stderr);

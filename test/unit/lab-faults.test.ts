@@ -7,7 +7,7 @@ import { reportSchema } from "../../controller/report/json.js";
 import { parseLab } from "../../controller/lab/load.js";
 import { planLab } from "../../controller/plan/plan.js";
 import { planFault, planFaults } from "../../controller/plan/faults.js";
-import { planRepair } from "../../controller/provision/repair.js";
+import { planRepair } from "../../controller/provision/configure/repair.js";
 import { faultsText } from "../../controller/report/plan-text.js";
 import { dockerNames } from "../../controller/engine/naming.js";
 import type { KernelState } from "../../controller/observe/kernel.js";
@@ -130,9 +130,23 @@ t.test("faults are planned in time order, ties in file order", async (t) => {
   t.ok(plan.faults!.every((f) => f.steps.every((s) => s.commands.every((c) => c.why.startsWith(`fault ${f.name}: `)))), "every command says which fault it belongs to");
 });
 
+/** One nft process's commands (a transaction: its argv's words, split at ";"). */
+function nftParts(argv: string[]): string[] {
+  if (argv[0] !== "nft") throw new Error(`not nft: ${argv.join(" ")}`);
+  return argv.slice(1).join(" ").split(" ; ").map((c) => `nft ${c}`);
+}
+
 t.test("node actions go through the engine; start and restart reconfigure", async (t) => {
-  t.same(byName("r1-down"), { name: "r1-down", atMs: 2000, description: "stop node r1 (no grace time)", engine: { node: "r1", action: "stop" }, steps: [] });
-  t.same(byName("r1-back").engine, { node: "r1", action: "start" });
+  const { engine, ...down } = byName("r1-down");
+  t.same(down, { name: "r1-down", atMs: 2000, description: "stop node r1 (no grace time)", steps: [] });
+  t.same({ ...engine, cut: undefined }, { node: "r1", action: "stop", cut: undefined });
+  t.same(nftParts(engine!.cut!.argv), [
+    "nft add table inet zmqlab_cut",
+    "nft add chain inet zmqlab_cut arriving { type filter hook prerouting priority -400; policy drop; }",
+    "nft add chain inet zmqlab_cut sending { type filter hook output priority -400; policy drop; }",
+  ], "a stop cuts the node off at the moment first, as a crash: nothing in, nothing out, nothing forwarded");
+  t.ok(byName("bounce").engine!.cut, "so does a restart");
+  t.same(byName("r1-back").engine, { node: "r1", action: "start" }, "a start has nothing to cut");
   t.equal(byName("r1-back").reconfigure, "r1");
   t.equal(byName("bounce").reconfigure, "r2");
   t.same(byName("freeze").engine, { node: "server", action: "pause" });
@@ -161,21 +175,23 @@ t.test("link down and up: up puts back the link's IPv6 addresses and the routes 
   ].map((c) => c.replace("198.18.1.10/32", serverPlan.nodes.find((n) => n.name === "server")!.routes[1]!.to)));
 });
 
-t.test("loss: nftables numgen drop both ways, in a table of its own; clear removes it", async (t) => {
-  t.same(argvs("lossy"), [
-    "r2: nft add table inet zmqlab_loss_clients",
-    "r2: nft add chain inet zmqlab_loss_clients arriving { type filter hook prerouting priority -300; policy accept; }",
-    "r2: nft add chain inet zmqlab_loss_clients leaving { type filter hook postrouting priority 300; policy accept; }",
-    "r2: nft flush table inet zmqlab_loss_clients",
-    "r2: nft add rule inet zmqlab_loss_clients arriving iifname <clients> numgen random mod 100 < 20 drop",
-    "r2: nft add rule inet zmqlab_loss_clients leaving oifname <clients> numgen random mod 100 < 20 drop",
+t.test("loss: nftables numgen drop both ways, in a table of its own, one transaction; clear removes it", async (t) => {
+  const lossy = byName("lossy").steps;
+  t.same(lossy.map((s) => [s.node, s.commands.length]), [["r2", 1]], "one nft process: all of it takes effect at one moment, or none");
+  t.same(nftParts(lossy[0]!.commands[0]!.argv).map((c) => c.replace(/eth\d+|<clients>/, "<clients>")), [
+    "nft add table inet zmqlab_loss_clients",
+    "nft add chain inet zmqlab_loss_clients arriving { type filter hook prerouting priority -300; policy accept; }",
+    "nft add chain inet zmqlab_loss_clients leaving { type filter hook postrouting priority 300; policy accept; }",
+    "nft flush table inet zmqlab_loss_clients",
+    "nft add rule inet zmqlab_loss_clients arriving iifname <clients> numgen random mod 100 < 20 drop",
+    "nft add rule inet zmqlab_loss_clients leaving oifname <clients> numgen random mod 100 < 20 drop",
   ]);
   const all = planLab(parseLab(withFaults("  a: { at: 1s, node: r1, network: servers, loss: 100 }\n"), "lab.yaml").lab);
-  t.same(all.faults![0]!.steps[0]!.commands.slice(4).map((c) => c.argv.join(" ")), [
+  t.same(nftParts(all.faults![0]!.steps[0]!.commands[0]!.argv).slice(4), [
     "nft add rule inet zmqlab_loss_servers arriving iifname <servers> drop",
     "nft add rule inet zmqlab_loss_servers leaving oifname <servers> drop",
   ], "100%: every packet (nft refuses numgen ... < 100, out of its 0-99 range)");
-  t.same(argvs("calm"), ["r2: nft add table inet zmqlab_loss_clients", "r2: nft delete table inet zmqlab_loss_clients"], "clear of a loss: the table goes (add first, so it never fails)");
+  t.same(argvs("calm"), ["r2: nft add table inet zmqlab_loss_clients ; delete table inet zmqlab_loss_clients"], "clear of a loss: the table goes (add first, so it never fails), in one transaction");
 });
 
 t.test("rate: tbf on the interface; clear deletes the root qdisc", async (t) => {
@@ -196,19 +212,20 @@ t.test("delay: netem, marked so its node is checked before the traffic", async (
 t.test("partition: every member drops the other sets' addresses, both ways; heal removes it everywhere", async (t) => {
   const split = byName("split");
   t.same(split.steps.map((s) => s.node), ["client", "server", "r2"]);
-  const client = split.steps[0]!.commands.map((c) => c.argv.join(" "));
+  t.same(split.steps.map((s) => s.commands.length), [1, 1, 1], "one nft transaction per member");
+  const client = nftParts(split.steps[0]!.commands[0]!.argv);
   t.same(client.slice(3), [
     "nft add rule inet zmqlab_partition arriving ip saddr { 198.18.2.10, 198.18.2.11, 198.18.1.3, 198.18.2.3 } drop",
     "nft add rule inet zmqlab_partition leaving ip daddr { 198.18.2.10, 198.18.2.11, 198.18.1.3, 198.18.2.3 } drop",
     "nft add rule inet zmqlab_partition arriving ip6 saddr { 2001:2:0:2::10, 2001:2:0:2::3 } drop",
     "nft add rule inet zmqlab_partition leaving ip6 daddr { 2001:2:0:2::10, 2001:2:0:2::3 } drop",
   ]);
-  const server = split.steps[1]!.commands.map((c) => c.argv.join(" "));
+  const server = nftParts(split.steps[1]!.commands[0]!.argv);
   t.same(server.slice(3), [
     "nft add rule inet zmqlab_partition arriving ip saddr { 198.18.1.10, 198.18.1.11 } drop",
     "nft add rule inet zmqlab_partition leaving ip daddr { 198.18.1.10, 198.18.1.11 } drop",
   ], "the client has no IPv6 address: no ip6 rule");
-  t.same(byName("mend").steps.map((s) => [s.node, s.commands.map((c) => c.argv.join(" "))]), ["client", "server", "r2"].map((n) => [n, ["nft add table inet zmqlab_partition", "nft delete table inet zmqlab_partition"]]));
+  t.same(byName("mend").steps.map((s) => [s.node, s.commands.map((c) => c.argv.join(" "))]), ["client", "server", "r2"].map((n) => [n, ["nft add table inet zmqlab_partition ; delete table inet zmqlab_partition"]]));
 });
 
 t.test("exec: the argument list as written", async (t) => {

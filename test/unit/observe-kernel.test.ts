@@ -6,7 +6,7 @@ import { parseConnectionSet, parseFlowSet } from "../../controller/observe/flows
 import { parseAddr, parseRoutes, parseRules, sameDestination, type InterfaceState, type KernelState } from "../../controller/observe/kernel.js";
 import { planLab } from "../../controller/plan/plan.js";
 import type { NodePlan } from "../../controller/plan/types.js";
-import { compareWithPlan } from "../../controller/provision/verify.js";
+import { compareWithPlan } from "../../controller/provision/configure/verify.js";
 
 // `ip -j addr show` in the source-ip lab's client: loopback, then eth0 with the lab network's name
 // as its altname, the two lab addresses and a link-local IPv6 address.

@@ -39,17 +39,11 @@ faults:
 `;
 
 const EXPECTED = `1000 l: drop 5% of packets on a's interface on lan, both directions
-  a: ["nft","add","table","inet","zmqlab_loss_lan"] # fault l: drop 5% of packets on lan
-  a: ["nft","add","chain","inet","zmqlab_loss_lan","arriving","{ type filter hook prerouting priority -300; policy accept; }"] # fault l: drop 5% of packets on lan
-  a: ["nft","add","chain","inet","zmqlab_loss_lan","leaving","{ type filter hook postrouting priority 300; policy accept; }"] # fault l: drop 5% of packets on lan
-  a: ["nft","flush","table","inet","zmqlab_loss_lan"] # fault l: drop 5% of packets on lan
-  a: ["nft","add","rule","inet","zmqlab_loss_lan","arriving","iifname","<lan>","numgen","random","mod","100","<","5","drop"] # fault l: drop 5% of packets on lan
-  a: ["nft","add","rule","inet","zmqlab_loss_lan","leaving","oifname","<lan>","numgen","random","mod","100","<","5","drop"] # fault l: drop 5% of packets on lan
+  a: ["nft","add","table","inet","zmqlab_loss_lan",";","add","chain","inet","zmqlab_loss_lan","arriving","{ type filter hook prerouting priority -300; policy accept; }",";","add","chain","inet","zmqlab_loss_lan","leaving","{ type filter hook postrouting priority 300; policy accept; }",";","flush","table","inet","zmqlab_loss_lan",";","add","rule","inet","zmqlab_loss_lan","arriving","iifname","<lan>","numgen","random","mod","100","<","5","drop",";","add","rule","inet","zmqlab_loss_lan","leaving","oifname","<lan>","numgen","random","mod","100","<","5","drop"] # fault l: drop 5% of packets on lan
 1500 r: limit a's interface on lan to 100mbit (egress)
   a: ["tc","qdisc","replace","dev","<lan>","root","tbf","rate","100mbit","burst","125000","latency","50ms"] # fault r: rate limit 100mbit on lan (egress)
 2000 cl: clear loss, rate and delay on a's interface on lan
-  a: ["nft","add","table","inet","zmqlab_loss_lan"] # fault cl: no more loss
-  a: ["nft","delete","table","inet","zmqlab_loss_lan"] # fault cl: no more loss
+  a: ["nft","add","table","inet","zmqlab_loss_lan",";","delete","table","inet","zmqlab_loss_lan"] # fault cl: no more loss
   a: ["tc","qdisc","del","dev","<lan>","root"] # fault cl: no more rate limit or delay
 3000 r2: limit a's interface on wan to 1mbit (egress)
   a: ["tc","qdisc","replace","dev","<wan>","root","tbf","rate","1mbit","burst","15000","latency","50ms"] # fault r2: rate limit 1mbit on wan (egress)
@@ -63,34 +57,13 @@ const EXPECTED = `1000 l: drop 5% of packets on a's interface on lan, both direc
   b: ["ip","-4","route","replace","198.18.7.0/24","via","198.18.9.10","dev","<lan>"] # fault up: again: static route
   b: ["ip","-4","route","replace","198.18.6.0/24","via","198.18.9.10","dev","<lan>","table","100"] # fault up: again: policy route in table 100
 7000 pt: partition [a] from [b, c]
-  a: ["nft","add","table","inet","zmqlab_partition"] # fault pt: drop traffic between a and b, c
-  a: ["nft","add","chain","inet","zmqlab_partition","arriving","{ type filter hook prerouting priority -300; policy accept; }"] # fault pt: drop traffic between a and b, c
-  a: ["nft","add","chain","inet","zmqlab_partition","leaving","{ type filter hook postrouting priority 300; policy accept; }"] # fault pt: drop traffic between a and b, c
-  a: ["nft","add","rule","inet","zmqlab_partition","arriving","ip","saddr","{ 198.18.9.11, 198.18.9.12, 198.18.8.11 }","drop"] # fault pt: drop traffic between a and b, c
-  a: ["nft","add","rule","inet","zmqlab_partition","leaving","ip","daddr","{ 198.18.9.11, 198.18.9.12, 198.18.8.11 }","drop"] # fault pt: drop traffic between a and b, c
-  a: ["nft","add","rule","inet","zmqlab_partition","arriving","ip6","saddr","{ 2001:db8:9::11 }","drop"] # fault pt: drop traffic between a and b, c
-  a: ["nft","add","rule","inet","zmqlab_partition","leaving","ip6","daddr","{ 2001:db8:9::11 }","drop"] # fault pt: drop traffic between a and b, c
-  b: ["nft","add","table","inet","zmqlab_partition"] # fault pt: drop traffic between b and a
-  b: ["nft","add","chain","inet","zmqlab_partition","arriving","{ type filter hook prerouting priority -300; policy accept; }"] # fault pt: drop traffic between b and a
-  b: ["nft","add","chain","inet","zmqlab_partition","leaving","{ type filter hook postrouting priority 300; policy accept; }"] # fault pt: drop traffic between b and a
-  b: ["nft","add","rule","inet","zmqlab_partition","arriving","ip","saddr","{ 198.18.9.10, 198.18.8.10 }","drop"] # fault pt: drop traffic between b and a
-  b: ["nft","add","rule","inet","zmqlab_partition","leaving","ip","daddr","{ 198.18.9.10, 198.18.8.10 }","drop"] # fault pt: drop traffic between b and a
-  b: ["nft","add","rule","inet","zmqlab_partition","arriving","ip6","saddr","{ 2001:db8:9::10 }","drop"] # fault pt: drop traffic between b and a
-  b: ["nft","add","rule","inet","zmqlab_partition","leaving","ip6","daddr","{ 2001:db8:9::10 }","drop"] # fault pt: drop traffic between b and a
-  c: ["nft","add","table","inet","zmqlab_partition"] # fault pt: drop traffic between c and a
-  c: ["nft","add","chain","inet","zmqlab_partition","arriving","{ type filter hook prerouting priority -300; policy accept; }"] # fault pt: drop traffic between c and a
-  c: ["nft","add","chain","inet","zmqlab_partition","leaving","{ type filter hook postrouting priority 300; policy accept; }"] # fault pt: drop traffic between c and a
-  c: ["nft","add","rule","inet","zmqlab_partition","arriving","ip","saddr","{ 198.18.9.10, 198.18.8.10 }","drop"] # fault pt: drop traffic between c and a
-  c: ["nft","add","rule","inet","zmqlab_partition","leaving","ip","daddr","{ 198.18.9.10, 198.18.8.10 }","drop"] # fault pt: drop traffic between c and a
-  c: ["nft","add","rule","inet","zmqlab_partition","arriving","ip6","saddr","{ 2001:db8:9::10 }","drop"] # fault pt: drop traffic between c and a
-  c: ["nft","add","rule","inet","zmqlab_partition","leaving","ip6","daddr","{ 2001:db8:9::10 }","drop"] # fault pt: drop traffic between c and a
+  a: ["nft","add","table","inet","zmqlab_partition",";","add","chain","inet","zmqlab_partition","arriving","{ type filter hook prerouting priority -300; policy accept; }",";","add","chain","inet","zmqlab_partition","leaving","{ type filter hook postrouting priority 300; policy accept; }",";","add","rule","inet","zmqlab_partition","arriving","ip","saddr","{ 198.18.9.11, 198.18.9.12, 198.18.8.11 }","drop",";","add","rule","inet","zmqlab_partition","leaving","ip","daddr","{ 198.18.9.11, 198.18.9.12, 198.18.8.11 }","drop",";","add","rule","inet","zmqlab_partition","arriving","ip6","saddr","{ 2001:db8:9::11 }","drop",";","add","rule","inet","zmqlab_partition","leaving","ip6","daddr","{ 2001:db8:9::11 }","drop"] # fault pt: drop traffic between a and b, c
+  b: ["nft","add","table","inet","zmqlab_partition",";","add","chain","inet","zmqlab_partition","arriving","{ type filter hook prerouting priority -300; policy accept; }",";","add","chain","inet","zmqlab_partition","leaving","{ type filter hook postrouting priority 300; policy accept; }",";","add","rule","inet","zmqlab_partition","arriving","ip","saddr","{ 198.18.9.10, 198.18.8.10 }","drop",";","add","rule","inet","zmqlab_partition","leaving","ip","daddr","{ 198.18.9.10, 198.18.8.10 }","drop",";","add","rule","inet","zmqlab_partition","arriving","ip6","saddr","{ 2001:db8:9::10 }","drop",";","add","rule","inet","zmqlab_partition","leaving","ip6","daddr","{ 2001:db8:9::10 }","drop"] # fault pt: drop traffic between b and a
+  c: ["nft","add","table","inet","zmqlab_partition",";","add","chain","inet","zmqlab_partition","arriving","{ type filter hook prerouting priority -300; policy accept; }",";","add","chain","inet","zmqlab_partition","leaving","{ type filter hook postrouting priority 300; policy accept; }",";","add","rule","inet","zmqlab_partition","arriving","ip","saddr","{ 198.18.9.10, 198.18.8.10 }","drop",";","add","rule","inet","zmqlab_partition","leaving","ip","daddr","{ 198.18.9.10, 198.18.8.10 }","drop",";","add","rule","inet","zmqlab_partition","arriving","ip6","saddr","{ 2001:db8:9::10 }","drop",";","add","rule","inet","zmqlab_partition","leaving","ip6","daddr","{ 2001:db8:9::10 }","drop"] # fault pt: drop traffic between c and a
 8000 hl: heal the partition (a, b, c)
-  a: ["nft","add","table","inet","zmqlab_partition"] # fault hl: end the partition
-  a: ["nft","delete","table","inet","zmqlab_partition"] # fault hl: end the partition
-  b: ["nft","add","table","inet","zmqlab_partition"] # fault hl: end the partition
-  b: ["nft","delete","table","inet","zmqlab_partition"] # fault hl: end the partition
-  c: ["nft","add","table","inet","zmqlab_partition"] # fault hl: end the partition
-  c: ["nft","delete","table","inet","zmqlab_partition"] # fault hl: end the partition
+  a: ["nft","add","table","inet","zmqlab_partition",";","delete","table","inet","zmqlab_partition"] # fault hl: end the partition
+  b: ["nft","add","table","inet","zmqlab_partition",";","delete","table","inet","zmqlab_partition"] # fault hl: end the partition
+  c: ["nft","add","table","inet","zmqlab_partition",";","delete","table","inet","zmqlab_partition"] # fault hl: end the partition
 9000 ex: run ip link set dev wan mtu 1400 in c
   c: ["ip","link","set","dev","wan","mtu","1400"] # fault ex: from the lab file (exec)
 10000 de: delay c's interface on wan by 20 ms (egress) [netem c]
@@ -100,12 +73,7 @@ const EXPECTED = `1000 l: drop 5% of packets on a's interface on lan, both direc
 12000 un: pause node b (its processes freeze) [engine pause b]
 13000 uu: unpause node b [engine unpause b]
 14000 lc: drop 100% of packets on a's interface on lan, both directions
-  a: ["nft","add","table","inet","zmqlab_loss_lan"] # fault lc: drop 100% of packets on lan
-  a: ["nft","add","chain","inet","zmqlab_loss_lan","arriving","{ type filter hook prerouting priority -300; policy accept; }"] # fault lc: drop 100% of packets on lan
-  a: ["nft","add","chain","inet","zmqlab_loss_lan","leaving","{ type filter hook postrouting priority 300; policy accept; }"] # fault lc: drop 100% of packets on lan
-  a: ["nft","flush","table","inet","zmqlab_loss_lan"] # fault lc: drop 100% of packets on lan
-  a: ["nft","add","rule","inet","zmqlab_loss_lan","arriving","iifname","<lan>","drop"] # fault lc: drop 100% of packets on lan
-  a: ["nft","add","rule","inet","zmqlab_loss_lan","leaving","oifname","<lan>","drop"] # fault lc: drop 100% of packets on lan
+  a: ["nft","add","table","inet","zmqlab_loss_lan",";","add","chain","inet","zmqlab_loss_lan","arriving","{ type filter hook prerouting priority -300; policy accept; }",";","add","chain","inet","zmqlab_loss_lan","leaving","{ type filter hook postrouting priority 300; policy accept; }",";","flush","table","inet","zmqlab_loss_lan",";","add","rule","inet","zmqlab_loss_lan","arriving","iifname","<lan>","drop",";","add","rule","inet","zmqlab_loss_lan","leaving","oifname","<lan>","drop"] # fault lc: drop 100% of packets on lan
 15000 sp: stop node c (no grace time) [engine stop c]
 16000 sg: start node c, then configure it as declared [engine start c] [reconfigure c]
 17000 st: restart node a (no grace time), then configure it as declared [engine restart a] [reconfigure a]`;

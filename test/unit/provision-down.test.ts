@@ -4,7 +4,8 @@ import t from "tap";
 import { MemoryEngine } from "../../controller/engine/memory-runtime.js";
 import { loadLab } from "../../controller/lab/load.js";
 import { planLab } from "../../controller/plan/plan.js";
-import { down, up } from "../../controller/provision/running.js";
+import { down } from "../../controller/provision/down.js";
+import { up } from "../../controller/provision/up.js";
 import { lab, LAB, outcome, WAIT } from "../support/memory.js";
 
 t.test("down twice is fine: the second finds nothing", async (t) => {
@@ -58,8 +59,8 @@ t.test("down removes the networks a crashed run left (no container)", async (t) 
 t.test("down removes stopped and paused nodes as well", async (t) => {
   const engine = new MemoryEngine();
   const running = await up(lab(), { wait: WAIT, runtime: engine.runtime() });
-  await running.nodeAction("r1", "stop");
-  await running.nodeAction("r2", "pause");
+  await running.node("r1").act("stop");
+  await running.node("r2").act("pause");
   await running.down();
   t.same(engine.left(), [], "nothing left");
 });

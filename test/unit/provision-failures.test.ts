@@ -5,7 +5,8 @@
 // leave the lab, never its lock, and the next `down` removes it).
 import t, { type Test } from "tap";
 import { dockerError, MemoryEngine, type Call, type MemoryRuntime, type Mishap } from "../../controller/engine/memory-runtime.js";
-import { down, up } from "../../controller/provision/running.js";
+import { down } from "../../controller/provision/down.js";
+import { up } from "../../controller/provision/up.js";
 import { cleanSteps, exitClass, lab, outcome, step, WAIT } from "../support/memory.js";
 
 const steps = await cleanSteps();

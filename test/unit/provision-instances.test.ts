@@ -4,7 +4,9 @@
 import t from "tap";
 import { dockerError, MemoryEngine } from "../../controller/engine/memory-runtime.js";
 import { overlaps, parseSubnet, type Subnet } from "../../controller/lab/ip.js";
-import { attach, down, up } from "../../controller/provision/running.js";
+import { attach } from "../../controller/provision/attach.js";
+import { down } from "../../controller/provision/down.js";
+import { up } from "../../controller/provision/up.js";
 import { lab, outcome, WAIT } from "../support/memory.js";
 
 const subnet = (text: string) => parseSubnet(text) as Subnet;
@@ -27,7 +29,7 @@ t.test("instances of one lab at once, beside the lab itself: distinct names, sub
   t.same(clashes, [], "no two networks share addresses");
   t.same(a.relocations.map((r) => r.from), ["198.18.0.0/22", "2001:2:0:2::/64"], "the lab's blocks moved");
   t.not(a.relocations[0]!.to, "198.18.0.0/22", "to other blocks than the lab file's");
-  const client = await a.kernel("client");
+  const client = await a.node("client").kernel();
   const moved = a.relocations[0]!;
   t.ok(client.interfaces.some((i) => i.addresses.some((x) => overlaps(subnet(moved.to), subnet(`${x.split("/")[0]}/32`)))), "the instance's client has its moved addresses");
   await Promise.all([plain.down(), a.down(), b.down()]);

@@ -2,7 +2,9 @@
 // engine: each MemoryRuntime is a process, and they share one engine. Waits are short here.
 import t from "tap";
 import { MemoryEngine } from "../../controller/engine/memory-runtime.js";
-import { attach, down, up } from "../../controller/provision/running.js";
+import { attach } from "../../controller/provision/attach.js";
+import { down } from "../../controller/provision/down.js";
+import { up } from "../../controller/provision/up.js";
 import { lab, outcome, WAIT } from "../support/memory.js";
 
 t.test("a second up of the same lab waits for the holder, then ends with exit 3 naming it; it made nothing", async (t) => {

@@ -5,7 +5,8 @@ import t from "tap";
 import { MemoryEngine } from "../../controller/engine/memory-runtime.js";
 import { loadLab } from "../../controller/lab/load.js";
 import { planLab } from "../../controller/plan/plan.js";
-import { down, up } from "../../controller/provision/running.js";
+import { down } from "../../controller/provision/down.js";
+import { up } from "../../controller/provision/up.js";
 import { lab, LAB, outcome, WAIT } from "../support/memory.js";
 
 t.test("up brings the lab up as declared, down leaves nothing", async (t) => {
@@ -24,18 +25,18 @@ t.test("up brings the lab up as declared, down leaves nothing", async (t) => {
     "network zmqlab-mem-servers",
   ], "every network and node, and the lock up holds");
 
-  const client = await running.kernel("client");
+  const client = await running.node("client").kernel();
   const clients = client.interfaces.find((i) => i.altnames.includes("clients"));
   t.same(clients?.addresses, ["198.18.1.10/24", "198.18.1.11/24"], "the client's interface is named after its network and has both addresses");
   t.same(client.rules.filter((r) => r.table === "100" || r.table === "101").map((r) => `${r.from} ${r.table}`), ["198.18.1.10 100", "198.18.1.11 101"], "a policy rule per source");
   t.same(client.routes.filter((r) => r.table !== "main").map((r) => `${r.to} via ${r.via.join(",")} table ${r.table}`), ["198.18.2.0/24 via 198.18.1.2 table 100", "198.18.2.0/24 via 198.18.1.3 table 101"], "the policy routes");
   t.notOk(client.routes.some((r) => r.to === "default"), "no default route: Docker's was removed");
 
-  const server = await running.kernel("server");
+  const server = await running.node("server").kernel();
   t.same(server.interfaces.find((i) => i.altnames.includes("servers"))?.addresses, ["198.18.2.10/24", "2001:2:0:2::10/64", "198.18.2.11/24"], "the server's IPv4 and IPv6 addresses");
   t.notOk(server.routes.some((r) => r.to === "default"), "no IPv4 or IPv6 default route");
-  t.same(await running.flows("r1"), [], "r1 has its flow counters (none counted yet)");
-  const box = await running.kernel("box");
+  t.same(await running.node("r1").flows(), [], "r1 has its flow counters (none counted yet)");
+  const box = await running.node("box").kernel();
   t.same(box.interfaces.find((i) => i.altnames.includes("clients"))?.addresses, ["198.18.1.20/24", "198.18.1.21/24"], "a node of its own image is configured command by command");
 
   await running.down();
@@ -88,7 +89,7 @@ t.test("a lab whose own command undoes it (test/fixtures/drift): exit 3, nothing
 });
 
 t.test("a configure that stops short (its output cut): exit 3, nothing left", async (t) => {
-  const engine = new MemoryEngine().script("r2", (argv) => argv[0] === "bash", { exitCode: 0, stdout: "\n--zmqlab-- addr\n[]\n", stderr: "" });
+  const engine = new MemoryEngine().script("r2", (argv) => argv[0] === "sh", { exitCode: 0, stdout: "\n--zmqlab-- addr\n[]\n", stderr: "" });
   const result = await outcome(up(lab(), { wait: WAIT, runtime: engine.runtime() }));
   t.notOk(result.ok);
   if (!result.ok) {
@@ -99,9 +100,9 @@ t.test("a configure that stops short (its output cut): exit 3, nothing left", as
 });
 
 t.test("a node removed or stopped while the others come up: exit 3 naming it, nothing left", async (t) => {
-  // While box, the last node, is configured, client is removed (someone's docker rm -f) and r1 stopped.
+  // While box, the last node, is configured (its one configure script), client is removed (someone's docker rm -f) and r1 stopped.
   const engine = new MemoryEngine();
-  engine.at("exec", 8, {
+  engine.at("exec", 1, {
     before: async () => {
       engine.vanish("client");
       await engine.runtime().node("mem", "r1").act("stop");

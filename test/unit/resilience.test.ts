@@ -73,6 +73,18 @@ t.test("an expectation scoped to a phase is left to the counters snapshotted at 
   t.equal(judge(phased, observations).expectations[0]!.observed, "the fault did not run", "without the fault, no phase to judge");
 });
 
+t.test("a router running at a fault but not read then: phases that start or end there cannot be judged from it", async (t) => {
+  const before = { ...lab, expect: [{ path: { from: "198.18.1.10", to: "198.18.2.10", via: "r1", before: "r1-down" } } as never, { path: { from: "198.18.1.11", to: "198.18.2.10", via: "r2", after: "r1-down" } } as never] };
+  const read = { ms: 1_000, flows: { r1: [{ from: "198.18.1.10", to: "198.18.2.10", packets: 5, bytes: 300 }], r2: [] } };
+  const unread = { ms: 1_000, flows: { r2: [] }, unread: { r1: "its counters could not be read at fault r1-down" } };
+  const judged = (snapshot: typeof read | typeof unread) => judge(before, { ...observations, flows: { ...observations.flows, r1: [] }, flowsUnavailable: {}, faults: { "r1-down": 1_000 }, snapshots: { "r1-down": snapshot } }).expectations;
+  t.same(judged(read).slice(0, 2).map((e) => e.ok), [true, true], "read: judged from its counters");
+  const [via, other] = judged(unread);
+  t.equal(via!.ok, false);
+  t.equal(via!.message, "cannot be judged: the counters of r1 could not be read (its counters could not be read at fault r1-down)", "never `r1 counted 0 packets` from a reading that did not happen");
+  t.equal(other!.ok, true, "an expectation that does not read r1 is judged as usual");
+});
+
 t.test("the JSON names the stopped node and is valid by the schema", async (t) => {
   const validate = new Ajv({ allErrors: true, strict: true }).compile(reportSchema());
   const parsed = JSON.parse(jsonReport(report)) as Record<string, unknown>;

@@ -5,7 +5,6 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
-import { withKernelNames } from "../../agent/interface-names.js";
 import { loadLab, parseLab } from "../../controller/lab/load.js";
 import { parseRoutes } from "../../controller/observe/kernel.js";
 import { missingAdjacencies, missingRoutes, parseOspfNeighbours } from "../../controller/observe/ospf.js";
@@ -163,13 +162,7 @@ t.test("exactly two OSPF nodes on a network: point-to-point", async (t) => {
   t.same(plan.nodes.find((n) => n.name === "r1")!.routing!.adjacencies.map((a) => a.neighbours), [["r2"], ["r2"]]);
 });
 
-t.test("interface lines get the kernel's names of lab networks, nothing else changes", async (t) => {
-  const names = new Map([["clients", "eth1"], ["servers", "eth0"]]);
-  t.equal(withKernelNames("interface clients\n ip ospf area 0\n!\ninterface servers\n", names), "interface eth1\n ip ospf area 0\n!\ninterface eth0\n");
-  t.equal(withKernelNames("interface lo\ninterface eth3\n", names), "interface lo\ninterface eth3\n", "kernel names and unknown names stay");
-  t.equal(withKernelNames("description interface clients\n! interface clients is ours\n", names), "description interface clients\n! interface clients is ours\n", "only whole interface lines");
-  t.equal(withKernelNames("  interface clients  \n", names), "  interface eth1  \n", "indentation and trailing blanks kept");
-});
+// FRR's file gets the kernel's interface names as it is written: configure-script.test.ts.
 
 const FRR_JSON = JSON.stringify({
   neighbors: {

@@ -3,7 +3,7 @@
 import t from "tap";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadLab, validateLab } from "../../controller/index.js";
+import { loadLab, validateLab } from "../../controller/advanced.js";
 import { root } from "../support/golden.js";
 import { byHandCommands, EXERCISES, exercisePath, shellWords, solutionPath } from "../support/workshop.js";
 

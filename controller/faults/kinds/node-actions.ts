@@ -1,5 +1,26 @@
 // A node's container stopped, started, restarted, paused or unpaused through the engine.
-import { faultKind, type FaultKind, type NodeAction, type NodeCondition } from "../kind.js";
+import { faultKind, type Command, type FaultKind, type NodeAction, type NodeCondition } from "../kind.js";
+import { nftTransaction } from "./shaping.js";
+
+/** nftables table that cuts a node off just before the engine stops it. */
+export const CUT_TABLE = "zmqlab_cut";
+
+/**
+ * Every packet in and out of the node dropped, in one transaction: what arrives (also what it
+ * would forward) and what it sends. A stop takes a node off its networks 100-250 ms after the
+ * call, later on a busy engine, and its dying processes' last packets (FIN, RST) still leave:
+ * this cut lands at the fault's moment and sends nothing, as a crash would.
+ */
+export function cutOff(why: string): Command {
+  return nftTransaction(
+    [
+      ["add", "table", "inet", CUT_TABLE],
+      ["add", "chain", "inet", CUT_TABLE, "arriving", "{ type filter hook prerouting priority -400; policy drop; }"],
+      ["add", "chain", "inet", CUT_TABLE, "sending", "{ type filter hook output priority -400; policy drop; }"],
+    ],
+    why,
+  );
+}
 
 /** Which condition each action needs its node in, and leaves it in. */
 const NEEDS: Record<NodeAction, NodeCondition[]> = { stop: ["running", "paused"], start: ["stopped"], restart: ["running"], pause: ["running"], unpause: ["paused"] };
@@ -40,17 +61,18 @@ function nodeAction<K extends NodeAction>(action: K, doc: { does: string; kernel
       if (action === "start" || action === "restart") state.freshNode(node);
       return undefined;
     },
-    plan(step) {
+    plan(step, context) {
       const node = step.spec.node!;
-      return { description: DESCRIPTION[action](node), engine: { node, action }, ...(action === "start" || action === "restart" ? { reconfigure: node } : {}), steps: [] };
+      const cut = action === "stop" || action === "restart" ? { cut: cutOff(context.why("off its networks at the moment, as a crash")) } : {};
+      return { description: DESCRIPTION[action](node), engine: { node, action, ...cut }, ...(action === "start" || action === "restart" ? { reconfigure: node } : {}), steps: [] };
     },
   });
 }
 
 const RESTART_NOTE = "a restarted container has a new network namespace";
 
-export const stopKind = nodeAction("stop", { does: "the engine stops the node's container, with no grace time (`-t 0`: a node that fails does not shut down politely); its endpoints report what they did until then", kernel: "its processes die, then its network namespace is torn down (a router forwards until then)" });
+export const stopKind = nodeAction("stop", { does: "at its moment the node drops every packet in and out (table `inet zmqlab_cut`, one transaction: as a crash, nothing forwarded, no last FIN or RST), then the engine stops its container with no grace time (`-t 0`); its endpoints report what they did until then", kernel: "nftables for the cut (without it in the node, the engine's stop alone: the node forwards until its network namespace is torn down, 100-250 ms after the call)" });
 export const startKind = nodeAction("start", { does: "the engine starts the node's container; it counts as done once the node is configured again (see [Nodes come back as declared](lab-file.md#nodes-come-back-as-declared)) and its endpoints run again, as a new life", kernel: RESTART_NOTE });
-export const restartKind = nodeAction("restart", { does: "the engine restarts the node's container, with no grace time; done once the node is configured again and its endpoints run again, as a new life", kernel: RESTART_NOTE });
+export const restartKind = nodeAction("restart", { does: "cut off at its moment as a stop is, then the engine restarts the node's container, with no grace time; done once the node is configured again and its endpoints run again, as a new life", kernel: RESTART_NOTE });
 export const pauseKind = nodeAction("pause", { does: "the engine freezes the container's processes", kernel: "unchanged: packets to the node go unanswered, a router still forwards" });
 export const unpauseKind = nodeAction("unpause", { does: "the engine thaws the container's processes", kernel: "unchanged" });

@@ -1,7 +1,7 @@
 // Node sets that can no longer reach each other, and the heal that ends it.
 import Type from "typebox";
 import { faultKind, type Command } from "../kind.js";
-import { dropTable } from "./shaping.js";
+import { dropTable, nftTransaction } from "./shaping.js";
 
 export const PARTITION_TABLE = "zmqlab_partition";
 
@@ -34,18 +34,18 @@ export const partitionKind = faultKind({
       const addresses = others.flatMap((n) => context.addresses(n));
       return group.map((member) => {
         const w = context.why(`drop traffic between ${member} and ${others.join(", ")}`);
-        const commands: Command[] = [
-          { argv: ["nft", "add", "table", "inet", PARTITION_TABLE], why: w },
-          { argv: ["nft", "add", "chain", "inet", PARTITION_TABLE, "arriving", "{ type filter hook prerouting priority -300; policy accept; }"], why: w },
-          { argv: ["nft", "add", "chain", "inet", PARTITION_TABLE, "leaving", "{ type filter hook postrouting priority 300; policy accept; }"], why: w },
+        const words: string[][] = [
+          ["add", "table", "inet", PARTITION_TABLE],
+          ["add", "chain", "inet", PARTITION_TABLE, "arriving", "{ type filter hook prerouting priority -300; policy accept; }"],
+          ["add", "chain", "inet", PARTITION_TABLE, "leaving", "{ type filter hook postrouting priority 300; policy accept; }"],
         ];
         for (const [family, match] of [["ip", addresses.filter((a) => !a.includes(":"))], ["ip6", addresses.filter((a) => a.includes(":"))]] as const) {
           if (match.length === 0) continue;
           const set = `{ ${match.join(", ")} }`;
-          commands.push({ argv: ["nft", "add", "rule", "inet", PARTITION_TABLE, "arriving", family, "saddr", set, "drop"], why: w });
-          commands.push({ argv: ["nft", "add", "rule", "inet", PARTITION_TABLE, "leaving", family, "daddr", set, "drop"], why: w });
+          words.push(["add", "rule", "inet", PARTITION_TABLE, "arriving", family, "saddr", set, "drop"]);
+          words.push(["add", "rule", "inet", PARTITION_TABLE, "leaving", family, "daddr", set, "drop"]);
         }
-        return { node: member, commands };
+        return { node: member, commands: [nftTransaction(words, w)] };
       });
     });
     return { description: `partition ${groups.map((g) => `[${g.join(", ")}]`).join(" from ")}`, steps };
@@ -65,6 +65,6 @@ export const healKind = faultKind({
   },
   plan(step, context) {
     const members = (step.partition ?? []).flat();
-    return { description: `heal the partition (${members.join(", ")})`, steps: members.map((m) => ({ node: m, commands: dropTable(PARTITION_TABLE, context.why("end the partition")) })) };
+    return { description: `heal the partition (${members.join(", ")})`, steps: members.map((m) => ({ node: m, commands: [dropTable(PARTITION_TABLE, context.why("end the partition"))] })) };
   },
 });

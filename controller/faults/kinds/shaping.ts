@@ -19,12 +19,17 @@ export function rateBits(text: string): number | undefined {
   return bits > 0 ? bits : undefined;
 }
 
+/**
+ * nft commands as one: one process and one transaction (all or nothing), so a fault's rules take
+ * effect at one moment, a few ms after it runs, instead of one process per rule.
+ */
+export function nftTransaction(commands: string[][], why: string): Command {
+  return { argv: ["nft", ...commands.flatMap((words, i) => (i === 0 ? words : [";", ...words]))], why };
+}
+
 /** Delete a table whether or not it is there (a node restarted since has none): add, then delete. */
-export function dropTable(table: string, why: string): Command[] {
-  return [
-    { argv: ["nft", "add", "table", "inet", table], why },
-    { argv: ["nft", "delete", "table", "inet", table], why },
-  ];
+export function dropTable(table: string, why: string): Command {
+  return nftTransaction([["add", "table", "inet", table], ["delete", "table", "inet", table]], why);
 }
 
 export const lossKind = faultKind({
@@ -47,14 +52,19 @@ export const lossKind = faultKind({
     const w = context.why(`drop ${loss}% of packets on ${network}`);
     // numgen's values are 0-99, so `< 100` is out of its range for nft: 100% is a plain drop.
     const drop = loss >= 100 ? ["drop"] : ["numgen", "random", "mod", "100", "<", String(loss), "drop"];
-    const commands: Command[] = [
-      { argv: ["nft", "add", "table", "inet", table], why: w },
-      { argv: ["nft", "add", "chain", "inet", table, "arriving", "{ type filter hook prerouting priority -300; policy accept; }"], why: w },
-      { argv: ["nft", "add", "chain", "inet", table, "leaving", "{ type filter hook postrouting priority 300; policy accept; }"], why: w },
-      // An earlier loss on this interface is replaced, not added to.
-      { argv: ["nft", "flush", "table", "inet", table], why: w },
-      { argv: ["nft", "add", "rule", "inet", table, "arriving", "iifname", dev, ...drop], why: w },
-      { argv: ["nft", "add", "rule", "inet", table, "leaving", "oifname", dev, ...drop], why: w },
+    const commands = [
+      nftTransaction(
+        [
+          ["add", "table", "inet", table],
+          ["add", "chain", "inet", table, "arriving", "{ type filter hook prerouting priority -300; policy accept; }"],
+          ["add", "chain", "inet", table, "leaving", "{ type filter hook postrouting priority 300; policy accept; }"],
+          // An earlier loss on this interface is replaced, not added to.
+          ["flush", "table", "inet", table],
+          ["add", "rule", "inet", table, "arriving", "iifname", dev, ...drop],
+          ["add", "rule", "inet", table, "leaving", "oifname", dev, ...drop],
+        ],
+        w,
+      ),
     ];
     return { description: `drop ${loss}% of packets on ${where(step.spec)}, both directions`, steps: [{ node, commands }] };
   },
@@ -128,7 +138,7 @@ export const clearKind = faultKind({
   plan(step, context) {
     const { node, network } = target(step);
     const commands: Command[] = [];
-    if (step.before?.loss !== undefined) commands.push(...dropTable(lossTable(network), context.why("no more loss")));
+    if (step.before?.loss !== undefined) commands.push(dropTable(lossTable(network), context.why("no more loss")));
     if (step.before?.rate !== undefined || step.before?.delay !== undefined) commands.push({ argv: ["tc", "qdisc", "del", "dev", context.dev(node, network), "root"], why: context.why("no more rate limit or delay") });
     return { description: `clear loss, rate and delay on ${where(step.spec)}`, steps: [{ node, commands }] };
   },

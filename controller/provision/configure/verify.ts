@@ -1,6 +1,6 @@
 // Compare what the kernel shows with what the plan says it must show. Pure.
-import type { NodePlan } from "../plan/types.js";
-import { sameDestination, type KernelState } from "../observe/kernel.js";
+import type { NodePlan } from "../../plan/types.js";
+import { sameDestination, type KernelState } from "../../observe/kernel.js";
 
 /** Differences between plan and kernel, one sentence each; empty when they agree. */
 export function compareWithPlan(node: NodePlan, state: KernelState): string[] {

@@ -2,10 +2,10 @@
 // a fresh network namespace (interfaces without their network names): it gets its whole plan
 // again, as at `up`. A node that kept its namespace gets only what it lacks, so running the repair
 // twice changes nothing (`ip addr add` of an address that is there would fail).
-import { sameDestination, type KernelState } from "../observe/kernel.js";
+import { sameDestination, type KernelState } from "../../observe/kernel.js";
 import { compareWithPlan } from "./verify.js";
-import { FLOW_TABLE } from "../plan/plan.js";
-import type { Command, NodePlan } from "../plan/types.js";
+import { FLOW_TABLE } from "../../plan/plan.js";
+import type { Command, NodePlan } from "../../plan/types.js";
 
 export interface Repair {
   /** `fresh`: the namespace is new, run the whole plan; `partial`: run `commands`; `none`: nothing differs. */
