@@ -89,7 +89,7 @@ export interface PlanContext {
 export interface FaultActions {
   description: string;
   /** `cut`: commands run in the node at the moment, just before a stop or restart (see plan/types.ts). */
-  engine?: { node: string; action: NodeAction; cut?: Command };
+  engine?: { node: string; action: NodeAction; cut?: [off: Command, end: Command] };
   /** A node started or restarted: configured from its plan again before the fault counts as done. */
   reconfigure?: string;
   steps: { node: string; commands: Command[] }[];

@@ -148,11 +148,12 @@ export interface FaultPlan {
   description: string;
   /**
    * A node stopped, started, restarted, paused or unpaused through the engine. `cut`: run in the
-   * node at the fault's moment, just before a stop or restart: it takes the node off its networks
-   * at once, as a crash would (no last packets while the engine tears it down). Best effort: where
-   * it cannot run, the engine's own effect counts.
+   * node at the fault's moment, just before a stop or restart, in order: what takes the node off
+   * its networks (all but its connections' last FIN and RST), then what ends its processes as the
+   * engine's stop would. So the stop happens at its moment, whenever the engine gets to it. Best
+   * effort: where they cannot run, the engine's own effect counts.
    */
-  engine?: { node: string; action: NodeAction; cut?: Command };
+  engine?: { node: string; action: NodeAction; cut?: [off: Command, end: Command] };
   /** A node started or restarted: reconfigured from its plan before the fault counts as done. */
   reconfigure?: string;
   /** Commands per node; each node's run in order, nodes side by side. */

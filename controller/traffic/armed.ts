@@ -11,6 +11,7 @@
 // EPOCHREALTIME, where the image runs bash), and each command's exit code and output. Without a
 // clock (a plain sh), the node cannot wait for a time: the controller sends "K" at the moment.
 import type { Process } from "../engine/exec.js";
+import { END_PROCESSES } from "../faults/kinds/node-actions.js";
 import type { NodeHandle } from "../engine/runtime.js";
 
 const MARK = "--zmqlab-- ";
@@ -25,6 +26,9 @@ const MARK = "--zmqlab-- ";
  * where the shell has it, else empty. `ready` once, before the first list.
  */
 export const ARMED_SCRIPT = `
+# Every process of the node but its init and this script, ended as a stop ends them (none left is
+# no failure); a function, as a kill of a process of its own would end this script too.
+${END_PROCESSES}() { kill -s KILL -1 2>/dev/null; return 0; }
 mark() { printf '\\n${MARK}%s\\n' "$*"; }
 now() { printf '%s' "\${EPOCHREALTIME:-}"; }
 when() {

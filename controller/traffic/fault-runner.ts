@@ -202,7 +202,7 @@ export class FaultRunner {
       if (fault.engine?.node === node && fault.engine.cut) {
         // A router reads its counters once cut off: they hold still from then on.
         index.set(cutKey(fault.name), lists.length);
-        lists.push([fault.engine.cut.argv, ...(this.lab.node(node).plan.forward ? [READ_FLOWS_ARGV] : [])]);
+        lists.push([...fault.engine.cut.map((c) => c.argv), ...(this.lab.node(node).plan.forward ? [READ_FLOWS_ARGV] : [])]);
       }
     }
     const plan = this.lab.node(node).plan;
@@ -312,9 +312,12 @@ export class FaultRunner {
       const start = due - this.commandMs(cut.node);
       void this.until(start - READ_AHEAD_MS).then(() => this.stopped || this.ctx.checkpoint());
       effect = this.read(fault.name, (router) => due - this.commandMs(router) - READ_MARGIN_MS, cut.node);
-      const off = await Promise.race([this.runStep(cutKey(fault.name), cut.node, [cut.cut!], start), this.sleep(start - wallNow() + CUT_ANSWER_MS).then(() => undefined)]);
-      const cutAt = off !== undefined && typeof off !== "string" && off.commands[0]?.exitCode === 0 ? (off.commands[0].end ?? off.end) : undefined;
-      const counters = off !== undefined && typeof off !== "string" ? off.commands[1] : undefined;
+      const off = await Promise.race([this.runStep(cutKey(fault.name), cut.node, cut.cut!, start), this.sleep(start - wallNow() + CUT_ANSWER_MS).then(() => undefined)]);
+      const ran = off !== undefined && typeof off !== "string" ? off.commands : [];
+      const endOf = (i: number) => (ran[i]?.exitCode === 0 ? (ran[i]!.end ?? (off as ListRun).end) : undefined);
+      const cutAt = endOf(0);
+      const diedAt = cutAt !== undefined ? endOf(1) : undefined;
+      const counters = ran[cut.cut!.length];
       if (this.lab.node(cut.node).plan.forward) {
         const list: Reading[] = [];
         this.readings.get(fault.name)?.set(cut.node, list);
@@ -324,7 +327,7 @@ export class FaultRunner {
           // Left unread: phases that end here cannot be judged from its counters.
         }
       }
-      await this.engineAction(fault, cut.node, cut.action, 0, outcome, cutAt);
+      await this.engineAction(fault, cut.node, cut.action, 0, outcome, { cutAt, diedAt });
     } else if (fault.engine || this.ctx.hook) {
       this.ctx.checkpoint();
       effect = this.read(fault.name);
@@ -384,8 +387,11 @@ export class FaultRunner {
     };
   }
 
-  /** The engine's action at `at`; `cutAt`: when the node's cut took it off its networks (before the engine did). */
-  private async engineAction(fault: FaultPlan, node: string, action: NodeAction, at: number, outcome: Outcome, cutAt?: number): Promise<void> {
+  /**
+   * The engine's action at `at`; `cutAt`: when the node's cut took it off its networks (before the
+   * engine did), `diedAt`: when its processes were ended there.
+   */
+  private async engineAction(fault: FaultPlan, node: string, action: NodeAction, at: number, outcome: Outcome, cut: { cutAt?: number; diedAt?: number } = {}): Promise<void> {
     if (!this.ctx.hook) await this.until(at);
     if (this.stopped) return void (outcome.error = NOT_RUN);
     const handle = this.lab.node(node).handle;
@@ -405,11 +411,11 @@ export class FaultRunner {
     outcome.actual = action === "stop" || action === "restart" ? (own(effect.offNetwork) ?? own(effect.died) ?? answered) : action === "start" ? (own(effect.started) ?? answered) : answered;
     learn(action, outcome.actual - called);
     // Cut off in the node before the engine took it off its networks: that is when it went.
-    if (cutAt !== undefined) outcome.actual = Math.min(outcome.actual, cutAt);
+    if (cut.cutAt !== undefined) outcome.actual = Math.min(outcome.actual, cut.cutAt);
     if (action === "stop" || action === "restart" || action === "pause") {
       this.condition.set(node, action === "pause" ? "paused" : "stopped");
       // Its own endpoints ended when its processes died.
-      this.ctx.nodeDown(node, { fault: fault.name, action, atMs: own(effect.died) ?? outcome.actual });
+      this.ctx.nodeDown(node, { fault: fault.name, action, atMs: cut.diedAt ?? own(effect.died) ?? outcome.actual });
     }
     if (action === "unpause") this.condition.set(node, "running");
     outcome.done = answered;

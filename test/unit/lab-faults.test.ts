@@ -140,11 +140,14 @@ t.test("node actions go through the engine; start and restart reconfigure", asyn
   const { engine, ...down } = byName("r1-down");
   t.same(down, { name: "r1-down", atMs: 2000, description: "stop node r1 (no grace time)", steps: [] });
   t.same({ ...engine, cut: undefined }, { node: "r1", action: "stop", cut: undefined });
-  t.same(nftParts(engine!.cut!.argv), [
+  const [off, end] = engine!.cut!;
+  t.same(nftParts(off.argv), [
     "nft add table inet zmqlab_cut",
     "nft add chain inet zmqlab_cut arriving { type filter hook prerouting priority -400; policy drop; }",
     "nft add chain inet zmqlab_cut sending { type filter hook output priority -400; policy drop; }",
-  ], "a stop cuts the node off at the moment first, as a crash: nothing in, nothing out, nothing forwarded");
+    "nft add rule inet zmqlab_cut sending tcp flags & (fin | rst) != 0 accept",
+  ], "a stop cuts the node off at the moment first: nothing in, nothing forwarded, nothing out but its connections' FIN and RST");
+  t.same(end.argv, ["zmqlab_end_processes"], "then its processes end there, their connections closing as on a docker stop");
   t.ok(byName("bounce").engine!.cut, "so does a restart");
   t.same(byName("r1-back").engine, { node: "r1", action: "start" }, "a start has nothing to cut");
   t.equal(byName("r1-back").reconfigure, "r1");

@@ -6,10 +6,11 @@ import { nftTransaction } from "./shaping.js";
 export const CUT_TABLE = "zmqlab_cut";
 
 /**
- * Every packet in and out of the node dropped, in one transaction: what arrives (also what it
- * would forward) and what it sends. A stop takes a node off its networks 100-250 ms after the
- * call, later on a busy engine, and its dying processes' last packets (FIN, RST) still leave:
- * this cut lands at the fault's moment and sends nothing, as a crash would.
+ * Every packet in and out of the node dropped, in one transaction, but the FIN and RST its own
+ * connections send as they close: what arrives (also what it would forward) and what it sends. A
+ * stop takes a node off its networks 100-250 ms after the call, later on a busy engine: this cut
+ * lands at the fault's moment, and the node's peers still see their connections close (as they do
+ * on a docker stop), so that a ZeroMQ peer reconnects elsewhere.
  */
 export function cutOff(why: string): Command {
   return nftTransaction(
@@ -17,10 +18,18 @@ export function cutOff(why: string): Command {
       ["add", "table", "inet", CUT_TABLE],
       ["add", "chain", "inet", CUT_TABLE, "arriving", "{ type filter hook prerouting priority -400; policy drop; }"],
       ["add", "chain", "inet", CUT_TABLE, "sending", "{ type filter hook output priority -400; policy drop; }"],
+      ["add", "rule", "inet", CUT_TABLE, "sending", "tcp flags & (fin | rst) != 0 accept"],
     ],
     why,
   );
 }
+
+/**
+ * The node's processes ended at once (SIGKILL, as the engine's stop ends those of a container), but
+ * its init and the armed script that runs this: a function of that script (traffic/armed.ts), as
+ * `kill -1` from a process of its own would end the script too.
+ */
+export const END_PROCESSES = "zmqlab_end_processes";
 
 /** Which condition each action needs its node in, and leaves it in. */
 const NEEDS: Record<NodeAction, NodeCondition[]> = { stop: ["running", "paused"], start: ["stopped"], restart: ["running"], pause: ["running"], unpause: ["paused"] };
@@ -63,7 +72,9 @@ function nodeAction<K extends NodeAction>(action: K, doc: { does: string; kernel
     },
     plan(step, context) {
       const node = step.spec.node!;
-      const cut = action === "stop" || action === "restart" ? { cut: cutOff(context.why("off its networks at the moment, as a crash")) } : {};
+      const cut = action === "stop" || action === "restart"
+        ? { cut: [cutOff(context.why("off its networks at the moment")), { argv: [END_PROCESSES], why: context.why("its processes end at the moment, their connections closing") }] as [Command, Command] }
+        : {};
       return { description: DESCRIPTION[action](node), engine: { node, action, ...cut }, ...(action === "start" || action === "restart" ? { reconfigure: node } : {}), steps: [] };
     },
   });
@@ -71,7 +82,7 @@ function nodeAction<K extends NodeAction>(action: K, doc: { does: string; kernel
 
 const RESTART_NOTE = "a restarted container has a new network namespace";
 
-export const stopKind = nodeAction("stop", { does: "at its moment the node drops every packet in and out (table `inet zmqlab_cut`, one transaction: as a crash, nothing forwarded, no last FIN or RST), then the engine stops its container with no grace time (`-t 0`); its endpoints report what they did until then", kernel: "nftables for the cut (without it in the node, the engine's stop alone: the node forwards until its network namespace is torn down, 100-250 ms after the call)" });
+export const stopKind = nodeAction("stop", { does: "at its moment the node drops every packet in and out but its connections' last FIN and RST (table `inet zmqlab_cut`, one transaction: nothing forwarded from then on) and its processes end (SIGKILL, but its init), so its peers see their connections close at the moment, as on a docker stop; then the engine stops its container with no grace time (`-t 0`); its endpoints report what they did until then", kernel: "nftables for the cut (without it in the node, the engine's stop alone: the node forwards until its network namespace is torn down, 100-250 ms after the call)" });
 export const startKind = nodeAction("start", { does: "the engine starts the node's container; it counts as done once the node is configured again (see [Nodes come back as declared](lab-file.md#nodes-come-back-as-declared)) and its endpoints run again, as a new life", kernel: RESTART_NOTE });
 export const restartKind = nodeAction("restart", { does: "cut off at its moment as a stop is, then the engine restarts the node's container, with no grace time; done once the node is configured again and its endpoints run again, as a new life", kernel: RESTART_NOTE });
 export const pauseKind = nodeAction("pause", { does: "the engine freezes the container's processes", kernel: "unchanged: packets to the node go unanswered, a router still forwards" });
