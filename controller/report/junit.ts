@@ -36,7 +36,11 @@ export function junitXml(report: LabReport): string {
     `<?xml version="1.0" encoding="UTF-8"?>`,
     `<testsuites name="zmqlab" tests="${tests}" failures="${failures}" errors="0" time="${seconds}">`,
     `  <testsuite name="${a(report.lab)}" tests="${tests}" failures="${failures}" errors="0" skipped="0" time="${seconds}" timestamp="${a(report.started.replace(/Z$/, ""))}">`,
-    ...properties("    ", report.instance ? [["instance.name", report.instance.name], ...report.instance.relocations.map((r): [string, string] => ["instance.relocation", `${r.from} -> ${r.to}`])] : []),
+    ...properties("    ", [
+      // The time base of every ms in the messages: time 0, when the senders were released.
+      ...(report.clock ? [["clock.t0", report.clock.t0] as [string, string]] : []),
+      ...(report.instance ? [["instance.name", report.instance.name], ...report.instance.relocations.map((r): [string, string] => ["instance.relocation", `${r.from} -> ${r.to}`])] as [string, string][] : []),
+    ]),
   ];
   for (const e of report.expectations) {
     lines.push(`    <testcase name="${a(e.description)}" classname="${a(e.kind)}" time="0">`);

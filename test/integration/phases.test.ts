@@ -1,6 +1,6 @@
 // Phases and the timed kinds on the real engine, with a real fault timeline: a publisher's
 // traffic crosses r1; at 2.5 s r1's server-side link goes down (`cut`), `down` marks the moment
-// that is done, and at 5.5 s it comes back (`back`). The receiver's timeline must show the
+// that is done, and at 5 s it comes back (`back`). The receiver's timeline must show the
 // silence; recovered holds with a generous bound and fails with a tiny one; messages were lost;
 // the path shows r1 before the cut and not while the link was down.
 import t from "tap";
@@ -60,7 +60,7 @@ t.test("the verdicts", async (t) => {
   t.equal(pathBefore!.ok, true, "r1 forwarded before the cut");
   t.equal(pathDuring!.ok, false, "r1 forwarded nothing from the server while its link was down");
   t.equal(pathAfter!.ok, true, "r1 forwarded again after");
-  // TCP retransmits across a 3 s cut: the connection lives through it, no new handshake.
+  // TCP retransmits across a 2.5 s cut: the connection lives through it, no new handshake.
   t.equal(reconnected!.ok, false, "no reconnection: the TCP connection survived the cut");
 });
 
