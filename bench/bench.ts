@@ -4,6 +4,7 @@
 import { benchThroughput, latencyText, throughputText, type LatencyResult, type ThroughputResult } from "./throughput.js";
 import { benchFaults, faultTimingText, type FaultTimingResult } from "./faults.js";
 import { benchCapture, captureCostText, VARIANTS, type CaptureCost } from "./capture.js";
+import { benchRepeat, benchSweep, manyRunsText, type ManyRunsResult } from "./runs.js";
 import { benchShipped, printShipped, type ShippedResult } from "./shipped.js";
 import Docker from "dockerode";
 import { execFile } from "node:child_process";
@@ -384,11 +385,13 @@ async function main(): Promise<void> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
-  // BENCH_ONLY=up,cluster,throughput,latency,faults,shipped,capture picks parts (default: all).
-  // `up` is the labs' up and down against the floor, with the flagship's run cycle and four at
-  // once; `throughput` the agent's messages per second against plain programs; `latency` its
-  // one-way latency; `shipped` runs every shipped lab BENCH_SHIPPED_RUNS times (default 20), four
-  // at once; `capture` the flagship's and the 100-node lab's whole run with the capture off and on.
+  // BENCH_ONLY=up,cluster,throughput,latency,faults,shipped,capture,repeat,sweep picks parts
+  // (default: all). `up` is the labs' up and down against the floor, with the flagship's run
+  // cycle and four at once; `throughput` the agent's messages per second against plain programs;
+  // `latency` its one-way latency; `shipped` runs every shipped lab BENCH_SHIPPED_RUNS times
+  // (default 20), four at once; `capture` the flagship's and the 100-node lab's whole run with
+  // the capture off and on; `repeat` and `sweep` are many runs with --jobs 4 against one after
+  // another, beside the floor (BENCH_RUNS_ROUNDS rounds, default 1: a sweep round is some 10 minutes).
   const only = new Set((process.env.BENCH_ONLY ?? "").split(",").map((p) => p.trim()).filter(Boolean));
   const want = (part: string) => only.size === 0 || only.has(part);
   const results: LabResult[] = [];
@@ -400,6 +403,7 @@ async function main(): Promise<void> {
   let concurrency: ConcurrencyResult | undefined;
   let cluster: ClusterResult | undefined;
   const capture: CaptureCost[] = [];
+  const many: ManyRunsResult[] = [];
   let peakAt100 = 0;
   try {
     const stale = await removeBenchResources(docker);
@@ -437,6 +441,9 @@ async function main(): Promise<void> {
       capture.push(await benchCapture(await pickVariant(docker, bench100, note), rounds100, log, VARIANTS.slice(0, 2)));
       peakAt100 = Math.max(peakAt100, Math.round(process.resourceUsage().maxRSS / 1024));
     }
+    const manyRounds = Number.parseInt(process.env.BENCH_RUNS_ROUNDS ?? "1", 10);
+    if (want("repeat")) many.push(await benchRepeat(docker, currentImage, manyRounds, log));
+    if (want("sweep")) many.push(await benchSweep(docker, currentImage, manyRounds, log));
   } finally {
     warnStuck((await removeBenchResources(docker)).stuck);
   }
@@ -458,6 +465,7 @@ async function main(): Promise<void> {
     concurrency,
     cluster,
     capture: capture.length ? capture : undefined,
+    many,
     controllerPeakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     controllerPeakRssMiBThrough100Nodes: peakAt100,
     memoryTargetMiB: TARGET_MEMORY_MIB,
@@ -486,6 +494,7 @@ async function main(): Promise<void> {
     console.log(`  up ${cluster.upMs.toFixed(0)} ms on the cluster, ${cluster.oneEngineUpMs.toFixed(0)} ms on one engine (${(cluster.upMs / cluster.oneEngineUpMs).toFixed(2)}x); down ${cluster.downMs.toFixed(0)} ms`);
   }
   if (capture.length) console.log(captureCostText(capture));
+  for (const m of many) console.log(manyRunsText(m));
   if (results.length || capture.length) console.log(`\ncontroller peak memory (max RSS): ${peakAt100} MiB through the 100-node lab (target <=${TARGET_MEMORY_MIB} MiB: ${peakAt100 <= TARGET_MEMORY_MIB ? "met" : "NOT met"}), ${report.controllerPeakRssMiB} MiB in all`);
   console.log(`\nwrote ${RESULTS}`);
 }

@@ -21,3 +21,16 @@ export { expectationsText } from "./report/expectations-text.js";
 export { jsonReport, writeJsonReport, reportSchema } from "./report/json.js";
 export { junitXml, writeJunitReport } from "./report/junit.js";
 export { tapText } from "./report/tap.js";
+// Many runs: the pool both are made of, the pure summaries, and their report formats.
+export { runMany, runFileName, type RunJob, type RunFiles, type PoolOptions, type RunPage } from "./runs/pool.js";
+export { summarize } from "./runs/repeat.js";
+export { planSweep, differential, type SweepPlan } from "./runs/sweep.js";
+export { distribution, distributions, numbersIn, NOT_FIGURES } from "./runs/figures.js";
+export { repeatText } from "./report/repeat-text.js";
+export { repeatJunitXml } from "./report/repeat-junit.js";
+export { repeatHtml } from "./report/repeat-html.js";
+export { sweepText } from "./report/sweep-text.js";
+export { sweepJunitXml } from "./report/sweep-junit.js";
+export { sweepHtml } from "./report/sweep-html.js";
+export { runPageHtml } from "./report/html.js";
+export { repeatSchema, sweepSchema } from "./report/schema.js";

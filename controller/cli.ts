@@ -7,8 +7,7 @@ import { describeOwner } from "./engine/lock.js";
 import { closest, EnvironmentError, LabError, ZmqlabError } from "./errors.js";
 import { engineFailure } from "./engine/failures.js";
 import { parseDuration } from "../shared/duration.js";
-import { instanceLab } from "./lab/relocate.js";
-import { loadLab } from "./lab/load.js";
+import { loadLab, type LoadedLab } from "./lab/load.js";
 import { planLab } from "./plan/plan.js";
 import { interfacesText, planText, table } from "./report/plan-text.js";
 import { attach } from "./provision/attach.js";
@@ -26,14 +25,23 @@ import { instanceText, relocationText } from "./report/instance-text.js";
 import { writeJsonReport } from "./report/json.js";
 import { writeJunitReport } from "./report/junit.js";
 import { tapText } from "./report/tap.js";
-import { htmlReport } from "./report/html.js";
+import { runPageHtml } from "./report/html.js";
 import { plainText, progress } from "./report/progress.js";
-import { createWriteStream, writeFileSync } from "node:fs";
+import { createWriteStream, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { CAPTURE_MODES, type CaptureMode } from "./capture/types.js";
 import type { CaptureOptions } from "./capture/settings.js";
 import { captureText } from "./report/capture-text.js";
 import { captureLive } from "./capture/live.js";
+import { repeat } from "./runs/repeat.js";
+import { sweep } from "./runs/sweep.js";
+import type { PoolProgress } from "./runs/pool.js";
+import { repeatText } from "./report/repeat-text.js";
+import { writeRepeatJunit } from "./report/repeat-junit.js";
+import { repeatHtml } from "./report/repeat-html.js";
+import { sweepText } from "./report/sweep-text.js";
+import { writeSweepJunit } from "./report/sweep-junit.js";
+import { sweepHtml } from "./report/sweep-html.js";
 import type { Lab } from "./lab/types.js";
 import type { NodePlan } from "./plan/types.js";
 
@@ -207,7 +215,7 @@ function report(lab: Lab, result: LabReport, opts: ReportOptions): void {
   if (opts.json) writeJsonReport(opts.json, result);
   if (opts.junit) writeJunitReport(opts.junit, result);
   // An instance's page shows the addresses it ran at, which its flows and peers carry.
-  if (opts.html) writeFileSync(opts.html, htmlReport(result.instance ? instanceLab(lab, result.instance.name, result.instance.relocations) : lab, result, dirname(opts.html)));
+  if (opts.html) writeFileSync(opts.html, runPageHtml(lab, result, dirname(opts.html)));
   if (!result.ok) process.exitCode = 1;
 }
 
@@ -221,9 +229,17 @@ withCaptureOptions(program
   .option("--junit <file>", "write the expectations as JUnit XML, one test case each")
   .option("--tap", "print the expectations as TAP on stdout (the tables go to stderr)")
   .option("--html <file>", "write one self-contained page: topology, each flow along its observed path, expectations")
-  .description("bring the lab up (or use it if it is up), drive its traffic, judge its expectations, take it down; exit 1 when one fails")
-  .action(async (target: string, opts: ReportOptions & InstanceOptions & { keep?: boolean }) => {
+  .option("--repeat <n>", "run the lab N times, as instances (--jobs at once), and judge the distribution: each expectation's pass count, every figure as min / p50 / p95 / max", count("--repeat"))
+  .option("--jobs <n>", "with --repeat: runs at once (default 1)", count("--jobs"))
+  .option("--quorum <share>", "with --repeat: the share of the runs an expectation must hold in, e.g. 0.95 (default 1: every run; an expectation's own quorum: wins)", share)
+  .option("--reports <dir>", "with --repeat: where failing runs keep their own reports (default .zmqlab/runs/LAB-repeat-TIME)")
+  .description("bring the lab up (or use it if it is up), drive its traffic, judge its expectations, take it down; exit 1 when one fails. With --repeat N: N runs, exit 1 when an expectation misses its quorum")
+  .action(async (target: string, opts: ReportOptions & InstanceOptions & RepeatCliOptions & { keep?: boolean }) => {
     const loaded = loadLab(target);
+    if (opts.repeat !== undefined) return repeatCommand(loaded, opts);
+    for (const [flag, given] of [["--jobs", opts.jobs], ["--quorum", opts.quorum], ["--reports", opts.reports]] as const) {
+      if (given !== undefined) throw new LabError([{ path: flag, message: `${flag} without --repeat`, hint: `add --repeat N (N runs), or leave ${flag} out` }]);
+    }
     const steps = progress();
     // Reported as soon as judged, before the teardown: the files are written even if it fails.
     const onReport = (result: LabReport) => {
@@ -232,6 +248,149 @@ withCaptureOptions(program
     };
     await run(loaded, { reuse: true, log: steps.step, signal: interruptible(), onReport, capture: captureOptions(opts), ...labOptions(opts), ...(opts.keep ? { keep: true } : {}) }).finally(steps.stop);
   });
+
+interface RepeatCliOptions {
+  repeat?: number;
+  jobs?: number;
+  quorum?: number;
+  reports?: string;
+}
+
+/** A whole number of runs or jobs, at least 1. */
+function count(flag: string): (text: string) => number {
+  return (text) => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1) throw new LabError([{ path: flag, message: `"${text}" is not a whole number of 1 or more`, hint: `e.g. ${flag} 4` }]);
+    return n;
+  };
+}
+
+/** --quorum: a share of the runs, above 0 and at most 1. */
+function share(text: string): number {
+  const n = Number(text);
+  if (!(n > 0 && n <= 1)) throw new LabError([{ path: "--quorum", message: `"${text}" is not a share of the runs`, hint: "a number above 0 and at most 1: 0.95 is 19 of 20 runs" }]);
+  return n;
+}
+
+/** Where many runs keep their own reports unless told: `.zmqlab/runs/LAB-WHAT-20261206-142501`. */
+function reportsDir(lab: string, what: string, given?: string): string {
+  if (given !== undefined) return given;
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  return join(".zmqlab", "runs", `${lab}-${what}-${stamp}`);
+}
+
+
+/** The progress line of many runs: done, running, left, failures so far. */
+function poolLine(what: string): { onProgress: (p: PoolProgress, ended?: unknown) => void; stop: () => void } {
+  const steps = progress();
+  let started = false;
+  return {
+    onProgress: (p, ended) => {
+      const text = `${what}: ${p.done} done, ${p.running} running, ${p.left} left; ${p.failed} failed so far`;
+      if (!started) steps.step(text);
+      // A log that is not a terminal gets a line per run that ended, not per run that started.
+      else if (process.stderr.isTTY || ended) steps.update(text);
+      started = true;
+    },
+    stop: steps.stop,
+  };
+}
+
+function writeFile(file: string, text: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, text);
+}
+
+async function repeatCommand(loaded: LoadedLab, opts: ReportOptions & InstanceOptions & RepeatCliOptions & { keep?: boolean }): Promise<void> {
+  for (const [flag, given] of [["--keep", opts.keep], ["--instance", opts.instance], ["--tap", opts.tap]] as const) {
+    if (given !== undefined) throw new LabError([{ path: flag, message: `${flag} with --repeat`, hint: "every run of --repeat is an instance of its own, taken down afterwards, and reported together: leave it out" }]);
+  }
+  const dir = reportsDir(loaded.lab.name, "repeat", opts.reports);
+  const line = poolLine(`${loaded.lab.name} x ${opts.repeat}`);
+  const result = await repeat(loaded, {
+    times: opts.repeat!,
+    ...(opts.jobs !== undefined ? { jobs: opts.jobs } : {}),
+    ...(opts.quorum !== undefined ? { quorum: opts.quorum } : {}),
+    reports: dir,
+    page: runPageHtml,
+    signal: interruptible(),
+    onProgress: line.onProgress,
+  }).finally(line.stop);
+  stdout(repeatText(result));
+  if (result.results.some((r) => r.report)) stdout(`reports of the failing runs: ${dir}`);
+  if (opts.json) writeFile(opts.json, `${JSON.stringify(result, null, 2)}\n`);
+  if (opts.junit) writeRepeatJunit(opts.junit, result);
+  if (opts.html) writeFile(opts.html, repeatHtml(result, opts.html));
+  if (!result.complete) process.exitCode = 3;
+  else if (!result.ok) process.exitCode = 1;
+}
+
+/** A comma-separated list option. */
+const commaList = (text: string, previous: string[] = []) => [...previous, ...text.split(",").map((t) => t.trim()).filter(Boolean)];
+/** A repeatable option. */
+const repeated = (text: string, previous: string[] = []) => [...previous, text];
+
+program
+  .command("sweep")
+  .argument("<lab>", "lab file, or a folder holding lab.yaml")
+  .option("--at <duration>", "when each failure goes in, after time 0 (default: the lab's sweep.at, else a third of the way into the traffic)")
+  .option("--restore <duration>", "undo each failure this long after it: start, unpause, up, heal (the fault sweep-restore)")
+  .option("--nodes <nodes>", "stop these nodes, one at a time (comma-separated): instead of the default failures", commaList)
+  .option("--links <interfaces>", "take these interfaces down, one at a time: NODE:NETWORK,...", commaList)
+  .option("--pause", "pause nodes instead of stopping them")
+  .option("--partition <sets>", "a partition between node sets, A,B/C (repeatable)", repeated)
+  .option("--failures <list>", "failures as the rows write them, split by ; (e.g. \"stop r1;down r1:servers\")", (t: string, p: string[] = []) => [...p, ...t.split(";").map((x) => x.trim()).filter(Boolean)])
+  .option("--exclude <failure>", "leave this failure out, as the rows write it: \"down r1:servers\" (repeatable)", repeated)
+  .option("--k <n>", "2: every pair of failures at once (on different nodes)", count("--k"))
+  .option("--sample <n>", "with --k 2: try only this many of the pairs", count("--sample"))
+  .option("--seed <n>", "with --sample: which pairs (default 1)", count("--seed"))
+  .option("--jobs <n>", "runs at once, each an instance (default 1)", count("--jobs"))
+  .option("--reports <dir>", "where every run keeps its own report (default .zmqlab/runs/LAB-sweep-TIME)")
+  .option("--json <file>", "write the sweep as JSON (format: controller/report/sweep.schema.json)")
+  .option("--junit <file>", "write the sweep as JUnit XML: a test suite per failure, a test case per expectation")
+  .option("--html <file>", "write one self-contained page: the matrix as a heat map, every cell's reason, links to every run's report")
+  .description("run the lab as written (the baseline), then once per failure injected as the fault `sweep` (default: every forwarding node stopped, every interface of one taken down); print which failure breaks which expectation; exit 1 when a failure breaks one the baseline held")
+  .action(async (target: string, opts: SweepCliOptions) => {
+    const loaded = loadLab(target);
+    const dir = reportsDir(loaded.lab.name, "sweep", opts.reports);
+    const line = poolLine(`sweep of ${loaded.lab.name}`);
+    const { partition, k, json, junit, html, reports: _r, ...choices } = opts;
+    const result = await sweep(loaded, {
+      ...choices,
+      ...(partition ? { partitions: partition } : {}),
+      ...(k !== undefined ? { k: k as 1 | 2 } : {}),
+      reports: dir,
+      page: runPageHtml,
+      signal: interruptible(),
+      onProgress: line.onProgress,
+    }).finally(line.stop);
+    stdout(sweepText(result));
+    stdout(`every run's own report: ${dir}`);
+    if (json) writeFile(json, `${JSON.stringify(result, null, 2)}\n`);
+    if (junit) writeSweepJunit(junit, result);
+    if (html) writeFile(html, sweepHtml(result, html));
+    if (!result.complete) process.exitCode = 3;
+    else if (!result.ok) process.exitCode = 1;
+  });
+
+interface SweepCliOptions {
+  at?: string;
+  restore?: string;
+  nodes?: string[];
+  links?: string[];
+  pause?: boolean;
+  partition?: string[];
+  failures?: string[];
+  exclude?: string[];
+  k?: number;
+  sample?: number;
+  seed?: number;
+  jobs?: number;
+  reports?: string;
+  json?: string;
+  junit?: string;
+  html?: string;
+}
 
 /** `check`, and `test`, its former name (hidden): the API's `check`. */
 for (const [name, hidden] of [["check", false], ["test", true]] as const) {

@@ -29,3 +29,9 @@ export type { Peer } from "../shared/protocol.js";
 export type { TcpEntry, SockAddr } from "../shared/proc-net.js";
 export type { CaptureOptions } from "./capture/settings.js";
 export type { CaptureMode, CaptureReport, CapturedConnection } from "./capture/types.js";
+
+// Many runs of a lab: `zmqlab run --repeat N` and `zmqlab sweep`, as instances, J at once.
+export { repeat, type RepeatOptions, type RepeatReport, type RepeatedExpectation } from "./runs/repeat.js";
+export { sweep, type SweepOptions, type SweepReport, type SweepRow, type SweepCell } from "./runs/sweep.js";
+export type { PoolProgress, RunOutcome } from "./runs/pool.js";
+export type { Distribution } from "./runs/figures.js";

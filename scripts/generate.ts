@@ -1,6 +1,7 @@
 // Writes what is made from the registries and the one definition of each format:
 //   controller/lab/lab.schema.json        the lab file's JSON Schema (lab/schema.ts)
 //   controller/report/report.schema.json  the JSON report's (report/schema.ts)
+//   controller/report/repeat.schema.json, sweep.schema.json  those of --repeat and sweep
 //   docs/expectations.md, docs/faults.md  the tables of expectation and fault kinds
 // `npm run generate`; test/unit/generated.test.ts fails when a committed file differs from what
 // this makes now.
@@ -10,7 +11,7 @@ import { EXPECTATION_KINDS } from "../controller/expect/registry.js";
 import type { ExpectationKind } from "../controller/expect/kind.js";
 import { FAULT_KINDS, writtenAs } from "../controller/faults/registry.js";
 import { labSchema } from "../controller/lab/schema.js";
-import { reportSchema } from "../controller/report/schema.js";
+import { repeatSchema, reportSchema, sweepSchema } from "../controller/report/schema.js";
 
 export interface Generated {
   /** Path from the package root. */
@@ -53,6 +54,8 @@ export function between(text: string, name: string, body: string): string {
 export const GENERATED: Generated[] = [
   { file: "controller/lab/lab.schema.json", text: () => json(labSchema()) },
   { file: "controller/report/report.schema.json", text: () => json(reportSchema()) },
+  { file: "controller/report/repeat.schema.json", text: () => json(repeatSchema()) },
+  { file: "controller/report/sweep.schema.json", text: () => json(sweepSchema()) },
   { file: "docs/expectations.md", text: (current) => between(current, "expectation-kinds", expectationTable()) },
   { file: "docs/faults.md", text: (current) => between(current, "fault-kinds", faultTable()) },
 ];

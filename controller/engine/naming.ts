@@ -3,7 +3,11 @@ import type { LabPlan, NetworkPlan, NodePlan } from "../plan/types.js";
 import { LABEL_INSTANCE, LABEL_LAB, LABEL_LAB_NAME, LABEL_NETWORK, LABEL_NODE, LABEL_RELOCATION } from "./labels.js";
 
 export const containerName = (lab: string, node: string): string => `zmqlab-${lab}-${node}`;
-export const networkName = (lab: string, network: string): string => `zmqlab-${lab}-${network}`;
+/**
+ * An instance's key (`lab.instance`) written with `--` for its dot: a Swarm's overlay networks
+ * must be named as DNS labels, and every lab network gets the same name on one engine or several.
+ */
+export const networkName = (lab: string, network: string): string => `zmqlab-${lab.replaceAll(".", "--")}-${network}`;
 
 /** Lab traffic stays in the lab: Docker must not masquerade it out through the host. */
 export const NETWORK_OPTIONS: Record<string, string> = { "com.docker.network.bridge.enable_ip_masquerade": "false" };

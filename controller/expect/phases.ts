@@ -72,7 +72,10 @@ export function scoped(observations: Observations, scope: Scope, window: Window)
   const startFlows = flowsAt(scope.from, {});
   // Every forwarding node stays a key. One that could not be read at the closing fault (stopped,
   // paused) counts nothing in the window; at the opening fault, all it shows later counts.
-  const flows = Object.fromEntries(Object.keys(observations.flows).map((node) => [node, flowDifference(startFlows[node] ?? [], endFlows[node] ?? [])]));
+  // So is one whose final counters could not be read (stopped at the end): a window that closes
+  // at a fault before then has its counters from that fault's snapshot.
+  const nodes = [...Object.keys(observations.flows), ...Object.keys(observations.flowsUnavailable ?? {})];
+  const flows = Object.fromEntries(nodes.map((node) => [node, flowDifference(startFlows[node] ?? [], endFlows[node] ?? [])]));
   return {
     ...observations,
     traffic: { ...observations.traffic, endpoints: observations.traffic.endpoints.map((e) => endpointIn(e, window)) },

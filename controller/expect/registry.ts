@@ -44,8 +44,13 @@ export interface PhaseScope {
   between?: [string, string];
 }
 
-/** The body of an expectation of kind K (what follows `K:` in the lab file), with its phase. */
-export type BodyOf<K extends LabExpectationKind> = Static<Extract<Kind, { kind: K }>["body"]> & PhaseScope;
+/** What every body takes for repeated runs (`zmqlab run --repeat`): the share of runs it must hold in. */
+export interface RepeatScope {
+  quorum?: number;
+}
+
+/** The body of an expectation of kind K (what follows `K:` in the lab file), with its phase and quorum. */
+export type BodyOf<K extends LabExpectationKind> = Static<Extract<Kind, { kind: K }>["body"]> & PhaseScope & RepeatScope;
 
 /** One expectation of the lab file: one kind and its body. */
 export type ExpectationSpec = { [K in LabExpectationKind]: { [P in K]: BodyOf<K> } }[LabExpectationKind];
@@ -93,13 +98,18 @@ export const PHASE_SCHEMA = {
   between: Type.Optional(Type.Array(faultName(), { minItems: 2, maxItems: 2, description: "Judge only what happened from the first fault to the second." })),
 };
 
-/** An expectation in the lab file's schema: exactly one kind, each body with the phase keys. */
+/** The key every body takes for repeated runs. */
+export const REPEAT_SCHEMA = {
+  quorum: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1, description: "With `zmqlab run --repeat N`: the share of the runs this expectation must hold in (0.95: 19 of 20; default 1, or --quorum). A single run ignores it." })),
+};
+
+/** An expectation in the lab file's schema: exactly one kind, each body with the phase keys and the quorum. */
 export function expectationSchema(kinds: Kinds = REGISTERED): TSchema {
   const properties = Object.fromEntries(
     kinds.map((k) => {
       const body = k.body as TObject;
       const phase = Object.fromEntries(Object.entries(PHASE_SCHEMA).filter(([key]) => !(key in body.properties)));
-      return [k.kind, { ...body, properties: { ...body.properties, ...phase } }];
+      return [k.kind, { ...body, properties: { ...body.properties, ...phase, ...REPEAT_SCHEMA } }];
     }),
   );
   return { type: "object", minProperties: 1, maxProperties: 1, additionalProperties: false, properties } as unknown as TSchema;

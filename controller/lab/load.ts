@@ -10,6 +10,7 @@ import { labSchema } from "./schema.js";
 import { EXPECTATION_KINDS } from "../expect/registry.js";
 import type { Lab } from "./types.js";
 import { validateLab, type Finding } from "./validate.js";
+import { markSweep } from "./sweep.js";
 
 export interface LoadedLab {
   lab: Lab;
@@ -91,7 +92,7 @@ export function parseLab(text: string, file = "lab.yaml"): LoadedLab {
   const lab = data as unknown as Lab;
   const findings = [...validateLab(lab), ...resolveBuilds(lab, file), ...resolveRoutingFiles(lab, file)];
   if (findings.length > 0) throw new LabError(findings.map((f) => toProblem(f, file, locate)));
-  return { lab, file };
+  return { lab: markSweep(lab), file };
 }
 
 /** `build:` folders are relative to the lab file: made absolute, and each must hold a Dockerfile. */

@@ -6,6 +6,7 @@ import { expectationSchema, faultName, type ExpectationSpec, type Kinds } from "
 import { oneOf, stringOrList } from "../expect/kind.js";
 import { FAULT_SCHEMA } from "../faults/registry.js";
 import { SOCKET_TYPES } from "../../shared/socket.js";
+import { SWEEP } from "./sweep.js";
 
 const name = (description?: string) => Type.String({ pattern: "^[a-z][a-z0-9-]{0,14}$", ...(description ? { description } : {}) });
 
@@ -136,6 +137,7 @@ export const LAB = Type.Object(
     faults: Type.Optional(
       Type.Unsafe<Record<string, Static<typeof FAULT_SCHEMA>>>({ type: "object", description: "Faults at their times during the traffic phase, by name (see docs/faults.md).", propertyNames: faultName(), additionalProperties: FAULT_SCHEMA }),
     ),
+    sweep: Type.Optional(SWEEP),
   },
   { additionalProperties: false },
 );

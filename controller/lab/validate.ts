@@ -14,6 +14,7 @@ import type { FaultCheck } from "../faults/kind.js";
 import { FAULT_KEYS, FAULT_KINDS, isNodeAction, kindsOf } from "../faults/registry.js";
 import { walkFaults } from "../faults/timeline.js";
 import { MAX_CAPTURE_LIMIT, MIN_CAPTURE_LIMIT, parseSize } from "../capture/settings.js";
+import { SWEEP_FAULT, SWEEP_RESTORE, sweepTimes, validateSweep } from "./sweep.js";
 
 export interface Finding {
   at: (string | number)[];
@@ -33,6 +34,7 @@ export function validateLab(lab: Lab, kinds?: Kinds): Finding[] {
   validateExpectations(lab, owners, findings, kinds);
   validateFaults(lab, findings);
   validateCapture(lab, findings);
+  findings.push(...validateSweep(lab));
   return findings;
 }
 
@@ -497,9 +499,14 @@ function validateExpectations(lab: Lab, owners: Owners, findings: Finding[], kin
   const check = checkFor(lab, owners, findings);
   const faults = new Map(Object.entries(lab.faults ?? {}).map(([name, f]) => [name, parseDuration(f.at)]));
   const names = [...faults.keys()];
+  // The sweep's failure (and its undoing) is a fault of every run of `zmqlab sweep`, and of a plain run as a marker.
+  for (const [name, ms] of Object.entries(sweepTimes(lab))) faults.set(name, ms);
   const needFault = (name: string, at: (string | number)[]) => {
     if (faults.has(name)) return;
-    const near = closest(name, names);
+    if (name === SWEEP_RESTORE) return void findings.push({ at, message: `${SWEEP_RESTORE} happens only with a restore`, hint: "say how long after the failure it is undone: sweep: { restore: 3s }" });
+    // A sweep without a time is reported once, by the sweep's own rules.
+    if (name === SWEEP_FAULT) return;
+    const near = closest(name, [...names, SWEEP_FAULT]);
     findings.push({ at, message: `no fault "${name}" in this lab`, hint: near ? `did you mean "${near}"?` : names.length ? `faults: ${names.join(", ")}` : "declare it under faults: (e.g. faults: { cut: { at: 2s, node: r1, network: servers, action: down } })" });
   };
   (lab.expect ?? []).forEach((spec, i) => {

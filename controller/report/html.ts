@@ -10,6 +10,7 @@ import type { LabReport } from "../run/index.js";
 import { verdictLine } from "./expectations-text.js";
 import { instanceText } from "./instance-text.js";
 import { captureHtml } from "./capture-html.js";
+import { instanceLab } from "../lab/relocate.js";
 
 const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
@@ -379,4 +380,9 @@ ${programRows}
 </table>` : ""}
 </body></html>
 `;
+}
+
+/** A run's page at the addresses it ran at: an instance's moved ones, which its flows and peers carry. */
+export function runPageHtml(lab: Lab, report: LabReport, pageDir?: string): string {
+  return htmlReport(report.instance ? instanceLab(lab, report.instance.name, report.instance.relocations) : lab, report, pageDir);
 }

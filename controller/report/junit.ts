@@ -18,7 +18,7 @@ export function xmlEscape(text: string): string {
 }
 
 /** `<properties>` at the given indent, or nothing when there are none. */
-function properties(indent: string, entries: [string, string][]): string[] {
+export function properties(indent: string, entries: [string, string][]): string[] {
   if (entries.length === 0) return [];
   return [
     `${indent}<properties>`,

@@ -4,6 +4,8 @@
 export interface Progress {
   /** A new step: replaces the status line on a terminal, one line otherwise. */
   step(text: string): void;
+  /** The current step says something new (a count that moved): in place on a terminal, one more line otherwise. */
+  update(text: string): void;
   /** End the status line (before printing results). */
   stop(): void;
 }
@@ -30,7 +32,8 @@ export function plainText(text: string): string {
 
 export function progress(stream: NodeJS.WriteStream = process.stderr): Progress {
   if (!stream.isTTY) {
-    return { step: (text) => void stream.write(plainText(text) + "\n"), stop: () => {} };
+    const line = (text: string) => void stream.write(plainText(text) + "\n");
+    return { step: line, update: line, stop: () => {} };
   }
   let current: { text: string; started: number } | undefined;
   let frame = 0;
@@ -51,6 +54,11 @@ export function progress(stream: NodeJS.WriteStream = process.stderr): Progress 
     step(text) {
       finish();
       current = { text, started: performance.now() };
+      render();
+    },
+    update(text) {
+      if (!current) current = { text, started: performance.now() };
+      current.text = text;
       render();
     },
     stop() {

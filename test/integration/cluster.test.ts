@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { parseCluster } from "../../controller/lab/cluster.js";
+import type { SweepReport } from "../../controller/runs/sweep.js";
 import { cli, labeled, ROOT } from "../support/helpers.js";
 
 const run = promisify(execFile);
@@ -72,6 +73,22 @@ t.test("the flagship lab across three engines of a Swarm", async (t) => {
   for (const [host, engine] of Object.entries(engines)) t.same(await onEngine(engine), { containers: [], networks: [] }, `nothing left on ${host}`);
   const after = await cli(["ls", "--cluster", placed]);
   t.match(after.stdout, /no labs on any engine of the cluster/, "ls --cluster: nothing left");
+
+  // A sweep across the cluster (issue 23): the baseline and r1 stopped, two at once, each run an
+  // instance with its nodes spread over the engines. The baseline holds every claim; stopping r1
+  // breaks the ones through r1 (the check can fail); nothing is left on any engine.
+  const sweepJson = join(dir, "sweep.json");
+  const swept = await cli(["sweep", LAB, "--nodes", "r1", "--at", "300ms", "--jobs", "2", "--cluster", file, "--json", sweepJson, "--reports", join(dir, "sweep")]);
+  t.equal(swept.code, 1, `stopping r1 breaks what the baseline held (${said(swept)})`);
+  const sweepReport = JSON.parse(readFileSync(sweepJson, "utf8")) as SweepReport;
+  t.same([sweepReport.complete, sweepReport.baseline.cells.every((c) => c.ok)], [true, true], "both runs made; the baseline held every column");
+  t.same(sweepReport.failures.map((f) => f.failure), ["stop r1"]);
+  t.ok(sweepReport.failures[0]!.broke.length > 0, `stop r1 broke columns ${sweepReport.failures[0]!.broke.join(", ")}`);
+  for (const row of [sweepReport.baseline, ...sweepReport.failures]) {
+    const own = JSON.parse(readFileSync(row.report!.json, "utf8")) as { hosts?: Record<string, string> };
+    t.ok(own.hosts && new Set(Object.values(own.hosts)).size > 1, `${row.failure}: its nodes ran on several engines (${JSON.stringify(own.hosts)})`);
+  }
+  for (const [host, engine] of Object.entries(engines)) t.same(await onEngine(engine), { containers: [], networks: [] }, `after the sweep, nothing left on ${host}`);
 
   // An engine outside the Swarm (this machine's own) in the cluster file: refused, nothing created.
   const stranger = join(dir, "stranger.yaml");

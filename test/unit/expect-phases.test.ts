@@ -139,6 +139,13 @@ t.test("path in phases: counters from the snapshots, a counter reset by a restar
   t.equal(during.observed, "r1: 0 packets", "still a forwarding node, with nothing counted");
   t.same(judge({ path: { from: "198.18.1.10", to: "198.18.2.10", via: "r1", after: "back" } }, unread).evidence["packets"], { r1: 100 });
   t.same(Object.keys(scoped(unread, { from: "cut", to: "back" }, { start: CUT, end: BACK }).flows), ["r1", "r2"], "every forwarding node stays a key");
+  // r1 stopped for good after the cut: its final counters could not be read, its snapshot at the cut was.
+  const gone = phased({ ...observations([], { r2: [flow("198.18.1.10", "198.18.2.10", 40)] }), flowsUnavailable: { r1: "stopped" } }, { cut: { ms: CUT, flows: { r1: [flow("198.18.1.10", "198.18.2.10", 60)], r2: [] } } });
+  const beforeGone = judge({ path: { from: "198.18.1.10", to: "198.18.2.10", via: "r1", before: "cut" } }, gone);
+  t.equal(beforeGone.ok, true, `before the cut: r1 by its snapshot, though it could not be read at the end (${beforeGone.message})`);
+  t.same(beforeGone.evidence["packets"], { r1: 60 });
+  t.same(judge({ path: { from: "198.18.1.10", to: "198.18.2.10", via: "r1", after: "cut" } }, gone).evidence["packets"], { r1: 0 }, "after the cut: nothing read for it");
+  t.same(Object.keys(scoped(gone, { to: "cut" }, { end: CUT }).flows), ["r2", "r1"], "a node unread at the end is still a key");
   t.same(flowDifference([flow("x", "y", 100)], [flow("x", "y", 30), flow("x", "z", 5)]), [flow("x", "y", 30), flow("x", "z", 5)], "a counter lower than before was reset: its later value counts");
   t.same(flowDifference([flow("x", "y", 10)], [flow("x", "y", 10)]), [], "nothing new: no entry");
   t.same(flowDifference([flow("x", "y", 10)], [flow("x", "y", 11)]), [{ from: "x", to: "y", packets: 1, bytes: 60 }]);

@@ -22,7 +22,7 @@ t.test("instances of one lab at once, beside the lab itself: distinct names, sub
   const [a, b] = await Promise.all([up(lab(), { wait: WAIT, runtime: engine.runtime(), instance: "a" }), up(lab(), { wait: WAIT, runtime: engine.runtime(), instance: "b" })]);
   t.equal(a.plan.lab, "mem.a");
   t.equal(b.plan.lab, "mem.b");
-  t.ok(engine.left("mem.a").includes("network zmqlab-mem.a-clients"), "the instance's resources carry its name");
+  t.ok(engine.left("mem.a").includes("network zmqlab-mem--a-clients"), "the instance's resources carry its name (a network's as a DNS label: a Swarm's overlays must be)");
   t.equal(engine.container("mem.b", "client")?.labels["zmqlab.instance"], "b", "and its label");
   const all = ["mem", "mem.a", "mem.b"].flatMap((key) => subnetsOf(engine, key).map((s) => ({ key, s: subnet(s) })));
   const clashes = all.flatMap((x, i) => all.slice(i + 1).filter((y) => overlaps(x.s, y.s)).map((y) => `${x.key} ${x.s.cidr} / ${y.key} ${y.s.cidr}`));
