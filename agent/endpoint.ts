@@ -4,10 +4,7 @@
 import * as zmq from "zeromq";
 import type { SocketType } from "../shared/socket.js";
 import { bindAddress, matchConnect } from "./address.js";
-import {
-  Accounting, decodeMessage, encodeRaw, RAW_SENDER, encodeReply, makePayload, MessageWriter, rateOf, Replies, subscribeMessage,
-  subscriptionKind, wallNow,
-} from "./messages.js";
+import { Accounting, decodeMessage, encodeRaw, RAW_SENDER, encodeReply, makePayload, MessageWriter, rateOf, Replies, subscribeMessage, subscriptionKind, wallNow } from "./messages.js";
 import { peerKey, peersFor, readTcpTables, type BindAddr } from "../shared/proc-net.js";
 import { TICK_MS, type AgentEvent, type EndpointJob, type EndpointResult, type Peer } from "../shared/protocol.js";
 import { progressKey, Silences } from "./timeline.js";
@@ -209,11 +206,8 @@ export class Endpoint {
       peers: [...this.peers.values()],
       ...(this.job.socket === "req" ? { unanswered: this.unanswered } : {}),
     };
-    const rate = this.job.send && CAN_SEND.has(this.job.socket)
-      ? this.firstSent !== undefined && this.lastSent !== undefined
-        ? rateOf(this.sent, this.firstSent, this.lastSent)
-        : undefined
-      : this.acct.rate;
+    const rate =
+      this.job.send && CAN_SEND.has(this.job.socket) ? (this.firstSent !== undefined && this.lastSent !== undefined ? rateOf(this.sent, this.firstSent, this.lastSent) : undefined) : this.acct.rate;
     if (rate !== undefined) result.rate = rate;
     return result;
   }
@@ -410,7 +404,8 @@ export class Endpoint {
       const code = (err as { code?: unknown }).code;
       if (code === "EAGAIN") {
         // Said once; the count says the rest.
-        if (this.unanswered++ === 0) this.error(`no reply to request ${seq} within ${this.job.replyTimeout ?? this.handshakeTimeout} ms; sent the next request (the report counts every unanswered one)`);
+        if (this.unanswered++ === 0)
+          this.error(`no reply to request ${seq} within ${this.job.replyTimeout ?? this.handshakeTimeout} ms; sent the next request (the report counts every unanswered one)`);
         return true;
       }
       this.error(`receive: ${messageOf(err)}`);
@@ -440,9 +435,7 @@ export class Endpoint {
         // Closing the socket at stop ends a pending receive: that is no error.
         if (this.stopped) return;
         const code = (err as { code?: unknown }).code;
-        this.error(this.job.socket === "rep" && code === "EFSM"
-          ? "a rep socket that does not reply cannot receive a second request"
-          : `receive: ${messageOf(err)}`);
+        this.error(this.job.socket === "rep" && code === "EFSM" ? "a rep socket that does not reply cannot receive a second request" : `receive: ${messageOf(err)}`);
         return;
       }
       if (this.stopped) return;

@@ -74,8 +74,7 @@ function run(job: AgentJob): void {
       const wait = typeof command.at === "number" ? command.at - wallNow() : 0;
       if (wait > 0) setTimeout(() => release?.(), wait);
       else release?.();
-    }
-    else if (command?.cmd === "tick") for (const e of endpoints) e.checkpoint();
+    } else if (command?.cmd === "tick") for (const e of endpoints) e.checkpoint();
     else console.error(`agent ${job.node}: unknown command ignored: ${line}`);
   });
   commands.on("close", () => void stop("stdin closed"));

@@ -70,7 +70,10 @@ const note = (line: string) => {
   notes.push(line);
 };
 const warnStuck = (stuck: StuckNetwork[]) => {
-  for (const n of stuck) note(`Docker will not remove network ${n.name} (${n.subnets.join(", ")}): "has active endpoints" with no container left, a leaked endpoint (moby/moby#42119, #43286); only a dockerd restart clears it`);
+  for (const n of stuck)
+    note(
+      `Docker will not remove network ${n.name} (${n.subnets.join(", ")}): "has active endpoints" with no container left, a leaked endpoint (moby/moby#42119, #43286); only a dockerd restart clears it`,
+    );
 };
 
 /** The node image tag the rounds expect (ensured before timing; follows rebuilds by others). */
@@ -249,7 +252,13 @@ async function benchCycle(flagship: LabResult, rounds: number): Promise<CycleRes
   const times: number[] = [];
   for (let r = 0; r < rounds; r++) {
     const { ms, result } = await timed(() => runLab(loaded));
-    if (!result.ok) throw new Error(`the bench's ${flagship.lab} run failed its expectations: ${result.expectations.filter((e) => !e.ok).map((e) => e.description).join("; ")}`);
+    if (!result.ok)
+      throw new Error(
+        `the bench's ${flagship.lab} run failed its expectations: ${result.expectations
+          .filter((e) => !e.ok)
+          .map((e) => e.description)
+          .join("; ")}`,
+      );
     times.push(ms);
     log(`  round ${r + 1}: run ${ms.toFixed(0)} ms`);
   }
@@ -362,9 +371,12 @@ function table(results: LabResult[], rounds: number): string {
     out.push(`  zmqlab up by phase (median ms, share of median up):`);
     for (const [p, v] of Object.entries(m.phases)) out.push(`    ${p.padEnd(10)} ${v.toFixed(0).padStart(7)} ms  ${((v / m.zmqlabUp) * 100).toFixed(0).padStart(3)}%`);
     out.push(`  execs: configure and read-back ${r.execs.configure} (+${r.execs.inspects} inspects; longest serial chain in one node: ${r.execs.configureLongestChain})`);
-    if (r.execLatencyMs) out.push(`  one exec (\`true\`): ${r.execLatencyMs.serialMedian} ms alone; one in each of the ${r.execLatencyMs.containers} containers at once: ${r.execLatencyMs.parallelAllContainers} ms`);
+    if (r.execLatencyMs)
+      out.push(`  one exec (\`true\`): ${r.execLatencyMs.serialMedian} ms alone; one in each of the ${r.execLatencyMs.containers} containers at once: ${r.execLatencyMs.parallelAllContainers} ms`);
     for (const f of r.redone) out.push(`  redone: ${f.what}: ${f.message.split("\n")[0]}`);
-    out.push(`  rounds (up/down ms): zmqlab ${r.zmqlab.map((s) => `${s.up.toFixed(0)}/${s.down.toFixed(0)}`).join(", ")}; floor ${r.floor.map((s) => `${s.up.toFixed(0)}/${s.down.toFixed(0)}`).join(", ")}`);
+    out.push(
+      `  rounds (up/down ms): zmqlab ${r.zmqlab.map((s) => `${s.up.toFixed(0)}/${s.down.toFixed(0)}`).join(", ")}; floor ${r.floor.map((s) => `${s.up.toFixed(0)}/${s.down.toFixed(0)}`).join(", ")}`,
+    );
   }
   return out.join("\n");
 }
@@ -392,7 +404,12 @@ async function main(): Promise<void> {
   // (default 20), four at once; `capture` the flagship's and the 100-node lab's whole run with
   // the capture off and on; `repeat` and `sweep` are many runs with --jobs 4 against one after
   // another, beside the floor (BENCH_RUNS_ROUNDS rounds, default 1: a sweep round is some 10 minutes).
-  const only = new Set((process.env.BENCH_ONLY ?? "").split(",").map((p) => p.trim()).filter(Boolean));
+  const only = new Set(
+    (process.env.BENCH_ONLY ?? "")
+      .split(",")
+      .map((p) => p.trim())
+      .filter(Boolean),
+  );
   const want = (part: string) => only.size === 0 || only.has(part);
   const results: LabResult[] = [];
   let faults: FaultTimingResult | undefined;
@@ -481,21 +498,30 @@ async function main(): Promise<void> {
   if (latency) console.log(latencyText(latency, rounds));
   if (cycle) {
     console.log(`\nfull run cycle of ${results[0]!.lab} (up, traffic, expectations, down), median of ${rounds} rounds`);
-    console.log(`  zmqlab run ${cycle.medianMs.toFixed(0)} ms   floor up + down ${cycle.floorMs.toFixed(0)} ms   ratio ${cycle.ratio.toFixed(2)}x   target <=${TARGET_CYCLE}x   ${cycle.ratio <= TARGET_CYCLE ? "met" : "NOT met"}`);
+    console.log(
+      `  zmqlab run ${cycle.medianMs.toFixed(0)} ms   floor up + down ${cycle.floorMs.toFixed(0)} ms   ratio ${cycle.ratio.toFixed(2)}x   target <=${TARGET_CYCLE}x   ${cycle.ratio <= TARGET_CYCLE ? "met" : "NOT met"}`,
+    );
   }
   if (concurrency) {
     const { zmqlab: z, floor: f } = concurrency;
     console.log(`\nfour at once (parallel CI), median of ${rounds} rounds, ${concurrency.cpus} CPUs`);
-    console.log(`  zmqlab run --instance auto: one ${z.oneMs.toFixed(0)} ms, four at once ${z.fourMs.toFixed(0)} ms   ratio ${z.ratio.toFixed(2)}x   target <${TARGET_CONCURRENT}x   ${z.ratio < TARGET_CONCURRENT ? "met" : "NOT met"}`);
+    console.log(
+      `  zmqlab run --instance auto: one ${z.oneMs.toFixed(0)} ms, four at once ${z.fourMs.toFixed(0)} ms   ratio ${z.ratio.toFixed(2)}x   target <${TARGET_CONCURRENT}x   ${z.ratio < TARGET_CONCURRENT ? "met" : "NOT met"}`,
+    );
     console.log(`  floor up + down:            one ${f.oneMs.toFixed(0)} ms, four at once ${f.fourMs.toFixed(0)} ms   ratio ${f.ratio.toFixed(2)}x (the engine alone)`);
   }
   if (cluster) {
     console.log(`\n${results[0]!.lab} across ${cluster.hosts} engines of a Swarm (${cluster.file}), median of ${rounds} rounds`);
-    console.log(`  up ${cluster.upMs.toFixed(0)} ms on the cluster, ${cluster.oneEngineUpMs.toFixed(0)} ms on one engine (${(cluster.upMs / cluster.oneEngineUpMs).toFixed(2)}x); down ${cluster.downMs.toFixed(0)} ms`);
+    console.log(
+      `  up ${cluster.upMs.toFixed(0)} ms on the cluster, ${cluster.oneEngineUpMs.toFixed(0)} ms on one engine (${(cluster.upMs / cluster.oneEngineUpMs).toFixed(2)}x); down ${cluster.downMs.toFixed(0)} ms`,
+    );
   }
   if (capture.length) console.log(captureCostText(capture));
   for (const m of many) console.log(manyRunsText(m));
-  if (results.length || capture.length) console.log(`\ncontroller peak memory (max RSS): ${peakAt100} MiB through the 100-node lab (target <=${TARGET_MEMORY_MIB} MiB: ${peakAt100 <= TARGET_MEMORY_MIB ? "met" : "NOT met"}), ${report.controllerPeakRssMiB} MiB in all`);
+  if (results.length || capture.length)
+    console.log(
+      `\ncontroller peak memory (max RSS): ${peakAt100} MiB through the 100-node lab (target <=${TARGET_MEMORY_MIB} MiB: ${peakAt100 <= TARGET_MEMORY_MIB ? "met" : "NOT met"}), ${report.controllerPeakRssMiB} MiB in all`,
+    );
   console.log(`\nwrote ${RESULTS}`);
 }
 

@@ -81,7 +81,16 @@ export async function benchCapture(loaded: LoadedLab, rounds: number, log: (line
   const result = variants.map((v, i) => {
     const s = samples[i]!;
     const [upMs, cycleMs] = [median(s.map((x) => x.upMs)), median(s.map((x) => x.cycleMs))];
-    return { name: v.name, upMs: round1(upMs), cycleMs: round1(cycleMs), upRatio: Math.round((upMs / offUp) * 100) / 100, cycleRatio: Math.round((cycleMs / offCycle) * 100) / 100, ...(s[0]?.from ? { from: s[0].from } : {}), files: s[0]?.files ?? 0, samples: s.map((x) => ({ upMs: round1(x.upMs), cycleMs: round1(x.cycleMs) })) };
+    return {
+      name: v.name,
+      upMs: round1(upMs),
+      cycleMs: round1(cycleMs),
+      upRatio: Math.round((upMs / offUp) * 100) / 100,
+      cycleRatio: Math.round((cycleMs / offCycle) * 100) / 100,
+      ...(s[0]?.from ? { from: s[0].from } : {}),
+      files: s[0]?.files ?? 0,
+      samples: s.map((x) => ({ upMs: round1(x.upMs), cycleMs: round1(x.cycleMs) })),
+    };
   });
   return { lab: loaded.lab.name, rounds, variants: result, met: result.every((v) => v.upRatio <= TARGET_CAPTURE && v.cycleRatio <= TARGET_CAPTURE) };
 }
@@ -91,7 +100,10 @@ export function captureCostText(costs: CaptureCost[]): string {
   for (const c of costs) {
     out.push(`\ncapture cost on ${c.lab}: median of ${c.rounds} rounds, against the capture off (target <=${TARGET_CAPTURE}x)`);
     out.push(`  ${"".padEnd(28)} ${"up".padStart(9)} ${"ratio".padStart(6)} ${"run".padStart(9)} ${"ratio".padStart(6)}  where`);
-    for (const v of c.variants) out.push(`  ${v.name.padEnd(28)} ${`${v.upMs.toFixed(0)} ms`.padStart(9)} ${`${v.upRatio.toFixed(2)}x`.padStart(6)} ${`${v.cycleMs.toFixed(0)} ms`.padStart(9)} ${`${v.cycleRatio.toFixed(2)}x`.padStart(6)}  ${v.from ?? "-"}`);
+    for (const v of c.variants)
+      out.push(
+        `  ${v.name.padEnd(28)} ${`${v.upMs.toFixed(0)} ms`.padStart(9)} ${`${v.upRatio.toFixed(2)}x`.padStart(6)} ${`${v.cycleMs.toFixed(0)} ms`.padStart(9)} ${`${v.cycleRatio.toFixed(2)}x`.padStart(6)}  ${v.from ?? "-"}`,
+      );
     out.push(`  ${c.met ? "met" : "NOT met"}`);
   }
   return out.join("\n");

@@ -90,7 +90,15 @@ function lateness(reports: LabReport[], failed: string[]): Lateness[] {
       }
     }
     const round = (x: number) => Math.round(x * 10) / 10;
-    return { kind, samples, min: round(Math.min(...samples)), p50: round(percentile(samples, 50)), p95: round(percentile(samples, 95)), max: round(Math.max(...samples)), within: samples.filter((s) => s <= TARGET_LATENESS_MS).length };
+    return {
+      kind,
+      samples,
+      min: round(Math.min(...samples)),
+      p50: round(percentile(samples, 50)),
+      p95: round(percentile(samples, 95)),
+      max: round(Math.max(...samples)),
+      within: samples.filter((s) => s <= TARGET_LATENESS_MS).length,
+    };
   });
 }
 
@@ -114,7 +122,9 @@ export function faultTimingText(result: FaultTimingResult): string {
   const rows = (title: string, runs: number, list: Lateness[]) => [
     `  ${title} (${runs} runs): |actual - planned| in ms`,
     `    ${"fault".padEnd(20)} ${"min".padStart(7)} ${"p50".padStart(7)} ${"p95".padStart(7)} ${"max".padStart(7)}   within ${TARGET_LATENESS_MS} ms`,
-    ...list.map((l) => `    ${l.kind.padEnd(20)} ${String(l.min).padStart(7)} ${String(l.p50).padStart(7)} ${String(l.p95).padStart(7)} ${String(l.max).padStart(7)}   ${l.within}/${l.samples.length}`),
+    ...list.map(
+      (l) => `    ${l.kind.padEnd(20)} ${String(l.min).padStart(7)} ${String(l.p50).padStart(7)} ${String(l.p95).padStart(7)} ${String(l.max).padStart(7)}   ${l.within}/${l.samples.length}`,
+    ),
   ];
   const all = [...result.alone, ...result.fourAtOnce];
   const within = all.reduce((n, l) => n + l.within, 0);

@@ -37,7 +37,10 @@ export function routedLab(name: string, nodes: number, networkCount: number, bas
   const subnet = (k: number) => `198.19.${base + k}`;
   for (let k = 0; k < networkCount; k++) networks[net(k)] = { subnet: `${subnet(k)}.0/24` };
   const spec: Record<string, unknown> = {};
-  for (const [r, host] of [["r1", 2], ["r2", 3]] as const) {
+  for (const [r, host] of [
+    ["r1", 2],
+    ["r2", 3],
+  ] as const) {
     const interfaces: Record<string, string> = {};
     for (let k = 0; k < networkCount; k++) interfaces[net(k)] = `${subnet(k)}.${host}`;
     spec[r] = { forward: true, interfaces };

@@ -68,9 +68,7 @@ async function pool(count: number, workers: number, job: (worker: number) => Pro
  * moved, as an instance would be, to a block no network on the engine (nor another copy) holds.
  */
 async function floorCopies(docker: Docker, lab: Lab, images: { image: string; frrImage: string }): Promise<RawLab[]> {
-  const taken: Subnet[] = (await docker.listNetworks())
-    .flatMap((n) => (n.IPAM?.Config ?? []).map((c) => parseSubnet(c.Subnet ?? "")))
-    .filter((s): s is Subnet => typeof s !== "string");
+  const taken: Subnet[] = (await docker.listNetworks()).flatMap((n) => (n.IPAM?.Config ?? []).map((c) => parseSubnet(c.Subnet ?? ""))).filter((s): s is Subnet => typeof s !== "string");
   const named = { ...lab, name: `bench-${lab.name}` };
   return Array.from({ length: JOBS }, (_, k) => {
     const relocations = chooseRelocations(named, taken);
@@ -130,7 +128,11 @@ export async function benchSweep(docker: Docker, nodeImage: string, rounds: numb
   const frrImage = await ensureFrrImage(docker, nodeImage, log);
   const zmqlab = async (jobs: number) => {
     const report = await sweep(loaded, { jobs });
-    if (!report.complete) return `INCOMPLETE: ${[report.baseline, ...report.failures].filter((f) => f.error).map((f) => `${f.failure}: ${f.error!.split("\n")[0]}`).join("; ")}`;
+    if (!report.complete)
+      return `INCOMPLETE: ${[report.baseline, ...report.failures]
+        .filter((f) => f.error)
+        .map((f) => `${f.failure}: ${f.error!.split("\n")[0]}`)
+        .join("; ")}`;
     const broke = report.failures.filter((f) => f.broke.length > 0).map((f) => f.failure);
     return `${report.failures.length} failures, broke: ${broke.join(", ") || "none"}`;
   };
@@ -146,7 +148,11 @@ export async function benchRepeat(docker: Docker, nodeImage: string, rounds: num
   const times = 8;
   const zmqlab = async (jobs: number) => {
     const report = await repeat(loaded, { times, jobs });
-    if (!report.complete) return `INCOMPLETE: ${report.results.filter((r) => r.error).map((r) => `run ${r.run}: ${r.error!.split("\n")[0]}`).join("; ")}`;
+    if (!report.complete)
+      return `INCOMPLETE: ${report.results
+        .filter((r) => r.error)
+        .map((r) => `run ${r.run}: ${r.error!.split("\n")[0]}`)
+        .join("; ")}`;
     return `${report.results.filter((r) => r.ok).length}/${times} runs held every expectation`;
   };
   log(`\nzmqlab run labs/source-ip --repeat ${times}: --jobs 1, then --jobs ${JOBS}; the floor likewise`);

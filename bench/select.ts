@@ -15,7 +15,9 @@ export async function pickVariant(docker: Docker, variants: LabVariants, note: (
   const taken = networks.flatMap((n) => (n.IPAM?.Config ?? []).map((c) => ({ name: n.Name, lab: n.Labels?.[LABEL_LAB], subnet: parseSubnet(c.Subnet ?? "") })));
   for (let variant = 0; variant < 6; variant++) {
     const loaded = variants(variant);
-    const mine = Object.values(loaded.lab.networks).flatMap((n) => ([] as string[]).concat(n.subnet)).map((t) => parseSubnet(t) as Subnet);
+    const mine = Object.values(loaded.lab.networks)
+      .flatMap((n) => ([] as string[]).concat(n.subnet))
+      .map((t) => parseSubnet(t) as Subnet);
     const blocker = taken.find((t) => t.lab === loaded.lab.name || (typeof t.subnet !== "string" && mine.some((m) => overlaps(m, t.subnet as Subnet))));
     if (!blocker) return loaded;
     note(`${loaded.lab.name} is blocked by Docker network ${blocker.name}${blocker.lab ? ` (lab ${blocker.lab})` : ""}: using another name and subnets`);

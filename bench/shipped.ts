@@ -65,7 +65,10 @@ function runOnce(file: string, out: string): Promise<RunOutcome> {
       } catch {
         report = undefined;
       }
-      const lines = (stdout + "\n" + stderr).split("\n").map((l) => l.trim()).filter(Boolean);
+      const lines = (stdout + "\n" + stderr)
+        .split("\n")
+        .map((l) => l.trim())
+        .filter(Boolean);
       resolve({ code: code ?? 1, ...(report ? { report } : {}), tail: lines.slice(-3).join(" | ") });
     });
   });
@@ -116,8 +119,13 @@ export function printShipped(result: ShippedResult, print: (line: string) => voi
   print(`\nshipped labs, ${result.runsPerLab} runs each, ${result.jobs} at once (separate zmqlab run --instance auto processes):`);
   for (const lab of result.labs) {
     const late = [...lab.lateness].sort((a, b) => a - b);
-    print(`  ${lab.lab.padEnd(36)} ${String(lab.passed).padStart(3)}/${lab.runs} passed${late.length ? `   faults late p50 ${percentile(late, 50).toFixed(0)} ms, max ${late.at(-1)!.toFixed(0)} ms` : ""}`);
+    print(
+      `  ${lab.lab.padEnd(36)} ${String(lab.passed).padStart(3)}/${lab.runs} passed${late.length ? `   faults late p50 ${percentile(late, 50).toFixed(0)} ms, max ${late.at(-1)!.toFixed(0)} ms` : ""}`,
+    );
     for (const failure of lab.failures) print(`    ${failure}`);
   }
-  if (result.lateness) print(`  faults under this load: ${result.lateness.count} ran, late p50 ${result.lateness.p50} ms, p95 ${result.lateness.p95} ms, max ${result.lateness.max} ms, ${result.lateness.over50} over 50 ms`);
+  if (result.lateness)
+    print(
+      `  faults under this load: ${result.lateness.count} ran, late p50 ${result.lateness.p50} ms, p95 ${result.lateness.p95} ms, max ${result.lateness.max} ms, ${result.lateness.over50} over 50 ms`,
+    );
 }

@@ -93,9 +93,7 @@ const ratioOf = (a: number, b: number) => (b ? Math.round((a / b) * 100) / 100 :
 
 /** Only the named endpoints' jobs; `stamp: false` turns their time stamps off. */
 function only(jobs: AgentJob[], names: string[], stamp: boolean): AgentJob[] {
-  return jobs
-    .map((j) => ({ ...j, endpoints: j.endpoints.filter((e) => names.includes(e.name)).map((e) => (stamp ? e : { ...e, stamp: false })) }))
-    .filter((j) => j.endpoints.length);
+  return jobs.map((j) => ({ ...j, endpoints: j.endpoints.filter((e) => names.includes(e.name)).map((e) => (stamp ? e : { ...e, stamp: false })) })).filter((j) => j.endpoints.length);
 }
 
 /** Start only the named endpoints, wait for the publisher to finish, stop; the subscriber's events and result. */
@@ -142,7 +140,11 @@ async function floor(lab: RunningLab, program: "pyzmq" | "zeromqjs", path: "loca
   return { rate: out.rate, received: out.received };
 }
 
-export async function benchThroughput(rounds: number, log: (line: string) => void, parts: { throughput: boolean; latency: boolean }): Promise<{ throughput?: ThroughputResult; latency?: LatencyResult }> {
+export async function benchThroughput(
+  rounds: number,
+  log: (line: string) => void,
+  parts: { throughput: boolean; latency: boolean },
+): Promise<{ throughput?: ThroughputResult; latency?: LatencyResult }> {
   const lab = await up(parseLab(LAB, join(PACKAGE_ROOT, "bench", "throughput.ts")));
   try {
     const jobs = await jobsFor(lab);
@@ -151,16 +153,26 @@ export async function benchThroughput(rounds: number, log: (line: string) => voi
     const measures: (Measure | LatencyMeasure)[] = [...(parts.throughput ? THROUGHPUT : []), ...(parts.latency ? LATENCY : [])];
     const once = async (m: Measure | LatencyMeasure): Promise<Sample | LatencySample> => {
       switch (m) {
-        case "agent-local": return (await pair(lab, jobs, "local-pub", "local-sub")).result;
-        case "agent-local-unstamped": return (await pair(lab, jobs, "local-pub", "local-sub", false)).result;
-        case "agent-routed": return (await pair(lab, jobs, "routed-pub", "routed-sub")).result;
-        case "pyzmq-local": return floor(lab, "pyzmq", "local", 1);
-        case "pyzmq-routed": return floor(lab, "pyzmq", "routed", 1);
-        case "pyzmq-local-3": return floor(lab, "pyzmq", "local", 3);
-        case "zeromqjs-local": return floor(lab, "zeromqjs", "local", 1);
-        case "zeromqjs-local-3": return floor(lab, "zeromqjs", "local", 3);
-        case "latency-local": return latencyOfTicks((await pair(lab, jobs, "lat-local-pub", "lat-local-sub")).events);
-        case "latency-routed": return latencyOfTicks((await pair(lab, jobs, "lat-routed-pub", "lat-routed-sub")).events);
+        case "agent-local":
+          return (await pair(lab, jobs, "local-pub", "local-sub")).result;
+        case "agent-local-unstamped":
+          return (await pair(lab, jobs, "local-pub", "local-sub", false)).result;
+        case "agent-routed":
+          return (await pair(lab, jobs, "routed-pub", "routed-sub")).result;
+        case "pyzmq-local":
+          return floor(lab, "pyzmq", "local", 1);
+        case "pyzmq-routed":
+          return floor(lab, "pyzmq", "routed", 1);
+        case "pyzmq-local-3":
+          return floor(lab, "pyzmq", "local", 3);
+        case "zeromqjs-local":
+          return floor(lab, "zeromqjs", "local", 1);
+        case "zeromqjs-local-3":
+          return floor(lab, "zeromqjs", "local", 3);
+        case "latency-local":
+          return latencyOfTicks((await pair(lab, jobs, "lat-local-pub", "lat-local-sub")).events);
+        case "latency-routed":
+          return latencyOfTicks((await pair(lab, jobs, "lat-routed-pub", "lat-routed-sub")).events);
       }
     };
     for (let i = 0; i < rounds; i++) {
@@ -181,7 +193,17 @@ export async function benchThroughput(rounds: number, log: (line: string) => voi
       const ratio = ratioOf(med["agent-routed"]!, med["agent-local"]!);
       const floorRatio = ratioOf(med["agent-local"]!, med["pyzmq-local"]!);
       const stampRatio = ratioOf(med["agent-local"]!, med["agent-local-unstamped"]!);
-      result.throughput = { messages: COUNT, samples, median: med, ratio, met: ratio >= TARGET_THROUGHPUT, floorRatio, floorMet: floorRatio >= TARGET_FLOOR, stampRatio, stampMet: stampRatio >= TARGET_STAMPS };
+      result.throughput = {
+        messages: COUNT,
+        samples,
+        median: med,
+        ratio,
+        met: ratio >= TARGET_THROUGHPUT,
+        floorRatio,
+        floorMet: floorRatio >= TARGET_FLOOR,
+        stampRatio,
+        stampMet: stampRatio >= TARGET_STAMPS,
+      };
     }
     if (parts.latency) {
       const of = (m: LatencyMeasure) => ({ p50: median(latency[m].map((s) => s.p50)), p99: median(latency[m].map((s) => s.p99)) });

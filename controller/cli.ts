@@ -97,7 +97,7 @@ program
   .option("--cluster [file]", `run across the engines of a Docker Swarm named in a cluster file (default $ZMQLAB_CLUSTER, else ${DEFAULT_CLUSTER_FILE}, which scripts/cluster.sh up writes)`)
   .hook("preAction", () => {
     const cluster = program.opts<{ cluster?: string | true }>().cluster;
-    if (cluster !== undefined) process.env["ZMQLAB_CLUSTER"] = cluster === true ? (process.env["ZMQLAB_CLUSTER"] || DEFAULT_CLUSTER_FILE) : cluster;
+    if (cluster !== undefined) process.env["ZMQLAB_CLUSTER"] = cluster === true ? process.env["ZMQLAB_CLUSTER"] || DEFAULT_CLUSTER_FILE : cluster;
   });
 
 program
@@ -132,10 +132,11 @@ program
       const i = n.interfaces.findIndex((x) => altnames.includes(x.network));
       return i < 0 ? n.interfaces.length : i;
     };
-    const nodes = await Promise.all(
-      lab.nodes.map(async (n) => ({ name: n.name, interfaces: (await n.interfaces()).sort((a, b) => order(n.plan, a.altnames) - order(n.plan, b.altnames)) })),
-    );
-    if (lab.reconciled) stdout(lab.repairs.length ? `lab ${lab.name} was up already; repaired:\n${lab.repairs.map((r) => `  ${r}`).join("\n")}` : `lab ${lab.name} was up already, as its file declares: nothing to repair`);
+    const nodes = await Promise.all(lab.nodes.map(async (n) => ({ name: n.name, interfaces: (await n.interfaces()).sort((a, b) => order(n.plan, a.altnames) - order(n.plan, b.altnames)) })));
+    if (lab.reconciled)
+      stdout(
+        lab.repairs.length ? `lab ${lab.name} was up already; repaired:\n${lab.repairs.map((r) => `  ${r}`).join("\n")}` : `lab ${lab.name} was up already, as its file declares: nothing to repair`,
+      );
     stdout(`lab ${lab.name} is up: ${lab.plan.networks.length} networks, ${lab.plan.nodes.length} nodes, ${((performance.now() - started) / 1000).toFixed(1)} s`);
     stdout(interfacesText(nodes));
     await lab.release();
@@ -170,7 +171,8 @@ interface ReportOptions {
 
 /** --capture failed|always|off. */
 function captureMode(text: string): CaptureMode {
-  if (!(CAPTURE_MODES as readonly string[]).includes(text)) throw new LabError([{ path: "--capture", message: `"${text}" is not a capture mode`, hint: "failed (keep the capture when the run fails; the default), always, or off" }]);
+  if (!(CAPTURE_MODES as readonly string[]).includes(text))
+    throw new LabError([{ path: "--capture", message: `"${text}" is not a capture mode`, hint: "failed (keep the capture when the run fails; the default), always, or off" }]);
   return text as CaptureMode;
 }
 
@@ -219,8 +221,7 @@ function report(lab: Lab, result: LabReport, opts: ReportOptions): void {
   if (!result.ok) process.exitCode = 1;
 }
 
-withCaptureOptions(program
-  .command("run"))
+withCaptureOptions(program.command("run"))
   .argument("<lab>", "lab file, or a folder holding lab.yaml")
   .option("--keep", "leave the lab up afterwards")
   .option("--instance <name>", INSTANCE_HELP)
@@ -233,11 +234,17 @@ withCaptureOptions(program
   .option("--jobs <n>", "with --repeat: runs at once (default 1)", count("--jobs"))
   .option("--quorum <share>", "with --repeat: the share of the runs an expectation must hold in, e.g. 0.95 (default 1: every run; an expectation's own quorum: wins)", share)
   .option("--reports <dir>", "with --repeat: where failing runs keep their own reports (default .zmqlab/runs/LAB-repeat-TIME)")
-  .description("bring the lab up (or use it if it is up), drive its traffic, judge its expectations, take it down; exit 1 when one fails. With --repeat N: N runs, exit 1 when an expectation misses its quorum")
+  .description(
+    "bring the lab up (or use it if it is up), drive its traffic, judge its expectations, take it down; exit 1 when one fails. With --repeat N: N runs, exit 1 when an expectation misses its quorum",
+  )
   .action(async (target: string, opts: ReportOptions & InstanceOptions & RepeatCliOptions & { keep?: boolean }) => {
     const loaded = loadLab(target);
     if (opts.repeat !== undefined) return repeatCommand(loaded, opts);
-    for (const [flag, given] of [["--jobs", opts.jobs], ["--quorum", opts.quorum], ["--reports", opts.reports]] as const) {
+    for (const [flag, given] of [
+      ["--jobs", opts.jobs],
+      ["--quorum", opts.quorum],
+      ["--reports", opts.reports],
+    ] as const) {
       if (given !== undefined) throw new LabError([{ path: flag, message: `${flag} without --repeat`, hint: `add --repeat N (N runs), or leave ${flag} out` }]);
     }
     const steps = progress();
@@ -246,7 +253,9 @@ withCaptureOptions(program
       steps.stop();
       report(loaded.lab, result, opts);
     };
-    await run(loaded, { reuse: true, log: steps.step, signal: interruptible(), onReport, capture: captureOptions(opts), ...labOptions(opts), ...(opts.keep ? { keep: true } : {}) }).finally(steps.stop);
+    await run(loaded, { reuse: true, log: steps.step, signal: interruptible(), onReport, capture: captureOptions(opts), ...labOptions(opts), ...(opts.keep ? { keep: true } : {}) }).finally(
+      steps.stop,
+    );
   });
 
 interface RepeatCliOptions {
@@ -279,7 +288,6 @@ function reportsDir(lab: string, what: string, given?: string): string {
   return join(".zmqlab", "runs", `${lab}-${what}-${stamp}`);
 }
 
-
 /** The progress line of many runs: done, running, left, failures so far. */
 function poolLine(what: string): { onProgress: (p: PoolProgress, ended?: unknown) => void; stop: () => void } {
   const steps = progress();
@@ -302,8 +310,13 @@ function writeFile(file: string, text: string): void {
 }
 
 async function repeatCommand(loaded: LoadedLab, opts: ReportOptions & InstanceOptions & RepeatCliOptions & { keep?: boolean }): Promise<void> {
-  for (const [flag, given] of [["--keep", opts.keep], ["--instance", opts.instance], ["--tap", opts.tap]] as const) {
-    if (given !== undefined) throw new LabError([{ path: flag, message: `${flag} with --repeat`, hint: "every run of --repeat is an instance of its own, taken down afterwards, and reported together: leave it out" }]);
+  for (const [flag, given] of [
+    ["--keep", opts.keep],
+    ["--instance", opts.instance],
+    ["--tap", opts.tap],
+  ] as const) {
+    if (given !== undefined)
+      throw new LabError([{ path: flag, message: `${flag} with --repeat`, hint: "every run of --repeat is an instance of its own, taken down afterwards, and reported together: leave it out" }]);
   }
   const dir = reportsDir(loaded.lab.name, "repeat", opts.reports);
   const line = poolLine(`${loaded.lab.name} x ${opts.repeat}`);
@@ -326,7 +339,13 @@ async function repeatCommand(loaded: LoadedLab, opts: ReportOptions & InstanceOp
 }
 
 /** A comma-separated list option. */
-const commaList = (text: string, previous: string[] = []) => [...previous, ...text.split(",").map((t) => t.trim()).filter(Boolean)];
+const commaList = (text: string, previous: string[] = []) => [
+  ...previous,
+  ...text
+    .split(",")
+    .map((t) => t.trim())
+    .filter(Boolean),
+];
 /** A repeatable option. */
 const repeated = (text: string, previous: string[] = []) => [...previous, text];
 
@@ -339,8 +358,14 @@ program
   .option("--links <interfaces>", "take these interfaces down, one at a time: NODE:NETWORK,...", commaList)
   .option("--pause", "pause nodes instead of stopping them")
   .option("--partition <sets>", "a partition between node sets, A,B/C (repeatable)", repeated)
-  .option("--failures <list>", "failures as the rows write them, split by ; (e.g. \"stop r1;down r1:servers\")", (t: string, p: string[] = []) => [...p, ...t.split(";").map((x) => x.trim()).filter(Boolean)])
-  .option("--exclude <failure>", "leave this failure out, as the rows write it: \"down r1:servers\" (repeatable)", repeated)
+  .option("--failures <list>", 'failures as the rows write them, split by ; (e.g. "stop r1;down r1:servers")', (t: string, p: string[] = []) => [
+    ...p,
+    ...t
+      .split(";")
+      .map((x) => x.trim())
+      .filter(Boolean),
+  ])
+  .option("--exclude <failure>", 'leave this failure out, as the rows write it: "down r1:servers" (repeatable)', repeated)
   .option("--k <n>", "2: every pair of failures at once (on different nodes)", count("--k"))
   .option("--sample <n>", "with --k 2: try only this many of the pairs", count("--sample"))
   .option("--seed <n>", "with --sample: which pairs (default 1)", count("--seed"))
@@ -349,7 +374,9 @@ program
   .option("--json <file>", "write the sweep as JSON (format: controller/report/sweep.schema.json)")
   .option("--junit <file>", "write the sweep as JUnit XML: a test suite per failure, a test case per expectation")
   .option("--html <file>", "write one self-contained page: the matrix as a heat map, every cell's reason, links to every run's report")
-  .description("run the lab as written (the baseline), then once per failure injected as the fault `sweep` (default: every forwarding node stopped, every interface of one taken down); print which failure breaks which expectation; exit 1 when a failure breaks one the baseline held")
+  .description(
+    "run the lab as written (the baseline), then once per failure injected as the fault `sweep` (default: every forwarding node stopped, every interface of one taken down); print which failure breaks which expectation; exit 1 when a failure breaks one the baseline held",
+  )
   .action(async (target: string, opts: SweepCliOptions) => {
     const loaded = loadLab(target);
     const dir = reportsDir(loaded.lab.name, "sweep", opts.reports);
@@ -393,9 +420,11 @@ interface SweepCliOptions {
 }
 
 /** `check`, and `test`, its former name (hidden): the API's `check`. */
-for (const [name, hidden] of [["check", false], ["test", true]] as const) {
-  withCaptureOptions(program
-    .command(name, { hidden }))
+for (const [name, hidden] of [
+  ["check", false],
+  ["test", true],
+] as const) {
+  withCaptureOptions(program.command(name, { hidden }))
     .argument("<lab>", "lab file, or a folder holding lab.yaml, of a lab that is up")
     .option("--json <file>", "write the report as JSON (format: controller/report/report.schema.json)")
     .option("--junit <file>", "write the expectations as JUnit XML, one test case each")
@@ -403,7 +432,9 @@ for (const [name, hidden] of [["check", false], ["test", true]] as const) {
     .option("--html <file>", "write one self-contained page: topology, each flow along its observed path, expectations")
     .option("--instance <name>", "the instance to check (default $ZMQLAB_INSTANCE)")
     .option("--wait <duration>", WAIT_HELP, waitOption)
-    .description(`check a lab that is already up, as it is now (changed by hand or not): drive its traffic again, judge its expectations, leave it up; exit 1 when one fails${hidden ? " (check's former name)" : ""}`)
+    .description(
+      `check a lab that is already up, as it is now (changed by hand or not): drive its traffic again, judge its expectations, leave it up; exit 1 when one fails${hidden ? " (check's former name)" : ""}`,
+    )
     .action(checkCommand);
 }
 
@@ -467,7 +498,8 @@ program
   .option("--instance <name>", "the instance (default $ZMQLAB_INSTANCE)")
   .description("capture a network of a lab that is up, live, as pcap on stdout (zmqlab capture LAB clients | wireshark -k -i -) or to a file; Ctrl-C ends it")
   .action(async (target: string, network: string, opts: { write?: string } & InstanceOptions) => {
-    if (!opts.write && process.stdout.isTTY) throw new LabError([{ path: "capture", message: "pcap is binary: stdout is a terminal", hint: "pipe it into a reader (| wireshark -k -i -, | tcpdump -r -) or write a file: -w FILE" }]);
+    if (!opts.write && process.stdout.isTTY)
+      throw new LabError([{ path: "capture", message: "pcap is binary: stdout is a terminal", hint: "pipe it into a reader (| wireshark -k -i -, | tcpdump -r -) or write a file: -w FILE" }]);
     const controller = new AbortController();
     process.once("SIGINT", () => controller.abort());
     process.once("SIGTERM", () => controller.abort());
@@ -490,7 +522,14 @@ program
     stdout(
       table([
         ["lab", "instance", "containers", "networks", "in use by", "nodes"],
-        ...labs.map((l) => [l.instance !== undefined ? l.lab.slice(0, -l.instance.length - 1) : l.lab, l.instance ?? "-", String(l.containers.length), String(l.networks.length), user(l), l.containers.map((c) => `${c.node}(${c.state}${c.host !== undefined ? ` on ${c.host}` : ""})`).join(" ")]),
+        ...labs.map((l) => [
+          l.instance !== undefined ? l.lab.slice(0, -l.instance.length - 1) : l.lab,
+          l.instance ?? "-",
+          String(l.containers.length),
+          String(l.networks.length),
+          user(l),
+          l.containers.map((c) => `${c.node}(${c.state}${c.host !== undefined ? ` on ${c.host}` : ""})`).join(" "),
+        ]),
       ]),
     );
   });
@@ -586,7 +625,7 @@ function execWithSeparator(argv: string[]): string | undefined {
   const operands: string[] = [];
   for (let i = at + 1; i < words.length; i++) {
     const word = words[i]!;
-    if (word === "--instance") options.push(word, ...words.slice(i + 1, i + 2)), i++;
+    if (word === "--instance") (options.push(word, ...words.slice(i + 1, i + 2)), i++);
     else if (word.startsWith("--instance=")) options.push(word);
     else operands.push(word);
   }

@@ -32,7 +32,10 @@ export class LabError extends ZmqlabError {
 /** The environment cannot run the lab (no engine, image build failed, subnet taken). Exit code 3. */
 export class EnvironmentError extends ZmqlabError {
   readonly exitCode = 3;
-  constructor(message: string, readonly hint?: string) {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
     super(hint ? `${message}\n  hint: ${hint}` : message);
     this.name = "EnvironmentError";
   }
@@ -46,9 +49,7 @@ export function formatProblem(p: Problem): string {
 
 /** `["nodes", "client", "routes", 1, "via"]` -> `nodes.client.routes[1].via` */
 export function formatPath(segments: readonly (string | number)[]): string {
-  return segments
-    .map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`))
-    .join("");
+  return segments.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join("");
 }
 
 /**

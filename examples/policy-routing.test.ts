@@ -40,7 +40,13 @@ t.test("up, check, and a look into the nodes", async (t) => {
 
   // and anything else, straight from a node's kernel or the routers' counters
   const host = await lab.node("host").kernel();
-  t.ok(host.rules.some((r) => r.from === "198.18.30.10"), "the host has a policy rule for 198.18.30.10");
+  t.ok(
+    host.rules.some((r) => r.from === "198.18.30.10"),
+    "the host has a policy rule for 198.18.30.10",
+  );
   const viaRb = (report.flows["rb"] ?? []).filter((f) => f.from === "198.18.31.10");
-  t.ok(viaRb.some((f) => f.packets > 0), "the SYNs from 198.18.31.10 did leave through rb: it is the way back that is missing");
+  t.ok(
+    viaRb.some((f) => f.packets > 0),
+    "the SYNs from 198.18.31.10 did leave through rb: it is the way back that is missing",
+  );
 });

@@ -18,7 +18,9 @@ t.test("my program connects from the client's second address and crosses r2", as
 
   // The window: counters zeroed, then the program, then the counters read.
   await lab.resetFlows();
-  const client = await lab.node("client").spawn(["node", "-e", "const s = require('net').connect({ host: '198.18.2.10', port: 7000, localAddress: process.env.SOURCE }); s.pipe(process.stdout);"], { env: { SOURCE: "198.18.1.11" } });
+  const client = await lab
+    .node("client")
+    .spawn(["node", "-e", "const s = require('net').connect({ host: '198.18.2.10', port: 7000, localAddress: process.env.SOURCE }); s.pipe(process.stdout);"], { env: { SOURCE: "198.18.1.11" } });
   const done = await client.wait();
   const flows = await lab.flows();
 

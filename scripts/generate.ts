@@ -34,7 +34,9 @@ function fields(kind: ExpectationKind): string {
 const escape = (text: string) => text.replace(/\|/g, "\\|");
 
 export function expectationTable(kinds: readonly ExpectationKind[] = EXPECTATION_KINDS as unknown as ExpectationKind[]): string {
-  return ["| kind | holds when | observed from |", "|---|---|---|", ...kinds.map((k) => `| \`${k.kind}: { ${escape(fields(k))} }\` | ${escape(k.doc.holds)} | ${escape(k.doc.observedFrom)} |`)].join("\n");
+  return ["| kind | holds when | observed from |", "|---|---|---|", ...kinds.map((k) => `| \`${k.kind}: { ${escape(fields(k))} }\` | ${escape(k.doc.holds)} | ${escape(k.doc.observedFrom)} |`)].join(
+    "\n",
+  );
 }
 
 export function faultTable(): string {

@@ -76,7 +76,22 @@ export type AgentEvent =
    * sender, the one-way latency of the messages that arrived since the previous tick and carried
    * their send time, as an HDR histogram of µs in compressed base64 (shared/latency.ts).
    */
-  | { type: "tick"; endpoint: string; wall: number; sent: number; received: number; gaps: number; duplicates: number; reordered: number; from: Record<string, number>; highest: Record<string, number>; first?: number; last?: number; unanswered?: number; latency?: Record<string, string> }
+  | {
+      type: "tick";
+      endpoint: string;
+      wall: number;
+      sent: number;
+      received: number;
+      gaps: number;
+      duplicates: number;
+      reordered: number;
+      from: Record<string, number>;
+      highest: Record<string, number>;
+      first?: number;
+      last?: number;
+      unanswered?: number;
+      latency?: Record<string, string>;
+    }
   /**
    * A receiver went longer than SILENCE_MS without a message (wall times; `end` null: none came
    * until stop); `lastSent`, `nextSent`: when the messages on either side were sent, where known.

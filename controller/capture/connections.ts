@@ -111,7 +111,7 @@ interface Tracked {
 const side = (): Side => ({ high: 0, bytes: Buffer.alloc(STREAM_BYTES), filled: 0, arrivals: [], fin: false });
 
 /** Sequence arithmetic modulo 2^32: b - a as a signed 32-bit distance. */
-const distance = (a: number, b: number) => ((b - a) | 0);
+const distance = (a: number, b: number) => (b - a) | 0;
 
 /** Reads packets as they come (each network's in time order) and says what it saw. */
 export class CaptureAnalyzer {
@@ -226,7 +226,7 @@ export class CaptureAnalyzer {
     me.arrivals.push({ from: start, to: start + take.length, ms });
     // Contiguous bytes from 0 on.
     let filled = me.filled;
-    for (let moved = true; moved; ) {
+    for (let moved = true; moved;) {
       moved = false;
       for (const a of me.arrivals) {
         if (a.from <= filled && a.to > filled) {

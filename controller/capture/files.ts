@@ -117,14 +117,21 @@ export function markFrame(text: string): Buffer {
   return Buffer.concat([header, Buffer.from(`zmqlab: ${text}`)]);
 }
 
-const MARK_INTERFACE = (snapLength: number): InterfaceSpec => ({ name: "zmqlab", description: "zmqlab's marks: faults and failed expectations, at their times", linkType: LINKTYPE_ETHERNET, snapLength });
+const MARK_INTERFACE = (snapLength: number): InterfaceSpec => ({
+  name: "zmqlab",
+  description: "zmqlab's marks: faults and failed expectations, at their times",
+  linkType: LINKTYPE_ETHERNET,
+  snapLength,
+});
 
 /** Marks in time order as packets on their own interface, each with its text as the packet's comment too. */
 function markPackets(marks: Mark[], t0: bigint, iface: number): (CapturedPacket & { interface: number })[] {
-  return [...marks].sort((a, b) => a.ms - b.ms).map((m) => {
-    const data = markFrame(m.text);
-    return { ns: t0 + BigInt(Math.round(m.ms * 1e6)), data, length: data.length, interface: iface, comment: `zmqlab: ${m.text}` };
-  });
+  return [...marks]
+    .sort((a, b) => a.ms - b.ms)
+    .map((m) => {
+      const data = markFrame(m.text);
+      return { ns: t0 + BigInt(Math.round(m.ms * 1e6)), data, length: data.length, interface: iface, comment: `zmqlab: ${m.text}` };
+    });
 }
 
 /** What was written. */
@@ -180,7 +187,11 @@ export async function writeWindows(recordings: NetworkRecording[], windows: Wind
   const t0 = epochNs(t0EpochMs);
   const readers = recordings.map((r) => new RingReader(r.files));
   const snapLength = Math.max(...readers.map((r) => r.link.snapLength), 262144);
-  const interfaces: InterfaceSpec[] = recordings.map((r, i) => ({ ...readers[i]!.link, name: r.network, description: `lab network ${r.network}, recorded on ${r.interfaceName}${r.host ? ` of host ${r.host}` : ""}` }));
+  const interfaces: InterfaceSpec[] = recordings.map((r, i) => ({
+    ...readers[i]!.link,
+    name: r.network,
+    description: `lab network ${r.network}, recorded on ${r.interfaceName}${r.host ? ` of host ${r.host}` : ""}`,
+  }));
   const markIface = recordings.length;
   const writers = windows.map((w) => new PcapngWriter(w.path, [...interfaces, MARK_INTERFACE(snapLength)]));
   const bounds = windows.map((w) => ({ from: t0 + BigInt(Math.round(w.fromMs * 1e6)), to: t0 + BigInt(Math.round(w.toMs * 1e6)) }));

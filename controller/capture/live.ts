@@ -21,7 +21,8 @@ export interface LiveOptions {
 /** `NETWORK` or `NODE:NETWORK`. */
 export function parseCaptureTarget(text: string): { network: string; node?: string } {
   const [a, b, ...rest] = text.split(":");
-  if (rest.length > 0 || !a || b === "") throw new LabError([{ path: "capture", message: `"${text}" is neither NETWORK nor NODE:NETWORK`, hint: "a network of the lab (clients), or a node and one of its networks (r1:clients)" }]);
+  if (rest.length > 0 || !a || b === "")
+    throw new LabError([{ path: "capture", message: `"${text}" is neither NETWORK nor NODE:NETWORK`, hint: "a network of the lab (clients), or a node and one of its networks (r1:clients)" }]);
   return b === undefined ? { network: a } : { node: a, network: b };
 }
 
@@ -35,19 +36,34 @@ export async function captureLive(target: string, what: string, output: Writable
   const key = instanceKey(declared?.lab.name ?? target, options.instance === undefined ? undefined : checkInstanceName(options.instance));
   if (declared) {
     const networks = Object.keys(declared.lab.networks);
-    if (!networks.includes(network)) throw new LabError([{ file: declared.file, path: "networks", message: `lab ${declared.lab.name} has no network "${network}"`, hint: `${closest(network, networks) ? `did you mean ${closest(network, networks)}? ` : ""}networks: ${networks.join(", ")}` }]);
+    if (!networks.includes(network))
+      throw new LabError([
+        {
+          file: declared.file,
+          path: "networks",
+          message: `lab ${declared.lab.name} has no network "${network}"`,
+          hint: `${closest(network, networks) ? `did you mean ${closest(network, networks)}? ` : ""}networks: ${networks.join(", ")}`,
+        },
+      ]);
     if (node !== undefined) {
       const spec = declared.lab.nodes[node];
       if (!spec) throw new LabError([{ file: declared.file, path: "nodes", message: `lab ${declared.lab.name} has no node "${node}"`, hint: `nodes: ${Object.keys(declared.lab.nodes).join(", ")}` }]);
-      if (!(network in spec.interfaces)) throw new LabError([{ file: declared.file, path: `nodes.${node}.interfaces`, message: `node ${node} is not on network ${network}`, hint: `its networks: ${Object.keys(spec.interfaces).join(", ")}` }]);
+      if (!(network in spec.interfaces))
+        throw new LabError([
+          { file: declared.file, path: `nodes.${node}.interfaces`, message: `node ${node} is not on network ${network}`, hint: `its networks: ${Object.keys(spec.interfaces).join(", ")}` },
+        ]);
     }
   }
   const runtime = options.runtime ?? (await connectRuntime());
   const [found] = await runtime.listLabs(key);
-  if (!found || found.containers.length === 0) throw new EnvironmentError(`Lab ${key} is not up on this engine.`, declared ? `bring it up first: zmqlab up ${target}` : "zmqlab ls lists the labs that are up");
-  if (!found.networks.some((n) => n.network === network)) throw new EnvironmentError(`Lab ${key} has no network ${network} on the engine.`, `its networks: ${found.networks.map((n) => n.network).join(", ")}`);
+  if (!found || found.containers.length === 0)
+    throw new EnvironmentError(`Lab ${key} is not up on this engine.`, declared ? `bring it up first: zmqlab up ${target}` : "zmqlab ls lists the labs that are up");
+  if (!found.networks.some((n) => n.network === network))
+    throw new EnvironmentError(`Lab ${key} has no network ${network} on the engine.`, `its networks: ${found.networks.map((n) => n.network).join(", ")}`);
   const live = await runtime.stream(key, network, node);
-  options.log?.(`capturing network ${network}${node ? ` at node ${node}` : ""} of lab ${key} (${live.from === "host" ? `tcpdump on ${live.interfaceName}` : `a capture container on ${live.interfaceName}`}); Ctrl-C ends it`);
+  options.log?.(
+    `capturing network ${network}${node ? ` at node ${node}` : ""} of lab ${key} (${live.from === "host" ? `tcpdump on ${live.interfaceName}` : `a capture container on ${live.interfaceName}`}); Ctrl-C ends it`,
+  );
   let outputFailed: Error | undefined;
   try {
     await new Promise<void>((resolve) => {

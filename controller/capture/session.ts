@@ -93,7 +93,9 @@ export class LabCapture {
       const recordings = await runtime.record(plan.lab, networks, settings.ring, log);
       if (recordings.length === 0) return new LabCapture(settings, runtime, plan, [], "this engine carries no packets to record");
       const from = recordings[0]!.from;
-      log(`recording ${plan.networks.length} network${plan.networks.length === 1 ? "" : "s"} (${from === "host" ? "tcpdump on the engine's host" : "a capture container"}; files kept ${settings.mode === "always" ? "always" : "if the run fails"})`);
+      log(
+        `recording ${plan.networks.length} network${plan.networks.length === 1 ? "" : "s"} (${from === "host" ? "tcpdump on the engine's host" : "a capture container"}; files kept ${settings.mode === "always" ? "always" : "if the run fails"})`,
+      );
       return new LabCapture(settings, runtime, plan, recordings);
     } catch (err) {
       const why = describe(err).split("\n")[0]!;
@@ -116,11 +118,13 @@ export class LabCapture {
   private async readBack(traffic: TrafficReport): Promise<CaptureObservation> {
     await this.stop();
     this.scratch = mkdtempSync(join(tmpdir(), "zmqlab-capture-"));
-    const collected = await Promise.all(this.recordings.map((r, i) => {
-      const dir = join(this.scratch!, String(i));
-      mkdirSync(dir);
-      return r.collect(dir).then((files) => r.networks.map((n) => ({ network: n.network, interfaceName: n.interfaceName, files: files[n.network] ?? [], ...(n.host ? { host: n.host } : {}) })));
-    }));
+    const collected = await Promise.all(
+      this.recordings.map((r, i) => {
+        const dir = join(this.scratch!, String(i));
+        mkdirSync(dir);
+        return r.collect(dir).then((files) => r.networks.map((n) => ({ network: n.network, interfaceName: n.interfaceName, files: files[n.network] ?? [], ...(n.host ? { host: n.host } : {}) })));
+      }),
+    );
     this.collected = collected.flat();
     const analysis = await analyze(this.collected, traffic.clock.epochMs);
     const networks = Object.fromEntries(this.plan.nodes.map((n) => [n.name, [...new Set(n.interfaces.map((i) => i.network))]]));
@@ -132,7 +136,12 @@ export class LabCapture {
     const [found] = await this.runtime.listLabs(this.plan.lab).catch(() => []);
     if (!found) return {};
     const labNetwork = new Map(found.networks.map((n) => [n.name, n.network]));
-    return Object.fromEntries(found.containers.map((c) => [c.node, Object.fromEntries(Object.entries(c.macs ?? {}).flatMap(([engineName, mac]) => (labNetwork.has(engineName) && mac ? [[labNetwork.get(engineName)!, mac.toLowerCase()]] : [])))]));
+    return Object.fromEntries(
+      found.containers.map((c) => [
+        c.node,
+        Object.fromEntries(Object.entries(c.macs ?? {}).flatMap(([engineName, mac]) => (labNetwork.has(engineName) && mac ? [[labNetwork.get(engineName)!, mac.toLowerCase()]] : []))),
+      ]),
+    );
   }
 
   async stop(): Promise<void> {
@@ -165,7 +174,16 @@ export class LabCapture {
       const path = join(dir, `${r.network}${r.host ? `.${r.host}` : ""}.pcapng`);
       const written = await writeNetworkFile(r, path, marks, t0);
       const cover = observed!.analysis.coverage[r.network];
-      files.push({ network: r.network, path, interface: r.interfaceName, ...(r.host ? { host: r.host } : {}), packets: written.packets, bytes: written.bytes, ...(cover?.firstMs !== undefined ? { firstMs: round(cover.firstMs), lastMs: round(cover.lastMs!) } : {}), wrapped: wrapped(r.files) });
+      files.push({
+        network: r.network,
+        path,
+        interface: r.interfaceName,
+        ...(r.host ? { host: r.host } : {}),
+        packets: written.packets,
+        bytes: written.bytes,
+        ...(cover?.firstMs !== undefined ? { firstMs: round(cover.firstMs), lastMs: round(cover.lastMs!) } : {}),
+        wrapped: wrapped(r.files),
+      });
     }
     const faults = (traffic.faults ?? []).filter((f) => f.actualMs !== undefined);
     const windows = faults.map((f) => ({ fault: f.name, fromMs: round(f.actualMs! - windowMs), toMs: round(f.actualMs! + windowMs), path: join(dir, `fault-${f.name}.pcapng`) }));

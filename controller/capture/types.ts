@@ -37,11 +37,17 @@ export const CAPTURED_CONNECTION = Type.Object(
     zmtp: Type.Boolean({ description: "A ZMTP 3 greeting opened it: a ZeroMQ connection." }),
     clientSide: ZMTP_SIDE,
     serverSide: ZMTP_SIDE,
-    retransmissions: Type.Array(Type.Object({ ms: MS, from: oneOf(["client", "server"] as const) }, { additionalProperties: false }), { description: "Segments seen again on a network (the first 200)." }),
-    end: Type.Optional(Type.Object({ kind: oneOf(["fin", "rst"] as const), ms: MS, from: oneOf(["client", "server"] as const) }, { additionalProperties: false, description: "Its first FIN or RST." })),
+    retransmissions: Type.Array(Type.Object({ ms: MS, from: oneOf(["client", "server"] as const) }, { additionalProperties: false }), {
+      description: "Segments seen again on a network (the first 200).",
+    }),
+    end: Type.Optional(
+      Type.Object({ kind: oneOf(["fin", "rst"] as const), ms: MS, from: oneOf(["client", "server"] as const) }, { additionalProperties: false, description: "Its first FIN or RST." }),
+    ),
     lastMs: MS,
     packets: Type.Integer({ minimum: 0 }),
-    active: Type.Array(Type.Object({ startMs: MS, endMs: MS }, { additionalProperties: false }), { description: "When packets flowed: stretches with no gap over 200 ms (an outage shows as the gap between two)." }),
+    active: Type.Array(Type.Object({ startMs: MS, endMs: MS }, { additionalProperties: false }), {
+      description: "When packets flowed: stretches with no gap over 200 ms (an outage shows as the gap between two).",
+    }),
   },
   { additionalProperties: false, description: "One TCP connection as the capture showed it." },
 );
@@ -72,13 +78,9 @@ export const CAPTURE_REPORT = Type.Object(
     unavailable: Type.Optional(Type.String({ description: "Why nothing was recorded (the run went on without)." })),
     problems: Type.Optional(Type.Array(Type.String(), { description: "Recorders that ended early." })),
     files: Type.Array(CAPTURE_FILE, { description: "One pcapng file per network (when kept), with a marked packet at each fault and at each failed expectation's moment." }),
-    windows: Type.Array(
-      Type.Object(
-        { fault: Type.String(), fromMs: MS, toMs: MS, path: Type.String(), packets: Type.Integer({ minimum: 0 }) },
-        { additionalProperties: false },
-      ),
-      { description: "Per fault (when kept): every network's packets from fromMs to toMs in one pcapng file." },
-    ),
+    windows: Type.Array(Type.Object({ fault: Type.String(), fromMs: MS, toMs: MS, path: Type.String(), packets: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }), {
+      description: "Per fault (when kept): every network's packets from fromMs to toMs in one pcapng file.",
+    }),
     marks: Type.Array(Type.Object({ ms: MS, text: Type.String() }, { additionalProperties: false }), { description: "The marked moments in the files: faults, failed expectations." }),
     connections: Type.Array(CAPTURED_CONNECTION, { description: "Every TCP connection the packets showed, in the order they opened." }),
   },

@@ -77,7 +77,11 @@ interface Bridge {
 
 async function bridgeOf(docker: Engine, lab: string, network: string): Promise<Bridge> {
   const name = networkName(lab, network);
-  const info = (await onEngine("inspect", { kind: "network", name, role: `network ${network}` }, () => docker.getNetwork(name).inspect())) as { Id: string; Driver: string; Options?: Record<string, string> };
+  const info = (await onEngine("inspect", { kind: "network", name, role: `network ${network}` }, () => docker.getNetwork(name).inspect())) as {
+    Id: string;
+    Driver: string;
+    Options?: Record<string, string>;
+  };
   if (info.Driver === "overlay") return { network, interfaceName: "br0", namespace: `/var/run/docker/netns/1-${info.Id.slice(0, 10)}` };
   return { network, interfaceName: info.Options?.["com.docker.network.bridge.name"] ?? `br-${info.Id.slice(0, 12)}` };
 }
@@ -157,10 +161,12 @@ async function recordOnHost(lab: string, bridges: Bridge[], ring: Ring): Promise
   const setpriv = onPath("setpriv");
   const children: { bridge: Bridge; child: ChildProcess; exited: Promise<void>; stderr: { ready: Promise<void>; lines: string[] } }[] = [];
   const stopAll = async () => {
-    await Promise.all(children.map(async (c) => {
-      c.child.kill("SIGINT");
-      await withTimeout(c.exited, STOP_MS, "tcpdump's exit").catch(() => c.child.kill("SIGKILL"));
-    }));
+    await Promise.all(
+      children.map(async (c) => {
+        c.child.kill("SIGINT");
+        await withTimeout(c.exited, STOP_MS, "tcpdump's exit").catch(() => c.child.kill("SIGKILL"));
+      }),
+    );
   };
   try {
     for (const bridge of bridges) {
@@ -262,20 +268,22 @@ interface Attached {
 async function startContainer(docker: Engine, lab: string, image: string, script: string, args: string[], hostConfig: Record<string, unknown>, what: string, autoRemove = false): Promise<Attached> {
   const name = `zmqlab-capture.${lab}.${randomBytes(3).toString("hex")}`;
   const resource = { kind: "container" as const, name, role: what };
-  const container = await onEngine("create", resource, () => docker.createContainer({
-    name,
-    Image: image,
-    Entrypoint: ["sh", "-c", script, "zmqlab-capture"],
-    Cmd: args,
-    OpenStdin: true,
-    StdinOnce: true,
-    AttachStdin: true,
-    AttachStdout: true,
-    AttachStderr: true,
-    Labels: { [LABEL_LAB]: lab, [LABEL_ROLE]: ROLE },
-    // A live capture's container goes as it ends (its stdin closed: Ctrl-C, or zmqlab gone); a recording's stays until its files are copied out.
-    HostConfig: { CapAdd: ["NET_ADMIN", "NET_RAW"], ...(autoRemove ? { AutoRemove: true } : {}), ...hostConfig },
-  }));
+  const container = await onEngine("create", resource, () =>
+    docker.createContainer({
+      name,
+      Image: image,
+      Entrypoint: ["sh", "-c", script, "zmqlab-capture"],
+      Cmd: args,
+      OpenStdin: true,
+      StdinOnce: true,
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+      Labels: { [LABEL_LAB]: lab, [LABEL_ROLE]: ROLE },
+      // A live capture's container goes as it ends (its stdin closed: Ctrl-C, or zmqlab gone); a recording's stays until its files are copied out.
+      HostConfig: { CapAdd: ["NET_ADMIN", "NET_RAW"], ...(autoRemove ? { AutoRemove: true } : {}), ...hostConfig },
+    }),
+  );
   try {
     const stream = (await onEngine("attach to", resource, () => container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true }))) as Duplex;
     stream.on("error", () => {});
@@ -333,7 +341,9 @@ async function recordInContainer(docker: Engine, lab: string, bridges: Bridge[],
       return stopped;
     },
     async collect(dir: string) {
-      const archive = (await onEngine("copy the capture out of", { kind: "container", name: started.id, role: "recording the lab's networks" }, () => container.getArchive({ path: "/capture" }))) as NodeJS.ReadableStream;
+      const archive = (await onEngine("copy the capture out of", { kind: "container", name: started.id, role: "recording the lab's networks" }, () =>
+        container.getArchive({ path: "/capture" }),
+      )) as NodeJS.ReadableStream;
       const files = await extractFiles(archive, dir);
       return Object.fromEntries(bridges.map((b) => [b.network, files.filter((f) => f.slice(f.lastIndexOf("/") + 1).startsWith(`${b.network}.pcap`))]));
     },
@@ -390,7 +400,7 @@ export async function streamNetwork(docker: Engine, lab: string, network: string
         from: "host",
         interfaceName: bridge.interfaceName,
         output: child.stdout!,
-        ended: exited.then((code) => (code === 0 || code === null ? undefined : errorLines(stderr.lines).at(-1) ?? `tcpdump exit ${code}`)),
+        ended: exited.then((code) => (code === 0 || code === null ? undefined : (errorLines(stderr.lines).at(-1) ?? `tcpdump exit ${code}`))),
         async stop() {
           child.kill("SIGINT");
           await withTimeout(exited, STOP_MS, "tcpdump's exit").catch(() => child.kill("SIGKILL"));
@@ -405,9 +415,12 @@ async function streamInContainer(docker: Engine, lab: string, network: string, n
   // A node's interface is named after its network (an altname zmqlab gives it): tcpdump finds it by that name in the node's namespace.
   const bridge = node === undefined ? await bridgeOf(docker, lab, network) : { network, interfaceName: network };
   const namespaced = "namespace" in bridge && bridge.namespace;
-  const hostConfig = node !== undefined
-    ? { NetworkMode: `container:${containerName(lab, node)}` }
-    : namespaced ? { NetworkMode: "host", Binds: ["/var/run/docker/netns:/netns"], CapAdd: ["NET_ADMIN", "NET_RAW", "SYS_ADMIN"], SecurityOpt: ["apparmor=unconfined", "seccomp=unconfined"] } : { NetworkMode: "host" };
+  const hostConfig =
+    node !== undefined
+      ? { NetworkMode: `container:${containerName(lab, node)}` }
+      : namespaced
+        ? { NetworkMode: "host", Binds: ["/var/run/docker/netns:/netns"], CapAdd: ["NET_ADMIN", "NET_RAW", "SYS_ADMIN"], SecurityOpt: ["apparmor=unconfined", "seccomp=unconfined"] }
+        : { NetworkMode: "host" };
   const script = namespaced ? STREAM_SCRIPT.replace('tcpdump -i "$1"', 'nsenter --net="$2" tcpdump -i "$1"') : STREAM_SCRIPT;
   const args = namespaced ? [bridge.interfaceName, `/netns/${bridge.namespace!.split("/").pop()}`] : [bridge.interfaceName];
   const started = await startContainer(docker, lab, image, script, args, hostConfig, `streaming network ${network}${node ? ` at node ${node}` : ""}`, true);
@@ -417,7 +430,13 @@ async function streamInContainer(docker: Engine, lab: string, network: string, n
   const remove = async () => {
     await container.remove({ force: true }).catch(() => {});
     for (let i = 0; i < 50; i++) {
-      if (!(await container.inspect().then(() => true, (err: unknown) => !isNotFound(err)))) return;
+      if (
+        !(await container.inspect().then(
+          () => true,
+          (err: unknown) => !isNotFound(err),
+        ))
+      )
+        return;
       await new Promise((r) => setTimeout(r, 100));
     }
   };
@@ -435,7 +454,7 @@ async function streamInContainer(docker: Engine, lab: string, network: string, n
     output: started.stdout,
     ended: started.waited.then((r) => {
       const code = (r as { StatusCode?: number } | undefined)?.StatusCode;
-      return stopping || !code ? undefined : errorLines(stderr.lines).at(-1) ?? `the capture container exited with ${code}`;
+      return stopping || !code ? undefined : (errorLines(stderr.lines).at(-1) ?? `the capture container exited with ${code}`);
     }),
     async stop() {
       stopping = true;

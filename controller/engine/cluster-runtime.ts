@@ -39,30 +39,47 @@ export function engineAt(address: string): Engine {
  */
 export async function connectCluster(cluster: Cluster, timeoutMs = 5000): Promise<ClusterRuntime> {
   const members = cluster.hosts.map((h) => ({ ...h, docker: engineAt(h.engine) }));
-  const infos = await Promise.all(members.map(async (m) => {
-    try {
-      return await withTimeout(m.docker.info(), timeoutMs, "no answer") as { Swarm?: { LocalNodeState?: string; NodeID?: string; ControlAvailable?: boolean } };
-    } catch (err) {
-      throw new EnvironmentError(`Host ${m.name} of cluster ${cluster.file}: no Docker engine answers at ${m.engine} (${describe(err)}).`, "start its engine (scripts/cluster.sh up N starts a cluster of engines on this machine), or correct the address in the cluster file");
-    }
-  }));
+  const infos = await Promise.all(
+    members.map(async (m) => {
+      try {
+        return (await withTimeout(m.docker.info(), timeoutMs, "no answer")) as { Swarm?: { LocalNodeState?: string; NodeID?: string; ControlAvailable?: boolean } };
+      } catch (err) {
+        throw new EnvironmentError(
+          `Host ${m.name} of cluster ${cluster.file}: no Docker engine answers at ${m.engine} (${describe(err)}).`,
+          "start its engine (scripts/cluster.sh up N starts a cluster of engines on this machine), or correct the address in the cluster file",
+        );
+      }
+    }),
+  );
   const outside = members.filter((_, i) => infos[i]!.Swarm?.LocalNodeState !== "active");
   if (outside.length === members.length && members.length > 1) {
-    throw new EnvironmentError(`The engines of cluster ${cluster.file} form no Swarm.`, `on ${members[0]!.name}: docker -H ${members[0]!.engine} swarm init --advertise-addr <its address>; then on each other host the \`swarm join\` command it prints (scripts/cluster.sh up does both)`);
+    throw new EnvironmentError(
+      `The engines of cluster ${cluster.file} form no Swarm.`,
+      `on ${members[0]!.name}: docker -H ${members[0]!.engine} swarm init --advertise-addr <its address>; then on each other host the \`swarm join\` command it prints (scripts/cluster.sh up does both)`,
+    );
   }
   if (outside.length > 0 && members.length > 1) {
-    throw new EnvironmentError(`Host${outside.length > 1 ? "s" : ""} ${outside.map((m) => m.name).join(", ")} of cluster ${cluster.file} ${outside.length > 1 ? "are" : "is"} not in a Swarm.`, `join ${outside.length > 1 ? "them" : "it"} to the others' Swarm: docker -H ${members.find((_, i) => infos[i]!.Swarm?.ControlAvailable)?.engine ?? "<a manager>"} swarm join-token worker prints the command`);
+    throw new EnvironmentError(
+      `Host${outside.length > 1 ? "s" : ""} ${outside.map((m) => m.name).join(", ")} of cluster ${cluster.file} ${outside.length > 1 ? "are" : "is"} not in a Swarm.`,
+      `join ${outside.length > 1 ? "them" : "it"} to the others' Swarm: docker -H ${members.find((_, i) => infos[i]!.Swarm?.ControlAvailable)?.engine ?? "<a manager>"} swarm join-token worker prints the command`,
+    );
   }
   const managerIndex = infos.findIndex((i) => i.Swarm?.ControlAvailable);
   if (members.length > 1 && managerIndex < 0) {
-    throw new EnvironmentError(`No host of cluster ${cluster.file} is a Swarm manager: the lab's overlay networks are created on one.`, "name a manager of the Swarm among the hosts (docker node ls on a manager shows which nodes are)");
+    throw new EnvironmentError(
+      `No host of cluster ${cluster.file} is a Swarm manager: the lab's overlay networks are created on one.`,
+      "name a manager of the Swarm among the hosts (docker node ls on a manager shows which nodes are)",
+    );
   }
   if (members.length > 1) {
     const manager = members[managerIndex]!;
-    const nodes = await onEngine("list the Swarm's nodes on", { kind: "engine" }, () => manager.docker.listNodes()) as { ID: string }[];
+    const nodes = (await onEngine("list the Swarm's nodes on", { kind: "engine" }, () => manager.docker.listNodes())) as { ID: string }[];
     const strangers = members.filter((_, i) => !nodes.some((n) => n.ID === infos[i]!.Swarm?.NodeID));
     if (strangers.length > 0) {
-      throw new EnvironmentError(`Host${strangers.length > 1 ? "s" : ""} ${strangers.map((m) => m.name).join(", ")} of cluster ${cluster.file} ${strangers.length > 1 ? "are" : "is"} in another Swarm than ${manager.name}.`, `make them one Swarm: docker -H ${manager.engine} swarm join-token worker prints the join command`);
+      throw new EnvironmentError(
+        `Host${strangers.length > 1 ? "s" : ""} ${strangers.map((m) => m.name).join(", ")} of cluster ${cluster.file} ${strangers.length > 1 ? "are" : "is"} in another Swarm than ${manager.name}.`,
+        `make them one Swarm: docker -H ${manager.engine} swarm join-token worker prints the join command`,
+      );
     }
   }
   const withRuntimes = members.map((m) => ({ ...m, runtime: new DockerRuntime(m.docker) }));
@@ -204,10 +221,12 @@ export class ClusterRuntime implements Runtime {
   /** Each engine records the networks it holds (an overlay lives on every engine with a node on it). */
   async record(lab: string, networks: { name: string; hosts?: string[] }[], ring: Ring, log?: (line: string) => void): Promise<Recording[]> {
     const image = await this.nodeImage(log);
-    const recordings = await Promise.allSettled(this.members.map((m) => {
-      const held = networks.filter((n) => n.hosts === undefined || n.hosts.includes(m.name)).map((n) => n.name);
-      return held.length ? recordNetworks(m.docker, lab, held, ring, async () => image, m.name) : Promise.resolve(undefined);
-    }));
+    const recordings = await Promise.allSettled(
+      this.members.map((m) => {
+        const held = networks.filter((n) => n.hosts === undefined || n.hosts.includes(m.name)).map((n) => n.name);
+        return held.length ? recordNetworks(m.docker, lab, held, ring, async () => image, m.name) : Promise.resolve(undefined);
+      }),
+    );
     const failed = recordings.find((r): r is PromiseRejectedResult => r.status === "rejected");
     const made = recordings.flatMap((r) => (r.status === "fulfilled" && r.value ? [r.value] : []));
     if (failed) {
@@ -226,16 +245,19 @@ export class ClusterRuntime implements Runtime {
   /** Copy an image from an engine that has it to every engine that has not (once per runtime). */
   private onEveryEngine(tag: string, log: (line: string) => void = () => {}): Promise<void> {
     if (!this.spread.has(tag)) {
-      this.spread.set(tag, (async () => {
-        const has = await Promise.all(this.members.map((m) => imageExists(m.docker, tag)));
-        const source = this.members.find((_, i) => has[i]);
-        const missing = this.members.filter((_, i) => !has[i]);
-        if (missing.length === 0 || !source) return;
-        await Promise.all(missing.map((m) => copyImage(source.docker, m.docker, tag, log)));
-      })().catch((err: unknown) => {
-        this.spread.delete(tag);
-        throw err;
-      }));
+      this.spread.set(
+        tag,
+        (async () => {
+          const has = await Promise.all(this.members.map((m) => imageExists(m.docker, tag)));
+          const source = this.members.find((_, i) => has[i]);
+          const missing = this.members.filter((_, i) => !has[i]);
+          if (missing.length === 0 || !source) return;
+          await Promise.all(missing.map((m) => copyImage(source.docker, m.docker, tag, log)));
+        })().catch((err: unknown) => {
+          this.spread.delete(tag);
+          throw err;
+        }),
+      );
     }
     return this.spread.get(tag)!;
   }

@@ -82,7 +82,15 @@ export class DockerRuntime implements Runtime {
   }
 
   async record(lab: string, networks: { name: string }[], ring: Ring, log?: (line: string) => void) {
-    return [await recordNetworks(this.docker, lab, networks.map((n) => n.name), ring, () => this.nodeImage(log))];
+    return [
+      await recordNetworks(
+        this.docker,
+        lab,
+        networks.map((n) => n.name),
+        ring,
+        () => this.nodeImage(log),
+      ),
+    ];
   }
 
   stream(lab: string, network: string, node?: string) {

@@ -96,7 +96,7 @@ export function engineFailure(err: unknown, action: string, resource: Resource =
   if (e.statusCode === 404) {
     if (resource.kind === "image" || /no such image/i.test(said)) {
       return new EnvironmentError(
-        `The image ${resource.kind === "image" ? resource.name ?? said : said.replace(/^no such image:\s*/i, "")} is not on this engine (${said}).`,
+        `The image ${resource.kind === "image" ? (resource.name ?? said) : said.replace(/^no such image:\s*/i, "")} is not on this engine (${said}).`,
         "build or load it first (`docker build -t NAME .`, `docker load`): zmqlab does not pull an image a lab names with image:",
       );
     }

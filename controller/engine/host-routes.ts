@@ -21,15 +21,17 @@ export async function hostRoutes(docker: Engine, lab: string): Promise<HostRoute
   const image = await lockImage(docker);
   const name = `zmqlab-host-routes.${lab}.${randomBytes(3).toString("hex")}`;
   const resource = { kind: "container" as const, name, role: "reading the engine host's routes" };
-  const container = await onEngine("create", resource, () => docker.createContainer({
-    name,
-    Image: image,
-    Entrypoint: ["cat"],
-    // ipv6_route is missing on a host without IPv6: cat still prints route first.
-    Cmd: ["/proc/net/route", "/proc/net/ipv6_route"],
-    Labels: { [LABEL_LAB]: lab, [LABEL_ROLE]: "host-routes" },
-    HostConfig: { NetworkMode: "host" },
-  }));
+  const container = await onEngine("create", resource, () =>
+    docker.createContainer({
+      name,
+      Image: image,
+      Entrypoint: ["cat"],
+      // ipv6_route is missing on a host without IPv6: cat still prints route first.
+      Cmd: ["/proc/net/route", "/proc/net/ipv6_route"],
+      Labels: { [LABEL_LAB]: lab, [LABEL_ROLE]: "host-routes" },
+      HostConfig: { NetworkMode: "host" },
+    }),
+  );
   try {
     await onEngine("start", resource, () => container.start());
     await onEngine("wait for", resource, () => container.wait());
@@ -126,7 +128,15 @@ export function parseProcRoute(text: string): HostRoute[] {
     .map((f) => {
       const dest = leHex(f[1]!);
       const mask = leHex(f[7]!);
-      const prefix = mask.split(".").reduce((n, octet) => n + Number(octet).toString(2).split("").filter((b) => b === "1").length, 0);
+      const prefix = mask.split(".").reduce(
+        (n, octet) =>
+          n +
+          Number(octet)
+            .toString(2)
+            .split("")
+            .filter((b) => b === "1").length,
+        0,
+      );
       return { to: `${dest}/${prefix}`, dev: f[0]! };
     });
 }

@@ -46,7 +46,10 @@ function inputs(): Input[] {
     try {
       resolved = createRequire(join(from, "package.json")).resolve(m.name);
     } catch {
-      throw new EnvironmentError(`The node image needs the package ${m.name}, which ${m.from} (in ${from}) cannot find.`, "install zmqlab's dependencies: `npm ci` in the zmqlab folder, or `npm install` in the project that depends on zmqlab");
+      throw new EnvironmentError(
+        `The node image needs the package ${m.name}, which ${m.from} (in ${from}) cannot find.`,
+        "install zmqlab's dependencies: `npm ci` in the zmqlab folder, or `npm install` in the project that depends on zmqlab",
+      );
     }
     folders[m.name] = moduleFolder(resolved, m.name);
     return { target: `node_modules/${m.name}`, source: folders[m.name]! };
@@ -72,7 +75,10 @@ const skip = (path: string) => /[\\/]build[\\/](darwin|win32)([\\/]|$)/.test(pat
 function files(dir: string): string[] {
   const stat = statSync(dir);
   if (!stat.isDirectory()) return [dir];
-  return readdirSync(dir).sort().flatMap((name) => files(join(dir, name))).filter((f) => !skip(f));
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => files(join(dir, name)))
+    .filter((f) => !skip(f));
 }
 
 /** A tag that changes whenever anything that goes into the image changes. */
@@ -122,7 +128,10 @@ export async function ensureNodeImage(docker: Engine, log: (line: string) => voi
     const stream = await docker.buildImage({ context, src: ["."] }, { t: tag, dockerfile: "images/node/Dockerfile", labels: { "zmqlab.image": "node" }, rm: true, forcerm: true });
     await followBuild(docker, stream, (line) => /^Step \d+\/\d+/.test(line) && log(`  ${line}`));
   } catch (err) {
-    throw new EnvironmentError(`Building the node image failed: ${describe(err)}`, "read the build output above; images/node/Dockerfile installs Debian packages, which needs Debian's package mirror reachable from Docker's default bridge");
+    throw new EnvironmentError(
+      `Building the node image failed: ${describe(err)}`,
+      "read the build output above; images/node/Dockerfile installs Debian packages, which needs Debian's package mirror reachable from Docker's default bridge",
+    );
   } finally {
     rmSync(context, { recursive: true, force: true });
   }
@@ -216,7 +225,10 @@ function followBuild(docker: Engine, stream: NodeJS.ReadableStream, line: (text:
         reject(new Error(last.length ? `${message}\n    ${last.join("\n    ")}` : message));
       },
       (event: { stream?: string }) => {
-        for (const text of (event.stream ?? "").split("\n").map((l) => l.trimEnd()).filter(Boolean)) {
+        for (const text of (event.stream ?? "")
+          .split("\n")
+          .map((l) => l.trimEnd())
+          .filter(Boolean)) {
           last.push(text);
           if (last.length > 8) last.shift();
           line(text);
@@ -233,7 +245,15 @@ export function builtImageTag(dir: string, base: string, repository?: string): s
     hash.update(relative(dir, file));
     hash.update(readFileSync(file));
   }
-  const name = dir.split(/[\\/]/).filter(Boolean).slice(-2).join("-").toLowerCase().replace(/[^a-z0-9_.-]+/g, "-").replace(/^[^a-z0-9]+/, "") || "node";
+  const name =
+    dir
+      .split(/[\\/]/)
+      .filter(Boolean)
+      .slice(-2)
+      .join("-")
+      .toLowerCase()
+      .replace(/[^a-z0-9_.-]+/g, "-")
+      .replace(/^[^a-z0-9]+/, "") || "node";
   return `${repository ?? `zmqlab/built-${name}`}:${hash.digest("hex").slice(0, 12)}`;
 }
 
@@ -248,10 +268,16 @@ export async function ensureBuiltImage(docker: Engine, dir: string, nodeImage: s
   if (await imageExists(docker, tag)) return tag;
   log(`building ${tag} from ${dir}`);
   try {
-    const stream = await docker.buildImage({ context: dir, src: files(dir).map((f) => relative(dir, f)) }, { t: tag, buildargs: { ZMQLAB_NODE_IMAGE: nodeImage }, labels: { "zmqlab.image": "built" }, rm: true, forcerm: true });
+    const stream = await docker.buildImage(
+      { context: dir, src: files(dir).map((f) => relative(dir, f)) },
+      { t: tag, buildargs: { ZMQLAB_NODE_IMAGE: nodeImage }, labels: { "zmqlab.image": "built" }, rm: true, forcerm: true },
+    );
     await followBuild(docker, stream, (line) => log(`  ${line}`));
   } catch (err) {
-    throw new EnvironmentError(`Building the image of ${dir} failed: ${describe(err)}`, `fix ${join(dir, "Dockerfile")} (it starts with ARG ZMQLAB_NODE_IMAGE and FROM \${ZMQLAB_NODE_IMAGE}); try it by hand: docker build --build-arg ZMQLAB_NODE_IMAGE=${nodeImage} ${dir}`);
+    throw new EnvironmentError(
+      `Building the image of ${dir} failed: ${describe(err)}`,
+      `fix ${join(dir, "Dockerfile")} (it starts with ARG ZMQLAB_NODE_IMAGE and FROM \${ZMQLAB_NODE_IMAGE}); try it by hand: docker build --build-arg ZMQLAB_NODE_IMAGE=${nodeImage} ${dir}`,
+    );
   }
   return tag;
 }

@@ -287,7 +287,10 @@ async function holderOrStale(engine: Engine, name: string): Promise<LockOwner | 
 }
 
 function lockError(key: string, image: string, err: unknown): EnvironmentError {
-  return new EnvironmentError(`Could not take the lock of lab ${key} on the engine (a container of image ${image}): ${describe(err)}.`, "check that the engine can create containers (docker run --rm " + image + " true)");
+  return new EnvironmentError(
+    `Could not take the lock of lab ${key} on the engine (a container of image ${image}): ${describe(err)}.`,
+    "check that the engine can create containers (docker run --rm " + image + " true)",
+  );
 }
 
 export function formatWait(ms: number): string {
@@ -298,9 +301,13 @@ export function formatWait(ms: number): string {
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }

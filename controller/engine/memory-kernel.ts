@@ -75,7 +75,10 @@ export class MemoryKernel {
     attachments.forEach((a, i) => {
       const name = `eth${i}`;
       const addresses = [a.ipv4, ...(a.ipv6 ? [a.ipv6] : [])];
-      const bytes = a.ipv4.split("/")[0]!.split(".").map((b) => Number(b).toString(16).padStart(2, "0"));
+      const bytes = a.ipv4
+        .split("/")[0]!
+        .split(".")
+        .map((b) => Number(b).toString(16).padStart(2, "0"));
       kernel.interfaces.push({ name, altnames: [], mac: ["02", "42", ...bytes].join(":"), addresses });
       for (const address of addresses) {
         const net = networkOf(address);
@@ -174,10 +177,14 @@ export class MemoryKernel {
     if (verb === "add" && existing) return EXISTS;
     for (const via of route.via) {
       const gateway = parseAddress(via);
-      const reachable = gateway && this.interfaces.some((i) => i.addresses.some((a) => {
-        const net = networkOf(a);
-        return net.family === gateway.family && gateway.value >= net.first && gateway.value <= net.last;
-      }));
+      const reachable =
+        gateway &&
+        this.interfaces.some((i) =>
+          i.addresses.some((a) => {
+            const net = networkOf(a);
+            return net.family === gateway.family && gateway.value >= net.first && gateway.value <= net.last;
+          }),
+        );
       if (!reachable) return refused(2, "Error: Nexthop has invalid gateway.");
     }
     this.routes = [...this.routes.filter((r) => r !== existing), route];
@@ -229,41 +236,50 @@ export class MemoryKernel {
       if (!this.counters) return refused(1, "Error: No such file or directory");
       this.counters = false;
     } else if (!this.counters) return refused(1, `Error: No such file or directory; did you mean table ‘${FLOW_TABLE}’ in family inet?`);
-    if (verb === "list") return ok(json ? JSON.stringify({ nftables: [{ metainfo: { json_schema_version: 1 } }, { set: { family: "inet", name: "flows4", table: FLOW_TABLE, elem: [] } }] }) : `table inet ${FLOW_TABLE} {\n}\n`);
+    if (verb === "list")
+      return ok(
+        json ? JSON.stringify({ nftables: [{ metainfo: { json_schema_version: 1 } }, { set: { family: "inet", name: "flows4", table: FLOW_TABLE, elem: [] } }] }) : `table inet ${FLOW_TABLE} {\n}\n`,
+      );
     return ok();
   }
 
   showAddr(): string {
     const entries = [{ ifindex: 1, ifname: "lo", address: "00:00:00:00:00:00", addr_info: [{ family: "inet", local: "127.0.0.1", prefixlen: 8, scope: "host" }] }];
-    this.interfaces.forEach((i, n) => entries.push({
-      ifindex: n + 2,
-      ifname: i.name,
-      ...(i.altnames.length ? { altnames: i.altnames } : {}),
-      address: i.mac,
-      addr_info: i.addresses.map((a) => ({ family: a.includes(":") ? "inet6" : "inet", local: a.split("/")[0]!, prefixlen: Number(a.split("/")[1]), scope: "global" })),
-    }));
+    this.interfaces.forEach((i, n) =>
+      entries.push({
+        ifindex: n + 2,
+        ifname: i.name,
+        ...(i.altnames.length ? { altnames: i.altnames } : {}),
+        address: i.mac,
+        addr_info: i.addresses.map((a) => ({ family: a.includes(":") ? "inet6" : "inet", local: a.split("/")[0]!, prefixlen: Number(a.split("/")[1]), scope: "global" })),
+      }),
+    );
     return JSON.stringify(entries);
   }
 
   /** The main table's routes, or every table's (`table all`: the main table's without a table name). */
   showRoutes(family: Family, all: boolean): string {
-    return JSON.stringify(this.routes
-      .filter((r) => r.family === family && (all || r.table === "main"))
-      .map((r) => ({
-        dst: r.to,
-        ...(r.via.length === 1 ? { gateway: r.via[0], dev: r.dev[0] } : r.via.length > 1 ? { nexthops: r.via.map((via, i) => ({ gateway: via, dev: r.dev[i] ?? r.dev[0] })) } : { dev: r.dev[0] }),
-        ...(r.connected ? { protocol: "kernel", scope: "link" } : {}),
-        ...(r.table !== "main" ? { table: r.table } : {}),
-        flags: [],
-      })));
+    return JSON.stringify(
+      this.routes
+        .filter((r) => r.family === family && (all || r.table === "main"))
+        .map((r) => ({
+          dst: r.to,
+          ...(r.via.length === 1 ? { gateway: r.via[0], dev: r.dev[0] } : r.via.length > 1 ? { nexthops: r.via.map((via, i) => ({ gateway: via, dev: r.dev[i] ?? r.dev[0] })) } : { dev: r.dev[0] }),
+          ...(r.connected ? { protocol: "kernel", scope: "link" } : {}),
+          ...(r.table !== "main" ? { table: r.table } : {}),
+          flags: [],
+        })),
+    );
   }
 
   showRules(family: Family): string {
     const fixed = [{ priority: 0, src: "all", table: "local" }, { priority: 32766, src: "all", table: "main" }, ...(family === 4 ? [{ priority: 32767, src: "all", table: "default" }] : [])];
-    const added = this.rules.filter((r) => r.family === family).map((r) => {
-      const [src, len] = r.from.split("/");
-      return { priority: r.priority, src, ...(len !== undefined ? { srclen: Number(len) } : {}), table: r.table };
-    });
+    const added = this.rules
+      .filter((r) => r.family === family)
+      .map((r) => {
+        const [src, len] = r.from.split("/");
+        return { priority: r.priority, src, ...(len !== undefined ? { srclen: Number(len) } : {}), table: r.table };
+      });
     return JSON.stringify([...fixed, ...added].sort((a, b) => a.priority - b.priority));
   }
 }

@@ -308,43 +308,48 @@ export class MemoryRuntime implements Runtime {
 
   createNetwork(lab: LabPlan, network: NetworkPlan): Promise<void> {
     const name = networkName(lab.lab, network.name);
-    return onEngine("create", networkResource(name, network.name), () => this.engine.call("createNetwork", `network ${network.name}`, undefined, () => {
-      if (this.engine.networks.has(name)) throw dockerError(409, `network with name ${name} already exists`);
-      const subnets = [network.ipv4, ...(network.ipv6 ? [network.ipv6] : [])];
-      // Docker's pool check: atomic, as here (nothing else runs between the check and the creation).
-      const taken = [...this.engine.networks.values()].flatMap((n) => n.subnets.map((s) => parseSubnet(s.subnet) as Subnet));
-      if (subnets.some((s) => taken.some((t) => overlaps(parseSubnet(s.subnet) as Subnet, t)))) throw dockerError(403, "Pool overlaps with other one on this address space");
-      this.engine.networks.set(name, { id: newId(), name, labels: networkLabels(lab, network), subnets: subnets.map((s) => ({ subnet: s.subnet, gateway: s.gateway })) });
-    }));
+    return onEngine("create", networkResource(name, network.name), () =>
+      this.engine.call("createNetwork", `network ${network.name}`, undefined, () => {
+        if (this.engine.networks.has(name)) throw dockerError(409, `network with name ${name} already exists`);
+        const subnets = [network.ipv4, ...(network.ipv6 ? [network.ipv6] : [])];
+        // Docker's pool check: atomic, as here (nothing else runs between the check and the creation).
+        const taken = [...this.engine.networks.values()].flatMap((n) => n.subnets.map((s) => parseSubnet(s.subnet) as Subnet));
+        if (subnets.some((s) => taken.some((t) => overlaps(parseSubnet(s.subnet) as Subnet, t)))) throw dockerError(403, "Pool overlaps with other one on this address space");
+        this.engine.networks.set(name, { id: newId(), name, labels: networkLabels(lab, network), subnets: subnets.map((s) => ({ subnet: s.subnet, gateway: s.gateway })) });
+      }),
+    );
   }
 
   async createNode(lab: LabPlan, node: NodePlan, boot?: string[]): Promise<CreatedNode> {
     const name = containerName(lab.lab, node.name);
     const resource = containerResource(name, node.name);
-    await onEngine("create", resource, () => this.engine.call("createNode", `node ${node.name}`, name, () => {
-      const same = this.engine.containers.get(name);
-      if (same) throw dockerError(409, `Conflict. The container name "/${name}" is already in use by container "${same.id}". You have to remove (or rename) that container to be able to reuse that name.`);
-      const attachments = node.interfaces.map((iface): Attachment => {
-        const network = this.engine.networks.get(networkName(lab.lab, iface.network));
-        if (!network) throw dockerError(404, `network ${networkName(lab.lab, iface.network)} not found`);
-        const [v4, v6] = [network.subnets.find((s) => !s.subnet.includes(":")), network.subnets.find((s) => s.subnet.includes(":"))];
-        return {
-          ipv4: `${iface.ipv4}/${v4!.subnet.split("/")[1]}`,
-          gateway4: v4!.gateway,
-          ...(iface.ipv6 && v6 ? { ipv6: `${iface.ipv6}/${v6.subnet.split("/")[1]}`, gateway6: v6.gateway } : {}),
-        };
-      });
-      this.engine.containers.set(name, {
-        id: newId(),
-        name,
-        labels: nodeLabels(lab, node),
-        image: node.image,
-        state: "created",
-        networks: node.interfaces.map((i) => networkName(lab.lab, i.network)),
-        attachments,
-        kernel: new MemoryKernel(),
-      });
-    }));
+    await onEngine("create", resource, () =>
+      this.engine.call("createNode", `node ${node.name}`, name, () => {
+        const same = this.engine.containers.get(name);
+        if (same)
+          throw dockerError(409, `Conflict. The container name "/${name}" is already in use by container "${same.id}". You have to remove (or rename) that container to be able to reuse that name.`);
+        const attachments = node.interfaces.map((iface): Attachment => {
+          const network = this.engine.networks.get(networkName(lab.lab, iface.network));
+          if (!network) throw dockerError(404, `network ${networkName(lab.lab, iface.network)} not found`);
+          const [v4, v6] = [network.subnets.find((s) => !s.subnet.includes(":")), network.subnets.find((s) => s.subnet.includes(":"))];
+          return {
+            ipv4: `${iface.ipv4}/${v4!.subnet.split("/")[1]}`,
+            gateway4: v4!.gateway,
+            ...(iface.ipv6 && v6 ? { ipv6: `${iface.ipv6}/${v6.subnet.split("/")[1]}`, gateway6: v6.gateway } : {}),
+          };
+        });
+        this.engine.containers.set(name, {
+          id: newId(),
+          name,
+          labels: nodeLabels(lab, node),
+          image: node.image,
+          state: "created",
+          networks: node.interfaces.map((i) => networkName(lab.lab, i.network)),
+          attachments,
+          kernel: new MemoryKernel(),
+        });
+      }),
+    );
     await onEngine("start", resource, async () => {
       const container = this.engine.containers.get(name);
       if (!container) throw notFound(name);
@@ -352,12 +357,14 @@ export class MemoryRuntime implements Runtime {
     });
     const handle = this.node(lab.lab, node.name);
     if (!boot) return { handle };
-    const output = await onEngine(`run \`${boot.slice(0, 2).join(" ")}\` as it starts in`, resource, () => this.engine.call("boot", `node ${node.name}: ${commandName(boot)}`, name, (): ExecResult => {
-      const container = this.engine.containers.get(name);
-      // Removed while its first command ran: the output ends there.
-      if (!container || container.state !== "running") return { exitCode: -1, stdout: "", stderr: "(the node stopped before its first command ended)" };
-      return this.engine.answer(container, boot);
-    }));
+    const output = await onEngine(`run \`${boot.slice(0, 2).join(" ")}\` as it starts in`, resource, () =>
+      this.engine.call("boot", `node ${node.name}: ${commandName(boot)}`, name, (): ExecResult => {
+        const container = this.engine.containers.get(name);
+        // Removed while its first command ran: the output ends there.
+        if (!container || container.state !== "running") return { exitCode: -1, stdout: "", stderr: "(the node stopped before its first command ended)" };
+        return this.engine.answer(container, boot);
+      }),
+    );
     return { handle, boot: output };
   }
 
@@ -381,7 +388,15 @@ export class MemoryRuntime implements Runtime {
       const found = entry(c.labels[LABEL_LAB]!);
       if (c.lock) found.locks.push({ id: c.id, state: c.state, owner: c.lock.owner });
       // A stopped container lists no networks.
-      else found.containers.push({ id: c.id, name: c.name, node: c.labels[LABEL_NODE] ?? "", state: c.state, image: c.image, networks: c.state === "exited" || c.state === "created" ? [] : [...c.networks] });
+      else
+        found.containers.push({
+          id: c.id,
+          name: c.name,
+          node: c.labels[LABEL_NODE] ?? "",
+          state: c.state,
+          image: c.image,
+          networks: c.state === "exited" || c.state === "created" ? [] : [...c.networks],
+        });
       if (c.labels[LABEL_INSTANCE]) found.instance = c.labels[LABEL_INSTANCE];
     }
     for (const n of this.engine.networks.values()) {
@@ -398,41 +413,60 @@ export class MemoryRuntime implements Runtime {
   async removeLab(lab: string): Promise<{ containers: number; networks: number }> {
     const [found] = await onEngine("list labs on", { kind: "engine" }, () => this.engine.call("removeLab", `lab ${lab}`, undefined, () => this.labs(lab)));
     if (!found) return { containers: 0, networks: 0 };
-    const removals = await Promise.allSettled(found.containers.map((c) => onEngine("remove", containerResource(c.name, c.node), () => this.engine.call("removeContainer", `node ${c.node}`, c.name, () => {
-      this.engine.containers.delete(c.name);
-    }))));
+    const removals = await Promise.allSettled(
+      found.containers.map((c) =>
+        onEngine("remove", containerResource(c.name, c.node), () =>
+          this.engine.call("removeContainer", `node ${c.node}`, c.name, () => {
+            this.engine.containers.delete(c.name);
+          }),
+        ),
+      ),
+    );
     const failed = removals.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed) throw failed.reason;
-    const networks = await Promise.allSettled(found.networks.map((n) => onEngine("remove", networkResource(n.name, n.network), () => this.engine.call("removeNetwork", `network ${n.network}`, undefined, () => {
-      const users = [...this.engine.containers.values()].filter((c) => c.networks.includes(n.name));
-      if (users.length > 0) throw dockerError(403, `error while removing network: network ${n.name} id ${n.id} has active endpoints`);
-      this.engine.networks.delete(n.name);
-    }))));
+    const networks = await Promise.allSettled(
+      found.networks.map((n) =>
+        onEngine("remove", networkResource(n.name, n.network), () =>
+          this.engine.call("removeNetwork", `network ${n.network}`, undefined, () => {
+            const users = [...this.engine.containers.values()].filter((c) => c.networks.includes(n.name));
+            if (users.length > 0) throw dockerError(403, `error while removing network: network ${n.name} id ${n.id} has active endpoints`);
+            this.engine.networks.delete(n.name);
+          }),
+        ),
+      ),
+    );
     const refused = networks.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (refused) throw refused.reason;
     return { containers: found.containers.length, networks: found.networks.length };
   }
 
   removeStaleLocks(lab?: string): Promise<number> {
-    return onEngine("remove the stale locks on", { kind: "engine" }, () => this.engine.call("removeStaleLocks", `lab ${lab ?? "(all)"}`, undefined, () => {
-      const stale = [...this.engine.containers.values()].filter((c) => c.lock && (lab === undefined || c.lock.key === lab) && c.state !== "running" && c.state !== "created");
-      for (const c of stale) this.engine.containers.delete(c.name);
-      return stale.length;
-    }));
+    return onEngine("remove the stale locks on", { kind: "engine" }, () =>
+      this.engine.call("removeStaleLocks", `lab ${lab ?? "(all)"}`, undefined, () => {
+        const stale = [...this.engine.containers.values()].filter((c) => c.lock && (lab === undefined || c.lock.key === lab) && c.state !== "running" && c.state !== "created");
+        for (const c of stale) this.engine.containers.delete(c.name);
+        return stale.length;
+      }),
+    );
   }
 
   subnets(): Promise<EngineSubnet[]> {
-    return onEngine("list the networks of", { kind: "engine" }, () => this.engine.call("subnets", "networks", undefined, () =>
-      [...this.engine.networks.values()].flatMap((n) => n.subnets.map((s) => ({ network: n.name, subnet: s.subnet, ...(n.labels[LABEL_LAB] ? { lab: n.labels[LABEL_LAB] } : {}) })))));
+    return onEngine("list the networks of", { kind: "engine" }, () =>
+      this.engine.call("subnets", "networks", undefined, () =>
+        [...this.engine.networks.values()].flatMap((n) => n.subnets.map((s) => ({ network: n.name, subnet: s.subnet, ...(n.labels[LABEL_LAB] ? { lab: n.labels[LABEL_LAB] } : {}) }))),
+      ),
+    );
   }
 
   /** The host's own routes, and one per network's bridge. */
   hostRoutes(lab: string): Promise<HostRoute[]> {
     const resource = containerResource(`zmqlab-host-routes.${lab}`);
-    return onEngine("create", { ...resource, role: "reading the engine host's routes" }, () => this.engine.call("hostRoutes", `lab ${lab}`, undefined, () => [
-      ...this.engine.hostRoutes,
-      ...[...this.engine.networks.values()].flatMap((n) => n.subnets.map((s) => ({ to: s.subnet, dev: n.name === "bridge" ? "docker0" : `br-${n.id.slice(0, 12)}` }))),
-    ]));
+    return onEngine("create", { ...resource, role: "reading the engine host's routes" }, () =>
+      this.engine.call("hostRoutes", `lab ${lab}`, undefined, () => [
+        ...this.engine.hostRoutes,
+        ...[...this.engine.networks.values()].flatMap((n) => n.subnets.map((s) => ({ to: s.subnet, dev: n.name === "bridge" ? "docker0" : `br-${n.id.slice(0, 12)}` }))),
+      ]),
+    );
   }
 
   nodeImage(): Promise<string> {
@@ -448,10 +482,12 @@ export class MemoryRuntime implements Runtime {
   }
 
   private image(op: Operation, tag: string): Promise<string> {
-    return onEngine("build", { kind: "image", name: tag }, () => this.engine.call(op, `image ${tag}`, undefined, () => {
-      this.engine.images.add(tag);
-      return tag;
-    }));
+    return onEngine("build", { kind: "image", name: tag }, () =>
+      this.engine.call(op, `image ${tag}`, undefined, () => {
+        this.engine.images.add(tag);
+        return tag;
+      }),
+    );
   }
 
   lock(key: string, options: Omit<LockOptions, "image">): Promise<LockShare> {
@@ -485,7 +521,17 @@ export class MemoryRuntime implements Runtime {
           const there = this.engine.containers.get(name);
           if (!there) {
             const owner: LockOwner = { pid: this.pid, host: "memory", command: options.command, since: new Date().toISOString() };
-            this.engine.containers.set(name, { id: newId(), name, labels: { [LABEL_LAB]: key }, image: "memory", state: "created", networks: [], attachments: [], kernel: new MemoryKernel(), lock: { key, owner, pid: this.pid } });
+            this.engine.containers.set(name, {
+              id: newId(),
+              name,
+              labels: { [LABEL_LAB]: key },
+              image: "memory",
+              state: "created",
+              networks: [],
+              attachments: [],
+              kernel: new MemoryKernel(),
+              lock: { key, owner, pid: this.pid },
+            });
             return "taken";
           }
           if (there.state === "running" || there.state === "created") return there.lock?.owner;
@@ -513,14 +559,16 @@ export class MemoryRuntime implements Runtime {
 
   /** The lock taken: its container starts while the caller goes on. */
   private started(key: string, name: string): MemoryLock {
-    const started = this.engine.call("lockStart", `lock ${key}`, name, () => {
-      const container = this.engine.containers.get(name);
-      if (!container) throw notFound(name);
-      container.state = "running";
-    }).catch((err: unknown) => {
-      this.engine.containers.delete(name);
-      throw lockError(key, err);
-    });
+    const started = this.engine
+      .call("lockStart", `lock ${key}`, name, () => {
+        const container = this.engine.containers.get(name);
+        if (!container) throw notFound(name);
+        container.state = "running";
+      })
+      .catch((err: unknown) => {
+        this.engine.containers.delete(name);
+        throw lockError(key, err);
+      });
     started.catch(() => {});
     return new MemoryLock(this.engine, key, name, this.pid, started);
   }
@@ -542,10 +590,12 @@ class MemoryLock implements HeldLock {
 
   async release(): Promise<void> {
     await this.started.catch(() => {});
-    await onEngine("remove", { kind: "container", name: this.name, role: `the lock of lab ${this.key}` }, () => this.engine.call("release", `lock ${this.key}`, this.name, () => {
-      // Only its own: a lock taken over after this process was thought dead is the new holder's.
-      if (this.engine.containers.get(this.name)?.lock?.pid === this.pid) this.engine.containers.delete(this.name);
-    }));
+    await onEngine("remove", { kind: "container", name: this.name, role: `the lock of lab ${this.key}` }, () =>
+      this.engine.call("release", `lock ${this.key}`, this.name, () => {
+        // Only its own: a lock taken over after this process was thought dead is the new holder's.
+        if (this.engine.containers.get(this.name)?.lock?.pid === this.pid) this.engine.containers.delete(this.name);
+      }),
+    );
   }
 }
 
@@ -559,10 +609,14 @@ function startContainer(container: MemoryContainer): void {
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }
 
@@ -608,11 +662,13 @@ class MemoryNode implements NodeHandle {
     const result = await this.command("start", argv, `run \`${argv[0]} ${argv[1] ?? ""}\` in`);
     const listeners: ((line: string, stream: "stdout" | "stderr") => void)[] = [];
     // Lines come after the caller has had a moment to listen, as from an engine.
-    const exited = new Promise<number>((resolve) => setImmediate(() => {
-      for (const line of lines(result.stdout)) listeners.forEach((l) => l(line, "stdout"));
-      for (const line of lines(result.stderr)) listeners.forEach((l) => l(line, "stderr"));
-      resolve(result.exitCode);
-    }));
+    const exited = new Promise<number>((resolve) =>
+      setImmediate(() => {
+        for (const line of lines(result.stdout)) listeners.forEach((l) => l(line, "stdout"));
+        for (const line of lines(result.stderr)) listeners.forEach((l) => l(line, "stderr"));
+        resolve(result.exitCode);
+      }),
+    );
     return { onLine: (listener) => void listeners.push(listener), exited };
   }
 
@@ -625,24 +681,26 @@ class MemoryNode implements NodeHandle {
   }
 
   async act(action: NodeAction): Promise<ActionEffect> {
-    await onEngine(action, containerResource(this.resource, this.node), () => this.engine.call("act", `node ${this.node}: ${action}`, this.resource, () => {
-      const c = this.engine.containers.get(this.resource);
-      if (!c) throw notFound(this.resource);
-      // What Docker answers 304 to (already stopped, already started) holds as asked: nothing to do.
-      if (action === "stop") {
-        if (c.state === "running" || c.state === "paused") [c.state, c.finishedAt] = ["exited", new Date().toISOString()];
-      } else if (action === "start") {
-        if (c.state === "paused") throw dockerError(409, "cannot start a paused container, try unpause instead");
-        if (c.state !== "running") startContainer(c);
-      } else if (action === "restart") startContainer(c);
-      else if (action === "pause") {
-        if (c.state !== "running") throw dockerError(409, `Container ${c.id} is not running`);
-        c.state = "paused";
-      } else {
-        if (c.state !== "paused") throw dockerError(409, `Container ${c.id} is not paused`);
-        c.state = "running";
-      }
-    }));
+    await onEngine(action, containerResource(this.resource, this.node), () =>
+      this.engine.call("act", `node ${this.node}: ${action}`, this.resource, () => {
+        const c = this.engine.containers.get(this.resource);
+        if (!c) throw notFound(this.resource);
+        // What Docker answers 304 to (already stopped, already started) holds as asked: nothing to do.
+        if (action === "stop") {
+          if (c.state === "running" || c.state === "paused") [c.state, c.finishedAt] = ["exited", new Date().toISOString()];
+        } else if (action === "start") {
+          if (c.state === "paused") throw dockerError(409, "cannot start a paused container, try unpause instead");
+          if (c.state !== "running") startContainer(c);
+        } else if (action === "restart") startContainer(c);
+        else if (action === "pause") {
+          if (c.state !== "running") throw dockerError(409, `Container ${c.id} is not running`);
+          c.state = "paused";
+        } else {
+          if (c.state !== "paused") throw dockerError(409, `Container ${c.id} is not paused`);
+          c.state = "running";
+        }
+      }),
+    );
     // The engine's record of when it took effect, as Docker's inspect gives it.
     const c = this.engine.containers.get(this.resource);
     const ms = (iso: string | undefined) => (iso ? Date.parse(iso) : undefined);
@@ -670,7 +728,7 @@ function commandName(argv: string[]): string {
     // The commands it runs, in order: what a test checks a repair by.
     const a = argv.slice(4);
     const commands: string[] = [];
-    for (let i = 0; i < a.length; ) {
+    for (let i = 0; i < a.length;) {
       const kind = a[i++];
       const n = kind === "drop" || kind === "run" ? Number(a[i]) + 1 : kind === "name" ? 2 : kind === "write" ? 4 : 1;
       if (kind === "run") commands.push(a.slice(i + 1, i + n).join(" "));

@@ -23,17 +23,19 @@ export async function createNetwork(docker: Engine, lab: LabPlan, plan: NetworkP
     ...(s.ipRange ? { IPRange: s.ipRange } : {}),
   }));
   const name = networkName(lab.lab, plan.name);
-  await onEngine("create", networkOf(name, plan.name), () => docker.createNetwork({
-    Name: name,
-    Driver: overlay ? "overlay" : "bridge",
-    ...(overlay ? { Attachable: true } : {}),
-    CheckDuplicate: true,
-    EnableIPv6: plan.ipv6 !== undefined,
-    IPAM: { Driver: "default", Config: config },
-    // An overlay has no masquerading of its own: its way out is the gateway bridge, which the cluster runtime removes from every node.
-    Options: overlay ? {} : NETWORK_OPTIONS,
-    Labels: networkLabels(lab, plan),
-  }));
+  await onEngine("create", networkOf(name, plan.name), () =>
+    docker.createNetwork({
+      Name: name,
+      Driver: overlay ? "overlay" : "bridge",
+      ...(overlay ? { Attachable: true } : {}),
+      CheckDuplicate: true,
+      EnableIPv6: plan.ipv6 !== undefined,
+      IPAM: { Driver: "default", Config: config },
+      // An overlay has no masquerading of its own: its way out is the gateway bridge, which the cluster runtime removes from every node.
+      Options: overlay ? {} : NETWORK_OPTIONS,
+      Labels: networkLabels(lab, plan),
+    }),
+  );
 }
 
 function endpointConfig(iface: NodePlan["interfaces"][number]) {
@@ -69,22 +71,25 @@ export async function createNode(docker: Engine, lab: LabPlan, plan: NodePlan, a
   const name = containerName(lab.lab, plan.name);
   const dockerNetwork = (iface: NodePlan["interfaces"][number]) => networkName(lab.lab, iface.network);
   const container = containerOf(name, plan.name);
-  await onEngine("create", container, () => docker.createContainer({
-    name,
-    Hostname: plan.name,
-    Image: plan.image,
-    ...(boot ? { Cmd: ["sh", "-c", BOOT_SCRIPT, "zmqlab-boot", ...boot] } : plan.defaultImage ? { Cmd: ["sleep", "infinity"] } : {}),
-    Labels: nodeLabels(lab, plan),
-    HostConfig: {
-      NetworkMode: dockerNetwork(first!),
-      CapAdd: plan.capabilities,
-      Sysctls: plan.sysctls,
-    },
-    NetworkingConfig: { EndpointsConfig: Object.fromEntries(atCreate.map((i) => [dockerNetwork(i), endpointConfig(i)])) },
-  }));
+  await onEngine("create", container, () =>
+    docker.createContainer({
+      name,
+      Hostname: plan.name,
+      Image: plan.image,
+      ...(boot ? { Cmd: ["sh", "-c", BOOT_SCRIPT, "zmqlab-boot", ...boot] } : plan.defaultImage ? { Cmd: ["sleep", "infinity"] } : {}),
+      Labels: nodeLabels(lab, plan),
+      HostConfig: {
+        NetworkMode: dockerNetwork(first!),
+        CapAdd: plan.capabilities,
+        Sysctls: plan.sysctls,
+      },
+      NetworkingConfig: { EndpointsConfig: Object.fromEntries(atCreate.map((i) => [dockerNetwork(i), endpointConfig(i)])) },
+    }),
+  );
   for (const iface of others) {
     await onEngine(`connect container ${name} to`, networkOf(dockerNetwork(iface), iface.network), () =>
-      docker.getNetwork(dockerNetwork(iface)).connect({ Container: name, EndpointConfig: endpointConfig(iface) }));
+      docker.getNetwork(dockerNetwork(iface)).connect({ Container: name, EndpointConfig: endpointConfig(iface) }),
+    );
   }
   if (!boot) {
     await onEngine("start", container, () => docker.getContainer(name).start());
@@ -125,10 +130,7 @@ export interface LabResources {
 /** Every lab on the engine, found by label: also the ones a crashed run left behind. */
 export async function listLabs(docker: Engine, lab?: string): Promise<LabResources[]> {
   const filters = { label: [lab ? `${LABEL_LAB}=${lab}` : LABEL_LAB] };
-  const [containers, networks] = await onEngine("list labs on", { kind: "engine" }, () => Promise.all([
-    docker.listContainers({ all: true, filters }),
-    docker.listNetworks({ filters }),
-  ]));
+  const [containers, networks] = await onEngine("list labs on", { kind: "engine" }, () => Promise.all([docker.listContainers({ all: true, filters }), docker.listNetworks({ filters })]));
   const labs = new Map<string, LabResources>();
   const entry = (name: string) => {
     if (!labs.has(name)) labs.set(name, { lab: name, containers: [], networks: [], locks: [], helpers: [] });
@@ -144,7 +146,15 @@ export async function listLabs(docker: Engine, lab?: string): Promise<LabResourc
       const attached = c.NetworkSettings?.Networks ?? {};
       // Each network's MAC address: the capture tells by it which node a frame left.
       const macs = Object.fromEntries(Object.entries(attached).flatMap(([n, e]) => (e.MacAddress ? [[n, e.MacAddress]] : [])));
-      found.containers.push({ id: c.Id, name: (c.Names[0] ?? c.Id).replace(/^\//, ""), node: c.Labels[LABEL_NODE] ?? "", state: c.State, image: c.Image, networks: Object.keys(attached), ...(Object.keys(macs).length ? { macs } : {}) });
+      found.containers.push({
+        id: c.Id,
+        name: (c.Names[0] ?? c.Id).replace(/^\//, ""),
+        node: c.Labels[LABEL_NODE] ?? "",
+        state: c.State,
+        image: c.Image,
+        networks: Object.keys(attached),
+        ...(Object.keys(macs).length ? { macs } : {}),
+      });
     }
     if (c.Labels[LABEL_INSTANCE]) found.instance = c.Labels[LABEL_INSTANCE];
   }
@@ -180,7 +190,8 @@ export async function removeLab(docker: Engine, lab: string, withNetworks = true
   if (!found) return { containers: 0, networks: 0 };
   const failures: unknown[] = [];
   await Promise.all(found.helpers.map((h) => onEngine("remove", { kind: "container", name: h.id, role: h.role }, () => ignoreGone(docker.getContainer(h.id).remove({ force: true })))));
-  const remove = (c: (typeof found.containers)[number]) => ignoreGone(docker.getContainer(c.id).remove({ force: true, v: true })).catch((err) => void failures.push(engineFailure(err, "remove", containerOf(c.name, c.node))));
+  const remove = (c: (typeof found.containers)[number]) =>
+    ignoreGone(docker.getContainer(c.id).remove({ force: true, v: true })).catch((err) => void failures.push(engineFailure(err, "remove", containerOf(c.name, c.node))));
   // A container is removed as soon as its last endpoint is gone, while other networks still disconnect.
   const left = new Map(found.containers.map((c) => [c.id, c.networks.filter((n) => found.networks.some((f) => f.name === n)).length]));
   const removals = found.containers.filter((c) => left.get(c.id) === 0).map(remove);
@@ -238,9 +249,7 @@ async function ignoreGone(p: Promise<unknown>): Promise<void> {
 /** Subnets of the engine's existing networks (for collisions with a lab's). */
 export async function existingSubnets(docker: Engine): Promise<{ network: string; subnet: string; lab?: string }[]> {
   const networks = await onEngine("list the networks of", { kind: "engine" }, () => docker.listNetworks());
-  return networks.flatMap((n) =>
-    (n.IPAM?.Config ?? []).filter((c) => c.Subnet).map((c) => ({ network: n.Name, subnet: c.Subnet!, ...(n.Labels?.[LABEL_LAB] ? { lab: n.Labels[LABEL_LAB] } : {}) })),
-  );
+  return networks.flatMap((n) => (n.IPAM?.Config ?? []).filter((c) => c.Subnet).map((c) => ({ network: n.Name, subnet: c.Subnet!, ...(n.Labels?.[LABEL_LAB] ? { lab: n.Labels[LABEL_LAB] } : {}) })));
 }
 
 /** The image a container runs (to plan a lab found on the engine with the image it came up with). */

@@ -42,7 +42,9 @@ const failed = (description: string, observed: string, message: string, spec: Re
 export function captureFailures(results: ExpectationResult[], observations: Observations): ExpectationResult[] {
   const capture = observations.capture;
   if (!capture) return [];
-  const out: ExpectationResult[] = capture.problems.map((p) => failed("the lab's networks are recorded for the whole run", "recording ended early", `capture: ${p}`, { capture: "recording" }, { problem: p }));
+  const out: ExpectationResult[] = capture.problems.map((p) =>
+    failed("the lab's networks are recorded for the whole run", "recording ended early", `capture: ${p}`, { capture: "recording" }, { problem: p }),
+  );
   results.forEach((r, i) => {
     const number = i + 1;
     if (r.kind === "sourceSeen") {
@@ -144,13 +146,16 @@ function pathAgrees(r: ExpectationResult, number: number, capture: CaptureObserv
     const narrow = frames(start + EDGE_MS, end - EDGE_MS, true, "within");
     const entering = frames(start - EDGE_MS, end + EDGE_MS, false);
     evidence[node] = { counters: count, leaving: wide, entering };
-    if (count > 0 && wide === 0) disagreements.push(`${node}'s counters showed ${plural(count, "packet")}, but no frame from ${from} left ${node} in the capture${entering ? ` (${plural(entering, "frame")} entered it)` : ""}`);
+    if (count > 0 && wide === 0)
+      disagreements.push(`${node}'s counters showed ${plural(count, "packet")}, but no frame from ${from} left ${node} in the capture${entering ? ` (${plural(entering, "frame")} entered it)` : ""}`);
     if (count === 0 && narrow > 0) disagreements.push(`${node}'s counters showed 0 packets, but the capture shows ${plural(narrow, "frame")} from ${from} leaving ${node}`);
   }
   if (disagreements.length === 0) return undefined;
   return failed(
     `the packets agree with expectation ${number} (${r.description})`,
-    Object.entries(evidence).map(([n, e]) => `${n}: counters ${e.counters}, frames leaving ${e.leaving}`).join(", "),
+    Object.entries(evidence)
+      .map(([n, e]) => `${n}: counters ${e.counters}, frames leaving ${e.leaving}`)
+      .join(", "),
     `capture disagrees with expectation ${number} (path): ${disagreements.join("; ")}`,
     { expectation: number, kind: r.kind, ...(phase ? { phase: { ...phase } } : {}) },
     { routers: evidence, window: { start, end }, from, destinations: targets, not: list(r.spec["not"] as string | string[] | undefined) },

@@ -12,9 +12,10 @@ export function endpointCheck(endpoint: EndpointReport): ExpectationResult {
     ok: failures.length === 0,
     expected: "bound, connected, running",
     observed: failures.length === 0 ? "running" : failures.join("; "),
-    message: failures.length === 0
-      ? `${endpoint.name} started`
-      : `endpoint failure: ${endpoint.name} on ${endpoint.node} could not start: ${failures.join("; ")}; it carried no traffic (nothing is counted as sent)`,
+    message:
+      failures.length === 0
+        ? `${endpoint.name} started`
+        : `endpoint failure: ${endpoint.name} on ${endpoint.node} could not start: ${failures.join("; ")}; it carried no traffic (nothing is counted as sent)`,
     spec: { endpoint: endpoint.name, node: endpoint.node },
     evidence: { failures, errors: endpoint.errors },
   };

@@ -67,7 +67,7 @@ export function windowOf(scope: Scope, observations: Observations): Window | str
 
 /** The observations cut down to a window: what each judge sees for a phased expectation. */
 export function scoped(observations: Observations, scope: Scope, window: Window): Observations {
-  const flowsAt = (fault: string | undefined, fallback: Record<string, FlowCount[]>) => (fault !== undefined ? observations.snapshots?.[fault]?.flows ?? {} : fallback);
+  const flowsAt = (fault: string | undefined, fallback: Record<string, FlowCount[]>) => (fault !== undefined ? (observations.snapshots?.[fault]?.flows ?? {}) : fallback);
   const endFlows = flowsAt(scope.to, observations.flows);
   const startFlows = flowsAt(scope.from, {});
   // Every forwarding node stays a key. One that could not be read at the closing fault (stopped,

@@ -15,19 +15,7 @@ import { recoveredKind } from "./kinds/recovered.js";
 import { sourceSeenKind } from "./kinds/source-seen.js";
 import { unreachableKind } from "./kinds/unreachable.js";
 
-export const EXPECTATION_KINDS = [
-  deliveredKind,
-  sourceSeenKind,
-  pathKind,
-  unreachableKind,
-  balancedKind,
-  exitedKind,
-  outputKind,
-  recoveredKind,
-  lostKind,
-  reconnectedKind,
-  latencyKind,
-] as const;
+export const EXPECTATION_KINDS = [deliveredKind, sourceSeenKind, pathKind, unreachableKind, balancedKind, exitedKind, outputKind, recoveredKind, lostKind, reconnectedKind, latencyKind] as const;
 
 type Kind = (typeof EXPECTATION_KINDS)[number];
 
@@ -70,12 +58,12 @@ export function expectationResultSchema(kinds: Kinds = REGISTERED): TSchema {
       ...EXPECTATION_RESULT.properties,
       kind: {
         enum: [...kinds.map((k) => k.kind), "endpoint", "fault", "capture"],
-        description: "The expectation's kind; `endpoint`, `fault` and `capture` are zmqlab's built-in checks that an endpoint bound, connected and started, that a fault did what the lab says, and that the recorded packets agree with what the kernels and counters showed (listed only when they failed).",
+        description:
+          "The expectation's kind; `endpoint`, `fault` and `capture` are zmqlab's built-in checks that an endpoint bound, connected and started, that a fault did what the lab says, and that the recorded packets agree with what the kernels and counters showed (listed only when they failed).",
       },
     },
   } as unknown as TSchema;
 }
-
 
 /** A list of kinds to work with: the registry's, or (in a test) the registry's and one more. */
 export type Kinds = readonly KindModule[];
@@ -100,7 +88,13 @@ export const PHASE_SCHEMA = {
 
 /** The key every body takes for repeated runs. */
 export const REPEAT_SCHEMA = {
-  quorum: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1, description: "With `zmqlab run --repeat N`: the share of the runs this expectation must hold in (0.95: 19 of 20; default 1, or --quorum). A single run ignores it." })),
+  quorum: Type.Optional(
+    Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 1,
+      description: "With `zmqlab run --repeat N`: the share of the runs this expectation must hold in (0.95: 19 of 20; default 1, or --quorum). A single run ignores it.",
+    }),
+  ),
 };
 
 /** An expectation in the lab file's schema: exactly one kind, each body with the phase keys and the quorum. */

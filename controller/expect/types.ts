@@ -44,10 +44,18 @@ export const EXPECTATION_RESULT = Type.Object(
     expected: Type.String({ description: "What must hold, in short." }),
     observed: Type.String({ description: "What the run showed, in short." }),
     message: Type.String({ description: "On failure, what went wrong and where to look; on success, a one-line confirmation." }),
-    spec: Type.Record(Type.String(), Type.Unknown(), { description: "The expectation as the lab file states it (the body under its kind); for an instance, at the addresses it ran at, as `expected`, `observed`, `message` and `evidence` are." }),
+    spec: Type.Record(Type.String(), Type.Unknown(), {
+      description: "The expectation as the lab file states it (the body under its kind); for an instance, at the addresses it ran at, as `expected`, `observed`, `message` and `evidence` are.",
+    }),
     evidence: Type.Record(Type.String(), Type.Unknown(), { description: "The numbers behind `observed` (per kind: counts, peers seen, packets per node, sources per target, the outage)." }),
     actual: Type.Optional(
-      Type.Object({ description: Type.String() }, { additionalProperties: false, description: "Only for an instance whose addresses were moved, when the description names one: the description at the addresses the instance ran at (`description` has the lab file's)." }),
+      Type.Object(
+        { description: Type.String() },
+        {
+          additionalProperties: false,
+          description: "Only for an instance whose addresses were moved, when the description names one: the description at the addresses the instance ran at (`description` has the lab file's).",
+        },
+      ),
     ),
   },
   { additionalProperties: false },

@@ -33,7 +33,14 @@ export function loadCluster(file: string): Cluster {
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
-    throw new LabError([{ file, path: "", message: `cannot read the cluster file (${(err as NodeJS.ErrnoException).code ?? String(err)})`, hint: "give the file scripts/cluster.sh up printed (its last line), or write one: hosts: { h1: { engine: tcp://HOST:2375 } }" }]);
+    throw new LabError([
+      {
+        file,
+        path: "",
+        message: `cannot read the cluster file (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+        hint: "give the file scripts/cluster.sh up printed (its last line), or write one: hosts: { h1: { engine: tcp://HOST:2375 } }",
+      },
+    ]);
   }
   return parseCluster(text, file);
 }
@@ -43,10 +50,12 @@ export function parseCluster(text: string, file = "cluster.yaml"): Cluster {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new LabError(doc.errors.map((e) => {
-      const pos = lines.linePos(e.pos[0]);
-      return { file, line: pos.line, column: pos.col, path: "", message: `YAML: ${e.message.split("\n")[0]}`, hint: "check indentation, colons and quotes on this line" };
-    }));
+    throw new LabError(
+      doc.errors.map((e) => {
+        const pos = lines.linePos(e.pos[0]);
+        return { file, line: pos.line, column: pos.col, path: "", message: `YAML: ${e.message.split("\n")[0]}`, hint: "check indentation, colons and quotes on this line" };
+      }),
+    );
   }
   const locate = (at: Segment[]) => position(doc, lines, at);
   const problems: Problem[] = [];
@@ -58,7 +67,14 @@ export function parseCluster(text: string, file = "cluster.yaml"): Cluster {
     throw new LabError([{ file, path: "", message: `YAML: ${(err instanceof Error ? err.message : String(err)).split("\n")[0]}`, hint: "write the cluster file out plainly, without aliases" }]);
   }
   if (!isMap(doc.contents) || typeof data !== "object" || data === null) {
-    throw new LabError([{ file, path: "", message: "a cluster file is a mapping with hosts: (and optionally place:)", hint: "hosts: { h1: { engine: tcp://198.18.250.11:2375 }, h2: { engine: tcp://198.18.250.12:2375 } }" }]);
+    throw new LabError([
+      {
+        file,
+        path: "",
+        message: "a cluster file is a mapping with hosts: (and optionally place:)",
+        hint: "hosts: { h1: { engine: tcp://198.18.250.11:2375 }, h2: { engine: tcp://198.18.250.12:2375 } }",
+      },
+    ]);
   }
   const top = data as Record<string, unknown>;
   for (const key of Object.keys(top)) {
@@ -75,8 +91,10 @@ export function parseCluster(text: string, file = "cluster.yaml"): Cluster {
       const engine = isRecord(spec) ? spec.engine : undefined;
       if (!isRecord(spec)) problem(["hosts", name], "must be a mapping with engine:", `${name}: { engine: tcp://HOST:2375 }`);
       else {
-        for (const key of Object.keys(spec)) if (key !== "engine") problem(["hosts", name, key], `unknown key "${key}"`, closest(key, ["engine"]) ? `did you mean "engine"?` : "a host has only engine:");
-        if (typeof engine !== "string" || !ENGINE_URL.test(engine) || Number(/:(\d+)$/.exec(engine)?.[1] ?? 0) > 65535) problem(["hosts", name, "engine"], engine === undefined ? `missing "engine"` : `${JSON.stringify(engine)} is not an engine address`, ENGINE_HINT);
+        for (const key of Object.keys(spec))
+          if (key !== "engine") problem(["hosts", name, key], `unknown key "${key}"`, closest(key, ["engine"]) ? `did you mean "engine"?` : "a host has only engine:");
+        if (typeof engine !== "string" || !ENGINE_URL.test(engine) || Number(/:(\d+)$/.exec(engine)?.[1] ?? 0) > 65535)
+          problem(["hosts", name, "engine"], engine === undefined ? `missing "engine"` : `${JSON.stringify(engine)} is not an engine address`, ENGINE_HINT);
         else if (seen.has(engine)) problem(["hosts", name, "engine"], `the same engine as host ${seen.get(engine)}`, "each host of a cluster is its own engine");
         else seen.set(engine, name);
       }
@@ -88,7 +106,13 @@ export function parseCluster(text: string, file = "cluster.yaml"): Cluster {
   else if (hosts.length > 0) {
     for (const [node, host] of Object.entries((top.place ?? {}) as Record<string, unknown>)) {
       if (typeof host !== "string" || !hosts.some((h) => h.name === host)) {
-        const near = typeof host === "string" ? closest(host, hosts.map((h) => h.name)) : undefined;
+        const near =
+          typeof host === "string"
+            ? closest(
+                host,
+                hosts.map((h) => h.name),
+              )
+            : undefined;
         problem(["place", node], `${JSON.stringify(host)} is not a host of this cluster`, near ? `did you mean "${near}"?` : `hosts: ${hosts.map((h) => h.name).join(", ")}`);
       } else place[node] = host;
     }
@@ -107,7 +131,13 @@ export function placeNodes(cluster: Cluster, nodes: string[]): Record<string, st
     .filter((n) => !nodes.includes(n))
     .map((n) => {
       const near = closest(n, nodes);
-      return { file: cluster.file, ...cluster.locate(["place", n]), path: formatPath(["place", n]), message: `the lab has no node "${n}"`, hint: near ? `did you mean "${near}"?` : `the lab's nodes: ${nodes.join(", ")}` };
+      return {
+        file: cluster.file,
+        ...cluster.locate(["place", n]),
+        path: formatPath(["place", n]),
+        message: `the lab has no node "${n}"`,
+        hint: near ? `did you mean "${near}"?` : `the lab's nodes: ${nodes.join(", ")}`,
+      };
     });
   if (problems.length > 0) throw new LabError(problems);
   const count = new Map(cluster.hosts.map((h) => [h.name, 0]));

@@ -50,7 +50,9 @@ export function loadLab(target: string): LoadedLab {
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
-    throw new LabError([{ file, path: "", message: `cannot read the lab file (${(err as NodeJS.ErrnoException).code ?? String(err)})`, hint: `a lab folder must hold lab.yaml; looked for ${resolve(file)}` }]);
+    throw new LabError([
+      { file, path: "", message: `cannot read the lab file (${(err as NodeJS.ErrnoException).code ?? String(err)})`, hint: `a lab folder must hold lab.yaml; looked for ${resolve(file)}` },
+    ]);
   }
   return parseLab(text, file);
 }
@@ -75,14 +77,16 @@ export function parseLab(text: string, file = "lab.yaml"): LoadedLab {
     // alias uses than yaml's maxAliasCount), an alias to a node it cannot resolve.
     const message = err instanceof Error ? err.message : String(err);
     const excessive = /alias count|resource exhaustion/i.test(message);
-    throw new LabError([{
-      file,
-      path: "",
-      message: `YAML: ${message.split("\n")[0]}`,
-      hint: excessive
-        ? "the file expands YAML aliases (*name) far too many times (a \"billion laughs\" document); write the lab out plainly, or use few aliases"
-        : "the YAML parser refused this document; check its anchors (&name) and aliases (*name)",
-    }]);
+    throw new LabError([
+      {
+        file,
+        path: "",
+        message: `YAML: ${message.split("\n")[0]}`,
+        hint: excessive
+          ? 'the file expands YAML aliases (*name) far too many times (a "billion laughs" document); write the lab out plainly, or use few aliases'
+          : "the YAML parser refused this document; check its anchors (&name) and aliases (*name)",
+      },
+    ]);
   }
   const locate = (segments: Segment[]) => position(doc, lines, segments);
 
@@ -104,7 +108,11 @@ function resolveBuilds(lab: Lab, file: string): Finding[] {
     if (node.image !== undefined) findings.push({ at, message: "both image and build", hint: "image: runs an image as it is; build: builds one from a folder's Dockerfile. Keep one" });
     const dir = resolve(dirname(file), node.build);
     if (!existsSync(join(dir, "Dockerfile"))) {
-      findings.push({ at, message: `no Dockerfile in ${dir}`, hint: "build: names a folder, relative to the lab file, that holds a Dockerfile starting with ARG ZMQLAB_NODE_IMAGE and FROM ${ZMQLAB_NODE_IMAGE}" });
+      findings.push({
+        at,
+        message: `no Dockerfile in ${dir}`,
+        hint: "build: names a folder, relative to the lab file, that holds a Dockerfile starting with ARG ZMQLAB_NODE_IMAGE and FROM ${ZMQLAB_NODE_IMAGE}",
+      });
     }
     node.build = dir;
   }
@@ -227,10 +235,18 @@ function schemaProblems(errors: ErrorObject[]): Finding[] {
 
 function describeType(type: string | string[]): string {
   const words: Record<string, string> = { string: "a string", array: "a list", object: "a mapping", integer: "a whole number", number: "a number", boolean: "true or false" };
-  return ([] as string[]).concat(type).map((t) => words[t] ?? t).join(" or ");
+  return ([] as string[])
+    .concat(type)
+    .map((t) => words[t] ?? t)
+    .join(" or ");
 }
 
 function suggestName(name: string, max: number): string {
-  const cleaned = name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^[^a-z]+/, "").slice(0, max).replace(/-+$/, "");
+  const cleaned = name
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/^[^a-z]+/, "")
+    .slice(0, max)
+    .replace(/-+$/, "");
   return cleaned || "n1";
 }

@@ -21,7 +21,9 @@ const INSTANCE_NAME = /^[a-z0-9][a-z0-9-]{0,19}$/;
 /** Check an instance name (part of Docker names): the user's mistake is exit 2. */
 export function checkInstanceName(instance: string): string {
   if (!INSTANCE_NAME.test(instance)) {
-    throw new LabError([{ path: "--instance", message: `"${instance}" is not a valid instance name`, hint: "use lowercase letters, digits and dashes, at most 20 characters (or auto for a unique one)" }]);
+    throw new LabError([
+      { path: "--instance", message: `"${instance}" is not a valid instance name`, hint: "use lowercase letters, digits and dashes, at most 20 characters (or auto for a unique one)" },
+    ]);
   }
   return instance;
 }
@@ -96,7 +98,9 @@ export function chooseRelocations(lab: Lab, taken: Subnet[], random: () => numbe
         tooLarge
           ? `the lab's IPv${family} subnets span ${block.cidr}, too large to move within ${pool.cidr}`
           : `the lab's IPv${family} block ${block.cidr} has no free /${block.prefix} left in ${pool.cidr}`,
-        tooLarge ? "give the lab's networks subnets that lie close together (one /16 at most), or run it without --instance" : "remove labs you no longer need (zmqlab ls shows them; zmqlab down LAB --instance NAME removes one)",
+        tooLarge
+          ? "give the lab's networks subnets that lie close together (one /16 at most), or run it without --instance"
+          : "remove labs you no longer need (zmqlab ls shows them; zmqlab down LAB --instance NAME removes one)",
       );
     }
     relocations.push({ from: block.cidr, to: free.cidr });
@@ -106,7 +110,10 @@ export function chooseRelocations(lab: Lab, taken: Subnet[], random: () => numbe
 
 /** Relocation impossible: the engine's address space is the limit, so it is the environment's. */
 export class RelocationError extends Error {
-  constructor(message: string, readonly hint: string) {
+  constructor(
+    message: string,
+    readonly hint: string,
+  ) {
     super(message);
     this.name = "RelocationError";
   }
@@ -174,7 +181,9 @@ export function instanceLab(lab: Lab, instance: string, relocations: Relocation[
 
 /** A unique instance name for `--instance auto`. */
 export function autoInstanceName(random: () => number = Math.random): string {
-  return `i${Math.floor(random() * 0xffffff).toString(16).padStart(6, "0")}`;
+  return `i${Math.floor(random() * 0xffffff)
+    .toString(16)
+    .padStart(6, "0")}`;
 }
 
 /** Relocations as a label value and back (an instance found again by `test` or `down`). */

@@ -10,10 +10,7 @@ import { SWEEP } from "./sweep.js";
 
 const name = (description?: string) => Type.String({ pattern: "^[a-z][a-z0-9-]{0,14}$", ...(description ? { description } : {}) });
 
-export const NETWORK = Type.Object(
-  { subnet: stringOrList({ description: "An IPv4 subnet, or a list of one IPv4 and one IPv6 subnet for dual stack." }) },
-  { additionalProperties: false },
-);
+export const NETWORK = Type.Object({ subnet: stringOrList({ description: "An IPv4 subnet, or a list of one IPv4 and one IPv6 subnet for dual stack." }) }, { additionalProperties: false });
 
 export const ROUTE = Type.Object(
   {
@@ -30,7 +27,9 @@ export const ROUTING = Type.Object(
       Type.Object(
         {
           networks: Type.Array(name(), { minItems: 1, description: "The node's networks that run OSPF (area 0)." }),
-          cost: Type.Optional(Type.Record(Type.String(), Type.Integer({ minimum: 1, maximum: 65535 }), { description: "OSPF interface cost per network (default 10): a higher cost makes the path less preferred." })),
+          cost: Type.Optional(
+            Type.Record(Type.String(), Type.Integer({ minimum: 1, maximum: 65535 }), { description: "OSPF interface cost per network (default 10): a higher cost makes the path less preferred." }),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -101,7 +100,12 @@ export const ENDPOINT = Type.Object(
         oneOf: [{ const: "listen" }, { type: "object", additionalProperties: false, required: ["output"], properties: { output: { type: "string", minLength: 1 } } }],
       }),
     ),
-    timeout: Type.Optional(Type.Unsafe<number | string>({ type: ["integer", "string"], description: "Program: stopped (SIGTERM, then SIGKILL) when still running after this long: ms, or 1500ms, 20s, 2m (default: settings.trafficTimeout)." })),
+    timeout: Type.Optional(
+      Type.Unsafe<number | string>({
+        type: ["integer", "string"],
+        description: "Program: stopped (SIGTERM, then SIGKILL) when still running after this long: ms, or 1500ms, 20s, 2m (default: settings.trafficTimeout).",
+      }),
+    ),
     format: Type.Optional(
       oneOf(["zmqlab", "raw"] as const, {
         description: "Agent message format: zmqlab (sequence header, exact gap accounting; default) or raw (plain payloads: receive a foreign sender's messages, send what a foreign receiver reads).",
@@ -116,12 +120,29 @@ export const ENDPOINT = Type.Object(
 
 export const SETTINGS = Type.Object(
   {
-    handshakeTimeout: Type.Optional(Type.Integer({ minimum: 100, maximum: 600000, description: "ms a connect may go without a handshake before it is reported, and a req waits for each reply (default 3000)." })),
+    handshakeTimeout: Type.Optional(
+      Type.Integer({ minimum: 100, maximum: 600000, description: "ms a connect may go without a handshake before it is reported, and a req waits for each reply (default 3000)." }),
+    ),
     trafficTimeout: Type.Optional(Type.Integer({ minimum: 1000, maximum: 3600000, description: "ms bound on the whole traffic phase (default 60000)." })),
     linger: Type.Optional(Type.Integer({ minimum: 0, maximum: 60000, description: "ms receivers keep listening after the last sender finished (default 500)." })),
-    capture: Type.Optional(Type.Unsafe<"failed" | "always" | "off">({ enum: ["failed", "always", "off"], description: "Record every network of the lab during the run and keep the pcapng files when the run fails (failed, the default), always, or never record (off). --capture overrides it." })),
-    captureLimit: Type.Optional(Type.Unsafe<string | number>({ type: ["string", "integer"], description: "The capture's ring per network: bytes, or a size such as 64MB, 1GB, 512MiB (default 64MB, at least 2MB). Past it the oldest packets go." })),
-    captureWindow: Type.Optional(Type.Unsafe<string | number>({ type: ["string", "integer"], description: "Each fault's capture window reaches this far on either side: ms, or a duration such as 2s (default 2s). --capture-window overrides it." })),
+    capture: Type.Optional(
+      Type.Unsafe<"failed" | "always" | "off">({
+        enum: ["failed", "always", "off"],
+        description: "Record every network of the lab during the run and keep the pcapng files when the run fails (failed, the default), always, or never record (off). --capture overrides it.",
+      }),
+    ),
+    captureLimit: Type.Optional(
+      Type.Unsafe<string | number>({
+        type: ["string", "integer"],
+        description: "The capture's ring per network: bytes, or a size such as 64MB, 1GB, 512MiB (default 64MB, at least 2MB). Past it the oldest packets go.",
+      }),
+    ),
+    captureWindow: Type.Optional(
+      Type.Unsafe<string | number>({
+        type: ["string", "integer"],
+        description: "Each fault's capture window reaches this far on either side: ms, or a duration such as 2s (default 2s). --capture-window overrides it.",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -135,7 +156,12 @@ export const LAB = Type.Object(
     expect: Type.Optional(Type.Unsafe<ExpectationSpec[]>({ type: "array", description: "What must hold after the traffic.", items: expectationSchema() })),
     settings: Type.Optional(SETTINGS),
     faults: Type.Optional(
-      Type.Unsafe<Record<string, Static<typeof FAULT_SCHEMA>>>({ type: "object", description: "Faults at their times during the traffic phase, by name (see docs/faults.md).", propertyNames: faultName(), additionalProperties: FAULT_SCHEMA }),
+      Type.Unsafe<Record<string, Static<typeof FAULT_SCHEMA>>>({
+        type: "object",
+        description: "Faults at their times during the traffic phase, by name (see docs/faults.md).",
+        propertyNames: faultName(),
+        additionalProperties: FAULT_SCHEMA,
+      }),
     ),
     sweep: Type.Optional(SWEEP),
   },

@@ -35,5 +35,5 @@ export function plannedSend(send: SendSpec): PlannedSend {
 
 /** The longest time any agent sender of the lab sends at its rate (ms); 0 when none is paced. */
 export function longestSending(lab: Lab): number {
-  return Math.max(0, ...Object.values(lab.traffic ?? {}).map((e) => (e.send ? plannedSend(e.send).ms ?? 0 : 0)));
+  return Math.max(0, ...Object.values(lab.traffic ?? {}).map((e) => (e.send ? (plannedSend(e.send).ms ?? 0) : 0)));
 }

@@ -31,15 +31,24 @@ const failureString = (description: string) => Type.String({ minLength: 1, descr
 /** The lab file's `sweep:` section. */
 export const SWEEP = Type.Object(
   {
-    at: Type.Optional(Type.Unsafe<number | string>({ type: ["integer", "string"], description: "When each failure is injected: ms (a number) or 1500ms, 4s after time 0 (default: a third of the way into the traffic)." })),
-    restore: Type.Optional(Type.Unsafe<number | string>({ type: ["integer", "string"], description: "Undo each failure this long after it (start, unpause, up, heal): the fault `sweep-restore`. Default: never." })),
+    at: Type.Optional(
+      Type.Unsafe<number | string>({
+        type: ["integer", "string"],
+        description: "When each failure is injected: ms (a number) or 1500ms, 4s after time 0 (default: a third of the way into the traffic).",
+      }),
+    ),
+    restore: Type.Optional(
+      Type.Unsafe<number | string>({ type: ["integer", "string"], description: "Undo each failure this long after it (start, unpause, up, heal): the fault `sweep-restore`. Default: never." }),
+    ),
     failures: Type.Optional(
       Type.Array(failureString("`stop NODE`, `pause NODE`, `down NODE:NETWORK` or `partition A,B/C`."), {
         minItems: 1,
         description: "The failures to try, instead of the default (every forwarding node stopped, every interface of a forwarding node taken down).",
       }),
     ),
-    exclude: Type.Optional(Type.Array(failureString("A failure as the sweep's rows write it: `down r1:servers`."), { minItems: 1, description: "Failures not to try (with --k 2, no pair that holds one)." })),
+    exclude: Type.Optional(
+      Type.Array(failureString("A failure as the sweep's rows write it: `down r1:servers`."), { minItems: 1, description: "Failures not to try (with --k 2, no pair that holds one)." }),
+    ),
   },
   { additionalProperties: false, description: "What `zmqlab sweep` tries (see docs/sweep.md); a plain run ignores it, except that expectations may name the fault `sweep` (and `sweep-restore`)." },
 );
@@ -65,7 +74,12 @@ export function parseFailure(text: string): Failure | string {
   if (!m) return `"${text}" is not a failure`;
   const [, action, target] = m as unknown as [string, string, string];
   if (action === "partition") {
-    const sets = target.split("/").map((s) => s.split(",").map((n) => n.trim()).filter(Boolean));
+    const sets = target.split("/").map((s) =>
+      s
+        .split(",")
+        .map((n) => n.trim())
+        .filter(Boolean),
+    );
     if (sets.length < 2 || sets.some((s) => s.length === 0)) return `"${text}": a partition names two node sets or more, split by /`;
     return { action, sets };
   }
@@ -140,7 +154,10 @@ export function sample<T>(items: T[], n: number, seed: number): T[] {
     const j = Math.floor(random() * (i + 1));
     [indexes[i], indexes[j]] = [indexes[j]!, indexes[i]!];
   }
-  return indexes.slice(0, n).sort((a, b) => a - b).map((i) => items[i]!);
+  return indexes
+    .slice(0, n)
+    .sort((a, b) => a - b)
+    .map((i) => items[i]!);
 }
 
 /** The fault that makes a failure happen, and the one that undoes it. */
@@ -248,7 +265,12 @@ export interface SweepFinding {
 export function validateSweep(lab: Lab): SweepFinding[] {
   const findings: SweepFinding[] = [];
   for (const name of Object.keys(lab.faults ?? {})) {
-    if (isSweepFault(name)) findings.push({ at: ["faults", name], message: `the fault name "${name}" is zmqlab sweep's`, hint: `rename it: sweep and sweep-… name the failure zmqlab sweep injects (expectations may name it: after: sweep)` });
+    if (isSweepFault(name))
+      findings.push({
+        at: ["faults", name],
+        message: `the fault name "${name}" is zmqlab sweep's`,
+        hint: `rename it: sweep and sweep-… name the failure zmqlab sweep injects (expectations may name it: after: sweep)`,
+      });
   }
   const spec = lab.sweep;
   const bound = lab.settings?.trafficTimeout ?? 60000;
@@ -261,8 +283,14 @@ export function validateSweep(lab: Lab): SweepFinding[] {
   };
   const at = durationAt("at");
   const restore = durationAt("restore");
-  if (at !== undefined && at >= bound) findings.push({ at: ["sweep", "at"], message: `${at} ms is past the traffic phase's bound (settings.trafficTimeout, ${bound} ms)`, hint: "move it into the traffic (default: a third of the way in)" });
-  if (at !== undefined && restore !== undefined && at + restore >= bound) findings.push({ at: ["sweep", "restore"], message: `the restore at ${at + restore} ms is past the traffic phase's bound (${bound} ms)`, hint: "a shorter restore, or an earlier at" });
+  if (at !== undefined && at >= bound)
+    findings.push({
+      at: ["sweep", "at"],
+      message: `${at} ms is past the traffic phase's bound (settings.trafficTimeout, ${bound} ms)`,
+      hint: "move it into the traffic (default: a third of the way in)",
+    });
+  if (at !== undefined && restore !== undefined && at + restore >= bound)
+    findings.push({ at: ["sweep", "restore"], message: `the restore at ${at + restore} ms is past the traffic phase's bound (${bound} ms)`, hint: "a shorter restore, or an earlier at" });
   const when = at ?? sweepAt(lab);
   (spec?.failures ?? []).forEach((text, i) => {
     const where = ["sweep", "failures", i];
@@ -282,7 +310,12 @@ export function validateSweep(lab: Lab): SweepFinding[] {
       if (problem) findings.push({ at: ["sweep", "exclude", i], ...problem });
     }
   });
-  if (when === undefined && namesSweep(lab)) findings.push({ at: ["expect"], message: "expectations name the fault sweep, which has no time", hint: "say when it goes in: sweep: { at: 4s } (the default, a third of the way into the traffic, needs a sender with a rate and a duration)" });
+  if (when === undefined && namesSweep(lab))
+    findings.push({
+      at: ["expect"],
+      message: "expectations name the fault sweep, which has no time",
+      hint: "say when it goes in: sweep: { at: 4s } (the default, a third of the way into the traffic, needs a sender with a rate and a duration)",
+    });
   return findings;
 }
 

@@ -43,8 +43,14 @@ function validateCapture(lab: Lab, findings: Finding[]): void {
   if (settings?.captureLimit !== undefined) {
     const bytes = parseSize(settings.captureLimit);
     if (bytes === undefined) findings.push({ at: ["settings", "captureLimit"], message: `"${settings.captureLimit}" is not a size`, hint: "bytes as a number, or a size such as 64MB, 1GB, 512MiB" });
-    else if (bytes < MIN_CAPTURE_LIMIT) findings.push({ at: ["settings", "captureLimit"], message: `${settings.captureLimit} is below the smallest capture ring (2MB)`, hint: "tcpdump's ring files are whole megabytes: give at least 2MB" });
-    else if (bytes > MAX_CAPTURE_LIMIT) findings.push({ at: ["settings", "captureLimit"], message: `${settings.captureLimit} is more than 100GB per network`, hint: "a ring that large is a disk filled: give a limit such as 1GB" });
+    else if (bytes < MIN_CAPTURE_LIMIT)
+      findings.push({
+        at: ["settings", "captureLimit"],
+        message: `${settings.captureLimit} is below the smallest capture ring (2MB)`,
+        hint: "tcpdump's ring files are whole megabytes: give at least 2MB",
+      });
+    else if (bytes > MAX_CAPTURE_LIMIT)
+      findings.push({ at: ["settings", "captureLimit"], message: `${settings.captureLimit} is more than 100GB per network`, hint: "a ring that large is a disk filled: give a limit such as 1GB" });
   }
   if (settings?.captureWindow !== undefined && parseDuration(settings.captureWindow) === undefined) {
     findings.push({ at: ["settings", "captureWindow"], message: `"${settings.captureWindow}" is not a duration`, hint: "ms as a number, or a duration such as 2s or 500ms" });
@@ -60,7 +66,7 @@ function validateNetworks(lab: Lab, findings: Finding[]): NetworkSubnets {
   for (const [name, network] of Object.entries(lab.networks)) {
     const at = ["networks", name];
     if (KERNEL_NAMES.test(name)) {
-      findings.push({ at, message: `"${name}" is a kernel interface name`, hint: "network names become interface names inside nodes; pick another, e.g. \"lan\"" });
+      findings.push({ at, message: `"${name}" is a kernel interface name`, hint: 'network names become interface names inside nodes; pick another, e.g. "lan"' });
     }
     const entry: { v4?: Subnet; v6?: Subnet; invalid?: true } = {};
     const texts = list(network.subnet);
@@ -91,8 +97,14 @@ function validateNetworks(lab: Lab, findings: Finding[]): NetworkSubnets {
       }
       all.push({ name, subnet: parsed, at: subAt });
     });
-    if (texts.length > 0 && texts.every((t) => { const s = parseSubnet(t); return typeof s !== "string" && s.family === 6; })) {
-      findings.push({ at: [...at, "subnet"], message: "no IPv4 subnet", hint: "Docker bridge networks always carry IPv4: add one, e.g. subnet: [198.18.1.0/24, \"2001:2:0:1::/64\"]" });
+    if (
+      texts.length > 0 &&
+      texts.every((t) => {
+        const s = parseSubnet(t);
+        return typeof s !== "string" && s.family === 6;
+      })
+    ) {
+      findings.push({ at: [...at, "subnet"], message: "no IPv4 subnet", hint: 'Docker bridge networks always carry IPv4: add one, e.g. subnet: [198.18.1.0/24, "2001:2:0:1::/64"]' });
     }
     result.set(name, entry);
   }
@@ -117,7 +129,11 @@ function validateNodes(lab: Lab, subnets: NetworkSubnets, findings: Finding[]): 
         const near = closest(network, Object.keys(lab.networks));
         // Its addresses are on no known network: any next hop might have been meant as one.
         doubtful.add("*");
-        findings.push({ at, message: `no network "${network}" in this lab`, hint: near ? `did you mean "${near}"?` : `declare it under networks, or use one of: ${Object.keys(lab.networks).join(", ")}` });
+        findings.push({
+          at,
+          message: `no network "${network}" in this lab`,
+          hint: near ? `did you mean "${near}"?` : `declare it under networks, or use one of: ${Object.keys(lab.networks).join(", ")}`,
+        });
         continue;
       }
       const texts = list(value);
@@ -155,11 +171,19 @@ function validateNodes(lab: Lab, subnets: NetworkSubnets, findings: Finding[]): 
         own.push(address);
       });
       if (net?.v4 && texts.length > 0 && !hasV4 && texts.every((t) => parseAddress(String(t)))) {
-        findings.push({ at, message: `no IPv4 address on network "${network}"`, hint: `Docker gives every interface an IPv4 address; name it so the lab stays exact, e.g. add ${exampleHost(net.v4)}` });
+        findings.push({
+          at,
+          message: `no IPv4 address on network "${network}"`,
+          hint: `Docker gives every interface an IPv4 address; name it so the lab stays exact, e.g. add ${exampleHost(net.v4)}`,
+        });
       }
       const hasV6 = texts.some((t) => parseAddress(String(t))?.family === 6);
       if (net?.v6 && texts.length > 0 && !hasV6 && texts.every((t) => parseAddress(String(t)))) {
-        findings.push({ at, message: `no IPv6 address on dual-stack network "${network}"`, hint: `Docker gives every interface on a dual-stack network an IPv6 address; name it so the lab stays exact, e.g. add "${exampleHost(net.v6)}"` });
+        findings.push({
+          at,
+          message: `no IPv6 address on dual-stack network "${network}"`,
+          hint: `Docker gives every interface on a dual-stack network an IPv6 address; name it so the lab stays exact, e.g. add "${exampleHost(net.v6)}"`,
+        });
       }
     }
   }
@@ -172,7 +196,8 @@ function addressProblem(address: Address, subnet: Subnet): { message: string; hi
   if (!contains(subnet, address)) return { message: `is outside the network's subnet ${subnet.cidr}`, hint: `pick an address inside ${subnet.cidr}, e.g. ${exampleHost(subnet)}` };
   if (address.value === subnet.first) return { message: `is the network address of ${subnet.cidr}`, hint: `pick a host address, e.g. ${exampleHost(subnet)}` };
   if (subnet.family === 4 && address.value === subnet.last) return { message: `is the broadcast address of ${subnet.cidr}`, hint: `pick a host address, e.g. ${exampleHost(subnet)}` };
-  if (address.value === gatewayOf(subnet).value) return { message: `is taken by Docker's gateway (the host's side of the bridge) on ${subnet.cidr}`, hint: `the first host address belongs to Docker; pick another, e.g. ${exampleHost(subnet)}` };
+  if (address.value === gatewayOf(subnet).value)
+    return { message: `is taken by Docker's gateway (the host's side of the bridge) on ${subnet.cidr}`, hint: `the first host address belongs to Docker; pick another, e.g. ${exampleHost(subnet)}` };
   return undefined;
 }
 
@@ -212,7 +237,11 @@ function validateRoutes(lab: Lab, nodeName: string, node: NodeSpec, subnets: Net
       if (!onNetwork) {
         // A network with an invalid subnet (or an unknown one) was reported already; next hops on it cannot be judged.
         if (attached.some((n) => n.invalid || !n.v4)) return;
-        findings.push({ at: viaAt, message: `next hop ${via} is not on a network "${nodeName}" is attached to`, hint: `attached: ${attached.map((n) => `${n.name} (${[n.v4?.cidr, n.v6?.cidr].filter(Boolean).join(", ")})`).join("; ")}` });
+        findings.push({
+          at: viaAt,
+          message: `next hop ${via} is not on a network "${nodeName}" is attached to`,
+          hint: `attached: ${attached.map((n) => `${n.name} (${[n.v4?.cidr, n.v6?.cidr].filter(Boolean).join(", ")})`).join("; ")}`,
+        });
         return;
       }
       const subnet = (address.family === 4 ? onNetwork.v4 : onNetwork.v6)!;
@@ -223,7 +252,11 @@ function validateRoutes(lab: Lab, nodeName: string, node: NodeSpec, subnets: Net
       } else if (!owners.has(address.value) && !doubtful.has(onNetwork.name) && !doubtful.has("*")) {
         const neighbours = Object.entries(lab.nodes)
           .filter(([name]) => name !== nodeName)
-          .flatMap(([name, n]) => addressesOf(n, onNetwork.name).filter((a) => parseAddress(a)?.family === address.family).map((a) => `${a} (${name})`));
+          .flatMap(([name, n]) =>
+            addressesOf(n, onNetwork.name)
+              .filter((a) => parseAddress(a)?.family === address.family)
+              .map((a) => `${a} (${name})`),
+          );
         findings.push({
           at: viaAt,
           message: `next hop ${via} is no node's address: nothing in the lab would forward this traffic`,
@@ -234,7 +267,11 @@ function validateRoutes(lab: Lab, nodeName: string, node: NodeSpec, subnets: Net
     if (route.from !== undefined) {
       const from = parseAddress(route.from);
       if (!from || !own.some((a) => a.value === from.value)) {
-        findings.push({ at: [...at, "from"], message: `${route.from} is not one of "${nodeName}"'s addresses`, hint: `a policy route's source is an own address: ${own.map((a) => a.text).join(", ") || "(none)"}` });
+        findings.push({
+          at: [...at, "from"],
+          message: `${route.from} is not one of "${nodeName}"'s addresses`,
+          hint: `a policy route's source is an own address: ${own.map((a) => a.text).join(", ") || "(none)"}`,
+        });
       } else if (family !== undefined && from.family !== family) {
         findings.push({ at: [...at, "from"], message: `source ${route.from} is IPv${from.family} but the route is IPv${family}`, hint: "use a source of the route's family" });
       }
@@ -263,7 +300,11 @@ function validateRouting(lab: Lab, findings: Finding[]): void {
     }
     for (const key of ["image", "build"] as const) {
       if (node[key] !== undefined) {
-        findings.push({ at: [...at], message: `routing with ${key}:`, hint: `FRR runs in zmqlab's node-frr image (zmqlab's node image plus Debian's frr); remove ${key}, or drop routing and start your own routing daemon with run:` });
+        findings.push({
+          at: [...at],
+          message: `routing with ${key}:`,
+          hint: `FRR runs in zmqlab's node-frr image (zmqlab's node image plus Debian's frr); remove ${key}, or drop routing and start your own routing daemon with run:`,
+        });
       }
     }
     const ospf = routing.ospf;
@@ -273,19 +314,31 @@ function validateRouting(lab: Lab, findings: Finding[]): void {
       const nAt = [...at, "ospf", "networks", i];
       if (!own.includes(network)) {
         const near = closest(network, own);
-        findings.push({ at: nAt, message: `"${nodeName}" has no interface on network "${network}"`, hint: near ? `did you mean "${near}"? OSPF runs on the node's own networks: ${own.join(", ")}` : `OSPF runs on the node's own networks: ${own.join(", ")}` });
+        findings.push({
+          at: nAt,
+          message: `"${nodeName}" has no interface on network "${network}"`,
+          hint: near ? `did you mean "${near}"? OSPF runs on the node's own networks: ${own.join(", ")}` : `OSPF runs on the node's own networks: ${own.join(", ")}`,
+        });
       } else if (ospf.networks.indexOf(network) !== i) {
         findings.push({ at: nAt, message: `network "${network}" listed twice`, hint: "list each network once" });
       }
     });
     for (const network of Object.keys(ospf.cost ?? {})) {
       if (!ospf.networks.includes(network)) {
-        findings.push({ at: [...at, "ospf", "cost", network], message: `a cost for "${network}", which is not among the OSPF networks`, hint: `costs are for the networks OSPF runs on: ${ospf.networks.join(", ")}` });
+        findings.push({
+          at: [...at, "ospf", "cost", network],
+          message: `a cost for "${network}", which is not among the OSPF networks`,
+          hint: `costs are for the networks OSPF runs on: ${ospf.networks.join(", ")}`,
+        });
       }
     }
     const onNetworks = new Set(ospf.networks.filter((n) => own.includes(n)));
     if (onNetworks.size >= 2 && node.forward !== true) {
-      findings.push({ at: [...at, "ospf", "networks"], message: `"${nodeName}" runs OSPF on ${onNetworks.size} networks but does not forward`, hint: `its neighbours would route through it and their traffic would be dropped: set forward: true on ${nodeName}, or run OSPF on one network` });
+      findings.push({
+        at: [...at, "ospf", "networks"],
+        message: `"${nodeName}" runs OSPF on ${onNetworks.size} networks but does not forward`,
+        hint: `its neighbours would route through it and their traffic would be dropped: set forward: true on ${nodeName}, or run OSPF on one network`,
+      });
     }
   }
 }
@@ -347,7 +400,8 @@ function validateTraffic(lab: Lab, findings: Finding[]): void {
       const parsed = parseTcpEndpoint(text);
       if (typeof parsed === "string") return void findings.push({ at: bAt, message: `"${text}" ${parsed}`, hint: "e.g. tcp://198.18.2.10:5556" });
       if (parsed.source) return void findings.push({ at: bAt, message: "a bind has no source part", hint: "tcp://ADDRESS:PORT" });
-      if (parsed.destination.port === "*" || parsed.destination.port === "0") return void findings.push({ at: bAt, message: "bind on an ephemeral port", hint: "give a fixed port so that others can connect, e.g. :5556" });
+      if (parsed.destination.port === "*" || parsed.destination.port === "0")
+        return void findings.push({ at: bAt, message: "bind on an ephemeral port", hint: "give a fixed port so that others can connect, e.g. :5556" });
       const problem = hostProblem(parsed.destination, true);
       if (problem) return void findings.push({ at: bAt, message: problem, hint: "bind on one of the node's own addresses, an interface name, or *" });
       const bound: Bound = { at: bAt, text, port: parsed.destination.port, takes: boundBy(node, parsed.destination.host) };
@@ -368,7 +422,8 @@ function validateTraffic(lab: Lab, findings: Finding[]): void {
     connects.forEach((text, i) => {
       const cAt = Array.isArray(endpoint.connect) ? [...at, "connect", i] : [...at, "connect"];
       const parsed = parseTcpEndpoint(text);
-      if (typeof parsed === "string") return void findings.push({ at: cAt, message: `"${text}" ${parsed}`, hint: "e.g. tcp://198.18.2.10:5556 or, with a chosen source, tcp://198.18.1.11:0;198.18.2.10:5556" });
+      if (typeof parsed === "string")
+        return void findings.push({ at: cAt, message: `"${text}" ${parsed}`, hint: "e.g. tcp://198.18.2.10:5556 or, with a chosen source, tcp://198.18.1.11:0;198.18.2.10:5556" });
       if (!parseAddress(parsed.destination.host)) return void findings.push({ at: cAt, message: `destination "${parsed.destination.host}" is not an IP address`, hint: "connect to a lab address" });
       if (parsed.destination.port === "*" || parsed.destination.port === "0") return void findings.push({ at: cAt, message: "connect to an ephemeral port", hint: "name the port the peer binds" });
       if (!parsed.source) return;
@@ -379,14 +434,19 @@ function validateTraffic(lab: Lab, findings: Finding[]): void {
       if (problem) findings.push({ at: cAt, message: `source ${problem}`, hint: "connect from one of the node's own addresses (or an interface name)" });
       const src = parseAddress(parsed.source.host);
       const dst = parseAddress(parsed.destination.host);
-      if (src && dst && src.family !== dst.family) findings.push({ at: cAt, message: `source is IPv${src.family} but destination is IPv${dst.family}`, hint: "source and destination are of one family" });
+      if (src && dst && src.family !== dst.family)
+        findings.push({ at: cAt, message: `source is IPv${src.family} but destination is IPv${dst.family}`, hint: "source and destination are of one family" });
     });
     if (endpoint.socket === undefined || endpoint.command !== undefined) {
       validateProgram(endpoint, at, findings);
       continue;
     }
     if (endpoint.format === "raw" && !RAW_SOCKETS.includes(endpoint.socket)) {
-      findings.push({ at: [...at, "format"], message: `format raw is for ${RAW_SOCKETS.join(", ")} sockets`, hint: "a raw receiver counts a foreign sender's messages; a raw sender sends plain payloads" });
+      findings.push({
+        at: [...at, "format"],
+        message: `format raw is for ${RAW_SOCKETS.join(", ")} sockets`,
+        hint: "a raw receiver counts a foreign sender's messages; a raw sender sends plain payloads",
+      });
     }
     if (endpoint.subscribe !== undefined && !["sub", "xsub"].includes(endpoint.socket)) {
       findings.push({ at: [...at, "subscribe"], message: `a ${endpoint.socket} socket does not subscribe`, hint: "subscribe is for sub and xsub sockets" });
@@ -413,12 +473,20 @@ function validateSend(lab: Lab, send: SendSpec, at: (string | number)[], finding
     return;
   }
   if (send.rate === undefined && send.count === undefined) {
-    findings.push({ at: [...at, "duration"], message: "a duration needs a rate (or a count to spread over it)", hint: `add rate: 100 (messages a second, for ${send.duration}); as fast as possible for a time would flood the receivers` });
+    findings.push({
+      at: [...at, "duration"],
+      message: "a duration needs a rate (or a count to spread over it)",
+      hint: `add rate: 100 (messages a second, for ${send.duration}); as fast as possible for a time would flood the receivers`,
+    });
     return;
   }
   const bound = lab.settings?.trafficTimeout;
   if (bound !== undefined && ms > bound) {
-    findings.push({ at: [...at, "duration"], message: `sends for ${ms} ms, longer than settings.trafficTimeout (${bound} ms), which ends the traffic phase`, hint: `raise settings.trafficTimeout above ${ms} (with room for handshakes and linger), or remove it: the default makes room for the longest sender` });
+    findings.push({
+      at: [...at, "duration"],
+      message: `sends for ${ms} ms, longer than settings.trafficTimeout (${bound} ms), which ends the traffic phase`,
+      hint: `raise settings.trafficTimeout above ${ms} (with room for handshakes and linger), or remove it: the default makes room for the longest sender`,
+    });
   }
 }
 
@@ -438,20 +506,24 @@ function validateProgram(endpoint: EndpointSpec, at: (string | number)[], findin
   }
   if (endpoint.command.length === 0) findings.push({ at: [...at, "command"], message: "an empty command", hint: "an argument list: [python3, /app/pub.py, tcp://198.18.2.10:5556]" });
   for (const key of AGENT_ONLY) {
-    if (endpoint[key] !== undefined) findings.push({ at: [...at, key], message: `${key} is for zmqlab's agent (socket:), not a program`, hint: "a program does its own sending and receiving: pass what it needs in command or env" });
+    if (endpoint[key] !== undefined)
+      findings.push({ at: [...at, key], message: `${key} is for zmqlab's agent (socket:), not a program`, hint: "a program does its own sending and receiving: pass what it needs in command or env" });
   }
   if (endpoint.ready === "listen" && list(endpoint.bind).length === 0) {
-    findings.push({ at: [...at, "ready"], message: "ready: listen but the program declares no bind", hint: "declare the bind it listens on (bind: tcp://ADDRESS:PORT), or wait for its output: ready: { output: PATTERN }" });
+    findings.push({
+      at: [...at, "ready"],
+      message: "ready: listen but the program declares no bind",
+      hint: "declare the bind it listens on (bind: tcp://ADDRESS:PORT), or wait for its output: ready: { output: PATTERN }",
+    });
   }
   if (typeof endpoint.ready === "object") {
     const problem = regexProblem(endpoint.ready.output);
-    if (problem) findings.push({ at: [...at, "ready", "output"], message: `not a regular expression: ${problem}`, hint: "a JavaScript regular expression, e.g. \"^listening\"" });
+    if (problem) findings.push({ at: [...at, "ready", "output"], message: `not a regular expression: ${problem}`, hint: 'a JavaScript regular expression, e.g. "^listening"' });
   }
   if (endpoint.timeout !== undefined && parseDuration(endpoint.timeout) === undefined) {
     findings.push({ at: [...at, "timeout"], message: `"${endpoint.timeout}" is not a duration`, hint: "milliseconds, or 1500ms, 20s, 2m" });
   }
 }
-
 
 /** The lab as an expectation's checks see it, reporting into `findings`. */
 function checkFor(lab: Lab, owners: Owners, findings: Finding[]): Check {
@@ -459,7 +531,9 @@ function checkFor(lab: Lab, owners: Owners, findings: Finding[]): Check {
   const nodes = Object.keys(lab.nodes);
   const lookup = (name: string): EndpointView | undefined => {
     const e = lab.traffic?.[name];
-    return e ? { node: e.node, program: e.command !== undefined, ...(e.socket ? { socket: e.socket } : {}), ...(e.format ? { format: e.format } : {}), bind: list(e.bind), connect: list(e.connect) } : undefined;
+    return e
+      ? { node: e.node, program: e.command !== undefined, ...(e.socket ? { socket: e.socket } : {}), ...(e.format ? { format: e.format } : {}), bind: list(e.bind), connect: list(e.connect) }
+      : undefined;
   };
   const problem = (at: (string | number)[], message: string, hint?: string) => void findings.push({ at, message, ...(hint !== undefined ? { hint } : {}) });
   return {
@@ -507,7 +581,11 @@ function validateExpectations(lab: Lab, owners: Owners, findings: Finding[], kin
     // A sweep without a time is reported once, by the sweep's own rules.
     if (name === SWEEP_FAULT) return;
     const near = closest(name, [...names, SWEEP_FAULT]);
-    findings.push({ at, message: `no fault "${name}" in this lab`, hint: near ? `did you mean "${near}"?` : names.length ? `faults: ${names.join(", ")}` : "declare it under faults: (e.g. faults: { cut: { at: 2s, node: r1, network: servers, action: down } })" });
+    findings.push({
+      at,
+      message: `no fault "${name}" in this lab`,
+      hint: near ? `did you mean "${near}"?` : names.length ? `faults: ${names.join(", ")}` : "declare it under faults: (e.g. faults: { cut: { at: 2s, node: r1, network: servers, action: down } })",
+    });
   };
   (lab.expect ?? []).forEach((spec, i) => {
     const { kind, body } = kindOf(spec, kinds);
@@ -524,7 +602,8 @@ function validateExpectations(lab: Lab, owners: Owners, findings: Finding[], kin
     }
     const given = (["before", "after", "between"] as const).filter((k) => body[k] !== undefined);
     if (kind.timed) {
-      for (const k of given.filter((g) => g !== "after")) findings.push({ at: [...at, k], message: `${kind.kind} takes no ${k}`, hint: `${kind.kind} is judged from its fault on: after: FAULT names it` });
+      for (const k of given.filter((g) => g !== "after"))
+        findings.push({ at: [...at, k], message: `${kind.kind} takes no ${k}`, hint: `${kind.kind} is judged from its fault on: after: FAULT names it` });
     } else if (given.length > 1) {
       findings.push({ at, message: `${given.join(" and ")} together`, hint: "one phase per expectation: before: F, after: F or between: [F, G]" });
     }
@@ -536,7 +615,12 @@ function validateExpectations(lab: Lab, owners: Owners, findings: Finding[], kin
       needFault(second, [...at, "between", 1]);
       const [a, b] = [faults.get(first), faults.get(second)];
       if (first === second) findings.push({ at: [...at, "between"], message: `between names ${first} twice`, hint: "two faults: the phase runs from the first to the second" });
-      else if (a !== undefined && b !== undefined && a >= b) findings.push({ at: [...at, "between"], message: `${first} (at ${a} ms) is not before ${second} (at ${b} ms)`, hint: `name the earlier fault first: between: [${a > b ? `${second}, ${first}` : `${first}, ${second}`}]${a === b ? " (or give them different times)" : ""}` });
+      else if (a !== undefined && b !== undefined && a >= b)
+        findings.push({
+          at: [...at, "between"],
+          message: `${first} (at ${a} ms) is not before ${second} (at ${b} ms)`,
+          hint: `name the earlier fault first: between: [${a > b ? `${second}, ${first}` : `${first}, ${second}`}]${a === b ? " (or give them different times)" : ""}`,
+        });
     }
     kind.validate?.(body as never, check, at);
   });
@@ -565,7 +649,12 @@ function validateFaults(lab: Lab, findings: Finding[]): void {
     const at = ["faults", name];
     const atMs = parseDuration(spec.at);
     if (atMs === undefined) findings.push({ at: [...at, "at"], message: `"${spec.at}" is not a duration`, hint: "ms since time 0, when the senders are released (a number), or 1500ms, 2s" });
-    else if (atMs >= trafficTimeout) findings.push({ at: [...at, "at"], message: `${atMs} ms is past the traffic phase's bound (settings.trafficTimeout, ${trafficTimeout} ms)`, hint: "raise settings.trafficTimeout, or move the fault earlier" });
+    else if (atMs >= trafficTimeout)
+      findings.push({
+        at: [...at, "at"],
+        message: `${atMs} ms is past the traffic phase's bound (settings.trafficTimeout, ${trafficTimeout} ms)`,
+        hint: "raise settings.trafficTimeout, or move the fault earlier",
+      });
     const kinds = kindsOf(spec);
     const stated = FAULT_KEYS.filter((k) => spec[k] !== undefined);
     if (stated.length === 0) {
@@ -578,16 +667,34 @@ function validateFaults(lab: Lab, findings: Finding[]): void {
     }
     const kind = kinds[0];
     if (!kind) {
-      findings.push({ at: [...at, "action"], message: `unknown action "${spec.action}"`, hint: FAULT_KINDS.filter((k) => k.written === "action").map((k) => k.kind).join(", ") });
+      findings.push({
+        at: [...at, "action"],
+        message: `unknown action "${spec.action}"`,
+        hint: FAULT_KINDS.filter((k) => k.written === "action")
+          .map((k) => k.kind)
+          .join(", "),
+      });
       continue;
     }
     const needsNode = kind.target === "node" || kind.target === "interface";
     const needsNetwork = kind.target === "interface";
     const what = kind.written === "action" ? `action ${kind.kind}` : kind.kind;
-    if (needsNode && spec.node === undefined) findings.push({ at, message: `${what} without a node`, hint: needsNetwork ? "name the node and its network: node: r1, network: servers" : "name the node: node: r1" });
-    if (!needsNode && spec.node !== undefined) findings.push({ at: [...at, "node"], message: `${what} takes no node`, hint: kind.target === "sets" ? "a partition names its node sets: partition: [[a, b], [c]]" : "heal ends the partition in force on every node it touched" });
-    if (needsNetwork && spec.network === undefined && spec.node !== undefined) findings.push({ at, message: `${what} without a network`, hint: `name the interface by its network: network: ${Object.keys(lab.nodes[spec.node]?.interfaces ?? {})[0] ?? "NAME"}` });
-    if (!needsNetwork && spec.network !== undefined) findings.push({ at: [...at, "network"], message: `${what} takes no network`, hint: isNodeAction(kind.kind) ? "a node action acts on the whole node; for one interface use action: down / up" : "remove network" });
+    if (needsNode && spec.node === undefined)
+      findings.push({ at, message: `${what} without a node`, hint: needsNetwork ? "name the node and its network: node: r1, network: servers" : "name the node: node: r1" });
+    if (!needsNode && spec.node !== undefined)
+      findings.push({
+        at: [...at, "node"],
+        message: `${what} takes no node`,
+        hint: kind.target === "sets" ? "a partition names its node sets: partition: [[a, b], [c]]" : "heal ends the partition in force on every node it touched",
+      });
+    if (needsNetwork && spec.network === undefined && spec.node !== undefined)
+      findings.push({ at, message: `${what} without a network`, hint: `name the interface by its network: network: ${Object.keys(lab.nodes[spec.node]?.interfaces ?? {})[0] ?? "NAME"}` });
+    if (!needsNetwork && spec.network !== undefined)
+      findings.push({
+        at: [...at, "network"],
+        message: `${what} takes no network`,
+        hint: isNodeAction(kind.kind) ? "a node action acts on the whole node; for one interface use action: down / up" : "remove network",
+      });
     if (spec.node !== undefined && needsNode && check.node(spec.node, [...at, "node"]) && needsNetwork && spec.network !== undefined) {
       const own = Object.keys(lab.nodes[spec.node]!.interfaces);
       if (!own.includes(spec.network)) {

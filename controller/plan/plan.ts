@@ -38,7 +38,13 @@ export function planLab(lab: Lab, options: PlanOptions = {}): LabPlan {
     };
   });
   const nodes = Object.entries(lab.nodes).map(([name, spec]) => planNode(lab, name, spec, options));
-  return { lab: lab.name, ...(options.instance ? { instance: options.instance } : {}), networks, nodes, ...(lab.faults && Object.keys(lab.faults).length > 0 ? { faults: planFaults(lab, { nodes }) } : {}) };
+  return {
+    lab: lab.name,
+    ...(options.instance ? { instance: options.instance } : {}),
+    networks,
+    nodes,
+    ...(lab.faults && Object.keys(lab.faults).length > 0 ? { faults: planFaults(lab, { nodes }) } : {}),
+  };
 }
 
 function subnetsOf(value: string | string[]): [Subnet | undefined, Subnet | undefined] {
@@ -85,7 +91,10 @@ function planNode(lab: Lab, name: string, spec: NodeSpec, options: PlanOptions):
   }
   if (options.hosts) commands.push(...overlayNeighbours(lab, name, spec, options.hosts));
   for (const rule of rules) {
-    commands.push({ argv: ["ip", `-${rule.family}`, "rule", "add", "from", rule.from, "table", rule.table, "priority", String(rule.priority)], why: `policy: traffic from ${rule.from} uses table ${rule.table}` });
+    commands.push({
+      argv: ["ip", `-${rule.family}`, "rule", "add", "from", rule.from, "table", rule.table, "priority", String(rule.priority)],
+      why: `policy: traffic from ${rule.from} uses table ${rule.table}`,
+    });
   }
   for (const route of routes) {
     const nexthops = route.via.map((via) => ["via", via, "dev", deviceFor(lab, spec, via)]);
@@ -112,7 +121,8 @@ function planNode(lab: Lab, name: string, spec: NodeSpec, options: PlanOptions):
   }
   if (spec.hashSeed !== undefined) sysctls["net.ipv4.fib_multipath_hash_seed"] = String(spec.hashSeed);
 
-  const image = spec.image ?? (spec.build !== undefined ? (options.builds?.[spec.build] ?? `(built from ${spec.build})`) : routing ? (options.frrImage ?? FRR_IMAGE) : (options.image ?? DEFAULT_IMAGE));
+  const image =
+    spec.image ?? (spec.build !== undefined ? (options.builds?.[spec.build] ?? `(built from ${spec.build})`) : routing ? (options.frrImage ?? FRR_IMAGE) : (options.image ?? DEFAULT_IMAGE));
   return {
     name,
     ...(options.hosts?.[name] !== undefined ? { host: options.hosts[name] } : {}),
@@ -147,7 +157,10 @@ function overlayNeighbours(lab: Lab, name: string, spec: NodeSpec, hosts: Record
       const docker6 = addresses.find((a) => a.family === 6);
       for (const address of addresses) {
         if (address === docker4 || address === docker6) continue;
-        commands.push({ argv: ["ip", `-${address.family}`, "neigh", "replace", address.text, "lladdr", overlayMac(docker4.text), "dev", network, "nud", "permanent"], why: `${other}'s extra address on ${network} (on host ${hosts[other]}): the overlay answers only for Docker's addresses` });
+        commands.push({
+          argv: ["ip", `-${address.family}`, "neigh", "replace", address.text, "lladdr", overlayMac(docker4.text), "dev", network, "nud", "permanent"],
+          why: `${other}'s extra address on ${network} (on host ${hosts[other]}): the overlay answers only for Docker's addresses`,
+        });
       }
     }
   }

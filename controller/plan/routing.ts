@@ -59,19 +59,28 @@ function daemonsFile(daemons: string[]): string {
 
 /** Nodes that run OSPF (declared with `ospf:`) on a network. */
 function ospfNodesOn(lab: Lab, network: string): string[] {
-  return Object.entries(lab.nodes).filter(([, n]) => n.routing?.ospf?.networks.includes(network)).map(([name]) => name);
+  return Object.entries(lab.nodes)
+    .filter(([, n]) => n.routing?.ospf?.networks.includes(network))
+    .map(([name]) => name);
 }
 
 /** Nodes with a raw frr.conf on a network: they may speak OSPF there, zmqlab cannot tell. */
 function rawNodesOn(lab: Lab, network: string): string[] {
-  return Object.entries(lab.nodes).filter(([, n]) => n.routing?.frr !== undefined && network in n.interfaces).map(([name]) => name);
+  return Object.entries(lab.nodes)
+    .filter(([, n]) => n.routing?.frr !== undefined && network in n.interfaces)
+    .map(([name]) => name);
 }
 
 function adjacencies(lab: Lab, name: string, networks: string[]): AdjacencyPlan[] {
   return networks.flatMap((network) => {
     const neighbours = ospfNodesOn(lab, network).filter((n) => n !== name);
     if (neighbours.length === 0) return [];
-    const addresses = neighbours.map((n) => list(lab.nodes[n]!.interfaces[network]!).map((t) => parseAddress(String(t))).find((a) => a?.family === 4)!.text);
+    const addresses = neighbours.map(
+      (n) =>
+        list(lab.nodes[n]!.interfaces[network]!)
+          .map((t) => parseAddress(String(t)))
+          .find((a) => a?.family === 4)!.text,
+    );
     return [{ network, subnet: ipv4Subnet(lab, network), neighbours, addresses }];
   });
 }
@@ -102,7 +111,9 @@ const ipv4Subnet = (lab: Lab, network: string): string => list(lab.networks[netw
 /** The node's first IPv4 address: a router id that is unique in the lab and readable. */
 export function routerId(spec: NodeSpec): string {
   for (const value of Object.values(spec.interfaces)) {
-    const v4 = list(value).map((t) => parseAddress(String(t))).find((a) => a?.family === 4);
+    const v4 = list(value)
+      .map((t) => parseAddress(String(t)))
+      .find((a) => a?.family === 4);
     if (v4) return v4.text;
   }
   throw new Error("bug: a node without an IPv4 address (validation requires one per interface)");
@@ -115,7 +126,14 @@ export function routerId(spec: NodeSpec): string {
  */
 export function ospfConfig(lab: Lab, name: string, spec: NodeSpec): string {
   const ospf = spec.routing!.ospf!;
-  const lines = [`! written by zmqlab for node ${name} of lab ${lab.name}`, "frr defaults traditional", `hostname ${name}`, "log file /var/log/frr/frr.log informational", "service integrated-vtysh-config", "!"];
+  const lines = [
+    `! written by zmqlab for node ${name} of lab ${lab.name}`,
+    "frr defaults traditional",
+    `hostname ${name}`,
+    "log file /var/log/frr/frr.log informational",
+    "service integrated-vtysh-config",
+    "!",
+  ];
   for (const network of ospf.networks) {
     const pointToPoint = ospfNodesOn(lab, network).length === 2 && rawNodesOn(lab, network).length === 0;
     lines.push(`interface ${network}`, " ip ospf area 0.0.0.0", ` ip ospf hello-interval ${OSPF_HELLO_S}`, ` ip ospf dead-interval ${OSPF_DEAD_S}`);
@@ -125,6 +143,14 @@ export function ospfConfig(lab: Lab, name: string, spec: NodeSpec): string {
   }
   // No throttling: FRR's defaults hold a new LSA back up to 5 s and SPF runs up to 5 s apart, so a
   // route could still be on its way after up's 2 s of stillness (seen: the client routed via r2).
-  lines.push("router ospf", ` ospf router-id ${routerId(spec)}`, ` maximum-paths ${OSPF_MAXIMUM_PATHS}`, " timers throttle lsa all 0", " timers lsa min-arrival 0", " timers throttle spf 0 50 200", "!");
+  lines.push(
+    "router ospf",
+    ` ospf router-id ${routerId(spec)}`,
+    ` maximum-paths ${OSPF_MAXIMUM_PATHS}`,
+    " timers throttle lsa all 0",
+    " timers lsa min-arrival 0",
+    " timers throttle spf 0 50 200",
+    "!",
+  );
   return lines.join("\n") + "\n";
 }

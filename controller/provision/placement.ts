@@ -71,6 +71,9 @@ export async function checkCollisions(runtime: Runtime, lab: Lab): Promise<void>
     }
   }
   if (problems.length > 0) {
-    throw new EnvironmentError(`Lab ${lab.name} cannot come up: ${problems.join("; ")}.`, `run a copy at free subnets beside it (--instance auto), give the lab other subnets (198.18.0.0/15 is set aside for labs), or remove the other ${labs.size ? `lab if it is yours: ${[...labs].map((l) => `zmqlab down ${l}`).join("; ")}` : "network"}`);
+    throw new EnvironmentError(
+      `Lab ${lab.name} cannot come up: ${problems.join("; ")}.`,
+      `run a copy at free subnets beside it (--instance auto), give the lab other subnets (198.18.0.0/15 is set aside for labs), or remove the other ${labs.size ? `lab if it is yours: ${[...labs].map((l) => `zmqlab down ${l}`).join("; ")}` : "network"}`,
+    );
   }
 }

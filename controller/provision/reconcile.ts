@@ -29,14 +29,16 @@ export async function reconcileLocked(runtime: Runtime, loaded: LoadedLab, insta
   }
   log(`lab ${key} is up already: checking it against ${loaded.file}`);
   const repairs: string[] = [];
-  await settled(lab.nodes.map(async (node) => {
-    const state = found.containers.find((c) => c.node === node.name)!.state;
-    if (state === "paused") await node.act("unpause");
-    else if (state !== "running") await node.act("start");
-    if (state !== "running") repairs.push(`${node.name}: ${state === "paused" ? "unpaused" : "started"} (it was ${state})`);
-    const differences = await node.reconfigure();
-    if (differences.length > 0) repairs.push(`${node.name}: configured again (${differences.join("; ")})`);
-  }));
+  await settled(
+    lab.nodes.map(async (node) => {
+      const state = found.containers.find((c) => c.node === node.name)!.state;
+      if (state === "paused") await node.act("unpause");
+      else if (state !== "running") await node.act("start");
+      if (state !== "running") repairs.push(`${node.name}: ${state === "paused" ? "unpaused" : "started"} (it was ${state})`);
+      const differences = await node.reconfigure();
+      if (differences.length > 0) repairs.push(`${node.name}: configured again (${differences.join("; ")})`);
+    }),
+  );
   await stillRunning(runtime, lab.plan);
   lab.repairs = repairs.sort();
   lab.reconciled = true;
@@ -62,7 +64,10 @@ function structureDifferences(plan: LabPlan, found: LabResources): string[] {
   for (const node of plan.nodes) {
     const container = found.containers.find((c) => c.node === node.name);
     if (!container) continue;
-    const want = node.interfaces.map((i) => i.network).sort().join(", ");
+    const want = node.interfaces
+      .map((i) => i.network)
+      .sort()
+      .join(", ");
     const have = container.networks.map(labNetwork).sort().join(", ");
     // A stopped container lists no networks: its attachments are checked once it runs.
     if (container.state === "running" && want !== have) result.push(`node ${node.name} is on ${have || "no network"}, the file says ${want}`);

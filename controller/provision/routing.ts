@@ -19,7 +19,10 @@ export const SETTLE_MS = 2_000;
 export const NEIGHBOUR_ARGV = ["vtysh", "-c", "show ip ospf neighbor json"];
 const ROUTES_ARGV = ["ip", "-j", "-4", "route", "show"];
 /** FRR's account of itself when adjacencies never form: its daemons, and OSPF per interface. */
-const STATE_ARGV = [["vtysh", "-c", "show watchfrr"], ["vtysh", "-c", "show ip ospf interface"]];
+const STATE_ARGV = [
+  ["vtysh", "-c", "show watchfrr"],
+  ["vtysh", "-c", "show ip ospf interface"],
+];
 
 export interface AdjacencyWait {
   log?: (line: string) => void;
@@ -90,7 +93,14 @@ function compact(text: string): string {
 }
 
 async function daemonState(handle: NodeHandle): Promise<string> {
-  const outputs = await Promise.all(STATE_ARGV.map((argv) => handle.exec(argv).then((r) => `$ ${argv.map((a) => (a.includes(" ") ? `'${a}'` : a)).join(" ")}\n${(r.stdout.trim() || r.stderr.trim() || `(no output, exit ${r.exitCode})`)}`, (err: unknown) => `${argv.join(" ")}: ${String(err)}`)));
+  const outputs = await Promise.all(
+    STATE_ARGV.map((argv) =>
+      handle.exec(argv).then(
+        (r) => `$ ${argv.map((a) => (a.includes(" ") ? `'${a}'` : a)).join(" ")}\n${r.stdout.trim() || r.stderr.trim() || `(no output, exit ${r.exitCode})`}`,
+        (err: unknown) => `${argv.join(" ")}: ${String(err)}`,
+      ),
+    ),
+  );
   return outputs.join("\n");
 }
 

@@ -92,7 +92,10 @@ async function create(runtime: Runtime, lab: Lab, placement: Placement, lock: Lo
   }
   if (placement.instance === undefined) await checkCollisions(runtime, lab);
   const hosts = runtime.place?.(Object.keys(lab.nodes));
-  const planOptions = { ...(hosts ? { hosts } : {}), ...(placement.instance !== undefined ? { instance: { name: placement.instance, labName: placement.fileLab.name, relocation: formatRelocations(placement.relocations) } } : {}) };
+  const planOptions = {
+    ...(hosts ? { hosts } : {}),
+    ...(placement.instance !== undefined ? { instance: { name: placement.instance, labName: placement.fileLab.name, relocation: formatRelocations(placement.relocations) } } : {}),
+  };
   let plan = planLab(lab, planOptions);
   if (plan.nodes.some((n) => n.defaultImage || n.build !== undefined)) {
     const image = await phase("image", () => runtime.nodeImage(log));
@@ -127,7 +130,6 @@ async function create(runtime: Runtime, lab: Lab, placement: Placement, lock: Lo
 }
 
 const firstLine = (err: unknown): string => describe(err).split("\n")[0]!;
-
 
 /** How a user names this lab (and instance) to `zmqlab down`. */
 const downTarget = (p: Placement): string => `${p.fileLab.name}${p.instance !== undefined ? ` --instance ${p.instance}` : ""}${clusterFlag()}`;

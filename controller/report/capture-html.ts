@@ -68,25 +68,41 @@ export function ladderSvg(connections: CapturedConnection[], t0: number, t1: num
     const yc = top + i * row + 12;
     const ys = yc + gapY;
     const who = (side: CapturedConnection["clientSide"]) => (side.socketType ? ` (${side.socketType})` : "");
-    parts.push(`<text x="4" y="${yc + 4}" class="small">${esc(`${end(c.client)}${who(c.clientSide)}`)}</text><text x="4" y="${ys + 4}" class="small">${esc(`→ ${end(c.server)}${who(c.serverSide)}`)}</text>`);
+    parts.push(
+      `<text x="4" y="${yc + 4}" class="small">${esc(`${end(c.client)}${who(c.clientSide)}`)}</text><text x="4" y="${ys + 4}" class="small">${esc(`→ ${end(c.server)}${who(c.serverSide)}`)}</text>`,
+    );
     const from = c.synMs ?? c.active[0]?.startMs ?? t0;
     const to = c.end?.ms ?? c.lastMs;
     for (const y of [yc, ys]) parts.push(`<line x1="${x(from)}" y1="${y}" x2="${x(to)}" y2="${y}" class="rail"/>`);
-    for (const a of c.active) for (const y of [yc, ys]) parts.push(`<line x1="${x(a.startMs)}" y1="${y}" x2="${Math.max(x(a.endMs), x(a.startMs) + 1)}" y2="${y}" class="active"><title>${esc(`packets from ${a.startMs} to ${a.endMs} ms`)}</title></line>`);
+    for (const a of c.active)
+      for (const y of [yc, ys])
+        parts.push(
+          `<line x1="${x(a.startMs)}" y1="${y}" x2="${Math.max(x(a.endMs), x(a.startMs) + 1)}" y2="${y}" class="active"><title>${esc(`packets from ${a.startMs} to ${a.endMs} ms`)}</title></line>`,
+        );
     const rungs = rungsOf(c);
     for (const r of rungs) {
       const [y1, y2] = r.down ? [yc, ys] : [ys, yc];
-      parts.push(`<line x1="${x(r.ms)}" y1="${y1}" x2="${x(r.ms)}" y2="${y2}" class="rung ${r.kind}" marker-end="url(#rung)"><title>${esc(`${r.label || "sent again"} ${r.down ? "client → server" : "server → client"} at ${r.ms} ms`)}</title></line>`);
+      parts.push(
+        `<line x1="${x(r.ms)}" y1="${y1}" x2="${x(r.ms)}" y2="${y2}" class="rung ${r.kind}" marker-end="url(#rung)"><title>${esc(`${r.label || "sent again"} ${r.down ? "client → server" : "server → client"} at ${r.ms} ms`)}</title></line>`,
+      );
     }
     // Steps too close to tell apart on the axis (a handshake takes a few ms) share one label.
-    const groups = labelGroups(rungs.filter((r) => r.label), (r) => x(r.ms), 40);
+    const groups = labelGroups(
+      rungs.filter((r) => r.label),
+      (r) => x(r.ms),
+      40,
+    );
     const rows = labelRows(groups.map((g) => ({ x: x(g[0]!.ms) + 2, width: groupLabel(g).length * 5.5 })));
-    groups.forEach((g, k) => parts.push(`<text x="${x(g[0]!.ms) + 2}" y="${ys + 12 + rows[k]! * 9}" class="tiny"><title>${esc(g.map((r) => `${r.label} at ${r.ms} ms`).join("\n"))}</title>${esc(groupLabel(g))}</text>`));
+    groups.forEach((g, k) =>
+      parts.push(`<text x="${x(g[0]!.ms) + 2}" y="${ys + 12 + rows[k]! * 9}" class="tiny"><title>${esc(g.map((r) => `${r.label} at ${r.ms} ms`).join("\n"))}</title>${esc(groupLabel(g))}</text>`),
+    );
     const resent = c.retransmissions.length;
     if (resent) parts.push(`<text x="${x(to) + 3}" y="${yc + 4}" class="tiny resent">${resent} sent again</text>`);
   });
   const rows = labelRows(faults.map((f) => ({ x: x(f.ms) + 3, width: f.name.length * 6.5 })));
-  faults.forEach((f, i) => parts.push(`<line x1="${x(f.ms)}" y1="${top - 8}" x2="${x(f.ms)}" y2="${h - 20}" class="fault"/><text x="${x(f.ms) + 3}" y="${top - 10 + rows[i]! * 10}" class="small">${esc(f.name)}</text>`));
+  faults.forEach((f, i) =>
+    parts.push(`<line x1="${x(f.ms)}" y1="${top - 8}" x2="${x(f.ms)}" y2="${h - 20}" class="fault"/><text x="${x(f.ms) + 3}" y="${top - 10 + rows[i]! * 10}" class="small">${esc(f.name)}</text>`),
+  );
   const seconds = Math.floor(span / 1000);
   const step = seconds <= 10 ? 1 : Math.ceil(seconds / 10);
   for (let s = Math.ceil(t0 / 1000); s * 1000 <= t1; s += step) parts.push(`<text x="${x(s * 1000)}" y="${h - 6}" text-anchor="middle" class="small">${s}s</text>`);

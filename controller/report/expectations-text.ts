@@ -9,16 +9,21 @@ export const BUILT_IN: ReadonlySet<string> = new Set(["endpoint", "fault", "capt
 export function verdictLine(results: ExpectationResult[]): string {
   const expectations = results.filter((r) => !BUILT_IN.has(r.kind));
   const failed = expectations.filter((r) => !r.ok).length;
-  const judged = expectations.length === 0
-    ? "no expectations"
-    : failed === 0
-      ? expectations.length === 1 ? "the expectation holds" : `all ${expectations.length} expectations hold`
-      : `${failed} of ${expectations.length} expectations failed`;
+  const judged =
+    expectations.length === 0
+      ? "no expectations"
+      : failed === 0
+        ? expectations.length === 1
+          ? "the expectation holds"
+          : `all ${expectations.length} expectations hold`
+        : `${failed} of ${expectations.length} expectations failed`;
   const failedChecks = (kind: string, key: string, one: string, many: string) => {
     const names = results.filter((r) => r.kind === kind && !r.ok).map((r) => String(r.spec[key]));
     return names.length ? [`${names.length === 1 ? `1 ${one} failed` : `${names.length} ${many} failed`} (${names.join(", ")})`] : [];
   };
-  const captures = results.filter((r) => r.kind === "capture" && !r.ok).map((r) => (r.spec["expectation"] !== undefined ? `expectation ${r.spec["expectation"]}` : String(r.spec["capture"] ?? "capture")));
+  const captures = results
+    .filter((r) => r.kind === "capture" && !r.ok)
+    .map((r) => (r.spec["expectation"] !== undefined ? `expectation ${r.spec["expectation"]}` : String(r.spec["capture"] ?? "capture")));
   const captureChecks = captures.length ? [`${captures.length === 1 ? "1 capture check failed" : `${captures.length} capture checks failed`} (${captures.join(", ")})`] : [];
   return [...failedChecks("endpoint", "endpoint", "endpoint", "endpoints"), ...failedChecks("fault", "fault", "fault", "faults"), ...captureChecks, judged].join("; ");
 }

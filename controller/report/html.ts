@@ -67,7 +67,9 @@ function layout(lab: Lab, hosts: Record<string, string>): { boxes: Box[]; bars: 
       return chunks.map((c, i) => (i === 0 ? `${network}: ${c}` : c));
     });
     if (hosts[name] !== undefined) lines.unshift(`on host ${hosts[name]}`);
-    const attached = Object.keys(node.interfaces).map((n) => networks.indexOf(n)).sort((a, b) => a - b);
+    const attached = Object.keys(node.interfaces)
+      .map((n) => networks.indexOf(n))
+      .sort((a, b) => a - b);
     return { name, forward: node.forward ?? false, lines, attached, w: Math.max(120, ...lines.map((l) => l.length * 6.6 + 16)) };
   });
   const middle = contents.filter((c) => c.attached.length > 1).map((c) => c.w);
@@ -106,7 +108,12 @@ export function hop(from: Box, to: Box, barsOf: (b: Box) => number[], offset: nu
   const side = (b: Box) => (lane < b.x ? b.x - b.w / 2 : b.x + b.w / 2);
   const [y1, y2] = [from.y + from.h / 2 + offset, to.y + to.h / 2 + offset];
   const r = (n: number) => Math.round(n * 10) / 10;
-  return [[r(side(from)), r(y1)], [r(lane), r(y1)], [r(lane), r(y2)], [r(side(to)), r(y2)]];
+  return [
+    [r(side(from)), r(y1)],
+    [r(lane), r(y1)],
+    [r(lane), r(y2)],
+    [r(side(to)), r(y2)],
+  ];
 }
 
 function ownerOf(lab: Lab, address: string): string | undefined {
@@ -139,10 +146,15 @@ export function topologySvg(lab: Lab, flows: DrawnFlow[], hosts: Record<string, 
     // Each flow its own lane beside the others, a few pixels apart.
     const offset = (i - (flows.length - 1) / 2) * 7;
     const stops = [src, ...flow.via.map(box).filter((b): b is Box => !!b), ...(dst ? [dst] : [])];
-    const points = stops.slice(1).flatMap((b, k) => hop(stops[k]!, b, barsOf, offset)).map(([x, y]) => `${x},${y}`);
+    const points = stops
+      .slice(1)
+      .flatMap((b, k) => hop(stops[k]!, b, barsOf, offset))
+      .map(([x, y]) => `${x},${y}`);
     if (points.length < 2) return;
     const color = flow.failed ? "#c00" : COLORS[i % COLORS.length]!;
-    parts.push(`<polyline points="${points.join(" ")}" fill="none" stroke="${color}" stroke-width="3" opacity="0.75" ${flow.failed ? 'stroke-dasharray="8 6"' : ""} marker-end="url(#arrow)"><title>${esc(`${flow.from} → ${flow.to}`)}</title></polyline>`);
+    parts.push(
+      `<polyline points="${points.join(" ")}" fill="none" stroke="${color}" stroke-width="3" opacity="0.75" ${flow.failed ? 'stroke-dasharray="8 6"' : ""} marker-end="url(#arrow)"><title>${esc(`${flow.from} → ${flow.to}`)}</title></polyline>`,
+    );
   });
   for (const b of boxes) {
     parts.push(`<rect x="${b.x - b.w / 2}" y="${b.y}" width="${b.w}" height="${b.h}" rx="8" class="${b.forward ? "router" : "node"}"/>`);
@@ -204,7 +216,9 @@ export function rateChart(timeline: Timeline, t0: number, t1: number, faults: Fa
   const parts: string[] = [];
   for (const s of timeline.silences) {
     const end = s.end ?? t1;
-    parts.push(`<rect x="${x(s.start)}" y="${top}" width="${Math.max(1, round(x(end) - x(s.start)))}" height="${base - top}" class="silence"><title>${esc(`silence ${end - s.start} ms${s.end === null ? " (until stop)" : ""}`)}</title></rect>`);
+    parts.push(
+      `<rect x="${x(s.start)}" y="${top}" width="${Math.max(1, round(x(end) - x(s.start)))}" height="${base - top}" class="silence"><title>${esc(`silence ${end - s.start} ms${s.end === null ? " (until stop)" : ""}`)}</title></rect>`,
+    );
   }
   perSecond.forEach((rate, i) => {
     if (rate === 0) return;
@@ -264,18 +278,36 @@ export function timelineHtml(report: LabReport): string {
   const faults = faultMarks(report);
   const t0 = Math.min(...receivers.map((e) => e.timeline!.counts.start), ...faults.map((f) => f.ms));
   // The axis ends at the last thing known: the last sample (the agent's stop), a count, a fault.
-  const ends = receivers.flatMap((e) => [e.timeline!.counts.start + e.timeline!.counts.values.length * e.timeline!.tickMs, ...e.timeline!.samples.map((s) => s.ms), ...e.timeline!.silences.map((s) => s.end ?? s.start)]);
+  const ends = receivers.flatMap((e) => [
+    e.timeline!.counts.start + e.timeline!.counts.values.length * e.timeline!.tickMs,
+    ...e.timeline!.samples.map((s) => s.ms),
+    ...e.timeline!.silences.map((s) => s.end ?? s.start),
+  ]);
   const t1 = Math.max(...ends, ...faults.map((f) => f.ms));
   // One clock for every report: seconds since time 0 (when the senders were released).
   const at = (ms: number | undefined) => (ms === undefined ? "" : ` (${(ms / 1000).toFixed(1)} s)`);
   const phaseRows = phases
-    .map((p) => `<tr><td>${esc(p.from)}${at(p.start)} → ${esc(p.to)}${at(p.end)}</td><td>${esc(Object.entries(p.received).map(([k, v]) => `${k}: ${v}`).join(", ") || "-")}</td><td>${esc(Object.entries(p.flows).map(([node, flows]) => `${node}: ${flows.reduce((n, f) => n + f.packets, 0)}`).join(", ") || "-")}</td></tr>`)
+    .map(
+      (p) =>
+        `<tr><td>${esc(p.from)}${at(p.start)} → ${esc(p.to)}${at(p.end)}</td><td>${esc(
+          Object.entries(p.received)
+            .map(([k, v]) => `${k}: ${v}`)
+            .join(", ") || "-",
+        )}</td><td>${esc(
+          Object.entries(p.flows)
+            .map(([node, flows]) => `${node}: ${flows.reduce((n, f) => n + f.packets, 0)}`)
+            .join(", ") || "-",
+        )}</td></tr>`,
+    )
     .join("\n");
   const charts = receivers
     .map((e) => {
       const silences = e.timeline!.silences;
       const longest = silences.reduce((n, s) => Math.max(n, (s.end ?? t1) - s.start), 0);
-      const latency = e.latency && e.timeline!.latency ? `\n<div class="small">one-way latency, ms (p50/p99/max over the run: ${latencyText(e.latency)})</div>\n${latencyChart(e.timeline!.latency, t0, t1, faults)}` : "";
+      const latency =
+        e.latency && e.timeline!.latency
+          ? `\n<div class="small">one-way latency, ms (p50/p99/max over the run: ${latencyText(e.latency)})</div>\n${latencyChart(e.timeline!.latency, t0, t1, faults)}`
+          : "";
       return `<h3>${esc(e.name)} on ${esc(e.node)}: ${e.received} received${silences.length ? `, ${silences.length} silence${silences.length === 1 ? "" : "s"} over ${e.timeline!.silenceMs} ms (longest ${longest} ms)` : ""}</h3>\n${rateChart(e.timeline!, t0, t1, faults)}${latency}`;
     })
     .join("\n");
@@ -325,14 +357,27 @@ export function htmlReport(lab: Lab, report: LabReport, pageDir?: string): strin
     })
     .join("\n");
   const expectationRows = report.expectations
-    .map((e) => `<tr class="${e.ok ? "pass" : "fail"}"><td><b>${e.ok ? "PASS" : "FAIL"}</b></td><td>${esc(e.kind)}</td><td>${esc(e.description)}${e.actual ? `<div class="small">actual: ${esc(e.actual.description)}</div>` : ""}</td><td>${esc(e.expected)}</td><td>${esc(e.observed)}${e.ok ? "" : `<div class="why">${esc(e.message)}</div>`}</td></tr>`)
+    .map(
+      (e) =>
+        `<tr class="${e.ok ? "pass" : "fail"}"><td><b>${e.ok ? "PASS" : "FAIL"}</b></td><td>${esc(e.kind)}</td><td>${esc(e.description)}${e.actual ? `<div class="small">actual: ${esc(e.actual.description)}</div>` : ""}</td><td>${esc(e.expected)}</td><td>${esc(e.observed)}${e.ok ? "" : `<div class="why">${esc(e.message)}</div>`}</td></tr>`,
+    )
     .join("\n");
   const endpointRows = report.endpoints
-    .map((e) => `<tr><td>${esc(e.name)}</td><td>${esc(e.node)}</td><td>${esc(e.socket)}</td><td>${e.program || e.failures ? "-" : e.sent}</td><td>${e.program || e.failures ? "-" : e.received}</td><td>${esc(Object.entries(e.from).map(([k, v]) => `${k}: ${v}`).join(", ") || "-")}</td><td>${esc([...new Set(e.peers.map((p) => p.address))].join(", ") || "-")}</td><td>${e.failures ? `<b class="why">endpoint failure: ${esc(e.failures.join("; "))}</b>` : esc([...e.noHandshake.map((n) => n.message), ...e.errors].join("; ") || "ok")}</td></tr>`)
+    .map(
+      (e) =>
+        `<tr><td>${esc(e.name)}</td><td>${esc(e.node)}</td><td>${esc(e.socket)}</td><td>${e.program || e.failures ? "-" : e.sent}</td><td>${e.program || e.failures ? "-" : e.received}</td><td>${esc(
+          Object.entries(e.from)
+            .map(([k, v]) => `${k}: ${v}`)
+            .join(", ") || "-",
+        )}</td><td>${esc([...new Set(e.peers.map((p) => p.address))].join(", ") || "-")}</td><td>${e.failures ? `<b class="why">endpoint failure: ${esc(e.failures.join("; "))}</b>` : esc([...e.noHandshake.map((n) => n.message), ...e.errors].join("; ") || "ok")}</td></tr>`,
+    )
     .join("\n");
   const programRows = report.endpoints
     .filter((e) => e.program)
-    .map((e) => `<tr><td>${esc(e.name)}</td><td>${esc(e.node)}</td><td><code>${esc(commandText(e.program!.command))}</code></td><td>${esc(programState(e.program!))}</td><td><pre>${esc(e.program!.lastLines.join("\n")) || "(no output)"}</pre></td></tr>`)
+    .map(
+      (e) =>
+        `<tr><td>${esc(e.name)}</td><td>${esc(e.node)}</td><td><code>${esc(commandText(e.program!.command))}</code></td><td>${esc(programState(e.program!))}</td><td><pre>${esc(e.program!.lastLines.join("\n")) || "(no output)"}</pre></td></tr>`,
+    )
     .join("\n");
   const passed = report.expectations.filter((e) => e.ok).length;
   // Nodes that went away during the traffic, and counters that could not be read (as planned as
@@ -357,11 +402,19 @@ svg text.net { font-weight: bold; font-size: 14px; } svg text.name { font-weight
 svg rect.node { fill: #e3f0ff; stroke: #3367d6; stroke-width: 1.5; } svg rect.router { fill: #fde8c8; stroke: #b96b00; stroke-width: 1.5; }
 </style></head><body>
 <h1>Lab ${esc(report.lab)}</h1>
-${report.instance ? `<div>${esc(instanceText(report.instance))}</div>
-` : ""}<div>${esc(report.started)} · traffic ${report.durationMs} ms · <span class="verdict ${report.ok ? "ok" : "bad"}">${esc(verdictLine(report.expectations))}</span></div>
-${nodeNotes.length ? `<h2>Nodes that went away during the traffic</h2>
+${
+  report.instance
+    ? `<div>${esc(instanceText(report.instance))}</div>
+`
+    : ""
+}<div>${esc(report.started)} · traffic ${report.durationMs} ms · <span class="verdict ${report.ok ? "ok" : "bad"}">${esc(verdictLine(report.expectations))}</span></div>
+${
+  nodeNotes.length
+    ? `<h2>Nodes that went away during the traffic</h2>
 <ul>${nodeNotes.join("")}</ul>
-` : ""}<h2>Topology and the paths the routers' counters showed</h2>
+`
+    : ""
+}<h2>Topology and the paths the routers' counters showed</h2>
 ${topologySvg(lab, flows, report.hosts)}
 <table><tr><th></th><th>source</th><th>destination</th><th>crossed (by the routers' own counters)</th><th>packets forwarded</th></tr>
 ${flowRows || '<tr><td colspan="5">no flows observed</td></tr>'}
@@ -374,10 +427,14 @@ ${expectationRows || '<tr><td colspan="5">this lab states no expectations</td></
 <table><tr><th>endpoint</th><th>node</th><th>socket</th><th>sent</th><th>received</th><th>from</th><th>peers seen by the kernel</th><th>notes</th></tr>
 ${endpointRows}
 </table>
-${timelineHtml(report)}${captureHtml(report.capture, faultMarks(report), pageDir)}${programRows ? `<h2>Programs</h2>
+${timelineHtml(report)}${captureHtml(report.capture, faultMarks(report), pageDir)}${
+    programRows
+      ? `<h2>Programs</h2>
 <table><tr><th>endpoint</th><th>node</th><th>command</th><th>run</th><th>last lines of output</th></tr>
 ${programRows}
-</table>` : ""}
+</table>`
+      : ""
+  }
 </body></html>
 `;
 }

@@ -7,24 +7,22 @@ import type { LabReport } from "../run/index.js";
 
 /** Escape text for XML attributes and content; characters XML 1.0 cannot carry are dropped. */
 export function xmlEscape(text: string): string {
-  return text
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, "")
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&apos;");
+  return (
+    text
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, "")
+      .replace(/&/g, "&amp;")
+      .replace(/</g, "&lt;")
+      .replace(/>/g, "&gt;")
+      .replace(/"/g, "&quot;")
+      .replace(/'/g, "&apos;")
+  );
 }
 
 /** `<properties>` at the given indent, or nothing when there are none. */
 export function properties(indent: string, entries: [string, string][]): string[] {
   if (entries.length === 0) return [];
-  return [
-    `${indent}<properties>`,
-    ...entries.map(([name, value]) => `${indent}  <property name="${xmlEscape(name)}" value="${xmlEscape(value)}"/>`),
-    `${indent}</properties>`,
-  ];
+  return [`${indent}<properties>`, ...entries.map(([name, value]) => `${indent}  <property name="${xmlEscape(name)}" value="${xmlEscape(value)}"/>`), `${indent}</properties>`];
 }
 
 /**
@@ -50,7 +48,9 @@ export function junitXml(report: LabReport): string {
     ...properties("    ", [
       // The time base of every ms in the messages: time 0, when the senders were released.
       ["clock.t0", report.clock.t0],
-      ...(report.instance ? [["instance.name", report.instance.name], ...report.instance.relocations.map((r): [string, string] => ["instance.relocation", `${r.from} -> ${r.to}`])] as [string, string][] : []),
+      ...(report.instance
+        ? ([["instance.name", report.instance.name], ...report.instance.relocations.map((r): [string, string] => ["instance.relocation", `${r.from} -> ${r.to}`])] as [string, string][])
+        : []),
     ]),
   ];
   for (const e of report.expectations) {

@@ -40,7 +40,9 @@ export function topologyMermaid(lab: Lab, paths: FlowPath[] = [], hosts: Record<
   });
   lines.push("  classDef router fill:#fde8c8,stroke:#b96b00;");
   lines.push("  classDef endpoint fill:#e3f0ff,stroke:#3367d6;");
-  const routers = Object.entries(lab.nodes).filter(([, n]) => n.forward).map(([n]) => id("node", n));
+  const routers = Object.entries(lab.nodes)
+    .filter(([, n]) => n.forward)
+    .map(([n]) => id("node", n));
   if (routers.length) lines.push(`  class ${routers.join(",")} router;`);
   const endpoints = Object.keys(lab.traffic ?? {}).map((n) => id("ep", n));
   if (endpoints.length) lines.push(`  class ${endpoints.join(",")} endpoint;`);

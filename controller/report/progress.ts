@@ -26,7 +26,13 @@ export function plainText(text: string): string {
   return text
     .replace(ESCAPES, "")
     .split("\n")
-    .map((line) => line.split("\r").filter((part) => part !== "").pop() ?? "")
+    .map(
+      (line) =>
+        line
+          .split("\r")
+          .filter((part) => part !== "")
+          .pop() ?? "",
+    )
     .join("\n");
 }
 

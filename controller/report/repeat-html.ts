@@ -25,7 +25,10 @@ export function stripChart(d: Distribution): string {
 
 function figureRows(figures: Record<string, Distribution>, runs: number, label: string): string {
   return Object.entries(figures)
-    .map(([name, d], i) => `<tr>${i === 0 ? `<td rowspan="${Object.keys(figures).length}">${esc(label)}</td>` : ""}<td><code>${esc(name)}</code></td><td>${stripChart(d)}</td><td>${esc(spread(d, runs))}</td></tr>`)
+    .map(
+      ([name, d], i) =>
+        `<tr>${i === 0 ? `<td rowspan="${Object.keys(figures).length}">${esc(label)}</td>` : ""}<td><code>${esc(name)}</code></td><td>${stripChart(d)}</td><td>${esc(spread(d, runs))}</td></tr>`,
+    )
     .join("\n");
 }
 
@@ -53,7 +56,10 @@ export function repeatHtml(report: RepeatReport, file = "repeat.html"): string {
     figureRows(Object.fromEntries(Object.entries(report.routers).map(([r, d]) => [`${r} packets`, d])), runs, "routers"),
   ].filter(Boolean);
   const results = report.results
-    .map((r) => `<tr class="${r.ok ? "pass" : "fail"}"><td>${runLink(r.run)}</td><td>${r.ok ? "held" : r.error !== undefined ? "could not be made" : "failed"}</td><td>${(r.durationMs / 1000).toFixed(1)} s</td><td>${esc(r.instance ?? "-")}</td><td>${r.error !== undefined ? `<span class="why">${esc(r.error.split("\n")[0])}</span>` : ""}</td></tr>`)
+    .map(
+      (r) =>
+        `<tr class="${r.ok ? "pass" : "fail"}"><td>${runLink(r.run)}</td><td>${r.ok ? "held" : r.error !== undefined ? "could not be made" : "failed"}</td><td>${(r.durationMs / 1000).toFixed(1)} s</td><td>${esc(r.instance ?? "-")}</td><td>${r.error !== undefined ? `<span class="why">${esc(r.error.split("\n")[0])}</span>` : ""}</td></tr>`,
+    )
     .join("\n");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>zmqlab: ${esc(report.lab)}, ${runs} runs</title>

@@ -11,7 +11,14 @@ export function repeatJunitXml(report: RepeatReport): string {
   const made = report.results.filter((r) => r.error === undefined).length;
   const cases = [
     ...report.expectations.map((e) => ({ name: e.description, kind: e.kind, ok: e.ok, passed: e.passed, quorum: e.quorum, failures: e.failures })),
-    { name: "zmqlab's own checks: every endpoint started, every fault ran", kind: "checks", ok: report.checks.passed === made && made === report.runs, passed: report.checks.passed, quorum: 1, failures: report.checks.failures },
+    {
+      name: "zmqlab's own checks: every endpoint started, every fault ran",
+      kind: "checks",
+      ok: report.checks.passed === made && made === report.runs,
+      passed: report.checks.passed,
+      quorum: 1,
+      failures: report.checks.failures,
+    },
   ];
   const failed = cases.filter((c) => !c.ok).length;
   const seconds = (report.durationMs / 1000).toFixed(3);
@@ -21,13 +28,23 @@ export function repeatJunitXml(report: RepeatReport): string {
     `<?xml version="1.0" encoding="UTF-8"?>`,
     `<testsuites name="zmqlab" tests="${cases.length}" failures="${failed}" errors="${errors.length ? 1 : 0}" time="${seconds}">`,
     `  <testsuite name="${a(report.lab)}" tests="${cases.length}" failures="${failed}" errors="${errors.length ? 1 : 0}" skipped="0" time="${seconds}" timestamp="${a(report.started.replace(/Z$/, ""))}">`,
-    ...properties("    ", [["runs", String(report.runs)], ["jobs", String(report.jobs)], ["quorum", String(report.quorum)], ...errors.map((r): [string, string] => [`run.${r.run}.error`, r.error!.split("\n")[0]!])]),
+    ...properties("    ", [
+      ["runs", String(report.runs)],
+      ["jobs", String(report.jobs)],
+      ["quorum", String(report.quorum)],
+      ...errors.map((r): [string, string] => [`run.${r.run}.error`, r.error!.split("\n")[0]!]),
+    ]),
   ];
   for (const c of cases) {
     const rate = `${c.passed}/${report.runs}`;
     const why = c.failures.map((f) => `run ${f.run}: ${f.message}${fileOf(f.run) ? ` (report: ${fileOf(f.run)!.html ?? fileOf(f.run)!.json})` : ""}`).join("\n");
     lines.push(`    <testcase name="${a(c.name)}" classname="${a(c.kind)}" time="0">`);
-    lines.push(...properties("      ", [["passed", rate], ["quorum", String(c.quorum)]]));
+    lines.push(
+      ...properties("      ", [
+        ["passed", rate],
+        ["quorum", String(c.quorum)],
+      ]),
+    );
     if (!c.ok) lines.push(`      <failure message="${a(`held in ${rate} runs, ${quorumText(c.quorum, report.runs)} needed`)}" type="${a(c.kind)}">${a(why)}</failure>`);
     lines.push(`      <system-out>${a(`held in ${rate} runs${why ? `\n${why}` : ""}`)}</system-out>`);
     lines.push(`    </testcase>`);

@@ -27,7 +27,11 @@ export function repeatVerdict(report: RepeatReport): string {
   const held = report.results.filter((r) => r.ok).length;
   const parts = [
     `${held} of ${report.runs} runs held every expectation`,
-    missed.length ? `${missed.length} of ${report.expectations.length} expectations missed their quorum (${missed.map((e) => e.kind).join(", ")})` : report.expectations.length ? `every expectation met its quorum` : "no expectations",
+    missed.length
+      ? `${missed.length} of ${report.expectations.length} expectations missed their quorum (${missed.map((e) => e.kind).join(", ")})`
+      : report.expectations.length
+        ? `every expectation met its quorum`
+        : "no expectations",
     ...(report.checks.passed < report.runs - errors ? [`zmqlab's own checks failed in ${plural(report.runs - errors - report.checks.passed, "run")}`] : []),
     ...(errors ? [`${plural(errors, "run")} could not be made`] : []),
   ];

@@ -12,7 +12,8 @@ export function reportSchema(): object {
     $schema: "http://json-schema.org/draft-07/schema#",
     $id: "https://zmqlab.dev/schema/report.schema.json",
     title: "zmqlab report",
-    description: "What `zmqlab run --json FILE` writes: the traffic report of every endpoint (ms since the run's time 0), the routers' counters, the faults as they happened, and every expectation's verdict.",
+    description:
+      "What `zmqlab run --json FILE` writes: the traffic report of every endpoint (ms since the run's time 0), the routers' counters, the faults as they happened, and every expectation's verdict.",
     ...LAB_REPORT,
     properties: { ...LAB_REPORT.properties, expectations: { type: "array", items: expectationResultSchema() } },
   };
@@ -24,7 +25,8 @@ export function repeatSchema(): object {
     $schema: "http://json-schema.org/draft-07/schema#",
     $id: "https://zmqlab.dev/schema/repeat.schema.json",
     title: "zmqlab repeat report",
-    description: "What `zmqlab run LAB --repeat N --json FILE` writes: each expectation's pass count against its quorum, every figure of the runs as a distribution, and each run's verdict (a failing run's own report is a report.schema.json file).",
+    description:
+      "What `zmqlab run LAB --repeat N --json FILE` writes: each expectation's pass count against its quorum, every figure of the runs as a distribution, and each run's verdict (a failing run's own report is a report.schema.json file).",
     ...REPEAT_REPORT,
   };
 }
@@ -35,7 +37,8 @@ export function sweepSchema(): object {
     $schema: "http://json-schema.org/draft-07/schema#",
     $id: "https://zmqlab.dev/schema/sweep.schema.json",
     title: "zmqlab sweep report",
-    description: "What `zmqlab sweep LAB --json FILE` writes: the baseline and one row per failure, each cell an expectation held or failed and whether it differs from the baseline, the flows that moved and each receiver's outage (every run's own report is a report.schema.json file).",
+    description:
+      "What `zmqlab sweep LAB --json FILE` writes: the baseline and one row per failure, each cell an expectation held or failed and whether it differs from the baseline, the flows that moved and each receiver's outage (every run's own report is a report.schema.json file).",
     ...SWEEP_REPORT,
   };
 }

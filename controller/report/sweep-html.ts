@@ -40,7 +40,11 @@ export function sweepHtml(report: SweepReport, file = "sweep.html"): string {
           return `<li class="${cell.ok ? "ok" : "bad"}"><b>${esc(columnName(report, i))} ${cell.ok ? "held" : "FAILED"}</b>${esc(mark)}: ${esc(cell.message)}</li>`;
         })
         .join("");
-      const flows = row.flows.length ? `<p>Flows that moved (by the routers' counters, from the sweep on):</p><ul>${row.flows.map((f) => `<li>${esc(movedText(f))}</li>`).join("")}</ul>` : row === report.baseline ? "" : "<p>No flow moved.</p>";
+      const flows = row.flows.length
+        ? `<p>Flows that moved (by the routers' counters, from the sweep on):</p><ul>${row.flows.map((f) => `<li>${esc(movedText(f))}</li>`).join("")}</ul>`
+        : row === report.baseline
+          ? ""
+          : "<p>No flow moved.</p>";
       const receivers = row.receivers.length
         ? `<table><tr><th>receiver</th><th>outage after the sweep</th><th>back after</th><th>lost</th><th>received</th></tr>${row.receivers.map((x) => `<tr><td>${esc(x.endpoint)}</td><td>${esc(outageText(x.outageMs))}</td><td>${x.recoveredAfterMs === null ? "never" : `${Math.round(x.recoveredAfterMs)} ms`}</td><td>${x.lost}</td><td>${x.received}</td></tr>`).join("")}</table>`
         : "";

@@ -18,7 +18,11 @@ function outcome(report: SweepReport, row: SweepRow, i: number): "pass" | "fail"
 export function sweepJunitXml(report: SweepReport): string {
   const a = xmlEscape;
   const rows = [report.baseline, ...report.failures];
-  const counts = rows.map((r) => (r.error !== undefined ? { failures: 0, skipped: 0, errors: 1 } : { failures: report.columns.filter((_, i) => outcome(report, r, i) === "fail").length, skipped: report.columns.filter((_, i) => outcome(report, r, i) === "skip").length, errors: 0 }));
+  const counts = rows.map((r) =>
+    r.error !== undefined
+      ? { failures: 0, skipped: 0, errors: 1 }
+      : { failures: report.columns.filter((_, i) => outcome(report, r, i) === "fail").length, skipped: report.columns.filter((_, i) => outcome(report, r, i) === "skip").length, errors: 0 },
+  );
   const sum = (k: "failures" | "skipped" | "errors") => counts.reduce((n, c) => n + c[k], 0);
   const tests = rows.length * report.columns.length;
   const lines = [
@@ -27,7 +31,9 @@ export function sweepJunitXml(report: SweepReport): string {
   ];
   rows.forEach((row, r) => {
     const c = counts[r]!;
-    lines.push(`  <testsuite name="${a(`${report.lab}: ${row.failure}`)}" tests="${report.columns.length}" failures="${c.failures}" errors="${c.errors}" skipped="${c.skipped}" time="${(row.durationMs / 1000).toFixed(3)}" timestamp="${a(report.started.replace(/Z$/, ""))}">`);
+    lines.push(
+      `  <testsuite name="${a(`${report.lab}: ${row.failure}`)}" tests="${report.columns.length}" failures="${c.failures}" errors="${c.errors}" skipped="${c.skipped}" time="${(row.durationMs / 1000).toFixed(3)}" timestamp="${a(report.started.replace(/Z$/, ""))}">`,
+    );
     lines.push(
       ...properties("    ", [
         ["failure", row.failure],
@@ -45,7 +51,10 @@ export function sweepJunitXml(report: SweepReport): string {
         const cell = row.cells[i]!;
         lines.push(`    <testcase name="${a(column.description)}" classname="${a(column.kind)}" time="0">`);
         const result = outcome(report, row, i);
-        if (result === "fail") lines.push(`      <failure message="${a(cell.message)}" type="${a(column.kind)}">${a(`observed: ${cell.observed}\n${cell.message}${row === report.baseline ? "" : "\n(held in the baseline)"}`)}</failure>`);
+        if (result === "fail")
+          lines.push(
+            `      <failure message="${a(cell.message)}" type="${a(column.kind)}">${a(`observed: ${cell.observed}\n${cell.message}${row === report.baseline ? "" : "\n(held in the baseline)"}`)}</failure>`,
+          );
         if (result === "skip") lines.push(`      <skipped message="${a(`fails in the baseline too: ${cell.message}`)}"/>`);
         lines.push(`      <system-out>${a(`observed: ${cell.observed}${cell.differs ? "\n(differs from the baseline)" : ""}`)}</system-out>`);
         lines.push(`    </testcase>`);

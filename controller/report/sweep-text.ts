@@ -28,7 +28,12 @@ export const movedText = (f: SweepRow["flows"][number]): string => `${f.from} ->
 export const receiverText = (r: SweepRow["receivers"][number]): string => `${r.endpoint} ${outageText(r.outageMs)}, lost ${r.lost}`;
 
 /** An error's first two lines, as one (a heading ending in a colon says little alone). */
-export const firstLines = (text: string): string => text.split("\n").slice(0, 2).map((l) => l.trim()).join(" ");
+export const firstLines = (text: string): string =>
+  text
+    .split("\n")
+    .slice(0, 2)
+    .map((l) => l.trim())
+    .join(" ");
 
 /** The columns a row broke or mended, by name. */
 const names = (report: SweepReport, columns: number[]) => columns.map((c) => columnName(report, c)).join(", ");
@@ -39,11 +44,14 @@ export function sweepVerdict(report: SweepReport): string {
   const errors = [report.baseline, ...report.failures].filter((r) => r.error !== undefined);
   // Of the failures whose runs were made.
   const n = report.failures.filter((f) => f.error === undefined).length;
-  if (report.baseline.error !== undefined) return `the baseline could not be made: nothing to compare the failures with${errors.length > 1 ? `; the runs of ${plural(errors.length - 1, "failure")} could not be made either` : ""}`;
+  if (report.baseline.error !== undefined)
+    return `the baseline could not be made: nothing to compare the failures with${errors.length > 1 ? `; the runs of ${plural(errors.length - 1, "failure")} could not be made either` : ""}`;
   const parts = [
     broken.length
       ? `${broken.length} of ${plural(n, "failure")} broke what the baseline held: ${broken.map((f) => `${f.failure} (${names(report, f.broke)})`).join("; ")}`
-      : n === 1 ? "the failure kept what the baseline held" : `every one of ${n} failures kept what the baseline held`,
+      : n === 1
+        ? "the failure kept what the baseline held"
+        : `every one of ${n} failures kept what the baseline held`,
     ...(errors.length ? [`${plural(errors.length, "run")} could not be made (${errors.map((r) => r.failure).join(", ")})`] : []),
   ];
   return parts.join("; ");

@@ -21,7 +21,9 @@ export function trafficText(report: TrafficReport & { flowsUnavailable?: Record<
       // A broken endpoint carried no traffic, a program counts nothing: no numbers that could mislead.
       e.program || e.failures ? "-" : String(e.sent),
       e.program || e.failures ? "-" : String(e.received),
-      Object.entries(e.from).map(([k, v]) => `${k}:${v}`).join(" ") || "-",
+      Object.entries(e.from)
+        .map(([k, v]) => `${k}:${v}`)
+        .join(" ") || "-",
       e.latency ? latencyText(e.latency) : "-",
       [...new Set(e.peers.map((p) => p.address))].sort(byAddress).join(" ") || "-",
       notes.join("; ") || "ok",
@@ -30,9 +32,15 @@ export function trafficText(report: TrafficReport & { flowsUnavailable?: Record<
   const details = [
     ...(report.faults?.length ? [`  faults (ms since time 0, when the senders were released): ${report.faults.map(faultText).join("; ")}`] : []),
     ...(report.interrupted ?? []).map((n) => `  ${n.faults?.length ? `${n.state} (planned)` : n.state.toUpperCase()}: ${n.message}`),
-    ...Object.entries(report.flowsUnavailable ?? {}).filter(([node]) => !report.interrupted?.some((n) => n.node === node && n.state !== "restarted")).map(([node, why]) => `  counters of ${node} unavailable: ${why}`),
+    ...Object.entries(report.flowsUnavailable ?? {})
+      .filter(([node]) => !report.interrupted?.some((n) => n.node === node && n.state !== "restarted"))
+      .map(([node, why]) => `  counters of ${node} unavailable: ${why}`),
     ...report.endpoints.flatMap((e) => e.noHandshake.map((n) => `  ${n.message}`)),
-    ...report.endpoints.flatMap((e) => (e.program ? [`  ${e.name} (${commandText(e.program.command)}): ${programState(e.program)}${e.program.lastLines.length ? `; last lines: ${e.program.lastLines.slice(-3).join(" | ")}` : "; no output"}`] : [])),
+    ...report.endpoints.flatMap((e) =>
+      e.program
+        ? [`  ${e.name} (${commandText(e.program.command)}): ${programState(e.program)}${e.program.lastLines.length ? `; last lines: ${e.program.lastLines.slice(-3).join(" | ")}` : "; no output"}`]
+        : [],
+    ),
   ];
   return [table(rows), ...(details.length ? ["", ...details] : [])].join("\n");
 }
@@ -76,6 +84,17 @@ export function commandText(argv: string[]): string {
 
 /** Addresses in numeric order (198.18.1.9 before 198.18.1.10), IPv4 before IPv6. */
 export function byAddress(a: string, b: string): number {
-  const key = (s: string) => (s.includes(":") ? "6" + s.split(":").map((g) => g.padStart(4, "0")).join(":") : "4" + s.split(".").map((o) => o.padStart(3, "0")).join("."));
+  const key = (s: string) =>
+    s.includes(":")
+      ? "6" +
+        s
+          .split(":")
+          .map((g) => g.padStart(4, "0"))
+          .join(":")
+      : "4" +
+        s
+          .split(".")
+          .map((o) => o.padStart(3, "0"))
+          .join(".");
   return key(a).localeCompare(key(b));
 }

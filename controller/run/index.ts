@@ -35,10 +35,14 @@ export const LAB_REPORT = Type.Object(
     ok: Type.Boolean({ description: "Every expectation holds, every endpoint started and every fault ran (true when the lab has no expectations and nothing broke)." }),
     expectations: Type.Array(EXPECTATION_RESULT),
     flows: Type.Record(Type.String(), Type.Array(FLOW_COUNT), {
-      description: "Forwarding node name to the packets it forwarded during the traffic, per (source, destination), from the nftables counters zmqlab installs. Every forwarding node is a key, except those in flowsUnavailable.",
+      description:
+        "Forwarding node name to the packets it forwarded during the traffic, per (source, destination), from the nftables counters zmqlab installs. Every forwarding node is a key, except those in flowsUnavailable.",
     }),
     flowsUnavailable: Type.Optional(
-      Type.Record(Type.String(), Type.String(), { description: "Forwarding nodes whose counters could not be read after the traffic (stopped, paused, removed, or the read failed), with why. An expectation that reads them (via, not, over) fails." }),
+      Type.Record(Type.String(), Type.String(), {
+        description:
+          "Forwarding nodes whose counters could not be read after the traffic (stopped, paused, removed, or the read failed), with why. An expectation that reads them (via, not, over) fails.",
+      }),
     ),
     instance: Type.Optional(
       Type.Object(
@@ -156,7 +160,9 @@ function withoutUnavailableCounters(result: ExpectationResult, observations: Obs
   // snapshotted at the faults, not from the final reading: what could not be read is what was
   // running but unread at its faults.
   const scope = scopeOf(result.spec as PhaseScope);
-  const unavailable = scope ? Object.assign({}, ...[scope.from, scope.to].map((f) => (f === undefined ? {} : (observations.snapshots?.[f]?.unread ?? {})))) as Record<string, string> : (observations.flowsUnavailable ?? {});
+  const unavailable = scope
+    ? (Object.assign({}, ...[scope.from, scope.to].map((f) => (f === undefined ? {} : (observations.snapshots?.[f]?.unread ?? {})))) as Record<string, string>)
+    : (observations.flowsUnavailable ?? {});
   const named = [...new Set(COUNTER_NODE_KEYS.flatMap((k) => [result.spec[k]].flat()).filter((n): n is string => typeof n === "string" && n in unavailable))];
   if (named.length === 0) return result;
   const why = named.map((n) => `the counters of ${n} could not be read (${unavailable[n]})`).join("; ");
@@ -238,7 +244,8 @@ export async function run(target: string | LoadedLab, options: RunOptions = {}):
   const settings = captureSettings(loaded.lab.settings, options.capture ?? {}, key);
   let recording: Promise<LabCapture> | undefined;
   // On a cluster an overlay's namespace (where it is recorded) exists on an engine only once a node there joined it: check starts the capture then.
-  const onNetworks = settings.mode === "off" ? undefined : (plan: LabPlan) => void (plan.nodes.some((n) => n.host !== undefined) ? undefined : (recording = LabCapture.start(runtime, plan, settings, log)));
+  const onNetworks =
+    settings.mode === "off" ? undefined : (plan: LabPlan) => void (plan.nodes.some((n) => n.host !== undefined) ? undefined : (recording = LabCapture.start(runtime, plan, settings, log)));
   try {
     wasUp = options.reuse ? await isUp(runtime, key) : false;
     lab = wasUp ? await attachLocked(runtime, loaded, instance, lock) : await upLocked(runtime, loaded.lab, instance, lock, { log, ...signal, ...(onNetworks ? { onNetworks } : {}) });

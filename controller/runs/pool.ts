@@ -69,7 +69,12 @@ export interface PoolOptions {
 /** A file name made of a run's place and name: `03-down-r1-servers`. */
 export function runFileName(index: number, name: string, total: number): string {
   const width = String(Math.max(1, total - 1)).length;
-  return `${String(index).padStart(width, "0")}-${name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "run"}`;
+  return `${String(index).padStart(width, "0")}-${
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-|-$/g, "") || "run"
+  }`;
 }
 
 /** Run every job, at most `jobs` at a time; outcomes in the jobs' order. */

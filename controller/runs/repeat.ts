@@ -108,7 +108,14 @@ export function summarize(lab: Lab, outcomes: RunOutcome[], options: { jobs: num
       figures,
     };
   });
-  const checkFailures = reports.flatMap((r, run) => (r ? r.expectations.slice(specs.length).filter((e) => !e.ok).map((e) => ({ run: run + 1, observed: e.observed, message: e.message })) : []));
+  const checkFailures = reports.flatMap((r, run) =>
+    r
+      ? r.expectations
+          .slice(specs.length)
+          .filter((e) => !e.ok)
+          .map((e) => ({ run: run + 1, observed: e.observed, message: e.message }))
+      : [],
+  );
   const checksPassed = reports.filter((r) => r && r.expectations.slice(specs.length).every((e) => e.ok)).length;
   const endpointNames = [...new Set(reports.flatMap((r) => r?.endpoints.map((e) => e.name) ?? []))];
   const endpoints = Object.fromEntries(
@@ -116,7 +123,9 @@ export function summarize(lab: Lab, outcomes: RunOutcome[], options: { jobs: num
   );
   const routerNames = [...new Set(reports.flatMap((r) => Object.keys(r?.flows ?? {})))];
   const routers = Object.fromEntries(
-    routerNames.map((name) => [name, distributions(reports.flatMap((r) => (r?.flows[name] ? [{ packets: r.flows[name]!.reduce((n, f) => n + f.packets, 0) }] : [])))["packets"]!]).filter(([, d]) => d !== undefined),
+    routerNames
+      .map((name) => [name, distributions(reports.flatMap((r) => (r?.flows[name] ? [{ packets: r.flows[name]!.reduce((n, f) => n + f.packets, 0) }] : [])))["packets"]!])
+      .filter(([, d]) => d !== undefined),
   );
   const complete = outcomes.every((o) => o.report !== undefined);
   return {

@@ -87,25 +87,38 @@ export function planSweep(lab: Lab, options: Omit<SweepOptions, keyof PoolOption
   };
   const at = duration(options.at, "--at") ?? sweepAt(lab);
   const restore = duration(options.restore, "--restore") ?? (lab.sweep?.restore !== undefined ? parseDuration(lab.sweep.restore) : undefined);
-  if (at === undefined && options.at === undefined) problems.push(problem("--at", "no time for the failures: the lab's traffic has no sender with a rate and a duration", "say when: --at 4s (or sweep: { at: 4s } in the lab file)"));
+  if (at === undefined && options.at === undefined)
+    problems.push(problem("--at", "no time for the failures: the lab's traffic has no sender with a rate and a duration", "say when: --at 4s (or sweep: { at: 4s } in the lab file)"));
   const parseAll = (texts: string[], path: string): Failure[] =>
     texts.flatMap((text, i) => {
       const parsed = parseFailure(text);
       const where = `${path}[${i}]`;
-      if (typeof parsed === "string") return problems.push(problem(where, parsed, "stop NODE, pause NODE, down NODE:NETWORK or partition A,B/C")), [];
+      if (typeof parsed === "string") return (problems.push(problem(where, parsed, "stop NODE, pause NODE, down NODE:NETWORK or partition A,B/C")), []);
       const wrong = failureProblem(lab, parsed);
-      if (wrong) return problems.push(problem(where, wrong.message, wrong.hint)), [];
+      if (wrong) return (problems.push(problem(where, wrong.message, wrong.hint)), []);
       return [parsed];
     });
   const nodeAction = options.pause ? "pause" : "stop";
   const chosen = [
     ...parseAll(options.failures ?? [], "--failures"),
-    ...parseAll((options.nodes ?? []).map((n) => `${nodeAction} ${n}`), "--nodes"),
-    ...parseAll((options.links ?? []).map((l) => `down ${l}`), "--links"),
-    ...parseAll((options.partitions ?? []).map((p) => `partition ${p}`), "--partition"),
+    ...parseAll(
+      (options.nodes ?? []).map((n) => `${nodeAction} ${n}`),
+      "--nodes",
+    ),
+    ...parseAll(
+      (options.links ?? []).map((l) => `down ${l}`),
+      "--links",
+    ),
+    ...parseAll(
+      (options.partitions ?? []).map((p) => `partition ${p}`),
+      "--partition",
+    ),
   ];
   const explicit = chosen.length > 0 || options.failures !== undefined;
-  const fromFile = !explicit && lab.sweep?.failures ? lab.sweep.failures.map((t) => parseFailure(t) as Failure).map((f) => (options.pause && f.action === "stop" ? { ...f, action: "pause" as const } : f)) : undefined;
+  const fromFile =
+    !explicit && lab.sweep?.failures
+      ? lab.sweep.failures.map((t) => parseFailure(t) as Failure).map((f) => (options.pause && f.action === "stop" ? { ...f, action: "pause" as const } : f))
+      : undefined;
   const failures = explicit ? chosen : (fromFile ?? defaultFailures(lab, nodeAction));
   const excluded = [...(lab.sweep?.exclude ?? []), ...parseAll(options.exclude ?? [], "--exclude").map(failureText)].map((t) => failureText(parseFailure(t) as Failure));
   for (const [i, text] of (options.exclude ?? []).entries()) {
@@ -115,7 +128,8 @@ export function planSweep(lab: Lab, options: Omit<SweepOptions, keyof PoolOption
     }
   }
   if (options.k !== undefined && options.k !== 1 && options.k !== 2) problems.push(problem("--k", `k ${options.k}`, "1 (each failure alone) or 2 (every pair)"));
-  if (options.sample !== undefined && (!Number.isInteger(options.sample) || options.sample < 1)) problems.push(problem("--sample", `${options.sample} is not a number of cases`, "a whole number, 1 or more"));
+  if (options.sample !== undefined && (!Number.isInteger(options.sample) || options.sample < 1))
+    problems.push(problem("--sample", `${options.sample} is not a number of cases`, "a whole number, 1 or more"));
   if (problems.length > 0 || at === undefined) throw new LabError(problems);
 
   const skipped: SweepPlan["skipped"] = [];
@@ -131,7 +145,14 @@ export function planSweep(lab: Lab, options: Omit<SweepOptions, keyof PoolOption
     return false;
   });
   if (problems.length > 0) throw new LabError(problems);
-  if (cases.length === 0) throw new LabError([problem("", "nothing to sweep: no failure is left to try", skipped.length ? `the lab's own faults rule out ${skipped.map((s) => s.failure).join(", ")}` : "name some: --nodes r1, --links r1:servers, or sweep: { failures: [...] } in the lab file")]);
+  if (cases.length === 0)
+    throw new LabError([
+      problem(
+        "",
+        "nothing to sweep: no failure is left to try",
+        skipped.length ? `the lab's own faults rule out ${skipped.map((s) => s.failure).join(", ")}` : "name some: --nodes r1, --links r1:servers, or sweep: { failures: [...] } in the lab file",
+      ),
+    ]);
   const seed = options.seed ?? 1;
   const total = cases.length;
   if (options.sample !== undefined && options.sample < total) cases = sample(cases, options.sample, seed);
@@ -197,14 +218,17 @@ export const SWEEP_REPORT = Type.Object(
     at: Type.Integer({ minimum: 0, description: "When each failure went in: ms since time 0 (the fault `sweep`)." }),
     restore: Type.Optional(Type.Integer({ minimum: 0, description: "How long after it each failure was undone (the fault `sweep-restore`)." })),
     k: Type.Integer({ minimum: 1, maximum: 2, description: "Failures at once." }),
-    sampled: Type.Optional(Type.Object({ of: Type.Integer(), seed: Type.Integer() }, { additionalProperties: false, description: "With --sample: how many cases there were, and the seed that chose these." })),
-    columns: Type.Array(
-      Type.Object({ kind: Type.String(), description: Type.String() }, { additionalProperties: false }),
-      { description: "The lab file's expectations in its order, then `checks`: zmqlab's own (every endpoint started, every fault ran, the failure itself too)." },
+    sampled: Type.Optional(
+      Type.Object({ of: Type.Integer(), seed: Type.Integer() }, { additionalProperties: false, description: "With --sample: how many cases there were, and the seed that chose these." }),
     ),
+    columns: Type.Array(Type.Object({ kind: Type.String(), description: Type.String() }, { additionalProperties: false }), {
+      description: "The lab file's expectations in its order, then `checks`: zmqlab's own (every endpoint started, every fault ran, the failure itself too).",
+    }),
     baseline: ROW,
     failures: Type.Array(ROW),
-    skipped: Type.Array(Type.Object({ failure: Type.String(), why: Type.String() }, { additionalProperties: false }), { description: "Failures of the default set the lab's own faults rule out at that time." }),
+    skipped: Type.Array(Type.Object({ failure: Type.String(), why: Type.String() }, { additionalProperties: false }), {
+      description: "Failures of the default set the lab's own faults rule out at that time.",
+    }),
     ok: Type.Boolean({ description: "Every failure kept every column the baseline held (exit 0; 1 otherwise)." }),
     complete: Type.Boolean({ description: "Every run was made (false: exit 3)." }),
   },
@@ -239,7 +263,10 @@ const most = (byNode: Map<string, number> | undefined) => Math.max(0, ...(byNode
 
 /** The routers on a flow's path: those that carried at least PATH_SHARE of `reference` packets (and some). */
 function pathOf(byNode: Map<string, number> | undefined, reference: number): string[] {
-  return [...(byNode ?? [])].filter(([, n]) => n > 0 && n >= reference * PATH_SHARE).map(([node]) => node).sort();
+  return [...(byNode ?? [])]
+    .filter(([, n]) => n > 0 && n >= reference * PATH_SHARE)
+    .map(([node]) => node)
+    .sort();
 }
 
 /** The counters of the phase that opens at the sweep's fault (to the next fault or the end), at the lab file's addresses. */
@@ -287,7 +314,14 @@ function cellsOf(lab: Lab, report: LabReport): { ok: boolean; observed: string; 
   const own = report.expectations.slice(0, count).map((e) => ({ ok: e.ok, observed: e.observed, message: e.message }));
   const checks = report.expectations.slice(count);
   const failed = checks.filter((c) => !c.ok);
-  return [...own, { ok: failed.length === 0, observed: failed.length ? failed.map((c) => c.observed).join("; ") : "every endpoint started, every fault ran", message: failed.length ? failed.map((c) => c.message).join("; ") : "zmqlab's own checks held" }];
+  return [
+    ...own,
+    {
+      ok: failed.length === 0,
+      observed: failed.length ? failed.map((c) => c.observed).join("; ") : "every endpoint started, every fault ran",
+      message: failed.length ? failed.map((c) => c.message).join("; ") : "zmqlab's own checks held",
+    },
+  ];
 }
 
 /** The differential report of finished runs (the baseline first). Pure. */
@@ -317,7 +351,8 @@ export function differential(lab: Lab, plan: SweepPlan, outcomes: RunOutcome[], 
   // Described as any run that was made describes them (every run names them by the lab file).
   const described = outcomes.find((o) => o.report)?.report;
   const columns = [
-    ...(described?.expectations.slice(0, lab.expect?.length ?? 0).map((e) => ({ kind: e.kind, description: e.description })) ?? (lab.expect ?? []).map((s) => ({ kind: Object.keys(s)[0]!, description: Object.keys(s)[0]! }))),
+    ...(described?.expectations.slice(0, lab.expect?.length ?? 0).map((e) => ({ kind: e.kind, description: e.description })) ??
+      (lab.expect ?? []).map((s) => ({ kind: Object.keys(s)[0]!, description: Object.keys(s)[0]! }))),
     { kind: "checks", description: "zmqlab's own checks: every endpoint started, every fault ran" },
   ];
   return {

@@ -98,7 +98,8 @@ export async function checkAgent(lab: RunningLab, job: AgentJob): Promise<void> 
   const result = await lab.node(job.node).exec(probe);
   if (result.exitCode === 0) return;
   const output = (result.stderr.trim() || result.stdout.trim()).split("\n")[0] ?? "";
-  const lacks = result.exitCode === 126 || result.exitCode === 127 || /executable file not found|no such file or directory: unknown/i.test(output) ? "Node.js (node)" : `zmqlab's agent (${AGENT_PATH})`;
+  const lacks =
+    result.exitCode === 126 || result.exitCode === 127 || /executable file not found|no such file or directory: unknown/i.test(output) ? "Node.js (node)" : `zmqlab's agent (${AGENT_PATH})`;
   throw new EnvironmentError(
     `Node ${job.node} runs the image ${node.image}, which lacks ${lacks}: ${endpointNames(job, "its endpoint")} cannot run (${output || `exit ${result.exitCode}`}).`,
     `build the image FROM zmqlab's node image (zmqlab/node:latest), which carries Node.js and the agent in /opt/zmqlab; or drop image: from nodes.${job.node} to use zmqlab's node image`,
@@ -124,7 +125,11 @@ export async function jobsFor(lab: RunningLab, nodes?: string[]): Promise<AgentJ
     return typeof parsed !== "string" && [parsed.source, parsed.destination].some((hp) => hp && hp.host !== "*" && !parseAddress(hp.host));
   };
   const wanted = (node: string) => nodes === undefined || nodes.includes(node);
-  const naming = new Set(Object.values(lab.lab.traffic ?? {}).filter((e) => wanted(e.node) && [...list(e.bind), ...list(e.connect)].some(namesInterface)).map((e) => e.node));
+  const naming = new Set(
+    Object.values(lab.lab.traffic ?? {})
+      .filter((e) => wanted(e.node) && [...list(e.bind), ...list(e.connect)].some(namesInterface))
+      .map((e) => e.node),
+  );
   const names = new Map<string, Map<string, string>>();
   await Promise.all(
     [...naming].map(async (node) => {

@@ -82,7 +82,10 @@ export class ArmedNodes {
 
   /** What one command takes in `node` (measured there, else in any armed node, else a first guess), ms. */
   commandMs(node: string): number {
-    const measured = [...this.armed.values()].map((a) => a.node.commandMs()).filter((ms): ms is number => ms !== undefined).sort((a, b) => a - b);
+    const measured = [...this.armed.values()]
+      .map((a) => a.node.commandMs())
+      .filter((ms): ms is number => ms !== undefined)
+      .sort((a, b) => a - b);
     return this.armed.get(node)?.node.commandMs() ?? measured[Math.floor(measured.length / 2)] ?? FIRST_COMMAND_MS;
   }
 
@@ -97,7 +100,10 @@ export async function runNow(lab: RunningLab, node: string, commands: Command[])
   const begin = wallNow();
   const results = [];
   for (const c of commands) {
-    const r = await lab.node(node).exec(c.argv).catch((err: unknown) => ({ exitCode: -1, stdout: "", stderr: describe(err) }));
+    const r = await lab
+      .node(node)
+      .exec(c.argv)
+      .catch((err: unknown) => ({ exitCode: -1, stdout: "", stderr: describe(err) }));
     results.push(r);
     if (r.exitCode !== 0) break;
   }

@@ -16,7 +16,12 @@ export interface SessionTimes {
 }
 
 /** The traffic report of a session whose agents and programs ended, and every program's output by endpoint. */
-export async function collectReport(lab: RunningLab, lives: Map<string, NodeLife[]>, times: SessionTimes, faults?: FaultEvent[]): Promise<{ report: TrafficReport; outputs: Record<string, string[]> }> {
+export async function collectReport(
+  lab: RunningLab,
+  lives: Map<string, NodeLife[]>,
+  times: SessionTimes,
+  faults?: FaultEvent[],
+): Promise<{ report: TrafficReport; outputs: Record<string, string[]> }> {
   const interrupted = await interruptedNodes(lab, times.started);
   checkLabStillThere(lab, interrupted);
   const traffic = Object.entries(lab.lab.traffic ?? {});
@@ -38,7 +43,9 @@ export async function collectReport(lab: RunningLab, lives: Map<string, NodeLife
   };
   const programs = [...lives.values()].flatMap((l) => l.flatMap((life) => life.programs));
   const outputs = Object.fromEntries(
-    traffic.flatMap(([name, spec]) => (isProgram(spec) ? [[name, programs.filter((p) => p.name === name).flatMap((p, i) => [...(i > 0 ? [`--- zmqlab: ${name} started again (life ${p.life}) ---`] : []), ...p.output()])]] : [])),
+    traffic.flatMap(([name, spec]) =>
+      isProgram(spec) ? [[name, programs.filter((p) => p.name === name).flatMap((p, i) => [...(i > 0 ? [`--- zmqlab: ${name} started again (life ${p.life}) ---`] : []), ...p.output()])]] : [],
+    ),
   );
   return { report, outputs };
 }

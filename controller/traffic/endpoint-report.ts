@@ -82,12 +82,26 @@ export async function agentEndpointReport(lab: RunningLab, name: string, node: s
     const counts: Counts = final
       ? final.result
       : tick
-        ? { sent: tick.sent, received: tick.received, from: tick.from, gaps: tick.gaps, duplicates: tick.duplicates, reordered: tick.reordered, ...(tick.unanswered !== undefined ? { unanswered: tick.unanswered } : {}) }
+        ? {
+            sent: tick.sent,
+            received: tick.received,
+            from: tick.from,
+            gaps: tick.gaps,
+            duplicates: tick.duplicates,
+            reordered: tick.reordered,
+            ...(tick.unanswered !== undefined ? { unanswered: tick.unanswered } : {}),
+          }
         : NO_COUNTS;
-    parts.push({ life, counts, ...(final ? { result: final.result } : {}), agent, ...(() => {
-      const timeline = timelineOf(agent.events, name, t0);
-      return timeline ? { timeline } : {};
-    })() });
+    parts.push({
+      life,
+      counts,
+      ...(final ? { result: final.result } : {}),
+      agent,
+      ...(() => {
+        const timeline = timelineOf(agent.events, name, t0);
+        return timeline ? { timeline } : {};
+      })(),
+    });
   }
   if (parts.length === 0) failures.push(`no agent ran for ${name} on ${node}`);
   const broken = failures.length > 0;
@@ -95,17 +109,25 @@ export async function agentEndpointReport(lab: RunningLab, name: string, node: s
   const lastPart = parts.at(-1);
   const finalResult = lastPart?.result;
   // Handshakes and peers from every life: a connect that completed one in any life did.
-  const shaken = new Set(parts.flatMap((p) => [...(p.result?.handshakes ?? []), ...p.agent.events.filter((e): e is Of<"handshake"> => e.type === "handshake" && e.endpoint === name && e.connect !== undefined).map((e) => e.connect!)]));
+  const shaken = new Set(
+    parts.flatMap((p) => [
+      ...(p.result?.handshakes ?? []),
+      ...p.agent.events.filter((e): e is Of<"handshake"> => e.type === "handshake" && e.endpoint === name && e.connect !== undefined).map((e) => e.connect!),
+    ]),
+  );
   const connects = list(spec.connect);
   const peers = new Map(
-    parts.flatMap((p) => [...(p.result?.peers ?? []), ...p.agent.events.filter((e): e is Of<"peers"> => e.type === "peers" && e.endpoint === name).flatMap((e) => e.peers)]).map((peer) => [`${peer.local} ${peer.address} ${peer.port}`, peer] as const),
+    parts
+      .flatMap((p) => [...(p.result?.peers ?? []), ...p.agent.events.filter((e): e is Of<"peers"> => e.type === "peers" && e.endpoint === name).flatMap((e) => e.peers)])
+      .map((peer) => [`${peer.local} ${peer.address} ${peer.port}`, peer] as const),
   );
   // Connects judged by the last life that reported them (an ended life cannot say they never would).
   const unshaken = finalResult ? finalResult.noHandshake.filter((c) => !shaken.has(c)) : [];
   const agentOfLast = lastPart?.agent;
-  const noHandshake = unshaken.length && agentOfLast
-    ? await bounded(describeNoHandshake(lab, node, name, unshaken, agentOfLast), READ_BOUND_MS, `node ${node}`).catch((err) => plainNoHandshake(lab, node, name, unshaken, err))
-    : [];
+  const noHandshake =
+    unshaken.length && agentOfLast
+      ? await bounded(describeNoHandshake(lab, node, name, unshaken, agentOfLast), READ_BOUND_MS, `node ${node}`).catch((err) => plainNoHandshake(lab, node, name, unshaken, err))
+      : [];
   const multi = parts.length > 1 || parts.some((p) => p.life.ended !== undefined || p.life.paused !== undefined);
   const lastEnd = lastPart?.life.ended ?? lastPart?.life.paused;
   const rate = finalResult?.rate;
@@ -189,7 +211,13 @@ export function programEndpointReport(name: string, node: string, lives: NodeLif
 /** Connects without a handshake, described without the node (which could not be read). */
 function plainNoHandshake(lab: RunningLab, node: string, name: string, connects: string[], err: unknown): NoHandshake[] {
   const afterMs = settingsOf(lab.lab).handshakeTimeout;
-  return connects.map((connect) => ({ connect, destination: connect, afterMs, nodeAddresses: [], message: `${name} on ${node}: no ZeroMQ handshake on ${connect} (the node could not be read: ${(err as Error).message})` }));
+  return connects.map((connect) => ({
+    connect,
+    destination: connect,
+    afterMs,
+    nodeAddresses: [],
+    message: `${name} on ${node}: no ZeroMQ handshake on ${connect} (the node could not be read: ${(err as Error).message})`,
+  }));
 }
 
 /** How the node's kernel would route a connect: `ip route get DST [from SRC]`, in words. */
@@ -199,7 +227,7 @@ async function routeFor(lab: RunningLab, node: string, interfaces: InterfaceStat
   if (result.exitCode !== 0) return `the node has no route to ${destination} (${result.stderr.trim()})`;
   const [route] = JSON.parse(result.stdout) as { gateway?: string; dev?: string; prefsrc?: string; table?: string }[];
   if (!route) return `the node has no route to ${destination}`;
-  const dev = route.dev ? interfaces.find((i) => i.name === route.dev)?.altnames[0] ?? route.dev : "?";
+  const dev = route.dev ? (interfaces.find((i) => i.name === route.dev)?.altnames[0] ?? route.dev) : "?";
   return `the node sends it ${route.gateway ? `via ${route.gateway}` : "directly"} on ${dev}${route.prefsrc ? ` from ${route.prefsrc}` : ""}${route.table && route.table !== "main" ? ` (table ${route.table})` : ""}`;
 }
 

@@ -22,7 +22,14 @@ export function faultEvents(faults: FaultPlan[], outcomes: Map<string, Outcome>,
     if (!o) return { name: f.name, atMs: f.atMs, ok: false, error: NOT_RUN };
     const actualMs = since(o.actual);
     const doneMs = since(o.done);
-    return { name: f.name, atMs: f.atMs, ...(actualMs !== undefined ? { actualMs } : {}), ...(doneMs !== undefined ? { doneMs } : {}), ok: o.error === undefined, ...(o.error !== undefined ? { error: o.error } : {}) };
+    return {
+      name: f.name,
+      atMs: f.atMs,
+      ...(actualMs !== undefined ? { actualMs } : {}),
+      ...(doneMs !== undefined ? { doneMs } : {}),
+      ok: o.error === undefined,
+      ...(o.error !== undefined ? { error: o.error } : {}),
+    };
   });
 }
 

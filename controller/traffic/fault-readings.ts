@@ -36,7 +36,10 @@ export function readRouters(
     if (!fire) {
       // Not armed (a caller's hook runs the faults): one reading now, through an exec.
       const now = wallNow();
-      const flows = await lab.node(router).flows().catch(() => undefined);
+      const flows = await lab
+        .node(router)
+        .flows()
+        .catch(() => undefined);
       if (flows) list.push({ at: now, flows });
       return;
     }

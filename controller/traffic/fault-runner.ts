@@ -210,7 +210,9 @@ export class FaultRunner {
     }
     effect.stop();
     await effect.done;
-    this.ctx.log(`fault ${fault.name}: planned at ${fault.atMs} ms, ${outcome.actual !== undefined ? `took effect at ${Math.round(outcome.actual - this.t0)} ms` : "did not take effect"}: ${fault.description}${outcome.error !== undefined ? ` FAILED: ${outcome.error}` : ""}`);
+    this.ctx.log(
+      `fault ${fault.name}: planned at ${fault.atMs} ms, ${outcome.actual !== undefined ? `took effect at ${Math.round(outcome.actual - this.t0)} ms` : "did not take effect"}: ${fault.description}${outcome.error !== undefined ? ` FAILED: ${outcome.error}` : ""}`,
+    );
   }
 
   /** Read the running routers' counters (but `except`) for `fault`: see readRouters. */
@@ -257,7 +259,11 @@ export class FaultRunner {
       try {
         await this.lab.node(node).reconfigure();
         this.condition.set(node, "running");
-        if (!this.ctx.hook) await this.armed.arm(node, this.faults.filter((f) => !this.fired.has(f.name)));
+        if (!this.ctx.hook)
+          await this.armed.arm(
+            node,
+            this.faults.filter((f) => !this.fired.has(f.name)),
+          );
         outcome.done = wallNow();
         await this.ctx.nodeBack(node, fault.name);
       } catch (err) {

@@ -48,7 +48,9 @@ export function connections(lab: Lab): { from: string; to: string; connect: stri
       if (typeof c === "string") continue;
       for (const [otherName, other] of traffic) {
         if (otherName === name) continue;
-        const binds = list(other.bind).map((b) => parseTcpEndpoint(b)).filter((b) => typeof b !== "string");
+        const binds = list(other.bind)
+          .map((b) => parseTcpEndpoint(b))
+          .filter((b) => typeof b !== "string");
         if (binds.some((b) => reaches(lab, c.destination, other.node, b.destination))) result.push({ from: name, to: otherName, connect });
       }
     }
@@ -65,8 +67,12 @@ const PUBLISHERS = new Set(["pub", "xpub"]);
  */
 export function expectedPeers(lab: Lab, name: string): number {
   const me = lab.traffic![name]!;
-  const binds = list(me.bind).map((b) => parseTcpEndpoint(b)).filter((b) => typeof b !== "string");
-  const connects = list(me.connect).map((c) => parseTcpEndpoint(c)).filter((c) => typeof c !== "string");
+  const binds = list(me.bind)
+    .map((b) => parseTcpEndpoint(b))
+    .filter((b) => typeof b !== "string");
+  const connects = list(me.connect)
+    .map((c) => parseTcpEndpoint(c))
+    .filter((c) => typeof c !== "string");
   let count = 0;
   for (const [otherName, other] of Object.entries(lab.traffic ?? {})) {
     if (otherName === name) continue;

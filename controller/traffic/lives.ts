@@ -42,10 +42,12 @@ export class NodeLives {
    * (a paced sender, from time 0 `t0`), or what its earlier lives had not sent (one as fast as possible).
    */
   remaining(node: string, endpoint: string, send: { count: number; rate?: number }, t0: number): number {
-    const before = (this.byNode.get(node) ?? []).flatMap((l) => (l.agent ? [l.agent] : [])).reduce((n, a) => {
-      const tick = [...a.events].reverse().find((e) => (e.type === "tick" || e.type === "sent") && e.endpoint === endpoint);
-      return n + (tick?.type === "tick" ? tick.sent : tick?.type === "sent" ? tick.count : 0);
-    }, 0);
+    const before = (this.byNode.get(node) ?? [])
+      .flatMap((l) => (l.agent ? [l.agent] : []))
+      .reduce((n, a) => {
+        const tick = [...a.events].reverse().find((e) => (e.type === "tick" || e.type === "sent") && e.endpoint === endpoint);
+        return n + (tick?.type === "tick" ? tick.sent : tick?.type === "sent" ? tick.count : 0);
+      }, 0);
     const due = send.rate ? Math.floor(((wallNow() - t0) * send.rate) / 1000) : 0;
     return Math.max(0, send.count - Math.max(before, due));
   }

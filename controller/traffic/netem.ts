@@ -15,7 +15,14 @@ export async function checkNetem(lab: RunningLab): Promise<void> {
     nodes.map(async (node) => {
       const result = await lab.node(node).exec(NETEM_PROBE);
       const faults = (lab.plan.faults ?? []).filter((f) => f.netem === node).map((f) => f.name);
-      if (result.exitCode !== 0) throw commandFailed(lab.node(node), NETEM_PROBE, `fault ${faults.join(", ")} delays packets with netem: probed before the traffic`, result.exitCode, result.stderr.trim() || result.stdout.trim());
+      if (result.exitCode !== 0)
+        throw commandFailed(
+          lab.node(node),
+          NETEM_PROBE,
+          `fault ${faults.join(", ")} delays packets with netem: probed before the traffic`,
+          result.exitCode,
+          result.stderr.trim() || result.stdout.trim(),
+        );
       await lab.node(node).exec(["tc", "qdisc", "del", "dev", "lo", "root"]);
     }),
   );

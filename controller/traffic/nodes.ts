@@ -79,7 +79,18 @@ export function watchForPaused(lab: RunningLab, nodes: string[], onFrozen: (node
   const look = async () => {
     while (!stopped && left.size > 0) {
       await new Promise((r) => setTimeout(r, WATCH_MS));
-      const states = await Promise.all([...left].map(async (n) => [n, await lab.node(n).status().catch(() => undefined)] as const));
+      const states = await Promise.all(
+        [...left].map(
+          async (n) =>
+            [
+              n,
+              await lab
+                .node(n)
+                .status()
+                .catch(() => undefined),
+            ] as const,
+        ),
+      );
       for (const [node, status] of states) {
         if (stopped || status?.state !== "paused") continue;
         left.delete(node);

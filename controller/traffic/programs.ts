@@ -55,14 +55,31 @@ const CONNECTION_SETS = [
 /** Install (and empty) the connection sets in a node; false where its image has no nft. */
 export async function recordConnections(lab: RunningLab, node: string): Promise<boolean> {
   const [v4, v6] = CONNECTION_SETS as [string, string];
-  const ok = (await lab.node(node).exec(["nft", v4]).catch(() => ({ exitCode: -1 }))).exitCode === 0;
-  if (ok) await lab.node(node).exec(["nft", v6]).catch(() => undefined);
+  const ok =
+    (
+      await lab
+        .node(node)
+        .exec(["nft", v4])
+        .catch(() => ({ exitCode: -1 }))
+    ).exitCode === 0;
+  if (ok)
+    await lab
+      .node(node)
+      .exec(["nft", v6])
+      .catch(() => undefined);
   return ok;
 }
 
 /** The connections the node's kernel saw start since recordConnections. */
 export async function connectionsSeen(lab: RunningLab, node: string): Promise<ConnectionSeen[]> {
-  const sets = await Promise.all(["peers4", "peers6"].map((set) => lab.node(node).exec(["nft", "-j", "list", "set", "inet", PEERS_TABLE, set]).catch(() => undefined)));
+  const sets = await Promise.all(
+    ["peers4", "peers6"].map((set) =>
+      lab
+        .node(node)
+        .exec(["nft", "-j", "list", "set", "inet", PEERS_TABLE, set])
+        .catch(() => undefined),
+    ),
+  );
   return sets.flatMap((r) => (r && r.exitCode === 0 ? parseConnectionSet(r.stdout) : []));
 }
 
@@ -125,7 +142,16 @@ export class ProgramEndpoint {
     if (ready === "listen") {
       met = (async () => {
         while (program.running && performance.now() - started < bound) {
-          if (listensOn(await this.lab.node(this.node).sockets().catch(() => []), this.binds)) return true;
+          if (
+            listensOn(
+              await this.lab
+                .node(this.node)
+                .sockets()
+                .catch(() => []),
+              this.binds,
+            )
+          )
+            return true;
           await new Promise((r) => setTimeout(r, POLL_MS));
         }
         return false;
@@ -155,7 +181,13 @@ export class ProgramEndpoint {
   async finish(): Promise<void> {
     clearTimeout(this.deadline);
     if (!this.program) return;
-    if (this.binds.length > 0) this.record(await this.lab.node(this.node).sockets().catch(() => []));
+    if (this.binds.length > 0)
+      this.record(
+        await this.lab
+          .node(this.node)
+          .sockets()
+          .catch(() => []),
+      );
     this.result = await this.program.stop().catch(() => this.program!.wait());
     await this.watcher?.stop(0);
     // Connections too short for the watcher to see are in the kernel's connection sets.
@@ -163,7 +195,12 @@ export class ProgramEndpoint {
       const wildcard = new Set(["0.0.0.0", "::"]);
       for (const c of await connectionsSeen(this.lab, this.node)) {
         const bound = this.binds.some((b) => b.port === c.port && (b.address === null || b.address === c.local || wildcard.has(b.address)));
-        if (bound) this.peers.set(`${formatSockAddr({ address: c.local, port: c.port })} ${c.source} ${c.sourcePort}`, { local: formatSockAddr({ address: c.local, port: c.port }), address: c.source, port: c.sourcePort });
+        if (bound)
+          this.peers.set(`${formatSockAddr({ address: c.local, port: c.port })} ${c.source} ${c.sourcePort}`, {
+            local: formatSockAddr({ address: c.local, port: c.port }),
+            address: c.source,
+            port: c.sourcePort,
+          });
       }
     }
   }

@@ -169,7 +169,10 @@ export class TrafficSession implements AsyncDisposable {
     const watched = this.waiting.nodes();
     const watch = watchForPaused(lab, [...watched, ...new Set(this.lives.programs().map((p) => p.node))], (node) => {
       this.log(`node ${node} is paused: not waiting for its endpoints`);
-      this.waiting.settleNode(node, this.lives.programs().filter((p) => p.node === node));
+      this.waiting.settleNode(
+        node,
+        this.lives.programs().filter((p) => p.node === node),
+      );
     });
     this.cleanups.push(() => watch.stop());
     let faultsOver = this.faults === undefined;
@@ -178,10 +181,11 @@ export class TrafficSession implements AsyncDisposable {
       this.waiting.wakeUp();
     });
     // Nothing sends: give the connects their handshake time.
-    if (!this.waitedForHandshakes) void this.sleep(this.settings.handshakeTimeout).then(() => {
-      this.waitedForHandshakes = true;
-      this.waiting.wakeUp();
-    });
+    if (!this.waitedForHandshakes)
+      void this.sleep(this.settings.handshakeTimeout).then(() => {
+        this.waitedForHandshakes = true;
+        this.waiting.wakeUp();
+      });
     const bound = this.startedAt + this.settings.trafficTimeout;
     for (;;) {
       if (this.waiting.size === 0 && faultsOver && this.waitedForHandshakes) break;
@@ -245,7 +249,10 @@ export class TrafficSession implements AsyncDisposable {
       const program = new ProgramEndpoint(this.lab, name, spec, this.settings.trafficTimeout, number);
       life.programs.push(program);
       this.waiting.add(`program/${name}/${number}`);
-      void program.start().then(() => program.done).then(() => this.waiting.settle(`program/${name}/${number}`));
+      void program
+        .start()
+        .then(() => program.done)
+        .then(() => this.waiting.settle(`program/${name}/${number}`));
     }
   }
 

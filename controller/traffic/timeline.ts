@@ -7,7 +7,10 @@ import type { Timeline, TimelineSample } from "./types.js";
 type Of<T extends AgentEvent["type"]> = Extract<AgentEvent, { type: T }>;
 
 /** Wall time (ms since the epoch) to ms since time 0, to a tenth of a ms. */
-export const sinceT0 = (t0: number) => (wall: number): number => Math.round((wall - t0) * 10) / 10;
+export const sinceT0 =
+  (t0: number) =>
+  (wall: number): number =>
+    Math.round((wall - t0) * 10) / 10;
 
 /**
  * The timeline of one endpoint from one agent's events; undefined when the agent sent none for it
@@ -41,7 +44,12 @@ export function timelineOf(events: AgentEvent[], endpoint: string, t0: number): 
     counts: countsPerInterval(samples, TICK_MS),
     silences: mine
       .filter((e): e is Of<"silence"> => e.type === "silence")
-      .map((s) => ({ start: at(s.start), end: s.end === null ? null : at(s.end), ...(s.lastSent !== undefined ? { lastSent: at(s.lastSent) } : {}), ...(s.nextSent !== undefined ? { nextSent: at(s.nextSent) } : {}) })),
+      .map((s) => ({
+        start: at(s.start),
+        end: s.end === null ? null : at(s.end),
+        ...(s.lastSent !== undefined ? { lastSent: at(s.lastSent) } : {}),
+        ...(s.nextSent !== undefined ? { nextSent: at(s.nextSent) } : {}),
+      })),
     handshakes: handshakes.map((h) => ({ ms: at(h.wall), address: h.address, ...(h.connect !== undefined ? { connect: h.connect } : {}) })),
     disconnects: mine.filter((e): e is Of<"disconnect"> => e.type === "disconnect").map((d) => ({ ms: at(d.wall), address: d.address })),
     peers: mine.filter((e): e is Of<"peers"> => e.type === "peers").map((p) => ({ ms: at(p.wall), established: p.peers })),
@@ -81,9 +89,7 @@ export function mergeLives(lives: Timeline[]): Timeline | undefined {
       };
     };
     const between =
-      merged.lastMessage !== undefined && next.firstMessage !== undefined && next.firstMessage - merged.lastMessage > merged.silenceMs
-        ? [{ start: merged.lastMessage, end: next.firstMessage }]
-        : [];
+      merged.lastMessage !== undefined && next.firstMessage !== undefined && next.firstMessage - merged.lastMessage > merged.silenceMs ? [{ start: merged.lastMessage, end: next.firstMessage }] : [];
     const samples = [...merged.samples, ...next.samples.map(add)];
     const latency = [...(merged.latency ?? []), ...(next.latency ?? [])];
     merged = {
@@ -95,10 +101,10 @@ export function mergeLives(lives: Timeline[]): Timeline | undefined {
       disconnects: [...merged.disconnects, ...next.disconnects],
       peers: [...merged.peers, ...next.peers],
       ...(latency.length > 0 ? { latency } : {}),
-      ...(merged.firstMessage ?? next.firstMessage) !== undefined ? { firstMessage: (merged.firstMessage ?? next.firstMessage)! } : {},
-      ...(next.lastMessage ?? merged.lastMessage) !== undefined ? { lastMessage: (next.lastMessage ?? merged.lastMessage)! } : {},
-      ...(merged.sendingStarted ?? next.sendingStarted) !== undefined ? { sendingStarted: (merged.sendingStarted ?? next.sendingStarted)! } : {},
-      ...(next.sendingEnded ?? merged.sendingEnded) !== undefined ? { sendingEnded: (next.sendingEnded ?? merged.sendingEnded)! } : {},
+      ...((merged.firstMessage ?? next.firstMessage) !== undefined ? { firstMessage: (merged.firstMessage ?? next.firstMessage)! } : {}),
+      ...((next.lastMessage ?? merged.lastMessage) !== undefined ? { lastMessage: (next.lastMessage ?? merged.lastMessage)! } : {}),
+      ...((merged.sendingStarted ?? next.sendingStarted) !== undefined ? { sendingStarted: (merged.sendingStarted ?? next.sendingStarted)! } : {}),
+      ...((next.sendingEnded ?? merged.sendingEnded) !== undefined ? { sendingEnded: (next.sendingEnded ?? merged.sendingEnded)! } : {}),
     };
   }
   return merged;

@@ -133,7 +133,10 @@ export const LATENCY = Type.Object(
     ...LATENCY_FIGURES.properties,
     from: Type.Record(Type.String(), LATENCY_FIGURES, { description: "The same per sender endpoint." }),
   },
-  { additionalProperties: false, description: "One-way latency of the messages a receiver got (all senders, and per sender); present when any carried its send time. Within a phase: the messages that arrived in it." },
+  {
+    additionalProperties: false,
+    description: "One-way latency of the messages a receiver got (all senders, and per sender); present when any carried its send time. Within a phase: the messages that arrived in it.",
+  },
 );
 export type Latency = Static<typeof LATENCY>;
 
@@ -183,14 +186,20 @@ export const TIMELINE = Type.Object(
     samples: Type.Array(TIMELINE_SAMPLE, { description: "Cumulative counts: at start, every tickMs while they changed, just before each fault, and at stop." }),
     counts: Type.Object({ start: MS, values: Type.Array(COUNT) }, { additionalProperties: false, description: "Messages received per tickMs interval from `start`: the chart of the HTML page." }),
     silences: Type.Array(SILENCE),
-    latency: Type.Optional(Type.Array(LATENCY_POINT, { description: "Per sample with messages that carried their send time: p50, p99 and max of those since the previous sample (the latency chart of the HTML page)." })),
+    latency: Type.Optional(
+      Type.Array(LATENCY_POINT, { description: "Per sample with messages that carried their send time: p50, p99 and max of those since the previous sample (the latency chart of the HTML page)." }),
+    ),
     firstMessage: Type.Optional({ ...MS, description: "When the first message was received." }),
     lastMessage: Type.Optional({ ...MS, description: "When the last message was received." }),
-    handshakes: Type.Array(Type.Object({ ms: MS, address: Type.String(), connect: Type.Optional(Type.String()) }, { additionalProperties: false }), { description: "Every ZeroMQ handshake, connect and bind side (a reconnection after a broken connection adds one)." }),
+    handshakes: Type.Array(Type.Object({ ms: MS, address: Type.String(), connect: Type.Optional(Type.String()) }, { additionalProperties: false }), {
+      description: "Every ZeroMQ handshake, connect and bind side (a reconnection after a broken connection adds one).",
+    }),
     sendingStarted: Type.Optional({ ...MS, description: "A sender: when it sent its first message." }),
     sendingEnded: Type.Optional({ ...MS, description: "A sender: when its last message went." }),
     disconnects: Type.Array(Type.Object({ ms: MS, address: Type.String() }, { additionalProperties: false }), { description: "Every connection libzmq saw close." }),
-    peers: Type.Array(Type.Object({ ms: MS, established: Type.Array(PEER) }, { additionalProperties: false }), { description: "A bound endpoint: the peers its kernel showed established, each time that set changed." }),
+    peers: Type.Array(Type.Object({ ms: MS, established: Type.Array(PEER) }, { additionalProperties: false }), {
+      description: "A bound endpoint: the peers its kernel showed established, each time that set changed.",
+    }),
   },
   {
     additionalProperties: false,
@@ -227,9 +236,22 @@ export const ENDPOINT_REPORT = Type.Object(
     handshakes: Type.Array(Type.String(), { description: "Connects that completed a ZeroMQ handshake." }),
     noHandshake: Type.Array(NO_HANDSHAKE, { description: "Connects that never completed one within the handshake timeout." }),
     errors: Type.Array(Type.String(), { description: "Every error the endpoint or its agent reported (the notes of the traffic table)." }),
-    failures: Type.Optional(Type.Array(Type.String(), { minItems: 1, description: "Present when the endpoint is broken: why it could not bind, connect or start, or why its agent failed. It then carried no traffic (`sent` is 0) and its built-in check (kind `endpoint`) fails." })),
-    lives: Type.Optional(Type.Array(ENDPOINT_LIFE, { description: "Present when a fault of the lab stopped, restarted or paused the endpoint's node: each life with its own counts (the endpoint's counts are their sums)." })),
-    endedBy: Type.Optional({ ...ENDED_BY, description: "The fault that ended the endpoint's last life: its node stopped, or paused until the end. No endpoint failure: what it did until then is reported." }),
+    failures: Type.Optional(
+      Type.Array(Type.String(), {
+        minItems: 1,
+        description:
+          "Present when the endpoint is broken: why it could not bind, connect or start, or why its agent failed. It then carried no traffic (`sent` is 0) and its built-in check (kind `endpoint`) fails.",
+      }),
+    ),
+    lives: Type.Optional(
+      Type.Array(ENDPOINT_LIFE, {
+        description: "Present when a fault of the lab stopped, restarted or paused the endpoint's node: each life with its own counts (the endpoint's counts are their sums).",
+      }),
+    ),
+    endedBy: Type.Optional({
+      ...ENDED_BY,
+      description: "The fault that ended the endpoint's last life: its node stopped, or paused until the end. No endpoint failure: what it did until then is reported.",
+    }),
     rate: Type.Optional(Type.Number({ minimum: 0, description: "Messages per second while sending (senders) or receiving (receivers)." })),
     latency: Type.Optional(LATENCY),
     timeline: Type.Optional(TIMELINE),
@@ -247,7 +269,8 @@ export const TRAFFIC_REPORT = {
   faults: Type.Optional(Type.Array(FAULT_EVENT, { description: "The lab's faults as they happened, in time order (present when the lab declares faults), planned beside actual." })),
   interrupted: Type.Optional(
     Type.Array(INTERRUPTED_NODE, {
-      description: "Nodes that stopped, paused, were removed or restarted during the traffic phase (by a fault or by hand), as found when it ended. An endpoint on such a node that the lab's faults did not stop and that could not report carries a failure saying so.",
+      description:
+        "Nodes that stopped, paused, were removed or restarted during the traffic phase (by a fault or by hand), as found when it ended. An endpoint on such a node that the lab's faults did not stop and that could not report carries a failure saying so.",
     }),
   ),
 };

@@ -30,14 +30,17 @@ async function captureContainers(lab?: string): Promise<string[]> {
 /** tcpdump processes on this host that write or read a lab's capture (the host's recorders). */
 function hostRecorders(lab: string): number[] {
   const dir = hostCaptureDir(lab);
-  return readdirSync("/proc").filter((p) => /^\d+$/.test(p)).filter((p) => {
-    try {
-      const cmdline = readFileSync(`/proc/${p}/cmdline`, "utf8");
-      return cmdline.startsWith("tcpdump") && cmdline.includes(dir);
-    } catch {
-      return false;
-    }
-  }).map(Number);
+  return readdirSync("/proc")
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        const cmdline = readFileSync(`/proc/${p}/cmdline`, "utf8");
+        return cmdline.startsWith("tcpdump") && cmdline.includes(dir);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 /** `tcpdump -r FILE` exits 0: on this host, else in the node image. */
@@ -55,7 +58,10 @@ async function checkKept(t: Test, report: LabReport): Promise<void> {
   const capture = report.capture!;
   t.equal(capture.kept, true, "kept");
   t.same(capture.files.map((f) => f.network).sort(), ["clients", "servers"]);
-  t.same(capture.windows.map((w) => w.fault), ["nothing"]);
+  t.same(
+    capture.windows.map((w) => w.fault),
+    ["nothing"],
+  );
   for (const file of [...capture.files.map((f) => f.path), ...capture.windows.map((w) => w.path)]) {
     t.ok(existsSync(file), `${file} exists`);
     t.match(tcpdumpReads(file), /Flags \[S\]/, `tcpdump reads ${file}, SYNs in it`);
@@ -76,14 +82,28 @@ async function checkKept(t: Test, report: LabReport): Promise<void> {
   const mark = servers.packets.find((p) => p.comment?.startsWith("zmqlab: fault nothing"));
   t.ok(mark, "a marked packet for the fault");
   t.ok(Math.abs(Number(mark!.ns - t0) / 1e6 - fault.actualMs!) < 0.1, `the mark at ${Number(mark!.ns - t0) / 1e6} ms, the fault at ${fault.actualMs} ms`);
-  t.ok(servers.packets.some((p) => p.comment?.startsWith("zmqlab: FAIL 2 (path)")), "a marked packet for the failed path");
+  t.ok(
+    servers.packets.some((p) => p.comment?.startsWith("zmqlab: FAIL 2 (path)")),
+    "a marked packet for the failed path",
+  );
   // The packets agree with the counters: the expectations fail, the capture check does not.
-  t.same(report.expectations.map((e) => [e.kind, e.ok]), [["sourceSeen", true], ["path", false], ["path", false]], report.expectations.map((e) => e.message).join(" | "));
+  t.same(
+    report.expectations.map((e) => [e.kind, e.ok]),
+    [
+      ["sourceSeen", true],
+      ["path", false],
+      ["path", false],
+    ],
+    report.expectations.map((e) => e.message).join(" | "),
+  );
   // Each ZeroMQ connection read back: its greeting, READY and first message.
   const zmq = capture.connections.filter((c) => c.zmtp);
   t.equal(zmq.length, 2, "two ZeroMQ connections");
   for (const c of zmq) t.match(c, { clientSide: { version: "3.1", socketType: "SUB" }, serverSide: { socketType: "XPUB" } });
-  t.ok(zmq.every((c) => c.serverSide.firstMessageMs !== undefined && c.synMs! < c.serverSide.firstMessageMs), "SYN, then the first message");
+  t.ok(
+    zmq.every((c) => c.serverSide.firstMessageMs !== undefined && c.synMs! < c.serverSide.firstMessageMs),
+    "SYN, then the first message",
+  );
 }
 
 t.test("a failing run from the command line: the files beside the reports, attached and linked; nothing left", async (t) => {
@@ -97,12 +117,18 @@ t.test("a failing run from the command line: the files beside the reports, attac
   t.match(run.stdout, /capture: .* kept \(the run failed\)/);
   // CI installs tcpdump (.ci/run): recording from this host is what is tested here, not skipped for a container.
   t.equal(report.capture!.from, "host", "recorded by tcpdump on this host");
-  t.ok(report.capture!.files.every((f) => f.path.startsWith(join(dir, "capture", `capture.${report.instance!.name}`))), "in capture/ beside the reports");
+  t.ok(
+    report.capture!.files.every((f) => f.path.startsWith(join(dir, "capture", `capture.${report.instance!.name}`))),
+    "in capture/ beside the reports",
+  );
   await checkKept(t, report);
   const junit = readFileSync(join(dir, "report.xml"), "utf8");
   for (const f of report.capture!.files) t.ok(junit.includes(`[[ATTACHMENT|${f.path}]]`), `JUnit attaches ${f.path}`);
   const html = readFileSync(join(dir, "report.html"), "utf8");
-  t.ok(report.capture!.files.every((f) => html.includes(`href="capture/capture.${report.instance!.name}/${f.network}.pcapng"`)), "the page links each file, relative to it");
+  t.ok(
+    report.capture!.files.every((f) => html.includes(`href="capture/capture.${report.instance!.name}/${f.network}.pcapng"`)),
+    "the page links each file, relative to it",
+  );
   t.match(html, /class="ladder"/, "the page draws the ladders");
   const key = `capture.${report.instance!.name}`;
   t.same(await captureContainers(key), [], "no capture container left");
@@ -118,7 +144,15 @@ t.test("a broken lab whose server's kernel shows a peer the wire never carried: 
   t.equal(run.code, 1, `exit 1: ${run.stderr.slice(-500)}`);
   const report = JSON.parse(readFileSync(join(dir, "report.json"), "utf8")) as LabReport;
   // The lab's own expectations pass on the kernel's word (the peer is the client's other address).
-  t.same(report.expectations.map((e) => [e.kind, e.ok]), [["delivered", true], ["sourceSeen", true], ["capture", false]], report.expectations.map((e) => e.message).join(" | "));
+  t.same(
+    report.expectations.map((e) => [e.kind, e.ok]),
+    [
+      ["delivered", true],
+      ["sourceSeen", true],
+      ["capture", false],
+    ],
+    report.expectations.map((e) => e.message).join(" | "),
+  );
   const check = report.expectations.find((e) => e.kind === "capture")!;
   // (Addresses as this instance placed them.)
   const wire = /tcp:\/\/([\d.]+):0;/.exec(report.endpoints.find((e) => e.name === "ticker")!.connect[0]!)![1]!;
@@ -149,13 +183,19 @@ t.test("the failover lab's one ZeroMQ connection on the page: the outage when r1
   const silence = recovered.silences.find((x) => x.end !== null && Math.abs(x.end - recovered.recoveredAfterMs) < 1)!;
   const lastMessage = recovered.faultAt + silence.start;
   const again = recovered.faultAt + recovered.recoveredAfterMs;
-  const gaps = c.active.slice(1).map((a, i) => ({ from: c.active[i]!.endMs, to: a.startMs })).filter((g) => g.to - g.from > 1000);
+  const gaps = c.active
+    .slice(1)
+    .map((a, i) => ({ from: c.active[i]!.endMs, to: a.startMs }))
+    .filter((g) => g.to - g.from > 1000);
   const near = gaps.filter((g) => Math.abs(g.from - lastMessage) < 150);
   t.equal(near.length, 1, `the packets stop once where the subscriber's messages do, at ${lastMessage} ms (r1-down at ${down} ms): ${JSON.stringify(c.active)}`);
   const [gap] = near;
   t.ok(gap!.to <= again && again - gap!.to < 500, `they flow again at ${gap!.to} ms, through r2, before the messages do at ${again} ms`);
   t.ok(gap!.to < back, "before r1 is back");
-  t.ok(c.retransmissions.some((r) => r.from === "server" && r.ms > gap!.from && r.ms < gap!.to), "the publisher sent again into the outage");
+  t.ok(
+    c.retransmissions.some((r) => r.from === "server" && r.ms > gap!.from && r.ms < gap!.to),
+    "the publisher sent again into the outage",
+  );
   // The page draws it: the faults across the ladder, two stretches of traffic on each rail, red rungs.
   const html = readFileSync(join(dir, "report.html"), "utf8");
   const ladder = html.slice(html.indexOf('class="ladder"'));
@@ -182,7 +222,11 @@ t.test("zmqlab capture streams a network of a running lab; Ctrl-C ends it and le
   const key = lab.plan.lab;
   t.teardown(() => down(LAB, { instance: lab.instance! }).then(() => {}));
   await lab.release();
-  for (const [what, env] of [["clients", {}], ["clients", { ZMQLAB_CAPTURE_FROM: "container" }], ["r1:servers", {}]] as const) {
+  for (const [what, env] of [
+    ["clients", {}],
+    ["clients", { ZMQLAB_CAPTURE_FROM: "container" }],
+    ["r1:servers", {}],
+  ] as const) {
     const child = spawn(process.execPath, [CLI, "capture", LAB, what, "--instance", lab.instance!], { cwd: ROOT, env: { ...process.env, ...env } });
     const chunks: Buffer[] = [];
     let stderr = "";
@@ -228,10 +272,14 @@ t.test("an interrupted run leaves no capture: no container, no tcpdump, no folde
 t.test("a killed run (SIGKILL) leaves its capture to the lab's down, which removes it", async (t) => {
   for (const from of ["host", "container"] as const) {
     let instance = "";
-    const run = await cli(["run", LAB, "--instance", "auto"], (text, child) => {
-      instance ||= /instance (i[0-9a-f]+)/.exec(text)?.[1] ?? "";
-      if (/senders released/.test(text) && !child.killed) child.kill("SIGKILL");
-    }, from === "container" ? { ZMQLAB_CAPTURE_FROM: "container" } : {});
+    const run = await cli(
+      ["run", LAB, "--instance", "auto"],
+      (text, child) => {
+        instance ||= /instance (i[0-9a-f]+)/.exec(text)?.[1] ?? "";
+        if (/senders released/.test(text) && !child.killed) child.kill("SIGKILL");
+      },
+      from === "container" ? { ZMQLAB_CAPTURE_FROM: "container" } : {},
+    );
     t.equal(run.code, null, `${from}: killed`);
     const key = `capture.${instance}`;
     // The recorders end with zmqlab: the host's tcpdump by its parent-death signal, the container as its stdin closes.
@@ -246,4 +294,3 @@ t.test("a killed run (SIGKILL) leaves its capture to the lab's down, which remov
     t.same(await labeled(key), { containers: 0, networks: 0 });
   }
 });
-

@@ -31,7 +31,11 @@ t.test("the flagship lab across three engines of a Swarm", async (t) => {
   if (!process.env["ZMQLAB_KEEP_CLUSTER"]) t.teardown(() => run("bash", ["scripts/cluster.sh", "down"], { cwd: ROOT }).then(() => undefined));
   const file = up.stdout.trim().split("\n").at(-1)!;
   const cluster = parseCluster(readFileSync(file, "utf8"), file);
-  t.same(cluster.hosts.map((h) => h.name), ["h1", "h2", "h3"], "cluster.sh wrote a file with three hosts");
+  t.same(
+    cluster.hosts.map((h) => h.name),
+    ["h1", "h2", "h3"],
+    "cluster.sh wrote a file with three hosts",
+  );
   const engines = Object.fromEntries(cluster.hosts.map((h) => [h.name, h.engine]));
 
   // Client, routers and server on three engines: every packet between client and server crosses hosts.
@@ -62,7 +66,10 @@ t.test("the flagship lab across three engines of a Swarm", async (t) => {
   for (const node of ["client", "r1", "server"]) {
     const addr = await cli(["exec", LAB, node, "--cluster", placed, "--", "ip", "-j", "-4", "addr", "show"]);
     const names = (JSON.parse(addr.stdout) as { ifname: string; addr_info: { local: string }[] }[]).flatMap((l) => l.addr_info.map((a) => a.local)).sort();
-    t.ok(names.every((a) => a === "127.0.0.1" || a.startsWith("198.18.")), `${node} has only lab addresses and loopback: ${names.join(" ")}`);
+    t.ok(
+      names.every((a) => a === "127.0.0.1" || a.startsWith("198.18.")),
+      `${node} has only lab addresses and loopback: ${names.join(" ")}`,
+    );
     const routes = await cli(["exec", LAB, node, "--cluster", placed, "--", "ip", "-j", "-4", "route", "show", "default"]);
     t.same(JSON.parse(routes.stdout || "[]"), [], `${node} has no default route`);
   }
@@ -82,7 +89,10 @@ t.test("the flagship lab across three engines of a Swarm", async (t) => {
   t.equal(swept.code, 1, `stopping r1 breaks what the baseline held (${said(swept)})`);
   const sweepReport = JSON.parse(readFileSync(sweepJson, "utf8")) as SweepReport;
   t.same([sweepReport.complete, sweepReport.baseline.cells.every((c) => c.ok)], [true, true], "both runs made; the baseline held every column");
-  t.same(sweepReport.failures.map((f) => f.failure), ["stop r1"]);
+  t.same(
+    sweepReport.failures.map((f) => f.failure),
+    ["stop r1"],
+  );
   t.ok(sweepReport.failures[0]!.broke.length > 0, `stop r1 broke columns ${sweepReport.failures[0]!.broke.join(", ")}`);
   for (const row of [sweepReport.baseline, ...sweepReport.failures]) {
     const own = JSON.parse(readFileSync(row.report!.json, "utf8")) as { hosts?: Record<string, string> };
@@ -95,7 +105,11 @@ t.test("the flagship lab across three engines of a Swarm", async (t) => {
   writeFileSync(stranger, `hosts:\n  h1: { engine: ${engines.h1} }\n  mine: { engine: unix:///var/run/docker.sock }\n`);
   const refused = await cli(["run", LAB, "--cluster", stranger]);
   t.equal(refused.code, 3, said(refused));
-  t.match(refused.stderr, `Host mine of cluster ${stranger} is not in a Swarm.\n  hint: join it to the others' Swarm: docker -H ${engines.h1} swarm join-token worker prints the command`, "names the host outside the Swarm and what to run");
+  t.match(
+    refused.stderr,
+    `Host mine of cluster ${stranger} is not in a Swarm.\n  hint: join it to the others' Swarm: docker -H ${engines.h1} swarm join-token worker prints the command`,
+    "names the host outside the Swarm and what to run",
+  );
   t.same(await onEngine(engines.h1!), { containers: [], networks: [] }, "nothing created on the Swarm's engine");
   t.same(await labeled("source-ip"), { containers: 0, networks: 0 }, "nor on this machine's");
 });

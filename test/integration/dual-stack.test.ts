@@ -30,5 +30,9 @@ t.test("sourceSeen and path name the client's IPv6 source uncompressed: pass; an
   const failed = wrong.expectations.find((e) => e.kind === "sourceSeen")!;
   t.equal(failed.ok, false, "another address fails");
   t.match(failed.message, /^server saw 2001:2:0:5::10 only; 2001:2:0:5::11 missing; 2001:2:0:5::10 is not among the expected sources/, "says which address is missing, in the kernel's spelling");
-  t.same(wrong.expectations.filter((e) => !e.ok).map((e) => e.kind), ["sourceSeen"], "and nothing else");
+  t.same(
+    wrong.expectations.filter((e) => !e.ok).map((e) => e.kind),
+    ["sourceSeen"],
+    "and nothing else",
+  );
 });

@@ -15,7 +15,9 @@ interface LabText {
 }
 const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 const prefixOf = (lab: LabText, network: string, address: string) =>
-  list(lab.networks[network]!.subnet).find((s) => s.includes(":") === address.includes(":"))!.split("/")[1];
+  list(lab.networks[network]!.subnet)
+    .find((s) => s.includes(":") === address.includes(":"))!
+    .split("/")[1];
 const host = (s: string) => s.replace(/\/(32|128)$/, "");
 
 /** Compare every node's kernel state with the lab file itself (not with our own plan). */
@@ -28,11 +30,16 @@ async function assertKernelMatchesFile(t: Test, lab: RunningLab, file: string) {
       t.ok(iface, `${name} has an interface named ${network}`);
       t.same(
         [...(iface?.addresses ?? [])].sort(),
-        list(addresses).map((a) => `${a}/${prefixOf(text, network, a)}`).sort(),
+        list(addresses)
+          .map((a) => `${a}/${prefixOf(text, network, a)}`)
+          .sort(),
         `${name}/${network} carries exactly the file's addresses`,
       );
     }
-    t.notOk(state.routes.some((r) => r.to === "default"), `${name} has no default route`);
+    t.notOk(
+      state.routes.some((r) => r.to === "default"),
+      `${name} has no default route`,
+    );
     for (const route of node.routes ?? []) {
       const table = route.from ? state.rules.find((r) => r.from === route.from)?.table : "main";
       t.ok(table, `${name} has a rule for traffic from ${route.from ?? "any"}`);
@@ -92,7 +99,7 @@ t.test("ecmp: every source sticks to one router, both routers carry traffic", as
     await ping(t, lab, "client", source, "198.18.4.10");
     const byR1 = await forwarded(lab, "r1", source, "198.18.4.10");
     const byR2 = await forwarded(lab, "r2", source, "198.18.4.10");
-    t.ok((byR1 > 0) !== (byR2 > 0), `${source} took exactly one router (r1: ${byR1}, r2: ${byR2})`);
+    t.ok(byR1 > 0 !== byR2 > 0, `${source} took exactly one router (r1: ${byR1}, r2: ${byR2})`);
     if (byR1 > 0) carried.r1++;
     if (byR2 > 0) carried.r2++;
   }
@@ -202,7 +209,10 @@ t.test("a node with an image of its own is configured through its sh, just as ex
   t.teardown(() => lab.down());
   t.equal(lab.node("box").plan.defaultImage, false, "the image is the lab's, not zmqlab's default");
   await assertKernelMatchesFile(t, lab, "test/fixtures/own-image/lab.yaml");
-  t.notOk(lines.some((l) => /one command at a time/.test(l)), "in one exec: the image has sh");
+  t.notOk(
+    lines.some((l) => /one command at a time/.test(l)),
+    "in one exec: the image has sh",
+  );
 });
 
 t.test("an image without sh is configured one command at a time, just as exactly", async (t) => {
@@ -214,14 +224,25 @@ t.test("an image without sh is configured one command at a time, just as exactly
   await builder.wait();
   await builder.commit({ repo: "zmqlab-test/no-sh", tag: "engine", changes: 'CMD ["sleep", "infinity"]' });
   await builder.remove();
-  t.teardown(() => engine.getImage("zmqlab-test/no-sh:engine").remove({ force: true }).catch(() => undefined));
-  const text = readFileSync("test/fixtures/own-image/lab.yaml", "utf8").replaceAll("zmqlab/node:latest", "zmqlab-test/no-sh:engine").replace("name: own-image", "name: own-image-no-sh").replaceAll("198.18.6", "198.19.9");
+  t.teardown(() =>
+    engine
+      .getImage("zmqlab-test/no-sh:engine")
+      .remove({ force: true })
+      .catch(() => undefined),
+  );
+  const text = readFileSync("test/fixtures/own-image/lab.yaml", "utf8")
+    .replaceAll("zmqlab/node:latest", "zmqlab-test/no-sh:engine")
+    .replace("name: own-image", "name: own-image-no-sh")
+    .replaceAll("198.18.6", "198.19.9");
   const file = labFile(text);
   const lines: string[] = [];
   const lab = await up(file, { log: (l) => lines.push(l) });
   t.teardown(() => lab.down());
   t.equal((await lab.node("box").exec(["sh", "-c", "true"])).exitCode, 126, "the image has no sh");
   await assertKernelMatchesFile(t, lab, file);
-  t.ok(lines.some((l) => l === "box: its image zmqlab-test/no-sh:engine has no sh: configuring it one command at a time"), "up says how it configures it");
+  t.ok(
+    lines.some((l) => l === "box: its image zmqlab-test/no-sh:engine has no sh: configuring it one command at a time"),
+    "up says how it configures it",
+  );
   t.same(await lab.node("box").reconfigure(), [], "and the node is as its plan says: nothing to repair");
 });

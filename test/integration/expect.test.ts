@@ -12,12 +12,16 @@ import { loadLab } from "../../controller/advanced.js";
 import { reportSchema } from "../../controller/report/json.js";
 import { cli, labeled, sh, upWhenFree } from "../support/helpers.js";
 
-
 /** Indexes of the failed expectations. */
 const failed = (report: LabReport) => report.expectations.flatMap((e, i) => (e.ok ? [] : [i]));
 
 // labs/source-ip's expectations, by index.
-const VIA_R1 = 0, VIA_R2 = 1, SOURCES = 2, PATH_10 = 3, PATH_11 = 4, WRONG_IP = 5;
+const VIA_R1 = 0,
+  VIA_R2 = 1,
+  SOURCES = 2,
+  PATH_10 = 3,
+  PATH_11 = 4,
+  WRONG_IP = 5;
 
 function expectFailures(t: Test, report: LabReport, indexes: number[]) {
   t.same(failed(report), indexes, `failing exactly: ${indexes.map((i) => report.expectations[i]?.description).join(" | ") || "none"}`);
@@ -31,7 +35,10 @@ t.test("as declared, every expectation holds", async (t) => {
   const report = await check(lab);
   t.equal(report.expectations.length, 6);
   expectFailures(t, report, []);
-  t.same(report.expectations.map((e) => e.kind), ["delivered", "delivered", "sourceSeen", "path", "path", "unreachable"]);
+  t.same(
+    report.expectations.map((e) => e.kind),
+    ["delivered", "delivered", "sourceSeen", "path", "path", "unreachable"],
+  );
   t.ok(report.flows["r1"] && report.flows["r2"], "counters of both routers are in the report");
   const ajv = new Ajv({ allErrors: true });
   t.ok(ajv.validate(reportSchema(), JSON.parse(JSON.stringify(report))), JSON.stringify(ajv.errors));

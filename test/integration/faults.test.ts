@@ -84,14 +84,26 @@ t.test("a router stopped and started by faults comes back as declared", async (t
   const before = await r1State(lab);
   t.ok(before.addresses.includes("198.19.10.5") && !before.defaultRoute && before.counters, "as declared before the run");
   const { report } = await trafficSession(lab);
-  t.same(report.faults?.map((f) => [f.name, f.ok, f.error]), [["r1-down", true, undefined], ["r1-back", true, undefined]]);
+  t.same(
+    report.faults?.map((f) => [f.name, f.ok, f.error]),
+    [
+      ["r1-down", true, undefined],
+      ["r1-back", true, undefined],
+    ],
+  );
   const after = await r1State(lab);
   t.ok(after.addresses.includes("198.19.10.5"), "the extra address is back");
   t.notOk(after.defaultRoute, "Docker's default route is gone again");
   t.ok(after.counters, "the flow counters are back");
   // When TCP's retransmissions reach the server again depends on its backoff: judge the router by the kernel.
   t.equal((await exec(lab, "client", ["ping", "-c", "1", "-W", "2", "198.19.11.10"])).exitCode, 0, "the client reaches the server through r1 again");
-  t.ok(await lab.node("r1").flows().then((f) => f.some((c) => c.from === "198.19.10.10" && c.to === "198.19.11.10" && c.packets > 0)), "and r1's reinstalled counters saw it");
+  t.ok(
+    await lab
+      .node("r1")
+      .flows()
+      .then((f) => f.some((c) => c.from === "198.19.10.10" && c.to === "198.19.11.10" && c.packets > 0)),
+    "and r1's reinstalled counters saw it",
+  );
 
   t.test("zmqlab up after docker restart of the router repairs it", async (t) => {
     await lab.release();
@@ -102,7 +114,11 @@ t.test("a router stopped and started by faults comes back as declared", async (t
     t.ok(!broken.addresses.includes("198.19.10.5") && broken.defaultRoute && !broken.counters, "a restarted container lost zmqlab's setup (the check below can fail)");
     const result = await cli(["up", file]);
     t.equal(result.code, 0, result.stderr);
-    t.match(result.stdout, /was up already; repaired:\n\s+r1: configured again \(no interface named clients; no interface named servers; an IPv4 default route via 198\.19\.\d+\.1 that the lab did not declare; no flow counters/, "says what it repaired");
+    t.match(
+      result.stdout,
+      /was up already; repaired:\n\s+r1: configured again \(no interface named clients; no interface named servers; an IPv4 default route via 198\.19\.\d+\.1 that the lab did not declare; no flow counters/,
+      "says what it repaired",
+    );
     const repaired = await r1State(lab);
     t.ok(repaired.addresses.includes("198.19.10.5"), "the extra address is back");
     t.notOk(repaired.defaultRoute, "no default route");
@@ -159,7 +175,13 @@ t.test("a partition cuts the sets apart until it heals; atFault runs before each
   t.same(seen.split, { server: true, router: true }, "before the partition, the client reaches the server");
   t.same(seen.mend, { server: false, router: true }, "during it, not the server, but the router (in no set)");
   t.ok(await ping("198.19.11.10"), "after the heal, again");
-  t.same(report.faults?.map((f) => [f.name, f.ok]), [["split", true], ["mend", true]]);
+  t.same(
+    report.faults?.map((f) => [f.name, f.ok]),
+    [
+      ["split", true],
+      ["mend", true],
+    ],
+  );
   t.ok(report.faults![1]!.actualMs! > report.faults![0]!.actualMs!, "the heal took effect after the partition");
 });
 
@@ -178,7 +200,16 @@ t.test("loss and rate on the router's interfaces, then clear: the kernel drops a
   const qdiscs = async () => (JSON.parse((await exec(lab, "r1", ["tc", "-j", "qdisc", "show"])).stdout) as { kind: string; root?: boolean }[]).filter((q) => q.root).map((q) => q.kind);
   const seen: Record<string, { ping: boolean; qdiscs: string[] }> = {};
   const { report } = await trafficSession(lab, { atFault: async (name) => void (seen[name] = { ping: await ping(), qdiscs: await qdiscs() }) });
-  t.same(report.faults?.map((f) => [f.name, f.ok, f.error]), [["lossy", true, undefined], ["none", true, undefined], ["slow", true, undefined], ["calm", true, undefined], ["fast", true, undefined]]);
+  t.same(
+    report.faults?.map((f) => [f.name, f.ok, f.error]),
+    [
+      ["lossy", true, undefined],
+      ["none", true, undefined],
+      ["slow", true, undefined],
+      ["calm", true, undefined],
+      ["fast", true, undefined],
+    ],
+  );
   // 0% on the client: the kernel took the numgen rule (and drops nothing, so the pings below hold).
   t.match((await exec(lab, "client", ["nft", "list", "table", "inet", "zmqlab_loss_clients"])).stdout, /iifname "eth\d+" numgen random mod 100 < 0 drop/, "the client's kernel holds the numgen rule");
   t.equal(seen.lossy!.ping, true, "before the loss, the client reaches the server");

@@ -30,7 +30,14 @@ t.test("a port another program holds: the bind fails at run time, the run fails 
   t.equal(quotes.sent, 0, "its messages are not reported as sent");
   t.match(quotes.failures, [/Address already in use/]);
   t.equal(report.endpoints.find((e) => e.name === "feed")?.sent, 100, "the node's other endpoint ran");
-  t.same(report.expectations.map((e) => [e.kind, e.ok]), [["delivered", true], ["unreachable", true], ["endpoint", false]]);
+  t.same(
+    report.expectations.map((e) => [e.kind, e.ok]),
+    [
+      ["delivered", true],
+      ["unreachable", true],
+      ["endpoint", false],
+    ],
+  );
   t.notMatch(result.stderr, NO_INTERNAL_ERROR);
   t.same(await labeled("honest-busy"), { containers: 0, networks: 0 }, "nothing left");
 });
@@ -65,7 +72,12 @@ t.test("an image of the lab's own without zmqlab's agent: exit 3 naming node and
   await builder.wait();
   await builder.commit({ repo: "zmqlab-test/no-agent", tag: "honest", changes: 'CMD ["sleep", "infinity"]' });
   await builder.remove();
-  t.teardown(() => engine.getImage("zmqlab-test/no-agent:honest").remove().catch(() => undefined));
+  t.teardown(() =>
+    engine
+      .getImage("zmqlab-test/no-agent:honest")
+      .remove()
+      .catch(() => undefined),
+  );
 
   const result = await cli(["run", "test/fixtures/honest/no-agent"]);
   t.equal(result.code, 3, "exit 3: the environment");
@@ -96,7 +108,10 @@ t.test("two labs with the same subnet at once: one comes up, the other exits 3 n
 });
 
 // A node that goes away mid-run is reported, not a crash (more in resilience.test.ts).
-for (const [how, says] of [["removed", /node client \(container zmqlab-honest-gone-client\) was removed during the traffic phase/], ["killed", /node client \(container zmqlab-honest-gone-client\) was stopped \(or its main process ended\) during the traffic phase/]] as const) {
+for (const [how, says] of [
+  ["removed", /node client \(container zmqlab-honest-gone-client\) was removed during the traffic phase/],
+  ["killed", /node client \(container zmqlab-honest-gone-client\) was stopped \(or its main process ended\) during the traffic phase/],
+] as const) {
   t.test(`a node ${how} while the traffic runs: exit 1 naming its container, its endpoint failed, nothing left`, async (t) => {
     const engine = await connectEngine();
     let done = false;

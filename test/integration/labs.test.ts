@@ -11,7 +11,6 @@ import { check, type LabReport, type RunningLab } from "../../controller/index.j
 import { reportSchema } from "../../controller/report/json.js";
 import { cli, labeled, sh, upWhenFree } from "../support/helpers.js";
 
-
 function expectFailures(t: Test, report: LabReport, indexes: number[]) {
   const failed = report.expectations.flatMap((e, i) => (e.ok ? [] : [i]));
   t.same(failed, indexes, `failing exactly: ${indexes.map((i) => report.expectations[i]?.description).join(" | ") || "none"}`);
@@ -50,7 +49,10 @@ t.test("zmqlab run labs/policy-routing: exit 0 and three valid reports", async (
   const final = new Promise<{ ok: boolean; count: number }>((resolve) => parser.on("complete", resolve));
   parser.end(result.stdout);
   t.same(await final.then((f) => [f.ok, f.count]), [true, 6], "stdout is TAP: 6 passing points");
-  t.same(results.map((r) => r.name), report.expectations.map((e) => e.description));
+  t.same(
+    results.map((r) => r.name),
+    report.expectations.map((e) => e.description),
+  );
   t.same(await labeled("policy-routing"), { containers: 0, networks: 0 }, "run took it down");
 });
 

@@ -54,7 +54,14 @@ t.test("broken: the clear removed: the link stays slow, latency after it fails, 
   if (TEXT.split(clear).length !== 2) throw new Error("test bug: the clear changed");
   // `fast` stays as a moment (an exec that does nothing), so the phases still exist.
   const report = await runLab(parseLab(TEXT.replace(clear, 'fast:    { at: 4s, node: client, exec: ["true"] }'), FILE));
-  t.same(failing(report), [2, 3, 4], `failing: ${report.expectations.filter((e) => !e.ok).map((e) => e.message).join(" | ")}`);
+  t.same(
+    failing(report),
+    [2, 3, 4],
+    `failing: ${report.expectations
+      .filter((e) => !e.ok)
+      .map((e) => e.message)
+      .join(" | ")}`,
+  );
   t.equal(report.expectations[4]!.kind, "delivered", "the publisher's queue filled: PUB dropped");
   for (const i of [2, 3]) {
     t.equal(report.expectations[i]!.kind, "latency");

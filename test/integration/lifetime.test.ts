@@ -30,7 +30,16 @@ function script(name: string, args: string[]): Promise<Ran> {
     const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
     child.on("close", (code) => {
       clearTimeout(timer);
-      resolve({ code, stderr, exitAfterMs: performance.now() - last, lines: stdout.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) });
+      resolve({
+        code,
+        stderr,
+        exitAfterMs: performance.now() - last,
+        lines: stdout
+          .trim()
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Record<string, unknown>),
+      });
     });
   });
 }
@@ -53,7 +62,7 @@ t.test("await using lab = await up(...): a command in a node, then the lab goes 
   const ran = await script("using-up", ["labs/source-ip", name]);
   t.equal(ran.code, 0, ran.stderr);
   const [exec, after] = ran.lines;
-  t.same(exec, { lab: `source-ip.${name}`, exitCode: 0, interfaces: 2 }, "lab.node(\"client\").exec([\"ip\", \"-j\", \"addr\"]) ran in the node (lo and clients)");
+  t.same(exec, { lab: `source-ip.${name}`, exitCode: 0, interfaces: 2 }, 'lab.node("client").exec(["ip", "-j", "addr"]) ran in the node (lo and clients)');
   t.same(after?.active, after?.before, "nothing active once the block ended but what was before it (the process's own stdout and stderr)");
   t.ok(ran.exitAfterMs < 2000, `the process ended by itself (${Math.round(ran.exitAfterMs)} ms after its last line)`);
   t.same(await labeled(`source-ip.${name}`), { containers: 0, networks: 0 }, "the block's end took the lab down: nothing of it is left on the engine");

@@ -24,9 +24,25 @@ t.test("broken: total loss: TCP cannot hide it; delivered and the whole-run lost
   // backoff and the publisher's queue lose was 2500-4500 messages from run to run, across the
   // 3000 the lab allows; after 2.9 s it is well above.
   const report = await runLab(parseLab(TEXT.replace("loss: 5 }", "loss: 100 }").replace("calm:  { at: 3s,", "calm:  { at: 3900ms,"), FILE));
-  t.same(failing(report), [1, 2], `failing: ${report.expectations.filter((e) => !e.ok).map((e) => e.message).join(" | ")}`);
+  t.same(
+    failing(report),
+    [1, 2],
+    `failing: ${report.expectations
+      .filter((e) => !e.ok)
+      .map((e) => e.message)
+      .join(" | ")}`,
+  );
   t.equal(report.expectations[2]!.kind, "lost");
   t.match(report.expectations[2]!.observed, /^[1-9]\d* lost/, "the number lost");
-  t.same(report.faults?.map((f) => [f.name, f.ok]), [["lossy", true], ["calm", true], ["slow", true], ["fast", true]], "every fault ran");
+  t.same(
+    report.faults?.map((f) => [f.name, f.ok]),
+    [
+      ["lossy", true],
+      ["calm", true],
+      ["slow", true],
+      ["fast", true],
+    ],
+    "every fault ran",
+  );
   t.same(await labeled("lossy-link"), { containers: 0, networks: 0 });
 });

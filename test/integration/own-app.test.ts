@@ -26,27 +26,54 @@ t.test("as shipped: every program exits 0 and says so, the server saw both sourc
   const result = await cli(["run", "labs/own-app"]);
   t.equal(result.code, 0, result.stderr.slice(-1000));
   t.match(result.stdout, /all 10 expectations hold/);
-  t.match(result.stdout, /c-sub \(\/app\/csub .*\): exit 0 after [\d.]+ s; last lines: connecting .* with libzmq \d+\.\d+\.\d+, expecting 500 \| received 500 from 198\.18\.40\.11/, "the C program against libzmq ran with its source endpoint");
+  t.match(
+    result.stdout,
+    /c-sub \(\/app\/csub .*\): exit 0 after [\d.]+ s; last lines: connecting .* with libzmq \d+\.\d+\.\d+, expecting 500 \| received 500 from 198\.18\.40\.11/,
+    "the C program against libzmq ran with its source endpoint",
+  );
   t.same(await labeled("own-app"), { containers: 0, networks: 0 });
 });
 
 t.test("broken: every subscriber connects from .10: sourceSeen, .11's path and the outputs naming .11 fail", async (t) => {
   const report = await runLab(variant(["198.18.40.11:0;", "198.18.40.10:0;", 4]));
-  t.same(failing(report), [5, 7, 9], `failing: ${report.expectations.filter((e) => !e.ok).map((e) => e.description).join(" | ")}`);
+  t.same(
+    failing(report),
+    [5, 7, 9],
+    `failing: ${report.expectations
+      .filter((e) => !e.ok)
+      .map((e) => e.description)
+      .join(" | ")}`,
+  );
   t.match(report.expectations[7]!.message, /server saw 198\.18\.40\.10 only; 198\.18\.40\.11 missing/);
   t.match(report.expectations[9]!.message, /r2/);
   t.equal(report.ok, false);
 });
 
 t.test("broken: the policy routes swapped: both paths fail, naming the router each source took", async (t) => {
-  const report = await runLab(variant(["via: 198.18.40.2, from: 198.18.40.10", "via: 198.18.40.3, from: 198.18.40.10"], ["via: 198.18.40.3, from: 198.18.40.11", "via: 198.18.40.2, from: 198.18.40.11"]));
+  const report = await runLab(
+    variant(["via: 198.18.40.2, from: 198.18.40.10", "via: 198.18.40.3, from: 198.18.40.10"], ["via: 198.18.40.3, from: 198.18.40.11", "via: 198.18.40.2, from: 198.18.40.11"]),
+  );
   // The replies still come back through the server's host routes: only the paths change.
-  t.same(failing(report), [8, 9], `failing: ${report.expectations.filter((e) => !e.ok).map((e) => `${e.description}: ${e.message}`).join(" | ")}`);
+  t.same(
+    failing(report),
+    [8, 9],
+    `failing: ${report.expectations
+      .filter((e) => !e.ok)
+      .map((e) => `${e.description}: ${e.message}`)
+      .join(" | ")}`,
+  );
 });
 
 t.test("broken: a subscriber that expects more than is sent exits 1: exited and output fail", async (t) => {
   const report = await runLab(variant(['"tcp://198.18.40.10:0;198.18.41.10:5556", --count, "500"]', '"tcp://198.18.40.10:0;198.18.41.10:5556", --count, "600", --wait, "3"]']));
-  t.same(failing(report), [1, 4], `failing: ${report.expectations.filter((e) => !e.ok).map((e) => e.description).join(" | ")}`);
+  t.same(
+    failing(report),
+    [1, 4],
+    `failing: ${report.expectations
+      .filter((e) => !e.ok)
+      .map((e) => e.description)
+      .join(" | ")}`,
+  );
   t.match(report.expectations[1]!.message, /^sub-a exited with 1, not 0; its last lines: .*received 500 of 600/);
   t.match(report.expectations[4]!.message, /^no line of sub-a's output matched/);
 });

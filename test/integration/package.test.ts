@@ -131,9 +131,16 @@ t.test("packed, installed as a dev dependency in a fresh project, and used from 
   t.ok(shipped.includes("dist/agent/main.js"), "ships the agent");
   t.ok(shipped.includes("dist/shared/protocol.js"), "ships what the agent shares with the controller");
   t.ok(shipped.includes("labs/source-ip/lab.yaml"), "ships the example labs");
-  t.ok(EXAMPLES.every((f) => shipped.includes(`examples/${f}`)), "ships the example suite the README points to");
+  t.ok(
+    EXAMPLES.every((f) => shipped.includes(`examples/${f}`)),
+    "ships the example suite the README points to",
+  );
   const examples = (f: string) => f.startsWith("examples/");
-  t.same(shipped.filter((f) => !examples(f) && (/^(dist\/)?(test|bench)\//.test(f) || f.endsWith(".map") || (f.endsWith(".ts") && !f.endsWith(".d.ts")))), [], "no tests, no benchmarks, no sources, no source maps (but the examples)");
+  t.same(
+    shipped.filter((f) => !examples(f) && (/^(dist\/)?(test|bench)\//.test(f) || f.endsWith(".map") || (f.endsWith(".ts") && !f.endsWith(".d.ts")))),
+    [],
+    "no tests, no benchmarks, no sources, no source maps (but the examples)",
+  );
 
   writeFileSync(join(project, "package.json"), JSON.stringify({ name: "my-suite", version: "1.0.0", private: true, type: "module" }, null, 2));
   const installed = await run("npm", ["install", "--save-dev", "--no-audit", "--no-fund", "--prefer-offline", join(temp, info!.filename)], project);
@@ -213,8 +220,14 @@ t.test("packed, installed as a dev dependency in a fresh project, and used from 
     const resolved = await run(process.execPath, ["--input-type=module", "-e", resolve], project);
     t.equal(resolved.code, 0, resolved.stderr);
     const labs = resolved.stdout.trim().split("\n");
-    t.same(labs, ["policy-routing", "source-ip"].map((l) => join(project, "node_modules", "zmqlab", "labs", l, "lab.yaml")));
-    t.ok(labs.every((l) => existsSync(l)), "the lab files are there");
+    t.same(
+      labs,
+      ["policy-routing", "source-ip"].map((l) => join(project, "node_modules", "zmqlab", "labs", l, "lab.yaml")),
+    );
+    t.ok(
+      labs.every((l) => existsSync(l)),
+      "the lab files are there",
+    );
     for (const f of EXAMPLES) t.match(readFileSync(join(project, "test", f), "utf8"), /import\.meta\.resolve\("zmqlab\/labs\/[a-z-]+\/lab\.yaml"\)/, `${f} finds its lab that way`);
   });
 

@@ -41,7 +41,12 @@ t.test("a lab in use past --wait: exit 3 naming the holder", async (t) => {
   // A child of the holder shares its lock (the environment names it): this one is a stranger.
   const result = await cli(["run", LAB, "--wait", "2s"], undefined, { ZMQLAB_LOCKS: "" });
   t.equal(result.code, 3, exitOk(result));
-  t.match(result.stderr, new RegExp(`Lab source-ip is in use by pid ${process.pid} on host \\S+ \\(zmqlab up since [^)]+\\); waited 2s\\.\\n  hint: wait longer \\(--wait 30m\\), or run a separate copy beside it: --instance auto`));
+  t.match(
+    result.stderr,
+    new RegExp(
+      `Lab source-ip is in use by pid ${process.pid} on host \\S+ \\(zmqlab up since [^)]+\\); waited 2s\\.\\n  hint: wait longer \\(--wait 30m\\), or run a separate copy beside it: --instance auto`,
+    ),
+  );
   t.ok(Date.now() - started >= 2000, "it did wait");
   const ls = await cli(["ls"]);
   t.match(ls.stdout, new RegExp(`source-ip +- +4 +2 +pid ${process.pid} on host`), "ls names the process using the lab");
@@ -78,7 +83,12 @@ t.test("four instances of one lab at once: each passes at its own addresses, rep
   const blocks = new Set<string>();
   for (const [i, run] of runs.entries()) {
     t.equal(run.code, 0, `instance run ${i + 1}: ${exitOk(run)}`);
-    const report = JSON.parse(readFileSync(join(dir, `${i + 1}.json`), "utf8")) as { lab: string; ok: boolean; instance: { name: string; lab: string; relocations: { from: string; to: string }[] }; expectations: { actual?: { description: string }; description: string }[] };
+    const report = JSON.parse(readFileSync(join(dir, `${i + 1}.json`), "utf8")) as {
+      lab: string;
+      ok: boolean;
+      instance: { name: string; lab: string; relocations: { from: string; to: string }[] };
+      expectations: { actual?: { description: string }; description: string }[];
+    };
     t.equal(report.lab, "source-ip", "the report names the lab file");
     t.match(report.instance.name, /^i[0-9a-f]{6}$/, "and the instance beside it");
     t.equal(report.instance.lab, "source-ip");
@@ -94,8 +104,15 @@ t.test("four instances of one lab at once: each passes at its own addresses, rep
   for (const other of junit.slice(1)) t.same(other.names, junit[0]!.names, "identical JUnit suite and test case names");
   t.equal(new Set(junit.map((j) => j.properties.find((p) => p.startsWith("instance.name="))).filter(Boolean)).size, 4, "each file names its own instance in a property");
   const actual = junit.map((j) => j.properties.filter((p) => p.startsWith("actual.description=")));
-  t.same(actual.map((a) => a.length), [4, 4, 4, 4], "each test case that names an address has its actual description");
-  t.notOk(actual.flat().some((p) => /198\.18\.[12]\.1\d\b/.test(p)), `at the moved addresses (${actual[0]!.join(" | ")})`);
+  t.same(
+    actual.map((a) => a.length),
+    [4, 4, 4, 4],
+    "each test case that names an address has its actual description",
+  );
+  t.notOk(
+    actual.flat().some((p) => /198\.18\.[12]\.1\d\b/.test(p)),
+    `at the moved addresses (${actual[0]!.join(" | ")})`,
+  );
   t.equal(blocks.size, 4, `four different blocks (${[...blocks].join(", ")})`);
   t.notOk(blocks.has("198.18.0.0/22"), "none took the lab file's own block");
   const ls = await cli(["ls"]);
@@ -106,10 +123,16 @@ t.test("an instance of the own-program lab: its output patterns name lab-file ad
   const dir = mkdtempSync(join(tmpdir(), "zmqlab-own-app-"));
   const run = await cli(["run", "labs/own-app", "--instance", "auto", "--json", join(dir, "own-app.json")]);
   t.equal(run.code, 0, exitOk(run));
-  const report = JSON.parse(readFileSync(join(dir, "own-app.json"), "utf8")) as { instance: { relocations: { from: string; to: string }[] }; expectations: { kind: string; ok: boolean; description: string; actual?: { description: string } }[] };
+  const report = JSON.parse(readFileSync(join(dir, "own-app.json"), "utf8")) as {
+    instance: { relocations: { from: string; to: string }[] };
+    expectations: { kind: string; ok: boolean; description: string; actual?: { description: string } }[];
+  };
   const outputs = report.expectations.filter((e) => e.kind === "output");
   t.equal(outputs.length, 3, "the lab's three output expectations");
-  t.ok(outputs.every((e) => e.ok), outputs.map((e) => e.actual?.description ?? e.description).join(" | "));
+  t.ok(
+    outputs.every((e) => e.ok),
+    outputs.map((e) => e.actual?.description ?? e.description).join(" | "),
+  );
   t.match(outputs[0]!.description, /198\\\.18\\\.40\\\.10/, "described as the lab file writes the pattern");
   t.notMatch(outputs[0]!.actual?.description ?? "198\\.18\\.40\\.10", /198\\\.18\\\.40\\\.10/, "the pattern was moved with the addresses");
   t.notMatch((await cli(["ls"])).stdout, /own-app/, "nothing of the instance is left");
@@ -126,7 +149,10 @@ t.test("an instance through the API: moved addresses in the kernel, found again 
   const addresses = client.interfaces.flatMap((i) => i.addresses.map((a) => a.split("/")[0]!));
   t.ok(addresses.includes(`${base}.10`) && addresses.includes(`${base}.11`), `the client holds ${base}.10 and .11 (${addresses.join(" ")})`);
   t.notOk(addresses.includes("198.18.1.10"), "not the lab file's address");
-  t.ok(client.rules.some((r) => r.from === `${base}.11`), "its policy rule is for the moved source");
+  t.ok(
+    client.rules.some((r) => r.from === `${base}.11`),
+    "its policy rule is for the moved source",
+  );
   await lab.release();
 
   const shown = await cli(["ls"]);

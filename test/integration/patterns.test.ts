@@ -22,7 +22,10 @@ t.test("a worker stopped: every pattern's service goes on through the other, and
   for (const e of onW1(report)) {
     t.match(e.endedBy, { fault: "w1-down", action: "stop" }, `${e.name}: ended by the fault`);
     // The node leaves its network at the fault's moment (cut off), then the engine stops it.
-    t.ok(e.endedBy!.atMs >= stop.actualMs! && e.endedBy!.atMs <= stop.doneMs!, `${e.name}: its processes died (${e.endedBy!.atMs}) after the node left its network (${stop.actualMs}), by the time the engine said it stopped (${stop.doneMs})`);
+    t.ok(
+      e.endedBy!.atMs >= stop.actualMs! && e.endedBy!.atMs <= stop.doneMs!,
+      `${e.name}: its processes died (${e.endedBy!.atMs}) after the node left its network (${stop.actualMs}), by the time the engine said it stopped (${stop.doneMs})`,
+    );
     t.equal(e.failures, undefined, `${e.name}: no endpoint failure`);
     t.equal(e.lives?.length, 1, `${e.name}: one life`);
   }
@@ -30,7 +33,10 @@ t.test("a worker stopped: every pattern's service goes on through the other, and
   t.ok(endpoint(report, "feed").sent > 0, "a stopped publisher what it sent");
   t.match(report.interrupted, [{ node: "w1", state: "stopped", faults: ["w1-down"] }]);
   for (const name of ["asker", "caller", "jobs", "news", "xnews"]) t.ok(endpoint(report, name).timeline!.samples.length > 2, `${name} has a timeline`);
-  t.ok(endpoint(report, "asker").timeline!.samples.some((s) => s.received > 0), "a REQ's timeline holds its replies");
+  t.ok(
+    endpoint(report, "asker").timeline!.samples.some((s) => s.received > 0),
+    "a REQ's timeline holds its replies",
+  );
   t.same(await labeled("patterns"), { containers: 0, networks: 0 });
 });
 

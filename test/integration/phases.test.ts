@@ -21,13 +21,22 @@ const report = judge(lab.lab, observations);
 const reader = observations.traffic.endpoints.find((e) => e.name === "reader")!;
 const cut = observations.faults!["cut"]!;
 const back = observations.faults!["back"]!;
-t.comment(`reader: ${reader.received} received, ${reader.gaps} gaps; silences (ms from cut): ${JSON.stringify(reader.timeline?.silences.map((s) => [s.start - cut, s.end === null ? null : s.end - cut]))}`);
+t.comment(
+  `reader: ${reader.received} received, ${reader.gaps} gaps; silences (ms from cut): ${JSON.stringify(reader.timeline?.silences.map((s) => [s.start - cut, s.end === null ? null : s.end - cut]))}`,
+);
 t.comment(`faults: ${JSON.stringify(observations.traffic.faults)}`);
 t.comment(expectationsText(report.expectations));
 
 t.test("the faults ran, each after the caller's hook, with a snapshot", async (t) => {
   t.same(hooked, ["cut", "down", "back"], "the caller's atFault, in order");
-  t.same(observations.traffic.faults?.map((f) => [f.name, f.ok]), [["cut", true], ["down", true], ["back", true]]);
+  t.same(
+    observations.traffic.faults?.map((f) => [f.name, f.ok]),
+    [
+      ["cut", true],
+      ["down", true],
+      ["back", true],
+    ],
+  );
   t.same(Object.keys(observations.snapshots ?? {}), ["cut", "down", "back"]);
   const ran = observations.traffic.faults!.find((f) => f.name === "cut")!;
   t.equal(cut, ran.actualMs, "a fault's phase time is when it took effect");
@@ -65,7 +74,15 @@ t.test("the verdicts", async (t) => {
 });
 
 t.test("the report carries the phases and validates against its schema", async (t) => {
-  t.same(report.phases?.map((p) => [p.from, p.to]), [["start", "cut"], ["cut", "down"], ["down", "back"], ["back", "end"]]);
+  t.same(
+    report.phases?.map((p) => [p.from, p.to]),
+    [
+      ["start", "cut"],
+      ["cut", "down"],
+      ["down", "back"],
+      ["back", "end"],
+    ],
+  );
   t.ok(report.phases![0]!.received["reader"]! > 0, "messages in the first phase");
   const ajv = new Ajv({ allErrors: true });
   t.ok(ajv.validate(reportSchema(), JSON.parse(JSON.stringify(report))), JSON.stringify(ajv.errors));

@@ -16,14 +16,26 @@ const failing = (r: { expectations: { ok: boolean }[] }) => r.expectations.flatM
 /** The fixture with one piece replaced (it must occur exactly once). */
 function variant(from: string, to: string) {
   if (TEXT.split(from).length !== 2) throw new Error(`test bug: ${from} is not in the fixture once`);
-  return parseLab(TEXT.replace(from, () => to), FIXTURE);
+  return parseLab(
+    TEXT.replace(from, () => to),
+    FIXTURE,
+  );
 }
 
 t.test("programs and a raw agent receiver: every expectation holds, from the kernel and the programs' words", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "zmqlab-programs-"));
   const result = await cli(["run", "test/fixtures/programs", "--json", join(dir, "r.json")]);
   t.equal(result.code, 0, result.stderr.slice(-800));
-  const report = JSON.parse(readFileSync(join(dir, "r.json"), "utf8")) as { endpoints: { name: string; socket: string; received: number; from: Record<string, number>; peers: { address: string }[]; program?: { exitCode: number; stopped: boolean; durationMs: number; lastLines: string[]; readyAfterMs?: number } }[] };
+  const report = JSON.parse(readFileSync(join(dir, "r.json"), "utf8")) as {
+    endpoints: {
+      name: string;
+      socket: string;
+      received: number;
+      from: Record<string, number>;
+      peers: { address: string }[];
+      program?: { exitCode: number; stopped: boolean; durationMs: number; lastLines: string[]; readyAfterMs?: number };
+    }[];
+  };
   const pub = report.endpoints.find((e) => e.name === "prog-pub")!;
   t.equal(pub.socket, "program");
   t.equal(pub.program?.exitCode, 0, "the publisher's exit code is in the report");
@@ -38,7 +50,10 @@ t.test("programs and a raw agent receiver: every expectation holds, from the ker
 
 t.test("broken: the subscriber connects from the other source; sourceSeen fails", async (t) => {
   // Both subscribers from .10: the server never sees .11.
-  const broken = variant("tcp://198.18.44.11:0;198.18.44.20:5556\n    connect: tcp://198.18.44.11:0;198.18.44.20:5556", "tcp://198.18.44.10:0;198.18.44.20:5556\n    connect: tcp://198.18.44.10:0;198.18.44.20:5556");
+  const broken = variant(
+    "tcp://198.18.44.11:0;198.18.44.20:5556\n    connect: tcp://198.18.44.11:0;198.18.44.20:5556",
+    "tcp://198.18.44.10:0;198.18.44.20:5556\n    connect: tcp://198.18.44.10:0;198.18.44.20:5556",
+  );
   const report = await runLab(broken);
   t.same(failing(report), [4], "only sourceSeen fails");
   t.match(report.expectations[4]!.message, /server saw 198\.18\.44\.10 only; 198\.18\.44\.11 missing/);
@@ -58,7 +73,10 @@ t.test("a program that outlives its timeout is stopped, and says so", async (t) 
   const report = await runLab({ ...slow, lab: { ...slow.lab, traffic: { ...slow.lab.traffic, "prog-sub": { ...slow.lab.traffic!["prog-sub"]!, timeout: "1500ms" } } } });
   const sub = report.endpoints.find((e) => e.name === "prog-sub")!;
   t.equal(sub.program?.stopped, true, "zmqlab stopped it");
-  t.ok(sub.errors.some((e) => /stopped with SIGTERM/.test(e)), `the report says so (${sub.errors.join("; ")})`);
+  t.ok(
+    sub.errors.some((e) => /stopped with SIGTERM/.test(e)),
+    `the report says so (${sub.errors.join("; ")})`,
+  );
   t.match(report.expectations[1]!.message, /^prog-sub did not end by itself: zmqlab stopped it after 1\.\d s/);
   t.ok((sub.program?.durationMs ?? 0) < 10_000, "well before the traffic bound");
 });
@@ -69,10 +87,23 @@ t.test("the API: spawn a program, read its peers and the routers' counters aroun
   const server = await lab.node("server").spawn(["node", "-e", "require('net').createServer((s) => s.write('hi\\n')).listen(7000, '198.18.44.20', () => console.log('listening'))"]);
   const ready = new Promise<void>((resolve) => server.onLine((l) => l === "listening" && resolve()));
   await ready;
-  const client = await lab.node("client").spawn(["node", "-e", "const s = require('net').connect({ host: '198.18.44.20', port: 7000, localAddress: process.env.SRC }); s.on('data', (d) => { process.stdout.write(d); setTimeout(() => process.exit(0), 1500); });"], { env: { SRC: "198.18.44.11" } });
+  const client = await lab
+    .node("client")
+    .spawn(
+      [
+        "node",
+        "-e",
+        "const s = require('net').connect({ host: '198.18.44.20', port: 7000, localAddress: process.env.SRC }); s.on('data', (d) => { process.stdout.write(d); setTimeout(() => process.exit(0), 1500); });",
+      ],
+      { env: { SRC: "198.18.44.11" } },
+    );
   await new Promise((r) => setTimeout(r, 500));
   const peers = await lab.node("server").peers(7000);
-  t.same(peers.map((p) => p.address), ["198.18.44.11"], "the server's kernel shows the client's chosen source");
+  t.same(
+    peers.map((p) => p.address),
+    ["198.18.44.11"],
+    "the server's kernel shows the client's chosen source",
+  );
   const done = await client.wait();
   t.equal(done.exitCode, 0);
   t.same(done.output, ["hi"], "wait() gives the exit code and the output");

@@ -109,7 +109,11 @@ t.test("against a remote engine: DOCKER_HOST names an engine in a container", as
     writeFileSync(lab, `name: remote-collide\nnetworks:\n  n: { subnet: ${subnet} }\nnodes:\n  a: { interfaces: { n: ${prefix}.200 } }\n`);
     const there = await cli(["up", lab], undefined, env);
     t.equal(there.code, 3, `rejected on the remote engine (${exitOk(there)})`);
-    t.match(there.stderr, new RegExp(`network n \\(${subnet.replace(/\./g, "\\.")}\\) overlaps the host route ${subnet.replace(/\./g, "\\.")} dev eth0`), "naming the remote host's route, on its eth0");
+    t.match(
+      there.stderr,
+      new RegExp(`network n \\(${subnet.replace(/\./g, "\\.")}\\) overlaps the host route ${subnet.replace(/\./g, "\\.")} dev eth0`),
+      "naming the remote host's route, on its eth0",
+    );
     t.notMatch(there.stderr, /br-[0-9a-f]+|zmqlab-cluster/, "not this host's bridge");
     const here = await cli(["up", lab], undefined, { ZMQLAB_INSTANCE: "" });
     t.equal(here.code, 3, `rejected here too (${exitOk(here)})`);
@@ -124,14 +128,31 @@ t.test("against a remote engine: DOCKER_HOST names an engine in a container", as
     // each running `docker system dial-stdio` there, authenticated by an ssh-agent.
     const container = `zmqlab-engine-1`;
     const ip = /^tcp:\/\/([\d.]+):/.exec(address)![1]!;
-    await run("docker", ["exec", container, "sh", "-c",
-      "command -v sshd >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssh-server >/dev/null 2>&1); " +
-      // zmqlab makes many API calls at once; sshd's default (MaxStartups 10:30:100) drops some.
-      "grep -q '^MaxStartups 200' /etc/ssh/sshd_config || echo 'MaxStartups 200:30:400' >> /etc/ssh/sshd_config; " +
-      "mkdir -p /run/sshd /root/.ssh && chmod 700 /root/.ssh && (pgrep -x sshd >/dev/null || /usr/sbin/sshd)"], { maxBuffer: 1 << 24 });
+    await run(
+      "docker",
+      [
+        "exec",
+        container,
+        "sh",
+        "-c",
+        "command -v sshd >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssh-server >/dev/null 2>&1); " +
+          // zmqlab makes many API calls at once; sshd's default (MaxStartups 10:30:100) drops some.
+          "grep -q '^MaxStartups 200' /etc/ssh/sshd_config || echo 'MaxStartups 200:30:400' >> /etc/ssh/sshd_config; " +
+          "mkdir -p /run/sshd /root/.ssh && chmod 700 /root/.ssh && (pgrep -x sshd >/dev/null || /usr/sbin/sshd)",
+      ],
+      { maxBuffer: 1 << 24 },
+    );
     const dir = mkdtempSync(join(tmpdir(), "zmqlab-ssh-"));
     await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "key")]);
-    await run("docker", ["exec", container, "sh", "-c", 'printf "%s\n" "$1" > /root/.ssh/authorized_keys && chmod 600 /root/.ssh/authorized_keys', "sh", readFileSync(join(dir, "key.pub"), "utf8").trim()]);
+    await run("docker", [
+      "exec",
+      container,
+      "sh",
+      "-c",
+      'printf "%s\n" "$1" > /root/.ssh/authorized_keys && chmod 600 /root/.ssh/authorized_keys',
+      "sh",
+      readFileSync(join(dir, "key.pub"), "utf8").trim(),
+    ]);
     const agent = (await run("ssh-agent", ["-s"])).stdout;
     const sock = /SSH_AUTH_SOCK=([^;]+);/.exec(agent)![1]!;
     const pid = /SSH_AGENT_PID=(\d+);/.exec(agent)![1]!;
@@ -166,8 +187,14 @@ t.test("against a remote engine: DOCKER_HOST names an engine in a container", as
     await run("sh", ["-c", `tar -C "${dir}" -c . | docker import - "${tag}"`], { env: { ...process.env } });
     t.teardown(async () => {
       rmSync(dir, { recursive: true, force: true });
-      await local.getImage(tag).remove().catch(() => {});
-      await remote.getImage(tag).remove().catch(() => {});
+      await local
+        .getImage(tag)
+        .remove()
+        .catch(() => {});
+      await remote
+        .getImage(tag)
+        .remove()
+        .catch(() => {});
     });
     t.notOk(await imageExists(remote, tag), "not on the remote engine before");
     const lines: string[] = [];
@@ -179,6 +206,10 @@ t.test("against a remote engine: DOCKER_HOST names an engine in a container", as
     const missing = `zmqlab-test/missing:${process.pid}`;
     const err = await copyImage(local, remote, missing).catch((e: unknown) => e);
     t.ok(err instanceof EnvironmentError, "a failed copy is an environment error");
-    t.match((err as Error).message, new RegExp(`Copying the image ${missing} from the engine at \\S+ to the engine at ${address} failed: \\S+ has no image ${missing}\\.`), "naming both engines, and which lacks the image");
+    t.match(
+      (err as Error).message,
+      new RegExp(`Copying the image ${missing} from the engine at \\S+ to the engine at ${address} failed: \\S+ has no image ${missing}\\.`),
+      "naming both engines, and which lacks the image",
+    );
   });
 });

@@ -25,16 +25,39 @@ async function left(lab: string): Promise<number> {
 t.test("labs/failover three times, three at once: pass counts, the outage's distribution, valid reports", async (t) => {
   const dir = t.testdir();
   const json = join(dir, "repeat.json");
-  const result = await cli(["run", "labs/failover", "--repeat", "3", "--jobs", "3", "--json", json, "--junit", join(dir, "repeat.xml"), "--html", join(dir, "repeat.html"), "--reports", join(dir, "runs")]);
+  const result = await cli([
+    "run",
+    "labs/failover",
+    "--repeat",
+    "3",
+    "--jobs",
+    "3",
+    "--json",
+    json,
+    "--junit",
+    join(dir, "repeat.xml"),
+    "--html",
+    join(dir, "repeat.html"),
+    "--reports",
+    join(dir, "runs"),
+  ]);
   const report = JSON.parse(readFileSync(json, "utf8")) as RepeatReport;
   t.ok(validRepeat(report), JSON.stringify(validRepeat.errors));
   t.equal(result.code, report.ok ? 0 : 1, `the exit code follows the pass counts (${exitOf(result)})`);
   t.match(result.stdout, /^lab failover: 3 runs, 3 at once, [\d.]+ s; an expectation must hold in every run\n/);
-  for (const e of report.expectations) t.match(result.stdout, new RegExp(`${e.ok ? "PASS" : "FAIL"} +${e.passed}/3 +${e.kind} +${e.description.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`), `its pass count: ${e.passed}/3 ${e.description}`);
+  for (const e of report.expectations)
+    t.match(
+      result.stdout,
+      new RegExp(`${e.ok ? "PASS" : "FAIL"} +${e.passed}/3 +${e.kind} +${e.description.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`),
+      `its pass count: ${e.passed}/3 ${e.description}`,
+    );
   const outage = report.expectations.find((e) => e.kind === "recovered")!.figures["outageMs"];
   t.ok(outage, "the outage is a figure");
   t.match(result.stdout, /6 recovered +faultAt .*\n +outageMs +[\d.]+ \/ [\d.]+ \/ [\d.]+ \/ [\d.]+/, "printed as min / p50 / p95 / max");
-  t.same(report.results.map((r) => r.run), [1, 2, 3]);
+  t.same(
+    report.results.map((r) => r.run),
+    [1, 2, 3],
+  );
   for (const r of report.results.filter((x) => !x.ok)) t.ok(r.report && validRun(JSON.parse(readFileSync(r.report.json, "utf8"))), `failing run ${r.run} kept its own valid report`);
   t.match(readFileSync(join(dir, "repeat.xml"), "utf8"), /<testsuite name="failover" tests="7"/);
   t.match(readFileSync(join(dir, "repeat.html"), "utf8"), /<h1>Lab failover: 3 runs<\/h1>/);
@@ -49,7 +72,10 @@ t.test("a claim wrong in every run: exit 1, 0/2, every run's own report kept", a
   t.equal(result.code, 1, exitOf(result));
   t.match(result.stdout, /FAIL +0\/2 +delivered +via-r1 receives exactly 999 messages from quotes/);
   t.match(result.stdout, /PASS +2\/2 +delivered +via-r2 receives exactly 1000 messages/);
-  t.match(result.stdout, /FAIL 1 \(delivered\): held in 0 of 2 runs, every run needed\n    run 1: via-r1 received 1000 from quotes, expected 999 \(report: .*0-run-1\.html\)\n    run 2: .*1-run-2\.html\)/);
+  t.match(
+    result.stdout,
+    /FAIL 1 \(delivered\): held in 0 of 2 runs, every run needed\n    run 1: via-r1 received 1000 from quotes, expected 999 \(report: .*0-run-1\.html\)\n    run 2: .*1-run-2\.html\)/,
+  );
   t.match(result.stdout, /\n0 of 2 runs held every expectation; 1 of 6 expectations missed their quorum \(delivered\)\n/);
   t.ok(existsSync(join(dir, "0-run-1.json")) && existsSync(join(dir, "1-run-2.html")), "their reports");
   t.equal(await left("source-ip"), 0);

@@ -44,7 +44,11 @@ for (const how of ["stop", "pause", "remove"] as const) {
     const report = JSON.parse(readFileSync(files.json, "utf8")) as LabReport;
     t.ok(validReport(report), "the JSON report is valid by its schema", { errors: validReport.errors });
     const state = { stop: "stopped", pause: "paused", remove: "gone" }[how];
-    t.same(report.interrupted?.map((n) => [n.node, n.state]), [["r1", state]], "the JSON names the router and what happened to it");
+    t.same(
+      report.interrupted?.map((n) => [n.node, n.state]),
+      [["r1", state]],
+      "the JSON names the router and what happened to it",
+    );
     t.match(report.flowsUnavailable?.["r1"], /node r1 \(container zmqlab-resil-router-r1\)/);
     t.notOk("r1" in report.flows, "no counters made up for it");
     const [delivered, path] = report.expectations;
@@ -77,10 +81,20 @@ t.test("docker pause of the publisher's node mid-traffic: its endpoint fails, th
   t.match(result.stderr, /^node server is paused: not waiting for its endpoints$/m, "the paused sender is noticed");
   t.notMatch(result.stderr, /traffic bound reached/, "the traffic phase did not run into its bound");
   const report = JSON.parse(readFileSync(files.json, "utf8")) as LabReport;
-  t.same(report.interrupted?.map((n) => [n.node, n.state]), [["server", "paused"]]);
+  t.same(
+    report.interrupted?.map((n) => [n.node, n.state]),
+    [["server", "paused"]],
+  );
   t.match(report.endpoints.find((e) => e.name === "ticks")!.failures, [/^node server \(container zmqlab-resil-router-server\) was paused .*: ticks could not report/]);
   t.ok(report.endpoints.find((e) => e.name === "reader")!.received < 500, "the subscriber's own count is kept");
-  t.same(report.expectations.map((e) => [e.kind, e.ok]), [["delivered", false], ["path", true], ["endpoint", false]]);
+  t.same(
+    report.expectations.map((e) => [e.kind, e.ok]),
+    [
+      ["delivered", false],
+      ["path", true],
+      ["endpoint", false],
+    ],
+  );
   t.same(await labeled("resil-router"), { containers: 0, networks: 0 }, "nothing left on the engine");
 });
 
@@ -112,10 +126,21 @@ t.test("through the API: a subscriber's node paused mid-traffic fails its endpoi
   });
   await paused;
   t.ok(paused, "the client was paused during the traffic");
-  t.same(report.interrupted?.map((n) => [n.node, n.state]), [["client", "paused"]]);
+  t.same(
+    report.interrupted?.map((n) => [n.node, n.state]),
+    [["client", "paused"]],
+  );
   const reader = report.endpoints.find((e) => e.name === "reader")!;
   t.match(reader.failures, [/^node client \(container zmqlab-resil-router-client\) was paused .*: reader could not report/]);
-  t.same(report.expectations.map((e) => [e.kind, e.ok]), [["delivered", false], ["path", true], ["endpoint", false]], "the router's counters were read: the path holds");
+  t.same(
+    report.expectations.map((e) => [e.kind, e.ok]),
+    [
+      ["delivered", false],
+      ["path", true],
+      ["endpoint", false],
+    ],
+    "the router's counters were read: the path holds",
+  );
   t.equal(report.ok, false);
   await lab.down();
   t.same(await labeled("resil-router"), { containers: 0, networks: 0 }, "a paused node is removed too");

@@ -18,7 +18,10 @@ const LAB = readFileSync("labs/failover/lab.yaml", "utf8");
 function variant(name: string, from: string, to: string): string {
   if (LAB.split(from).length !== 2) throw new Error(`test bug: ${from} must occur once in labs/failover/lab.yaml`);
   const dir = mkdtempSync(join(tmpdir(), "zmqlab-routing-"));
-  const text = LAB.replace(from, () => to).replace("name: failover", `name: ${name}`).replaceAll("198.18.50.", "198.19.50.").replaceAll("198.18.51.", "198.19.51.");
+  const text = LAB.replace(from, () => to)
+    .replace("name: failover", `name: ${name}`)
+    .replaceAll("198.18.50.", "198.19.50.")
+    .replaceAll("198.18.51.", "198.19.51.");
   writeFileSync(join(dir, "lab.yaml"), text);
   return dir;
 }
@@ -69,12 +72,29 @@ t.test("labs/failover: OSPF converged before the lab is up; the client reaches t
   const report = await check(lab);
   t.same(
     report.expectations.map((e) => [e.kind, e.ok]),
-    [["delivered", true], ["path", true], ["path", true], ["path", true], ["path", true], ["recovered", true]],
-    `delivered; r1 only before r1-down, r2 while r1 was down; recovered: ${report.expectations.filter((e) => !e.ok).map((e) => e.message).join(" | ")}`,
+    [
+      ["delivered", true],
+      ["path", true],
+      ["path", true],
+      ["path", true],
+      ["path", true],
+      ["recovered", true],
+    ],
+    `delivered; r1 only before r1-down, r2 while r1 was down; recovered: ${report.expectations
+      .filter((e) => !e.ok)
+      .map((e) => e.message)
+      .join(" | ")}`,
   );
   const recovered = report.expectations[5]!;
   t.match(recovered.observed, /^outage \d+ ms/, "the report gives the measured outage");
-  t.same(report.faults?.map((f) => [f.name, f.ok]), [["r1-down", true], ["r1-back", true]], "both faults ran");
+  t.same(
+    report.faults?.map((f) => [f.name, f.ok]),
+    [
+      ["r1-down", true],
+      ["r1-back", true],
+    ],
+    "both faults ran",
+  );
   // r1 is back as declared: its extra state (counters, no default route) and FRR running again.
   const r1Routes = await lab.node("r1").exec(["ip", "-j", "-4", "route", "show", "default"]);
   t.equal(r1Routes.stdout.trim(), "[]", "r1 restarted without Docker's default route");
@@ -93,7 +113,10 @@ interface VariantReport {
 async function runVariant(dir: string): Promise<{ code: number | null; report: VariantReport; failed: number[]; said: string }> {
   const result = await cli(["run", dir, "--json", join(dir, "report.json")]);
   const report = JSON.parse(readFileSync(join(dir, "report.json"), "utf8")) as VariantReport;
-  const said = report.expectations.filter((e) => !e.ok).map((e) => e.message).join(" | ");
+  const said = report.expectations
+    .filter((e) => !e.ok)
+    .map((e) => e.message)
+    .join(" | ");
   return { code: result.code, report, failed: failing(report), said };
 }
 
@@ -104,26 +127,41 @@ t.test("r2 without OSPF: nothing takes over when r1 stops, so recovered and the 
   // `delivered` may hold or fail: what the publisher queued during the outage (its high-water
   // mark and TCP's buffers) arrives when r1 is back, and how much depends on the buffers (a
   // rehearsal of CI received more than its 2400). The paths via r2 and recovered always fail.
-  t.same(failed.filter((i) => i !== 0), [3, 4, 5], `both paths via r2 and recovered fail, nothing else but delivered: ${said}`);
+  t.same(
+    failed.filter((i) => i !== 0),
+    [3, 4, 5],
+    `both paths via r2 and recovered fail, nothing else but delivered: ${said}`,
+  );
   t.match(report.expectations[3]!.message, /r2/, "the path via r2 names r2's counters");
   t.equal(report.expectations[5]!.kind, "recovered");
   t.same(await labeled("routing-no-backup"), { containers: 0, networks: 0 }, "nothing left");
 });
 
 t.test("a fault that cuts the backup path first: the path via r2 after r1-down fails, and so does recovered", async (t) => {
-  const dir = variant("routing-cut-backup", "  r1-down: { at: 2s, node: r1, action: stop }", "  cut: { at: 1s, node: r2, network: servers, action: down }\n  r1-down: { at: 2s, node: r1, action: stop }");
+  const dir = variant(
+    "routing-cut-backup",
+    "  r1-down: { at: 2s, node: r1, action: stop }",
+    "  cut: { at: 1s, node: r2, network: servers, action: down }\n  r1-down: { at: 2s, node: r1, action: stop }",
+  );
   const { code, report, failed, said } = await runVariant(dir);
   t.equal(code, 1, "exit 1: expectations failed");
   // The cut itself makes OSPF re-elect on the servers network, which can disturb what happens
   // before r1-down: only what follows r1-down is asserted.
-  t.ok([3, 4, 5].every((i) => failed.includes(i)), `both paths via r2 after r1-down, and recovered fail (delivered depends on the queued messages, as above): ${said}`);
+  t.ok(
+    [3, 4, 5].every((i) => failed.includes(i)),
+    `both paths via r2 after r1-down, and recovered fail (delivered depends on the queued messages, as above): ${said}`,
+  );
   t.match(report.expectations[5]!.message, /never recovered|outage/, "recovered says what it saw");
   t.same(await labeled("routing-cut-backup"), { containers: 0, networks: 0 }, "nothing left");
 });
 
 t.test("a router without OSPF: up stops with exit 3, naming the router the others do not see", async (t) => {
   // r2 declares OSPF, but its own command removes the OSPF instance right after FRR starts.
-  const dir = variant("routing-no-ospf", "    routing: { ospf: { networks: [clients, servers], cost: { clients: 100, servers: 100 } } }", '    routing: { ospf: { networks: [clients, servers], cost: { clients: 100, servers: 100 } } }\n    run: [[vtysh, -c, "configure terminal", -c, "no router ospf"]]');
+  const dir = variant(
+    "routing-no-ospf",
+    "    routing: { ospf: { networks: [clients, servers], cost: { clients: 100, servers: 100 } } }",
+    '    routing: { ospf: { networks: [clients, servers], cost: { clients: 100, servers: 100 } } }\n    run: [[vtysh, -c, "configure terminal", -c, "no router ospf"]]',
+  );
   const result = await cli(["up", dir]);
   t.equal(result.code, 3, "exit 3: the environment (the routing daemons) did not converge");
   t.match(result.stderr, /OSPF did not converge within 30 s/);

@@ -31,4 +31,9 @@ for (let cycle = 1; cycle <= CYCLES; cycle++) {
 }
 
 // A failed cycle must not leave the lab for the next run (the failure itself is already reported).
-t.teardown(() => down(LAB).then(() => undefined, () => undefined));
+t.teardown(() =>
+  down(LAB).then(
+    () => undefined,
+    () => undefined,
+  ),
+);

@@ -43,7 +43,11 @@ t.test("the default sweep: exactly down r1:servers breaks the documented claims;
   const result = await cli(["sweep", LAB, "--jobs", "4", "--json", files.json, "--junit", files.junit, "--html", files.html, "--reports", files.reports]);
   t.equal(result.code, 1, exitOf(result));
   const rows = matrix(result.stdout);
-  t.same([...rows.keys()], ["baseline", "stop r1", "down r1:clients", "down r1:vip", "down r1:servers", "stop r2", "down r2:clients", "down r2:vip", "down r2:servers"], "the baseline and the 8 default failures, node by node");
+  t.same(
+    [...rows.keys()],
+    ["baseline", "stop r1", "down r1:clients", "down r1:vip", "down r1:servers", "stop r2", "down r2:clients", "down r2:vip", "down r2:servers"],
+    "the baseline and the 8 default failures, node by node",
+  );
   for (const [failure, cells] of rows) {
     const expected = failure === "down r1:servers" ? ["held", "FAIL*", "FAIL*", "FAIL*", "FAIL*", "held"] : ["held", "held", "held", "held", "held", "held"];
     t.same(cells, expected, `${failure}: ${cells.join(" ")}`);
@@ -56,22 +60,39 @@ t.test("the default sweep: exactly down r1:servers breaks the documented claims;
   const report = JSON.parse(readFileSync(files.json, "utf8")) as SweepReport;
   t.ok(validSweep(report), JSON.stringify(validSweep.errors));
   t.same([report.ok, report.complete], [false, true]);
-  t.same(report.failures.filter((f) => f.broke.length).map((f) => [f.failure, f.broke]), [["down r1:servers", [1, 2, 3, 4]]], "the JSON says the same");
+  t.same(
+    report.failures.filter((f) => f.broke.length).map((f) => [f.failure, f.broke]),
+    [["down r1:servers", [1, 2, 3, 4]]],
+    "the JSON says the same",
+  );
   const lesson = report.failures.find((f) => f.failure === "down r1:servers")!;
-  t.ok(lesson.receivers.filter((r) => r.endpoint.startsWith("ask")).every((r) => r.outageMs === null), "the clients' outage never ended");
+  t.ok(
+    lesson.receivers.filter((r) => r.endpoint.startsWith("ask")).every((r) => r.outageMs === null),
+    "the clients' outage never ended",
+  );
   const stopped = report.failures.find((f) => f.failure === "stop r1")!;
-  t.ok(stopped.receivers.filter((r) => r.endpoint.startsWith("ask")).every((r) => r.outageMs !== null && r.outageMs < 10000), `stop r1: the clients were back within 10 s (${stopped.receivers.map((r) => `${r.endpoint} ${r.outageMs}`).join(", ")})`);
+  t.ok(
+    stopped.receivers.filter((r) => r.endpoint.startsWith("ask")).every((r) => r.outageMs !== null && r.outageMs < 10000),
+    `stop r1: the clients were back within 10 s (${stopped.receivers.map((r) => `${r.endpoint} ${r.outageMs}`).join(", ")})`,
+  );
 
   const xml = readFileSync(files.junit, "utf8");
   const suites = [...xml.matchAll(/<testsuite name="resilience: ([^"]+)" tests="(\d+)" failures="(\d+)"/g)].map((m) => [m[1], Number(m[2]), Number(m[3])]);
-  t.same(suites, [...rows.keys()].map((f) => [f, 6, f === "down r1:servers" ? 4 : 0]), "JUnit: a suite per run, failures only where the terminal has FAIL*");
+  t.same(
+    suites,
+    [...rows.keys()].map((f) => [f, 6, f === "down r1:servers" ? 4 : 0]),
+    "JUnit: a suite per run, failures only where the terminal has FAIL*",
+  );
 
   const html = readFileSync(files.html, "utf8");
   t.equal((html.match(/<td class="failed differs">/g) ?? []).length, 4, "HTML: the same four cells");
   t.equal((html.match(/<td class="failed/g) ?? []).length, 4, "and no other failed cell");
   const links = [...html.matchAll(/<a href="([^"#]+)">report<\/a>/g)].map((m) => resolve(dirname(files.html), m[1]!));
   t.equal(new Set(links).size, 9, "a link to every run's own page");
-  t.ok(links.every((l) => existsSync(l)), "each exists");
+  t.ok(
+    links.every((l) => existsSync(l)),
+    "each exists",
+  );
   for (const row of [report.baseline, ...report.failures]) {
     const own = JSON.parse(readFileSync(row.report!.json, "utf8"));
     t.ok(validRun(own), `${row.failure}: its own report is valid (${JSON.stringify(validRun.errors)})`);

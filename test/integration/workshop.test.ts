@@ -12,7 +12,6 @@ import { check, down, EnvironmentError, up, type LabReport, type RunningLab } fr
 import { cli, labeled, ROOT } from "../support/helpers.js";
 import { byHandCommands, EXERCISES, exercisePath, solutionPath } from "../support/workshop.js";
 
-
 function failures(report: LabReport): number[] {
   return report.expectations.flatMap((r, i) => (r.ok ? [] : [i]));
 }
@@ -60,7 +59,14 @@ for (const e of EXERCISES) {
     t.same(await labeled(e.name), { containers: 0, networks: 0 }, "run took it down");
 
     const solved = await cli(["run", solutionPath(e), "--json", join(dir, "solution.json")]);
-    t.equal(solved.code, 0, `solution: exit 0 (${solved.stdout.split("\n").filter((l) => l.startsWith("  FAIL")).join(" / ")})`);
+    t.equal(
+      solved.code,
+      0,
+      `solution: exit 0 (${solved.stdout
+        .split("\n")
+        .filter((l) => l.startsWith("  FAIL"))
+        .join(" / ")})`,
+    );
     const good = JSON.parse(readFileSync(join(dir, "solution.json"), "utf8")) as LabReport;
     expectFailures(t, good, []);
     t.match(solved.stdout, new RegExp(`all ${total} expectations hold\\n?$`));
@@ -77,7 +83,14 @@ t.test("01-bind without provisioning again: zmqlab check with the fixed bind, on
   // The bind is the program's: the sockets start afresh from the file on every check, so the
   // solution's traffic runs on the lab that is up, with nothing provisioned again.
   const after = await cli(["check", solutionPath(e)]);
-  t.equal(after.code, 0, `the fixed bind: exit 0 (${after.stdout.split("\n").filter((l) => l.startsWith("  FAIL")).join(" / ")})`);
+  t.equal(
+    after.code,
+    0,
+    `the fixed bind: exit 0 (${after.stdout
+      .split("\n")
+      .filter((l) => l.startsWith("  FAIL"))
+      .join(" / ")})`,
+  );
   t.match(after.stdout, /all 3 expectations hold/);
   t.match(after.stderr, /lab ws-01-bind is up: checking it as it is/);
   t.equal((await labeled(e.name)).containers, 3, "test left it up");

@@ -86,10 +86,11 @@ export async function fakeEngine(): Promise<FakeEngine> {
     port,
     requests,
     fail: (f) => void failures.push(f),
-    close: () => new Promise((resolve) => {
-      for (const socket of upgraded) socket.destroy();
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of upgraded) socket.destroy();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -92,5 +92,11 @@ export function message(body: Buffer | string): Buffer {
 
 /** A classic pcap file of frames at the given times (ms since the epoch). */
 export function writePcap(file: string, frames: { ms: number; data: Buffer }[]): void {
-  writeFileSync(file, Buffer.concat([pcapHeader({ linkType: LINKTYPE_ETHERNET, snapLength: 262144 }), ...frames.map((f) => pcapRecord({ ns: BigInt(Math.round(f.ms * 1000)) * 1000n, data: f.data, length: f.data.length }))]));
+  writeFileSync(
+    file,
+    Buffer.concat([
+      pcapHeader({ linkType: LINKTYPE_ETHERNET, snapLength: 262144 }),
+      ...frames.map((f) => pcapRecord({ ns: BigInt(Math.round(f.ms * 1000)) * 1000n, data: f.data, length: f.data.length })),
+    ]),
+  );
 }

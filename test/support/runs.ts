@@ -68,7 +68,16 @@ export function runReport(shape: RunShape): LabReport {
     spec: {},
     evidence: shape.evidence?.[i] ?? {},
   }));
-  const checks = (shape.checks ?? []).map((message) => ({ kind: "fault", description: message, ok: false, expected: "it ran", observed: "it did not", message, spec: { fault: "sweep" }, evidence: {} }));
+  const checks = (shape.checks ?? []).map((message) => ({
+    kind: "fault",
+    description: message,
+    ok: false,
+    expected: "it ran",
+    observed: "it did not",
+    message,
+    spec: { fault: "sweep" },
+    evidence: {},
+  }));
   const expectations = [...own, ...checks];
   const received = shape.received ?? 3600;
   const silences = shape.silences ?? [];
@@ -79,7 +88,11 @@ export function runReport(shape: RunShape): LabReport {
     durationMs: 12500,
     clock: { t0: "2026-12-06T10:00:00.500Z", epochMs: 1796551200500 },
     endpoints: [
-      endpoint("quotes", "server", { socket: "pub", sent: 3600, timeline: { tickMs: 100, silenceMs: 100, samples: [], counts: { start: 0, values: [] }, silences: [], handshakes: [], disconnects: [], peers: [], sendingStarted: 0, sendingEnded: 12000 } }),
+      endpoint("quotes", "server", {
+        socket: "pub",
+        sent: 3600,
+        timeline: { tickMs: 100, silenceMs: 100, samples: [], counts: { start: 0, values: [] }, silences: [], handshakes: [], disconnects: [], peers: [], sendingStarted: 0, sendingEnded: 12000 },
+      }),
       endpoint("ticker", "client", {
         received,
         from: { quotes: received },

@@ -106,9 +106,17 @@ t.test("the lab file: any spelling of an own address validates, another address 
     t.same(problemsIn(lab(a, b, v6.spellings[(i + 1) % v6.spellings.length])), [], `${a} and ${b}`);
   }
   const wrong = problemsIn(lab("2001:0002:0000:0005:0000:0000:0000:0011", "198.18.5.10"));
-  t.same(wrong.map((p) => p.path).sort(), ["expect[0].sourceSeen.source", "expect[1].path.from", "expect[3].balanced.sources[0]", "nodes.client.routes[0].from", "traffic.sub6.connect"], "2001:2:0:5::11 is no address of the client: each place that names it says so");
+  t.same(
+    wrong.map((p) => p.path).sort(),
+    ["expect[0].sourceSeen.source", "expect[1].path.from", "expect[3].balanced.sources[0]", "nodes.client.routes[0].from", "traffic.sub6.connect"],
+    "2001:2:0:5::11 is no address of the client: each place that names it says so",
+  );
   const unmapped = problemsIn(lab("2001:2:0:5::10", "198.18.5.10", "2001:2:0:5::11"));
-  t.same(unmapped.map((p) => [p.path, p.message]), [["expect[3].balanced.mapping.2001:2:0:5::11", "2001:2:0:5::11 is not among the sources"]], "a mapping key of another address is not a source");
+  t.same(
+    unmapped.map((p) => [p.path, p.message]),
+    [["expect[3].balanced.mapping.2001:2:0:5::11", "2001:2:0:5::11 is not among the sources"]],
+    "a mapping key of another address is not a source",
+  );
 });
 
 t.test("the judges: a source in any spelling matches what the kernel showed", async (t) => {

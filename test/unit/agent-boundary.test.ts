@@ -29,7 +29,11 @@ const allowed = {
 /** `file: specifier` for each import of the folder's sources its rule does not allow. */
 function strays(folder: keyof typeof allowed): string[] {
   const files = readdirSync(join(ROOT, folder)).filter((f) => f.endsWith(".ts"));
-  return files.flatMap((f) => specifiers(readFileSync(join(ROOT, folder, f), "utf8")).filter((s) => !allowed[folder](s)).map((s) => `${folder}/${f}: ${s}`));
+  return files.flatMap((f) =>
+    specifiers(readFileSync(join(ROOT, folder, f), "utf8"))
+      .filter((s) => !allowed[folder](s))
+      .map((s) => `${folder}/${f}: ${s}`),
+  );
 }
 
 t.test("the rule reads every form of import, and refuses what the image does not carry", async (t) => {
@@ -43,8 +47,16 @@ t.test("the rule reads every form of import, and refuses what the image does not
     'import {\n  e,\n  f,\n} from "node:fs";',
   ].join("\n");
   t.same(specifiers(source), ["./a.js", "../shared/b.js", "zeromq", "../controller/lab/ip.js", "ip-address", "../controller/x.js", "node:fs"]);
-  t.same(specifiers(source).filter((s) => !allowed.agent(s)), ["../controller/lab/ip.js", "ip-address", "../controller/x.js"], "the agent: not the controller, no other package");
-  t.same(specifiers(source).filter((s) => !allowed.shared(s)), ["../shared/b.js", "zeromq", "../controller/lab/ip.js", "ip-address", "../controller/x.js"], "shared/: not even zeromq, nor a way out of its folder");
+  t.same(
+    specifiers(source).filter((s) => !allowed.agent(s)),
+    ["../controller/lab/ip.js", "ip-address", "../controller/x.js"],
+    "the agent: not the controller, no other package",
+  );
+  t.same(
+    specifiers(source).filter((s) => !allowed.shared(s)),
+    ["../shared/b.js", "zeromq", "../controller/lab/ip.js", "ip-address", "../controller/x.js"],
+    "shared/: not even zeromq, nor a way out of its folder",
+  );
   t.notOk(allowed.agent("../shared/../controller/x.js"), "no way out through shared/");
   t.notOk(allowed.agent("./../controller/x.js"), "nor through its own folder");
   t.ok(allowed.agent("hdr-histogram-js") && allowed.shared("hdr-histogram-js"), "the latency histograms' package, which the image carries");

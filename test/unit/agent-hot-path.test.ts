@@ -48,7 +48,11 @@ t.test("MessageWriter: a name too long for the trailer (over 255 bytes) sends th
   const name = "n".repeat(256);
   const w = new MessageWriter(name, makePayload(4), "top", 3);
   const a = w.message(5, 50);
-  t.same(a.map((f) => f.length), [3, 18 + 256, 4], "[topic, header, payload]");
+  t.same(
+    a.map((f) => f.length),
+    [3, 18 + 256, 4],
+    "[topic, header, payload]",
+  );
   t.same(decodeHeader(a[1]!), { sender: name, seq: 5, life: 3, sentAt: 50 });
   const b = w.message(6, 60);
   t.not(a[1], b[1], "a header that long is made anew");
@@ -60,7 +64,11 @@ t.test("MessageWriter: a name too long for the trailer (over 255 bytes) sends th
 t.test("decoding one frame: routed envelopes, foreign frames, what comes first", async (t) => {
   const single = new MessageWriter("d", makePayload(2)).message(4, 9)[0]!;
   const id = Buffer.from("id");
-  t.same(decodeMessage([id, Buffer.alloc(0), single]), { sender: "d", seq: 4, life: 1, sentAt: 9, envelope: [id, Buffer.alloc(0)], payload: Buffer.from("xx") }, "a ROUTER's envelope: every frame before it");
+  t.same(
+    decodeMessage([id, Buffer.alloc(0), single]),
+    { sender: "d", seq: 4, life: 1, sentAt: 9, envelope: [id, Buffer.alloc(0)], payload: Buffer.from("xx") },
+    "a ROUTER's envelope: every frame before it",
+  );
   const bad = (what: string, change: (f: Buffer) => Buffer) => t.equal(decodeMessage([change(Buffer.from(single))]), null, what);
   bad("last byte not Z", (f) => (f.writeUInt8(0x59, f.length - 1), f));
   bad("another version", (f) => (f.writeUInt8(3, f.length - 2), f));
@@ -70,7 +78,11 @@ t.test("decoding one frame: routed envelopes, foreign frames, what comes first",
   t.equal(decodeMessage([single.subarray(0, 19)]), null, "shorter than a trailer");
   t.equal(decodeMessage([Buffer.from("xxZ\u0002Z")]), null, "too short for its name");
   t.equal(decodeMessage([Buffer.from("plain payload")]), null, "a raw message is not ours");
-  t.same(decodeMessage([Buffer.alloc(0), trailer("p", 1, 1, 2)]), { sender: "p", seq: 1, life: 1, sentAt: 2, envelope: [Buffer.alloc(0)], payload: Buffer.alloc(0) }, "a frame before it that is no header: an envelope");
+  t.same(
+    decodeMessage([Buffer.alloc(0), trailer("p", 1, 1, 2)]),
+    { sender: "p", seq: 1, life: 1, sentAt: 2, envelope: [Buffer.alloc(0)], payload: Buffer.alloc(0) },
+    "a frame before it that is no header: an envelope",
+  );
   const three = encodeMessage("v1", 3, Buffer.concat([Buffer.from("x"), trailer("v2", 9, 1, 1)]), "", { sentAt: 5 });
   t.match(decodeMessage(three), { sender: "v1", seq: 3 }, "a header second to last wins over a trailer in the payload");
 });
@@ -108,7 +120,7 @@ t.test("SeenNumbers: in order, one run; a gap, a new run; every way a late numbe
 
 t.test("SeenNumbers agrees with a set of every number, over a shuffled stream with repeats", async (t) => {
   let seed = 7;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const numbers = Array.from({ length: 3000 }, () => Math.floor(random() * 1500));
   const runs = new SeenNumbers();
   const set = new Set<number>();

@@ -20,13 +20,32 @@ t.test("a complete job passes unchanged", async (t) => {
 });
 
 t.test("absent lists, flags and counts take defaults", async (t) => {
-  const parsed = parseJob(JSON.stringify({
-    node: "n", handshakeTimeout: 1, deadline: 2,
-    endpoints: [{ name: "r", socket: "router" }, { name: "d", socket: "dealer", send: { count: 3 } }],
-  }));
-  t.same(parsed.endpoints[0], {
-    name: "r", socket: "router", bind: [], connect: [], ipv6: false, subscribe: [], reply: true, expectPeers: 0, format: "zmqlab",
-  }, "repliers reply by default, in zmqlab's format");
+  const parsed = parseJob(
+    JSON.stringify({
+      node: "n",
+      handshakeTimeout: 1,
+      deadline: 2,
+      endpoints: [
+        { name: "r", socket: "router" },
+        { name: "d", socket: "dealer", send: { count: 3 } },
+      ],
+    }),
+  );
+  t.same(
+    parsed.endpoints[0],
+    {
+      name: "r",
+      socket: "router",
+      bind: [],
+      connect: [],
+      ipv6: false,
+      subscribe: [],
+      reply: true,
+      expectPeers: 0,
+      format: "zmqlab",
+    },
+    "repliers reply by default, in zmqlab's format",
+  );
   t.equal(parsed.endpoints[1]?.reply, false);
   t.same(parsed.endpoints[1]?.send, { count: 3, size: 0 });
 });

@@ -1,7 +1,18 @@
 import t from "tap";
 import {
-  Accounting, decodeHeader, decodeMessage, encodeHeader, encodeMessage, encodeReply, jsonHeader, makePayload, rateOf, Replies, subscribeMessage,
-  subscriptionKind, UNKNOWN_SENDER,
+  Accounting,
+  decodeHeader,
+  decodeMessage,
+  encodeHeader,
+  encodeMessage,
+  encodeReply,
+  jsonHeader,
+  makePayload,
+  rateOf,
+  Replies,
+  subscribeMessage,
+  subscriptionKind,
+  UNKNOWN_SENDER,
 } from "../../agent/messages.js";
 
 const texts = (frames: Buffer[]) => frames.map((f) => f.toString());
@@ -10,7 +21,11 @@ t.test("a message is [topic, header, payload]", async (t) => {
   const frames = encodeMessage("quotes", 17, makePayload(5), "eur", { sentAt: 1234.5 });
   t.same([texts(frames)[0], texts(frames)[2]], ["eur", "xxxxx"]);
   t.same(decodeHeader(frames[1]!), { sender: "quotes", seq: 17, life: 1, sentAt: 1234.5 });
-  t.same(texts(encodeMessage("q", 0, makePayload(0))).filter((_, i) => i !== 1), ["", ""], "no topic: empty first frame");
+  t.same(
+    texts(encodeMessage("q", 0, makePayload(0))).filter((_, i) => i !== 1),
+    ["", ""],
+    "no topic: empty first frame",
+  );
 });
 
 t.test("the binary header: marker, version, life, sequence, send time, sender", async (t) => {
@@ -80,7 +95,10 @@ t.test("foreign messages do not decode", async (t) => {
 t.test("a ROUTER reply keeps the envelope", async (t) => {
   const id = Buffer.from("peer");
   const reply = encodeReply([id, Buffer.alloc(0)], "router", 0, Buffer.from("pp"));
-  t.same(texts(reply).filter((_, i) => i !== 3), ["peer", "", "", "pp"]);
+  t.same(
+    texts(reply).filter((_, i) => i !== 3),
+    ["peer", "", "", "pp"],
+  );
   t.match(decodeHeader(reply[3]!), { sender: "router", seq: 0, life: 1 });
 });
 
@@ -170,7 +188,11 @@ t.test("replies are numbered per requester", async (t) => {
 });
 
 t.test("boundaries of decoding and of subscriptions", async (t) => {
-  t.same(decodeMessage([Buffer.from('{"s":"a","n":0}'), Buffer.from("p")]), { sender: "a", seq: 0, life: 1, envelope: [], payload: Buffer.from("p") }, "sequence 0 is ours; two frames have no envelope");
+  t.same(
+    decodeMessage([Buffer.from('{"s":"a","n":0}'), Buffer.from("p")]),
+    { sender: "a", seq: 0, life: 1, envelope: [], payload: Buffer.from("p") },
+    "sequence 0 is ours; two frames have no envelope",
+  );
   t.same(decodeMessage([Buffer.from("t"), Buffer.from('{"s":"a","n":2}'), Buffer.from("")])?.envelope, [], "the topic is not envelope");
   t.same(decodeMessage([Buffer.from("e"), Buffer.from("t"), Buffer.from('{"s":"a","n":2}'), Buffer.from("")])?.envelope, [Buffer.from("e")], "what precedes the topic is");
   t.equal(decodeMessage([Buffer.from('"text"'), Buffer.from("")]), null, "a JSON string is not a header");

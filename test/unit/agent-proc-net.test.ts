@@ -4,9 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bindAddress, matchConnect } from "../../agent/address.js";
 import { parseTcpEndpoint } from "../../shared/endpoint.js";
-import {
-  decodeAddress, parseProcNetTcp, peersFor, readTcpTables,
-} from "../../shared/proc-net.js";
+import { decodeAddress, parseProcNetTcp, peersFor, readTcpTables } from "../../shared/proc-net.js";
 import { canonicalAddress } from "../../shared/address.js";
 
 // Lines as the kernel writes them (taken from a live host, one IPv6 line added by hand):
@@ -62,19 +60,17 @@ t.test("garbage lines are skipped", async (t) => {
 
 t.test("peers of a bind: established connections whose local end is the bind", async (t) => {
   const entries = [...parseProcNetTcp(TCP), ...parseProcNetTcp(TCP6)];
-  t.same(peersFor(entries, [{ address: "198.18.2.10", port: 5556 }]), [
-    { local: "198.18.2.10:5556", address: "198.18.1.11", port: 54321 },
-  ], "the closing (06) connection is left out");
-  t.same(peersFor(entries, [{ address: null, port: 25995 }]), [
-    { local: "127.0.0.1:25995", address: "127.0.0.2", port: 40809 },
-    { local: "[::1]:25995", address: "::1", port: 33126 },
-  ], "a wildcard bind matches any local address; the client side (local port 33126) is not a peer");
-  t.same(peersFor(entries, [{ address: "127.0.0.1", port: 25995 }]), [
-    { local: "127.0.0.1:25995", address: "127.0.0.2", port: 40809 },
-  ], "an IPv4 peer on a dual-stack socket matches an IPv4 bind");
-  t.same(peersFor(entries, [{ address: "2001:2::10", port: 5556 }]), [
-    { local: "[2001:2::10]:5556", address: "2001:2::11", port: 50000 },
-  ]);
+  t.same(peersFor(entries, [{ address: "198.18.2.10", port: 5556 }]), [{ local: "198.18.2.10:5556", address: "198.18.1.11", port: 54321 }], "the closing (06) connection is left out");
+  t.same(
+    peersFor(entries, [{ address: null, port: 25995 }]),
+    [
+      { local: "127.0.0.1:25995", address: "127.0.0.2", port: 40809 },
+      { local: "[::1]:25995", address: "::1", port: 33126 },
+    ],
+    "a wildcard bind matches any local address; the client side (local port 33126) is not a peer",
+  );
+  t.same(peersFor(entries, [{ address: "127.0.0.1", port: 25995 }]), [{ local: "127.0.0.1:25995", address: "127.0.0.2", port: 40809 }], "an IPv4 peer on a dual-stack socket matches an IPv4 bind");
+  t.same(peersFor(entries, [{ address: "2001:2::10", port: 5556 }]), [{ local: "[2001:2::10]:5556", address: "2001:2::11", port: 50000 }]);
   t.same(peersFor(entries, [{ address: "198.18.2.99", port: 5556 }]), []);
   t.same(peersFor(entries, []), []);
 });

@@ -65,7 +65,10 @@ t.test("ticks, a silence and a reconnection", async (t) => {
   t.ok(await until(() => handshakes().length === 2), "a reconnection is a new handshake");
   t.ok(handshakes()[1]!.wall > handshakes()[0]!.wall, "with a later wall time");
   t.equal(handshakes()[1]!.connect, ENDPOINT, "matched to the connect");
-  t.ok(events.some((e) => e.type === "disconnect" && e.wall >= beforePause), "the disconnect before it, with its wall time");
+  t.ok(
+    events.some((e) => e.type === "disconnect" && e.wall >= beforePause),
+    "the disconnect before it, with its wall time",
+  );
 
   agent.stdin.write('{"cmd":"stop"}\n');
   await closed;
@@ -75,7 +78,10 @@ t.test("ticks, a silence and a reconnection", async (t) => {
   t.equal(last.received, 10, "the last tick, at stop, has the final count");
   t.same(last.highest, { p: 9 }, "and the highest sequence number per sender");
   t.ok(last.first !== undefined && last.last !== undefined && last.first <= silence.start && last.last >= silence.end!, "first and last message times around the silence");
-  t.ok(ticks.every((tk, i) => i === 0 || tk.wall >= ticks[i - 1]!.wall), "ticks in time order");
+  t.ok(
+    ticks.every((tk, i) => i === 0 || tk.wall >= ticks[i - 1]!.wall),
+    "ticks in time order",
+  );
   const final = events.find((e): e is Extract<AgentEvent, { type: "final" }> => e.type === "final")!;
   t.same([final.result.received, final.result.gaps], [10, 0], "the final result is as before");
   t.equal(Object.keys(final.result).includes("highest"), false, "and has no new fields");

@@ -34,11 +34,21 @@ t.test("a source-endpoint connect reports its events under the string as given",
   const connect = "tcp://127.0.0.2:0;127.0.0.1:25020";
   client.connect(connect);
   t.ok(await until(() => clientSeen.some((e) => e.type === "handshake")), "handshake");
-  t.same(clientSeen.find((e) => e.type === "handshake"), { type: "handshake", address: connect }, "source part included");
-  t.same(clientSeen.find((e) => e.type === "connect"), { type: "connect", address: connect });
+  t.same(
+    clientSeen.find((e) => e.type === "handshake"),
+    { type: "handshake", address: connect },
+    "source part included",
+  );
+  t.same(
+    clientSeen.find((e) => e.type === "connect"),
+    { type: "connect", address: connect },
+  );
   t.ok(await until(() => serverSeen.some((e) => e.type === "handshake")));
-  t.same(serverSeen.find((e) => e.type === "handshake"), { type: "handshake", address: "tcp://127.0.0.1:25020" },
-    "the binding side reports its own endpoint, not the peer");
+  t.same(
+    serverSeen.find((e) => e.type === "handshake"),
+    { type: "handshake", address: "tcp://127.0.0.1:25020" },
+    "the binding side reports its own endpoint, not the peer",
+  );
 });
 
 t.test("a source the host does not own: no error, only retries, never a handshake", async (t) => {
@@ -69,7 +79,10 @@ t.test("a dual-stack wildcard bind reports the accepting local address, IPv4-map
   t.equal(server.lastEndpoint, "tcp://[::]:25022", "lastEndpoint resolves the wildcard");
   client.connect("tcp://127.0.0.2:0;127.0.0.1:25022");
   t.ok(await until(() => serverSeen.some((e) => e.type === "handshake")));
-  t.same(serverSeen.find((e) => e.type === "handshake"), { type: "handshake", address: "tcp://[::ffff:127.0.0.1]:25022" });
+  t.same(
+    serverSeen.find((e) => e.type === "handshake"),
+    { type: "handshake", address: "tcp://[::ffff:127.0.0.1]:25022" },
+  );
 });
 
 t.test("an XPUB passes duplicate subscriptions only with verbosity allSubs", async (t) => {

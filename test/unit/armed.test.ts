@@ -30,11 +30,7 @@ function localHandle(): NodeHandle {
   } as unknown as NodeHandle;
 }
 
-const LISTS: ArmedList[] = [
-  [["printf", "%s|", "a b", "$(touch /tmp/never)", "; echo no"]],
-  [["true"], ["sh", "-c", "echo out; echo err >&2; exit 3"], ["echo", "never"]],
-  [["echo", "later"]],
-];
+const LISTS: ArmedList[] = [[["printf", "%s|", "a b", "$(touch /tmp/never)", "; echo no"]], [["true"], ["sh", "-c", "echo out; echo err >&2; exit 3"], ["echo", "never"]], [["echo", "later"]]];
 
 for (const bash of [true, false]) {
   t.test(bash ? "bash: the node waits for a list's time by its own clock" : "sh: no clock, the line goes at the time", async (t) => {
@@ -44,17 +40,31 @@ for (const bash of [true, false]) {
 
     const words = await armed.fire(0);
     t.ok(words, "list 0 ran");
-    t.same(words!.commands.map((c) => [c.exitCode, c.stdout]), [[0, "a b|$(touch /tmp/never)|; echo no|"]], "words as given: no expansion, no second command");
+    t.same(
+      words!.commands.map((c) => [c.exitCode, c.stdout]),
+      [[0, "a b|$(touch /tmp/never)|; echo no|"]],
+      "words as given: no expansion, no second command",
+    );
     t.equal(words!.nodeClock, bash, "times from the node's clock where the shell has one");
     t.ok(words!.begin <= words!.end);
 
     const failing = await armed.fire(1);
-    t.same(failing!.commands.map((c) => [c.exitCode, c.stdout, c.stderr]), [[0, "", ""], [3, "out", "err"]], "the failing command ends its list, with its output and stderr");
+    t.same(
+      failing!.commands.map((c) => [c.exitCode, c.stdout, c.stderr]),
+      [
+        [0, "", ""],
+        [3, "out", "err"],
+      ],
+      "the failing command ends its list, with its output and stderr",
+    );
 
     // Fired 400 ms ahead: it begins at its time, not when the line was written (how late: the bench's figure).
     const at = now() + 400;
     const timed = await armed.fireAt(2, at);
-    t.same(timed!.commands.map((c) => c.stdout), ["later"]);
+    t.same(
+      timed!.commands.map((c) => c.stdout),
+      ["later"],
+    );
     t.ok(timed!.begin >= at - 5, `began at its time (${(timed!.begin - at).toFixed(1)} ms from it)`);
 
     if (bash) t.ok(armed.commandMs()! >= 0, "what a command takes here, measured");

@@ -67,7 +67,8 @@ t.test("a sourceSeen failure, word for word", async (t) => {
     ok: false,
     expected: "the packets agree with the kernels and counters",
     observed: "kernel: 198.18.1.10; packets: 198.18.1.12",
-    message: "capture disagrees with expectation 1 (sourceSeen): the kernel of server showed 198.18.1.10, whose connections the packets do not show; the packets show connections from 198.18.1.12 to 198.18.2.10:5556 that the kernel of server did not show",
+    message:
+      "capture disagrees with expectation 1 (sourceSeen): the kernel of server showed 198.18.1.10, whose connections the packets do not show; the packets show connections from 198.18.1.12 to 198.18.2.10:5556 that the kernel of server did not show",
     spec: { expectation: 1, kind: "sourceSeen" },
     evidence: { kernel: ["198.18.1.10"], packets: ["198.18.1.12"], missing: ["198.18.1.10"], extra: ["198.18.1.12"], ends: ["198.18.2.10:5556"] },
   });
@@ -139,8 +140,17 @@ function forwarded(router: "r1" | "r2", times: number[], entering = true): Captu
   a.add("clients", -1000, undefined);
   a.add("servers", -1000, undefined);
   for (const ms of times) {
-    if (entering) a.add("clients", ms, decodeFrame(tcpFrame({ src: "198.18.1.10", dst: "198.18.2.10", srcPort: 1, dstPort: 2, seq: ms, flags: ["ack"], srcMac: "02:00:00:00:01:0a", dstMac: MACS[router].clients }), 1));
-    a.add("servers", ms, decodeFrame(tcpFrame({ src: "198.18.1.10", dst: "198.18.2.10", srcPort: 1, dstPort: 2, seq: ms, flags: ["ack"], srcMac: MACS[router].servers, dstMac: "02:00:00:00:02:0a" }), 1));
+    if (entering)
+      a.add(
+        "clients",
+        ms,
+        decodeFrame(tcpFrame({ src: "198.18.1.10", dst: "198.18.2.10", srcPort: 1, dstPort: 2, seq: ms, flags: ["ack"], srcMac: "02:00:00:00:01:0a", dstMac: MACS[router].clients }), 1),
+      );
+    a.add(
+      "servers",
+      ms,
+      decodeFrame(tcpFrame({ src: "198.18.1.10", dst: "198.18.2.10", srcPort: 1, dstPort: 2, seq: ms, flags: ["ack"], srcMac: MACS[router].servers, dstMac: "02:00:00:00:02:0a" }), 1),
+    );
   }
   return a;
 }
@@ -155,9 +165,16 @@ t.test("a path failure, word for word", async (t) => {
     ok: false,
     expected: "the packets agree with the kernels and counters",
     observed: "r1: counters 3, frames leaving 0, r2: counters 0, frames leaving 3",
-    message: "capture disagrees with expectation 1 (path): r1's counters showed 3 packets, but no frame from 198.18.1.10 left r1 in the capture; r2's counters showed 0 packets, but the capture shows 3 frames from 198.18.1.10 leaving r2",
+    message:
+      "capture disagrees with expectation 1 (path): r1's counters showed 3 packets, but no frame from 198.18.1.10 left r1 in the capture; r2's counters showed 0 packets, but the capture shows 3 frames from 198.18.1.10 leaving r2",
     spec: { expectation: 1, kind: "path" },
-    evidence: { routers: { r1: { counters: 3, leaving: 0, entering: 0 }, r2: { counters: 0, leaving: 3, entering: 3 } }, window: { start: -1000, end: 5000 }, from: "198.18.1.10", destinations: ["198.18.2.10"], not: ["r2"] },
+    evidence: {
+      routers: { r1: { counters: 3, leaving: 0, entering: 0 }, r2: { counters: 0, leaving: 3, entering: 3 } },
+      window: { start: -1000, end: 5000 },
+      from: "198.18.1.10",
+      destinations: ["198.18.2.10"],
+      not: ["r2"],
+    },
   });
   const [entered] = pathCheck(forwarded("r1", [100], true), pathResult({ r1: 0, r2: 1 }));
   t.equal(
@@ -179,12 +196,17 @@ t.test("which frames count for a path", async (t) => {
   t.same(pathCheck(forwarded("r1", [100]), pathResult({ r1: 1, r2: 0 }, {}, { from: "198.18.1.99" })).length, 1, "nor from another source");
   t.same(pathCheck(forwarded("r1", [100]), pathResult({ r1: 1, r2: 0 }, { destinations: ["198.18.2.99", "198.18.2.10"] })), [], "a balancer's translated destinations count");
   const [unknown] = pathCheck(forwarded("r2", [100]), pathResult({ r1: 1, r2: 0 }), { r2: MACS.r2 });
-  t.equal(unknown!.message, "capture disagrees with expectation 1 (path): r2's counters showed 0 packets, but the capture shows 1 frame from 198.18.1.10 leaving r2", "a router whose MAC is not known (r1) is not judged");
+  t.equal(
+    unknown!.message,
+    "capture disagrees with expectation 1 (path): r2's counters showed 0 packets, but the capture shows 1 frame from 198.18.1.10 leaving r2",
+    "a router whose MAC is not known (r1) is not judged",
+  );
   t.same(Object.keys(unknown!.evidence["routers"] as object), ["r2"]);
 });
 
 t.test("a phase and its slack; what a path check does not judge", async (t) => {
-  const phase = (start: number | undefined, end: number | undefined) => pathResult({ r1: 0 }, { phase: { ...(start !== undefined ? { start } : {}), ...(end !== undefined ? { end } : {}) } }, { not: undefined });
+  const phase = (start: number | undefined, end: number | undefined) =>
+    pathResult({ r1: 0 }, { phase: { ...(start !== undefined ? { start } : {}), ...(end !== undefined ? { end } : {}) } }, { not: undefined });
   t.same(pathCheck(forwarded("r1", [1000 + EDGE_MS - 1]), phase(1000, 3000)), [], "within the slack after the phase's start: not held against counters of 0");
   t.equal(pathCheck(forwarded("r1", [1000 + EDGE_MS + 10]), phase(1000, 3000)).length, 1, "past it: held");
   t.same(pathCheck(forwarded("r1", [3000 - EDGE_MS + 1]), phase(1000, 3000)), [], "within the slack before its end");

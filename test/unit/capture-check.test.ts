@@ -26,8 +26,14 @@ function connect(analyzer: CaptureAnalyzer, source: string, port: number, router
   const send = (ms: number, fromClient: boolean, flags: ("syn" | "ack" | "psh")[], seq: number, payload?: Buffer) => {
     const base = fromClient ? { src: source, dst: "198.18.2.10", srcPort: port, dstPort: 5556 } : { src: "198.18.2.10", dst: source, srcPort: 5556, dstPort: port };
     const hops = fromClient
-      ? [["clients", MAC.client.clients, r.clients], ["servers", r.servers, MAC.server.servers]]
-      : [["servers", MAC.server.servers, r.servers], ["clients", r.clients, MAC.client.clients]];
+      ? [
+          ["clients", MAC.client.clients, r.clients],
+          ["servers", r.servers, MAC.server.servers],
+        ]
+      : [
+          ["servers", MAC.server.servers, r.servers],
+          ["clients", r.clients, MAC.client.clients],
+        ];
     for (const [network, srcMac, dstMac] of hops) analyzer.add(network!, ms, decodeFrame(tcpFrame({ ...base, srcMac, dstMac, seq, flags, ...(payload ? { payload } : {}) }), 1));
   };
   send(at, true, ["syn"], 100);
@@ -67,7 +73,10 @@ t.test("the packets agree with the kernel and the counters: no capture check in 
   connect(capture, "198.18.1.10", 40000, "r1");
   connect(capture, "198.18.1.11", 40001, "r2");
   const { results, failures } = judged(run({ peers: ["198.18.1.10", "198.18.1.11"], r1: { "198.18.1.10": 30 }, r2: { "198.18.1.11": 30 }, capture }));
-  t.ok(results.every((r) => r.ok), "the expectations hold");
+  t.ok(
+    results.every((r) => r.ok),
+    "the expectations hold",
+  );
   t.same(failures, []);
 });
 
@@ -100,7 +109,13 @@ t.test("counters that say a router forwarded what the packets show another forwa
   // The counters (a wrong reading): as the lab wants it.
   const { results, failures } = judged(run({ peers: ["198.18.1.10", "198.18.1.11"], r1: { "198.18.1.10": 30 }, r2: { "198.18.1.11": 30 }, capture }));
   t.ok(results[1]!.ok && results[2]!.ok, "the paths hold by the counters' word");
-  t.same(failures.map((f) => f.spec), [{ expectation: 2, kind: "path" }, { expectation: 3, kind: "path" }]);
+  t.same(
+    failures.map((f) => f.spec),
+    [
+      { expectation: 2, kind: "path" },
+      { expectation: 3, kind: "path" },
+    ],
+  );
   t.match(failures[0]!.message, /r1's counters showed 30 packets, but no frame from 198\.18\.1\.10 left r1 in the capture/);
   t.match(failures[0]!.message, /r2's counters showed 0 packets, but the capture shows \d+ frames from 198\.18\.1\.10 leaving r2/);
   t.match(failures[0]!.evidence, { routers: { r1: { counters: 30, leaving: 0 }, r2: { counters: 0 } } });
@@ -111,7 +126,10 @@ t.test("when the counters are right and the run fails, the capture agrees: only 
   connect(capture, "198.18.1.10", 40000, "r2");
   connect(capture, "198.18.1.11", 40001, "r1");
   const { results, failures } = judged(run({ peers: ["198.18.1.10", "198.18.1.11"], r1: { "198.18.1.11": 30 }, r2: { "198.18.1.10": 30 }, capture }));
-  t.same(results.map((r) => r.ok), [true, false, false]);
+  t.same(
+    results.map((r) => r.ok),
+    [true, false, false],
+  );
   t.same(failures, []);
 });
 
@@ -123,7 +141,13 @@ t.test("a ring that lost the start of the traffic judges no path and no missing 
   t.same(lost.failures, [], "nothing judged: .11's SYN and r2's frames may be in what the ring dropped");
   // The same packets, the traffic beginning after them: judged, and they disagree.
   const covered = judged(run({ peers: ["198.18.1.10", "198.18.1.11"], r1: { "198.18.1.10": 30 }, r2: { "198.18.1.11": 30 }, capture: wrapped, start: 150 }));
-  t.same(covered.failures.map((f) => f.spec), [{ expectation: 1, kind: "sourceSeen" }, { expectation: 3, kind: "path" }]);
+  t.same(
+    covered.failures.map((f) => f.spec),
+    [
+      { expectation: 1, kind: "sourceSeen" },
+      { expectation: 3, kind: "path" },
+    ],
+  );
 });
 
 t.test("a recorder that ended early fails the check", async (t) => {

@@ -98,7 +98,14 @@ t.test("the analysis: the connection's SYN, greeting, READY, first message, retr
   t.match(c.clientSide, { version: "3.1", mechanism: "NULL", greetingMs: -497, readyMs: -495, socketType: "SUB" });
   t.match(c.serverSide, { version: "3.1", greetingMs: -496, readyMs: -494, socketType: "PUB", firstMessageMs: 10 });
   t.equal(c.clientSide.firstMessageMs, undefined, "the client sent no message");
-  t.same(c.retransmissions.map((x) => [x.ms, x.from]), [[210, "server"], [210.1, "server"]], "sent again: once on each network");
+  t.same(
+    c.retransmissions.map((x) => [x.ms, x.from]),
+    [
+      [210, "server"],
+      [210.1, "server"],
+    ],
+    "sent again: once on each network",
+  );
   t.same(c.end, { kind: "fin", ms: 900, from: "client" });
   t.same(analysis.coverage["clients"], { packets: 10, firstMs: -500, lastMs: 900 });
   // What left r1 towards the server, by the frames on the servers network.
@@ -117,13 +124,30 @@ t.test("the analysis: the connection's SYN, greeting, READY, first message, retr
 t.test("a network's pcapng: every packet, and each mark at its time with its comment", async (t) => {
   const { dir, recordings: r } = recordings(t);
   const file = join(dir, "clients.pcapng");
-  const written = await writeNetworkFile(r[0]!, file, [{ ms: 0, text: "fault r1-down (stop r1) took effect at 0 ms" }, { ms: 2000, text: "FAIL path ..." }], T0);
+  const written = await writeNetworkFile(
+    r[0]!,
+    file,
+    [
+      { ms: 0, text: "fault r1-down (stop r1) took effect at 0 ms" },
+      { ms: 2000, text: "FAIL path ..." },
+    ],
+    T0,
+  );
   t.equal(written.packets, 12);
   const back = readPackets(file);
   t.equal(back.packets.length, 12);
   const marks = back.packets.filter((p) => p.interface === 1);
-  t.same(marks.map((m) => [Number(m.ns - BigInt(T0) * 1_000_000n) / 1e6, m.comment]), [[0, "zmqlab: fault r1-down (stop r1) took effect at 0 ms"], [2000, "zmqlab: FAIL path ..."]]);
-  t.ok(back.packets.every((p, i) => i === 0 || p.ns >= back.packets[i - 1]!.ns), "in time order");
+  t.same(
+    marks.map((m) => [Number(m.ns - BigInt(T0) * 1_000_000n) / 1e6, m.comment]),
+    [
+      [0, "zmqlab: fault r1-down (stop r1) took effect at 0 ms"],
+      [2000, "zmqlab: FAIL path ..."],
+    ],
+  );
+  t.ok(
+    back.packets.every((p, i) => i === 0 || p.ns >= back.packets[i - 1]!.ns),
+    "in time order",
+  );
   const reader = new PacketReader(file);
   while (reader.next());
   t.equal(reader.interfaceCount, 2, "the network and zmqlab's marks");
@@ -133,17 +157,31 @@ t.test("a network's pcapng: every packet, and each mark at its time with its com
 
 t.test("windows: every network's packets around a fault, in one file per fault", async (t) => {
   const { dir, recordings: r } = recordings(t);
-  const [w] = await writeWindows(r, [{ fromMs: -1, toMs: 300, path: join(dir, "fault-x.pcapng") }], [{ ms: 0, text: "fault x" }, { ms: 5000, text: "outside" }], T0);
+  const [w] = await writeWindows(
+    r,
+    [{ fromMs: -1, toMs: 300, path: join(dir, "fault-x.pcapng") }],
+    [
+      { ms: 0, text: "fault x" },
+      { ms: 5000, text: "outside" },
+    ],
+    T0,
+  );
   // 10 ms and 210 ms on two networks, and the mark at 0.
   t.equal(w!.packets, 5);
   const back = readPackets(join(dir, "fault-x.pcapng"));
-  t.same(back.packets.map((p) => p.interface), [2, 0, 1, 0, 1]);
+  t.same(
+    back.packets.map((p) => p.interface),
+    [2, 0, 1, 0, 1],
+  );
   tools(t, join(dir, "fault-x.pcapng"), 5);
 });
 
 /** tcpdump (and tshark) read the file and count its packets, where they are installed. */
 function tools(t: Test, file: string, packets: number): void {
-  for (const [tool, argv] of [["tcpdump", ["-n", "-r", file]], ["tshark", ["-n", "-r", file]]] as const) {
+  for (const [tool, argv] of [
+    ["tcpdump", ["-n", "-r", file]],
+    ["tshark", ["-n", "-r", file]],
+  ] as const) {
     let out: string;
     try {
       out = execFileSync(tool, argv, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });

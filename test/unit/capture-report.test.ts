@@ -35,7 +35,24 @@ t.test("the ring: four files of whole megabytes within the limit, two at the lea
   t.same(ringFor(2_000_000), { files: 2, fileMegabytes: 1 });
   t.same(ringFor(3_500_000), { files: 3, fileMegabytes: 1 });
   t.same(ringFor(1_000_000_000), { files: 4, fileMegabytes: 250 });
-  t.same(ringArgv("br-1", "/c/clients.pcap", { files: 4, fileMegabytes: 16 }, true), ["tcpdump", "-i", "br-1", "-n", "-U", "--immediate-mode", "-B", "4096", "-Z", "root", "-C", "16", "-W", "4", "-w", "/c/clients.pcap"]);
+  t.same(ringArgv("br-1", "/c/clients.pcap", { files: 4, fileMegabytes: 16 }, true), [
+    "tcpdump",
+    "-i",
+    "br-1",
+    "-n",
+    "-U",
+    "--immediate-mode",
+    "-B",
+    "4096",
+    "-Z",
+    "root",
+    "-C",
+    "16",
+    "-W",
+    "4",
+    "-w",
+    "/c/clients.pcap",
+  ]);
   t.notOk(ringArgv("br-1", "f", { files: 2, fileMegabytes: 1 }, false).includes("-Z"), "not root: no -Z");
 });
 
@@ -65,7 +82,16 @@ t.test("the lab file's capture settings are checked before any engine is asked (
 });
 
 const traffic = { lab: "l", started: "2026-01-01T00:00:00.000Z", durationMs: 3000, clock: { t0: "2026-01-01T00:00:00.500Z", epochMs: Date.parse("2026-01-01T00:00:00.500Z") }, endpoints: [] };
-const result = (kind: string, ok: boolean, evidence: Record<string, unknown> = {}, spec: Record<string, unknown> = {}): ExpectationResult => ({ kind, description: `${kind} d`, ok, expected: "", observed: "", message: `${kind} failed`, spec, evidence });
+const result = (kind: string, ok: boolean, evidence: Record<string, unknown> = {}, spec: Record<string, unknown> = {}): ExpectationResult => ({
+  kind,
+  description: `${kind} d`,
+  ok,
+  expected: "",
+  observed: "",
+  message: `${kind} failed`,
+  spec,
+  evidence,
+});
 
 t.test("each failed expectation's moment: a recovered at its deadline, timed ones at their fault, phased at their phase, the rest at the traffic's end", async (t) => {
   t.same(trafficSpan(traffic), { start: -500, end: 2500 });
@@ -81,7 +107,13 @@ t.test("the marks: every fault, every failed expectation of the lab (not the bui
     { name: "cut", atMs: 1000, actualMs: 1003.46, ok: true },
     { name: "broken", atMs: 1500, ok: false, error: "no such node" },
   ];
-  const marks = marksOf({ ...traffic, faults }, [result("path", true), result("delivered", false), result("path", false, { phase: { start: 1003.46 } }), result("endpoint", false), result("capture", false)]);
+  const marks = marksOf({ ...traffic, faults }, [
+    result("path", true),
+    result("delivered", false),
+    result("path", false, { phase: { start: 1003.46 } }),
+    result("endpoint", false),
+    result("capture", false),
+  ]);
   t.same(marks, [
     { ms: 1003.5, text: "fault cut took effect at 1003.46 ms (planned at 1000 ms)" },
     { ms: 1003.5, text: "FAIL 3 (path) (judged from 1003.46 to the end): path failed" },
@@ -114,7 +146,10 @@ const connection: CapturedConnection = {
   end: { kind: "fin", ms: 3000, from: "client" },
   lastMs: 3000,
   packets: 100,
-  active: [{ startMs: -80, endMs: 2000 }, { startMs: 5000, endMs: 9000 }],
+  active: [
+    { startMs: -80, endMs: 2000 },
+    { startMs: 5000, endMs: 9000 },
+  ],
 };
 
 const capture = (kept: boolean): CaptureReport => ({
@@ -123,7 +158,12 @@ const capture = (kept: boolean): CaptureReport => ({
   from: "host",
   limitBytes: 64_000_000,
   windowMs: 2000,
-  files: kept ? [{ network: "clients", path: "out/capture/l/clients.pcapng", interface: "br-1", packets: 10, bytes: 1000, firstMs: -900, lastMs: 2900, wrapped: false }, { network: "servers", path: "out/capture/l/servers.pcapng", interface: "br-2", packets: 12, bytes: 1200, firstMs: 100, lastMs: 2900, wrapped: true }] : [],
+  files: kept
+    ? [
+        { network: "clients", path: "out/capture/l/clients.pcapng", interface: "br-1", packets: 10, bytes: 1000, firstMs: -900, lastMs: 2900, wrapped: false },
+        { network: "servers", path: "out/capture/l/servers.pcapng", interface: "br-2", packets: 12, bytes: 1200, firstMs: 100, lastMs: 2900, wrapped: true },
+      ]
+    : [],
   windows: kept ? [{ fault: "cut", fromMs: -997, toMs: 3003, path: "out/capture/l/fault-cut.pcapng", packets: 7 }] : [],
   marks: [],
   connections: [connection],
@@ -142,13 +182,16 @@ t.test("JUnit: the kept files as attachments of each failing test case, windows 
 });
 
 t.test("the terminal: where the files went, or why they were not kept", async (t) => {
-  t.equal(captureText(capture(true)), [
-    "capture: 1 TCP connection (1 ZeroMQ) in the packets; kept (the run failed), with marks at the faults and failed expectations:",
-    "  out/capture/l/clients.pcapng  10 packets",
-    "  out/capture/l/servers.pcapng  12 packets, from 100 ms (the ring of 64 MB wrapped)",
-    "around each fault (2 s either side):",
-    "  out/capture/l/fault-cut.pcapng  7 packets, -997 to 3003 ms",
-  ].join("\n"));
+  t.equal(
+    captureText(capture(true)),
+    [
+      "capture: 1 TCP connection (1 ZeroMQ) in the packets; kept (the run failed), with marks at the faults and failed expectations:",
+      "  out/capture/l/clients.pcapng  10 packets",
+      "  out/capture/l/servers.pcapng  12 packets, from 100 ms (the ring of 64 MB wrapped)",
+      "around each fault (2 s either side):",
+      "  out/capture/l/fault-cut.pcapng  7 packets, -997 to 3003 ms",
+    ].join("\n"),
+  );
   t.equal(captureText(capture(false)), "capture: 1 TCP connection (1 ZeroMQ) in the packets; not kept (the run passed; --capture always keeps it)");
   t.equal(captureText({ ...capture(false), unavailable: "no image" }), "capture: nothing recorded (no image)");
 });
@@ -157,18 +200,27 @@ t.test("the HTML page: links relative to the page, and a ladder per ZeroMQ conne
   t.equal(linkTo("out/capture/l/clients.pcapng", "out"), "capture/l/clients.pcapng");
   t.equal(linkTo("/abs/x.pcapng", "out"), "/abs/x.pcapng");
   t.equal(linkTo("out/x.pcapng", undefined), "out/x.pcapng");
-  t.same(rungsOf(connection).map((r) => [r.ms, r.label, r.down, r.kind]), [
-    [-80, "SYN", true, "handshake"],
-    [-79.9, "SYN-ACK", false, "handshake"],
-    [-70, "greeting 3.1", true, "zmtp"],
-    [-69, "greeting 3.1", false, "zmtp"],
-    [-61, "READY XPUB", false, "zmtp"],
-    [-60, "READY SUB", true, "zmtp"],
-    [20, "1st message", false, "message"],
-    [2100, "", false, "retransmission"],
-    [3000, "FIN", true, "end"],
-  ]);
-  t.same(labelGroups([1, 5, 30, 100, 120], (x) => x, 40), [[1, 5, 30], [100, 120]]);
+  t.same(
+    rungsOf(connection).map((r) => [r.ms, r.label, r.down, r.kind]),
+    [
+      [-80, "SYN", true, "handshake"],
+      [-79.9, "SYN-ACK", false, "handshake"],
+      [-70, "greeting 3.1", true, "zmtp"],
+      [-69, "greeting 3.1", false, "zmtp"],
+      [-61, "READY XPUB", false, "zmtp"],
+      [-60, "READY SUB", true, "zmtp"],
+      [20, "1st message", false, "message"],
+      [2100, "", false, "retransmission"],
+      [3000, "FIN", true, "end"],
+    ],
+  );
+  t.same(
+    labelGroups([1, 5, 30, 100, 120], (x) => x, 40),
+    [
+      [1, 5, 30],
+      [100, 120],
+    ],
+  );
   const html = captureHtml(capture(true), [{ name: "cut", ms: 1000 }], "out");
   t.match(html, /<a href="capture\/l\/clients\.pcapng">out\/capture\/l\/clients\.pcapng<\/a>/);
   t.match(html, /<a href="capture\/l\/fault-cut\.pcapng">/);

@@ -6,8 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const CLI = join(process.cwd(), "dist", "controller", "cli.js");
-const zmqlab = (args: string[], env: Record<string, string> = {}) =>
-  spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", env: { ...process.env, ...env } });
+const zmqlab = (args: string[], env: Record<string, string> = {}) => spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", env: { ...process.env, ...env } });
 
 t.test("usage errors exit 2", async (t) => {
   t.equal(zmqlab(["frob"]).status, 2, "unknown command");
@@ -63,7 +62,11 @@ t.test("exec without --: the command's options are refused with the line that wo
   t.equal(plain.stderr, "error: unknown option '-br'\n  hint: the command's options went to zmqlab; put the command after --: zmqlab exec labs/source-ip client -- ip -br addr\n");
   const instance = zmqlab(["exec", "source-ip", "client", "--instance", "ci-3", "sh", "-c", "echo $HOME", "it's"], noEngine);
   t.equal(instance.status, 2);
-  t.match(instance.stderr, "put the command after --: zmqlab exec --instance ci-3 source-ip client -- sh -c 'echo $HOME' 'it'\\''s'\n", "zmqlab's own --instance stays zmqlab's; words quoted for the shell");
+  t.match(
+    instance.stderr,
+    "put the command after --: zmqlab exec --instance ci-3 source-ip client -- sh -c 'echo $HOME' 'it'\\''s'\n",
+    "zmqlab's own --instance stays zmqlab's; words quoted for the shell",
+  );
   const cluster = zmqlab(["--cluster", "c.yaml", "exec", "--instance=x", "lab", "n", "ls", "-l"], noEngine);
   t.match(cluster.stderr, "put the command after --: zmqlab --cluster c.yaml exec --instance=x lab n -- ls -l\n", "global options kept in front");
   const other = zmqlab(["up", "--frob", "exec", "a", "b"], noEngine);
@@ -90,15 +93,18 @@ t.test("invalid input exits 2 with the file: YAML the parser refuses, bind confl
     writeFileSync(file, text);
     return file;
   };
-  const bomb = write("bomb.yaml", [
-    "name: bomb",
-    "a: &a [x, x, x, x, x, x, x, x, x]",
-    "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]",
-    "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]",
-    "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]",
-    "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]",
-    "",
-  ].join("\n"));
+  const bomb = write(
+    "bomb.yaml",
+    [
+      "name: bomb",
+      "a: &a [x, x, x, x, x, x, x, x, x]",
+      "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]",
+      "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]",
+      "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]",
+      "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]",
+      "",
+    ].join("\n"),
+  );
   for (const command of [["validate"], ["up", "--dry-run"], ["run"]]) {
     const result = zmqlab([...command, bomb], { DOCKER_HOST: "tcp://127.0.0.1:1" });
     t.equal(result.status, 2, `${command.join(" ")}: an alias explosion exits 2`);
@@ -135,7 +141,10 @@ t.test("--version prints package.json's version", async (t) => {
 });
 
 t.test("exec and shell: a node the lab file does not have is exit 2 before any engine is asked", async (t) => {
-  for (const command of [["exec", "test/fixtures/poke", "gamma", "--", "true"], ["shell", "test/fixtures/poke", "gamma"]]) {
+  for (const command of [
+    ["exec", "test/fixtures/poke", "gamma", "--", "true"],
+    ["shell", "test/fixtures/poke", "gamma"],
+  ]) {
     const result = zmqlab(command, { DOCKER_HOST: "tcp://127.0.0.1:1" });
     t.equal(result.status, 2, command.join(" "));
     t.match(result.stderr, /lab\.yaml: nodes: lab zmqlab-poke has no node "gamma"\n  hint: nodes: alpha, beta/);

@@ -85,14 +85,32 @@ t.test("the script and the command-by-command path leave the same kernel", { ski
   const eth0 = a.interfaces.find((i) => i.name === "eth0");
   t.same(eth0?.altnames, ["clients"], "the lab's interface is named after its network");
   t.same(eth0?.addresses, ["198.18.1.10/24", "198.18.1.11/24"], "and has its second address");
-  t.notOk(a.interfaces.some((i) => i.name === "eth1"), "the interface with an address that is not the lab's is gone");
-  t.ok(a.interfaces.some((i) => i.name === "peer0"), "an interface without IPv4 addresses stays");
-  t.ok(a.routes.some((r) => r.table === "100" && r.to === "198.18.2.0/24" && r.via[0] === "198.18.1.2"), "the policy route");
-  t.ok(a.rules.some((r) => r.from === "198.18.1.11" && r.table === "100"), "the policy rule");
+  t.notOk(
+    a.interfaces.some((i) => i.name === "eth1"),
+    "the interface with an address that is not the lab's is gone",
+  );
+  t.ok(
+    a.interfaces.some((i) => i.name === "peer0"),
+    "an interface without IPv4 addresses stays",
+  );
+  t.ok(
+    a.routes.some((r) => r.table === "100" && r.to === "198.18.2.0/24" && r.via[0] === "198.18.1.2"),
+    "the policy route",
+  );
+  t.ok(
+    a.rules.some((r) => r.from === "198.18.1.11" && r.table === "100"),
+    "the policy rule",
+  );
 });
 
 t.test("both stop at the same failing step, with the same exit code and output, and run nothing after it", { skip: canUnshare ? false : why }, async (t) => {
-  const failing = { ...NODE, commands: [{ argv: ["ip", "route", "add", "10.0.0.0/8", "via", "198.18.99.1"], why: "a gateway on no subnet" }, { argv: ["ip", "addr", "add", "198.18.1.12/24", "dev", "clients"], why: "never runs" }] } as NodePlan;
+  const failing = {
+    ...NODE,
+    commands: [
+      { argv: ["ip", "route", "add", "10.0.0.0/8", "via", "198.18.99.1"], why: "a gateway on no subnet" },
+      { argv: ["ip", "addr", "add", "198.18.1.12/24", "dev", "clients"], why: "never runs" },
+    ],
+  } as NodePlan;
   const steps = nodeSteps(failing, true, () => "");
   const [scripted, stepwise] = [await namespace(t), await namespace(t)];
   const viaScript = await byScript(scripted, steps);
@@ -104,5 +122,8 @@ t.test("both stop at the same failing step, with the same exit code and output, 
     const addresses = (await readKernel(node, false)).interfaces.flatMap((l) => l.addresses);
     t.notOk(addresses.includes("198.18.1.12/24"), "nothing after the failure ran");
   }
-  t.ok(viaScript.state.routes.some((r) => r.to === "198.18.1.0/24"), "the script read the state all the same");
+  t.ok(
+    viaScript.state.routes.some((r) => r.to === "198.18.1.0/24"),
+    "the script read the state all the same",
+  );
 });

@@ -24,7 +24,14 @@ const LINKS = [
 /** The same node as `ip -j addr show` prints it (for the command-by-command path). */
 const LINKS_JSON = JSON.stringify([
   { ifname: "lo", address: "00:00:00:00:00:00", addr_info: [{ family: "inet", local: "127.0.0.1", prefixlen: 8, scope: "host" }] },
-  { ifname: "eth0", address: "02:42:c6:12:01:0a", addr_info: [{ family: "inet", local: "198.18.1.10", prefixlen: 24, scope: "global" }, { family: "inet", local: "198.18.1.11", prefixlen: 24, scope: "global" }] },
+  {
+    ifname: "eth0",
+    address: "02:42:c6:12:01:0a",
+    addr_info: [
+      { family: "inet", local: "198.18.1.10", prefixlen: 24, scope: "global" },
+      { family: "inet", local: "198.18.1.11", prefixlen: 24, scope: "global" },
+    ],
+  },
   { ifname: "eth1", address: "02:42:ac:12:00:04", addr_info: [{ family: "inet", local: "172.18.0.4", prefixlen: 16, scope: "global" }] },
   { ifname: "eth2", address: "02:42:c6:12:02:02", addr_info: [{ family: "inet", local: "198.18.2.2", prefixlen: 24, scope: "global" }] },
 ]);
@@ -95,13 +102,17 @@ for (const shell of SHELLS) {
     const byCommand = await runByCommand({ node: "r1", exec: async (argv) => (ran.push(argv), { exitCode: 0, stdout: argv.join(" ") === "ip -j addr show" ? LINKS_JSON : "[]", stderr: "" }) }, steps);
     t.notOk(byCommand.failed);
     const decided = ran.filter((a) => !a.includes("-j")).map((a) => a.join(" "));
-    t.same(node.calls(), [
-      "ip link del dev eth1",
-      "ip link property add dev eth0 altname clients",
-      "ip link property add dev eth2 altname servers",
-      "ip addr add 198.18.1.11/24 dev clients",
-      "ip route add 198.18.3.0/24 via 198.18.2.3 dev servers",
-    ], "the Swarm's interface goes (its name without @if10), the lab's get their networks' names, then the commands");
+    t.same(
+      node.calls(),
+      [
+        "ip link del dev eth1",
+        "ip link property add dev eth0 altname clients",
+        "ip link property add dev eth2 altname servers",
+        "ip addr add 198.18.1.11/24 dev clients",
+        "ip route add 198.18.3.0/24 via 198.18.2.3 dev servers",
+      ],
+      "the Swarm's interface goes (its name without @if10), the lab's get their networks' names, then the commands",
+    );
     t.same(decided, node.calls(), "command by command: the same commands in the same order");
   });
 
@@ -109,7 +120,10 @@ for (const shell of SHELLS) {
     const node = fakeNode(t);
     const steps = nodeSteps({ ...NODE, host: undefined } as unknown as NodePlan, false, () => "");
     t.equal(runScript(shell, node.dir, steps).status, 0);
-    t.notOk(node.calls().some((c) => c.includes("del")), "nothing deleted");
+    t.notOk(
+      node.calls().some((c) => c.includes("del")),
+      "nothing deleted",
+    );
   });
 
   t.test(`${shell}: FRR's file gets the kernel's interface names, on whole interface lines only`, async (t) => {
@@ -141,7 +155,20 @@ for (const shell of SHELLS) {
     t.notOk(parseScriptOutput(out.stdout, steps).failed);
     t.equal(
       readFileSync(file, "utf8"),
-      ["interface eth0", " ip ospf area 0", "!", "\tinterface eth2 \t", "interface lo", "interface eth3", "interface nowhere", "description interface clients", "! interface clients is ours", "interface clients extra", "interface", ""].join("\n"),
+      [
+        "interface eth0",
+        " ip ospf area 0",
+        "!",
+        "\tinterface eth2 \t",
+        "interface lo",
+        "interface eth3",
+        "interface nowhere",
+        "description interface clients",
+        "! interface clients is ours",
+        "interface clients extra",
+        "interface",
+        "",
+      ].join("\n"),
       "lab networks become kernel names (indentation and trailing blanks kept); other lines as they were",
     );
     t.equal(statSync(file).mode & 0o777, 0o640, "its mode, its folder made");
@@ -175,8 +202,15 @@ for (const shell of SHELLS) {
     const steps = nodeSteps({ ...NODE, commands: [...NODE.commands, { argv: ["ip", "addr", "add", "198.18.1.12/24", "dev", "clients"], why: "never runs" }] } as NodePlan, true, () => "");
     const out = runScript(shell, node.dir, steps);
     const result = parseScriptOutput(out.stdout, steps);
-    t.same(result.failed, { step: steps[4], argv: NODE.commands[1]!.argv, exitCode: 2, output: "RTNETLINK answers: File exists" }, "the failed command, by its step: its words, why, exit code and stderr");
-    t.notOk(node.calls().some((c) => c.includes("198.18.1.12")), "nothing after it ran");
+    t.same(
+      result.failed,
+      { step: steps[4], argv: NODE.commands[1]!.argv, exitCode: 2, output: "RTNETLINK answers: File exists" },
+      "the failed command, by its step: its words, why, exit code and stderr",
+    );
+    t.notOk(
+      node.calls().some((c) => c.includes("198.18.1.12")),
+      "nothing after it ran",
+    );
     t.same(result.state, { addr: "[]", routes: ["[]", "[]"], rules: ["[]", "[]"] }, "IPv6 too when asked");
   });
 
@@ -200,7 +234,35 @@ t.test("the script's arguments: each step by its kind, argument lists with their
       { kind: "state", ipv6: true, why: "" },
       { kind: "state", ipv6: false, why: "" },
     ]),
-    ["drop", "2", "198.18.1.10", "198.18.2.2", "name", "lan", "198.18.1.10", "write", "/etc/frr/daemons", "640", "0", "a\nb", "write", "/etc/frr/frr.conf", "644", "1", "", "run", "4", "ip", "route", "flush", "default", "state", "1", "state", "0"],
+    [
+      "drop",
+      "2",
+      "198.18.1.10",
+      "198.18.2.2",
+      "name",
+      "lan",
+      "198.18.1.10",
+      "write",
+      "/etc/frr/daemons",
+      "640",
+      "0",
+      "a\nb",
+      "write",
+      "/etc/frr/frr.conf",
+      "644",
+      "1",
+      "",
+      "run",
+      "4",
+      "ip",
+      "route",
+      "flush",
+      "default",
+      "state",
+      "1",
+      "state",
+      "0",
+    ],
   );
   t.throws(() => scriptArguments([{ kind: "run", argv: [], why: "nothing" }]), /an empty command \(nothing\)/);
   t.same(scriptArgv([]).slice(0, 4), ["sh", "-c", CONFIGURE_SCRIPT, "zmqlab-configure"], "a fixed script, the steps as its arguments");
@@ -209,7 +271,8 @@ t.test("the script's arguments: each step by its kind, argument lists with their
 
 t.test("the script's output read back: sections, a failure by its step, a script that stopped short", async (t) => {
   const steps: Step[] = [{ kind: "name", network: "clients", ipv4: "198.18.1.10", why: "name" }, ...commandSteps([{ argv: ["ip", "route", "flush", "default"], why: "no default" }], false)];
-  const text = "\n--zmqlab-- failed 0 2 ip link property add dev eth0 altname clients\nRTNETLINK answers: Operation not permitted\n\n--zmqlab-- addr\n[]\n--zmqlab-- route -4\n[1]\n--zmqlab-- rule -4\n[2]\n--zmqlab-- end\n";
+  const text =
+    "\n--zmqlab-- failed 0 2 ip link property add dev eth0 altname clients\nRTNETLINK answers: Operation not permitted\n\n--zmqlab-- addr\n[]\n--zmqlab-- route -4\n[1]\n--zmqlab-- rule -4\n[2]\n--zmqlab-- end\n";
   t.same(parseScriptOutput(text, steps), {
     failed: { step: steps[0], argv: ["ip", "link", "property", "add", "dev", "eth0", "altname", "clients"], exitCode: 2, output: "RTNETLINK answers: Operation not permitted" },
     state: { addr: "[]", routes: ["[1]"], rules: ["[2]"] },
@@ -238,6 +301,13 @@ t.test("command by command: files cannot be written without a shell, and a failu
   const result = await runByCommand({ node: "box", exec: async (argv) => (ran.push(argv.join(" ")), { exitCode: 0, stdout: "[]", stderr: "" }) }, steps);
   t.same(result, { failed: { step: steps[1], argv: ["write", "/etc/frr/frr.conf"], exitCode: 127, output: "the node's image has no sh: zmqlab writes files only with one" } });
   t.same(ran, ["ip route flush default"], "nothing after the write");
-  const failing = await runByCommand({ node: "box", exec: async (argv) => ({ exitCode: argv[0] === "ip" ? 2 : 0, stdout: "out", stderr: argv[0] === "ip" ? "" : "err" }) }, commandSteps([{ argv: ["ip", "route", "flush", "default"], why: "no default" }], false));
-  t.same(failing, { failed: { step: { kind: "run", argv: ["ip", "route", "flush", "default"], why: "no default" }, argv: ["ip", "route", "flush", "default"], exitCode: 2, output: "out" } }, "stdout when stderr is empty; no state read after a failure");
+  const failing = await runByCommand(
+    { node: "box", exec: async (argv) => ({ exitCode: argv[0] === "ip" ? 2 : 0, stdout: "out", stderr: argv[0] === "ip" ? "" : "err" }) },
+    commandSteps([{ argv: ["ip", "route", "flush", "default"], why: "no default" }], false),
+  );
+  t.same(
+    failing,
+    { failed: { step: { kind: "run", argv: ["ip", "route", "flush", "default"], why: "no default" }, argv: ["ip", "route", "flush", "default"], exitCode: 2, output: "out" } },
+    "stdout when stderr is empty; no state read after a failure",
+  );
 });

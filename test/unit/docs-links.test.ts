@@ -10,10 +10,10 @@ import { root } from "../support/golden.js";
 /** The pages users and contributors read, relative to the repository's root. */
 function pages(): string[] {
   const labReadmes = (dir: string): string[] =>
-    readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) =>
-      e.isDirectory() ? labReadmes(join(dir, e.name)) : e.name === "README.md" ? [join(dir, e.name)] : [],
-    );
-  const docs = readdirSync(join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => join("docs", f));
+    readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? labReadmes(join(dir, e.name)) : e.name === "README.md" ? [join(dir, e.name)] : []));
+  const docs = readdirSync(join(root, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => join("docs", f));
   return ["README.md", "CONTRIBUTING.md", ...docs.sort(), ...labReadmes("labs").sort()];
 }
 
@@ -100,8 +100,12 @@ t.test("GitHub's heading slugs", async (t) => {
 });
 
 t.test("links are read from prose only, code spans and blocks left out", async (t) => {
-  const page = "See [one](a.md), [`two`](b/#x) and `[no](c.md)`.\n```\n[no](d.md)\n```\n![img](e.png \"title\")\n";
-  t.same(links(page), [{ line: 1, target: "a.md" }, { line: 1, target: "b/#x" }, { line: 5, target: "e.png" }]);
+  const page = 'See [one](a.md), [`two`](b/#x) and `[no](c.md)`.\n```\n[no](d.md)\n```\n![img](e.png "title")\n';
+  t.same(links(page), [
+    { line: 1, target: "a.md" },
+    { line: 1, target: "b/#x" },
+    { line: 5, target: "e.png" },
+  ]);
 });
 
 t.test("a broken link is found: a missing file, a missing heading, a way out of the repository", async (t) => {

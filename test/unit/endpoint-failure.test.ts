@@ -19,7 +19,24 @@ import type { EndpointReport } from "../../controller/traffic/types.js";
 const BIND_ERROR = "bind tcp://*:5556: Address already in use";
 
 function endpoint(name: string, more: Partial<EndpointReport>): EndpointReport {
-  return { name, node: "server", socket: "pub", bind: [], connect: [], sent: 0, received: 0, from: {}, gaps: 0, duplicates: 0, reordered: 0, peers: [], handshakes: [], noHandshake: [], errors: [], ...more };
+  return {
+    name,
+    node: "server",
+    socket: "pub",
+    bind: [],
+    connect: [],
+    sent: 0,
+    received: 0,
+    from: {},
+    gaps: 0,
+    duplicates: 0,
+    reordered: 0,
+    peers: [],
+    handshakes: [],
+    noHandshake: [],
+    errors: [],
+    ...more,
+  };
 }
 
 function observations(endpoints: EndpointReport[]): Observations {
@@ -37,13 +54,23 @@ const good = judge(lab, observations(healthy));
 const bad = judge(lab, observations([...healthy, broken]));
 
 t.test("every endpoint started: no built-in check shows, the lab's expectations decide", async (t) => {
-  t.same(good.expectations.map((e) => e.kind), ["delivered"]);
+  t.same(
+    good.expectations.map((e) => e.kind),
+    ["delivered"],
+  );
   t.equal(good.ok, true);
   t.same(endpointFailures(observations(healthy)), []);
 });
 
 t.test("a broken endpoint fails the run though every expectation holds", async (t) => {
-  t.same(bad.expectations.map((e) => [e.kind, e.ok]), [["delivered", true], ["endpoint", false]], "the lab's expectation first, in the file's order; then the built-in check");
+  t.same(
+    bad.expectations.map((e) => [e.kind, e.ok]),
+    [
+      ["delivered", true],
+      ["endpoint", false],
+    ],
+    "the lab's expectation first, in the file's order; then the built-in check",
+  );
   t.equal(bad.ok, false, "the run fails (exit 1)");
   const check = bad.expectations[1]!;
   t.equal(check.description, "endpoint quotes2 on server starts (binds tcp://*:5556)");
@@ -76,7 +103,10 @@ t.test("JSON: valid by the schema, with the endpoint's failures and the check", 
 t.test("JUnit: a failed test case classed endpoint, counted among the failures", async (t) => {
   const xml = junitXml(bad);
   t.match(xml, /<testsuite name="twice" tests="2" failures="1"/);
-  t.match(xml, /<testcase name="endpoint quotes2 on server starts \(binds tcp:\/\/\*:5556\)" classname="endpoint" time="0">\n {6}<failure message="endpoint failure: quotes2 on server could not start: bind tcp:\/\/\*:5556: Address already in use/);
+  t.match(
+    xml,
+    /<testcase name="endpoint quotes2 on server starts \(binds tcp:\/\/\*:5556\)" classname="endpoint" time="0">\n {6}<failure message="endpoint failure: quotes2 on server could not start: bind tcp:\/\/\*:5556: Address already in use/,
+  );
 });
 
 t.test("TAP: a test point that is not ok, and the verdict names the endpoint", async (t) => {
@@ -87,7 +117,13 @@ t.test("TAP: a test point that is not ok, and the verdict names the endpoint", a
   const done = new Promise<{ ok: boolean }>((resolve) => parser.on("complete", resolve));
   parser.end(text);
   t.equal((await done).ok, false);
-  t.same(results.map((r) => [r.ok, r.name]), [[true, bad.expectations[0]!.description], [false, "endpoint quotes2 on server starts (binds tcp://*:5556)"]]);
+  t.same(
+    results.map((r) => [r.ok, r.name]),
+    [
+      [true, bad.expectations[0]!.description],
+      [false, "endpoint quotes2 on server starts (binds tcp://*:5556)"],
+    ],
+  );
   t.match(text, /# lab twice: 1 endpoint failed \(quotes2\); the expectation holds\n$/);
 });
 
@@ -96,7 +132,11 @@ t.test("terminal: no numbers for the broken endpoint, its error marked, the verd
   const row = traffic.split("\n").find((l) => l.startsWith("quotes2"))!;
   t.match(row, /^quotes2\s+server\s+pub\s+-\s+-\s+/, "sent and received are not shown as numbers");
   t.match(row, /FAILED: bind tcp:\/\/\*:5556: Address already in use/);
-  t.notMatch(traffic.split("\n").find((l) => l.startsWith("quotes "))!, /FAILED/, "the healthy endpoint is not marked");
+  t.notMatch(
+    traffic.split("\n").find((l) => l.startsWith("quotes "))!,
+    /FAILED/,
+    "the healthy endpoint is not marked",
+  );
   const text = expectationsText(bad.expectations);
   t.match(text, /FAIL\s+endpoint\s+endpoint quotes2 on server starts/);
   t.match(text, /\n {2}FAIL endpoint failure: quotes2 on server could not start: bind/);

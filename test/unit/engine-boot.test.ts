@@ -23,7 +23,7 @@ t.test("reads until the exit line and lets go, though the container goes on", as
   const done = readUntil(docker, stream, EXIT);
   stream.write(frame(1, '{"state":'));
   stream.write(frame(2, "a warning\n"));
-  stream.write(frame(1, '{}}\nzmqlab-boot-exit 0\n'));
+  stream.write(frame(1, "{}}\nzmqlab-boot-exit 0\n"));
   const result = await done;
   t.equal(result.stdout, '{"state":{}}\nzmqlab-boot-exit 0\n', "stdout across two frames");
   t.equal(result.stderr, "a warning\n", "stderr kept apart");

@@ -23,7 +23,10 @@ const router = plan.nodes.find((n) => n.name === "r1")!;
 t.test("API 1.41: one network at create, the other connected before start", async (t) => {
   const { engine, calls } = recordingEngine("1.41");
   await createNode(engine, plan, router, await createsWithAllNetworks(engine));
-  t.same(calls.map((c) => c.call), ["create", "connect zmqlab-source-ip-servers", "start zmqlab-source-ip-r1"]);
+  t.same(
+    calls.map((c) => c.call),
+    ["create", "connect zmqlab-source-ip-servers", "start zmqlab-source-ip-r1"],
+  );
   const create = calls[0]!.args as { NetworkingConfig: { EndpointsConfig: Record<string, unknown> }; HostConfig: Record<string, unknown> };
   t.same(Object.keys(create.NetworkingConfig.EndpointsConfig), ["zmqlab-source-ip-clients"]);
   t.same(create.HostConfig.CapAdd, ["NET_ADMIN", "NET_RAW"]);
@@ -35,7 +38,10 @@ t.test("API 1.41: one network at create, the other connected before start", asyn
 t.test("API 1.44 and later: every network at create", async (t) => {
   const { engine, calls } = recordingEngine("1.44");
   await createNode(engine, plan, router, await createsWithAllNetworks(engine));
-  t.same(calls.map((c) => c.call), ["create", "start zmqlab-source-ip-r1"]);
+  t.same(
+    calls.map((c) => c.call),
+    ["create", "start zmqlab-source-ip-r1"],
+  );
   const create = calls[0]!.args as { NetworkingConfig: { EndpointsConfig: Record<string, { IPAMConfig: unknown }> } };
   t.same(create.NetworkingConfig.EndpointsConfig, {
     "zmqlab-source-ip-clients": { IPAMConfig: { IPv4Address: "198.18.1.2" } },

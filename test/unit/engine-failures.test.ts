@@ -68,7 +68,12 @@ const CASES: Case[] = [
   },
   {
     what: "a container name taken by another run of the same lab",
-    failure: { method: "POST", path: /\/containers\/create$/, status: 409, message: 'Conflict. The container name "/zmqlab-fake-honest-a" is already in use by container "0123abcd". You have to remove (or rename) that container to be able to reuse that name.' },
+    failure: {
+      method: "POST",
+      path: /\/containers\/create$/,
+      status: 409,
+      message: 'Conflict. The container name "/zmqlab-fake-honest-a" is already in use by container "0123abcd". You have to remove (or rename) that container to be able to reuse that name.',
+    },
     call: (d) => createNode(d, plan, node),
     names: /container zmqlab-fake-honest-a \(node a\)/,
     says: /the name is taken/,

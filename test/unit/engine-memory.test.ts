@@ -32,7 +32,11 @@ t.test("networks: Docker's atomic pool check and unique names, in Docker's words
     t.match(String(overlap.error), "its subnet overlaps another Docker network (Pool overlaps with other one on this address space)");
   }
   t.same(engine.left(), ["network zmqlab-mem-clients"], "only the first was created");
-  t.same((await runtime.subnets()).map((s) => s.subnet), ["172.17.0.0/16", "198.18.1.0/24"], "Docker's default bridge and the lab's");
+  t.same(
+    (await runtime.subnets()).map((s) => s.subnet),
+    ["172.17.0.0/16", "198.18.1.0/24"],
+    "Docker's default bridge and the lab's",
+  );
 });
 
 t.test("containers: a node on a network that is not there, a name taken, commands in a stopped, paused or removed node", async (t) => {
@@ -72,8 +76,15 @@ t.test("a node's kernel: Docker's namespace, then the commands of the plan, refu
   const { handle } = await runtime.createNode(plan, client);
   const run = async (argv: string[]) => handle.exec(argv);
   const routes = async () => JSON.parse((await run(["ip", "-j", "-4", "route", "show", "table", "all"])).stdout) as { dst: string; gateway?: string; table?: string }[];
-  t.same((await routes()).map((r) => `${r.dst} ${r.gateway ?? "-"}`), ["198.18.1.0/24 -", "default 198.18.1.1"], "Docker's: a connected route and a default route via the gateway");
-  t.same(JSON.parse((await run(["ip", "-j", "addr", "show"])).stdout).map((i: { ifname: string }) => i.ifname), ["lo", "eth0"]);
+  t.same(
+    (await routes()).map((r) => `${r.dst} ${r.gateway ?? "-"}`),
+    ["198.18.1.0/24 -", "default 198.18.1.1"],
+    "Docker's: a connected route and a default route via the gateway",
+  );
+  t.same(
+    JSON.parse((await run(["ip", "-j", "addr", "show"])).stdout).map((i: { ifname: string }) => i.ifname),
+    ["lo", "eth0"],
+  );
   t.equal((await run(["ip", "-4", "addr", "add", "198.18.1.11/24", "dev", "clients"])).exitCode, 1, "no interface named clients yet");
   t.equal((await run(["ip", "link", "property", "add", "dev", "eth0", "altname", "clients"])).exitCode, 0);
   t.equal((await run(["ip", "link", "property", "add", "dev", "eth0", "altname", "clients"])).exitCode, 2, "an altname twice: File exists");
@@ -82,12 +93,20 @@ t.test("a node's kernel: Docker's namespace, then the commands of the plan, refu
   t.match((await run(["ip", "-4", "route", "add", "198.18.9.0/24", "via", "198.18.7.1", "dev", "clients"])).stderr, "Nexthop has invalid gateway", "a next hop on no attached subnet");
   t.equal((await run(["ip", "-4", "route", "replace", "198.18.2.0/24", "via", "198.18.1.2", "dev", "clients", "table", "100"])).exitCode, 0);
   t.equal((await run(["ip", "-4", "route", "flush", "exact", "0.0.0.0/0"])).exitCode, 0);
-  t.same((await routes()).map((r) => `${r.dst} ${r.gateway ?? "-"} ${r.table ?? "main"}`), ["198.18.1.0/24 - main", "198.18.2.0/24 198.18.1.2 100"], "the default route flushed, the policy route in its table");
+  t.same(
+    (await routes()).map((r) => `${r.dst} ${r.gateway ?? "-"} ${r.table ?? "main"}`),
+    ["198.18.1.0/24 - main", "198.18.2.0/24 198.18.1.2 100"],
+    "the default route flushed, the policy route in its table",
+  );
   t.equal((await run(["nft", "list", "table", "inet", "zmqlab"])).exitCode, 1, "no flow counters");
   t.equal((await run(["nft", "add", "table", "inet", "zmqlab"])).exitCode, 0);
   t.equal((await run(["nft", "list", "table", "inet", "zmqlab"])).exitCode, 0, "counters");
   await handle.act("restart");
-  t.same((await routes()).map((r) => `${r.dst} ${r.gateway ?? "-"}`), ["198.18.1.0/24 -", "default 198.18.1.1"], "a restart: a fresh namespace");
+  t.same(
+    (await routes()).map((r) => `${r.dst} ${r.gateway ?? "-"}`),
+    ["198.18.1.0/24 -", "default 198.18.1.1"],
+    "a restart: a fresh namespace",
+  );
   t.equal((await run(["nft", "list", "table", "inet", "zmqlab"])).exitCode, 1, "without counters");
   t.same(await run(["sleep", "1"]), { exitCode: 0, stdout: "", stderr: "" }, "a command that is not the kernel's succeeds with no output");
 });
@@ -105,5 +124,8 @@ t.test("scripts, mishaps and the record of calls", async (t) => {
   const third = await outcome(handle.exec(["true"]));
   t.match(!third.ok && String(third.error), "The Docker engine failed to run `true` in container zmqlab-mem-client (boom)", "the third exec fails");
   t.equal((await handle.exec(["true"])).exitCode, 0, "the fourth does not");
-  t.same(engine.calls.map((c) => `${c.op}#${c.nth}`), ["createNetwork#1", "createNode#1", "exec#1", "exec#2", "exec#3", "exec#4"]);
+  t.same(
+    engine.calls.map((c) => `${c.op}#${c.nth}`),
+    ["createNetwork#1", "createNode#1", "exec#1", "exec#2", "exec#3", "exec#4"],
+  );
 });

@@ -46,7 +46,11 @@ function fakeEngine(refuse: string[] = [], broken: string[] = []) {
     }),
     getContainer: (id: string) => ({
       remove: async () => {
-        if (broken.includes(id)) throw Object.assign(new Error("(HTTP code 500) server error - driver failed to remove root filesystem"), { statusCode: 500, json: { message: "driver failed to remove root filesystem: device or resource busy" } });
+        if (broken.includes(id))
+          throw Object.assign(new Error("(HTTP code 500) server error - driver failed to remove root filesystem"), {
+            statusCode: 500,
+            json: { message: "driver failed to remove root filesystem: device or resource busy" },
+          });
         maxRemoving = Math.max(maxRemoving, ++removing);
         await tick();
         removing--;
@@ -70,7 +74,10 @@ t.test("each network's endpoints go one at a time, networks in parallel; a conta
   t.equal(stats().maxPerNetwork, 1, "never two endpoint removals on one network at once");
   t.equal(stats().maxNetworksAtOnce, 3, "networks are worked on in parallel");
   t.ok(stats().maxRemoving > 1, "containers are removed in parallel");
-  t.ok(events.slice(-3).every((e) => e.startsWith("rm network")), "networks last");
+  t.ok(
+    events.slice(-3).every((e) => e.startsWith("rm network")),
+    "networks last",
+  );
 });
 
 t.test("a network that keeps refusing: exit 3, named, with the commands that clear it", async (t) => {
@@ -90,7 +97,10 @@ t.test("a network that keeps refusing: exit 3, named, with the commands that cle
 });
 
 t.test("a container or network the engine refuses to remove for another reason: an EnvironmentError naming it (exit 3), not the engine's raw error", async (t) => {
-  const container = await removeLab(fakeEngine([], ["h2"]).engine, "big").then(() => undefined, (e: unknown) => e);
+  const container = await removeLab(fakeEngine([], ["h2"]).engine, "big").then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   t.ok(container instanceof EnvironmentError, "an environment error, as every other engine failure");
   t.match((container as Error).message, "The Docker engine failed to remove container zmqlab-big-h2 (node h2) (driver failed to remove root filesystem: device or resource busy)");
   const { engine } = fakeEngine();
@@ -100,7 +110,10 @@ t.test("a container or network the engine refuses to remove for another reason: 
   };
   const getNetwork = engine.getNetwork.bind(engine);
   engine.getNetwork = ((id: string) => (id === "zmqlab-big-a" ? network : getNetwork(id))) as typeof engine.getNetwork;
-  const refused = await removeLab(engine, "big").then(() => undefined, (e: unknown) => e);
+  const refused = await removeLab(engine, "big").then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   t.ok(refused instanceof EnvironmentError);
   t.match((refused as Error).message, "The Docker engine failed to remove network zmqlab-big-a (failed to delete bridge)");
 });

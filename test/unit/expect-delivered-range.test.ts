@@ -35,7 +35,16 @@ function render(list: Case[]): string {
   return list
     .map((c) => {
       const r: ExpectationResult = evaluateOne(c.spec, c.observations);
-      return [`## ${c.name}`, `spec:        ${JSON.stringify(Object.values(c.spec)[0])}`, `ok:          ${r.ok}`, `description: ${r.description}`, `expected:    ${r.expected}`, `observed:    ${r.observed}`, `message:     ${r.message}`, ""].join("\n");
+      return [
+        `## ${c.name}`,
+        `spec:        ${JSON.stringify(Object.values(c.spec)[0])}`,
+        `ok:          ${r.ok}`,
+        `description: ${r.description}`,
+        `expected:    ${r.expected}`,
+        `observed:    ${r.observed}`,
+        `message:     ${r.message}`,
+        "",
+      ].join("\n");
     })
     .join("\n");
 }
@@ -140,7 +149,11 @@ t.test("the lab file: atMost alone, a range, and the combinations that cannot ho
   t.match(both[0]?.hint, /atMost for N or fewer/);
   t.equal(both[0]?.line, lineOf(bothText, "- delivered:"), "points at the expectation");
   const all = problemsIn(lab("count: 10\n      atLeast: 1\n      atMost: 12"));
-  t.same(all.map((p) => p.message), ["both count and atLeast", "both count and atMost"], "each bound beside count said once");
+  t.same(
+    all.map((p) => p.message),
+    ["both count and atLeast", "both count and atMost"],
+    "each bound beside count said once",
+  );
   const upsideText = lab("atLeast: 10\n      atMost: 5");
   const upside = problemsIn(upsideText);
   t.equal(upside.length, 1, "atLeast above atMost: one problem");

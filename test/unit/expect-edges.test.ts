@@ -32,7 +32,10 @@ t.test("path: lists of two", async (t) => {
   const flows = { r1: [flow("198.18.1.10", "198.18.2.10", 2)], r2: [], r3: [] };
   t.equal(path({ from: "198.18.1.10", to: "198.18.2.10", via: "r1", not: ["r2", "r3"] }, observations([], flows)).message, "198.18.1.10 -> 198.18.2.10 crossed r1 (2 packets), not r2 (0), r3 (0)");
   const also = { r1: [flow("198.18.1.10", "198.18.2.10", 2)], r2: [flow("198.18.1.10", "198.18.2.10", 1)], r3: [flow("198.18.1.10", "198.18.2.10", 3)] };
-  t.equal(path({ from: "198.18.1.10", to: "198.18.2.10", via: "r1", not: ["r2", "r3"] }, observations([], also)).message, "198.18.1.10 -> 198.18.2.10 crossed r1 (2 packets) but also r2 (1 packet), r3 (3 packets)");
+  t.equal(
+    path({ from: "198.18.1.10", to: "198.18.2.10", via: "r1", not: ["r2", "r3"] }, observations([], also)).message,
+    "198.18.1.10 -> 198.18.2.10 crossed r1 (2 packets) but also r2 (1 packet), r3 (3 packets)",
+  );
   const elsewhere = { r1: [], r2: [flow("198.18.1.10", "198.18.2.10", 1)], r3: [flow("198.18.1.10", "198.18.2.10", 3)] };
   t.equal(path({ from: "198.18.1.10", to: "198.18.2.10", via: "r1" }, observations([], elsewhere)).message, "198.18.1.10 -> 198.18.2.10 crossed r2 (1 packet), r3 (3 packets), not r1 (0)");
 });
@@ -40,7 +43,10 @@ t.test("path: lists of two", async (t) => {
 t.test("sourceSeen: each missing source's failed connect, joined", async (t) => {
   const r = sourceSeen(
     { endpoint: "q", source: ["198.18.1.10", "198.18.1.11", "198.18.1.12"] },
-    observations([endpoint("q", "server", { bind: ["tcp://198.18.2.10:5556"], peers: [peer("198.18.1.12")] }), endpoint("c", "client", { noHandshake: [noHandshake("198.18.1.10", "198.18.2.10:5556", "first"), noHandshake("198.18.1.11", "198.18.2.10:5556", "second")] })]),
+    observations([
+      endpoint("q", "server", { bind: ["tcp://198.18.2.10:5556"], peers: [peer("198.18.1.12")] }),
+      endpoint("c", "client", { noHandshake: [noHandshake("198.18.1.10", "198.18.2.10:5556", "first"), noHandshake("198.18.1.11", "198.18.2.10:5556", "second")] }),
+    ]),
   );
   t.equal(r.message, "server saw 198.18.1.12 only; 198.18.1.10 and 198.18.1.11 missing (first; second)");
 });
@@ -48,7 +54,10 @@ t.test("sourceSeen: each missing source's failed connect, joined", async (t) => 
 t.test("sourceSeen with atLeast: too few seen, the missing sources' failed connects named (or nothing added)", async (t) => {
   const spec = { endpoint: "q", source: ["198.18.1.10", "198.18.1.11", "198.18.1.12"], atLeast: 2 };
   const server = endpoint("q", "server", { bind: ["tcp://198.18.2.10:5556"], peers: [peer("198.18.1.12")] });
-  const withReasons = sourceSeen(spec, observations([server, endpoint("c", "client", { noHandshake: [noHandshake("198.18.1.10", "198.18.2.10:5556", "first"), noHandshake("198.18.1.11", "198.18.2.10:5556", "second")] })]));
+  const withReasons = sourceSeen(
+    spec,
+    observations([server, endpoint("c", "client", { noHandshake: [noHandshake("198.18.1.10", "198.18.2.10:5556", "first"), noHandshake("198.18.1.11", "198.18.2.10:5556", "second")] })]),
+  );
   t.notOk(withReasons.ok, "1 of 3 seen, 2 needed");
   t.equal(withReasons.message, "server saw 198.18.1.12 only; 1 of the sources seen, at least 2 expected (first; second)");
   const withoutReasons = sourceSeen(spec, observations([server]));

@@ -103,7 +103,10 @@ t.test("nothing measured: no endpoint, a program, no message, none from that sen
     evidence: {},
   });
   const program = judged({ endpoint: "app", p99: 1 }, observations([endpoint("app", "client", { socket: "program", received: 0 })]));
-  t.same([program.ok, program.observed, program.message, program.evidence], [false, "not measured: a program", "app is a program: zmqlab measures latency where its own agent receives (let an agent endpoint receive the stream)", {}]);
+  t.same(
+    [program.ok, program.observed, program.message, program.evidence],
+    [false, "not measured: a program", "app is a program: zmqlab measures latency where its own agent receives (let an agent endpoint receive the stream)", {}],
+  );
   const silent = judged({ endpoint: "reader", p99: 1 }, observations([reader({ latency: undefined, received: 0, from: {} })]));
   t.match(silent, none);
   t.equal(silent.message, "reader received no message with a send time, so there is no latency to judge (0 messages received)");
@@ -184,14 +187,23 @@ function findings(expect: unknown[]): Finding[] {
 }
 
 t.test("the lab file: a bound at least, each a latency, an agent receiver, a known sender", async (t) => {
-  t.same(findings([
-    { latency: { endpoint: "reader", p99: "5ms", before: "slow" } },
-    { latency: { endpoint: "reader", from: "feed", p50: 1, max: "1s", after: "slow" } },
-    { latency: { endpoint: "reader", from: "prog", max: "250us" } },
-  ]), [], "valid, with phases and a program as the sender");
+  t.same(
+    findings([
+      { latency: { endpoint: "reader", p99: "5ms", before: "slow" } },
+      { latency: { endpoint: "reader", from: "feed", p50: 1, max: "1s", after: "slow" } },
+      { latency: { endpoint: "reader", from: "prog", max: "250us" } },
+    ]),
+    [],
+    "valid, with phases and a program as the sender",
+  );
   t.same(findings([{ latency: { endpoint: "reader" } }]), [{ at: "expect.0.latency", message: "no bound: give p50, p99 or max", hint: "e.g. latency: { endpoint: reader, p99: 5ms }" }]);
-  t.same(findings([{ latency: { endpoint: "reader", p50: "fast", p99: "5 min", max: -1 } }]), ["p50", "p99", "max"].map((p) => ({ at: `expect.0.latency.${p}`, message: `"${{ p50: "fast", p99: "5 min", max: -1 }[p]}" is not a latency`, hint: "ms as a number, or 500us, 5ms, 1.5s" })));
-  t.same(findings([{ latency: { endpoint: "raw", p99: 1 } }]), [{ at: "expect.0.latency.endpoint", message: "raw reads raw messages: they carry no send time", hint: "let the sender use zmqlab's framing (see docs/traffic.md, the message framing)" }]);
+  t.same(
+    findings([{ latency: { endpoint: "reader", p50: "fast", p99: "5 min", max: -1 } }]),
+    ["p50", "p99", "max"].map((p) => ({ at: `expect.0.latency.${p}`, message: `"${{ p50: "fast", p99: "5 min", max: -1 }[p]}" is not a latency`, hint: "ms as a number, or 500us, 5ms, 1.5s" })),
+  );
+  t.same(findings([{ latency: { endpoint: "raw", p99: 1 } }]), [
+    { at: "expect.0.latency.endpoint", message: "raw reads raw messages: they carry no send time", hint: "let the sender use zmqlab's framing (see docs/traffic.md, the message framing)" },
+  ]);
   t.same(findings([{ latency: { endpoint: "prog", p99: 1 } }]), [{ at: "expect.0.latency.endpoint", message: 'endpoint "prog" is a program', hint: latencyKind.needs!.endpoint!.hint }]);
   t.match(findings([{ latency: { endpoint: "reader", from: "feeed", p99: 1 } }]), [{ at: "expect.0.latency.from", message: /feeed/ }]);
   t.match(findings([{ latency: { endpoint: "readr", p99: 1 } }]), [{ at: "expect.0.latency.endpoint", message: /readr/ }]);

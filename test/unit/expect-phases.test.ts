@@ -43,7 +43,15 @@ t.test("recovered, reconnected: a fault that did not run, an unknown endpoint, n
 });
 
 t.test("reconnected: a handshake exactly at the fault counts; one ms before does not", async (t) => {
-  const at = judge({ reconnected: { endpoint: "s", after: "cut" } }, receiver({ handshakes: [{ ms: 1000, address: "tcp://a" }, { ms: CUT, address: "tcp://b" }] }));
+  const at = judge(
+    { reconnected: { endpoint: "s", after: "cut" } },
+    receiver({
+      handshakes: [
+        { ms: 1000, address: "tcp://a" },
+        { ms: CUT, address: "tcp://b" },
+      ],
+    }),
+  );
   t.equal(at.ok, true);
   t.equal(at.observed, "handshake 0 ms after cut");
   t.equal(at.message, "s completed 1 handshake after cut, the first 0 ms after it (tcp://b)");
@@ -52,7 +60,19 @@ t.test("reconnected: a handshake exactly at the fault counts; one ms before does
   t.equal(before.ok, false);
   t.equal(before.observed, "no handshake after cut (1 before)");
   t.equal(before.message, "s completed no handshake at or after cut: 1 handshake before it, no disconnect after it (the connection lived through the fault, or nothing reconnected)");
-  const dropped = judge({ reconnected: { endpoint: "s", after: "cut" } }, receiver({ handshakes: [{ ms: 1, address: "a" }, { ms: 2, address: "a" }], disconnects: [{ ms: CUT + 5, address: "a" }, { ms: CUT - 5, address: "a" }] }));
+  const dropped = judge(
+    { reconnected: { endpoint: "s", after: "cut" } },
+    receiver({
+      handshakes: [
+        { ms: 1, address: "a" },
+        { ms: 2, address: "a" },
+      ],
+      disconnects: [
+        { ms: CUT + 5, address: "a" },
+        { ms: CUT - 5, address: "a" },
+      ],
+    }),
+  );
   t.equal(dropped.message, "s completed no handshake at or after cut: 2 handshakes before it, 1 disconnect after it");
   t.equal(dropped.evidence["disconnectsAfter"], 1);
 });
@@ -82,11 +102,14 @@ t.test("lost: atMost equal holds, one over fails; scoped by phase", async (t) =>
 
 t.test("lost: a publisher's messages after the last that arrived count; a pusher's do not", async (t) => {
   const last = { ...sample(BACK + 1000, 300, 2), highest: { p: 301, q: 50 } };
-  const o = (socket: "pub" | "push") => phased(observations([
-    endpoint("s", "client", { received: 300, gaps: 2, timeline: timeline({ samples: [sample(0, 0), sample(CUT, 100, 1), last] }) }),
-    endpoint("p", "server", { socket, sent: 310 }),
-    endpoint("q", "server", { socket: "xpub", sent: 50 }),
-  ]));
+  const o = (socket: "pub" | "push") =>
+    phased(
+      observations([
+        endpoint("s", "client", { received: 300, gaps: 2, timeline: timeline({ samples: [sample(0, 0), sample(CUT, 100, 1), last] }) }),
+        endpoint("p", "server", { socket, sent: 310 }),
+        endpoint("q", "server", { socket: "xpub", sent: 50 }),
+      ]),
+    );
   const pub = judge({ lost: { endpoint: "s", atMost: 10 } }, o("pub"));
   t.equal(pub.ok, true, "2 gaps + 310 - 302 = 10 lost, at most 10");
   t.same(pub.evidence, { lost: 10, gaps: 2, unreceived: 8, received: 300, duplicates: 0 });
@@ -121,7 +144,10 @@ t.test("delivered in phases: receive counts at the window's ends, a sample at th
 
 t.test("path in phases: counters from the snapshots, a counter reset by a restart", async (t) => {
   const base = observations([], { r1: [flow("198.18.1.10", "198.18.2.10", 100)], r2: [flow("198.18.1.10", "198.18.2.10", 40)] });
-  const o = phased(base, { cut: { ms: CUT, flows: { r1: [flow("198.18.1.10", "198.18.2.10", 100)], r2: [] } }, back: { ms: BACK, flows: { r1: [flow("198.18.1.10", "198.18.2.10", 100)], r2: [flow("198.18.1.10", "198.18.2.10", 40)] } } });
+  const o = phased(base, {
+    cut: { ms: CUT, flows: { r1: [flow("198.18.1.10", "198.18.2.10", 100)], r2: [] } },
+    back: { ms: BACK, flows: { r1: [flow("198.18.1.10", "198.18.2.10", 100)], r2: [flow("198.18.1.10", "198.18.2.10", 40)] } },
+  });
   const path = (via: string, scope: object) => judge({ path: { from: "198.18.1.10", to: "198.18.2.10", via, ...scope } } as ExpectationSpec, o);
   t.equal(path("r1", { before: "cut" }).ok, true, "before the cut: r1");
   t.equal(path("r2", { before: "cut" }).ok, false, "before the cut: not r2");
@@ -140,7 +166,10 @@ t.test("path in phases: counters from the snapshots, a counter reset by a restar
   t.same(judge({ path: { from: "198.18.1.10", to: "198.18.2.10", via: "r1", after: "back" } }, unread).evidence["packets"], { r1: 100 });
   t.same(Object.keys(scoped(unread, { from: "cut", to: "back" }, { start: CUT, end: BACK }).flows), ["r1", "r2"], "every forwarding node stays a key");
   // r1 stopped for good after the cut: its final counters could not be read, its snapshot at the cut was.
-  const gone = phased({ ...observations([], { r2: [flow("198.18.1.10", "198.18.2.10", 40)] }), flowsUnavailable: { r1: "stopped" } }, { cut: { ms: CUT, flows: { r1: [flow("198.18.1.10", "198.18.2.10", 60)], r2: [] } } });
+  const gone = phased(
+    { ...observations([], { r2: [flow("198.18.1.10", "198.18.2.10", 40)] }), flowsUnavailable: { r1: "stopped" } },
+    { cut: { ms: CUT, flows: { r1: [flow("198.18.1.10", "198.18.2.10", 60)], r2: [] } } },
+  );
   const beforeGone = judge({ path: { from: "198.18.1.10", to: "198.18.2.10", via: "r1", before: "cut" } }, gone);
   t.equal(beforeGone.ok, true, `before the cut: r1 by its snapshot, though it could not be read at the end (${beforeGone.message})`);
   t.same(beforeGone.evidence["packets"], { r1: 60 });
@@ -160,8 +189,15 @@ t.test("peers and handshakes in a window", async (t) => {
     connect: ["tcp://c1", "tcp://c2"],
     handshakes: ["tcp://c1", "tcp://c2"],
     timeline: timeline({
-      peers: [{ ms: 5000, established: [a] }, { ms: CUT, established: [b] }, { ms: BACK, established: [] }],
-      handshakes: [{ ms: 5000, address: "tcp://c1", connect: "tcp://c1" }, { ms: CUT, address: "tcp://c2", connect: "tcp://c2" }],
+      peers: [
+        { ms: 5000, established: [a] },
+        { ms: CUT, established: [b] },
+        { ms: BACK, established: [] },
+      ],
+      handshakes: [
+        { ms: 5000, address: "tcp://c1", connect: "tcp://c1" },
+        { ms: CUT, address: "tcp://c2", connect: "tcp://c2" },
+      ],
     }),
   });
   t.same(endpointIn(e, { end: CUT }).peers, [a], "before: the set seen at 5000; the change at the fault's time is after it");
@@ -187,8 +223,20 @@ t.test("scopes, windows and phases", async (t) => {
   t.same(windowOf({ to: "back" }, o), { end: BACK });
   t.equal(windowOf({ from: "cut", to: "x" }, o), "the fault x did not run, so there is no such phase to judge (see the report's faults)");
   const phases = phasesOf({ ...o, flows: { r1: [flow("a", "b", 7)] }, snapshots: { cut: { ms: CUT, flows: { r1: [flow("a", "b", 2)] } }, back: { ms: BACK, flows: { r1: [flow("a", "b", 5)] } } } });
-  t.same(phases.map((p) => [p.from, p.to, p.received["s"]]), [["start", "cut", 100], ["cut", "back", 50], ["back", "end", 150]], "each phase's messages");
-  t.same(phases.map((p) => p.flows["r1"]![0]!.packets), [2, 3, 2], "each phase's packets");
+  t.same(
+    phases.map((p) => [p.from, p.to, p.received["s"]]),
+    [
+      ["start", "cut", 100],
+      ["cut", "back", 50],
+      ["back", "end", 150],
+    ],
+    "each phase's messages",
+  );
+  t.same(
+    phases.map((p) => p.flows["r1"]![0]!.packets),
+    [2, 3, 2],
+    "each phase's packets",
+  );
   t.same([phases[1]!.start, phases[1]!.end], [CUT, BACK]);
   t.same(phasesOf(observations([])), [], "no faults: no phases");
 });
@@ -218,7 +266,11 @@ t.test("the agent's silences and the controller's timeline", async (t) => {
     { type: "tick", endpoint: "other", wall: 1100, sent: 0, received: 9, gaps: 0, duplicates: 0, reordered: 0, from: {}, highest: {} },
   ];
   const tl = timelineOf(events, "s", 0)!;
-  t.same(tl.samples.map((x) => x.received), [0, 3], "only this endpoint's ticks");
+  t.same(
+    tl.samples.map((x) => x.received),
+    [0, 3],
+    "only this endpoint's ticks",
+  );
   t.same(tl.samples[1]!.highest, { a: 3 }, "the highest sequence number per sender");
   t.equal(tl.samples[0]!.highest, undefined, "none while nothing came");
   t.equal(tl.sendingEnded, 1300, "when it finished sending");
@@ -237,15 +289,26 @@ t.test("what each failure says, field by field", async (t) => {
   t.equal(none.observed, "no message after the fault");
   t.equal(none.message, "s received no message after cut (its last came 250 ms before it)");
   t.same(none.evidence, { faultAt: CUT, outageMs: null, recoveredAfterMs: null, silences: [] });
-  for (const [kind, spec] of [["recovered", { endpoint: "x", after: "cut", within: 1 }], ["reconnected", { endpoint: "x", after: "cut" }], ["lost", { endpoint: "x", atMost: 0 }]] as const) {
+  for (const [kind, spec] of [
+    ["recovered", { endpoint: "x", after: "cut", within: 1 }],
+    ["reconnected", { endpoint: "x", after: "cut" }],
+    ["lost", { endpoint: "x", atMost: 0 }],
+  ] as const) {
     const r = judge({ [kind]: spec } as ExpectationSpec, o);
     t.same([r.ok, r.observed, r.evidence], [false, "no such endpoint in the report", {}], `${kind}: an unknown endpoint`);
   }
   const bare = phased(observations([endpoint("s", "client")]));
   t.same([judge({ recovered: { endpoint: "s", after: "cut", within: 1 } }, bare).observed, judge({ reconnected: { endpoint: "s", after: "cut" } }, bare).observed], ["no timeline", "no timeline"]);
-  t.same([judge({ recovered: { endpoint: "s", after: "zz", within: 1 } }, o).observed, judge({ reconnected: { endpoint: "s", after: "zz" } }, o).observed], ["the fault did not run", "the fault did not run"]);
+  t.same(
+    [judge({ recovered: { endpoint: "s", after: "zz", within: 1 } }, o).observed, judge({ reconnected: { endpoint: "s", after: "zz" } }, o).observed],
+    ["the fault did not run", "the fault did not run"],
+  );
   const troubled = phased(observations([endpoint("s", "client", { errors: ["receive: EAGAIN", "x"], timeline: timeline({ silences: [{ start: CUT - 10, end: null }] }) })]));
-  t.equal(judge({ recovered: { endpoint: "s", after: "cut", within: 1 } }, troubled).message, "s received nothing from -10 ms (relative to cut) until the traffic stopped: it never recovered (receive: EAGAIN; x)", "the endpoint's errors as the cause");
+  t.equal(
+    judge({ recovered: { endpoint: "s", after: "cut", within: 1 } }, troubled).message,
+    "s received nothing from -10 ms (relative to cut) until the traffic stopped: it never recovered (receive: EAGAIN; x)",
+    "the endpoint's errors as the cause",
+  );
   t.match(windowOf({ from: "a", to: "b" }, o), /^the fault a and b did not run/);
 });
 
@@ -255,10 +318,12 @@ t.test("reconnected: a disconnect exactly at the fault is after it", async (t) =
 });
 
 t.test("lost: an xpub is a publisher too", async (t) => {
-  const o = phased(observations([
-    endpoint("s", "client", { received: 6, timeline: timeline({ samples: [sample(1, 6, 0, { q: 6 })].map((x) => ({ ...x, highest: { q: 5 } })) }) }),
-    endpoint("q", "server", { socket: "xpub", sent: 10 }),
-  ]));
+  const o = phased(
+    observations([
+      endpoint("s", "client", { received: 6, timeline: timeline({ samples: [sample(1, 6, 0, { q: 6 })].map((x) => ({ ...x, highest: { q: 5 } })) }) }),
+      endpoint("q", "server", { socket: "xpub", sent: 10 }),
+    ]),
+  );
   t.same(judge({ lost: { endpoint: "s", atMost: 4 } }, o).evidence["unreceived"], 4);
 });
 
@@ -283,11 +348,30 @@ t.test("phases: in time order whatever the order of the faults; only receivers c
     snapshots: {},
   };
   const phases = phasesOf(o);
-  t.same(phases.map((p) => [p.from, p.to, p.received]), [["start", "cut", { s: 1 }], ["cut", "back", { s: 2 }], ["back", "end", { s: 1 }]]);
+  t.same(
+    phases.map((p) => [p.from, p.to, p.received]),
+    [
+      ["start", "cut", { s: 1 }],
+      ["cut", "back", { s: 2 }],
+      ["back", "end", { s: 1 }],
+    ],
+  );
 });
 
 t.test("timelineOf: several ticks, other endpoints' events, a sender's end", async (t) => {
-  const tick = (wall: number, received: number, first?: number, last?: number): AgentEvent => ({ type: "tick", endpoint: "s", wall, sent: 0, received, gaps: 0, duplicates: 0, reordered: 0, from: {}, highest: {}, ...(first !== undefined ? { first, last } : {}) });
+  const tick = (wall: number, received: number, first?: number, last?: number): AgentEvent => ({
+    type: "tick",
+    endpoint: "s",
+    wall,
+    sent: 0,
+    received,
+    gaps: 0,
+    duplicates: 0,
+    reordered: 0,
+    from: {},
+    highest: {},
+    ...(first !== undefined ? { first, last } : {}),
+  });
   const events: AgentEvent[] = [
     tick(1000, 0),
     { type: "handshake", endpoint: "x", address: "tcp://y", wall: 1001 },
@@ -300,11 +384,19 @@ t.test("timelineOf: several ticks, other endpoints' events, a sender's end", asy
   t.same([tl.firstMessage, tl.lastMessage], [1020, 1290], "the first message's time from the earliest tick, the last from the latest");
   t.same(tl.handshakes, [], "another endpoint's handshake is not this one's");
   t.same(tl.silences, [], "nor its silences");
-  t.same(tl.samples.map((s) => s.highest), [undefined, undefined, undefined], "an empty highest is left out");
+  t.same(
+    tl.samples.map((s) => s.highest),
+    [undefined, undefined, undefined],
+    "an empty highest is left out",
+  );
   t.same(tl.counts, { start: 1000, values: [0, 2, 0, 3] });
   t.equal(tl.firstMessage !== undefined && tl.sendingEnded, undefined, "no sent event: no end of sending");
   const sender = timelineOf([{ type: "sent", endpoint: "p", count: 3, elapsed: 1, wall: 500 }], "p", 0);
-  t.same(sender, { tickMs: 100, silenceMs: 100, samples: [], counts: { start: 0, values: [] }, silences: [], handshakes: [], disconnects: [], peers: [], sendingEnded: 500 }, "a sender's timeline from its sent event alone");
+  t.same(
+    sender,
+    { tickMs: 100, silenceMs: 100, samples: [], counts: { start: 0, values: [] }, silences: [], handshakes: [], disconnects: [], peers: [], sendingEnded: 500 },
+    "a sender's timeline from its sent event alone",
+  );
   t.equal(timelineOf([{ type: "handshake", endpoint: "h", address: "a", wall: 7 }], "h", 0)?.handshakes.length, 1, "handshakes alone make a timeline");
   t.equal(timelineOf([{ type: "sent", endpoint: "p", count: 3, elapsed: 1, wall: 500 }], "q", 0), undefined, "nothing of its own: none");
 });

@@ -27,7 +27,12 @@ function program(name: string, outcome: Partial<ProgramOutcome> = {}, fields: Pa
 }
 
 function observations(endpoints: EndpointReport[], outputs?: Record<string, string[]>): Observations {
-  return { traffic: { lab: "unit", started: "2026-01-01T00:00:00.000Z", durationMs: 1000, clock: { t0: "2026-01-01T00:00:00.000Z", epochMs: 1767225600000 }, endpoints }, flows: {}, addresses: {}, ...(outputs ? { outputs } : {}) };
+  return {
+    traffic: { lab: "unit", started: "2026-01-01T00:00:00.000Z", durationMs: 1000, clock: { t0: "2026-01-01T00:00:00.000Z", epochMs: 1767225600000 }, endpoints },
+    flows: {},
+    addresses: {},
+    ...(outputs ? { outputs } : {}),
+  };
 }
 
 t.test("exited: the exit code, by itself", async (t) => {
@@ -155,7 +160,11 @@ t.test("output: the last three lines in the message, ten matches in the evidence
 });
 
 t.test("the registry: every kind has a judge, evaluateOne finds it", async (t) => {
-  t.same(EXPECTATION_KINDS.map((k) => k.kind), ["delivered", "sourceSeen", "path", "unreachable", "balanced", "exited", "output", "recovered", "lost", "reconnected", "latency"], "every kind of the lab file, in the docs' order");
+  t.same(
+    EXPECTATION_KINDS.map((k) => k.kind),
+    ["delivered", "sourceSeen", "path", "unreachable", "balanced", "exited", "output", "recovered", "lost", "reconnected", "latency"],
+    "every kind of the lab file, in the docs' order",
+  );
   const obs = observations([program("sub", { exitCode: 3 })], { sub: ["hello"] });
   t.equal(evaluateOne({ exited: { endpoint: "sub", code: 3 } }, obs).ok, true, "exited is found");
   t.equal(evaluateOne({ output: { endpoint: "sub", matches: "hel+o" } }, obs).ok, true, "output is found");

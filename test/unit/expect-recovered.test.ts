@@ -53,7 +53,19 @@ t.test("a silence that begins after the fault belongs to it when what arrived in
 t.test("without send times, a silence belongs to the fault when it begins within one silence threshold of it", async (t) => {
   t.same(outage(receiver({ silences: [{ start: CUT + 100, end: CUT + 900 }], lastMessage: 20_000 })), [800, 900], "100 ms after: the fault's");
   t.same(outage(receiver({ silences: [{ start: CUT + 101, end: CUT + 900 }], lastMessage: 20_000 })), [0, 0], "101 ms after: a hiccup");
-  t.same(outage(receiver({ silences: [{ start: CUT + 50, end: CUT + 900 }, { start: CUT + 950, end: CUT + 3000 }], lastMessage: 20_000 })), [850, 900], "without send times the trickle after it cannot be told from a stream going on: the first silence alone");
+  t.same(
+    outage(
+      receiver({
+        silences: [
+          { start: CUT + 50, end: CUT + 900 },
+          { start: CUT + 950, end: CUT + 3000 },
+        ],
+        lastMessage: 20_000,
+      }),
+    ),
+    [850, 900],
+    "without send times the trickle after it cannot be told from a stream going on: the first silence alone",
+  );
 });
 
 t.test("a trickle of old messages between silences is still the outage; the first message sent after the fault ends it", async (t) => {
@@ -71,9 +83,18 @@ t.test("a trickle of old messages between silences is still the outage; the firs
 });
 
 t.test("silences over before the fault, or ending exactly at it, are not its outage", async (t) => {
-  const o = receiver({ silences: [{ start: 5000, end: 6000 }, { start: CUT - 300, end: CUT }], lastMessage: CUT + 1 });
+  const o = receiver({
+    silences: [
+      { start: 5000, end: 6000 },
+      { start: CUT - 300, end: CUT },
+    ],
+    lastMessage: CUT + 1,
+  });
   t.same(outage(o), [0, 0], "no outage after the fault");
-  t.same(recovered(o).evidence["silences"], [{ start: -5000, end: -4000 }, { start: -300, end: 0 }]);
+  t.same(recovered(o).evidence["silences"], [
+    { start: -5000, end: -4000 },
+    { start: -300, end: 0 },
+  ]);
   const one = receiver({ silences: [{ start: CUT - 300, end: CUT + 1 }], lastMessage: CUT + 1 });
   t.equal(recovered(one, 0).ok, false, "a silence ending one ms after the fault is the outage");
   t.equal(recovered(one, 1).ok, true);
@@ -102,14 +123,22 @@ t.test("an outage that never ended fails; the end of the traffic is no outage", 
   t.same([open.evidence["outageMs"], open.evidence["recoveredAfterMs"], open.evidence["silenceStart"]], [null, null, -10]);
   const troubled = phased(observations([endpoint("s", "client", { errors: ["receive: EAGAIN", "x"], timeline: timeline({ silences: [{ start: CUT - 10, end: null }] }) })]));
   t.equal(recovered(troubled, 1).message, "s received nothing from -10 ms (relative to cut) until the traffic stopped: it never recovered (receive: EAGAIN; x)", "the endpoint's errors as the cause");
-  const chained = receiver({ silences: [{ start: CUT + 10, end: CUT + 200, lastSent: CUT - 1 }, { start: CUT + 210, end: null, lastSent: CUT - 1 }], lastMessage: CUT + 210 });
+  const chained = receiver({
+    silences: [
+      { start: CUT + 10, end: CUT + 200, lastSent: CUT - 1 },
+      { start: CUT + 210, end: null, lastSent: CUT - 1 },
+    ],
+    lastMessage: CUT + 210,
+  });
   t.equal(recovered(chained).observed, "no message since", "a trickle, then nothing: never recovered");
   t.equal(recovered(chained).evidence["silenceStart"], 10, "from the first silence of the outage");
   const withSender = (ended: number, silenceStart: number) =>
-    phased(observations([
-      endpoint("s", "client", { received: 300, from: { p: 300 }, timeline: timeline({ silences: [{ start: silenceStart, end: null }], lastMessage: silenceStart }) }),
-      endpoint("p", "server", { socket: "pub", sent: 300, timeline: timeline({ sendingEnded: ended }) }),
-    ]));
+    phased(
+      observations([
+        endpoint("s", "client", { received: 300, from: { p: 300 }, timeline: timeline({ silences: [{ start: silenceStart, end: null }], lastMessage: silenceStart }) }),
+        endpoint("p", "server", { socket: "pub", sent: 300, timeline: timeline({ sendingEnded: ended }) }),
+      ]),
+    );
   const done = recovered(withSender(CUT + 50, CUT + 50), 10);
   t.equal(done.ok, true, "it began when sending had ended: the end of the traffic; a message after the fault came");
   t.equal(done.evidence["outageMs"], 0);
@@ -141,19 +170,58 @@ t.test("the end of the traffic: the senders it heard from and itself; else every
   const o = (fields: object, others: [string, number | undefined][]) =>
     observations([endpoint("s", "client", fields), ...others.map(([name, end]) => endpoint(name, "server", { socket: "pub", timeline: timeline(end === undefined ? {} : { sendingEnded: end }) }))]);
   const end = (obs: Observations) => endOfTraffic(obs.traffic.endpoints[0]!, obs);
-  t.equal(end(o({ from: { p0: 1, p1: 1 } }, [["p0", 400], ["p1", 450], ["q", 900]])), 450, "the later of the senders it heard from");
-  t.equal(end(o({ from: { p0: 1, x: 1 } }, [["p0", 400], ["q", 900]])), 400, "a sender that says nothing (a program) is left out");
-  t.equal(end(o({ from: { x: 1 } }, [["p0", 400], ["q", 900]])), 900, "none it heard from says: every agent sender");
+  t.equal(
+    end(
+      o({ from: { p0: 1, p1: 1 } }, [
+        ["p0", 400],
+        ["p1", 450],
+        ["q", 900],
+      ]),
+    ),
+    450,
+    "the later of the senders it heard from",
+  );
+  t.equal(
+    end(
+      o({ from: { p0: 1, x: 1 } }, [
+        ["p0", 400],
+        ["q", 900],
+      ]),
+    ),
+    400,
+    "a sender that says nothing (a program) is left out",
+  );
+  t.equal(
+    end(
+      o({ from: { x: 1 } }, [
+        ["p0", 400],
+        ["q", 900],
+      ]),
+    ),
+    900,
+    "none it heard from says: every agent sender",
+  );
   t.equal(end(o({ from: {} }, [["p0", undefined]])), Infinity, "no sender says: never");
-  const requester = observations([endpoint("s", "client", { socket: "req", from: { rep: 5 }, timeline: timeline({ sendingEnded: 700 }) }), endpoint("rep", "server", { socket: "rep", timeline: timeline() })]);
+  const requester = observations([
+    endpoint("s", "client", { socket: "req", from: { rep: 5 }, timeline: timeline({ sendingEnded: 700 }) }),
+    endpoint("rep", "server", { socket: "rep", timeline: timeline() }),
+  ]);
   t.equal(end(requester), 700, "a requester: its own last request (its replies end with them)");
 });
 
 t.test("a requester behind a stopped worker: its replies stop at the fault and come back after its reply timeout", async (t) => {
-  const o = phased(observations([
-    endpoint("s", "client", { socket: "req", sent: 200, received: 199, from: { w: 199 }, timeline: timeline({ silences: [{ start: CUT - 15, end: CUT + 2990, lastSent: CUT - 20, nextSent: CUT + 2985 }], lastMessage: 20_000, sendingEnded: 19_990 }) }),
-    endpoint("w", "server", { socket: "rep", timeline: timeline() }),
-  ]));
+  const o = phased(
+    observations([
+      endpoint("s", "client", {
+        socket: "req",
+        sent: 200,
+        received: 199,
+        from: { w: 199 },
+        timeline: timeline({ silences: [{ start: CUT - 15, end: CUT + 2990, lastSent: CUT - 20, nextSent: CUT + 2985 }], lastMessage: 20_000, sendingEnded: 19_990 }),
+      }),
+      endpoint("w", "server", { socket: "rep", timeline: timeline() }),
+    ]),
+  );
   t.same(outage(o), [3005, 2990]);
   t.equal(recovered(o, "3s").ok, true);
 });

@@ -26,7 +26,16 @@ const heard = expectation({
   },
   judge(spec, o) {
     const got = o.traffic.endpoints.find((e) => e.name === spec.endpoint)?.from[spec.from] ?? 0;
-    return { kind: "heard", description: `${spec.endpoint} hears from ${spec.from}`, ok: got > 0, expected: "at least 1", observed: String(got), message: `${got} from ${spec.from}`, spec: { ...spec }, evidence: { got } };
+    return {
+      kind: "heard",
+      description: `${spec.endpoint} hears from ${spec.from}`,
+      ok: got > 0,
+      expected: "at least 1",
+      observed: String(got),
+      message: `${got} from ${spec.from}`,
+      spec: { ...spec },
+      evidence: { got },
+    };
   },
 });
 // ... and its registry line.
@@ -52,8 +61,16 @@ t.test("a new kind: its module and one registry line are all it takes", async (t
   t.ok(withIt(lab([{ heard: { endpoint: "sub", from: "pub", after: "x" } }])), "and takes the phase keys every kind takes");
 
   t.same(validateLab(good, kinds), [], "a sound one passes the lab's checks");
-  t.same(validateLab(lab([{ heard: { endpoint: "sub", from: "pbu" } }]), kinds).map((f) => [f.at.join("."), f.message, f.hint]), [["expect.0.heard.from", 'no endpoint "pbu" under traffic', 'did you mean "pub"?']], "its own check, located");
-  t.same(validateLab(lab([{ heard: { endpoint: "nope", from: "pub" } }]), kinds).map((f) => f.at.join(".")), ["expect.0.heard.endpoint"], "the check every kind with an endpoint gets");
+  t.same(
+    validateLab(lab([{ heard: { endpoint: "sub", from: "pbu" } }]), kinds).map((f) => [f.at.join("."), f.message, f.hint]),
+    [["expect.0.heard.from", 'no endpoint "pbu" under traffic', 'did you mean "pub"?']],
+    "its own check, located",
+  );
+  t.same(
+    validateLab(lab([{ heard: { endpoint: "nope", from: "pub" } }]), kinds).map((f) => f.at.join(".")),
+    ["expect.0.heard.endpoint"],
+    "the check every kind with an endpoint gets",
+  );
 
   const o = observations([endpoint("sub", "a", { received: 3, from: { pub: 3 } })]);
   const [held] = evaluate([{ heard: { endpoint: "sub", from: "pub" } } as unknown as ExpectationSpec], o, kinds);
@@ -61,7 +78,11 @@ t.test("a new kind: its module and one registry line are all it takes", async (t
   const [phased] = evaluate([{ heard: { endpoint: "sub", from: "pub", before: "cut" } } as unknown as ExpectationSpec], o, kinds);
   t.match(phased, { ok: false, observed: "the fault did not run" }, "and scoped to a phase like every kind");
 
-  t.match(expectationTable(kinds), /^\| `heard: \{ endpoint, from \}` \| the endpoint received at least one message from `from` \| the receiver's count per sender \|$/m, "documented: its row in the table");
+  t.match(
+    expectationTable(kinds),
+    /^\| `heard: \{ endpoint, from \}` \| the endpoint received at least one message from `from` \| the receiver's count per sender \|$/m,
+    "documented: its row in the table",
+  );
 });
 
 t.test("every registered kind is documented", async (t) => {

@@ -36,7 +36,17 @@ function render(list: Case[]): string {
   return list
     .map((c) => {
       const r: ExpectationResult = evaluateOne(c.spec, c.observations);
-      return [`## ${c.name}`, `spec:        ${JSON.stringify(Object.values(c.spec)[0])}`, `ok:          ${r.ok}`, `description: ${r.description}`, `expected:    ${r.expected}`, `observed:    ${r.observed}`, `message:     ${r.message}`, `evidence:    ${JSON.stringify(r.evidence)}`, ""].join("\n");
+      return [
+        `## ${c.name}`,
+        `spec:        ${JSON.stringify(Object.values(c.spec)[0])}`,
+        `ok:          ${r.ok}`,
+        `description: ${r.description}`,
+        `expected:    ${r.expected}`,
+        `observed:    ${r.observed}`,
+        `message:     ${r.message}`,
+        `evidence:    ${JSON.stringify(r.evidence)}`,
+        "",
+      ].join("\n");
     })
     .join("\n");
 }
@@ -140,10 +150,18 @@ t.test("the lab file: bind is one of the endpoint's binds", async (t) => {
   const port = problemsIn(lab("5557"));
   t.equal(port[0]?.message, 'port 5557 is not one of the binds of endpoint "frontend"');
   const nothing = problemsIn(lab("5555", "asker"));
-  t.same(nothing.map((p) => [p.path, p.message]), [["expect[0].sourceSeen.bind", 'endpoint "asker" binds nothing']], "an endpoint that only connects");
+  t.same(
+    nothing.map((p) => [p.path, p.message]),
+    [["expect[0].sourceSeen.bind", 'endpoint "asker" binds nothing']],
+    "an endpoint that only connects",
+  );
   t.match(nothing[0]?.hint, /remove it, or judge an endpoint that binds/);
   const unknown = problemsIn(lab("5555", "frontdoor"));
-  t.same(unknown.map((p) => p.path), ["expect[0].sourceSeen.endpoint"], "an unknown endpoint: said once, for the endpoint");
+  t.same(
+    unknown.map((p) => p.path),
+    ["expect[0].sourceSeen.endpoint"],
+    "an unknown endpoint: said once, for the endpoint",
+  );
   t.equal(problemsIn(lab("70000")).length, 1, "a port out of range: the schema");
   t.equal(problemsIn(lab("true")).length, 1, "neither text nor a port: the schema");
 });

@@ -107,7 +107,11 @@ t.test("helpers", async (t) => {
   t.equal(andList(["a", "b"]), "a and b");
   t.equal(andList(["a", "b", "c"]), "a, b and c");
   t.equal(packets(undefined, "1.1.1.1", new Set(["2.2.2.2"])), 0, "a node without counters counted nothing");
-  t.equal(packets([flow("1.1.1.1", "2.2.2.2", 2), flow("::ffff:1.1.1.1", "::FFFF:2.2.2.2", 3), flow("1.1.1.2", "2.2.2.2", 5), flow("1.1.1.1", "2.2.2.3", 7)], "1.1.1.1", new Set(["2.2.2.2"])), 5, "only this source to these destinations, spellings normalised");
+  t.equal(
+    packets([flow("1.1.1.1", "2.2.2.2", 2), flow("::ffff:1.1.1.1", "::FFFF:2.2.2.2", 3), flow("1.1.1.2", "2.2.2.2", 5), flow("1.1.1.1", "2.2.2.3", 7)], "1.1.1.1", new Set(["2.2.2.2"])),
+    5,
+    "only this source to these destinations, spellings normalised",
+  );
   const obs = observations([], { lb: [flow("1.1.1.1", "3.3.3.3", 1), flow("1.1.1.2", "3.3.3.4", 1), flow("1.1.1.1", "3.3.3.5", 0)], r: [flow("1.1.1.1", "3.3.3.6", 1)] }, { lb: ["::ffff:2.2.2.2"] });
   t.same([...destinations(obs, "1.1.1.1", "2.2.2.2")], ["2.2.2.2", "3.3.3.3"], "a forwarding node's own address: its translated destinations for this source with packets");
   t.same([...destinations(obs, "1.1.1.1", "9.9.9.9")], ["9.9.9.9"], "any other address: itself");

@@ -48,7 +48,16 @@ const quotes = endpoint("quotes", "server", {
 const viaR1 = endpoint("via-r1", "client", { connect: ["tcp://198.18.1.10:0;198.18.2.10:5556"], handshakes: ["tcp://198.18.1.10:0;198.18.2.10:5556"], received: 1000, from: { quotes: 1000 } });
 const wrongIp = endpoint("wrong-ip", "client", {
   connect: ["tcp://198.18.1.10:0;198.18.2.11:5556"],
-  noHandshake: [{ connect: "tcp://198.18.1.10:0;198.18.2.11:5556", source: "198.18.1.10", destination: "198.18.2.11:5556", afterMs: 2000, nodeAddresses: ["198.18.1.10 (clients)", "198.18.1.11 (clients)"], message: "wrong-ip on client: no ZeroMQ handshake with 198.18.2.11:5556 from 198.18.1.10 within 2000 ms" }],
+  noHandshake: [
+    {
+      connect: "tcp://198.18.1.10:0;198.18.2.11:5556",
+      source: "198.18.1.10",
+      destination: "198.18.2.11:5556",
+      afterMs: 2000,
+      nodeAddresses: ["198.18.1.10 (clients)", "198.18.1.11 (clients)"],
+      message: "wrong-ip on client: no ZeroMQ handshake with 198.18.2.11:5556 from 198.18.1.10 within 2000 ms",
+    },
+  ],
 });
 const good = observations([quotes, viaR1, wrongIp], {
   r1: [flow("198.18.1.10", "198.18.2.10", 40), flow("198.18.2.10", "198.18.1.10", 38)],
@@ -74,7 +83,16 @@ t.test("delivered", async (t) => {
 
   const noSource = endpoint("via-r2", "client", {
     connect: ["tcp://198.18.1.11:0;198.18.2.10:5556"],
-    noHandshake: [{ connect: "tcp://198.18.1.11:0;198.18.2.10:5556", source: "198.18.1.11", destination: "198.18.2.10:5556", afterMs: 2000, nodeAddresses: ["198.18.1.10 (clients)"], message: "via-r2 on client: no ZeroMQ handshake with 198.18.2.10:5556 within 2000 ms: the source 198.18.1.11 is not an address of client (it has 198.18.1.10 (clients))" }],
+    noHandshake: [
+      {
+        connect: "tcp://198.18.1.11:0;198.18.2.10:5556",
+        source: "198.18.1.11",
+        destination: "198.18.2.10:5556",
+        afterMs: 2000,
+        nodeAddresses: ["198.18.1.10 (clients)"],
+        message: "via-r2 on client: no ZeroMQ handshake with 198.18.2.10:5556 within 2000 ms: the source 198.18.1.11 is not an address of client (it has 198.18.1.10 (clients))",
+      },
+    ],
   });
   const missing = delivered({ endpoint: "via-r2", count: 1000, from: "quotes" }, observations([noSource]));
   t.notOk(missing.ok);
@@ -107,7 +125,13 @@ t.test("sourceSeen", async (t) => {
   t.notOk(lost.ok);
   t.match(lost.message, "server saw 198.18.1.10 only; 198.18.1.11 missing");
 
-  const extra = endpoint("quotes", "server", { bind: ["tcp://198.18.2.10:5556"], peers: [{ local: "198.18.2.10:5556", address: "::ffff:198.18.1.10", port: 1 }, { local: "198.18.2.10:5556", address: "198.18.1.12", port: 2 }] });
+  const extra = endpoint("quotes", "server", {
+    bind: ["tcp://198.18.2.10:5556"],
+    peers: [
+      { local: "198.18.2.10:5556", address: "::ffff:198.18.1.10", port: 1 },
+      { local: "198.18.2.10:5556", address: "198.18.1.12", port: 2 },
+    ],
+  });
   t.ok(sourceSeen({ endpoint: "quotes", source: "198.18.1.10" }, observations([extra])).ok, "without only, others may come too (and IPv4-mapped addresses count as IPv4)");
   const strict = sourceSeen({ endpoint: "quotes", source: "198.18.1.10", only: true }, observations([extra]));
   t.notOk(strict.ok);
@@ -120,7 +144,14 @@ t.test("sourceSeen", async (t) => {
 
   const why = sourceSeen(
     { endpoint: "quotes", source: ["198.18.1.10", "198.18.1.11"] },
-    observations([one, endpoint("via-r2", "client", { noHandshake: [{ connect: "c", source: "198.18.1.11", destination: "198.18.2.10:5556", afterMs: 2000, nodeAddresses: [], message: "via-r2: the source 198.18.1.11 is not an address of client" }] })]),
+    observations([
+      one,
+      endpoint("via-r2", "client", {
+        noHandshake: [
+          { connect: "c", source: "198.18.1.11", destination: "198.18.2.10:5556", afterMs: 2000, nodeAddresses: [], message: "via-r2: the source 198.18.1.11 is not an address of client" },
+        ],
+      }),
+    ]),
   );
   t.match(why.message, /198\.18\.1\.11 missing \(via-r2: the source 198\.18\.1\.11 is not an address of client\)/, "a missing source's failed connect is named");
 
@@ -256,10 +287,7 @@ t.test("balanced over routers and over backends", async (t) => {
   t.match(fine.message, "every source on one backend");
 
   // SNAT on the balancer: the backends see its address, not the clients'.
-  const hidden = observations([
-    endpoint("pub-b1", "b1", { peers: [peer("198.18.21.2")] }),
-    endpoint("pub-b2", "b2", { peers: [peer("198.18.21.2")] }),
-  ]);
+  const hidden = observations([endpoint("pub-b1", "b1", { peers: [peer("198.18.21.2")] }), endpoint("pub-b2", "b2", { peers: [peer("198.18.21.2")] })]);
   const snat = balanced(lb, hidden);
   t.notOk(snat.ok);
   t.match(snat.message, "198.18.20.10, 198.18.20.11 and 198.18.20.12 reached none of b1 and b2; b1 and b2 got no source");
@@ -283,8 +311,11 @@ t.test("judge an instance: at the actual addresses, named by the lab file, the a
   t.equal(report.expectations[1]!.description, "via-r1 receives exactly 1000 messages, no gaps or duplicates");
   t.equal(report.lab, "source-ip", "the lab file's name, not the instance's (source-ip.ci)");
   t.same(report.instance, { name: "ci", lab: "source-ip", relocations });
-  const other = judge({ ...moved, name: "source-ip.other", expect: [{ path: { from: "198.18.13.10", to: "198.18.14.10", via: "r1" } }, fileLab.expect![1]!] } as Lab,
-    observations([], { r1: [flow("198.18.13.10", "198.18.14.10", 5)], r2: [] }), { fileLab, instance: "other", relocations: [{ from: "198.18.0.0/22", to: "198.18.12.0/22" }] });
+  const other = judge(
+    { ...moved, name: "source-ip.other", expect: [{ path: { from: "198.18.13.10", to: "198.18.14.10", via: "r1" } }, fileLab.expect![1]!] } as Lab,
+    observations([], { r1: [flow("198.18.13.10", "198.18.14.10", 5)], r2: [] }),
+    { fileLab, instance: "other", relocations: [{ from: "198.18.0.0/22", to: "198.18.12.0/22" }] },
+  );
   t.same([other.lab, ...other.expectations.map((e) => e.description)], [report.lab, ...report.expectations.map((e) => e.description)], "another instance elsewhere: the same names");
   t.notSame(other.expectations[0]!.actual, report.expectations[0]!.actual, "but its own actual addresses");
   const unmoved = judge(moved, observations([], flows), { fileLab, instance: "ci", relocations: [] });
@@ -298,13 +329,16 @@ t.test("evaluate keeps the lab's order; judge sums up", async (t) => {
     name: "unit",
     networks: {},
     nodes: {},
-    expect: [
-      { unreachable: { endpoint: "wrong-ip" } },
-      { delivered: { endpoint: "via-r1", count: 1000 } },
-      { path: { from: "198.18.1.10", to: "198.18.2.10", via: "r2" } },
-    ],
+    expect: [{ unreachable: { endpoint: "wrong-ip" } }, { delivered: { endpoint: "via-r1", count: 1000 } }, { path: { from: "198.18.1.10", to: "198.18.2.10", via: "r2" } }],
   };
-  t.same(evaluate(lab.expect, good).map((r) => [r.kind, r.ok]), [["unreachable", true], ["delivered", true], ["path", false]]);
+  t.same(
+    evaluate(lab.expect, good).map((r) => [r.kind, r.ok]),
+    [
+      ["unreachable", true],
+      ["delivered", true],
+      ["path", false],
+    ],
+  );
   const report = judge(lab, good);
   t.equal(report.ok, false);
   t.equal(report.lab, "unit");

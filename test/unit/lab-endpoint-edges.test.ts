@@ -7,7 +7,11 @@ t.test("ports: 65535 is the largest, * is any", async (t) => {
   t.same(parseTcpEndpoint("tcp://198.18.2.10:65535"), { text: "tcp://198.18.2.10:65535", destination: { host: "198.18.2.10", port: "65535" } });
   t.type(parseTcpEndpoint("tcp://198.18.2.10:65536"), "string", "65536 is no port");
   t.same(parseTcpEndpoint("tcp://*:*"), { text: "tcp://*:*", destination: { host: "*", port: "*" } }, "a wildcard host and port");
-  t.same(parseTcpEndpoint("tcp://198.18.1.11:*;198.18.2.10:5556"), { text: "tcp://198.18.1.11:*;198.18.2.10:5556", source: { host: "198.18.1.11", port: "*" }, destination: { host: "198.18.2.10", port: "5556" } });
+  t.same(parseTcpEndpoint("tcp://198.18.1.11:*;198.18.2.10:5556"), {
+    text: "tcp://198.18.1.11:*;198.18.2.10:5556",
+    source: { host: "198.18.1.11", port: "*" },
+    destination: { host: "198.18.2.10", port: "5556" },
+  });
 });
 
 t.test("text around the host and port is not ignored", async (t) => {

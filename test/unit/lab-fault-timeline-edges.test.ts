@@ -23,40 +23,115 @@ t.test("actions: no action is a node's", async (t) => {
 });
 
 t.test("the walk: faults with a time, one kind and a known node", async (t) => {
-  t.same(orderedFaults(lab({ later: { at: "2s", node: "a", action: "stop" }, never: { at: "soon", node: "a", action: "stop" }, first: { at: 1000, node: "a", action: "stop" } })).map((f) => f.name), ["first", "later"], "a time that does not parse is left out; the rest in time order");
-  t.same(walkFaults(lab({ two: { at: "1s", node: "a", network: "lan", loss: 5, rate: "1mbit" }, ghost: { at: "1s", node: "zz", action: "stop" }, ok: { at: "1s", node: "a", action: "stop" } })).map((s) => s.name), ["ok"], "a fault with two kinds, or on a node the lab lacks, is not walked (validation reports it)");
+  t.same(
+    orderedFaults(lab({ later: { at: "2s", node: "a", action: "stop" }, never: { at: "soon", node: "a", action: "stop" }, first: { at: 1000, node: "a", action: "stop" } })).map((f) => f.name),
+    ["first", "later"],
+    "a time that does not parse is left out; the rest in time order",
+  );
+  t.same(
+    walkFaults(lab({ two: { at: "1s", node: "a", network: "lan", loss: 5, rate: "1mbit" }, ghost: { at: "1s", node: "zz", action: "stop" }, ok: { at: "1s", node: "a", action: "stop" } })).map(
+      (s) => s.name,
+    ),
+    ["ok"],
+    "a fault with two kinds, or on a node the lab lacks, is not walked (validation reports it)",
+  );
   const [exec] = walkFaults(lab({ e: { at: "1s", node: "a", exec: ["true"] } }));
   t.equal(exec?.before, undefined, "a fault that is not on an interface has no interface state");
 });
 
 t.test("node actions refused: the words for each condition", async (t) => {
-  t.same(problems({ s1: { at: "1s", node: "a", action: "stop" }, s2: { at: "2s", node: "a", action: "stop" } }), [`s2: action: stop of node "a" at 2000 ms, which is stopped (by fault s1) | it is stopped already; remove this fault or start it in between`], "a second stop names the first");
-  t.same(problems({ go: { at: "1s", node: "a", action: "start" } }), [`go: action: start of node "a" at 1000 ms, which is running | a start follows a stop: stop the node with an earlier fault (action: stop), or use restart`], "running from the start: no fault named");
-  t.same(problems({ s: { at: "1s", node: "a", action: "stop" }, r: { at: "2s", node: "a", action: "restart" } }), [`r: action: restart of node "a" at 2000 ms, which is stopped (by fault s) | the node is stopped: use start`], "restart of a stopped node");
-  t.same(problems({ p: { at: "1s", node: "a", action: "pause" }, r: { at: "2s", node: "a", action: "restart" } }), [`r: action: restart of node "a" at 2000 ms, which is paused (by fault p) | unpause it first`], "restart of a paused node");
-  t.same(problems({ s: { at: "1s", node: "a", action: "stop" }, p: { at: "2s", node: "a", action: "pause" } }), [`p: action: pause of node "a" at 2000 ms, which is stopped (by fault s) | the node is stopped: start it first`], "pause of a stopped node");
-  t.same(problems({ p1: { at: "1s", node: "a", action: "pause" }, p2: { at: "2s", node: "a", action: "pause" } }), [`p2: action: pause of node "a" at 2000 ms, which is paused (by fault p1) | it is paused already`], "pause of a paused node");
+  t.same(
+    problems({ s1: { at: "1s", node: "a", action: "stop" }, s2: { at: "2s", node: "a", action: "stop" } }),
+    [`s2: action: stop of node "a" at 2000 ms, which is stopped (by fault s1) | it is stopped already; remove this fault or start it in between`],
+    "a second stop names the first",
+  );
+  t.same(
+    problems({ go: { at: "1s", node: "a", action: "start" } }),
+    [`go: action: start of node "a" at 1000 ms, which is running | a start follows a stop: stop the node with an earlier fault (action: stop), or use restart`],
+    "running from the start: no fault named",
+  );
+  t.same(
+    problems({ s: { at: "1s", node: "a", action: "stop" }, r: { at: "2s", node: "a", action: "restart" } }),
+    [`r: action: restart of node "a" at 2000 ms, which is stopped (by fault s) | the node is stopped: use start`],
+    "restart of a stopped node",
+  );
+  t.same(
+    problems({ p: { at: "1s", node: "a", action: "pause" }, r: { at: "2s", node: "a", action: "restart" } }),
+    [`r: action: restart of node "a" at 2000 ms, which is paused (by fault p) | unpause it first`],
+    "restart of a paused node",
+  );
+  t.same(
+    problems({ s: { at: "1s", node: "a", action: "stop" }, p: { at: "2s", node: "a", action: "pause" } }),
+    [`p: action: pause of node "a" at 2000 ms, which is stopped (by fault s) | the node is stopped: start it first`],
+    "pause of a stopped node",
+  );
+  t.same(
+    problems({ p1: { at: "1s", node: "a", action: "pause" }, p2: { at: "2s", node: "a", action: "pause" } }),
+    [`p2: action: pause of node "a" at 2000 ms, which is paused (by fault p1) | it is paused already`],
+    "pause of a paused node",
+  );
 });
 
 t.test("a start or restart wipes that node's interface faults, and only its", async (t) => {
-  t.same(problems({ l: { at: "1s", node: "a", network: "lan", loss: 5 }, r: { at: "2s", node: "a", action: "restart" }, c: { at: "3s", node: "a", network: "lan", action: "clear" } }), [`c: action: clear at 3000 ms, but a's interface on lan has no loss, rate or delay then | clear follows a fault with loss, rate or delay on the same node and network`], "after a restart there is nothing to clear");
-  t.same(problems({ l: { at: "1s", node: "b", network: "lan", loss: 5 }, r: { at: "2s", node: "a", action: "restart" }, c: { at: "3s", node: "b", network: "lan", action: "clear" } }), [], "another node's loss is still there to clear");
-  t.same(problems({ l: { at: "1s", node: "a", network: "lan", loss: 5 }, p: { at: "2s", node: "a", action: "pause" }, u: { at: "3s", node: "a", action: "unpause" }, c: { at: "4s", node: "a", network: "lan", action: "clear" } }), [], "a pause and unpause keep the kernel state: the loss is there to clear");
+  t.same(
+    problems({ l: { at: "1s", node: "a", network: "lan", loss: 5 }, r: { at: "2s", node: "a", action: "restart" }, c: { at: "3s", node: "a", network: "lan", action: "clear" } }),
+    [`c: action: clear at 3000 ms, but a's interface on lan has no loss, rate or delay then | clear follows a fault with loss, rate or delay on the same node and network`],
+    "after a restart there is nothing to clear",
+  );
+  t.same(
+    problems({ l: { at: "1s", node: "b", network: "lan", loss: 5 }, r: { at: "2s", node: "a", action: "restart" }, c: { at: "3s", node: "b", network: "lan", action: "clear" } }),
+    [],
+    "another node's loss is still there to clear",
+  );
+  t.same(
+    problems({
+      l: { at: "1s", node: "a", network: "lan", loss: 5 },
+      p: { at: "2s", node: "a", action: "pause" },
+      u: { at: "3s", node: "a", action: "unpause" },
+      c: { at: "4s", node: "a", network: "lan", action: "clear" },
+    }),
+    [],
+    "a pause and unpause keep the kernel state: the loss is there to clear",
+  );
 });
 
 t.test("a partition with a node that is not running: refused as the partition's problem", async (t) => {
   const [step] = walkFaults(lab({ s: { at: "1s", node: "a", action: "stop" }, cut: { at: "2s", partition: [["a"], ["b"]] } })).filter((s) => s.problem);
-  t.same(step?.problem, { key: "partition", message: `node "a" is stopped at 2000 ms (by fault s)`, hint: "start it first with an earlier fault, or move this fault" }, "the stopped member, under the partition's key");
+  t.same(
+    step?.problem,
+    { key: "partition", message: `node "a" is stopped at 2000 ms (by fault s)`, hint: "start it first with an earlier fault, or move this fault" },
+    "the stopped member, under the partition's key",
+  );
   t.same(problems({ cut: { at: "2s", partition: [["a", "zz"], ["b"]] } }), [], "a member the lab lacks is not a stopped one (validation reports it)");
 });
 
 t.test("interface state across steps", async (t) => {
-  t.same(problems({ d1: { at: "1s", node: "a", network: "lan", action: "down" }, u: { at: "2s", node: "a", network: "lan", action: "up" }, d2: { at: "3s", node: "a", network: "lan", action: "down" } }), [], "down, up, down again");
-  t.same(problems({ d: { at: "1s", node: "a", network: "lan", delay: "20ms" }, r: { at: "2s", node: "a", network: "lan", rate: "1mbit" } }), [`r: rate: rate at 2000 ms, while a's interface on lan has a delay | one root qdisc per interface: clear the delay first (action: clear)`], "a rate over a delay");
+  t.same(
+    problems({ d1: { at: "1s", node: "a", network: "lan", action: "down" }, u: { at: "2s", node: "a", network: "lan", action: "up" }, d2: { at: "3s", node: "a", network: "lan", action: "down" } }),
+    [],
+    "down, up, down again",
+  );
+  t.same(
+    problems({ d: { at: "1s", node: "a", network: "lan", delay: "20ms" }, r: { at: "2s", node: "a", network: "lan", rate: "1mbit" } }),
+    [`r: rate: rate at 2000 ms, while a's interface on lan has a delay | one root qdisc per interface: clear the delay first (action: clear)`],
+    "a rate over a delay",
+  );
   t.same(problems({ d: { at: "1s", node: "a", network: "lan", delay: "20ms" } }), [], "a delay alone is fine");
-  t.same(problems({ d: { at: "1s", node: "a", network: "lan", delay: "20ms" }, r: { at: "2s", node: "a", network: "lan", rate: "1mbit" }, d2: { at: "3s", node: "a", network: "lan", delay: "30ms" } }).map((p) => p.split(":")[0]), ["r"], "a refused rate leaves no rate behind: a later delay is fine");
-  const steps = walkFaults(lab({ l: { at: "1s", node: "a", network: "lan", loss: 5 }, r: { at: "2s", node: "a", network: "lan", rate: "1mbit" }, c: { at: "3s", node: "a", network: "lan", action: "clear" } }));
-  t.same(steps.map((s) => s.before), [{ down: false }, { down: false, loss: 5 }, { down: false, loss: 5, rate: "1mbit" }], "what each step finds");
+  t.same(
+    problems({ d: { at: "1s", node: "a", network: "lan", delay: "20ms" }, r: { at: "2s", node: "a", network: "lan", rate: "1mbit" }, d2: { at: "3s", node: "a", network: "lan", delay: "30ms" } }).map(
+      (p) => p.split(":")[0],
+    ),
+    ["r"],
+    "a refused rate leaves no rate behind: a later delay is fine",
+  );
+  const steps = walkFaults(
+    lab({ l: { at: "1s", node: "a", network: "lan", loss: 5 }, r: { at: "2s", node: "a", network: "lan", rate: "1mbit" }, c: { at: "3s", node: "a", network: "lan", action: "clear" } }),
+  );
+  t.same(
+    steps.map((s) => s.before),
+    [{ down: false }, { down: false, loss: 5 }, { down: false, loss: 5, rate: "1mbit" }],
+    "what each step finds",
+  );
 });
 
 t.test("tc rates in bits per second", async (t) => {

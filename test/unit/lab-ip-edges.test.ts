@@ -7,7 +7,6 @@ import { overlaps, parseAddress, parseSubnet } from "../../controller/lab/ip.js"
 import { isProgram } from "../../controller/lab/types.js";
 import { subnet } from "../support/subnet.js";
 
-
 t.test("subnets that share exactly one address overlap", async (t) => {
   t.ok(overlaps(subnet("198.18.1.7/32"), subnet("198.18.1.0/29")), "a single address at the other's last");
   t.ok(overlaps(subnet("198.18.1.0/29"), subnet("198.18.1.7/32")), "and the other way round");

@@ -6,7 +6,6 @@ import { subnet } from "../support/subnet.js";
 
 type Tap = Parameters<Parameters<typeof t.test>[0]>[0];
 
-
 function address(text: string): Address {
   const a = parseAddress(text);
   if (!a) throw new Error(`test bug: ${text} is not an address`);

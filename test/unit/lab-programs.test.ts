@@ -58,7 +58,14 @@ t.test("the valid lab: programs, an agent in raw format, their expectations", as
 
 t.test("a program endpoint", async (t) => {
   t.test("both socket and command", async (t) => {
-    only(t, edit(VALID, "    command: [python3, /app/sub.py]\n", "    command: [python3, /app/sub.py]\n    socket: sub\n"), "traffic.sub.command", "command: [python3, /app/sub.py]", /^both socket and command$/, /Keep one/);
+    only(
+      t,
+      edit(VALID, "    command: [python3, /app/sub.py]\n", "    command: [python3, /app/sub.py]\n    socket: sub\n"),
+      "traffic.sub.command",
+      "command: [python3, /app/sub.py]",
+      /^both socket and command$/,
+      /Keep one/,
+    );
   });
   t.test("neither socket nor command", async (t) => {
     only(t, edit(VALID, "    command: [python3, /app/sub.py]\n", ""), "traffic.sub", "  sub:", /^neither socket nor command$/, /command: \[python3/);
@@ -72,9 +79,21 @@ t.test("a program endpoint", async (t) => {
     t.equal(problems[0]?.path, "traffic.sub.command");
     t.match(problems[0]?.message ?? "", /must be a list/);
   });
-  for (const [key, value] of [["send", "{ count: 1 }"], ["subscribe", "q"], ["reply", "true"], ["format", "raw"]] as const) {
+  for (const [key, value] of [
+    ["send", "{ count: 1 }"],
+    ["subscribe", "q"],
+    ["reply", "true"],
+    ["format", "raw"],
+  ] as const) {
     t.test(`${key} is the agent's`, async (t) => {
-      only(t, edit(VALID, "    command: [python3, /app/sub.py]\n", `    command: [python3, /app/sub.py]\n    ${key}: ${value}\n`), `traffic.sub.${key}`, `    ${key}: ${value}`, new RegExp(`^${key} is for zmqlab's agent \\(socket:\\), not a program$`), /does its own sending/);
+      only(
+        t,
+        edit(VALID, "    command: [python3, /app/sub.py]\n", `    command: [python3, /app/sub.py]\n    ${key}: ${value}\n`),
+        `traffic.sub.${key}`,
+        `    ${key}: ${value}`,
+        new RegExp(`^${key} is for zmqlab's agent \\(socket:\\), not a program$`),
+        /does its own sending/,
+      );
     });
   }
   t.test("ready: listen without a bind", async (t) => {
@@ -89,15 +108,36 @@ t.test("a program endpoint", async (t) => {
     t.same(problemsIn(edit(VALID, "timeout: 20s", "timeout: 1500")), [], "a number is milliseconds");
   });
   t.test("the declarations are checked like the agent's: a source the node does not own", async (t) => {
-    only(t, edit(VALID, '"tcp://198.18.1.11:0;198.18.1.20:5556"\n    ready', '"tcp://198.18.1.99:0;198.18.1.20:5556"\n    ready'), "traffic.sub.connect", "198.18.1.99:0", /^source 198\.18\.1\.99 is not an address of node "client"/, /own addresses/);
+    only(
+      t,
+      edit(VALID, '"tcp://198.18.1.11:0;198.18.1.20:5556"\n    ready', '"tcp://198.18.1.99:0;198.18.1.20:5556"\n    ready'),
+      "traffic.sub.connect",
+      "198.18.1.99:0",
+      /^source 198\.18\.1\.99 is not an address of node "client"/,
+      /own addresses/,
+    );
   });
   t.test("a bind on an address of another node", async (t) => {
-    only(t, edit(VALID, "    bind: tcp://198.18.1.20:5556\n", "    bind: tcp://198.18.1.10:5556\n"), "traffic.pub.bind", "    bind: tcp://198.18.1.10:5556", /^198\.18\.1\.10 is not an address of node "server"/, /bind on one of the node's own addresses/);
+    only(
+      t,
+      edit(VALID, "    bind: tcp://198.18.1.20:5556\n", "    bind: tcp://198.18.1.10:5556\n"),
+      "traffic.pub.bind",
+      "    bind: tcp://198.18.1.10:5556",
+      /^198\.18\.1\.10 is not an address of node "server"/,
+      /bind on one of the node's own addresses/,
+    );
   });
 });
 
 t.test("format raw is for senders and receivers of plain messages", async (t) => {
-  only(t, edit(VALID, "socket: sub, format: raw", "socket: req, format: raw"), "traffic.agent-sub.format", "agent-sub:", /^format raw is for pub, xpub, push, sub, xsub, pull sockets$/, /plain payloads/);
+  only(
+    t,
+    edit(VALID, "socket: sub, format: raw", "socket: req, format: raw"),
+    "traffic.agent-sub.format",
+    "agent-sub:",
+    /^format raw is for pub, xpub, push, sub, xsub, pull sockets$/,
+    /plain payloads/,
+  );
   const bad = problemsIn(edit(VALID, "format: raw", "format: json"));
   t.equal(bad[0]?.path, "traffic.agent-sub.format");
   t.match(bad[0]?.hint ?? "", /zmqlab|raw/);
@@ -105,28 +145,77 @@ t.test("format raw is for senders and receivers of plain messages", async (t) =>
 
 t.test("expectations of programs", async (t) => {
   t.test("exited on an agent endpoint", async (t) => {
-    only(t, edit(VALID, "exited: { endpoint: sub, code: 0 }", "exited: { endpoint: agent-sub, code: 0 }"), "expect[0].exited.endpoint", "exited: { endpoint: agent-sub", /^endpoint "agent-sub" is zmqlab's agent, not a program$/, /for the agent, use delivered/);
+    only(
+      t,
+      edit(VALID, "exited: { endpoint: sub, code: 0 }", "exited: { endpoint: agent-sub, code: 0 }"),
+      "expect[0].exited.endpoint",
+      "exited: { endpoint: agent-sub",
+      /^endpoint "agent-sub" is zmqlab's agent, not a program$/,
+      /for the agent, use delivered/,
+    );
   });
   t.test("output on an agent endpoint", async (t) => {
-    only(t, edit(VALID, 'output: { endpoint: sub, matches: "received 500" }', 'output: { endpoint: agent-sub, matches: "x" }'), "expect[1].output.endpoint", "output: { endpoint: agent-sub", /^endpoint "agent-sub" is zmqlab's agent, not a program$/, /output judges a program endpoint/);
+    only(
+      t,
+      edit(VALID, 'output: { endpoint: sub, matches: "received 500" }', 'output: { endpoint: agent-sub, matches: "x" }'),
+      "expect[1].output.endpoint",
+      "output: { endpoint: agent-sub",
+      /^endpoint "agent-sub" is zmqlab's agent, not a program$/,
+      /output judges a program endpoint/,
+    );
   });
   t.test("output with a pattern that is no regular expression", async (t) => {
     only(t, edit(VALID, '"received 500"', '"received [500"'), "expect[1].output.matches", "received [500", /^not a regular expression: /, /received 500/);
   });
   t.test("exited with both code and stopped", async (t) => {
-    only(t, edit(VALID, "exited: { endpoint: sub, code: 0 }", "exited: { endpoint: sub, code: 0, stopped: true }"), "expect[0].exited", "exited: { endpoint: sub, code: 0, stopped: true }", /^both code and stopped: true$/, /stopped: true expects/);
+    only(
+      t,
+      edit(VALID, "exited: { endpoint: sub, code: 0 }", "exited: { endpoint: sub, code: 0, stopped: true }"),
+      "expect[0].exited",
+      "exited: { endpoint: sub, code: 0, stopped: true }",
+      /^both code and stopped: true$/,
+      /stopped: true expects/,
+    );
   });
   t.test("exited of a program that is not there", async (t) => {
-    only(t, edit(VALID, "exited: { endpoint: sub, code: 0 }", "exited: { endpoint: subb, code: 0 }"), "expect[0].exited.endpoint", "exited: { endpoint: subb", /^no endpoint "subb" under traffic$/, /did you mean "sub"\?/);
+    only(
+      t,
+      edit(VALID, "exited: { endpoint: sub, code: 0 }", "exited: { endpoint: subb, code: 0 }"),
+      "expect[0].exited.endpoint",
+      "exited: { endpoint: subb",
+      /^no endpoint "subb" under traffic$/,
+      /did you mean "sub"\?/,
+    );
   });
   t.test("delivered on a program", async (t) => {
-    only(t, edit(VALID, "delivered: { endpoint: agent-sub, atLeast: 1 }", "delivered: { endpoint: sub, atLeast: 1 }"), "expect[3].delivered.endpoint", "delivered: { endpoint: sub", /^endpoint "sub" is a program$/, /judge its output: output: \{ endpoint, matches/);
+    only(
+      t,
+      edit(VALID, "delivered: { endpoint: agent-sub, atLeast: 1 }", "delivered: { endpoint: sub, atLeast: 1 }"),
+      "expect[3].delivered.endpoint",
+      "delivered: { endpoint: sub",
+      /^endpoint "sub" is a program$/,
+      /judge its output: output: \{ endpoint, matches/,
+    );
   });
   t.test("unreachable on a program", async (t) => {
-    only(t, edit(VALID, "delivered: { endpoint: agent-sub, atLeast: 1 }", "unreachable: { endpoint: sub }"), "expect[3].unreachable.endpoint", "unreachable: { endpoint: sub }", /^endpoint "sub" is a program$/, /judge its exit or output/);
+    only(
+      t,
+      edit(VALID, "delivered: { endpoint: agent-sub, atLeast: 1 }", "unreachable: { endpoint: sub }"),
+      "expect[3].unreachable.endpoint",
+      "unreachable: { endpoint: sub }",
+      /^endpoint "sub" is a program$/,
+      /judge its exit or output/,
+    );
   });
   t.test("delivered from a named sender on a raw receiver", async (t) => {
-    only(t, edit(VALID, "delivered: { endpoint: agent-sub, atLeast: 1 }", "delivered: { endpoint: agent-sub, atLeast: 1, from: pub }"), "expect[3].delivered.from", "from: pub", /^agent-sub reads raw messages: it cannot tell senders apart$/, /remove from/);
+    only(
+      t,
+      edit(VALID, "delivered: { endpoint: agent-sub, atLeast: 1 }", "delivered: { endpoint: agent-sub, atLeast: 1, from: pub }"),
+      "expect[3].delivered.from",
+      "from: pub",
+      /^agent-sub reads raw messages: it cannot tell senders apart$/,
+      /remove from/,
+    );
   });
   t.test("an unknown kind names the new ones", async (t) => {
     const problems = problemsIn(edit(VALID, "exited: { endpoint: sub, code: 0 }", "exited: { endpoint: sub, code: 0 }\n    output: { endpoint: sub, matches: x }"));

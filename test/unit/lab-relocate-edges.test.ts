@@ -6,7 +6,6 @@ import { parseLab } from "../../controller/lab/load.js";
 import { chooseRelocations, enclosingBlock, freeBlock, RelocationError, translateText } from "../../controller/lab/relocate.js";
 import { subnet } from "../support/subnet.js";
 
-
 const SOURCE_IP = parseLab(readFileSync("labs/source-ip/lab.yaml", "utf8"), "labs/source-ip/lab.yaml").lab;
 
 t.test("the enclosing block does not depend on the order of the subnets", async (t) => {
@@ -19,7 +18,11 @@ t.test("a free block: its last address ends the block, the search is bounded", a
   const pool = subnet("198.18.0.0/15");
   t.equal(freeBlock(subnet("198.18.0.0/22"), pool, [subnet("198.18.8.0/24")])?.cidr, "198.18.4.0/22", "a taken subnet right after a block leaves the block free");
   const found = freeBlock(subnet("198.18.0.0/22"), pool, []);
-  t.same(found && { first: found.first, last: found.last, prefix: found.prefix, family: found.family }, { first: subnet("198.18.4.0/22").first, last: subnet("198.18.4.0/22").last, prefix: 22, family: 4 }, "the block's numbers match its CIDR");
+  t.same(
+    found && { first: found.first, last: found.last, prefix: found.prefix, family: found.family },
+    { first: subnet("198.18.4.0/22").first, last: subnet("198.18.4.0/22").last, prefix: 22, family: 4 },
+    "the block's numbers match its CIDR",
+  );
   t.equal(freeBlock(subnet("10.0.0.0/15"), pool, [])?.cidr, "198.18.0.0/15", "a block as large as the pool fits when the pool is empty");
   t.equal(freeBlock(subnet("10.0.0.0/15"), pool, [subnet("198.19.0.0/24")]), undefined, "and not when anything in it is taken");
   // 2^72 blocks, all taken: the search gives up after a bounded number of rounds instead of

@@ -34,7 +34,6 @@ function thrown(t: Tap, fn: () => unknown): unknown {
 
 type Tap = Parameters<Parameters<typeof t.test>[0]>[0];
 
-
 const SOURCE_IP = parseLab(readFileSync("labs/source-ip/lab.yaml", "utf8"), "labs/source-ip/lab.yaml").lab;
 
 t.test("the enclosing block of a lab's subnets", async (t) => {
@@ -67,7 +66,11 @@ t.test("a free block: the first of the pool clear of everything taken and of the
 t.test("relocations per family, errors that say what to do", async (t) => {
   t.same(chooseRelocations(SOURCE_IP, []), [{ from: "198.18.0.0/22", to: "198.18.4.0/22" }], "IPv4 only: one relocation");
   t.same(chooseRelocations(SOURCE_IP, [subnet("198.18.4.0/24")]), [{ from: "198.18.0.0/22", to: "198.18.8.0/22" }], "taken blocks are avoided");
-  t.same(chooseRelocations(SOURCE_IP, [], () => 0.5), [{ from: "198.18.0.0/22", to: "198.19.0.0/22" }], "the random start is used");
+  t.same(
+    chooseRelocations(SOURCE_IP, [], () => 0.5),
+    [{ from: "198.18.0.0/22", to: "198.19.0.0/22" }],
+    "the random start is used",
+  );
   const dual = parseLab(readFileSync("test/fixtures/dual-stack/lab.yaml", "utf8")).lab;
   const both = chooseRelocations(dual, []);
   t.equal(both.length, 2, "a dual-stack lab moves both families");
@@ -132,10 +135,19 @@ t.test("instance names and keys, relocation labels", async (t) => {
     t.match((err as Error).message, /^--instance: ".*" is not a valid instance name\n  hint: use lowercase letters/);
   }
   t.equal(checkInstanceName("x".repeat(20)), "x".repeat(20), "20 characters are fine");
-  t.equal(autoInstanceName(() => 0), "i000000");
-  t.equal(autoInstanceName(() => 0.5), "i7fffff");
+  t.equal(
+    autoInstanceName(() => 0),
+    "i000000",
+  );
+  t.equal(
+    autoInstanceName(() => 0.5),
+    "i7fffff",
+  );
   t.match(autoInstanceName(), /^i[0-9a-f]{6}$/);
-  const r = [{ from: "198.18.0.0/22", to: "198.18.8.0/22" }, { from: "2001:2::/62", to: "2001:2:0:4::/62" }];
+  const r = [
+    { from: "198.18.0.0/22", to: "198.18.8.0/22" },
+    { from: "2001:2::/62", to: "2001:2:0:4::/62" },
+  ];
   t.equal(formatRelocations(r), "198.18.0.0/22=198.18.8.0/22,2001:2::/62=2001:2:0:4::/62");
   t.same(parseRelocations(formatRelocations(r)), r, "a label reads back");
   t.same(parseRelocations(undefined), []);

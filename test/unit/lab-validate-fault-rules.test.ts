@@ -8,20 +8,21 @@ import type { EndpointSpec, ExpectationSpec, FaultSpec, Lab } from "../../contro
 const findings = (lab: Lab) => validateLab(lab).map((f) => ({ at: f.at.join("."), message: f.message, hint: f.hint }));
 
 /** A client on lan, a router r1 on lan and wan, a server on wan, a node with no interface; the rest given. */
-const lab = (parts: { faults?: Record<string, Partial<FaultSpec>>; traffic?: Record<string, EndpointSpec>; expect?: unknown[]; settings?: Lab["settings"] }): Lab => ({
-  name: "faults",
-  networks: { lan: { subnet: "198.18.1.0/24" }, wan: { subnet: "198.18.2.0/24" } },
-  nodes: {
-    client: { interfaces: { lan: "198.18.1.10" } },
-    r1: { forward: true, interfaces: { lan: "198.18.1.2", wan: "198.18.2.2" } },
-    server: { interfaces: { wan: "198.18.2.10" } },
-    lonely: { interfaces: {} },
-  },
-  ...(parts.traffic ? { traffic: parts.traffic } : {}),
-  ...(parts.expect ? { expect: parts.expect as ExpectationSpec[] } : {}),
-  ...(parts.faults ? { faults: parts.faults as Record<string, FaultSpec> } : {}),
-  ...(parts.settings ? { settings: parts.settings } : {}),
-}) as Lab;
+const lab = (parts: { faults?: Record<string, Partial<FaultSpec>>; traffic?: Record<string, EndpointSpec>; expect?: unknown[]; settings?: Lab["settings"] }): Lab =>
+  ({
+    name: "faults",
+    networks: { lan: { subnet: "198.18.1.0/24" }, wan: { subnet: "198.18.2.0/24" } },
+    nodes: {
+      client: { interfaces: { lan: "198.18.1.10" } },
+      r1: { forward: true, interfaces: { lan: "198.18.1.2", wan: "198.18.2.2" } },
+      server: { interfaces: { wan: "198.18.2.10" } },
+      lonely: { interfaces: {} },
+    },
+    ...(parts.traffic ? { traffic: parts.traffic } : {}),
+    ...(parts.expect ? { expect: parts.expect as ExpectationSpec[] } : {}),
+    ...(parts.faults ? { faults: parts.faults as Record<string, FaultSpec> } : {}),
+    ...(parts.settings ? { settings: parts.settings } : {}),
+  }) as Lab;
 
 const faults = (f: Record<string, Partial<FaultSpec>>, settings?: Lab["settings"]) => findings(lab({ faults: f, ...(settings ? { settings } : {}) }));
 
@@ -59,18 +60,24 @@ t.test("a fault's node", async (t) => {
     t.same(faults({ f: { at: "1s", node: "backup", network: "lan", action: "down" } }), [NO_NODE("faults.f.node", "backup")]);
   });
   t.test("an unknown node named in two sets of a partition is not also in two sets", async (t) => {
-    t.same(faults({ f: { at: "1s", partition: [["client", "backup"], ["server", "backup"]] } }), [
-      NO_NODE("faults.f.partition.0.1", "backup"),
-      NO_NODE("faults.f.partition.1.1", "backup"),
-    ]);
+    t.same(
+      faults({
+        f: {
+          at: "1s",
+          partition: [
+            ["client", "backup"],
+            ["server", "backup"],
+          ],
+        },
+      }),
+      [NO_NODE("faults.f.partition.0.1", "backup"), NO_NODE("faults.f.partition.1.1", "backup")],
+    );
   });
   t.test("a node action without a node asks for the node only", async (t) => {
     t.same(faults({ f: { at: "1s", action: "stop" } }), [{ at: "faults.f", message: "action stop without a node", hint: "name the node: node: r1" }]);
   });
   t.test("an interface fault without a node asks for the node and its network", async (t) => {
-    t.same(faults({ f: { at: "1s", loss: 10 } }), [
-      { at: "faults.f", message: "loss without a node", hint: "name the node and its network: node: r1, network: servers" },
-    ]);
+    t.same(faults({ f: { at: "1s", loss: 10 } }), [{ at: "faults.f", message: "loss without a node", hint: "name the node and its network: node: r1, network: servers" }]);
   });
   t.test("heal takes no node", async (t) => {
     t.same(faults({ split: SPLIT, f: { at: "2s", node: "r1", action: "heal" } }), [
@@ -81,22 +88,16 @@ t.test("a fault's node", async (t) => {
 
 t.test("a fault's network", async (t) => {
   t.test("an interface action on a node without interfaces has no network to suggest", async (t) => {
-    t.same(faults({ f: { at: "1s", node: "lonely", action: "down" } }), [
-      { at: "faults.f", message: "action down without a network", hint: "name the interface by its network: network: NAME" },
-    ]);
+    t.same(faults({ f: { at: "1s", node: "lonely", action: "down" } }), [{ at: "faults.f", message: "action down without a network", hint: "name the interface by its network: network: NAME" }]);
   });
   t.test("heal takes no network", async (t) => {
     t.same(faults({ split: SPLIT, f: { at: "2s", network: "lan", action: "heal" } }), [{ at: "faults.f.network", message: "action heal takes no network", hint: "remove network" }]);
   });
   t.test("a network the node is not on, close to one of its own, is suggested", async (t) => {
-    t.same(faults({ f: { at: "1s", node: "r1", network: "lna", loss: 10 } }), [
-      { at: "faults.f.network", message: 'node "r1" is not on network "lna"', hint: 'did you mean "lan"?' },
-    ]);
+    t.same(faults({ f: { at: "1s", node: "r1", network: "lna", loss: 10 } }), [{ at: "faults.f.network", message: 'node "r1" is not on network "lna"', hint: 'did you mean "lan"?' }]);
   });
   t.test("a network the node is not on, like none of its own, lists them", async (t) => {
-    t.same(faults({ f: { at: "1s", node: "r1", network: "backbone", loss: 10 } }), [
-      { at: "faults.f.network", message: 'node "r1" is not on network "backbone"', hint: "its networks: lan, wan" },
-    ]);
+    t.same(faults({ f: { at: "1s", node: "r1", network: "backbone", loss: 10 } }), [{ at: "faults.f.network", message: 'node "r1" is not on network "backbone"', hint: "its networks: lan, wan" }]);
   });
 });
 
@@ -107,9 +108,18 @@ t.test("an unknown action is reported at action", async (t) => {
 });
 
 t.test("a node in two sets of a partition names the sets from 1", async (t) => {
-  t.same(faults({ f: { at: "1s", partition: [["client", "r1"], ["server", "client"]] } }), [
-    { at: "faults.f.partition.1.1", message: 'node "client" is in two sets (1 and 2)', hint: "each node is in at most one set of a partition" },
-  ]);
+  t.same(
+    faults({
+      f: {
+        at: "1s",
+        partition: [
+          ["client", "r1"],
+          ["server", "client"],
+        ],
+      },
+    }),
+    [{ at: "faults.f.partition.1.1", message: 'node "client" is in two sets (1 and 2)', hint: "each node is in at most one set of a partition" }],
+  );
 });
 
 t.test("phases and the timed kinds", async (t) => {
@@ -140,11 +150,20 @@ t.test("phases and the timed kinds", async (t) => {
     ]);
   });
   t.test("within is checked on recovered only, and only when given", async (t) => {
-    t.same(findings(lab({ faults: cut, traffic: AGENTS, expect: [
-      { recovered: { endpoint: "reader", after: "cut" } },
-      { lost: { endpoint: "reader", atMost: 0, after: "cut", within: "soon" } },
-      { reconnected: { endpoint: "reader", after: "cut", within: "soon" } },
-    ] })), []);
+    t.same(
+      findings(
+        lab({
+          faults: cut,
+          traffic: AGENTS,
+          expect: [
+            { recovered: { endpoint: "reader", after: "cut" } },
+            { lost: { endpoint: "reader", atMost: 0, after: "cut", within: "soon" } },
+            { reconnected: { endpoint: "reader", after: "cut", within: "soon" } },
+          ],
+        }),
+      ),
+      [],
+    );
     t.same(findings(lab({ faults: cut, traffic: AGENTS, expect: [{ recovered: { endpoint: "reader", after: "cut", within: "soon" } }] })), [
       { at: "expect.0.recovered.within", message: '"soon" is not a duration', hint: "ms as a number, or a string such as 1500ms or 5s" },
     ]);

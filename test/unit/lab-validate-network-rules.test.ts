@@ -6,23 +6,27 @@ import type { EndpointSpec, Lab, NodeSpec } from "../../controller/lab/types.js"
 
 const findings = (lab: Lab) => validateLab(lab).map((f) => ({ at: f.at.join("."), message: f.message, hint: f.hint }));
 
-const lab = (networks: Record<string, string | string[]>, nodes: Record<string, NodeSpec> = {}, traffic?: Record<string, EndpointSpec>, settings?: Lab["settings"]): Lab => ({
-  name: "mutants",
-  networks: Object.fromEntries(Object.entries(networks).map(([name, subnet]) => [name, { subnet }])),
-  nodes,
-  ...(traffic ? { traffic } : {}),
-  ...(settings ? { settings } : {}),
-}) as Lab;
+const lab = (networks: Record<string, string | string[]>, nodes: Record<string, NodeSpec> = {}, traffic?: Record<string, EndpointSpec>, settings?: Lab["settings"]): Lab =>
+  ({
+    name: "mutants",
+    networks: Object.fromEntries(Object.entries(networks).map(([name, subnet]) => [name, { subnet }])),
+    nodes,
+    ...(traffic ? { traffic } : {}),
+    ...(settings ? { settings } : {}),
+  }) as Lab;
 
 t.test("network names", async (t) => {
   t.test("every kernel name family with a two-digit number is refused", async (t) => {
     const names = ["eth10", "sit10", "tunl10", "ip6tnl10", "gre10", "bond10", "dummy10"];
     const networks = Object.fromEntries(names.map((n, i) => [n, `198.18.${i + 1}.0/24`]));
-    t.same(findings(lab(networks)), names.map((n) => ({
-      at: `networks.${n}`,
-      message: `"${n}" is a kernel interface name`,
-      hint: "network names become interface names inside nodes; pick another, e.g. \"lan\"",
-    })));
+    t.same(
+      findings(lab(networks)),
+      names.map((n) => ({
+        at: `networks.${n}`,
+        message: `"${n}" is a kernel interface name`,
+        hint: 'network names become interface names inside nodes; pick another, e.g. "lan"',
+      })),
+    );
   });
   t.test("a name that only ends or starts like one is fine", async (t) => {
     t.same(findings(lab({ hello: "198.18.1.0/24", local: "198.18.2.0/24", lan: "198.18.3.0/24" })), []);
@@ -48,7 +52,7 @@ t.test("interfaces", async (t) => {
   });
   t.test("an IPv4 address on an IPv6-only network: only the network is reported", async (t) => {
     t.same(findings(lab({ v6: "2001:2:0:1::/64" }, { a: { interfaces: { v6: ["2001:2:0:1::10", "198.18.1.10"] } } })), [
-      { at: "networks.v6.subnet", message: "no IPv4 subnet", hint: "Docker bridge networks always carry IPv4: add one, e.g. subnet: [198.18.1.0/24, \"2001:2:0:1::/64\"]" },
+      { at: "networks.v6.subnet", message: "no IPv4 subnet", hint: 'Docker bridge networks always carry IPv4: add one, e.g. subnet: [198.18.1.0/24, "2001:2:0:1::/64"]' },
     ]);
   });
   t.test("an empty address list on a dual-stack network asks for neither family", async (t) => {
@@ -70,9 +74,7 @@ t.test("routes", async (t) => {
       a: { interfaces: { lan: ["198.18.1.10", "2001:2:0:1::10"] }, routes: [{ to: "default", via: "198.18.1.2", from: "2001:2:0:1::10" }] },
       r: { forward: true, interfaces: { lan: ["198.18.1.2", "2001:2:0:1::2"] } },
     };
-    t.same(findings(lab(dual, nodes)), [
-      { at: "nodes.a.routes.0.from", message: "source 2001:2:0:1::10 is IPv6 but the route is IPv4", hint: "use a source of the route's family" },
-    ]);
+    t.same(findings(lab(dual, nodes)), [{ at: "nodes.a.routes.0.from", message: "source 2001:2:0:1::10 is IPv6 but the route is IPv4", hint: "use a source of the route's family" }]);
   });
   t.test("a default route without next hops has no family to compare its source with", async (t) => {
     const nodes: Record<string, NodeSpec> = { a: { interfaces: { lan: ["198.18.1.10", "2001:2:0:1::10"] }, routes: [{ to: "default", via: [], from: "2001:2:0:1::10" }] } };
@@ -80,9 +82,7 @@ t.test("routes", async (t) => {
   });
   t.test("a source on a node without addresses: the hint says (none)", async (t) => {
     const nodes: Record<string, NodeSpec> = { a: { interfaces: {}, routes: [{ to: "default", via: [], from: "198.18.1.10" }] } };
-    t.same(findings(lab(dual, nodes)), [
-      { at: "nodes.a.routes.0.from", message: '198.18.1.10 is not one of "a"\'s addresses', hint: "a policy route's source is an own address: (none)" },
-    ]);
+    t.same(findings(lab(dual, nodes)), [{ at: "nodes.a.routes.0.from", message: '198.18.1.10 is not one of "a"\'s addresses', hint: "a policy route's source is an own address: (none)" }]);
   });
   t.test("an IPv6 next hop of a neighbour is on the network", async (t) => {
     const nodes: Record<string, NodeSpec> = {
@@ -105,21 +105,28 @@ t.test("routes", async (t) => {
   });
   const nowhere = (nodes: Record<string, NodeSpec>) => findings(lab({ lan: "198.18.1.0/24" }, nodes));
   t.test("a next hop that is no node's address: the hint names the other nodes there, not the node itself", async (t) => {
-    t.same(nowhere({
-      a: { interfaces: { lan: "198.18.1.10" }, routes: [{ to: "198.18.9.0/24", via: "198.18.1.99" }] },
-      r: { forward: true, interfaces: { lan: "198.18.1.2" } },
-    }), [{
-      at: "nodes.a.routes.0.via",
-      message: "next hop 198.18.1.99 is no node's address: nothing in the lab would forward this traffic",
-      hint: 'lab traffic never leaves the lab: route via a lab node on network "lan": 198.18.1.2 (r)',
-    }]);
+    t.same(
+      nowhere({
+        a: { interfaces: { lan: "198.18.1.10" }, routes: [{ to: "198.18.9.0/24", via: "198.18.1.99" }] },
+        r: { forward: true, interfaces: { lan: "198.18.1.2" } },
+      }),
+      [
+        {
+          at: "nodes.a.routes.0.via",
+          message: "next hop 198.18.1.99 is no node's address: nothing in the lab would forward this traffic",
+          hint: 'lab traffic never leaves the lab: route via a lab node on network "lan": 198.18.1.2 (r)',
+        },
+      ],
+    );
   });
   t.test("a next hop that is no node's address, alone on its network", async (t) => {
-    t.same(nowhere({ a: { interfaces: { lan: "198.18.1.10" }, routes: [{ to: "198.18.9.0/24", via: "198.18.1.99" }] } }), [{
-      at: "nodes.a.routes.0.via",
-      message: "next hop 198.18.1.99 is no node's address: nothing in the lab would forward this traffic",
-      hint: 'lab traffic never leaves the lab: route via a lab node on network "lan" (none is there yet: add one with forward: true)',
-    }]);
+    t.same(nowhere({ a: { interfaces: { lan: "198.18.1.10" }, routes: [{ to: "198.18.9.0/24", via: "198.18.1.99" }] } }), [
+      {
+        at: "nodes.a.routes.0.via",
+        message: "next hop 198.18.1.99 is no node's address: nothing in the lab would forward this traffic",
+        hint: 'lab traffic never leaves the lab: route via a lab node on network "lan" (none is there yet: add one with forward: true)',
+      },
+    ]);
   });
 });
 

@@ -8,17 +8,18 @@ import type { EndpointSpec, ExpectationSpec, Lab } from "../../controller/lab/ty
 const findings = (lab: Lab) => validateLab(lab).map((f) => ({ at: f.at.join("."), message: f.message, hint: f.hint }));
 
 /** A client on lan, a router r1 between lan and wan, a server on wan; the traffic and expectations given. */
-const lab = (traffic: Record<string, EndpointSpec> | undefined, expect: unknown[] = []): Lab => ({
-  name: "expectations",
-  networks: { lan: { subnet: "198.18.1.0/24" }, wan: { subnet: "198.18.2.0/24" } },
-  nodes: {
-    client: { interfaces: { lan: "198.18.1.10" } },
-    r1: { forward: true, interfaces: { lan: "198.18.1.2", wan: "198.18.2.2" } },
-    server: { interfaces: { wan: "198.18.2.10" } },
-  },
-  ...(traffic ? { traffic } : {}),
-  expect: expect as ExpectationSpec[],
-}) as Lab;
+const lab = (traffic: Record<string, EndpointSpec> | undefined, expect: unknown[] = []): Lab =>
+  ({
+    name: "expectations",
+    networks: { lan: { subnet: "198.18.1.0/24" }, wan: { subnet: "198.18.2.0/24" } },
+    nodes: {
+      client: { interfaces: { lan: "198.18.1.10" } },
+      r1: { forward: true, interfaces: { lan: "198.18.1.2", wan: "198.18.2.2" } },
+      server: { interfaces: { wan: "198.18.2.10" } },
+    },
+    ...(traffic ? { traffic } : {}),
+    expect: expect as ExpectationSpec[],
+  }) as Lab;
 
 /** A publisher on the server and a subscriber on the client: two agent endpoints. */
 const AGENTS: Record<string, EndpointSpec> = {
@@ -49,9 +50,7 @@ t.test("an expectation names an endpoint under traffic", async (t) => {
     ]);
   });
   t.test("a name like none of them lists them all", async (t) => {
-    t.same(findings(lab(AGENTS, [{ unreachable: { endpoint: "backup" } }])), [
-      { at: "expect.0.unreachable.endpoint", message: 'no endpoint "backup" under traffic', hint: "endpoints: feed, reader" },
-    ]);
+    t.same(findings(lab(AGENTS, [{ unreachable: { endpoint: "backup" } }])), [{ at: "expect.0.unreachable.endpoint", message: 'no endpoint "backup" under traffic', hint: "endpoints: feed, reader" }]);
   });
   t.test("sourceSeen's endpoint is checked at its own path", async (t) => {
     t.same(findings(lab(AGENTS, [{ sourceSeen: { endpoint: "backup", source: "198.18.1.10" } }])), [

@@ -128,7 +128,12 @@ function onlyProblem(t: Tap, text: string, expected: Expected): void {
 /** Among the lab's problems is this one. */
 function hasProblem(t: Tap, text: string, expected: Expected): void {
   const problems = problemsIn(text);
-  checkProblem(t, text, problems.find((p) => p.path === expected.path && expected.message.test(p.message)), expected);
+  checkProblem(
+    t,
+    text,
+    problems.find((p) => p.path === expected.path && expected.message.test(p.message)),
+    expected,
+  );
 }
 
 t.test("the valid lab has no problems", async (t) => {
@@ -324,7 +329,12 @@ t.test("addresses", async (t) => {
   });
   t.test("outside the subnet", async (t) => {
     const text = edit(VALID, r1, "      clients: 198.18.3.2\n");
-    onlyProblem(t, text, { path: at, line: "clients: 198.18.3.2", message: /198\.18\.3\.2 is outside the network's subnet 198\.18\.1\.0\/24/, hint: /inside 198\.18\.1\.0\/24, e\.g\. 198\.18\.1\.10/ });
+    onlyProblem(t, text, {
+      path: at,
+      line: "clients: 198.18.3.2",
+      message: /198\.18\.3\.2 is outside the network's subnet 198\.18\.1\.0\/24/,
+      hint: /inside 198\.18\.1\.0\/24, e\.g\. 198\.18\.1\.10/,
+    });
   });
   t.test("outside a small subnet: the example is inside it", async (t) => {
     const text = edit(edit(VALID, "    subnet: 198.18.1.0/24", "    subnet: 198.18.1.0/29"), "clients: [198.18.1.10, 198.18.1.11]", "clients: [198.18.1.4, 198.18.1.5]");
@@ -363,7 +373,12 @@ t.test("addresses", async (t) => {
   });
   t.test("IPv6 on a network without an IPv6 subnet", async (t) => {
     const text = edit(VALID, r1, '      clients: [198.18.1.2, "2001:2:0:1::2"]\n');
-    onlyProblem(t, text, { path: `${at}[1]`, line: '"2001:2:0:1::2"', message: /IPv6 address 2001:2:0:1::2 on network "clients", which has no IPv6 subnet/, hint: /add an IPv6 subnet to networks\.clients\.subnet/ });
+    onlyProblem(t, text, {
+      path: `${at}[1]`,
+      line: '"2001:2:0:1::2"',
+      message: /IPv6 address 2001:2:0:1::2 on network "clients", which has no IPv6 subnet/,
+      hint: /add an IPv6 subnet to networks\.clients\.subnet/,
+    });
   });
   t.test("only IPv6 addresses on a dual-stack network", async (t) => {
     const text = edit(VALID, '      servers: [198.18.2.3, "2001:2:0:2::3"]', '      servers: "2001:2:0:2::3"');
@@ -430,7 +445,12 @@ t.test("routes", async (t) => {
   });
   t.test("a policy route from an address the node does not own", async (t) => {
     const text = edit(VALID, "        from: 198.18.1.10\n", "        from: 198.18.1.12\n");
-    onlyProblem(t, text, { path: "nodes.client.routes[0].from", line: "from: 198.18.1.12", message: /198\.18\.1\.12 is not one of "client"'s addresses/, hint: /own address: 198\.18\.1\.10, 198\.18\.1\.11/ });
+    onlyProblem(t, text, {
+      path: "nodes.client.routes[0].from",
+      line: "from: 198.18.1.12",
+      message: /198\.18\.1\.12 is not one of "client"'s addresses/,
+      hint: /own address: 198\.18\.1\.10, 198\.18\.1\.11/,
+    });
   });
   t.test("a next hop on the node's network that no node of the lab holds", async (t) => {
     // 198.18.2.50 is inside servers, not the gateway, not the server's own: but nobody is there.
@@ -445,11 +465,21 @@ t.test("routes", async (t) => {
   t.test("one next hop of an ECMP route that no node holds; and one held by a node declared later", async (t) => {
     // The client's routes name r1 and r2, declared after it: a node's neighbours are all known first.
     const text = edit(VALID, "        via: 198.18.1.3\n", "        via: [198.18.1.3, 198.18.1.4]\n");
-    onlyProblem(t, text, { path: "nodes.client.routes[1].via[1]", line: "via: [198.18.1.3, 198.18.1.4]", message: /next hop 198\.18\.1\.4 is no node's address/, hint: /198\.18\.1\.2 \(r1\), 198\.18\.1\.3 \(r2\)/ });
+    onlyProblem(t, text, {
+      path: "nodes.client.routes[1].via[1]",
+      line: "via: [198.18.1.3, 198.18.1.4]",
+      message: /next hop 198\.18\.1\.4 is no node's address/,
+      hint: /198\.18\.1\.2 \(r1\), 198\.18\.1\.3 \(r2\)/,
+    });
   });
   t.test("an IPv6 next hop that no node holds", async (t) => {
     const text = edit(VALID, to + via, '      - to: "2001:2:0:1::/64"\n        via: "2001:2:0:2::99"\n');
-    onlyProblem(t, text, { path: "nodes.server.routes[0].via", line: 'via: "2001:2:0:2::99"', message: /next hop 2001:2:0:2::99 is no node's address/, hint: /2001:2:0:2::2 \(r1\), 2001:2:0:2::3 \(r2\)/ });
+    onlyProblem(t, text, {
+      path: "nodes.server.routes[0].via",
+      line: 'via: "2001:2:0:2::99"',
+      message: /next hop 2001:2:0:2::99 is no node's address/,
+      hint: /2001:2:0:2::2 \(r1\), 2001:2:0:2::3 \(r2\)/,
+    });
   });
   t.test("a policy route from an address of the other family", async (t) => {
     const text = edit(VALID, to + via, to + via + '        from: "2001:2:0:2::10"\n');
@@ -468,7 +498,12 @@ t.test("traffic", async (t) => {
   });
   t.test("bind on an address the node does not own", async (t) => {
     const text = edit(VALID, "bind: tcp://198.18.2.10:5556", "bind: tcp://198.18.2.11:5556");
-    onlyProblem(t, text, { path: "traffic.feed.bind", line: "bind: tcp://198.18.2.11:5556", message: /198\.18\.2\.11 is not an address of node "server" \(198\.18\.2\.10, 2001:2:0:2::10\)/, hint: /own addresses, an interface name, or \*/ });
+    onlyProblem(t, text, {
+      path: "traffic.feed.bind",
+      line: "bind: tcp://198.18.2.11:5556",
+      message: /198\.18\.2\.11 is not an address of node "server" \(198\.18\.2\.10, 2001:2:0:2::10\)/,
+      hint: /own addresses, an interface name, or \*/,
+    });
   });
   t.test("bind on an ephemeral port", async (t) => {
     for (const port of ["*", "0"]) {
@@ -498,9 +533,19 @@ t.test("traffic", async (t) => {
   });
   t.test("tcp://*:P conflicts with any bind of P on the node", async (t) => {
     const text = second('"tcp://*:5556"');
-    onlyProblem(t, text, { path: "traffic.feed2.bind", line: 'bind: "tcp://*:5556"', message: /takes the port that traffic\.feed\.bind/, hint: /tcp:\/\/\*:5556 takes port 5556 on every address of the node \(IPv4 and IPv6\)/ });
+    onlyProblem(t, text, {
+      path: "traffic.feed2.bind",
+      line: 'bind: "tcp://*:5556"',
+      message: /takes the port that traffic\.feed\.bind/,
+      hint: /tcp:\/\/\*:5556 takes port 5556 on every address of the node \(IPv4 and IPv6\)/,
+    });
     const v6 = edit(second('"tcp://*:5557"'), "bind: tcp://198.18.2.10:5556", 'bind: "tcp://[2001:2:0:2::10]:5557"');
-    onlyProblem(t, v6, { path: "traffic.feed2.bind", line: 'bind: "tcp://*:5557"', message: /takes the port that traffic\.feed\.bind \(tcp:\/\/\[2001:2:0:2::10\]:5557\)/, hint: /every address of the node/ });
+    onlyProblem(t, v6, {
+      path: "traffic.feed2.bind",
+      line: 'bind: "tcp://*:5557"',
+      message: /takes the port that traffic\.feed\.bind \(tcp:\/\/\[2001:2:0:2::10\]:5557\)/,
+      hint: /every address of the node/,
+    });
   });
   t.test("the same IPv6 address and port, spelt two ways, and within one endpoint's list", async (t) => {
     const text = edit(VALID, "bind: tcp://198.18.2.10:5556", 'bind: ["tcp://[2001:2:0:2::10]:5556", "tcp://[2001:2:0:2:0::10]:5556"]');
@@ -528,7 +573,12 @@ t.test("traffic", async (t) => {
   });
   t.test("connect from every address (*) is no source", async (t) => {
     const text = edit(VALID, connect, "connect: tcp://*:0;198.18.2.10:5556");
-    onlyProblem(t, text, { path: "traffic.reader.connect", line: "tcp://*:0;", message: /source "\*" is neither an address nor an interface of node "client"/, hint: /connect from one of the node's own addresses/ });
+    onlyProblem(t, text, {
+      path: "traffic.reader.connect",
+      line: "tcp://*:0;",
+      message: /source "\*" is neither an address nor an interface of node "client"/,
+      hint: /connect from one of the node's own addresses/,
+    });
   });
   t.test("connect from an interface name, or an ephemeral source port written *", async (t) => {
     t.same(problemsIn(edit(VALID, connect, "connect: tcp://clients:0;198.18.2.10:5556")), [], "the interface named after its network");
@@ -536,7 +586,12 @@ t.test("traffic", async (t) => {
   });
   t.test("connect from a source address the node does not own", async (t) => {
     const text = edit(VALID, connect, "connect: tcp://198.18.1.12:0;198.18.2.10:5556");
-    onlyProblem(t, text, { path: "traffic.reader.connect", line: "198.18.1.12:0", message: /source 198\.18\.1\.12 is not an address of node "client"/, hint: /connect from one of the node's own addresses/ });
+    onlyProblem(t, text, {
+      path: "traffic.reader.connect",
+      line: "198.18.1.12:0",
+      message: /source 198\.18\.1\.12 is not an address of node "client"/,
+      hint: /connect from one of the node's own addresses/,
+    });
   });
   t.test("connect from a fixed source port", async (t) => {
     const text = edit(VALID, connect, "connect: tcp://198.18.1.11:4000;198.18.2.10:5556");
@@ -633,7 +688,12 @@ t.test("expectations", async (t) => {
   });
   t.test("a source seen that no node owns", async (t) => {
     const text = edit(VALID, "      source: 198.18.1.11\n", "      source: [198.18.1.11, 198.18.1.99]\n");
-    onlyProblem(t, text, { path: "expect[1].sourceSeen.source[1]", line: "source: [198.18.1.11, 198.18.1.99]", message: /198\.18\.1\.99 is not an address of any node in this lab/, hint: /nodes\.\*\.interfaces/ });
+    onlyProblem(t, text, {
+      path: "expect[1].sourceSeen.source[1]",
+      line: "source: [198.18.1.11, 198.18.1.99]",
+      message: /198\.18\.1\.99 is not an address of any node in this lab/,
+      hint: /nodes\.\*\.interfaces/,
+    });
   });
 });
 

@@ -110,9 +110,12 @@ t.test("parseRoutes", async (t) => {
     ]);
   });
   t.test("routes that do not forward are left out", async (t) => {
-    t.same(parseRoutes(`[{"type":"unreachable","dst":"198.18.9.0/24","flags":[]},{"type":"blackhole","dst":"198.18.8.0/24","flags":[]},{"dst":"198.18.7.0/24","gateway":"198.18.1.2","dev":"eth0","flags":[]}]`), [
-      { to: "198.18.7.0/24", family: 4, via: ["198.18.1.2"], dev: ["eth0"], table: "main" },
-    ]);
+    t.same(
+      parseRoutes(
+        `[{"type":"unreachable","dst":"198.18.9.0/24","flags":[]},{"type":"blackhole","dst":"198.18.8.0/24","flags":[]},{"dst":"198.18.7.0/24","gateway":"198.18.1.2","dev":"eth0","flags":[]}]`,
+      ),
+      [{ to: "198.18.7.0/24", family: 4, via: ["198.18.1.2"], dev: ["eth0"], table: "main" }],
+    );
   });
   t.same(parseRoutes("[]"), []);
 });
@@ -150,7 +153,13 @@ t.test("parseFlowSet", async (t) => {
         { metainfo: { version: "1.0.6", release_name: "Lester Gooch #5", json_schema_version: 1 } },
         {
           set: {
-            family: "inet", name: "flows6", table: "zmqlab", type: ["ipv6_addr", "ipv6_addr"], handle: 2, size: 65536, flags: ["dynamic"],
+            family: "inet",
+            name: "flows6",
+            table: "zmqlab",
+            type: ["ipv6_addr", "ipv6_addr"],
+            handle: 2,
+            size: 65536,
+            flags: ["dynamic"],
             elem: [
               { elem: { val: { concat: ["2001:2:0:1::10", "2001:2:0:2::10"] }, counter: { packets: 12, bytes: 1032 } } },
               { elem: { val: { concat: ["2001:2:0:2::10", "2001:2:0:1::10"] }, counter: { packets: 10, bytes: 880 } } },
@@ -184,9 +193,7 @@ t.test("compareWithPlan", async (t) => {
     t.same(compareWithPlan(client, agreeing()), []);
   });
   /** The ecmp client's eth0 as the kernel shows it. */
-  const ecmpClient = (): InterfaceState[] => [
-    { name: "eth0", altnames: ["clients"], mac: "02:42:c6:12:03:0a", addresses: [10, 11, 12, 13, 14, 15, 16, 17].map((i) => `198.18.3.${i}/24`) },
-  ];
+  const ecmpClient = (): InterfaceState[] => [{ name: "eth0", altnames: ["clients"], mac: "02:42:c6:12:03:0a", addresses: [10, 11, 12, 13, 14, 15, 16, 17].map((i) => `198.18.3.${i}/24`) }];
   t.test("ECMP next hops in another order agree", async (t) => {
     const reversed = `[{"dst":"198.18.4.0/24","flags":[],"nexthops":[{"gateway":"198.18.3.3","dev":"eth0","weight":1,"flags":[]},{"gateway":"198.18.3.2","dev":"eth0","weight":1,"flags":[]}]}]`;
     t.same(compareWithPlan(planned(ecmp, "client"), { interfaces: ecmpClient(), routes: parseRoutes(reversed), rules: [] }), []);
@@ -249,7 +256,10 @@ t.test("compareWithPlan", async (t) => {
     state.rules = [];
     const differences = compareWithPlan(client, state);
     t.equal(differences.length, 4);
-    t.ok(differences.every((d) => !d.includes("\n")), "one line each");
+    t.ok(
+      differences.every((d) => !d.includes("\n")),
+      "one line each",
+    );
   });
   t.test("a dual-stack node with a default route per family", async (t) => {
     const server: NodePlan = {
@@ -274,7 +284,22 @@ t.test("compareWithPlan", async (t) => {
 });
 
 t.test("connections a node's kernel saw start, from zmqlab's nftables sets", async (t) => {
-  const json = JSON.stringify({ nftables: [{ metainfo: { version: "1.0.6" } }, { set: { family: "inet", name: "peers4", table: "zmqlab_peers", elem: [{ elem: { val: { concat: ["198.18.44.11", 48012, "198.18.44.20", 5556] }, counter: { packets: 1, bytes: 60 } } }, { elem: { val: { concat: ["198.18.44.10", 40000, "198.18.44.20", 7000] }, counter: { packets: 2, bytes: 120 } } }] } }] });
+  const json = JSON.stringify({
+    nftables: [
+      { metainfo: { version: "1.0.6" } },
+      {
+        set: {
+          family: "inet",
+          name: "peers4",
+          table: "zmqlab_peers",
+          elem: [
+            { elem: { val: { concat: ["198.18.44.11", 48012, "198.18.44.20", 5556] }, counter: { packets: 1, bytes: 60 } } },
+            { elem: { val: { concat: ["198.18.44.10", 40000, "198.18.44.20", 7000] }, counter: { packets: 2, bytes: 120 } } },
+          ],
+        },
+      },
+    ],
+  });
   t.same(parseConnectionSet(json), [
     { source: "198.18.44.11", sourcePort: 48012, local: "198.18.44.20", port: 5556 },
     { source: "198.18.44.10", sourcePort: 40000, local: "198.18.44.20", port: 7000 },

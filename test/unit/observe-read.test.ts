@@ -72,8 +72,16 @@ t.test("interfaces and the whole kernel, IPv4 alone or both families", async (t)
   const v6 = node("client", KERNEL);
   const state6 = await readKernel(v6, true);
   t.equal(v6.asked.length, 5, "both families: five commands");
-  t.same(state6.routes.map((r) => r.family), [4, 6], "routes of both families, IPv4 first");
-  t.same(state6.rules.map((r) => r.table), ["100", "101"], "rules of both families, IPv4 first");
+  t.same(
+    state6.routes.map((r) => r.family),
+    [4, 6],
+    "routes of both families, IPv4 first",
+  );
+  t.same(
+    state6.rules.map((r) => r.table),
+    ["100", "101"],
+    "rules of both families, IPv4 first",
+  );
   t.same(kernelState(ADDR, [ROUTES4, ROUTES6], [RULES4]), { interfaces: state6.interfaces, routes: state6.routes, rules: state4.rules }, "the same state from output already read");
 });
 
@@ -115,7 +123,11 @@ t.test("every router's counters now, and zeroed", async (t) => {
   ];
   t.same(await readFlows({ nodes }), { r1: [{ from: "198.18.1.10", to: "198.18.2.10", packets: 3, bytes: 180 }], r2: [] }, "by router, hosts left out");
   await zeroFlows(nodes);
-  t.same(nodes.map((n) => n.handle.asked.filter((a) => a.includes("flush"))), [[], ["nft flush set inet zmqlab flows4"], ["nft flush set inet zmqlab flows4 ; flush set inet zmqlab flows6"]], "each router's sets, IPv6's where it has IPv6");
+  t.same(
+    nodes.map((n) => n.handle.asked.filter((a) => a.includes("flush"))),
+    [[], ["nft flush set inet zmqlab flows4"], ["nft flush set inet zmqlab flows4 ; flush set inet zmqlab flows6"]],
+    "each router's sets, IPv6's where it has IPv6",
+  );
   const broken = [counted("r1", true, false, { "nft flush set inet zmqlab flows4": { exitCode: 1, stdout: "", stderr: "Error: No such file" } })];
   await t.rejects(zeroFlows(broken), /In node r1, `nft flush set inet zmqlab flows4` failed \(exit 1\): Error: No such file/);
 });
@@ -137,13 +149,21 @@ t.test("after the traffic: a node that went away is not asked, one that fails or
   const { flows, unavailable } = await readCounters({ nodes }, interrupted, 50);
   t.ok(performance.now() - started < 5000, "bounded");
   t.same(Object.keys(flows).sort(), ["r1", "r5"], "read where it could be: a restarted node is asked");
-  t.same(unavailable, {
-    r2: "node r2 did not answer within 50 ms",
-    r3: "In node r3, `nft -j list table inet zmqlab` failed (exit 1): Error: No such file",
-    r4: "node r4 was stopped",
-  }, "why each is missing, one line each");
+  t.same(
+    unavailable,
+    {
+      r2: "node r2 did not answer within 50 ms",
+      r3: "In node r3, `nft -j list table inet zmqlab` failed (exit 1): Error: No such file",
+      r4: "node r4 was stopped",
+    },
+    "why each is missing, one line each",
+  );
   t.same(nodes[4]!.handle.asked, [], "a stopped node is not asked (an exec into a paused one hangs)");
-  t.same(await readCounters({ nodes: [nodes[1]!] }), { flows: { r1: [{ from: "198.18.1.10", to: "198.18.2.10", packets: 3, bytes: 180 }] }, unavailable: {} }, "nothing interrupted: the default bound");
+  t.same(
+    await readCounters({ nodes: [nodes[1]!] }),
+    { flows: { r1: [{ from: "198.18.1.10", to: "198.18.2.10", packets: 3, bytes: 180 }] }, unavailable: {} },
+    "nothing interrupted: the default bound",
+  );
 });
 
 t.test("bounded: the work's value, or a rejection naming what did not answer", async (t) => {

@@ -82,7 +82,9 @@ t.test("every fault kind as planned", async (t) => {
   const plan = planLab(parseLab(LAB).lab);
   const out: string[] = [];
   for (const f of plan.faults ?? []) {
-    out.push(`${f.atMs} ${f.name}: ${f.description}${f.engine ? ` [engine ${f.engine.action} ${f.engine.node}]` : ""}${f.reconfigure ? ` [reconfigure ${f.reconfigure}]` : ""}${f.netem ? ` [netem ${f.netem}]` : ""}`);
+    out.push(
+      `${f.atMs} ${f.name}: ${f.description}${f.engine ? ` [engine ${f.engine.action} ${f.engine.node}]` : ""}${f.reconfigure ? ` [reconfigure ${f.reconfigure}]` : ""}${f.netem ? ` [netem ${f.netem}]` : ""}`,
+    );
     for (const s of f.steps) for (const c of s.commands) out.push(`  ${s.node}: ${JSON.stringify(c.argv)} # ${c.why}`);
   }
   const expected = EXPECTED.split("\n");

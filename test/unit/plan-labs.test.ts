@@ -38,8 +38,14 @@ const DROP_DEFAULT_V6 = ["ip", "-6", "route", "flush", "exact", "::/0"];
 /** What holds for every plan: networks, labels, capabilities, ranges clear of lab addresses. */
 function checkCommon(t: Tap, lab: Lab, plan: LabPlan): void {
   t.equal(plan.lab, lab.name);
-  t.same(plan.networks.map((n) => n.name), Object.keys(lab.networks));
-  t.same(plan.nodes.map((n) => n.name), Object.keys(lab.nodes));
+  t.same(
+    plan.networks.map((n) => n.name),
+    Object.keys(lab.networks),
+  );
+  t.same(
+    plan.nodes.map((n) => n.name),
+    Object.keys(lab.nodes),
+  );
   const addresses = labAddresses(lab).map((a) => parseAddress(a)!);
   const docker = dockerNames(plan);
   for (const network of plan.networks) {
@@ -54,7 +60,11 @@ function checkCommon(t: Tap, lab: Lab, plan: LabPlan): void {
       const range = parseSubnet(sub.ipRange!) as Subnet;
       t.ok(range.first >= subnet.first && range.last <= subnet.last, `${network.name}: ${sub.ipRange} inside ${sub.subnet}`);
       t.notOk(contains(range, parseAddress(sub.gateway)!), `${network.name}: ${sub.ipRange} leaves out the gateway`);
-      t.same(addresses.filter((a) => contains(range, a)), [], `${network.name}: ${sub.ipRange} holds no lab address`);
+      t.same(
+        addresses.filter((a) => contains(range, a)),
+        [],
+        `${network.name}: ${sub.ipRange} holds no lab address`,
+      );
     }
   }
   for (const n of plan.nodes) {
@@ -117,10 +127,19 @@ t.test("labs/source-ip", async (t) => {
   });
 
   t.test("routers forward and count flows", async (t) => {
-    for (const [name, clients, servers] of [["r1", "198.18.1.2", "198.18.2.2"], ["r2", "198.18.1.3", "198.18.2.3"]] as const) {
+    for (const [name, clients, servers] of [
+      ["r1", "198.18.1.2", "198.18.2.2"],
+      ["r2", "198.18.1.3", "198.18.2.3"],
+    ] as const) {
       const r = node(plan, name);
       t.same(r.sysctls, { "net.ipv4.ip_forward": "1" });
-      t.same(r.interfaces.map((i) => [i.network, i.ipv4, i.addresses]), [["clients", clients, [`${clients}/24`]], ["servers", servers, [`${servers}/24`]]]);
+      t.same(
+        r.interfaces.map((i) => [i.network, i.ipv4, i.addresses]),
+        [
+          ["clients", clients, [`${clients}/24`]],
+          ["servers", servers, [`${servers}/24`]],
+        ],
+      );
       t.same(argvs(r), [DROP_DEFAULT_V4, ...FLOW_COUNTERS_V4]);
       t.same(r.routes, []);
       t.same(r.rules, []);
@@ -150,10 +169,13 @@ t.test("labs/ecmp", async (t) => {
   checkCommon(t, lab, plan);
 
   t.test("networks", async (t) => {
-    t.same(plan.networks.map((n) => [dockerNames(plan).networks[n.name]!.name, n.ipv4, n.ipv6]), [
-      ["zmqlab-ecmp-clients", { subnet: "198.18.3.0/24", gateway: "198.18.3.1", ipRange: "198.18.3.128/25" }, undefined],
-      ["zmqlab-ecmp-servers", { subnet: "198.18.4.0/24", gateway: "198.18.4.1", ipRange: "198.18.4.128/25" }, undefined],
-    ]);
+    t.same(
+      plan.networks.map((n) => [dockerNames(plan).networks[n.name]!.name, n.ipv4, n.ipv6]),
+      [
+        ["zmqlab-ecmp-clients", { subnet: "198.18.3.0/24", gateway: "198.18.3.1", ipRange: "198.18.3.128/25" }, undefined],
+        ["zmqlab-ecmp-servers", { subnet: "198.18.4.0/24", gateway: "198.18.4.1", ipRange: "198.18.4.128/25" }, undefined],
+      ],
+    );
   });
 
   t.test("client: eight addresses, the hash policy and seed, one route with two next hops", async (t) => {
@@ -221,17 +243,18 @@ nodes:
   checkCommon(t, lab, plan);
 
   t.test("networks carry an IPv6 subnet plan", async (t) => {
-    t.same(plan.networks.map((n) => n.ipv6), [
-      { subnet: "2001:2:0:1::/64", gateway: "2001:2:0:1::1", ipRange: "2001:2:0:1:8000::/65" },
-      { subnet: "2001:2:0:2::/64", gateway: "2001:2:0:2::1", ipRange: "2001:2:0:2:8000::/65" },
-    ]);
+    t.same(
+      plan.networks.map((n) => n.ipv6),
+      [
+        { subnet: "2001:2:0:1::/64", gateway: "2001:2:0:1::1", ipRange: "2001:2:0:1:8000::/65" },
+        { subnet: "2001:2:0:2::/64", gateway: "2001:2:0:2::1", ipRange: "2001:2:0:2:8000::/65" },
+      ],
+    );
   });
 
   t.test("client: IPv6 extra addresses without DAD, -6 routes and rules", async (t) => {
     const client = node(plan, "client");
-    t.same(client.interfaces, [
-      { network: "clients", ipv4: "198.18.1.10", ipv6: "2001:2:0:1::10", addresses: ["198.18.1.10/24", "2001:2:0:1::10/64", "2001:2:0:1::11/64"] },
-    ]);
+    t.same(client.interfaces, [{ network: "clients", ipv4: "198.18.1.10", ipv6: "2001:2:0:1::10", addresses: ["198.18.1.10/24", "2001:2:0:1::10/64", "2001:2:0:1::11/64"] }]);
     t.same(client.sysctls, { "net.ipv4.fib_multipath_hash_policy": "1", "net.ipv6.fib_multipath_hash_policy": "1" });
     t.same(argvs(client), [
       DROP_DEFAULT_V4,
@@ -273,7 +296,13 @@ nodes:
       ["ip", "-6", "route", "replace", "default", "via", "2001:2:0:2::2", "dev", "servers"],
       ["ip", "-4", "route", "replace", "default", "via", "198.18.2.2", "dev", "servers"],
     ]);
-    t.same(server.routes.map((r) => [r.to, r.family, r.table]), [["default", 6, "main"], ["default", 4, "main"]]);
+    t.same(
+      server.routes.map((r) => [r.to, r.family, r.table]),
+      [
+        ["default", 6, "main"],
+        ["default", 4, "main"],
+      ],
+    );
   });
 });
 
@@ -326,7 +355,10 @@ nodes:
     ["nft", "add", "table", "inet", "filter; rm -rf /"],
     ["sh", "-c", "echo $(id) > /tmp/x && true"],
   ]);
-  t.same(a.commands.slice(-2).map((c) => c.why), ["from the lab file (run)", "from the lab file (run)"]);
+  t.same(
+    a.commands.slice(-2).map((c) => c.why),
+    ["from the lab file (run)", "from the lab file (run)"],
+  );
   t.equal(planLab(lab, { image: "zmqlab/node:test" }).nodes[0]?.image, "alpine:3.20", "the lab's image wins over the default");
 });
 
@@ -375,11 +407,23 @@ nodes:
       lan: [198.18.1.2, 198.18.1.3]
 `);
   const a = node(planLab(lab), "a");
-  t.same(a.rules, [
-    { from: "198.18.1.10", table: "100", priority: 1000, family: 4 },
-    { from: "198.18.1.11", table: "101", priority: 1001, family: 4 },
-  ], "one rule per source, not per route");
-  t.same(a.routes.map((r) => [r.to, r.table]), [["198.18.2.0/24", "100"], ["198.18.3.0/24", "100"], ["198.18.4.0/24", "101"]], "both routes from .10 in its table 100");
+  t.same(
+    a.rules,
+    [
+      { from: "198.18.1.10", table: "100", priority: 1000, family: 4 },
+      { from: "198.18.1.11", table: "101", priority: 1001, family: 4 },
+    ],
+    "one rule per source, not per route",
+  );
+  t.same(
+    a.routes.map((r) => [r.to, r.table]),
+    [
+      ["198.18.2.0/24", "100"],
+      ["198.18.3.0/24", "100"],
+      ["198.18.4.0/24", "101"],
+    ],
+    "both routes from .10 in its table 100",
+  );
   t.same(a.sysctls, { "net.ipv4.fib_multipath_hash_policy": "1", "net.ipv4.fib_multipath_hash_seed": "1" }, "hashSeed 1 is planned; l4 is policy 1");
   t.same(node(planLab(lab), "r").sysctls, { "net.ipv4.ip_forward": "1" }, "a router forwards IPv4 only in an IPv4 lab");
 });

@@ -15,7 +15,10 @@ t.test("down twice is fine: the second finds nothing", async (t) => {
   t.same(first, { lab: "mem", found: true, containers: 5, networks: 2 }, "the first removes 5 nodes and 2 networks");
   const second = await down(lab(), { wait: WAIT, runtime: engine.runtime() });
   t.same(second, { lab: "mem", found: false, containers: 0, networks: 0 }, "the second finds nothing");
-  t.notOk(engine.calls.slice(engine.calls.findLastIndex((c) => c.op === "listLabs")).some((c) => c.op === "lock"), "and takes no lock for it");
+  t.notOk(
+    engine.calls.slice(engine.calls.findLastIndex((c) => c.op === "listLabs")).some((c) => c.op === "lock"),
+    "and takes no lock for it",
+  );
   t.same(engine.left(), [], "nothing left");
 });
 

@@ -29,7 +29,8 @@ async function cliUp(process: MemoryRuntime, instance?: string): Promise<void> {
 
 t.test("a clean up makes every kind of step the loops below fail", async (t) => {
   const ops = new Set(steps.up.map((c) => c.op));
-  for (const op of ["lock", "lockStart", "listLabs", "subnets", "hostRoutes", "nodeImage", "createNetwork", "createNode", "boot", "exec", "release"] as const) t.ok(ops.has(op), `up makes a ${op} call`);
+  for (const op of ["lock", "lockStart", "listLabs", "subnets", "hostRoutes", "nodeImage", "createNetwork", "createNode", "boot", "exec", "release"] as const)
+    t.ok(ops.has(op), `up makes a ${op} call`);
   t.equal(steps.up.filter((c) => c.op === "createNetwork").length, 2, "one network create per network");
   t.equal(steps.up.filter((c) => c.op === "createNode").length, 5, "one node create per node");
   const downOps = new Set(steps.down.map((c) => c.op));
@@ -70,7 +71,10 @@ function everyStepOfUp(t: Test, upSteps: Call[], instance?: string): void {
         if (c.op === "release") {
           // The lab came up; releasing its lock failed: the lab stays up, and the lock's
           // container ends with the process (stale), which the next down removes.
-          t.ok(engine.left().some((l) => l.startsWith("container ")), "the lab is up");
+          t.ok(
+            engine.left().some((l) => l.startsWith("container ")),
+            "the lab is up",
+          );
           process.die();
           t.ok((await outcome(down(lab(), { ...options, runtime: engine.runtime() }))).ok, "the next down succeeds");
           t.same(engine.left(), [], "and removes the lab and the stale lock");
@@ -85,7 +89,10 @@ function everyStepOfUp(t: Test, upSteps: Call[], instance?: string): void {
 t.test("up: every step fails in turn", async (t) => everyStepOfUp(t, steps.up));
 
 t.test("up of an instance: every step fails in turn", async (t) => {
-  t.ok(instanceSteps.up.some((c) => c.op === "subnets") && !instanceSteps.up.some((c, i) => c.op === "hostRoutes" && i === 0), "it reads the engine's subnets to place itself, and no host routes ahead");
+  t.ok(
+    instanceSteps.up.some((c) => c.op === "subnets") && !instanceSteps.up.some((c, i) => c.op === "hostRoutes" && i === 0),
+    "it reads the engine's subnets to place itself, and no host routes ahead",
+  );
   everyStepOfUp(t, instanceSteps.up, INSTANCE);
 });
 
@@ -123,7 +130,12 @@ t.test("down (another process): every step fails in turn", async (t) => {
         }
         t.notOk(result.ok, "down fails");
         if (!result.ok) t.equal(result.exit, 3, `exit 3: ${String(result.error).split("\n")[0]}`);
-        if (c.op !== "release") t.same(engine.left().filter((l) => l.startsWith("lock ")), [], "its lock is released");
+        if (c.op !== "release")
+          t.same(
+            engine.left().filter((l) => l.startsWith("lock ")),
+            [],
+            "its lock is released",
+          );
         // The process ends (its lock, if releasing failed, goes stale); the next down removes the rest.
         process.die();
         const again = await outcome(down(lab(), { runtime: engine.runtime(), wait: WAIT }));
@@ -152,7 +164,12 @@ t.test("RunningLab.down: every step fails in turn", async (t) => {
         }
         t.notOk(result.ok, "down fails");
         if (!result.ok) t.equal(result.exit, 3, `exit 3: ${String(result.error).split("\n")[0]}`);
-        if (c.op !== "release") t.same(engine.left().filter((l) => l.startsWith("lock ")), [], "its lock is released");
+        if (c.op !== "release")
+          t.same(
+            engine.left().filter((l) => l.startsWith("lock ")),
+            [],
+            "its lock is released",
+          );
         process.die();
         t.ok((await outcome(down(lab(), { runtime: engine.runtime(), wait: WAIT }))).ok, "the next down succeeds");
         t.same(engine.left(), [], "and leaves nothing of the lab");
@@ -180,7 +197,10 @@ t.test("the checks above can fail: a lab left on the engine is seen", async (t) 
 });
 
 t.test("a second failure while up cleans up after the first: the first is the one reported, the rest is said beside it", async (t) => {
-  for (const second of [{ op: "removeContainer", says: /could not remove what was created \(.*removal refused.*\): zmqlab down mem removes what is left/ }, { op: "release", says: /could not release the lab's lock \(.*removal refused.*\): it goes when this process ends/ }] as const) {
+  for (const second of [
+    { op: "removeContainer", says: /could not remove what was created \(.*removal refused.*\): zmqlab down mem removes what is left/ },
+    { op: "release", says: /could not release the lab's lock \(.*removal refused.*\): it goes when this process ends/ },
+  ] as const) {
     const engine = new MemoryEngine().at("createNode", 3, { error: dockerError(500, "the first cause") }).at(second.op, 1, { error: dockerError(500, "removal refused") });
     const process = engine.runtime();
     const lines: string[] = [];

@@ -25,13 +25,25 @@ t.test("instances of one lab at once, beside the lab itself: distinct names, sub
   t.ok(engine.left("mem.a").includes("network zmqlab-mem--a-clients"), "the instance's resources carry its name (a network's as a DNS label: a Swarm's overlays must be)");
   t.equal(engine.container("mem.b", "client")?.labels["zmqlab.instance"], "b", "and its label");
   const all = ["mem", "mem.a", "mem.b"].flatMap((key) => subnetsOf(engine, key).map((s) => ({ key, s: subnet(s) })));
-  const clashes = all.flatMap((x, i) => all.slice(i + 1).filter((y) => overlaps(x.s, y.s)).map((y) => `${x.key} ${x.s.cidr} / ${y.key} ${y.s.cidr}`));
+  const clashes = all.flatMap((x, i) =>
+    all
+      .slice(i + 1)
+      .filter((y) => overlaps(x.s, y.s))
+      .map((y) => `${x.key} ${x.s.cidr} / ${y.key} ${y.s.cidr}`),
+  );
   t.same(clashes, [], "no two networks share addresses");
-  t.same(a.relocations.map((r) => r.from), ["198.18.0.0/22", "2001:2:0:2::/64"], "the lab's blocks moved");
+  t.same(
+    a.relocations.map((r) => r.from),
+    ["198.18.0.0/22", "2001:2:0:2::/64"],
+    "the lab's blocks moved",
+  );
   t.not(a.relocations[0]!.to, "198.18.0.0/22", "to other blocks than the lab file's");
   const client = await a.node("client").kernel();
   const moved = a.relocations[0]!;
-  t.ok(client.interfaces.some((i) => i.addresses.some((x) => overlaps(subnet(moved.to), subnet(`${x.split("/")[0]}/32`)))), "the instance's client has its moved addresses");
+  t.ok(
+    client.interfaces.some((i) => i.addresses.some((x) => overlaps(subnet(moved.to), subnet(`${x.split("/")[0]}/32`)))),
+    "the instance's client has its moved addresses",
+  );
   await Promise.all([plain.down(), a.down(), b.down()]);
   t.same(engine.left(), [], "nothing left");
 });
@@ -58,7 +70,10 @@ t.test("a network taking the chosen block at the same moment: Docker refuses, th
   const running = await up(lab(), { wait: WAIT, runtime: engine.runtime(), instance: "race", log: (l) => lines.push(l) });
   t.match(lines.join("\n"), "another network took those subnets at the same moment: choosing again", "it says so");
   const taken = subnet([...engine.networks.get("someone-else")!.subnets][0]!.subnet);
-  t.notOk(subnetsOf(engine, "mem.race").some((s) => overlaps(subnet(s), taken)), "its networks are elsewhere");
+  t.notOk(
+    subnetsOf(engine, "mem.race").some((s) => overlaps(subnet(s), taken)),
+    "its networks are elsewhere",
+  );
   t.equal(lines.filter((l) => l.startsWith("instance race:")).length, 2, "it chose twice");
   await running.down();
   t.same(engine.left(), [], "nothing left of it (the other network is not its own)");

@@ -111,8 +111,15 @@ t.test("Ctrl-C while waiting for the lock: exit 130, nothing created", async (t)
 t.test("an instance named auto takes no lock: nobody else can know its name yet", async (t) => {
   const engine = new MemoryEngine();
   const held = await up(lab(), { wait: WAIT, runtime: engine.runtime(), instance: "auto" });
-  t.same(engine.left().filter((l) => l.startsWith("lock ")), [], "no lock");
-  t.notOk(engine.calls.some((c) => c.op === "lock"), "none was asked for");
+  t.same(
+    engine.left().filter((l) => l.startsWith("lock ")),
+    [],
+    "no lock",
+  );
+  t.notOk(
+    engine.calls.some((c) => c.op === "lock"),
+    "none was asked for",
+  );
   await held.down();
   t.same(engine.left(), [], "nothing left");
 });

@@ -28,7 +28,10 @@ t.test("nothing differs: nothing to repair", async (t) => {
   const second = await again();
   t.ok(second.reconciled);
   t.same(second.repairs, []);
-  t.notOk(engine.calls.some((c) => c.op === "createNode" && c.nth > 5), "no node was created");
+  t.notOk(
+    engine.calls.some((c) => c.op === "createNode" && c.nth > 5),
+    "no node was created",
+  );
   await second.down();
   t.same(engine.left(), []);
 });
@@ -38,14 +41,31 @@ t.test("a stopped node is started and configured again; a paused one unpaused", 
   await first.node("r1").act("stop");
   await first.node("r2").act("pause");
   const second = await again();
-  t.same(second.repairs.filter((r) => !r.includes("configured again")), ["r1: started (it was exited)", "r2: unpaused (it was paused)"]);
-  t.match(second.repairs.find((r) => r.startsWith("r1: configured again")), /no interface named clients.*no flow counters/, "r1 came back with a fresh namespace: configured again");
-  t.notOk(second.repairs.some((r) => r.startsWith("r2: configured")), "r2 kept its namespace: nothing to configure");
+  t.same(
+    second.repairs.filter((r) => !r.includes("configured again")),
+    ["r1: started (it was exited)", "r2: unpaused (it was paused)"],
+  );
+  t.match(
+    second.repairs.find((r) => r.startsWith("r1: configured again")),
+    /no interface named clients.*no flow counters/,
+    "r1 came back with a fresh namespace: configured again",
+  );
+  t.notOk(
+    second.repairs.some((r) => r.startsWith("r2: configured")),
+    "r2 kept its namespace: nothing to configure",
+  );
   t.equal(engine.container("mem", "r1")?.state, "running");
   t.equal(engine.container("mem", "r2")?.state, "running");
   const r1 = await second.node("r1").kernel();
-  t.same(r1.interfaces.filter((i) => i.altnames.length > 0).map((i) => i.altnames[0]), ["clients", "servers"], "r1's interfaces have their names again");
-  t.notOk(r1.routes.some((r) => r.to === "default"), "and Docker's default route is gone again");
+  t.same(
+    r1.interfaces.filter((i) => i.altnames.length > 0).map((i) => i.altnames[0]),
+    ["clients", "servers"],
+    "r1's interfaces have their names again",
+  );
+  t.notOk(
+    r1.routes.some((r) => r.to === "default"),
+    "and Docker's default route is gone again",
+  );
   t.same(await second.node("r1").flows(), [], "and its flow counters are back");
   await second.down();
   t.same(engine.left(), []);
@@ -56,7 +76,10 @@ t.test("a restarted node (a fresh namespace) gets its whole plan again", async (
   await first.node("client").act("restart");
   const second = await again();
   t.equal(second.repairs.length, 1, "one node repaired");
-  t.match(second.repairs[0], /^client: configured again \(no interface named clients; .*an IPv4 default route via 198\.18\.1\.1 that the lab did not declare; no rule "from 198\.18\.1\.10 lookup 100"/);
+  t.match(
+    second.repairs[0],
+    /^client: configured again \(no interface named clients; .*an IPv4 default route via 198\.18\.1\.1 that the lab did not declare; no rule "from 198\.18\.1\.10 lookup 100"/,
+  );
   t.same((await second.node("client").kernel()).rules.filter((r) => r.table === "100").length, 1, "its rule is back");
   await second.down();
   t.same(engine.left(), []);
@@ -77,7 +100,11 @@ t.test("a drifted node gets what it lacks, and only that", async (t) => {
     "server: configured again (servers (eth0) lacks 198.18.2.11/24)",
   ]);
   const box = engine.calls.slice(before).filter((c) => c.op === "exec" && c.subject.startsWith("node box: zmqlab's configure script:"));
-  t.same(box.map((c) => c.subject), ["node box: zmqlab's configure script: ip -4 route replace 198.18.2.0/24 via 198.18.1.2 dev clients"], "box (its own image, with sh) got the one command it lacked");
+  t.same(
+    box.map((c) => c.subject),
+    ["node box: zmqlab's configure script: ip -4 route replace 198.18.2.0/24 via 198.18.1.2 dev clients"],
+    "box (its own image, with sh) got the one command it lacked",
+  );
   const third = await up(lab(), { runtime: second.runtime, wait: 200 });
   t.same(third.repairs, [], "repaired twice: nothing the second time");
   await third.down();
@@ -87,7 +114,11 @@ t.test("a drifted node gets what it lacks, and only that", async (t) => {
 t.test("a repair that the kernel refuses: exit 3, and the lab stays (it was not this up's to remove)", async (t) => {
   const { engine, first, again } = await upAlready();
   await byHand(first, "client", ["ip", "-4", "rule", "del", "from", "198.18.1.10", "table", "100", "priority", "1000"]);
-  engine.script("client", ["sh"], { exitCode: 0, stdout: "\n--zmqlab-- failed 0 2\nRTNETLINK answers: Operation not supported\n--zmqlab-- addr\n[]\n--zmqlab-- route -4\n[]\n--zmqlab-- rule -4\n[]\n--zmqlab-- end\n", stderr: "" });
+  engine.script("client", ["sh"], {
+    exitCode: 0,
+    stdout: "\n--zmqlab-- failed 0 2\nRTNETLINK answers: Operation not supported\n--zmqlab-- addr\n[]\n--zmqlab-- route -4\n[]\n--zmqlab-- rule -4\n[]\n--zmqlab-- end\n",
+    stderr: "",
+  });
   const before = engine.left().filter((l) => !l.startsWith("lock "));
   const second = await outcome(again());
   t.notOk(second.ok);
@@ -111,7 +142,11 @@ t.test("an engine error while repairing: exit 3, the lab stays", async (t) => {
     t.match(String(second.error), "The Docker engine failed to start container zmqlab-mem-r1 (node r1)");
   }
   t.ok(engine.left().includes("container zmqlab-mem-r1 (exited)"), "r1 is as it was");
-  t.same(engine.left().filter((l) => l.startsWith("lock ")), [], "the lock is released");
+  t.same(
+    engine.left().filter((l) => l.startsWith("lock ")),
+    [],
+    "the lock is released",
+  );
   await down(lab(), { wait: WAIT, runtime: engine.runtime() });
   t.same(engine.left(), []);
 });
@@ -132,7 +167,11 @@ t.test("a node that goes away while the others are repaired: exit 3 naming it", 
     t.equal(second.exit, 3);
     t.match(String(second.error), "Lab mem did not come up: node client (gone) stopped or went away while zmqlab set it up");
   }
-  t.same(engine.left().filter((l) => l.startsWith("lock ")), [], "the lock is released");
+  t.same(
+    engine.left().filter((l) => l.startsWith("lock ")),
+    [],
+    "the lock is released",
+  );
   await down(lab(), { wait: WAIT, runtime: engine.runtime() });
   t.same(engine.left(), []);
 });
@@ -150,7 +189,11 @@ t.test("a structural difference is refused (exit 3): repairing cannot add or rem
   const fewer = await outcome(again(LAB.replace(/ {2}box:\n(.*\n){4}/, "")));
   t.notOk(fewer.ok);
   if (!fewer.ok) t.match(String(fewer.error), "it has nodes the file does not declare (box)");
-  t.same(engine.left().filter((l) => l.startsWith("lock ")), [], "each refused up released its lock");
+  t.same(
+    engine.left().filter((l) => l.startsWith("lock ")),
+    [],
+    "each refused up released its lock",
+  );
   t.ok(engine.left().includes("container zmqlab-mem-box (running)"), "and removed nothing");
   await down(lab(), { wait: WAIT, runtime: engine.runtime() });
   t.same(engine.left(), []);
@@ -159,7 +202,11 @@ t.test("a structural difference is refused (exit 3): repairing cannot add or rem
 t.test("attach: a lab that is up, as it is", async (t) => {
   const { engine, first } = await upAlready();
   const attached = await attach(lab(), { wait: WAIT, runtime: engine.runtime() });
-  t.same(attached.plan.nodes.map((n) => n.image), first.plan.nodes.map((n) => n.image), "planned with the images it came up with");
+  t.same(
+    attached.plan.nodes.map((n) => n.image),
+    first.plan.nodes.map((n) => n.image),
+    "planned with the images it came up with",
+  );
   t.same((await attached.node("client").kernel()).rules.length, (await first.node("client").kernel()).rules.length, "the same kernel");
   await attached.release();
 

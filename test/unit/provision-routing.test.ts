@@ -37,10 +37,23 @@ t.test("up waits for OSPF, then the lab is up; down leaves nothing", async (t) =
   const started = performance.now();
   const running = await up(failover, { runtime: engine.runtime(), wait: WAIT });
   t.ok(performance.now() - started >= SETTLE_MS, "it waited for the routes to hold still");
-  t.ok(engine.calls.some((c) => c.subject.includes("vtysh -c show ip ospf neighbor json")), "it asked FRR");
-  const boots = engine.calls.filter((c) => c.op === "boot").map((c) => c.subject).sort();
-  t.same(boots.map((s) => s.split(":").slice(0, 2).join(":")), ["client", "r1", "r2", "server"].map((n) => `node ${n}: zmqlab's configure script`), "as they start, by the configure script (which writes their FRR files)");
-  t.ok(boots.every((s) => s.endsWith("/usr/lib/frr/frrinit.sh start")), "FRR started last, once its files are written");
+  t.ok(
+    engine.calls.some((c) => c.subject.includes("vtysh -c show ip ospf neighbor json")),
+    "it asked FRR",
+  );
+  const boots = engine.calls
+    .filter((c) => c.op === "boot")
+    .map((c) => c.subject)
+    .sort();
+  t.same(
+    boots.map((s) => s.split(":").slice(0, 2).join(":")),
+    ["client", "r1", "r2", "server"].map((n) => `node ${n}: zmqlab's configure script`),
+    "as they start, by the configure script (which writes their FRR files)",
+  );
+  t.ok(
+    boots.every((s) => s.endsWith("/usr/lib/frr/frrinit.sh start")),
+    "FRR started last, once its files are written",
+  );
   clean = [...engine.calls];
   await running.down();
   t.same(engine.left(), [], "nothing left");

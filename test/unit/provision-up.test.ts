@@ -14,27 +14,45 @@ t.test("up brings the lab up as declared, down leaves nothing", async (t) => {
   const running = await up(lab(), { wait: WAIT, runtime: engine.runtime() });
   const execs = engine.calls.filter((c) => c.op === "exec").map((c) => c.subject.split(":")[0]);
   t.same([...new Set(execs)], ["node box"], "only the node of its own image took execs: zmqlab's image is configured as it starts");
-  t.same(engine.left(), [
-    "container zmqlab-mem-box (running)",
-    "container zmqlab-mem-client (running)",
-    "container zmqlab-mem-r1 (running)",
-    "container zmqlab-mem-r2 (running)",
-    "container zmqlab-mem-server (running)",
-    "lock zmqlab-lock.mem (running)",
-    "network zmqlab-mem-clients",
-    "network zmqlab-mem-servers",
-  ], "every network and node, and the lock up holds");
+  t.same(
+    engine.left(),
+    [
+      "container zmqlab-mem-box (running)",
+      "container zmqlab-mem-client (running)",
+      "container zmqlab-mem-r1 (running)",
+      "container zmqlab-mem-r2 (running)",
+      "container zmqlab-mem-server (running)",
+      "lock zmqlab-lock.mem (running)",
+      "network zmqlab-mem-clients",
+      "network zmqlab-mem-servers",
+    ],
+    "every network and node, and the lock up holds",
+  );
 
   const client = await running.node("client").kernel();
   const clients = client.interfaces.find((i) => i.altnames.includes("clients"));
   t.same(clients?.addresses, ["198.18.1.10/24", "198.18.1.11/24"], "the client's interface is named after its network and has both addresses");
-  t.same(client.rules.filter((r) => r.table === "100" || r.table === "101").map((r) => `${r.from} ${r.table}`), ["198.18.1.10 100", "198.18.1.11 101"], "a policy rule per source");
-  t.same(client.routes.filter((r) => r.table !== "main").map((r) => `${r.to} via ${r.via.join(",")} table ${r.table}`), ["198.18.2.0/24 via 198.18.1.2 table 100", "198.18.2.0/24 via 198.18.1.3 table 101"], "the policy routes");
-  t.notOk(client.routes.some((r) => r.to === "default"), "no default route: Docker's was removed");
+  t.same(
+    client.rules.filter((r) => r.table === "100" || r.table === "101").map((r) => `${r.from} ${r.table}`),
+    ["198.18.1.10 100", "198.18.1.11 101"],
+    "a policy rule per source",
+  );
+  t.same(
+    client.routes.filter((r) => r.table !== "main").map((r) => `${r.to} via ${r.via.join(",")} table ${r.table}`),
+    ["198.18.2.0/24 via 198.18.1.2 table 100", "198.18.2.0/24 via 198.18.1.3 table 101"],
+    "the policy routes",
+  );
+  t.notOk(
+    client.routes.some((r) => r.to === "default"),
+    "no default route: Docker's was removed",
+  );
 
   const server = await running.node("server").kernel();
   t.same(server.interfaces.find((i) => i.altnames.includes("servers"))?.addresses, ["198.18.2.10/24", "2001:2:0:2::10/64", "198.18.2.11/24"], "the server's IPv4 and IPv6 addresses");
-  t.notOk(server.routes.some((r) => r.to === "default"), "no IPv4 or IPv6 default route");
+  t.notOk(
+    server.routes.some((r) => r.to === "default"),
+    "no IPv4 or IPv6 default route",
+  );
   t.same(await running.node("r1").flows(), [], "r1 has its flow counters (none counted yet)");
   const box = await running.node("box").kernel();
   t.same(box.interfaces.find((i) => i.altnames.includes("clients"))?.addresses, ["198.18.1.20/24", "198.18.1.21/24"], "a node of its own image is configured command by command");
@@ -49,7 +67,10 @@ t.test("a node's command that fails: exit 3 naming the node, the command and why
   t.notOk(result.ok);
   if (!result.ok) {
     t.equal(result.exit, 3);
-    t.match(String(result.error), "In node client, `ip -4 rule add from 198.18.1.10 table 100 priority 1000` (policy: traffic from 198.18.1.10 uses table 100) failed with exit code 2: RTNETLINK answers: Operation not supported");
+    t.match(
+      String(result.error),
+      "In node client, `ip -4 rule add from 198.18.1.10 table 100 priority 1000` (policy: traffic from 198.18.1.10 uses table 100) failed with exit code 2: RTNETLINK answers: Operation not supported",
+    );
   }
   t.same(engine.left(), [], "nothing left");
 });
@@ -129,7 +150,10 @@ t.test("a subnet another network holds: exit 3 naming both, before anything is c
     t.match(String(result.error), "zmqlab down other");
   }
   t.same(engine.left("mem"), [], "nothing of this lab");
-  t.notOk(engine.calls.some((c) => c.op === "createNetwork" && c.nth > 2), "no network was asked for");
+  t.notOk(
+    engine.calls.some((c) => c.op === "createNetwork" && c.nth > 2),
+    "no network was asked for",
+  );
   await theirs.down();
 
   engine.hostRoutes.push({ to: "198.18.2.0/23", dev: "wg0" });

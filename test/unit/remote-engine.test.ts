@@ -44,5 +44,8 @@ t.test("copyImage: a source that has no such image fails naming both engines", a
   t.ok(err instanceof EnvironmentError);
   t.match((err as Error).message, `Copying the image my/image:1 from the engine at ${from.url} to the engine at ${to.url} failed: ${from.url} has no image my/image:1.`);
   t.match((err as EnvironmentError).hint, `docker -H ${from.url} save my/image:1 | docker -H ${to.url} load`);
-  t.notOk(to.requests.some((r) => r.startsWith("POST /images/load")), "nothing was sent to the target");
+  t.notOk(
+    to.requests.some((r) => r.startsWith("POST /images/load")),
+    "nothing was sent to the target",
+  );
 });

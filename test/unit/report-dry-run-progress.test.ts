@@ -47,29 +47,40 @@ t.test("the dry run: IPv6, no free range, files, every fault line", async (t) =>
   has("    file /etc/b.conf (mode 600) from /src/b.conf   # why b", "a file read from disk, its mode in octal");
   has("      ip link property add dev <Docker's name for lan / tiny> altname <network>   # name interfaces after their networks", "altnames for every network");
   const faults = lines.slice(lines.findIndex((l) => l.startsWith("faults (")));
-  t.same(faults, [
-    "faults (ms since time 0, when the senders are released; <network> is the node's kernel name for that interface, read when the fault runs):",
-    "    1000 ms  s: stop node r (no grace time)",
-    "      engine: stop container zmqlab-t-r (timeout 0: no grace time)",
-    "    2000 ms  g: start node r, then configure it as declared",
-    "      engine: start container zmqlab-t-r",
-    "      then: configure r again from its plan (its commands above; Docker's default route removed, counters reinstalled)",
-    "    3000 ms  x: restart node r (no grace time), then configure it as declared",
-    "      engine: restart container zmqlab-t-r (timeout 0: no grace time)",
-    "      then: configure r again from its plan (its commands above; Docker's default route removed, counters reinstalled)",
-    "    4000 ms  d: delay a's interface on lan by 20 ms (egress)",
-    "      a: tc qdisc replace dev '<lan>' root netem delay 20ms   # fault d: delay on lan (egress, netem)",
-    "      needs netem in a's kernel: checked before the traffic starts (exit 3 without it)",
-    "    5000 ms  p: pause node a (its processes freeze)",
-    "      engine: pause container zmqlab-t-a",
-  ], "every fault: engine action (stop and restart without grace), reconfiguring, commands, netem");
+  t.same(
+    faults,
+    [
+      "faults (ms since time 0, when the senders are released; <network> is the node's kernel name for that interface, read when the fault runs):",
+      "    1000 ms  s: stop node r (no grace time)",
+      "      engine: stop container zmqlab-t-r (timeout 0: no grace time)",
+      "    2000 ms  g: start node r, then configure it as declared",
+      "      engine: start container zmqlab-t-r",
+      "      then: configure r again from its plan (its commands above; Docker's default route removed, counters reinstalled)",
+      "    3000 ms  x: restart node r (no grace time), then configure it as declared",
+      "      engine: restart container zmqlab-t-r (timeout 0: no grace time)",
+      "      then: configure r again from its plan (its commands above; Docker's default route removed, counters reinstalled)",
+      "    4000 ms  d: delay a's interface on lan by 20 ms (egress)",
+      "      a: tc qdisc replace dev '<lan>' root netem delay 20ms   # fault d: delay on lan (egress, netem)",
+      "      needs netem in a's kernel: checked before the traffic starts (exit 3 without it)",
+      "    5000 ms  p: pause node a (its processes freeze)",
+      "      engine: pause container zmqlab-t-a",
+    ],
+    "every fault: engine action (stop and restart without grace), reconfiguring, commands, netem",
+  );
   t.match(faultsText(plan, { nodes: {} }).join("\n"), "      engine: stop container r (timeout 0", "a node without an engine name: the lab's name");
   t.notOk(planText({ ...plan, faults: [] }, dockerNames(plan)).includes("faults ("), "no faults: no fault section");
 });
 
 /** A fake terminal (or pipe) that keeps what is written. */
 function stream(isTTY: boolean): NodeJS.WriteStream & { text: string } {
-  const s = { isTTY, text: "", write(chunk: string) { s.text += chunk; return true; } };
+  const s = {
+    isTTY,
+    text: "",
+    write(chunk: string) {
+      s.text += chunk;
+      return true;
+    },
+  };
   return s as unknown as NodeJS.WriteStream & { text: string };
 }
 
@@ -81,8 +92,15 @@ t.test("progress on a terminal: a spinner frame per render, the elapsed time, a 
   const frames = [...out.text.matchAll(/\r\x1b\[K(\S) s\d+ \(\d+\.\d s\)/g)].map((m) => m[1]).filter((f) => f !== "✓");
   t.same(frames.slice(0, 11), ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏", "⠋"], "the ten braille frames in turn, then again");
   const done = [...out.text.matchAll(/\r\x1b\[K✓ (s\d+) \((\d+\.\d) s\)\n/g)];
-  t.same(done.map((m) => m[1]), ["s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10"], "each step ends with a tick on its own line");
-  t.ok(done.every((m) => Number(m[2]) < 5), `elapsed seconds, not milliseconds or a sum of times (${done.map((m) => m[2]).join(", ")})`);
+  t.same(
+    done.map((m) => m[1]),
+    ["s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10"],
+    "each step ends with a tick on its own line",
+  );
+  t.ok(
+    done.every((m) => Number(m[2]) < 5),
+    `elapsed seconds, not milliseconds or a sum of times (${done.map((m) => m[2]).join(", ")})`,
+  );
   const plain = stream(false);
   const q = progress(plain);
   q.step("one");
@@ -91,7 +109,16 @@ t.test("progress on a terminal: a spinner frame per render, the elapsed time, a 
   t.equal(plain.text, "one\ntwo\n", "elsewhere: plain lines");
 });
 
-const reportWith = (description: string): LabReport => ({ lab: "t", started: "x", durationMs: 1, clock: { t0: "2026-01-01T00:00:00.000Z", epochMs: 1767225600000 }, ok: true, endpoints: [], flows: {}, expectations: [{ kind: "path", description, ok: true, expected: "e", observed: "o", message: "m", spec: {}, evidence: {} }] });
+const reportWith = (description: string): LabReport => ({
+  lab: "t",
+  started: "x",
+  durationMs: 1,
+  clock: { t0: "2026-01-01T00:00:00.000Z", epochMs: 1767225600000 },
+  ok: true,
+  endpoints: [],
+  flows: {},
+  expectations: [{ kind: "path", description, ok: true, expected: "e", observed: "o", message: "m", spec: {}, evidence: {} }],
+});
 
 t.test("TAP: a description on one line, # and \\ escaped", async (t) => {
   t.match(tapText(reportWith("a\r\nb\n\nc # d \\ e")), "ok 1 - a b c \\# d \\\\ e\n", "each run of line breaks one space; # and \\ escaped");

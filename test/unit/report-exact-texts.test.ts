@@ -14,7 +14,24 @@ import type { ExpectationResult } from "../../controller/expect/types.js";
 import type { LabReport } from "../../controller/run/index.js";
 
 function endpoint(over: Partial<EndpointReport>): EndpointReport {
-  return { name: "e", node: "n", socket: "pull", sent: 0, received: 0, from: {}, gaps: 0, duplicates: 0, reordered: 0, bind: [], connect: [], peers: [], handshakes: [], noHandshake: [], errors: [], ...over };
+  return {
+    name: "e",
+    node: "n",
+    socket: "pull",
+    sent: 0,
+    received: 0,
+    from: {},
+    gaps: 0,
+    duplicates: 0,
+    reordered: 0,
+    bind: [],
+    connect: [],
+    peers: [],
+    handshakes: [],
+    noHandshake: [],
+    errors: [],
+    ...over,
+  };
 }
 function program(over: Partial<ProgramOutcome>): ProgramOutcome {
   return { command: ["prog"], exitCode: 0, stopped: false, killed: false, durationMs: 1700, lastLines: [], ...over };
@@ -43,37 +60,77 @@ t.test("commandText shortens long or multi-line arguments only", async (t) => {
 
 t.test("traffic table: counts, senders, peers, notes; programs and broken endpoints show no numbers", async (t) => {
   const text = trafficText({
-    lab: "l", started: "2026-01-01T00:00:00.000Z", durationMs: 1000, clock: { t0: "2026-01-01T00:00:00.000Z", epochMs: 1767225600000 },
+    lab: "l",
+    started: "2026-01-01T00:00:00.000Z",
+    durationMs: 1000,
+    clock: { t0: "2026-01-01T00:00:00.000Z", epochMs: 1767225600000 },
     endpoints: [
       endpoint({ name: "src", node: "client", socket: "push", sent: 100, received: 0 }),
-      endpoint({ name: "sink", node: "server", socket: "pull", sent: 0, received: 97, from: { "198.18.1.10": 60, "198.18.1.9": 37 }, gaps: 2, duplicates: 1, reordered: 4,
-        peers: [{ local: "198.18.2.10:5555", address: "198.18.1.10", port: 40000 }, { local: "198.18.2.10:5555", address: "198.18.1.9", port: 40001 }, { local: "198.18.2.10:5555", address: "198.18.1.10", port: 40002 }],
-        errors: ["late error"] }),
-      endpoint({ name: "broken", node: "server", socket: "pull", sent: 5, received: 6, errors: ["bind failed", "other"], failures: ["bind failed"],
-        noHandshake: [{ connect: "tcp://a:1", source: "198.18.1.10", destination: "198.18.9.9:1", afterMs: 1, nodeAddresses: [], message: "no handshake from 198.18.1.10 to 198.18.9.9:1" } as never,
-          { connect: "tcp://a:2", destination: "198.18.9.8:2", afterMs: 1, nodeAddresses: [], message: "no handshake to 198.18.9.8:2" } as never] }),
-      endpoint({ name: "prog", node: "client", socket: "program", sent: 9, received: 9, program: program({ command: ["python3", "-c", "import zmq\nprint(1)"], lastLines: ["l1", "l2", "l3", "l4"] }) }),
+      endpoint({
+        name: "sink",
+        node: "server",
+        socket: "pull",
+        sent: 0,
+        received: 97,
+        from: { "198.18.1.10": 60, "198.18.1.9": 37 },
+        gaps: 2,
+        duplicates: 1,
+        reordered: 4,
+        peers: [
+          { local: "198.18.2.10:5555", address: "198.18.1.10", port: 40000 },
+          { local: "198.18.2.10:5555", address: "198.18.1.9", port: 40001 },
+          { local: "198.18.2.10:5555", address: "198.18.1.10", port: 40002 },
+        ],
+        errors: ["late error"],
+      }),
+      endpoint({
+        name: "broken",
+        node: "server",
+        socket: "pull",
+        sent: 5,
+        received: 6,
+        errors: ["bind failed", "other"],
+        failures: ["bind failed"],
+        noHandshake: [
+          { connect: "tcp://a:1", source: "198.18.1.10", destination: "198.18.9.9:1", afterMs: 1, nodeAddresses: [], message: "no handshake from 198.18.1.10 to 198.18.9.9:1" } as never,
+          { connect: "tcp://a:2", destination: "198.18.9.8:2", afterMs: 1, nodeAddresses: [], message: "no handshake to 198.18.9.8:2" } as never,
+        ],
+      }),
+      endpoint({
+        name: "prog",
+        node: "client",
+        socket: "program",
+        sent: 9,
+        received: 9,
+        program: program({ command: ["python3", "-c", "import zmq\nprint(1)"], lastLines: ["l1", "l2", "l3", "l4"] }),
+      }),
       endpoint({ name: "quiet", node: "client", socket: "program", program: program({ exitCode: null, durationMs: 0 }) }),
     ],
   });
-  t.equal(text, [
-    "endpoint  node    socket   sent  received  from                          latency ms p50/p99/max  peers seen by the kernel  notes",
-    "src       client  push     100   0         -                             -                       -                         ok",
-    "sink      server  pull     0     97        198.18.1.10:60 198.18.1.9:37  -                       198.18.1.9 198.18.1.10    2 gaps; 1 duplicates; 4 reordered; late error",
-    "broken    server  pull     -     -         -                             -                       -                         no handshake 198.18.1.10 -> 198.18.9.9:1; no handshake 198.18.9.8:2; FAILED: bind failed; other",
-    "prog      client  program  -     -         -                             -                       -                         exit 0 after 1.7 s",
-    "quiet     client  program  -     -         -                             -                       -                         never started",
-    "",
-    "  no handshake from 198.18.1.10 to 198.18.9.9:1",
-    "  no handshake to 198.18.9.8:2",
-    "  prog (python3 -c import zmq print(1)...): exit 0 after 1.7 s; last lines: l2 | l3 | l4",
-    "  quiet (prog): never started; no output",
-  ].join("\n"));
+  t.equal(
+    text,
+    [
+      "endpoint  node    socket   sent  received  from                          latency ms p50/p99/max  peers seen by the kernel  notes",
+      "src       client  push     100   0         -                             -                       -                         ok",
+      "sink      server  pull     0     97        198.18.1.10:60 198.18.1.9:37  -                       198.18.1.9 198.18.1.10    2 gaps; 1 duplicates; 4 reordered; late error",
+      "broken    server  pull     -     -         -                             -                       -                         no handshake 198.18.1.10 -> 198.18.9.9:1; no handshake 198.18.9.8:2; FAILED: bind failed; other",
+      "prog      client  program  -     -         -                             -                       -                         exit 0 after 1.7 s",
+      "quiet     client  program  -     -         -                             -                       -                         never started",
+      "",
+      "  no handshake from 198.18.1.10 to 198.18.9.9:1",
+      "  no handshake to 198.18.9.8:2",
+      "  prog (python3 -c import zmq print(1)...): exit 0 after 1.7 s; last lines: l2 | l3 | l4",
+      "  quiet (prog): never started; no output",
+    ].join("\n"),
+  );
 });
 
 t.test("traffic details: interrupted nodes, and unreadable counters unless the node is down", async (t) => {
   const text = trafficText({
-    lab: "l", started: "s", durationMs: 1, clock: { t0: "2026-01-01T00:00:00.000Z", epochMs: 1767225600000 },
+    lab: "l",
+    started: "s",
+    durationMs: 1,
+    clock: { t0: "2026-01-01T00:00:00.000Z", epochMs: 1767225600000 },
     endpoints: [endpoint({ name: "a", node: "x", sent: 1 })],
     interrupted: [
       { node: "r1", container: "c1", state: "stopped", message: "r1 was stopped" },
@@ -82,19 +139,30 @@ t.test("traffic details: interrupted nodes, and unreadable counters unless the n
     ],
     flowsUnavailable: { r1: "container not running", r2: "counters reset", r3: "paused", r4: "nft failed" },
   });
-  t.equal(text, [
-    "endpoint  node  socket  sent  received  from  latency ms p50/p99/max  peers seen by the kernel  notes",
-    "a         x     pull    1     0         -     -                       -                         ok",
-    "",
-    "  STOPPED: r1 was stopped",
-    "  RESTARTED: r2 restarted",
-    "  PAUSED: r3 is paused",
-    "  counters of r2 unavailable: counters reset",
-    "  counters of r4 unavailable: nft failed",
-  ].join("\n"));
+  t.equal(
+    text,
+    [
+      "endpoint  node  socket  sent  received  from  latency ms p50/p99/max  peers seen by the kernel  notes",
+      "a         x     pull    1     0         -     -                       -                         ok",
+      "",
+      "  STOPPED: r1 was stopped",
+      "  RESTARTED: r2 restarted",
+      "  PAUSED: r3 is paused",
+      "  counters of r2 unavailable: counters reset",
+      "  counters of r4 unavailable: nft failed",
+    ].join("\n"),
+  );
   const alone = trafficText({ lab: "l", started: "s", durationMs: 1, clock: { t0: "2026-01-01T00:00:00.000Z", epochMs: 1767225600000 }, endpoints: [], flowsUnavailable: { r9: "gone" } });
-  t.equal(alone, "endpoint  node  socket  sent  received  from  latency ms p50/p99/max  peers seen by the kernel  notes\n\n  counters of r9 unavailable: gone", "no interrupted nodes: every unreadable node is told");
-  t.equal(trafficText({ lab: "l", started: "s", durationMs: 1, clock: { t0: "2026-01-01T00:00:00.000Z", epochMs: 1767225600000 }, endpoints: [] }), "endpoint  node  socket  sent  received  from  latency ms p50/p99/max  peers seen by the kernel  notes", "nothing to tell: the table alone");
+  t.equal(
+    alone,
+    "endpoint  node  socket  sent  received  from  latency ms p50/p99/max  peers seen by the kernel  notes\n\n  counters of r9 unavailable: gone",
+    "no interrupted nodes: every unreadable node is told",
+  );
+  t.equal(
+    trafficText({ lab: "l", started: "s", durationMs: 1, clock: { t0: "2026-01-01T00:00:00.000Z", epochMs: 1767225600000 }, endpoints: [] }),
+    "endpoint  node  socket  sent  received  from  latency ms p50/p99/max  peers seen by the kernel  notes",
+    "nothing to tell: the table alone",
+  );
 });
 
 t.test("expectations: built-in endpoint failures unnumbered, lab-file names of moved instances, verdicts", async (t) => {
@@ -103,40 +171,66 @@ t.test("expectations: built-in endpoint failures unnumbered, lab-file names of m
     result({ kind: "delivered", ok: false, description: "a -> b", actual: { description: "a -> b (10.0.0.100)" }, expected: "100", observed: "90", message: "10 lost" }),
     result({ kind: "unreachable", ok: true, description: "c reaches d", expected: "yes", observed: "yes", message: "ok" }),
   ];
-  t.equal(expectationsText(results), [
-    "      kind         expectation                           expected  observed",
-    "FAIL  endpoint     endpoint quotes starts                x         y",
-    "FAIL  delivered    a -> b (actual: a -> b (10.0.0.100))  100       90",
-    "PASS  unreachable  c reaches d                           yes       yes",
-    "",
-    "  FAIL quotes could not bind",
-    "  FAIL 2 (delivered): 10 lost",
-    "",
-    "1 endpoint failed (quotes); 1 of 2 expectations failed",
-  ].join("\n"));
-  t.equal(verdictLine([result({ kind: "endpoint", ok: false, spec: { endpoint: "p" } }), result({ kind: "endpoint", ok: false, spec: { endpoint: "q" } }), result({ kind: "endpoint", ok: true, spec: { endpoint: "r" } })]), "2 endpoints failed (p, q); no expectations");
+  t.equal(
+    expectationsText(results),
+    [
+      "      kind         expectation                           expected  observed",
+      "FAIL  endpoint     endpoint quotes starts                x         y",
+      "FAIL  delivered    a -> b (actual: a -> b (10.0.0.100))  100       90",
+      "PASS  unreachable  c reaches d                           yes       yes",
+      "",
+      "  FAIL quotes could not bind",
+      "  FAIL 2 (delivered): 10 lost",
+      "",
+      "1 endpoint failed (quotes); 1 of 2 expectations failed",
+    ].join("\n"),
+  );
+  t.equal(
+    verdictLine([
+      result({ kind: "endpoint", ok: false, spec: { endpoint: "p" } }),
+      result({ kind: "endpoint", ok: false, spec: { endpoint: "q" } }),
+      result({ kind: "endpoint", ok: true, spec: { endpoint: "r" } }),
+    ]),
+    "2 endpoints failed (p, q); no expectations",
+  );
   t.equal(verdictLine([result({}), result({})]), "all 2 expectations hold");
   t.equal(verdictLine([result({})]), "the expectation holds");
-  t.equal(expectationsText([result({ description: "ok one" })]), "      kind       expectation  expected  observed\nPASS  delivered  ok one       x         y\n\nthe expectation holds", "no failure: no failure lines and no blank line for them");
+  t.equal(
+    expectationsText([result({ description: "ok one" })]),
+    "      kind       expectation  expected  observed\nPASS  delivered  ok one       x         y\n\nthe expectation holds",
+    "no failure: no failure lines and no blank line for them",
+  );
 });
 
-const report = (expectations: ExpectationResult[]): LabReport => ({ lab: "demo<&>", started: "2026-01-02T03:04:05.678Z", durationMs: 1500, clock: { t0: "2026-01-01T00:00:00.000Z", epochMs: 1767225600000 }, endpoints: [], ok: false, expectations, flows: {} });
+const report = (expectations: ExpectationResult[]): LabReport => ({
+  lab: "demo<&>",
+  started: "2026-01-02T03:04:05.678Z",
+  durationMs: 1500,
+  clock: { t0: "2026-01-01T00:00:00.000Z", epochMs: 1767225600000 },
+  endpoints: [],
+  ok: false,
+  expectations,
+  flows: {},
+});
 
 t.test("TAP: descriptions on one line, # and backslash escaped", async (t) => {
   const text = tapText(report([result({ description: "a\r\n\nb # c \\ d", ok: false, message: "why" })]));
-  t.equal(text, [
-    "TAP version 14",
-    "1..1",
-    "not ok 1 - a b \\# c \\\\ d",
-    "  ---",
-    "  kind: delivered",
-    "  expected: x",
-    "  observed: y",
-    "  message: why",
-    "  ...",
-    "# lab demo<&>: 1 of 1 expectations failed",
-    "",
-  ].join("\n"));
+  t.equal(
+    text,
+    [
+      "TAP version 14",
+      "1..1",
+      "not ok 1 - a b \\# c \\\\ d",
+      "  ---",
+      "  kind: delivered",
+      "  expected: x",
+      "  observed: y",
+      "  message: why",
+      "  ...",
+      "# lab demo<&>: 1 of 1 expectations failed",
+      "",
+    ].join("\n"),
+  );
   t.match(tapText(report([result({ description: "x\ny" })])), /\nok 1 - x y\n/);
 });
 

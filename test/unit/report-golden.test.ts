@@ -59,10 +59,10 @@ const wrongIp = endpoint("wrong-ip", "client", {
   connect: ["tcp://198.18.1.10:0;198.18.2.11:5556"],
   noHandshake: [noHandshake("198.18.1.10", "198.18.2.11:5556", "wrong-ip on client: no ZeroMQ handshake with 198.18.2.11:5556 from 198.18.1.10 within 2000 ms")],
 });
-const goodRun = observations(
-  [quotes(["198.18.1.10", "198.18.1.11"]), sub("via-r1", "198.18.1.10", 1000), sub("via-r2", "198.18.1.11", 1000), wrongIp],
-  { r1: [flow("198.18.1.10", "198.18.2.10", 20), flow("198.18.2.10", "198.18.1.10", 18)], r2: [flow("198.18.1.11", "198.18.2.10", 19)] },
-);
+const goodRun = observations([quotes(["198.18.1.10", "198.18.1.11"]), sub("via-r1", "198.18.1.10", 1000), sub("via-r2", "198.18.1.11", 1000), wrongIp], {
+  r1: [flow("198.18.1.10", "198.18.2.10", 20), flow("198.18.2.10", "198.18.1.10", 18)],
+  r2: [flow("198.18.1.11", "198.18.2.10", 19)],
+});
 // Policy routes swapped and one subscriber lossy: 3 of 6 fail (two paths, one delivery).
 const brokenRun = observations(
   [quotes(["198.18.1.11", "198.18.1.10"]), sub("via-r1", "198.18.1.10", 1000), sub("via-r2", "198.18.1.11", 997, { gaps: 3, duplicates: 2, reordered: 1, errors: ["late subscription"] }), wrongIp],
@@ -73,9 +73,19 @@ brokenRun.traffic.durationMs = 1534;
 // nat-lb: the balancer's hash sent .14 to b2 instead of b1.
 const backend = (name: string, node: string, address: string, sources: string[]) =>
   endpoint(name, node, { socket: "pub", bind: [`tcp://${address}:5556`], sent: 500, peers: sources.map((s) => peer(s, `${address}:5556`)) });
-const client = (n: number) => endpoint(`c${n}`, "client", { connect: [`tcp://198.18.20.${n}:0;198.18.20.100:5556`], handshakes: [`tcp://198.18.20.${n}:0;198.18.20.100:5556`], received: 500, from: { [n % 2 ? "pub-b1" : "pub-b2"]: 500 } });
+const client = (n: number) =>
+  endpoint(`c${n}`, "client", {
+    connect: [`tcp://198.18.20.${n}:0;198.18.20.100:5556`],
+    handshakes: [`tcp://198.18.20.${n}:0;198.18.20.100:5556`],
+    received: 500,
+    from: { [n % 2 ? "pub-b1" : "pub-b2"]: 500 },
+  });
 const natRun = observations(
-  [backend("pub-b1", "b1", "198.18.21.10", ["198.18.20.10", "198.18.20.11"]), backend("pub-b2", "b2", "198.18.21.11", ["198.18.20.12", "198.18.20.13", "198.18.20.14", "198.18.20.15"]), ...[10, 11, 12, 13, 14, 15].map(client)],
+  [
+    backend("pub-b1", "b1", "198.18.21.10", ["198.18.20.10", "198.18.20.11"]),
+    backend("pub-b2", "b2", "198.18.21.11", ["198.18.20.12", "198.18.20.13", "198.18.20.14", "198.18.20.15"]),
+    ...[10, 11, 12, 13, 14, 15].map(client),
+  ],
   { lb: [10, 11, 14].map((n) => flow(`198.18.20.${n}`, n === 14 ? "198.18.21.11" : "198.18.21.10", 12)).concat([12, 13, 15].map((n) => flow(`198.18.20.${n}`, "198.18.21.11", 12))) },
   { lb: ["198.18.20.2", "198.18.20.100", "198.18.21.2"] },
 );
@@ -90,16 +100,26 @@ t.test("up --dry-run text and Mermaid for every shipped lab", async (t) => {
     golden(t, `plans/${name}.dry-run.txt`, planText(planLab(lab), dockerNames(planLab(lab))) + "\n");
     golden(t, `plans/${name}.mmd`, topologyMermaid(lab) + "\n");
   }
-  golden(t, "plans/source-ip.paths.mmd", topologyMermaid(sourceIp, [{ from: "198.18.1.10", to: "198.18.2.10", via: ["r1"] }, { from: "198.18.1.11", to: "198.18.2.10", via: ["r2"] }]) + "\n");
+  golden(
+    t,
+    "plans/source-ip.paths.mmd",
+    topologyMermaid(sourceIp, [
+      { from: "198.18.1.10", to: "198.18.2.10", via: ["r1"] },
+      { from: "198.18.1.11", to: "198.18.2.10", via: ["r2"] },
+    ]) + "\n",
+  );
 });
 
 t.test("up's interface table", async (t) => {
   const text = interfacesText([
-    { name: "client", interfaces: [
-      { name: "lo", altnames: [], addresses: ["127.0.0.1/8"], mac: "02:42:c6:12:01:0a" },
-      { name: "eth0", altnames: ["clients"], addresses: ["198.18.1.10/24", "198.18.1.11/24"], mac: "02:42:c6:12:01:0a" },
-      { name: "eth1", altnames: [], addresses: [], mac: "02:42:c6:12:01:0a" },
-    ] },
+    {
+      name: "client",
+      interfaces: [
+        { name: "lo", altnames: [], addresses: ["127.0.0.1/8"], mac: "02:42:c6:12:01:0a" },
+        { name: "eth0", altnames: ["clients"], addresses: ["198.18.1.10/24", "198.18.1.11/24"], mac: "02:42:c6:12:01:0a" },
+        { name: "eth1", altnames: [], addresses: [], mac: "02:42:c6:12:01:0a" },
+      ],
+    },
     { name: "server", interfaces: [{ name: "eth0", altnames: ["servers", "x"], addresses: ["198.18.2.10/24"], mac: "02:42:c6:12:01:0a" }] },
   ]);
   golden(t, "reports/interfaces.txt", text + "\n");
@@ -111,24 +131,41 @@ t.test("up's interface table", async (t) => {
 const T0 = 0; // times are ms since the traffic's time 0
 const DOWN = T0 + 2000;
 const BACK = T0 + 5000;
-const tick = (ms: number, received: number, gaps = 0): TimelineSample => ({ ms: T0 + ms, received, gaps, duplicates: 0, from: received ? { quotes: received } : ({} as Record<string, number>), ...(received ? { highest: { quotes: received + gaps - 1 } } : {}) });
+const tick = (ms: number, received: number, gaps = 0): TimelineSample => ({
+  ms: T0 + ms,
+  received,
+  gaps,
+  duplicates: 0,
+  from: received ? { quotes: received } : ({} as Record<string, number>),
+  ...(received ? { highest: { quotes: received + gaps - 1 } } : {}),
+});
 const samples = [tick(0, 0), tick(100, 60), tick(1000, 500), tick(1900, 950), tick(2000, 980), tick(4700, 990, 40), tick(5200, 1200, 40), tick(7000, 1950, 40), tick(7600, 1960, 40)];
 const viaR1Timeline = {
   tickMs: 100,
   silenceMs: 100,
   samples,
   counts: countsPerInterval(samples, 100),
-  silences: [{ start: T0 + 2020, end: T0 + 4620 }, { start: T0 + 7010, end: null }],
+  silences: [
+    { start: T0 + 2020, end: T0 + 4620 },
+    { start: T0 + 7010, end: null },
+  ],
   firstMessage: T0 + 50,
   lastMessage: T0 + 7010,
-  handshakes: [{ ms: T0 + 20, address: "tcp://198.18.1.10:0;198.18.2.10:5556", connect: "tcp://198.18.1.10:0;198.18.2.10:5556" }, { ms: BACK + 300, address: "tcp://198.18.1.10:0;198.18.2.10:5556", connect: "tcp://198.18.1.10:0;198.18.2.10:5556" }],
+  handshakes: [
+    { ms: T0 + 20, address: "tcp://198.18.1.10:0;198.18.2.10:5556", connect: "tcp://198.18.1.10:0;198.18.2.10:5556" },
+    { ms: BACK + 300, address: "tcp://198.18.1.10:0;198.18.2.10:5556", connect: "tcp://198.18.1.10:0;198.18.2.10:5556" },
+  ],
   disconnects: [{ ms: DOWN + 900, address: "tcp://198.18.1.10:0;198.18.2.10:5556" }],
   peers: [],
 };
 const faultRun: Observations = {
   ...observations(
     [
-      { ...quotes(["198.18.1.10", "198.18.1.11"]), sent: 2000, timeline: { tickMs: 100, silenceMs: 100, samples: [], counts: { start: T0, values: [] }, silences: [], sendingEnded: T0 + 7000, handshakes: [], disconnects: [], peers: [] } },
+      {
+        ...quotes(["198.18.1.10", "198.18.1.11"]),
+        sent: 2000,
+        timeline: { tickMs: 100, silenceMs: 100, samples: [], counts: { start: T0, values: [] }, silences: [], sendingEnded: T0 + 7000, handshakes: [], disconnects: [], peers: [] },
+      },
       sub("via-r1", "198.18.1.10", 1960, { gaps: 40, timeline: viaR1Timeline }),
     ],
     { r1: [flow("198.18.1.10", "198.18.2.10", 30), flow("198.18.2.10", "198.18.1.10", 900)], r2: [flow("198.18.2.10", "198.18.1.10", 300)] },
@@ -158,5 +195,13 @@ t.test("reports for a run with faults: phases, timeline, outage", async (t) => {
   const report = judge(faultLab, faultRun);
   const ajv = new Ajv({ allErrors: true });
   t.ok(ajv.validate(reportSchema(), JSON.parse(jsonReport(report))), `the report validates against its schema: ${JSON.stringify(ajv.errors)}`);
-  t.same(report.phases?.map((p) => [p.from, p.to, p.received["via-r1"]]), [["start", "r1-down", 980], ["r1-down", "r1-back", 10], ["r1-back", "end", 970]], "each phase's messages");
+  t.same(
+    report.phases?.map((p) => [p.from, p.to, p.received["via-r1"]]),
+    [
+      ["start", "r1-down", 980],
+      ["r1-down", "r1-back", 10],
+      ["r1-back", "end", 970],
+    ],
+    "each phase's messages",
+  );
 });

@@ -10,10 +10,27 @@ import { hostsOf, type LabReport } from "../../controller/run/index.js";
 
 const { lab } = loadLab("labs/source-ip");
 const HOSTS = { client: "h1", r1: "h2", r2: "h2", server: "h3" };
-const report: LabReport = { lab: "source-ip", started: "2026-11-28T10:00:00.000Z", durationMs: 1000, clock: { t0: "2026-01-01T00:00:00.000Z", epochMs: 1767225600000 }, ok: true, endpoints: [], flows: {}, expectations: [], hosts: HOSTS };
+const report: LabReport = {
+  lab: "source-ip",
+  started: "2026-11-28T10:00:00.000Z",
+  durationMs: 1000,
+  clock: { t0: "2026-01-01T00:00:00.000Z", epochMs: 1767225600000 },
+  ok: true,
+  endpoints: [],
+  flows: {},
+  expectations: [],
+  hosts: HOSTS,
+};
 
 t.test("hostsOf: a node's host when the plan has one, nothing on one engine", async (t) => {
-  t.same(hostsOf([{ name: "a", host: "h1" }, { name: "b", host: "h2" }]), { a: "h1", b: "h2" }, "each placed node");
+  t.same(
+    hostsOf([
+      { name: "a", host: "h1" },
+      { name: "b", host: "h2" },
+    ]),
+    { a: "h1", b: "h2" },
+    "each placed node",
+  );
   t.equal(hostsOf([{ name: "a" }, { name: "b" }]), undefined, "one engine: no hosts at all");
   t.same(hostsOf([{ name: "a" }, { name: "b", host: "h2" }]), { b: "h2" }, "only the placed ones");
 });

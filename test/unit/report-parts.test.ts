@@ -26,7 +26,13 @@ t.test("xmlEscape", async (t) => {
 });
 
 t.test("table pads every column but the last", async (t) => {
-  t.equal(table([["a", "bb", "c"], ["ccc", "d", "e"]]), "a    bb  c\nccc  d   e");
+  t.equal(
+    table([
+      ["a", "bb", "c"],
+      ["ccc", "d", "e"],
+    ]),
+    "a    bb  c\nccc  d   e",
+  );
   t.equal(table([["h1", "h2"], ["x"]]), "h1  h2\nx", "a short row ends where it ends");
   t.equal(table([["only"]]), "only");
 });
@@ -40,7 +46,12 @@ t.test("flow sets: counters, missing counters, other entries", async (t) => {
   const json = JSON.stringify({
     nftables: [
       { metainfo: { version: "1.0.6" } },
-      { set: { name: "flows4", elem: [{ elem: { val: { concat: ["198.18.1.10", "198.18.2.10"] }, counter: { packets: 3, bytes: 180 } } }, { elem: { val: { concat: ["198.18.1.11", "198.18.2.10"] } } }, { other: true }] } },
+      {
+        set: {
+          name: "flows4",
+          elem: [{ elem: { val: { concat: ["198.18.1.10", "198.18.2.10"] }, counter: { packets: 3, bytes: 180 } } }, { elem: { val: { concat: ["198.18.1.11", "198.18.2.10"] } } }, { other: true }],
+        },
+      },
       { set: { name: "empty" } },
     ],
   });
@@ -51,23 +62,39 @@ t.test("flow sets: counters, missing counters, other entries", async (t) => {
 });
 
 t.test("kernel parsers: edge cases", async (t) => {
-  t.same(parseAddr(`[{"ifname":"eth0","address":"02:42:AC:11:00:02","addr_info":[{"family":"inet6","local":"fe80::1","prefixlen":64,"scope":"link"},{"family":"inet6","local":"2001:db8::1","prefixlen":64,"scope":"global"},{"family":"inet","local":"198.18.1.10","prefixlen":24}]},{"ifname":"lo"}]`), [
-    { name: "eth0", altnames: [], mac: "02:42:ac:11:00:02", addresses: ["2001:db8::1/64", "198.18.1.10/24"] },
-    { name: "lo", altnames: [], mac: "", addresses: [] },
-  ], "link-local left out, MAC lower case, missing fields empty");
-  t.same(parseRoutes(`[{"dst":"default","nexthops":[{"gateway":"2001:db8::2","dev":"eth0"},{"dev":"eth1"}],"flags":[]},{"dst":"default","dev":"eth0","flags":[]}]`), [
-    { to: "default", family: 6, via: ["2001:db8::2"], dev: ["eth0", "eth1"], table: "main" },
-    { to: "default", family: 4, via: [], dev: ["eth0"], table: "main" },
-  ], "a default route's family from its first next hop; next hops without a gateway keep their device");
+  t.same(
+    parseAddr(
+      `[{"ifname":"eth0","address":"02:42:AC:11:00:02","addr_info":[{"family":"inet6","local":"fe80::1","prefixlen":64,"scope":"link"},{"family":"inet6","local":"2001:db8::1","prefixlen":64,"scope":"global"},{"family":"inet","local":"198.18.1.10","prefixlen":24}]},{"ifname":"lo"}]`,
+    ),
+    [
+      { name: "eth0", altnames: [], mac: "02:42:ac:11:00:02", addresses: ["2001:db8::1/64", "198.18.1.10/24"] },
+      { name: "lo", altnames: [], mac: "", addresses: [] },
+    ],
+    "link-local left out, MAC lower case, missing fields empty",
+  );
+  t.same(
+    parseRoutes(`[{"dst":"default","nexthops":[{"gateway":"2001:db8::2","dev":"eth0"},{"dev":"eth1"}],"flags":[]},{"dst":"default","dev":"eth0","flags":[]}]`),
+    [
+      { to: "default", family: 6, via: ["2001:db8::2"], dev: ["eth0", "eth1"], table: "main" },
+      { to: "default", family: 4, via: [], dev: ["eth0"], table: "main" },
+    ],
+    "a default route's family from its first next hop; next hops without a gateway keep their device",
+  );
   t.same(parseRoutes(`[{"dst":"2001:db8::/64","flags":[]}]`), [{ to: "2001:db8::/64", family: 6, via: [], dev: [], table: "main" }], "or from the prefix");
-  t.same(parseRules(`[{"priority":0,"table":"local"},{"priority":5,"src":"198.18.1.0","srclen":24,"table":"7"},{"priority":6,"src":"198.18.1.10","srclen":32,"table":"8"},{"priority":7,"src":"2001:db8::1","srclen":128},{"priority":8,"src":"2001:db8::","srclen":64,"table":"9"},{"priority":9,"src":"198.18.1.11","table":"10"}]`), [
-    { priority: 0, from: "all", table: "local" },
-    { priority: 5, from: "198.18.1.0/24", table: "7" },
-    { priority: 6, from: "198.18.1.10", table: "8" },
-    { priority: 7, from: "2001:db8::1", table: "" },
-    { priority: 8, from: "2001:db8::/64", table: "9" },
-    { priority: 9, from: "198.18.1.11", table: "10" },
-  ], "a host source is shown bare, a prefix with its length");
+  t.same(
+    parseRules(
+      `[{"priority":0,"table":"local"},{"priority":5,"src":"198.18.1.0","srclen":24,"table":"7"},{"priority":6,"src":"198.18.1.10","srclen":32,"table":"8"},{"priority":7,"src":"2001:db8::1","srclen":128},{"priority":8,"src":"2001:db8::","srclen":64,"table":"9"},{"priority":9,"src":"198.18.1.11","table":"10"}]`,
+    ),
+    [
+      { priority: 0, from: "all", table: "local" },
+      { priority: 5, from: "198.18.1.0/24", table: "7" },
+      { priority: 6, from: "198.18.1.10", table: "8" },
+      { priority: 7, from: "2001:db8::1", table: "" },
+      { priority: 8, from: "2001:db8::/64", table: "9" },
+      { priority: 9, from: "198.18.1.11", table: "10" },
+    ],
+    "a host source is shown bare, a prefix with its length",
+  );
   t.ok(sameDestination("198.18.1.10/32", "198.18.1.10"));
   t.ok(sameDestination("2001:db8::1", "2001:db8::1/128"));
   t.notOk(sameDestination("198.18.1.0/24", "198.18.1.0"), "a /24 is no host route");

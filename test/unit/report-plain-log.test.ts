@@ -5,7 +5,14 @@ import { plainText, progress } from "../../controller/report/progress.js";
 
 /** A fake terminal (or pipe) that keeps what is written. */
 function stream(isTTY: boolean): NodeJS.WriteStream & { text: string } {
-  const s = { isTTY, text: "", write(chunk: string) { s.text += chunk; return true; } };
+  const s = {
+    isTTY,
+    text: "",
+    write(chunk: string) {
+      s.text += chunk;
+      return true;
+    },
+  };
   return s as unknown as NodeJS.WriteStream & { text: string };
 }
 

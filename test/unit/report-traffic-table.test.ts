@@ -6,11 +6,37 @@ import { byAddress, commandText, latencyText, programState, trafficText } from "
 import type { EndpointReport, TrafficReport } from "../../controller/traffic/types.js";
 
 const endpoint = (over: Partial<EndpointReport>): EndpointReport => ({
-  name: "e", node: "n", socket: "sub", sent: 0, received: 0, from: {}, gaps: 0, duplicates: 0, reordered: 0,
-  bind: [], connect: [], peers: [], handshakes: [], noHandshake: [], errors: [], ...over,
+  name: "e",
+  node: "n",
+  socket: "sub",
+  sent: 0,
+  received: 0,
+  from: {},
+  gaps: 0,
+  duplicates: 0,
+  reordered: 0,
+  bind: [],
+  connect: [],
+  peers: [],
+  handshakes: [],
+  noHandshake: [],
+  errors: [],
+  ...over,
 });
-const report = (endpoints: EndpointReport[], over: Partial<TrafficReport> = {}): TrafficReport => ({ lab: "t", started: "2026-11-28T10:00:00.000Z", durationMs: 1000, clock: { t0: "2026-01-01T00:00:00.000Z", epochMs: 1767225600000 }, endpoints, ...over });
-const row = (text: string, name: string) => text.split("\n").find((l) => l.startsWith(`${name} `))!.trim().split(/\s{2,}/);
+const report = (endpoints: EndpointReport[], over: Partial<TrafficReport> = {}): TrafficReport => ({
+  lab: "t",
+  started: "2026-11-28T10:00:00.000Z",
+  durationMs: 1000,
+  clock: { t0: "2026-01-01T00:00:00.000Z", epochMs: 1767225600000 },
+  endpoints,
+  ...over,
+});
+const row = (text: string, name: string) =>
+  text
+    .split("\n")
+    .find((l) => l.startsWith(`${name} `))!
+    .trim()
+    .split(/\s{2,}/);
 
 t.test("a program's state: exit, stopped (killed or not), never started, with its time", async (t) => {
   const p = { command: ["x"], stopped: false, killed: false, lastLines: [] };
@@ -36,16 +62,49 @@ t.test("addresses in numeric order, IPv4 before IPv6", async (t) => {
 });
 
 t.test("the table: a program's row, a broken endpoint's, notes", async (t) => {
-  const program = endpoint({ name: "app", node: "c", socket: "program", sent: 5, received: 7, program: { command: ["python3", "-c", "x\ny"], exitCode: 0, stopped: false, killed: false, durationMs: 1200, lastLines: ["one", "two", "three", "four"] } });
+  const program = endpoint({
+    name: "app",
+    node: "c",
+    socket: "program",
+    sent: 5,
+    received: 7,
+    program: { command: ["python3", "-c", "x\ny"], exitCode: 0, stopped: false, killed: false, durationMs: 1200, lastLines: ["one", "two", "three", "four"] },
+  });
   const broken = endpoint({ name: "bad", node: "c", socket: "pub", sent: 9, received: 4, errors: ["bind tcp://*:1: Address in use", "later"], failures: ["bind tcp://*:1: Address in use"] });
-  const counted = endpoint({ name: "sub1", node: "c", sent: 0, received: 12, from: { q: 10, r: 2 }, gaps: 1, duplicates: 2, reordered: 3, peers: [{ local: "x", address: "198.18.1.10", port: 1 }, { local: "x", address: "198.18.1.9", port: 2 }, { local: "y", address: "198.18.1.10", port: 3 }], noHandshake: [{ connect: "c", source: "198.18.1.10", destination: "198.18.2.9:5", afterMs: 1, nodeAddresses: [], message: "m1" }, { connect: "c", destination: "198.18.2.8:5", afterMs: 1, nodeAddresses: [], message: "m2" }] });
+  const counted = endpoint({
+    name: "sub1",
+    node: "c",
+    sent: 0,
+    received: 12,
+    from: { q: 10, r: 2 },
+    gaps: 1,
+    duplicates: 2,
+    reordered: 3,
+    peers: [
+      { local: "x", address: "198.18.1.10", port: 1 },
+      { local: "x", address: "198.18.1.9", port: 2 },
+      { local: "y", address: "198.18.1.10", port: 3 },
+    ],
+    noHandshake: [
+      { connect: "c", source: "198.18.1.10", destination: "198.18.2.9:5", afterMs: 1, nodeAddresses: [], message: "m1" },
+      { connect: "c", destination: "198.18.2.8:5", afterMs: 1, nodeAddresses: [], message: "m2" },
+    ],
+  });
   const text = trafficText(report([program, broken, counted]));
   t.same(row(text, "app"), ["app", "c", "program", "-", "-", "-", "-", "-", "exit 0 after 1.2 s"], "a program counts nothing: dashes, and its state as the note");
   t.same(row(text, "bad"), ["bad", "c", "pub", "-", "-", "-", "-", "-", "FAILED: bind tcp://*:1: Address in use; later"], "a broken endpoint: dashes, its failure marked");
-  t.same(row(text, "sub1"), ["sub1", "c", "sub", "0", "12", "q:10 r:2", "-", "198.18.1.9 198.18.1.10", "1 gaps; 2 duplicates; 3 reordered; no handshake 198.18.1.10 -> 198.18.2.9:5; no handshake 198.18.2.8:5"], "counts, senders, peers once each in order, every note");
+  t.same(
+    row(text, "sub1"),
+    ["sub1", "c", "sub", "0", "12", "q:10 r:2", "-", "198.18.1.9 198.18.1.10", "1 gaps; 2 duplicates; 3 reordered; no handshake 198.18.1.10 -> 198.18.2.9:5; no handshake 198.18.2.8:5"],
+    "counts, senders, peers once each in order, every note",
+  );
   t.same(row(trafficText(report([endpoint({ name: "quiet" })])), "quiet"), ["quiet", "n", "sub", "0", "0", "-", "-", "-", "ok"], "nothing to note: ok");
   const details = text.split("\n\n")[1]!.split("\n");
-  t.same(details, ["  m1", "  m2", "  app (python3 -c x y...): exit 0 after 1.2 s; last lines: two | three | four"], "below the table: each missing handshake, then each program with its last three lines");
+  t.same(
+    details,
+    ["  m1", "  m2", "  app (python3 -c x y...): exit 0 after 1.2 s; last lines: two | three | four"],
+    "below the table: each missing handshake, then each program with its last three lines",
+  );
   const silent = trafficText(report([endpoint({ name: "app", socket: "program", program: { command: ["true"], exitCode: 0, stopped: false, killed: false, durationMs: 100, lastLines: [] } })]));
   t.match(silent, "\n\n  app (true): exit 0 after 0.1 s; no output", "a program that printed nothing");
   t.notMatch(trafficText(report([endpoint({})])), /\n\n/, "nothing below the table when there is nothing to say");
@@ -61,16 +120,20 @@ t.test("a receiver's latency: p50/p99/max in ms, 3 significant digits, below 1 m
 });
 
 t.test("below the table: nodes that went away, and counters that could not be read", async (t) => {
-  const text = trafficText({ ...report([endpoint({})], { interrupted: [
-    { node: "r1", container: "c1", state: "stopped", message: "r1 stopped at 2.0 s" },
-    { node: "r2", container: "c2", state: "restarted", message: "r2 restarted" },
-  ] }), flowsUnavailable: { r1: "it is stopped", r2: "its counters were reset", r3: "no answer" } });
-  t.same(text.split("\n\n")[1]!.split("\n"), [
-    "  STOPPED: r1 stopped at 2.0 s",
-    "  RESTARTED: r2 restarted",
-    "  counters of r2 unavailable: its counters were reset",
-    "  counters of r3 unavailable: no answer",
-  ], "each interrupted node in capitals; a stopped node's unreadable counters go without saying, a restarted one's and others' are said");
+  const text = trafficText({
+    ...report([endpoint({})], {
+      interrupted: [
+        { node: "r1", container: "c1", state: "stopped", message: "r1 stopped at 2.0 s" },
+        { node: "r2", container: "c2", state: "restarted", message: "r2 restarted" },
+      ],
+    }),
+    flowsUnavailable: { r1: "it is stopped", r2: "its counters were reset", r3: "no answer" },
+  });
+  t.same(
+    text.split("\n\n")[1]!.split("\n"),
+    ["  STOPPED: r1 stopped at 2.0 s", "  RESTARTED: r2 restarted", "  counters of r2 unavailable: its counters were reset", "  counters of r3 unavailable: no answer"],
+    "each interrupted node in capitals; a stopped node's unreadable counters go without saying, a restarted one's and others' are said",
+  );
   const alone = trafficText({ ...report([endpoint({})]), flowsUnavailable: { r1: "no answer" } });
   t.match(alone, "\n\n  counters of r1 unavailable: no answer", "unreadable counters with no node interrupted");
 });

@@ -22,17 +22,64 @@ const observations: Observations = {
     clock: { t0: "2026-01-01T00:00:00.000Z", epochMs: 1767225600000 },
     endpoints: [
       {
-        name: "quotes", node: "server", socket: "pub", bind: ["tcp://198.18.2.10:5556"], connect: [], sent: 1000, received: 0, from: {}, gaps: 0, duplicates: 0, reordered: 0,
-        peers: [{ local: "198.18.2.10:5556", address: "198.18.1.10", port: 40001 }], handshakes: [], noHandshake: [], errors: [], rate: 11000,
+        name: "quotes",
+        node: "server",
+        socket: "pub",
+        bind: ["tcp://198.18.2.10:5556"],
+        connect: [],
+        sent: 1000,
+        received: 0,
+        from: {},
+        gaps: 0,
+        duplicates: 0,
+        reordered: 0,
+        peers: [{ local: "198.18.2.10:5556", address: "198.18.1.10", port: 40001 }],
+        handshakes: [],
+        noHandshake: [],
+        errors: [],
+        rate: 11000,
       },
       {
-        name: "via-r1", node: "client", socket: "sub", bind: [], connect: ["tcp://198.18.1.10:0;198.18.2.10:5556"], sent: 0, received: 1000, from: { quotes: 1000 }, gaps: 0, duplicates: 0, reordered: 0,
-        peers: [], handshakes: ["tcp://198.18.1.10:0;198.18.2.10:5556"], noHandshake: [], errors: [],
+        name: "via-r1",
+        node: "client",
+        socket: "sub",
+        bind: [],
+        connect: ["tcp://198.18.1.10:0;198.18.2.10:5556"],
+        sent: 0,
+        received: 1000,
+        from: { quotes: 1000 },
+        gaps: 0,
+        duplicates: 0,
+        reordered: 0,
+        peers: [],
+        handshakes: ["tcp://198.18.1.10:0;198.18.2.10:5556"],
+        noHandshake: [],
+        errors: [],
       },
       {
-        name: "wrong-ip", node: "client", socket: "sub", bind: [], connect: ["tcp://198.18.1.10:0;198.18.2.11:5556"], sent: 0, received: 0, from: {}, gaps: 0, duplicates: 0, reordered: 0,
-        peers: [], handshakes: [],
-        noHandshake: [{ connect: "tcp://198.18.1.10:0;198.18.2.11:5556", source: "198.18.1.10", destination: "198.18.2.11:5556", afterMs: 2000, nodeAddresses: ["198.18.1.10 (clients)"], message: "no handshake <&> \"quoted\" # not a directive" }],
+        name: "wrong-ip",
+        node: "client",
+        socket: "sub",
+        bind: [],
+        connect: ["tcp://198.18.1.10:0;198.18.2.11:5556"],
+        sent: 0,
+        received: 0,
+        from: {},
+        gaps: 0,
+        duplicates: 0,
+        reordered: 0,
+        peers: [],
+        handshakes: [],
+        noHandshake: [
+          {
+            connect: "tcp://198.18.1.10:0;198.18.2.11:5556",
+            source: "198.18.1.10",
+            destination: "198.18.2.11:5556",
+            afterMs: 2000,
+            nodeAddresses: ["198.18.1.10 (clients)"],
+            message: 'no handshake <&> "quoted" # not a directive',
+          },
+        ],
         errors: [],
       },
     ],
@@ -56,7 +103,10 @@ const lab: Lab = {
 const report: LabReport = judge(lab, observations);
 
 t.test("the verdicts behind the fixtures", async (t) => {
-  t.same(report.expectations.map((e) => e.ok), [true, false, true, true, false]);
+  t.same(
+    report.expectations.map((e) => e.ok),
+    [true, false, true, true, false],
+  );
   t.equal(report.ok, false);
 });
 
@@ -81,7 +131,13 @@ function wellFormed(xml: string): { ok: boolean; why?: string; elements: { name:
   const stack: string[] = [];
   let roots = 0;
   const entity = /&(?!(amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);)/;
-  const decode = (s: string) => s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");
+  const decode = (s: string) =>
+    s
+      .replace(/&lt;/g, "<")
+      .replace(/&gt;/g, ">")
+      .replace(/&quot;/g, '"')
+      .replace(/&apos;/g, "'")
+      .replace(/&amp;/g, "&");
   const token = /<[^>]*>|[^<]+/g;
   for (const m of body.matchAll(token)) {
     const text = m[0];
@@ -121,10 +177,22 @@ t.test("JUnit: well-formed, one test case per expectation, failures with message
   t.equal(suites.length, 1);
   t.same(suites[0]!.attrs, { ...suites[0]!.attrs, name: "source-ip", tests: "5", failures: "2" });
   const cases = parsed.elements.filter((e) => e.name === "testcase");
-  t.same(cases.map((c) => c.attrs["name"]), report.expectations.map((e) => e.description), "each test case is named by its expectation");
-  t.same(cases.map((c) => c.attrs["classname"]), report.expectations.map((e) => e.kind), "classed by kind");
+  t.same(
+    cases.map((c) => c.attrs["name"]),
+    report.expectations.map((e) => e.description),
+    "each test case is named by its expectation",
+  );
+  t.same(
+    cases.map((c) => c.attrs["classname"]),
+    report.expectations.map((e) => e.kind),
+    "classed by kind",
+  );
   const failures = parsed.elements.filter((e) => e.name === "failure");
-  t.same(failures.map((f) => f.attrs["message"]), report.expectations.filter((e) => !e.ok).map((e) => e.message), "a failure per failed expectation, with its message");
+  t.same(
+    failures.map((f) => f.attrs["message"]),
+    report.expectations.filter((e) => !e.ok).map((e) => e.message),
+    "a failure per failed expectation, with its message",
+  );
 
   t.equal(xmlEscape(`a<b>&"c"'d'`), "a&lt;b&gt;&amp;&quot;c&quot;&apos;d&apos;");
   t.equal(xmlEscape("bell\u0007"), "bell", "characters XML cannot carry are dropped");
@@ -147,8 +215,15 @@ t.test("TAP: version 14, parsed back by a TAP parser", async (t) => {
   t.equal(final.fail, 2);
   t.equal(final.ok, false);
   t.same(final.plan, { ...final.plan, start: 1, end: 5 });
-  t.same(results.map((r) => r.name), report.expectations.map((e) => e.description), "names read back");
-  t.same(results.map((r) => r.ok), report.expectations.map((e) => e.ok));
+  t.same(
+    results.map((r) => r.name),
+    report.expectations.map((e) => e.description),
+    "names read back",
+  );
+  t.same(
+    results.map((r) => r.ok),
+    report.expectations.map((e) => e.ok),
+  );
   const failed = results.find((r) => !r.ok)!;
   const diag = failed.diag as Record<string, unknown>;
   t.equal(diag["kind"], "sourceSeen", "the YAML block parses");
@@ -188,16 +263,28 @@ function asInstance(name: string, to: string): LabReport {
 t.test("an instance: every format names what the lab file names; the instance and its addresses beside", async (t) => {
   const first = asInstance("i3fa2c1", "198.18.8.0/22");
   const second = asInstance("i0b1d2e", "198.18.12.0/22");
-  t.same(first.expectations.map((e) => e.ok), report.expectations.map((e) => e.ok), "the same verdicts at the moved addresses");
+  t.same(
+    first.expectations.map((e) => e.ok),
+    report.expectations.map((e) => e.ok),
+    "the same verdicts at the moved addresses",
+  );
   t.equal(first.lab, "source-ip", "the report's lab is the lab file's");
-  t.same(first.expectations.map((e) => e.description), report.expectations.map((e) => e.description), "descriptions as in a plain run");
-  t.same(first.expectations.map((e) => e.actual?.description), [
-    undefined,
-    "connections to quotes come only from 198.18.9.10 and 198.18.9.11",
-    "198.18.9.10 -> 198.18.10.10 crosses r1, not r2",
-    "wrong-ip never completes a handshake (198.18.9.10:0 -> 198.18.10.11:5556)",
-    "via-r1 never completes a handshake (198.18.9.10:0 -> 198.18.10.10:5556)",
-  ], "the actual ones beside, where they differ");
+  t.same(
+    first.expectations.map((e) => e.description),
+    report.expectations.map((e) => e.description),
+    "descriptions as in a plain run",
+  );
+  t.same(
+    first.expectations.map((e) => e.actual?.description),
+    [
+      undefined,
+      "connections to quotes come only from 198.18.9.10 and 198.18.9.11",
+      "198.18.9.10 -> 198.18.10.10 crosses r1, not r2",
+      "wrong-ip never completes a handshake (198.18.9.10:0 -> 198.18.10.11:5556)",
+      "via-r1 never completes a handshake (198.18.9.10:0 -> 198.18.10.10:5556)",
+    ],
+    "the actual ones beside, where they differ",
+  );
 
   t.test("JUnit: identical suite and test case names; the instance in properties", async (t) => {
     const names = (r: LabReport) => {
@@ -208,8 +295,16 @@ t.test("an instance: every format names what the lab file names; the instance an
     t.same(names(first), names(second), "two instances: the same names");
     t.same(names(first), names(report), "and those of a plain run");
     const xml = junitXml(first);
-    t.match(xml, '    <properties>\n      <property name="clock.t0" value="2026-01-01T00:00:00.000Z"/>\n      <property name="instance.name" value="i3fa2c1"/>\n      <property name="instance.relocation" value="198.18.0.0/22 -&gt; 198.18.8.0/22"/>\n    </properties>\n    <testcase ', "the suite's properties come before its test cases");
-    t.match(xml, '<testcase name="198.18.1.10 -&gt; 198.18.2.10 crosses r1, not r2" classname="path" time="0">\n      <properties>\n        <property name="actual.description" value="198.18.9.10 -&gt; 198.18.10.10 crosses r1, not r2"/>\n      </properties>\n', "a test case's actual description");
+    t.match(
+      xml,
+      '    <properties>\n      <property name="clock.t0" value="2026-01-01T00:00:00.000Z"/>\n      <property name="instance.name" value="i3fa2c1"/>\n      <property name="instance.relocation" value="198.18.0.0/22 -&gt; 198.18.8.0/22"/>\n    </properties>\n    <testcase ',
+      "the suite's properties come before its test cases",
+    );
+    t.match(
+      xml,
+      '<testcase name="198.18.1.10 -&gt; 198.18.2.10 crosses r1, not r2" classname="path" time="0">\n      <properties>\n        <property name="actual.description" value="198.18.9.10 -&gt; 198.18.10.10 crosses r1, not r2"/>\n      </properties>\n',
+      "a test case's actual description",
+    );
     t.match(xml, /<system-out>expected: 198\.18\.9\.10, 198\.18\.9\.11 \(only\)/, "what was expected and observed, at the actual addresses");
     t.notMatch(junitXml(report), "instance.", "a plain run: no instance properties");
     t.match(junitXml(report), '<property name="clock.t0" value="2026-01-01T00:00:00.000Z"/>', "but its time base");
@@ -227,19 +322,31 @@ t.test("an instance: every format names what the lab file names; the instance an
 
   t.test("TAP, the terminal and the page: the lab file's names, the actual ones beside", async (t) => {
     const tap = tapText(first);
-    t.match(tap, "not ok 2 - connections to quotes come only from 198.18.1.10 and 198.18.1.11\n  ---\n  kind: sourceSeen\n  actual: connections to quotes come only from 198.18.9.10 and 198.18.9.11\n");
+    t.match(
+      tap,
+      "not ok 2 - connections to quotes come only from 198.18.1.10 and 198.18.1.11\n  ---\n  kind: sourceSeen\n  actual: connections to quotes come only from 198.18.9.10 and 198.18.9.11\n",
+    );
     t.match(tap, /# lab source-ip \(instance i3fa2c1\): 2 of 5 expectations failed\n$/);
     t.match(tapText(report), /# lab source-ip: 2 of 5/, "a plain run names no instance");
     t.match(expectationsText(first.expectations), "198.18.1.10 -> 198.18.2.10 crosses r1, not r2 (actual: 198.18.9.10 -> 198.18.10.10 crosses r1, not r2)");
     const page = htmlReport(instanceLab(lab, "i3fa2c1", first.instance!.relocations), first);
     t.match(page, "<h1>Lab source-ip</h1>\n<div>instance i3fa2c1 of lab source-ip: the lab file&#39;s 198.18.0.0/22 runs at 198.18.8.0/22</div>\n");
-    t.match(page, "<td>198.18.1.10 -&gt; 198.18.2.10 crosses r1, not r2<div class=\"small\">actual: 198.18.9.10 -&gt; 198.18.10.10 crosses r1, not r2</div></td>");
+    t.match(page, '<td>198.18.1.10 -&gt; 198.18.2.10 crosses r1, not r2<div class="small">actual: 198.18.9.10 -&gt; 198.18.10.10 crosses r1, not r2</div></td>');
     t.notMatch(htmlReport(lab, report), "instance", "a plain run's page names no instance");
   });
 });
 
 t.test("an instance in words", async (t) => {
-  t.equal(instanceText({ name: "ci-3", lab: "ecmp", relocations: [{ from: "198.18.0.0/22", to: "198.18.8.0/22" }, { from: "2001:2::/64", to: "2001:2:0:8::/64" }] }),
-    "instance ci-3 of lab ecmp: the lab file's 198.18.0.0/22 runs at 198.18.8.0/22, 2001:2::/64 runs at 2001:2:0:8::/64");
+  t.equal(
+    instanceText({
+      name: "ci-3",
+      lab: "ecmp",
+      relocations: [
+        { from: "198.18.0.0/22", to: "198.18.8.0/22" },
+        { from: "2001:2::/64", to: "2001:2:0:8::/64" },
+      ],
+    }),
+    "instance ci-3 of lab ecmp: the lab file's 198.18.0.0/22 runs at 198.18.8.0/22, 2001:2::/64 runs at 2001:2:0:8::/64",
+  );
   t.equal(relocationText([]), "no address moved", "an instance that kept the lab file's block");
 });

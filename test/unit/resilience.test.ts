@@ -14,7 +14,24 @@ import type { Observations } from "../../controller/expect/types.js";
 import type { EndpointReport, InterruptedNode } from "../../controller/traffic/types.js";
 
 function endpoint(name: string, more: Partial<EndpointReport>): EndpointReport {
-  return { name, node: "server", socket: "pub", bind: [], connect: [], sent: 0, received: 0, from: {}, gaps: 0, duplicates: 0, reordered: 0, peers: [], handshakes: [], noHandshake: [], errors: [], ...more };
+  return {
+    name,
+    node: "server",
+    socket: "pub",
+    bind: [],
+    connect: [],
+    sent: 0,
+    received: 0,
+    from: {},
+    gaps: 0,
+    duplicates: 0,
+    reordered: 0,
+    peers: [],
+    handshakes: [],
+    noHandshake: [],
+    errors: [],
+    ...more,
+  };
 }
 
 const stopped: InterruptedNode = { node: "r1", container: "zmqlab-spans-r1", state: "stopped", message: interruptionMessage("r1", "zmqlab-spans-r1", "stopped") };
@@ -53,10 +70,24 @@ const observations: Observations = {
 const report = judge(lab, observations);
 
 t.test("expectations that read an unavailable router's counters fail, saying why; the others are judged as usual", async (t) => {
-  t.same(report.expectations.map((e) => [e.kind, e.ok]), [["delivered", false], ["path", false], ["path", false], ["path", true], ["balanced", false], ["endpoint", false]]);
+  t.same(
+    report.expectations.map((e) => [e.kind, e.ok]),
+    [
+      ["delivered", false],
+      ["path", false],
+      ["path", false],
+      ["path", true],
+      ["balanced", false],
+      ["endpoint", false],
+    ],
+  );
   const [, via, not, , balanced] = report.expectations;
   t.equal(via!.message, `cannot be judged: the counters of r1 could not be read (${stopped.message})`, "a path via it");
-  t.match(not!.message, /^cannot be judged: the counters of r1 could not be read \(node r1 \(container zmqlab-spans-r1\) was stopped/, "a path that must avoid it: no packets counted is not the same as none forwarded");
+  t.match(
+    not!.message,
+    /^cannot be judged: the counters of r1 could not be read \(node r1 \(container zmqlab-spans-r1\) was stopped/,
+    "a path that must avoid it: no packets counted is not the same as none forwarded",
+  );
   t.match(not!.observed, /\(unavailable: r1\)$/);
   t.same(not!.evidence["unavailable"], ["r1"]);
   t.match(balanced!.message, /^cannot be judged: the counters of r1 could not be read/, "no reason drawn from counters nobody read");
@@ -74,11 +105,21 @@ t.test("an expectation scoped to a phase is left to the counters snapshotted at 
 });
 
 t.test("a router running at a fault but not read then: phases that start or end there cannot be judged from it", async (t) => {
-  const before = { ...lab, expect: [{ path: { from: "198.18.1.10", to: "198.18.2.10", via: "r1", before: "r1-down" } } as never, { path: { from: "198.18.1.11", to: "198.18.2.10", via: "r2", after: "r1-down" } } as never] };
+  const before = {
+    ...lab,
+    expect: [{ path: { from: "198.18.1.10", to: "198.18.2.10", via: "r1", before: "r1-down" } } as never, { path: { from: "198.18.1.11", to: "198.18.2.10", via: "r2", after: "r1-down" } } as never],
+  };
   const read = { ms: 1_000, flows: { r1: [{ from: "198.18.1.10", to: "198.18.2.10", packets: 5, bytes: 300 }], r2: [] } };
   const unread = { ms: 1_000, flows: { r2: [] }, unread: { r1: "its counters could not be read at fault r1-down" } };
-  const judged = (snapshot: typeof read | typeof unread) => judge(before, { ...observations, flows: { ...observations.flows, r1: [] }, flowsUnavailable: {}, faults: { "r1-down": 1_000 }, snapshots: { "r1-down": snapshot } }).expectations;
-  t.same(judged(read).slice(0, 2).map((e) => e.ok), [true, true], "read: judged from its counters");
+  const judged = (snapshot: typeof read | typeof unread) =>
+    judge(before, { ...observations, flows: { ...observations.flows, r1: [] }, flowsUnavailable: {}, faults: { "r1-down": 1_000 }, snapshots: { "r1-down": snapshot } }).expectations;
+  t.same(
+    judged(read)
+      .slice(0, 2)
+      .map((e) => e.ok),
+    [true, true],
+    "read: judged from its counters",
+  );
   const [via, other] = judged(unread);
   t.equal(via!.ok, false);
   t.equal(via!.message, "cannot be judged: the counters of r1 could not be read (its counters could not be read at fault r1-down)", "never `r1 counted 0 packets` from a reading that did not happen");
@@ -89,7 +130,13 @@ t.test("the JSON names the stopped node and is valid by the schema", async (t) =
   const validate = new Ajv({ allErrors: true, strict: true }).compile(reportSchema());
   const parsed = JSON.parse(jsonReport(report)) as Record<string, unknown>;
   t.ok(validate(parsed), JSON.stringify(validate.errors));
-  t.same((parsed["interrupted"] as InterruptedNode[]).map((n) => [n.node, n.state]), [["r1", "stopped"], ["client", "paused"]]);
+  t.same(
+    (parsed["interrupted"] as InterruptedNode[]).map((n) => [n.node, n.state]),
+    [
+      ["r1", "stopped"],
+      ["client", "paused"],
+    ],
+  );
   t.notOk("r1" in (parsed["flows"] as object), "no counters are made up for it");
   t.notOk(validate({ ...parsed, interrupted: [{ ...stopped, state: "sleeping" }] }), "states are the lab's words");
 });
@@ -99,8 +146,15 @@ t.test("terminal, JUnit and HTML name the node", async (t) => {
   t.match(text, /\n {2}STOPPED: node r1 \(container zmqlab-spans-r1\) was stopped \(or its main process ended\) during the traffic phase/);
   t.match(text, /\n {2}PAUSED: node client \(container zmqlab-spans-client\) was paused/);
   t.notMatch(text, /counters of r1 unavailable/, "said once, as the node");
-  t.match(trafficText({ ...report, interrupted: [], flowsUnavailable: { r3: "nft: No such file or directory" } }), /\n {2}counters of r3 unavailable: nft: No such file or directory/, "a running router whose counters could not be read");
-  t.match(text.split("\n").find((l) => l.startsWith("reader"))!, /^reader\s+client\s+sub\s+-\s+-\s+.*FAILED: node client .* was paused/);
+  t.match(
+    trafficText({ ...report, interrupted: [], flowsUnavailable: { r3: "nft: No such file or directory" } }),
+    /\n {2}counters of r3 unavailable: nft: No such file or directory/,
+    "a running router whose counters could not be read",
+  );
+  t.match(
+    text.split("\n").find((l) => l.startsWith("reader"))!,
+    /^reader\s+client\s+sub\s+-\s+-\s+.*FAILED: node client .* was paused/,
+  );
   t.match(junitXml(report), /<failure message="cannot be judged: the counters of r1 could not be read/);
   const html = htmlReport(lab, report);
   t.match(html, /<h2>Nodes that went away during the traffic<\/h2>\n<ul><li class="why">stopped: node r1/);

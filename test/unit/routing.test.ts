@@ -59,16 +59,96 @@ t.test("routing is validated with located errors, before any Docker call", async
   // `line`: text on exactly one line of the edited lab, the line the problem must point at.
   // `line`: text that occurs once in the edited lab, where the problem must point.
   const cases: { name: string; from: string; to: string; path: string; line: string; message: RegExp; hint: RegExp }[] = [
-    { name: "a network the node is not on", from: "routing: { ospf: { networks: [clients] } }", to: "routing: { ospf: { networks: [servers] } }", path: "nodes.client.routing.ospf.networks[0]", line: "[servers] } }\n  r1:", message: /"client" has no interface on network "servers"/, hint: /own networks: clients/ },
-    { name: "a misspelt network", from: "routing: { ospf: { networks: [servers] } }", to: "routing: { ospf: { networks: [server] } }", path: "nodes.server.routing.ospf.networks[0]", line: "[server] }", message: /no interface on network "server"/, hint: /did you mean "servers"/ },
-    { name: "a network twice", from: "routing: { ospf: { networks: [clients] } }", to: "routing: { ospf: { networks: [clients, clients] } }", path: "nodes.client.routing.ospf.networks[1]", line: "[clients, clients]", message: /listed twice/, hint: /once/ },
-    { name: "a cost for a network without OSPF", from: "cost: { servers: 100 }", to: "cost: { mgmt: 100 }", path: "nodes.r2.routing.ospf.cost.mgmt", line: "cost: { mgmt: 100 }", message: /not among the OSPF networks/, hint: /clients, servers/ },
-    { name: "a router that does not forward", from: "    forward: true\n    interfaces: { clients: 198.19.60.3", to: "    interfaces: { clients: 198.19.60.3", path: "nodes.r2.routing.ospf.networks", line: "cost: { servers: 100 }", message: /runs OSPF on 2 networks but does not forward/, hint: /forward: true on r2/ },
-    { name: "both ospf and frr", from: "routing: { ospf: { networks: [servers] } }", to: "routing: { ospf: { networks: [servers] }, frr: ./frr.conf }", path: "nodes.server.routing.frr", line: "frr: ./frr.conf", message: /both ospf and frr/, hint: /Keep one/ },
-    { name: "neither ospf nor frr", from: "routing: { ospf: { networks: [servers] } }", to: "routing: {}", path: "nodes.server.routing", line: "routing: {}", message: /neither ospf nor frr/, hint: /networks: \[clients, servers\]/ },
-    { name: "routing with an image of one's own", from: "    interfaces: { servers: 198.19.61.10 }", to: "    image: alpine\n    interfaces: { servers: 198.19.61.10 }", path: "nodes.server.routing", line: "[servers] } }\n  watcher:", message: /routing with image/, hint: /node-frr/ },
-    { name: "an unknown key", from: "routing: { ospf: { networks: [servers] } }", to: "routing: { ospf: { networks: [servers], area: 1 } }", path: "nodes.server.routing.ospf.area", line: "area: 1", message: /unknown key "area"/, hint: /networks, cost/ },
-    { name: "a cost out of range", from: "cost: { servers: 100 }", to: "cost: { servers: 0 }", path: "nodes.r2.routing.ospf.cost.servers", line: "cost: { servers: 0 }", message: /must be >= 1/, hint: /schema/ },
+    {
+      name: "a network the node is not on",
+      from: "routing: { ospf: { networks: [clients] } }",
+      to: "routing: { ospf: { networks: [servers] } }",
+      path: "nodes.client.routing.ospf.networks[0]",
+      line: "[servers] } }\n  r1:",
+      message: /"client" has no interface on network "servers"/,
+      hint: /own networks: clients/,
+    },
+    {
+      name: "a misspelt network",
+      from: "routing: { ospf: { networks: [servers] } }",
+      to: "routing: { ospf: { networks: [server] } }",
+      path: "nodes.server.routing.ospf.networks[0]",
+      line: "[server] }",
+      message: /no interface on network "server"/,
+      hint: /did you mean "servers"/,
+    },
+    {
+      name: "a network twice",
+      from: "routing: { ospf: { networks: [clients] } }",
+      to: "routing: { ospf: { networks: [clients, clients] } }",
+      path: "nodes.client.routing.ospf.networks[1]",
+      line: "[clients, clients]",
+      message: /listed twice/,
+      hint: /once/,
+    },
+    {
+      name: "a cost for a network without OSPF",
+      from: "cost: { servers: 100 }",
+      to: "cost: { mgmt: 100 }",
+      path: "nodes.r2.routing.ospf.cost.mgmt",
+      line: "cost: { mgmt: 100 }",
+      message: /not among the OSPF networks/,
+      hint: /clients, servers/,
+    },
+    {
+      name: "a router that does not forward",
+      from: "    forward: true\n    interfaces: { clients: 198.19.60.3",
+      to: "    interfaces: { clients: 198.19.60.3",
+      path: "nodes.r2.routing.ospf.networks",
+      line: "cost: { servers: 100 }",
+      message: /runs OSPF on 2 networks but does not forward/,
+      hint: /forward: true on r2/,
+    },
+    {
+      name: "both ospf and frr",
+      from: "routing: { ospf: { networks: [servers] } }",
+      to: "routing: { ospf: { networks: [servers] }, frr: ./frr.conf }",
+      path: "nodes.server.routing.frr",
+      line: "frr: ./frr.conf",
+      message: /both ospf and frr/,
+      hint: /Keep one/,
+    },
+    {
+      name: "neither ospf nor frr",
+      from: "routing: { ospf: { networks: [servers] } }",
+      to: "routing: {}",
+      path: "nodes.server.routing",
+      line: "routing: {}",
+      message: /neither ospf nor frr/,
+      hint: /networks: \[clients, servers\]/,
+    },
+    {
+      name: "routing with an image of one's own",
+      from: "    interfaces: { servers: 198.19.61.10 }",
+      to: "    image: alpine\n    interfaces: { servers: 198.19.61.10 }",
+      path: "nodes.server.routing",
+      line: "[servers] } }\n  watcher:",
+      message: /routing with image/,
+      hint: /node-frr/,
+    },
+    {
+      name: "an unknown key",
+      from: "routing: { ospf: { networks: [servers] } }",
+      to: "routing: { ospf: { networks: [servers], area: 1 } }",
+      path: "nodes.server.routing.ospf.area",
+      line: "area: 1",
+      message: /unknown key "area"/,
+      hint: /networks, cost/,
+    },
+    {
+      name: "a cost out of range",
+      from: "cost: { servers: 100 }",
+      to: "cost: { servers: 0 }",
+      path: "nodes.r2.routing.ospf.cost.servers",
+      line: "cost: { servers: 0 }",
+      message: /must be >= 1/,
+      hint: /schema/,
+    },
   ];
   for (const c of cases) {
     t.test(c.name, async (t) => {
@@ -105,7 +185,12 @@ t.test("a raw frr.conf is relative to the lab file and must exist", async (t) =>
   t.match(server.files!.find((f) => f.path === FRR_DAEMONS)!.content!, /^bgpd=yes$/m, "every routing daemon: zmqlab cannot tell which the file uses");
   t.same(server.routing!.adjacencies, [], "nothing to wait for: zmqlab does not know what the file configures");
   // The file's node is no OSPF node zmqlab knows: the others on servers wait only for each other.
-  t.same(planLab(lab).nodes.find((n) => n.name === "r2")!.routing!.adjacencies.find((a) => a.network === "servers")!.neighbours, ["r1"]);
+  t.same(
+    planLab(lab)
+      .nodes.find((n) => n.name === "r2")!
+      .routing!.adjacencies.find((a) => a.network === "servers")!.neighbours,
+    ["r1"],
+  );
 });
 
 t.test("FRR's configuration, files and start commands are planned", async (t) => {
@@ -145,7 +230,10 @@ t.test("FRR's configuration, files and start commands are planned", async (t) =>
   t.equal(node("watcher").routing, undefined);
   t.same(r1.routing!.routes, [], "r1 is on every OSPF network");
   t.same(node("client").routing!.routes, [{ network: "servers", subnet: "198.19.61.0/24" }], "the client awaits the server network's route");
-  t.notOk(node("client").routing!.routes.some((r) => r.network === "mgmt"), "not mgmt: no OSPF there");
+  t.notOk(
+    node("client").routing!.routes.some((r) => r.network === "mgmt"),
+    "not mgmt: no OSPF there",
+  );
   const dry = planText(plan, dockerNames(plan));
   t.match(dry, /file \/etc\/frr\/frr\.conf \(mode 640\)/, "the dry run shows the files");
   t.match(dry, /\| interface clients\n/);
@@ -159,7 +247,10 @@ t.test("exactly two OSPF nodes on a network: point-to-point", async (t) => {
   const conf = plan.nodes.find((n) => n.name === "r1")!.files!.find((f) => f.path === FRR_CONF)!.content!;
   t.match(conf, /^interface clients\n(?: .*\n)* ip ospf network point-to-point\n/m);
   t.same(plan.nodes.find((n) => n.name === "client")!.routing, undefined);
-  t.same(plan.nodes.find((n) => n.name === "r1")!.routing!.adjacencies.map((a) => a.neighbours), [["r2"], ["r2"]]);
+  t.same(
+    plan.nodes.find((n) => n.name === "r1")!.routing!.adjacencies.map((a) => a.neighbours),
+    [["r2"], ["r2"]],
+  );
 });
 
 // FRR's file gets the kernel's interface names as it is written: configure-script.test.ts.
@@ -185,34 +276,74 @@ t.test("FRR's neighbour JSON is read, and missing adjacencies are found by netwo
   ];
   t.same(missingAdjacencies(awaited, neighbours), [{ network: "servers", expected: ["server"], absent: ["server"], full: false, seen: ["198.19.61.10 Init/DROther"] }], "Init is not Full");
   const three = [{ ...awaited[0]!, neighbours: ["r2", "client"], addresses: ["198.19.60.3", "198.19.60.10"] }];
-  t.same(missingAdjacencies(three, neighbours).map((m) => [m.network, m.absent, m.full]), [["clients", ["client"], true]], "a Full neighbour, but another OSPF node not seen yet");
+  t.same(
+    missingAdjacencies(three, neighbours).map((m) => [m.network, m.absent, m.full]),
+    [["clients", ["client"], true]],
+    "a Full neighbour, but another OSPF node not seen yet",
+  );
   const twoWay = parseOspfNeighbours(JSON.stringify({ neighbors: { ...JSON.parse(FRR_JSON).neighbors, "198.19.60.10": [{ nbrState: "2-Way/DROther", ifaceAddress: "198.19.60.10" }] } }));
   t.same(missingAdjacencies(three, twoWay), [], "2-Way with a DROther is enough once one neighbour is Full");
-  t.same(missingAdjacencies(three.map((a) => ({ ...a, addresses: ["198.19.60.10"] })), parseOspfNeighbours(JSON.stringify({ neighbors: { x: [{ nbrState: "2-Way/DROther", ifaceAddress: "198.19.60.10" }] } }))).map((m) => m.network), ["clients"], "2-Way alone is not enough");
-  t.same(missingAdjacencies(awaited, []).map((m) => m.network), ["clients", "servers"], "none: every network");
+  t.same(
+    missingAdjacencies(
+      three.map((a) => ({ ...a, addresses: ["198.19.60.10"] })),
+      parseOspfNeighbours(JSON.stringify({ neighbors: { x: [{ nbrState: "2-Way/DROther", ifaceAddress: "198.19.60.10" }] } })),
+    ).map((m) => m.network),
+    ["clients"],
+    "2-Way alone is not enough",
+  );
+  t.same(
+    missingAdjacencies(awaited, []).map((m) => m.network),
+    ["clients", "servers"],
+    "none: every network",
+  );
   const full = parseOspfNeighbours(FRR_JSON.replace("Init/DROther", "Full/Backup"));
   t.same(missingAdjacencies(awaited, full), [], "one Full neighbour per network is enough");
   t.same(missingAdjacencies(awaited, parseOspfNeighbours(FRR_JSON.replace("Init/DROther", "Full/-"))), [], "point-to-point Full");
-  t.same(missingAdjacencies(awaited, parseOspfNeighbours(FRR_JSON.replace("Full/DR", "2-Way/DROther").replace("Init/DROther", "Full/-"))).map((m) => m.network), ["clients"], "2-Way is not Full");
+  t.same(
+    missingAdjacencies(awaited, parseOspfNeighbours(FRR_JSON.replace("Full/DR", "2-Way/DROther").replace("Init/DROther", "Full/-"))).map((m) => m.network),
+    ["clients"],
+    "2-Way is not Full",
+  );
 });
 
 t.test("routes the kernel lacks are found by subnet, main table only", async (t) => {
-  const expected = [{ network: "servers", subnet: "198.19.61.0/24" }, { network: "far", subnet: "198.19.63.0/24" }];
-  const routes = parseRoutes(JSON.stringify([
-    { dst: "198.19.60.0/24", dev: "eth0", protocol: "kernel" },
-    { dst: "198.19.61.0/24", gateway: "198.19.60.2", dev: "eth0", protocol: "ospf" },
-    { dst: "198.19.63.0/24", gateway: "198.19.60.3", dev: "eth0", table: "100" },
-  ]));
+  const expected = [
+    { network: "servers", subnet: "198.19.61.0/24" },
+    { network: "far", subnet: "198.19.63.0/24" },
+  ];
+  const routes = parseRoutes(
+    JSON.stringify([
+      { dst: "198.19.60.0/24", dev: "eth0", protocol: "kernel" },
+      { dst: "198.19.61.0/24", gateway: "198.19.60.2", dev: "eth0", protocol: "ospf" },
+      { dst: "198.19.63.0/24", gateway: "198.19.60.3", dev: "eth0", table: "100" },
+    ]),
+  );
   t.same(missingRoutes(expected, routes), ["far"]);
   t.same(missingRoutes(expected, []), ["servers", "far"]);
 });
 
 t.test("the message when adjacencies never form names the node, network and FRR's state", async (t) => {
-  const message = adjacencyMessage([{ node: "r2", missing: [{ network: "servers", expected: ["r1", "server"], absent: ["r1", "server"], full: false, seen: [] }], missingRoutes: ["far"], lastOutput: '{"neighbors":{}}', routes: "" }], ["$ vtysh -c 'show watchfrr'\n  ospfd   Down"], 30_000);
+  const message = adjacencyMessage(
+    [
+      {
+        node: "r2",
+        missing: [{ network: "servers", expected: ["r1", "server"], absent: ["r1", "server"], full: false, seen: [] }],
+        missingRoutes: ["far"],
+        lastOutput: '{"neighbors":{}}',
+        routes: "",
+      },
+    ],
+    ["$ vtysh -c 'show watchfrr'\n  ospfd   Down"],
+    30_000,
+  );
   t.match(message, /OSPF did not converge within 30 s/);
   t.match(message, /r2: no route to far in its kernel/);
   t.match(message, /r2 on servers: r1, server not seen as OSPF neighbours, no Full neighbour \(OSPF nodes there: r1, server; r2 sees: none\)/);
-  const partly = adjacencyMessage([{ node: "r1", missing: [{ network: "clients", expected: ["client", "r2"], absent: ["r2"], full: true, seen: ["198.19.60.10 Full/DR"] }], missingRoutes: [], lastOutput: "", routes: "" }], [""], 30_000);
+  const partly = adjacencyMessage(
+    [{ node: "r1", missing: [{ network: "clients", expected: ["client", "r2"], absent: ["r2"], full: true, seen: ["198.19.60.10 Full/DR"] }], missingRoutes: [], lastOutput: "", routes: "" }],
+    [""],
+    30_000,
+  );
   t.match(partly, /r1 on clients: r2 not seen as OSPF neighbour \(OSPF nodes there: client, r2; r1 sees: 198\.19\.60\.10 Full\/DR\)/);
   t.notMatch(partly, /no Full neighbour/);
   t.notMatch(partly, /no route to/);

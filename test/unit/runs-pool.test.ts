@@ -30,12 +30,21 @@ t.test("at most `jobs` at once, every run an instance of its own, outcomes in or
   const engine = new MemoryEngine();
   const seen: PoolProgress[] = [];
   const outcomes = await runMany(jobs(5), { jobs: 2, runtime: engine.runtime(), onProgress: (p) => seen.push(p) });
-  t.same(outcomes.map((o) => o.index), [0, 1, 2, 3, 4]);
-  t.ok(outcomes.every((o) => o.report?.ok), "each judged");
+  t.same(
+    outcomes.map((o) => o.index),
+    [0, 1, 2, 3, 4],
+  );
+  t.ok(
+    outcomes.every((o) => o.report?.ok),
+    "each judged",
+  );
   t.equal(new Set(outcomes.map((o) => o.report?.instance?.name)).size, 5, "five instances");
   t.equal(Math.max(...seen.map((p) => p.running)), 2, "never more than two at once");
   t.same(seen.at(-1), { total: 5, done: 5, running: 0, left: 0, failed: 0 });
-  t.ok(seen.every((p) => p.done + p.running + p.left === 5), "done, running and left add up");
+  t.ok(
+    seen.every((p) => p.done + p.running + p.left === 5),
+    "done, running and left add up",
+  );
   t.same(engine.left(), [], "nothing left on the engine");
 });
 
@@ -44,7 +53,10 @@ t.test("a run the engine refuses is that run's error; the others are made", asyn
   engine.at("createNetwork", 2, { error: dockerError(500, "no space left on device") });
   const seen: PoolProgress[] = [];
   const outcomes = await runMany(jobs(3), { runtime: engine.runtime(), onProgress: (p) => seen.push(p) });
-  t.same(outcomes.map((o) => o.report !== undefined), [true, false, true]);
+  t.same(
+    outcomes.map((o) => o.report !== undefined),
+    [true, false, true],
+  );
   t.match(outcomes[1]!.error, /no space left on device/);
   t.equal(seen.at(-1)!.failed, 1);
   t.same(engine.left(), []);
@@ -63,7 +75,10 @@ t.test("Ctrl-C: nothing more starts, what runs stops, nothing is left, Cancelled
       if (p.done === 1) ctrlC.abort();
     },
   });
-  const err = await result.then(() => undefined, (e: unknown) => e);
+  const err = await result.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   t.type(err, Cancelled);
   t.match((err as Error).message, /^interrupted: \d of 6 runs done; every run stopped and its lab removed$/);
   t.ok(started <= 3, `no run started after the interrupt (${started} started)`);
@@ -75,7 +90,13 @@ t.test("kept reports: a file per run that keeps one, named by its place and name
   const dir = t.testdir();
   const engine = new MemoryEngine();
   const outcomes = await runMany(jobs(2), { runtime: engine.runtime(), reports: { dir, keep: (r) => r.instance!.name !== "", page: (lab, r) => `<p>${lab.name} ${r.ok}</p>` } });
-  t.same(outcomes.map((o) => o.files), [{ json: join(dir, "0-run-1.json"), html: join(dir, "0-run-1.html") }, { json: join(dir, "1-run-2.json"), html: join(dir, "1-run-2.html") }]);
+  t.same(
+    outcomes.map((o) => o.files),
+    [
+      { json: join(dir, "0-run-1.json"), html: join(dir, "0-run-1.html") },
+      { json: join(dir, "1-run-2.json"), html: join(dir, "1-run-2.html") },
+    ],
+  );
   t.equal(JSON.parse(readFileSync(join(dir, "0-run-1.json"), "utf8")).lab, "pool");
   t.equal(readFileSync(join(dir, "1-run-2.html"), "utf8"), "<p>pool true</p>");
   t.equal(runFileName(3, "down r1:servers", 12), "03-down-r1-servers");
@@ -85,6 +106,9 @@ t.test("kept reports: a file per run that keeps one, named by its place and name
   const report = await repeat(loaded(), { times: 2, jobs: 2, runtime: engine.runtime(), reports: join(quiet, "runs") });
   t.equal(report.ok, true);
   t.notOk(existsSync(join(quiet, "runs")), "no failing run, no file");
-  t.same(report.results.map((r) => r.report), [undefined, undefined]);
+  t.same(
+    report.results.map((r) => r.report),
+    [undefined, undefined],
+  );
   t.same(engine.left(), []);
 });

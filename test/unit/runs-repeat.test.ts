@@ -16,7 +16,11 @@ const validate = new Ajv({ allErrors: true }).compile(repeatSchema());
 const META = { jobs: 3, quorum: 1, started: "2026-12-06T10:00:00.000Z", durationMs: 95000 };
 
 t.test("figures: every finite number of a value by its dotted path; lists and skipped keys are no figure", async (t) => {
-  t.same(numbersIn({ outageMs: 3616.4, recoveredAfterMs: null, packets: { r1: 10, r2: 0 }, silences: [{ start: 1 }], ok: true, name: "x", nan: NaN }), { outageMs: 3616.4, "packets.r1": 10, "packets.r2": 0 });
+  t.same(numbersIn({ outageMs: 3616.4, recoveredAfterMs: null, packets: { r1: 10, r2: 0 }, silences: [{ start: 1 }], ok: true, name: "x", nan: NaN }), {
+    outageMs: 3616.4,
+    "packets.r1": 10,
+    "packets.r2": 0,
+  });
   t.same(numbersIn({ sent: 1, timeline: { firstMessage: 3 } }, ["timeline"]), { sent: 1 });
   t.same(numbersIn(5), {}, "a bare number has no name");
 });
@@ -37,11 +41,20 @@ t.test("pass counts against quorums: every run by default, an expectation's own 
   const lab = runsLab().lab;
   const outcomes = [
     ran(0, runReport({ ok: [true, true, true], evidence: [{ counted: 3600 }, { packets: { r1: 900 }, phase: { to: "sweep", end: 4005 } }, { outageMs: 0 }] })),
-    ran(1, runReport({ ok: [false, true, false], evidence: [{ counted: 2100 }, { packets: { r1: 880 } }, { outageMs: 6200, silences: [{ start: 1 }] }] }), { files: { json: "out/1-run-2.json", html: "out/1-run-2.html" } }),
+    ran(1, runReport({ ok: [false, true, false], evidence: [{ counted: 2100 }, { packets: { r1: 880 } }, { outageMs: 6200, silences: [{ start: 1 }] }] }), {
+      files: { json: "out/1-run-2.json", html: "out/1-run-2.html" },
+    }),
     ran(2, runReport({ ok: [true, true, true], evidence: [{ counted: 3500 }, { packets: { r1: 910 } }, { outageMs: 3600 }] })),
   ];
   const report = summarize(lab, outcomes, META);
-  t.same(report.expectations.map((e) => [e.kind, e.passed, e.runs, e.quorum, e.ok]), [["delivered", 2, 3, 0.5, true], ["path", 3, 3, 1, true], ["recovered", 2, 3, 1, false]]);
+  t.same(
+    report.expectations.map((e) => [e.kind, e.passed, e.runs, e.quorum, e.ok]),
+    [
+      ["delivered", 2, 3, 0.5, true],
+      ["path", 3, 3, 1, true],
+      ["recovered", 2, 3, 1, false],
+    ],
+  );
   t.same(report.expectations[2]!.failures, [{ run: 2, observed: "failed 3", message: "broken 3" }], "runs count from 1");
   t.same(report.expectations[2]!.figures["outageMs"], { n: 3, min: 0, p50: 3600, p95: 6200, max: 6200, values: [0, 6200, 3600] }, "the outage over the runs");
   t.same(Object.keys(report.expectations[1]!.figures), ["packets.r1"], "the phase's times are no figure of the kind");
@@ -50,11 +63,22 @@ t.test("pass counts against quorums: every run by default, an expectation's own 
   t.same(report.routers["r1"]!.values, [3600, 3600, 3600], "packets each router forwarded, per run");
   t.same(report.endpoints["ticker"]!["received"]!.values, [3600, 3600, 3600]);
   t.notOk("timeline.firstMessage" in report.endpoints["ticker"]!, "an endpoint's timeline is no figure");
-  t.same(report.results.map((r) => [r.run, r.ok, r.report?.html]), [[1, true, undefined], [2, false, "out/1-run-2.html"], [3, true, undefined]]);
+  t.same(
+    report.results.map((r) => [r.run, r.ok, r.report?.html]),
+    [
+      [1, true, undefined],
+      [2, false, "out/1-run-2.html"],
+      [3, true, undefined],
+    ],
+  );
   t.ok(validate(JSON.parse(JSON.stringify(report))), JSON.stringify(validate.errors));
 
   const looser = summarize(lab, outcomes, { ...META, quorum: 0.6 });
-  t.same(looser.expectations.map((e) => e.ok), [true, true, true], "2 of 3 is more than 60%");
+  t.same(
+    looser.expectations.map((e) => e.ok),
+    [true, true, true],
+    "2 of 3 is more than 60%",
+  );
   t.equal(looser.ok, true);
   t.equal(summarize(lab, outcomes, { ...META, quorum: 0.7 }).expectations[2]!.ok, false, "2 of 3 is less than 70%");
   t.equal(summarize(lab, outcomes.slice(0, 2), META).expectations[0]!.ok, true, "1 of 2 meets its own 0.5 exactly");
@@ -71,18 +95,28 @@ t.test("a number an endpoint or a verdict gains (latency percentiles) is a figur
   const report = summarize(lab, [ran(0, withLatency(0.4, 1.5)), ran(1, withLatency(0.6, 9.5))], META);
   t.same(report.endpoints["ticker"]!["latency.p99"]!.values, [1.5, 9.5], "an endpoint's latency.p99, run by run");
   t.same(report.endpoints["ticker"]!["latency.max"]!.max, 19);
-  t.notOk(Object.keys(report.endpoints["ticker"]!).some((k) => k.startsWith("latency.histogram")), "a list is no figure");
+  t.notOk(
+    Object.keys(report.endpoints["ticker"]!).some((k) => k.startsWith("latency.histogram")),
+    "a list is no figure",
+  );
   t.same(report.expectations[2]!.figures["p99"]!.values, [1.5, 9.5], "a verdict's new number too");
   t.match(repeatText(report), /endpoint ticker .*\n(.*\n)* +latency\.p99 +1\.5 \/ 1\.5 \/ 9\.5 \/ 9\.5\n/, "and printed");
   t.same([...NOT_FIGURES.endpoint, ...NOT_FIGURES.evidence].sort(), ["lives", "phase", "timeline"]);
-  t.notOk(Object.keys(report.endpoints["ticker"]!).some((k) => k.startsWith("timeline.")), "an endpoint's timeline is not");
+  t.notOk(
+    Object.keys(report.endpoints["ticker"]!).some((k) => k.startsWith("timeline.")),
+    "an endpoint's timeline is not",
+  );
 });
 
 t.test("zmqlab's own checks and runs that could not be made: not ok, incomplete", async (t) => {
   const lab = runsLab().lab;
   const report = summarize(lab, [ran(0, runReport({ ok: [true, true, true], checks: ["the fault sweep did not run"] })), ran(1, undefined), ran(2, runReport({ ok: [true, true, true] }))], META);
   t.same(report.checks, { passed: 1, failures: [{ run: 1, observed: "it did not", message: "the fault sweep did not run" }] });
-  t.same(report.expectations.map((e) => e.passed), [2, 2, 2], "a run not made held nothing");
+  t.same(
+    report.expectations.map((e) => e.passed),
+    [2, 2, 2],
+    "a run not made held nothing",
+  );
   t.equal(report.complete, false);
   t.equal(report.ok, false);
   t.same(report.results[1], { run: 2, ok: false, durationMs: 30001, error: "the engine refused" });
@@ -97,10 +131,14 @@ t.test("zmqlab's own checks and runs that could not be made: not ok, incomplete"
 
 t.test("the terminal, JUnit and HTML say the same", async (t) => {
   const lab = runsLab().lab;
-  const report = summarize(lab, [
-    ran(0, runReport({ ok: [true, true, true], evidence: [{}, {}, { outageMs: 3500 }] })),
-    ran(1, runReport({ ok: [true, true, false], evidence: [{}, {}, { outageMs: 7100 }] }), { files: { json: "/tmp/out/1-run-2.json", html: "/tmp/out/1-run-2.html" } }),
-  ], META);
+  const report = summarize(
+    lab,
+    [
+      ran(0, runReport({ ok: [true, true, true], evidence: [{}, {}, { outageMs: 3500 }] })),
+      ran(1, runReport({ ok: [true, true, false], evidence: [{}, {}, { outageMs: 7100 }] }), { files: { json: "/tmp/out/1-run-2.json", html: "/tmp/out/1-run-2.html" } }),
+    ],
+    META,
+  );
   const text = repeatText(report);
   t.match(text, /^lab sw: 2 runs, 3 at once, 95\.0 s; an expectation must hold in every run/);
   t.match(text, /PASS +2\/2 +delivered +expectation 1 \(quorum 50% of the runs \(1 of 2\)\)/);
@@ -119,7 +157,13 @@ t.test("the terminal, JUnit and HTML say the same", async (t) => {
   t.match(html, /<a href="1-run-2\.html">run 2<\/a>: broken 3/, "a failing run links its own page, relative to this one");
   t.match(html, /<tr class="fail"><td><b>FAIL<\/b><\/td><td>3<\/td><td>recovered<\/td>/);
   t.match(html, /1 of 2 runs held every expectation/);
-  t.equal((html.match(/<svg /g) ?? []).length, Object.values(report.expectations).reduce((n, e) => n + Object.keys(e.figures).length, 0) + Object.values(report.endpoints).reduce((n, f) => n + Object.keys(f).length, 0) + Object.keys(report.routers).length, "a chart per figure");
+  t.equal(
+    (html.match(/<svg /g) ?? []).length,
+    Object.values(report.expectations).reduce((n, e) => n + Object.keys(e.figures).length, 0) +
+      Object.values(report.endpoints).reduce((n, f) => n + Object.keys(f).length, 0) +
+      Object.keys(report.routers).length,
+    "a chart per figure",
+  );
   t.notMatch(html, /<script|(src|href)="https?:/, "self-contained");
 });
 

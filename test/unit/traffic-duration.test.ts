@@ -18,7 +18,10 @@ traffic:
   reader: { node: client, socket: sub, connect: tcp://198.18.1.10:5556 }
 ${settings}`;
 
-const jobOf = (text: string) => agentJobs(parseLab(text, "lab.yaml").lab, (_n, name) => name).flatMap((j) => j.endpoints).find((e) => e.name === "ticks")!;
+const jobOf = (text: string) =>
+  agentJobs(parseLab(text, "lab.yaml").lab, (_n, name) => name)
+    .flatMap((j) => j.endpoints)
+    .find((e) => e.name === "ticks")!;
 
 t.test("rate and duration: that rate for that long, so count = rate x duration", async (t) => {
   t.same(problemsIn(lab("{ rate: 100, duration: 5s }")), []);

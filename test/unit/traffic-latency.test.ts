@@ -79,10 +79,26 @@ t.test("latencyPoints: one point per sample with messages, all senders", async (
 
 t.test("timelineOf keeps each tick's histograms on its sample and charts them; mergeLives keeps both lives'", async (t) => {
   const t0 = 1_000_000;
-  const tick = (wall: number, received: number, latency?: Record<string, string>): AgentEvent => ({ type: "tick", endpoint: "s", wall, sent: 0, received, gaps: 0, duplicates: 0, reordered: 0, from: { a: received }, highest: {}, ...(latency ? { latency } : {}) });
+  const tick = (wall: number, received: number, latency?: Record<string, string>): AgentEvent => ({
+    type: "tick",
+    endpoint: "s",
+    wall,
+    sent: 0,
+    received,
+    gaps: 0,
+    duplicates: 0,
+    reordered: 0,
+    from: { a: received },
+    highest: {},
+    ...(latency ? { latency } : {}),
+  });
   const events = [tick(t0, 0), tick(t0 + 100, 2, { a: encoded(1, 1) }), tick(t0 + 200, 3, {}), tick(t0 + 300, 4, { a: encoded(1.5) })];
   const timeline = timelineOf(events, "s", t0)!;
-  t.same(timeline.samples.map((s) => s.latency), [undefined, { a: encoded(1, 1) }, undefined, { a: encoded(1.5) }], "an empty record is left out");
+  t.same(
+    timeline.samples.map((s) => s.latency),
+    [undefined, { a: encoded(1, 1) }, undefined, { a: encoded(1.5) }],
+    "an empty record is left out",
+  );
   t.same(timeline.latency, [
     { ms: 100, count: 2, p50: 1, p99: 1, max: 1 },
     { ms: 300, count: 1, p50: 1.5, p99: 1.5, max: 1.5 },
@@ -90,8 +106,15 @@ t.test("timelineOf keeps each tick's histograms on its sample and charts them; m
   const quiet = timelineOf([tick(t0, 0), tick(t0 + 100, 1)], "s", t0)!;
   t.notOk("latency" in quiet, "no histograms: no latency chart");
   const later = timelineOf([tick(t0 + 1000, 0), tick(t0 + 1100, 1, { a: encoded(0.7) })], "s", t0)!;
-  t.same(mergeLives([timeline, later])!.latency!.map((p) => p.ms), [100, 300, 1100]);
+  t.same(
+    mergeLives([timeline, later])!.latency!.map((p) => p.ms),
+    [100, 300, 1100],
+  );
   t.same(mergeLives([timeline, later])!.samples.at(-1)!.latency, { a: encoded(0.7) });
-  t.same(mergeLives([quiet, later])!.latency!.map((p) => p.ms), [1100], "a life without latency and one with");
+  t.same(
+    mergeLives([quiet, later])!.latency!.map((p) => p.ms),
+    [1100],
+    "a life without latency and one with",
+  );
   t.notOk("latency" in mergeLives([quiet, quiet])!, "neither: none");
 });

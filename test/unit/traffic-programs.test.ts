@@ -3,12 +3,16 @@ import t from "tap";
 import { declaredBinds, listensOn, readinessOf } from "../../controller/traffic/programs.js";
 
 t.test("declared binds as the kernel's tables show local ends", async (t) => {
-  t.same(declaredBinds({ node: "n", command: ["x"], bind: ["tcp://198.18.1.10:5556", "tcp://*:5557", "tcp://clients:5558", "tcp://[2001:2::10]:5559"] }), [
-    { address: "198.18.1.10", port: 5556 },
-    { address: null, port: 5557 },
-    { address: null, port: 5558 },
-    { address: "2001:2::10", port: 5559 },
-  ], "an address, everything, an interface name (any address), IPv6");
+  t.same(
+    declaredBinds({ node: "n", command: ["x"], bind: ["tcp://198.18.1.10:5556", "tcp://*:5557", "tcp://clients:5558", "tcp://[2001:2::10]:5559"] }),
+    [
+      { address: "198.18.1.10", port: 5556 },
+      { address: null, port: 5557 },
+      { address: null, port: 5558 },
+      { address: "2001:2::10", port: 5559 },
+    ],
+    "an address, everything, an interface name (any address), IPv6",
+  );
   t.same(declaredBinds({ node: "n", command: ["x"], connect: "tcp://198.18.1.10:5556" }), [], "connects are not binds");
 });
 
@@ -20,7 +24,10 @@ t.test("readiness: listen by default for a program that binds", async (t) => {
 
 t.test("listening: every declared bind has a listening socket", async (t) => {
   const listen = (address: string, port: number) => ({ local: { address, port }, state: "0A" });
-  const binds = [{ address: "198.18.1.10", port: 5556 }, { address: null, port: 5557 }];
+  const binds = [
+    { address: "198.18.1.10", port: 5556 },
+    { address: null, port: 5557 },
+  ];
   t.equal(listensOn([listen("198.18.1.10", 5556), listen("198.18.1.20", 5557)], binds), true);
   t.equal(listensOn([listen("0.0.0.0", 5556), listen("::", 5557)], binds), true, "a wildcard listener serves a bound address");
   t.equal(listensOn([listen("198.18.1.10", 5556)], binds), false, "one bind not yet listening");

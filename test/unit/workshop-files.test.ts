@@ -21,16 +21,16 @@ t.test("each solution is its exercise's lab, with the same expectations (no Dock
     t.same(validateLab(exercise), [], `${e.dir}: valid`);
     t.same(validateLab(solution), [], `${e.dir}: solution valid`);
     for (const f of e.failing) t.ok(f < (exercise.expect ?? []).length, `${e.dir}: expectation ${f + 1} exists`);
-    for (const n of Object.values(exercise.networks)) for (const s of ([] as string[]).concat(n.subnet)) {
-      const third = Number(s.split(".")[2]);
-      t.ok(s.startsWith("198.18.") && third >= 101 && third <= 140, `${e.dir}: ${s} in the workshop's range`);
-      t.notOk(names.has(s), `${s} used once`);
-      names.add(s);
-    }
+    for (const n of Object.values(exercise.networks))
+      for (const s of ([] as string[]).concat(n.subnet)) {
+        const third = Number(s.split(".")[2]);
+        t.ok(s.startsWith("198.18.") && third >= 101 && third <= 140, `${e.dir}: ${s} in the workshop's range`);
+        t.notOk(names.has(s), `${s} used once`);
+        names.add(s);
+      }
     if (e.byHand) t.ok(byHandCommands(readFileSync(join(root, exercisePath(e), "README.md"), "utf8"), e.name).length > 0, `${e.dir}: the README has by-hand commands`);
   }
 });
-
 
 t.test("shellWords reads a README's command line", async (t) => {
   t.same(shellWords("docker exec  zmqlab-x-a ip route add 'a b' # comment"), ["docker", "exec", "zmqlab-x-a", "ip", "route", "add", "a b"]);

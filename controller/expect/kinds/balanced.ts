@@ -58,7 +58,8 @@ export function balanced(spec: Spec, observations: Observations): ExpectationRes
   // A backend that saw other addresses than the sources: they were rewritten on the way.
   for (const o of spec.over.filter((o) => !(o in observations.flows))) {
     const strangers = [...new Set(observations.traffic.endpoints.filter((e) => e.node === o).flatMap((e) => e.peers.map((p) => normalAddress(p.address))))].filter((a) => !sources.includes(a));
-    if (strangers.length && (idle.includes(o) || nowhere.length)) problems.push(`${o}'s kernel saw ${andList(strangers)} instead (not among the sources: SNAT on the way hides them, or a connect took another source)`);
+    if (strangers.length && (idle.includes(o) || nowhere.length))
+      problems.push(`${o}'s kernel saw ${andList(strangers)} instead (not among the sources: SNAT on the way hides them, or a connect took another source)`);
   }
   if (wrong.length) problems.push(`mapping differs: ${wrong.map(([s, o]) => `${s} went to ${landed[s]![0]}, not ${o}`).join(", ")}`);
   const ok = problems.length === 0;
@@ -66,7 +67,17 @@ export function balanced(spec: Spec, observations: Observations): ExpectationRes
   const kinds = spec.over.map((o) => (o in observations.flows ? "router" : "backend"));
   // With a mapping, expected reads like observed: each target with its sources.
   const expected = spec.mapping
-    ? spec.over.map((o) => `${o}: ${mapping.filter(([, t]) => t === o).map(([s]) => s).join(" ") || "none"}`).join("; ")
+    ? spec.over
+        .map(
+          (o) =>
+            `${o}: ${
+              mapping
+                .filter(([, t]) => t === o)
+                .map(([s]) => s)
+                .join(" ") || "none"
+            }`,
+        )
+        .join("; ")
     : `each source on one of ${spec.over.join(", ")}; each of them at least one`;
   const observed = spec.over.map((o) => `${o}: ${taken[o]!.join(" ") || "none"}`).join("; ");
   const message = ok
@@ -88,7 +99,8 @@ export const balancedKind = expectation({
   kind: "balanced",
   body,
   doc: {
-    holds: "every source landed on exactly one of `over` (routers by their counters, backends by their kernel peers), each of `over` took at least one, and with `mapping`, each source landed where it says",
+    holds:
+      "every source landed on exactly one of `over` (routers by their counters, backends by their kernel peers), each of `over` took at least one, and with `mapping`, each source landed where it says",
     observedFrom: "flow counters and kernel peers",
   },
   needs: { counters: ["over"] },

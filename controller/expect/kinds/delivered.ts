@@ -73,7 +73,11 @@ function causes(endpoint: EndpointReport, got: number, from: string | undefined)
   for (const n of endpoint.noHandshake) notes.push(n.message);
   for (const e of endpoint.errors) notes.push(e);
   if (from !== undefined && got === 0 && Object.keys(endpoint.from).length > 0) {
-    notes.push(`it heard from ${Object.entries(endpoint.from).map(([k, v]) => `${k} (${v})`).join(", ")} instead`);
+    notes.push(
+      `it heard from ${Object.entries(endpoint.from)
+        .map(([k, v]) => `${k} (${v})`)
+        .join(", ")} instead`,
+    );
   }
   if (notes.length === 0 && endpoint.connect.length > 0 && endpoint.handshakes.length === endpoint.connect.length && got === 0) {
     notes.push("every connect completed its handshake, so the sender sent nothing it subscribed to, or sent before it subscribed");
@@ -89,17 +93,27 @@ export const deliveredKind = expectation({
       "the endpoint received exactly `count` messages, or at least `atLeast`, or at most `atMost` (both: a range, ends included; `atMost` alone holds with none; neither: at least 1), from the sender endpoint `from` when given, with no gaps and no duplicates (`allowGaps` allows both: a lossy stream). `count` with a bound, or `atLeast` above `atMost`, is refused (exit 2)",
     observedFrom: "the receiver's sequence numbers per sender",
   },
-  needs: { endpoint: { of: "agent", hint: "delivered counts what zmqlab's agent received; for a program, judge its output: output: { endpoint, matches: \"received 500\" }" } },
+  needs: { endpoint: { of: "agent", hint: 'delivered counts what zmqlab\'s agent received; for a program, judge its output: output: { endpoint, matches: "received 500" }' } },
   validate(spec, check, at) {
     if (spec.from !== undefined) {
-      if (check.lookup(spec.endpoint)?.format === "raw") check.problem([...at, "from"], `${spec.endpoint} reads raw messages: it cannot tell senders apart`, "remove from (a raw receiver counts every message), or let the sender use zmqlab's framing (see docs/traffic.md, the message framing)");
+      if (check.lookup(spec.endpoint)?.format === "raw")
+        check.problem(
+          [...at, "from"],
+          `${spec.endpoint} reads raw messages: it cannot tell senders apart`,
+          "remove from (a raw receiver counts every message), or let the sender use zmqlab's framing (see docs/traffic.md, the message framing)",
+        );
       check.endpoint(spec.from, [...at, "from"]);
     }
     for (const bound of ["atLeast", "atMost"] as const) {
-      if (spec.count !== undefined && spec[bound] !== undefined) check.problem(at, `both count and ${bound}`, "count for exactly N, atLeast for N or more, atMost for N or fewer (atLeast with atMost: a range)");
+      if (spec.count !== undefined && spec[bound] !== undefined)
+        check.problem(at, `both count and ${bound}`, "count for exactly N, atLeast for N or more, atMost for N or fewer (atLeast with atMost: a range)");
     }
     if (spec.atLeast !== undefined && spec.atMost !== undefined && spec.atLeast > spec.atMost) {
-      check.problem([...at, "atLeast"], `atLeast ${spec.atLeast} is more than atMost ${spec.atMost}: no count can hold`, `swap them (atLeast: ${spec.atMost}, atMost: ${spec.atLeast}), or count: N for exactly N`);
+      check.problem(
+        [...at, "atLeast"],
+        `atLeast ${spec.atLeast} is more than atMost ${spec.atMost}: no count can hold`,
+        `swap them (atLeast: ${spec.atMost}, atMost: ${spec.atLeast}), or count: N for exactly N`,
+      );
     }
   },
   judge: delivered,

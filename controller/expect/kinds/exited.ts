@@ -42,7 +42,9 @@ export function exited(spec: Spec, observations: Observations): ExpectationResul
     message = `${spec.endpoint} did not end by itself: zmqlab stopped it after ${seconds} (its timeout or the end of the traffic phase)${tail}`;
   } else {
     ok = program.exitCode === (spec.code ?? 0);
-    message = ok ? `${spec.endpoint} exited with ${program.exitCode} after ${seconds}` : `${spec.endpoint} exited with ${program.exitCode}, not ${spec.code ?? 0}${program.exitCode === 127 ? " (127: the command was not found in the node's image)" : ""}${tail}`;
+    message = ok
+      ? `${spec.endpoint} exited with ${program.exitCode} after ${seconds}`
+      : `${spec.endpoint} exited with ${program.exitCode}, not ${spec.code ?? 0}${program.exitCode === 127 ? " (127: the command was not found in the node's image)" : ""}${tail}`;
   }
   return { ...base, ok, observed, message, evidence };
 }
@@ -53,7 +55,8 @@ export const exitedKind = expectation({
   doc: { holds: "the program ended by itself with that code (default 0); `stopped: true` instead: it was still running at its deadline and zmqlab stopped it", observedFrom: "the program's exit" },
   needs: { endpoint: { of: "program", hint: "exited judges a program endpoint (command:); for the agent, use delivered" } },
   validate(spec, check, at) {
-    if (spec.stopped === true && spec.code !== undefined) check.problem(at, "both code and stopped: true", "stopped: true expects the program to be stopped at its deadline; code: N expects it to exit by itself");
+    if (spec.stopped === true && spec.code !== undefined)
+      check.problem(at, "both code and stopped: true", "stopped: true expects the program to be stopped at its deadline; code: N expects it to exit by itself");
   },
   judge: exited,
 });

@@ -25,7 +25,7 @@ const body = Type.Object(
 );
 type Spec = Static<typeof body>;
 
-const UNITS: Record<string, number> = { us: 0.001, "µs": 0.001, ms: 1, s: 1000 };
+const UNITS: Record<string, number> = { us: 0.001, µs: 0.001, ms: 1, s: 1000 };
 
 /** A bound in ms: a number of ms, or a number with us, µs, ms or s; undefined when it is neither. */
 export function boundMs(value: number | string): number | undefined {
@@ -45,7 +45,9 @@ function boundsOf(spec: Spec): [Percentile, number][] {
 const ms = (x: number) => `${Math.round(x * 1000) / 1000} ms`;
 
 export function describeLatency(spec: Spec): string {
-  return `${spec.endpoint} latency${spec.from !== undefined ? ` from ${spec.from}` : ""}: ${boundsOf(spec).map(([p, b]) => `${p} at most ${ms(b)}`).join(", ")}`;
+  return `${spec.endpoint} latency${spec.from !== undefined ? ` from ${spec.from}` : ""}: ${boundsOf(spec)
+    .map(([p, b]) => `${p} at most ${ms(b)}`)
+    .join(", ")}`;
 }
 
 export function latency(spec: Spec, observations: Observations): ExpectationResult {
@@ -54,7 +56,13 @@ export function latency(spec: Spec, observations: Observations): ExpectationResu
   const endpoint = observations.traffic.endpoints.find((e) => e.name === spec.endpoint);
   if (!endpoint) return { ...base, ok: false, observed: "no such endpoint in the report", message: `no endpoint ${spec.endpoint} in the traffic report`, evidence: {} };
   if (endpoint.socket === "program") {
-    return { ...base, ok: false, observed: "not measured: a program", message: `${spec.endpoint} is a program: zmqlab measures latency where its own agent receives (let an agent endpoint receive the stream)`, evidence: {} };
+    return {
+      ...base,
+      ok: false,
+      observed: "not measured: a program",
+      message: `${spec.endpoint} is a program: zmqlab measures latency where its own agent receives (let an agent endpoint receive the stream)`,
+      evidence: {},
+    };
   }
   const measured: LatencyFigures | undefined = spec.from !== undefined ? endpoint.latency?.from[spec.from] : endpoint.latency;
   if (!measured) {
@@ -73,9 +81,7 @@ export function latency(spec: Spec, observations: Observations): ExpectationResu
   const observed = `p50 ${ms(measured.p50)}, p99 ${ms(measured.p99)}, max ${ms(measured.max)} (${plural(measured.count, "message")})`;
   const ok = over.length === 0;
   const who = `${spec.endpoint}${spec.from !== undefined ? ` from ${spec.from}` : ""}`;
-  const message = ok
-    ? `${who}: ${observed}`
-    : `latency of ${who} over its bound: ${over.map(([p, b]) => `${p} ${ms(measured[p])} > ${ms(b)}`).join(", ")} (${observed})`;
+  const message = ok ? `${who}: ${observed}` : `latency of ${who} over its bound: ${over.map(([p, b]) => `${p} ${ms(measured[p])} > ${ms(b)}`).join(", ")} (${observed})`;
   const { count, p50, p99, max } = measured;
   return { ...base, ok, observed, message, evidence: { count, p50, p99, max, bounds: Object.fromEntries(bounds) } };
 }
@@ -84,16 +90,18 @@ export const latencyKind = expectation({
   kind: "latency",
   body,
   doc: {
-    holds: "the one-way latency of the messages the endpoint received (from the sender `from` when given) is at most each bound given: `p50`, `p99`, `max` (ms, or `500us`, `5ms`, `1s`; at least one). None measured (no message, or none with a send time) fails",
+    holds:
+      "the one-way latency of the messages the endpoint received (from the sender `from` when given) is at most each bound given: `p50`, `p99`, `max` (ms, or `500us`, `5ms`, `1s`; at least one). None measured (no message, or none with a send time) fails",
     observedFrom: "the receiver's latency histograms: send time in each message's header to its arrival",
   },
-  needs: { endpoint: { of: "agent", hint: "latency is measured by zmqlab's agent as it receives; let an agent endpoint receive the stream (a program may send it, with \"t\" in its header)" } },
+  needs: { endpoint: { of: "agent", hint: 'latency is measured by zmqlab\'s agent as it receives; let an agent endpoint receive the stream (a program may send it, with "t" in its header)' } },
   validate(spec, check, at) {
     if (!PERCENTILES.some((p) => spec[p] !== undefined)) check.problem(at, "no bound: give p50, p99 or max", "e.g. latency: { endpoint: reader, p99: 5ms }");
     for (const p of PERCENTILES) {
       if (spec[p] !== undefined && boundMs(spec[p]!) === undefined) check.problem([...at, p], `"${spec[p]}" is not a latency`, "ms as a number, or 500us, 5ms, 1.5s");
     }
-    if (check.lookup(spec.endpoint)?.format === "raw") check.problem([...at, "endpoint"], `${spec.endpoint} reads raw messages: they carry no send time`, "let the sender use zmqlab's framing (see docs/traffic.md, the message framing)");
+    if (check.lookup(spec.endpoint)?.format === "raw")
+      check.problem([...at, "endpoint"], `${spec.endpoint} reads raw messages: they carry no send time`, "let the sender use zmqlab's framing (see docs/traffic.md, the message framing)");
     if (spec.from !== undefined) check.endpoint(spec.from, [...at, "from"]);
   },
   judge: latency,

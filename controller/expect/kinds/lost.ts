@@ -78,9 +78,7 @@ export function lost(spec: Spec, observations: Observations): ExpectationResult 
   const ok = count <= spec.atMost;
   const observed = `${count} lost (${plural(endpoint.received, "message")} received)`;
   const how = `${plural(endpoint.gaps, "gap")} in the senders' sequences${tail ? `, ${tail} sent after the last that arrived` : ""}`;
-  const message = ok
-    ? `${spec.endpoint} lost ${count} (${how})`
-    : `${spec.endpoint} lost ${plural(count, "message")} (${how}), ${count - spec.atMost} more than the ${spec.atMost} allowed`;
+  const message = ok ? `${spec.endpoint} lost ${count} (${how})` : `${spec.endpoint} lost ${plural(count, "message")} (${how}), ${count - spec.atMost} more than the ${spec.atMost} allowed`;
   return { ...base, ok, observed, message, evidence: { lost: count, gaps: endpoint.gaps, unreceived: tail, received: endpoint.received, duplicates: endpoint.duplicates } };
 }
 
@@ -88,12 +86,14 @@ export const lostKind = expectation({
   kind: "lost",
   body,
   doc: {
-    holds: "at most `atMost` messages went missing: at a receiver, gaps plus a publisher's messages sent after the last that arrived; at a sharing sender, what no receiver got; at a requester, requests with no reply",
+    holds:
+      "at most `atMost` messages went missing: at a receiver, gaps plus a publisher's messages sent after the last that arrived; at a sharing sender, what no receiver got; at a requester, requests with no reply",
     observedFrom: "sequence numbers; the senders' sent counts",
   },
   needs: { endpoint: { of: "agent", hint: "lost reads zmqlab's agent's sequence numbers; for a program, judge its output" } },
   validate(spec, check, at) {
-    if (check.lookup(spec.endpoint)?.format === "raw") check.problem([...at, "endpoint"], `${spec.endpoint} reads raw messages: they carry no sequence numbers`, "lost counts gaps in zmqlab's sequence numbers: let the sender use zmqlab's framing");
+    if (check.lookup(spec.endpoint)?.format === "raw")
+      check.problem([...at, "endpoint"], `${spec.endpoint} reads raw messages: they carry no sequence numbers`, "lost counts gaps in zmqlab's sequence numbers: let the sender use zmqlab's framing");
   },
   judge: lost,
 });

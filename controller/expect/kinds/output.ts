@@ -40,8 +40,12 @@ export function output(spec: Spec, observations: Observations): ExpectationResul
   const observed = matching.length ? `${plural(matching.length, "line")} matched, first: ${matching[0]}` : lines.length ? `no match in ${plural(lines.length, "line")}` : "no output";
   const last = lines.slice(-3).join(" | ");
   const message = ok
-    ? spec.not ? `no line of ${lines.length} matched` : `matched: ${matching[0]}`
-    : spec.not ? `${plural(matching.length, "line")} matched, first: ${matching[0]}` : `no line of ${spec.endpoint}'s output matched /${spec.matches}/${lines.length ? `; its last lines: ${last}` : "; it printed nothing"}`;
+    ? spec.not
+      ? `no line of ${lines.length} matched`
+      : `matched: ${matching[0]}`
+    : spec.not
+      ? `${plural(matching.length, "line")} matched, first: ${matching[0]}`
+      : `no line of ${spec.endpoint}'s output matched /${spec.matches}/${lines.length ? `; its last lines: ${last}` : "; it printed nothing"}`;
   return { ...base, ok, observed, message, evidence: { matching: matching.slice(0, 10), lines: lines.length } };
 }
 
@@ -52,7 +56,7 @@ export const outputKind = expectation({
   needs: { endpoint: { of: "program", hint: "output judges a program endpoint (command:); for the agent, use delivered" } },
   validate(spec, check, at) {
     const problem = regexProblem(spec.matches);
-    if (problem) check.problem([...at, "matches"], `not a regular expression: ${problem}`, "a JavaScript regular expression, e.g. \"received 500\"");
+    if (problem) check.problem([...at, "matches"], `not a regular expression: ${problem}`, 'a JavaScript regular expression, e.g. "received 500"');
   },
   judge: output,
 });

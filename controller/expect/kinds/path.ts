@@ -33,7 +33,9 @@ export function path(spec: Spec, observations: Observations): ExpectationResult 
   const crossedNot = not.filter((n) => others[n]! > 0);
   const ok = via > 0 && crossedNot.length === 0 && spec.via in observations.flows;
   const counts = { [spec.via]: via, ...others };
-  const observed = Object.entries(counts).map(([n, c]) => `${n}: ${plural(c, "packet")}`).join(", ");
+  const observed = Object.entries(counts)
+    .map(([n, c]) => `${n}: ${plural(c, "packet")}`)
+    .join(", ");
   const expected = `${spec.via} > 0 packets${not.length ? `, ${not.map((n) => `${n} = 0`).join(", ")}` : ""}`;
   const flow = `${spec.from} -> ${spec.to}${targets.size > 1 ? ` (translated to ${[...targets].filter((t) => t !== normalAddress(spec.to)).join(", ")})` : ""}`;
   let message: string;
@@ -65,7 +67,10 @@ export const pathKind = expectation({
   validate(spec, check, at) {
     check.address(spec.from, [...at, "from"]);
     if (!check.isAddress(spec.to)) check.problem([...at, "to"], `"${spec.to}" is not an IP address`, "the destination address of the flow");
-    for (const [key, names] of [["via", [spec.via]], ["not", list(spec.not)]] as const) {
+    for (const [key, names] of [
+      ["via", [spec.via]],
+      ["not", list(spec.not)],
+    ] as const) {
       for (const n of names) {
         const node = check.node(n, [...at, key]);
         if (node && !node.forward) check.problem([...at, key], `node "${n}" does not forward`, `a path crosses routers: set forward: true on ${n}`);

@@ -35,7 +35,13 @@ export function reconnected(spec: Spec, observations: Observations): Expectation
     );
   }
   const first = Math.round(after[0]!.ms - at);
-  return { ...base, ok: true, observed: `handshake ${first} ms after ${spec.after}`, message: `${spec.endpoint} completed ${plural(after.length, "handshake")} after ${spec.after}, the first ${first} ms after it (${after[0]!.address})`, evidence };
+  return {
+    ...base,
+    ok: true,
+    observed: `handshake ${first} ms after ${spec.after}`,
+    message: `${spec.endpoint} completed ${plural(after.length, "handshake")} after ${spec.after}, the first ${first} ms after it (${after[0]!.address})`,
+    evidence,
+  };
 }
 
 export const reconnectedKind = expectation({

@@ -90,14 +90,20 @@ export function recovered(spec: Spec, observations: Observations): ExpectationRe
     recoveredAfter = 0;
     outageMs = 0;
   } else {
-    return fail("no message after the fault", `${spec.endpoint} received no message after ${spec.after}${timeline.lastMessage !== undefined ? ` (its last came ${Math.round(-since(timeline.lastMessage))} ms before it)` : " (nor before it)"}`, { faultAt: at, outageMs: null, recoveredAfterMs: null, silences });
+    return fail(
+      "no message after the fault",
+      `${spec.endpoint} received no message after ${spec.after}${timeline.lastMessage !== undefined ? ` (its last came ${Math.round(-since(timeline.lastMessage))} ms before it)` : " (nor before it)"}`,
+      { faultAt: at, outageMs: null, recoveredAfterMs: null, silences },
+    );
   }
   const ok = recoveredAfter <= within;
   // Whole ms for reading; the evidence keeps tenths.
   const [again, lasted, past] = [recoveredAfter, outageMs, recoveredAfter - within].map(Math.round);
   const observed = outageMs === 0 ? `no silence over ${timeline.silenceMs} ms` : `outage ${lasted} ms, messages again ${again} ms after ${spec.after}`;
   const message = ok
-    ? outageMs === 0 ? `${spec.endpoint} kept receiving across ${spec.after} (no silence over ${timeline.silenceMs} ms)` : `${spec.endpoint} received again ${again} ms after ${spec.after} (outage ${lasted} ms)`
+    ? outageMs === 0
+      ? `${spec.endpoint} kept receiving across ${spec.after} (no silence over ${timeline.silenceMs} ms)`
+      : `${spec.endpoint} received again ${again} ms after ${spec.after} (outage ${lasted} ms)`
     : `${spec.endpoint} received again only ${again} ms after ${spec.after}, ${past} ms past the ${within} ms allowed (outage ${lasted} ms)`;
   return { ...base, ok, observed, message, evidence: { faultAt: at, outageMs, recoveredAfterMs: recoveredAfter, silences } };
 }
@@ -108,10 +114,11 @@ export function recovered(spec: Spec, observations: Observations): ExpectationRe
  * them says, the latest of every agent sender; when no sender says, never.
  */
 export function endOfTraffic(endpoint: EndpointReport, observations: Observations): number {
-  const ends = (names: string[]) => names.flatMap((name) => {
-    const ended = observations.traffic.endpoints.find((e) => e.name === name)?.timeline?.sendingEnded;
-    return ended === undefined ? [] : [ended];
-  });
+  const ends = (names: string[]) =>
+    names.flatMap((name) => {
+      const ended = observations.traffic.endpoints.find((e) => e.name === name)?.timeline?.sendingEnded;
+      return ended === undefined ? [] : [ended];
+    });
   const own = ends([...Object.keys(endpoint.from), endpoint.name]);
   if (own.length > 0) return Math.max(...own);
   const all = ends(observations.traffic.endpoints.map((e) => e.name));
@@ -121,11 +128,15 @@ export function endOfTraffic(endpoint: EndpointReport, observations: Observation
 export const recoveredKind = expectation({
   kind: "recovered",
   body,
-  doc: { holds: "messages reach the endpoint again at most `within` (ms, or `5s`) after the fault `after`; the report gives the measured outage", observedFrom: "the receiver's timeline (silences, send times)" },
+  doc: {
+    holds: "messages reach the endpoint again at most `within` (ms, or `5s`) after the fault `after`; the report gives the measured outage",
+    observedFrom: "the receiver's timeline (silences, send times)",
+  },
   timed: true,
   needs: { endpoint: { of: "agent", hint: "recovered reads zmqlab's agent's receive timeline; for a program, judge its output" } },
   validate(spec, check, at) {
-    if (spec.within !== undefined && parseDuration(spec.within) === undefined) check.problem([...at, "within"], `"${spec.within}" is not a duration`, "ms as a number, or a string such as 1500ms or 5s");
+    if (spec.within !== undefined && parseDuration(spec.within) === undefined)
+      check.problem([...at, "within"], `"${spec.within}" is not a duration`, "ms as a number, or a string such as 1500ms or 5s");
   },
   judge: recovered,
 });

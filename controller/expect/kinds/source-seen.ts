@@ -13,8 +13,17 @@ const body = Type.Object(
     endpoint: endpointName("The bound endpoint whose kernel's connections count."),
     source: stringOrList({ description: "The source address (or addresses) the connections must come from." }),
     only: Type.Optional(Type.Boolean({ description: "From no other address." })),
-    atLeast: Type.Optional(Type.Integer({ minimum: 1, description: "How many of the sources must be seen (all when absent). With only: every peer is one of the sources, and at least this many of them were seen." })),
-    bind: Type.Optional(Type.Unsafe<string | number>({ type: ["string", "integer"], minimum: 1, maximum: 65535, description: "Count only the peers on this one of the endpoint's binds: the bind as written under traffic (tcp://198.18.2.10:5556), or its port (5556)." })),
+    atLeast: Type.Optional(
+      Type.Integer({ minimum: 1, description: "How many of the sources must be seen (all when absent). With only: every peer is one of the sources, and at least this many of them were seen." }),
+    ),
+    bind: Type.Optional(
+      Type.Unsafe<string | number>({
+        type: ["string", "integer"],
+        minimum: 1,
+        maximum: 65535,
+        description: "Count only the peers on this one of the endpoint's binds: the bind as written under traffic (tcp://198.18.2.10:5556), or its port (5556).",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -82,9 +91,16 @@ export function sourceSeen(spec: Spec, observations: Observations): ExpectationR
     parts.push(seen.length ? `${endpoint.node} saw ${andList(seen)}${seen.length === 1 ? " only" : ""}${bind === undefined ? "" : ` on ${on}`}` : `${endpoint.node} saw no connection on ${on}`);
     if (missing.length) {
       const why = observations.traffic.endpoints.flatMap((e) => e.noHandshake.filter((n) => n.source !== undefined && missing.includes(normalAddress(n.source))).map((n) => n.message));
-      parts.push(partial ? `${wanted.length - unseen.length} of the sources seen, at least ${need} expected${why.length ? ` (${why.join("; ")})` : ""}` : `${andList(missing)} missing${why.length ? ` (${why.join("; ")})` : ""}`);
+      parts.push(
+        partial
+          ? `${wanted.length - unseen.length} of the sources seen, at least ${need} expected${why.length ? ` (${why.join("; ")})` : ""}`
+          : `${andList(missing)} missing${why.length ? ` (${why.join("; ")})` : ""}`,
+      );
     }
-    if (extra.length) parts.push(`${andList(extra)} ${extra.length === 1 ? "is" : "are"} not among the expected sources (a connect took another source address than intended, the endpoint accepts connections on more addresses than intended, a balancer sent that client here, or SNAT rewrote it on the way)`);
+    if (extra.length)
+      parts.push(
+        `${andList(extra)} ${extra.length === 1 ? "is" : "are"} not among the expected sources (a connect took another source address than intended, the endpoint accepts connections on more addresses than intended, a balancer sent that client here, or SNAT rewrote it on the way)`,
+      );
     message = parts.join("; ");
   }
   return { ...base, ok, observed, message, evidence };
@@ -94,7 +110,8 @@ export const sourceSeenKind = expectation({
   kind: "sourceSeen",
   body,
   doc: {
-    holds: "the bound endpoint's kernel showed a connection from each `source` (with `atLeast: N`: from at least N of them; with `only`: from no other address); with `bind`, only connections to that one of the endpoint's binds count",
+    holds:
+      "the bound endpoint's kernel showed a connection from each `source` (with `atLeast: N`: from at least N of them; with `only`: from no other address); with `bind`, only connections to that one of the endpoint's binds count",
     observedFrom: "`/proc/net/tcp{,6}` in the endpoint's node (and, for a program, every connection the kernel saw start)",
   },
   validate(spec, check, at) {

@@ -72,9 +72,15 @@ function nodeAction<K extends NodeAction>(action: K, doc: { does: string; kernel
     },
     plan(step, context) {
       const node = step.spec.node!;
-      const cut = action === "stop" || action === "restart"
-        ? { cut: [cutOff(context.why("off its networks at the moment")), { argv: [END_PROCESSES], why: context.why("its processes end at the moment, their connections closing") }] as [Command, Command] }
-        : {};
+      const cut =
+        action === "stop" || action === "restart"
+          ? {
+              cut: [cutOff(context.why("off its networks at the moment")), { argv: [END_PROCESSES], why: context.why("its processes end at the moment, their connections closing") }] as [
+                Command,
+                Command,
+              ],
+            }
+          : {};
       return { description: DESCRIPTION[action](node), engine: { node, action, ...cut }, ...(action === "start" || action === "restart" ? { reconfigure: node } : {}), steps: [] };
     },
   });
@@ -82,8 +88,17 @@ function nodeAction<K extends NodeAction>(action: K, doc: { does: string; kernel
 
 const RESTART_NOTE = "a restarted container has a new network namespace";
 
-export const stopKind = nodeAction("stop", { does: "at its moment the node drops every packet in and out but its connections' last FIN and RST (table `inet zmqlab_cut`, one transaction: nothing forwarded from then on) and its processes end (SIGKILL, but its init), so its peers see their connections close at the moment, as on a docker stop; then the engine stops its container with no grace time (`-t 0`); its endpoints report what they did until then", kernel: "nftables for the cut (without it in the node, the engine's stop alone: the node forwards until its network namespace is torn down, 100-250 ms after the call)" });
-export const startKind = nodeAction("start", { does: "the engine starts the node's container; it counts as done once the node is configured again (see [Nodes come back as declared](lab-file.md#nodes-come-back-as-declared)) and its endpoints run again, as a new life", kernel: RESTART_NOTE });
-export const restartKind = nodeAction("restart", { does: "cut off at its moment as a stop is, then the engine restarts the node's container, with no grace time; done once the node is configured again and its endpoints run again, as a new life", kernel: RESTART_NOTE });
+export const stopKind = nodeAction("stop", {
+  does: "at its moment the node drops every packet in and out but its connections' last FIN and RST (table `inet zmqlab_cut`, one transaction: nothing forwarded from then on) and its processes end (SIGKILL, but its init), so its peers see their connections close at the moment, as on a docker stop; then the engine stops its container with no grace time (`-t 0`); its endpoints report what they did until then",
+  kernel: "nftables for the cut (without it in the node, the engine's stop alone: the node forwards until its network namespace is torn down, 100-250 ms after the call)",
+});
+export const startKind = nodeAction("start", {
+  does: "the engine starts the node's container; it counts as done once the node is configured again (see [Nodes come back as declared](lab-file.md#nodes-come-back-as-declared)) and its endpoints run again, as a new life",
+  kernel: RESTART_NOTE,
+});
+export const restartKind = nodeAction("restart", {
+  does: "cut off at its moment as a stop is, then the engine restarts the node's container, with no grace time; done once the node is configured again and its endpoints run again, as a new life",
+  kernel: RESTART_NOTE,
+});
 export const pauseKind = nodeAction("pause", { does: "the engine freezes the container's processes", kernel: "unchanged: packets to the node go unanswered, a router still forwards" });
 export const unpauseKind = nodeAction("unpause", { does: "the engine thaws the container's processes", kernel: "unchanged" });

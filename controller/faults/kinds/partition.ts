@@ -10,7 +10,10 @@ export const partitionKind = faultKind({
   written: { key: "partition", value: Type.Array(Type.Array(Type.String(), { minItems: 1 }), { minItems: 2, description: "Node sets that can no longer reach each other: [[a, b], [c]]." }) },
   target: "sets",
   inside: true,
-  doc: { does: "on every member node, table `inet zmqlab_partition` drops packets from (prerouting) and to (postrouting) the addresses of the nodes in the other sets; nodes in no set are untouched, so a router outside the partition still answers both sides", kernel: "nftables" },
+  doc: {
+    does: "on every member node, table `inet zmqlab_partition` drops packets from (prerouting) and to (postrouting) the addresses of the nodes in the other sets; nodes in no set are untouched, so a router outside the partition still answers both sides",
+    kernel: "nftables",
+  },
   validate(spec, check, at) {
     const seen = new Map<string, number>();
     spec.partition!.forEach((group, g) =>
@@ -23,7 +26,12 @@ export const partitionKind = faultKind({
     );
   },
   walk(state, step, when) {
-    if (state.partition) return { key: "partition", message: `a partition ${when}, while fault ${state.partition.by}'s partition is in force`, hint: "heal it first (an earlier fault with action: heal), or put every set into one partition" };
+    if (state.partition)
+      return {
+        key: "partition",
+        message: `a partition ${when}, while fault ${state.partition.by}'s partition is in force`,
+        hint: "heal it first (an earlier fault with action: heal), or put every set into one partition",
+      };
     state.partition = { groups: step.spec.partition!, by: step.name };
     return undefined;
   },
@@ -39,7 +47,10 @@ export const partitionKind = faultKind({
           ["add", "chain", "inet", PARTITION_TABLE, "arriving", "{ type filter hook prerouting priority -300; policy accept; }"],
           ["add", "chain", "inet", PARTITION_TABLE, "leaving", "{ type filter hook postrouting priority 300; policy accept; }"],
         ];
-        for (const [family, match] of [["ip", addresses.filter((a) => !a.includes(":"))], ["ip6", addresses.filter((a) => a.includes(":"))]] as const) {
+        for (const [family, match] of [
+          ["ip", addresses.filter((a) => !a.includes(":"))],
+          ["ip6", addresses.filter((a) => a.includes(":"))],
+        ] as const) {
           if (match.length === 0) continue;
           const set = `{ ${match.join(", ")} }`;
           words.push(["add", "rule", "inet", PARTITION_TABLE, "arriving", family, "saddr", set, "drop"]);

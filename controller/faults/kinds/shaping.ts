@@ -29,7 +29,13 @@ export function nftTransaction(commands: string[][], why: string): Command {
 
 /** Delete a table whether or not it is there (a node restarted since has none): add, then delete. */
 export function dropTable(table: string, why: string): Command {
-  return nftTransaction([["add", "table", "inet", table], ["delete", "table", "inet", table]], why);
+  return nftTransaction(
+    [
+      ["add", "table", "inet", table],
+      ["delete", "table", "inet", table],
+    ],
+    why,
+  );
 }
 
 export const lossKind = faultKind({
@@ -37,7 +43,10 @@ export const lossKind = faultKind({
   written: { key: "loss", value: Type.Integer({ minimum: 0, maximum: 100, description: "Percent of packets dropped on the interface, both directions (nftables numgen)." }) },
   target: "interface",
   inside: true,
-  doc: { does: "drops N% of packets on that interface in **both directions**, like a bad cable: table `inet zmqlab_loss_NETWORK`, `iifname IF numgen random mod 100 < N drop` in prerouting and `oifname IF ...` in postrouting (`loss: 100`: a plain `drop`). A second `loss` replaces the first", kernel: "nftables" },
+  doc: {
+    does: "drops N% of packets on that interface in **both directions**, like a bad cable: table `inet zmqlab_loss_NETWORK`, `iifname IF numgen random mod 100 < N drop` in prerouting and `oifname IF ...` in postrouting (`loss: 100`: a plain `drop`). A second `loss` replaces the first",
+    kernel: "nftables",
+  },
   walk(state, step) {
     const { node, network } = target(step);
     step.before = state.interfaceFaults(node, network);
@@ -77,7 +86,8 @@ export const rateKind = faultKind({
   inside: true,
   doc: { does: "`tc qdisc replace dev IF root tbf rate R burst B latency 50ms` (B: 10 ms of the rate, at least 15000 bytes): **egress only**, as tc shapes what leaves", kernel: "tc tbf" },
   validate(spec, check, at) {
-    if (rateBits(spec.rate!) === undefined) check.problem([...at, "rate"], `"${spec.rate}" is not a rate`, "a number and a tc unit: 1mbit, 500kbit, 2gbit (bits per second) or 100kbps (bytes per second)");
+    if (rateBits(spec.rate!) === undefined)
+      check.problem([...at, "rate"], `"${spec.rate}" is not a rate`, "a number and a tc unit: 1mbit, 500kbit, 2gbit (bits per second) or 100kbps (bytes per second)");
   },
   walk(state, step, when) {
     const { node, network } = target(step);
@@ -108,7 +118,8 @@ export const delayKind = faultKind({
   walk(state, step, when) {
     const { node, network } = target(step);
     const before = (step.before = state.interfaceFaults(node, network));
-    if (before.rate !== undefined) return { key: "delay", message: `delay ${when}, while ${where(step.spec)} has a rate limit`, hint: "one root qdisc per interface: clear the rate first (action: clear)" };
+    if (before.rate !== undefined)
+      return { key: "delay", message: `delay ${when}, while ${where(step.spec)} has a rate limit`, hint: "one root qdisc per interface: clear the rate first (action: clear)" };
     state.setInterfaceFaults(node, network, { ...before, delay: step.spec.delay! });
     return undefined;
   },
@@ -139,7 +150,8 @@ export const clearKind = faultKind({
     const { node, network } = target(step);
     const commands: Command[] = [];
     if (step.before?.loss !== undefined) commands.push(dropTable(lossTable(network), context.why("no more loss")));
-    if (step.before?.rate !== undefined || step.before?.delay !== undefined) commands.push({ argv: ["tc", "qdisc", "del", "dev", context.dev(node, network), "root"], why: context.why("no more rate limit or delay") });
+    if (step.before?.rate !== undefined || step.before?.delay !== undefined)
+      commands.push({ argv: ["tc", "qdisc", "del", "dev", context.dev(node, network), "root"], why: context.why("no more rate limit or delay") });
     return { description: `clear loss, rate and delay on ${where(step.spec)}`, steps: [{ node, commands }] };
   },
 });

@@ -56,7 +56,10 @@ function fromScript(plan: NodePlan, steps: Step[], output: ExecResult): KernelSt
   try {
     return kernelState(parsed.state.addr, parsed.state.routes, parsed.state.rules);
   } catch (err) {
-    throw new EnvironmentError(`In node ${plan.name}, the kernel's state could not be read (\`ip -j\`: ${(err as Error).message}).`, `the node's image needs iproute2's ip (with -j); ${output.stderr.trim().split("\n")[0] ?? ""}`);
+    throw new EnvironmentError(
+      `In node ${plan.name}, the kernel's state could not be read (\`ip -j\`: ${(err as Error).message}).`,
+      `the node's image needs iproute2's ip (with -j); ${output.stderr.trim().split("\n")[0] ?? ""}`,
+    );
   }
 }
 

@@ -25,7 +25,10 @@ export async function reconfigure(node: { readonly plan: NodePlan; readonly ipv6
   const steps = repair.kind === "fresh" ? fullSteps(plan, ipv6) : commandSteps(repair.commands, ipv6);
   const left = compareWithPlan(plan, await applySteps(handle, plan, steps));
   if (left.length > 0) {
-    throw new EnvironmentError(`Node ${plan.name} of lab ${lab} could not be configured as declared:\n  ${left.join("\n  ")}`, "zmqlab up --dry-run shows every planned command; zmqlab down, then zmqlab up, starts it fresh");
+    throw new EnvironmentError(
+      `Node ${plan.name} of lab ${lab} could not be configured as declared:\n  ${left.join("\n  ")}`,
+      "zmqlab up --dry-run shows every planned command; zmqlab down, then zmqlab up, starts it fresh",
+    );
   }
   return repair.differences.length > 0 ? repair.differences : ["a fresh network namespace"];
 }

@@ -33,29 +33,31 @@ export function planRepair(node: NodePlan, state: KernelState, hasCounters: bool
   if (node.forward && !hasCounters) differences.push(`no flow counters (nftables table inet ${FLOW_TABLE})`);
   if (freshNamespace(node, state)) return { kind: "fresh", commands: node.commands, differences };
   if (differences.length === 0) return { kind: "none", commands: [], differences };
-  const commands = node.commands.filter((c) => {
-    const [tool, family, object, verb] = c.argv;
-    if (isCounter(c.argv)) return node.forward && !hasCounters;
-    if (tool !== "ip") return false;
-    const fam = family === "-6" ? 6 : 4;
-    if (object === "route" && verb === "flush") return state.routes.some((r) => r.to === "default" && r.table === "main" && r.family === fam);
-    if (object === "addr" && verb === "add") {
-      const [address, , dev] = c.argv.slice(4);
-      const iface = state.interfaces.find((s) => s.altnames.includes(dev!) || s.name === dev);
-      return !iface?.addresses.includes(address!);
-    }
-    if (object === "rule" && verb === "add") {
-      const from = c.argv[5]!;
-      const table = c.argv[7]!;
-      return !state.rules.some((r) => sameDestination(r.from, from) && r.table === table);
-    }
-    if (object === "route") {
-      const route = node.routes.find((r) => r.to === c.argv[4] && (c.argv.includes("table") ? c.argv[c.argv.indexOf("table") + 1] : "main") === r.table);
-      if (!route) return true;
-      const found = state.routes.find((r) => r.family === route.family && r.table === route.table && sameDestination(r.to, route.to));
-      return !found || [...found.via].sort().join(",") !== [...route.via].sort().join(",");
-    }
-    return false;
-  }).map((c) => (c.argv[2] === "route" && c.argv[3] === "add" ? { ...c, argv: c.argv.map((a, i) => (i === 3 ? "replace" : a)) } : c));
+  const commands = node.commands
+    .filter((c) => {
+      const [tool, family, object, verb] = c.argv;
+      if (isCounter(c.argv)) return node.forward && !hasCounters;
+      if (tool !== "ip") return false;
+      const fam = family === "-6" ? 6 : 4;
+      if (object === "route" && verb === "flush") return state.routes.some((r) => r.to === "default" && r.table === "main" && r.family === fam);
+      if (object === "addr" && verb === "add") {
+        const [address, , dev] = c.argv.slice(4);
+        const iface = state.interfaces.find((s) => s.altnames.includes(dev!) || s.name === dev);
+        return !iface?.addresses.includes(address!);
+      }
+      if (object === "rule" && verb === "add") {
+        const from = c.argv[5]!;
+        const table = c.argv[7]!;
+        return !state.rules.some((r) => sameDestination(r.from, from) && r.table === table);
+      }
+      if (object === "route") {
+        const route = node.routes.find((r) => r.to === c.argv[4] && (c.argv.includes("table") ? c.argv[c.argv.indexOf("table") + 1] : "main") === r.table);
+        if (!route) return true;
+        const found = state.routes.find((r) => r.family === route.family && r.table === route.table && sameDestination(r.to, route.to));
+        return !found || [...found.via].sort().join(",") !== [...route.via].sort().join(",");
+      }
+      return false;
+    })
+    .map((c) => (c.argv[2] === "route" && c.argv[3] === "add" ? { ...c, argv: c.argv.map((a, i) => (i === 3 ? "replace" : a)) } : c));
   return { kind: "partial", commands, differences };
 }

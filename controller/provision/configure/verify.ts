@@ -20,7 +20,8 @@ export function compareWithPlan(node: NodePlan, state: KernelState): string[] {
     const found = state.routes.find((r) => r.family === route.family && r.table === route.table && sameDestination(r.to, route.to));
     const where = route.table === "main" ? "" : ` in table ${route.table}`;
     if (!found) differences.push(`no route to ${route.to}${where}`);
-    else if ([...found.via].sort().join(",") !== [...route.via].sort().join(",")) differences.push(`route to ${route.to}${where} goes via ${found.via.join(", ") || "(direct)"}, not ${route.via.join(", ")}`);
+    else if ([...found.via].sort().join(",") !== [...route.via].sort().join(","))
+      differences.push(`route to ${route.to}${where} goes via ${found.via.join(", ") || "(direct)"}, not ${route.via.join(", ")}`);
   }
   for (const family of [4, 6] as const) {
     const declaresDefault = node.routes.some((r) => r.to === "default" && r.table === "main" && r.family === family);
