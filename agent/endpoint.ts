@@ -2,6 +2,7 @@
 // numbers for its final result.
 
 import * as zmq from "zeromq";
+import { CLOCK_ORIGIN } from "../shared/clock.js";
 import type { SocketType } from "../shared/socket.js";
 import { bindAddress, matchConnect } from "./address.js";
 import { Accounting, decodeMessage, encodeRaw, RAW_SENDER, encodeReply, makePayload, MessageWriter, rateOf, Replies, subscribeMessage, subscriptionKind, wallNow } from "./messages.js";
@@ -387,7 +388,7 @@ export class Endpoint {
     }
     const elapsed = Math.round(performance.now() - start);
     // When the last message went (a requester's last request, not the reply that followed it).
-    const wall = this.lastSent !== undefined ? performance.timeOrigin + this.lastSent : wallNow();
+    const wall = this.lastSent !== undefined ? CLOCK_ORIGIN + this.lastSent : wallNow();
     this.say({ type: "sent", endpoint: this.job.name, count: this.sent, elapsed, wall });
   }
 
@@ -466,7 +467,7 @@ export class Endpoint {
       if (kind === "unsubscribe" || type === "pub") return undefined;
     }
     const now = performance.now();
-    const wall = performance.timeOrigin + now;
+    const wall = CLOCK_ORIGIN + now;
     const m = this.job.format === "raw" ? null : decodeMessage(frames);
     const silence = this.silences.arrival(wall, m?.sentAt);
     if (silence) this.say({ type: "silence", endpoint: this.job.name, ...silence });

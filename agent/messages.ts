@@ -41,6 +41,7 @@
 // second-to-last frame is a header is three-frame (the payload last); otherwise the last frame
 // must end with a trailer. Whatever precedes the topic is the routing envelope, which a ROUTER
 // copies into its reply.
+import { wallNow } from "../shared/clock.js";
 
 export interface Header {
   /** Sender endpoint name. */
@@ -73,7 +74,7 @@ const SEQ_BYTES = 6;
 const FILL = 0x78;
 
 /** The wall clock with sub-ms precision (Date.now() counts whole ms). */
-export const wallNow = (): number => performance.timeOrigin + performance.now();
+export { wallNow };
 
 export function encodeHeader(sender: string, seq: number, life = 1, sentAt = wallNow()): Buffer {
   const name = Buffer.from(sender);

@@ -1,10 +1,9 @@
 // A node's container stopped, started, restarted, paused or unpaused (faults; `up` repairing a lab).
+import { wallNow } from "../../shared/clock.js";
 import type { NodeAction } from "../plan/types.js";
 import type { Engine } from "./docker.js";
 import { onEngine } from "./failures.js";
 import { isoToMs, type ActionEffect } from "./runtime.js";
-
-const wallNow = (): number => performance.timeOrigin + performance.now();
 
 /**
  * Stop and restart give the node's processes no grace time (`docker stop -t 0`): a node that

@@ -1,5 +1,6 @@
 // zmqlab's agent in a node: one process per node and life, started over exec, its events read as
 // JSON lines, its commands written to its input.
+import { wallNow } from "../../shared/clock.js";
 import type { AgentCommand, AgentEvent, AgentJob } from "../../shared/protocol.js";
 import type { Process } from "../engine/exec.js";
 import { EnvironmentError } from "../errors.js";
@@ -13,7 +14,7 @@ export const AGENT_PATH = "/opt/zmqlab/agent/main.js";
 export const AGENT_ARGV = ["node", AGENT_PATH];
 
 /** The wall clock with sub-ms precision. */
-export const wallNow = (): number => performance.timeOrigin + performance.now();
+export { wallNow };
 
 /** A running agent: its events as they come, and a way to tell it what to do. */
 export class Agent {

@@ -10,6 +10,7 @@
 // plan and the command. Its output marks each list's begin and end with the node's clock (bash's
 // EPOCHREALTIME, where the image runs bash), and each command's exit code and output. Without a
 // clock (a plain sh), the node cannot wait for a time: the controller sends "K" at the moment.
+import { wallNow } from "../../shared/clock.js";
 import type { Process } from "../engine/exec.js";
 import { END_PROCESSES } from "../faults/kinds/node-actions.js";
 import type { NodeHandle } from "../engine/runtime.js";
@@ -125,7 +126,6 @@ export class ArmedOutput {
 }
 
 /** The wall clock with sub-ms precision. */
-const wallNow = (): number => performance.timeOrigin + performance.now();
 
 /** A node's armed lists: `fireAt(k, at)` runs list k at `at` and resolves with what it did. */
 export class ArmedNode {

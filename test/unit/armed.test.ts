@@ -2,6 +2,7 @@
 // runs it: lists fired at once, lists fired at a time (the shell waits for it by its clock, or,
 // without a clock, the controller sends the line at the time), argument lists never parsed by a
 // shell, a failing command ending its list, and what each list took per command.
+import { wallNow } from "../../shared/clock.js";
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import t from "tap";
@@ -9,7 +10,7 @@ import type { Process } from "../../controller/engine/exec.js";
 import type { NodeHandle } from "../../controller/engine/runtime.js";
 import { ArmedNode, type ArmedList } from "../../controller/traffic/armed.js";
 
-const now = () => performance.timeOrigin + performance.now();
+const now = wallNow;
 
 /** A NodeHandle whose spawn runs the argv here, as an exec in a node would. */
 function localHandle(): NodeHandle {
