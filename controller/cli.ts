@@ -211,8 +211,9 @@ function report(lab: Lab, result: LabReport, opts: ReportOptions): void {
   if (result.hosts) human(hostsText(result.hosts));
   human(trafficText(result));
   human("");
+  // The verdict stays the last line (scripts and the workshop's checks read it): the capture's files before it.
+  if (result.capture) human(`${captureText(result.capture)}\n`);
   human(expectationsText(result.expectations));
-  if (result.capture) human(captureText(result.capture));
   if (opts.tap) stdout(tapText(result).trimEnd());
   if (opts.json) writeJsonReport(opts.json, result);
   if (opts.junit) writeJunitReport(opts.junit, result);

@@ -22,7 +22,7 @@ t.test("a port another program holds: the bind fails at run time, the run fails 
   t.match(result.stdout, /^quotes\s+server\s+pub\s+-\s+-\s+.*FAILED: bind tcp:\/\/198\.19\.40\.10:5556: Address already in use$/m, "the table shows no numbers for it, and why");
   t.match(result.stdout, /FAIL\s+endpoint\s+endpoint quotes on server starts/);
   t.match(result.stdout, /FAIL endpoint failure: quotes on server could not start: bind tcp:\/\/198\.19\.40\.10:5556: Address already in use/);
-  t.match(result.stdout, /1 endpoint failed \(quotes\); all 2 expectations hold\n$/, "the lab's own expectations held: the endpoint failure alone failed the run");
+  t.match(result.stdout, /\n1 endpoint failed \(quotes\); all 2 expectations hold\n/, "the lab's own expectations held: the endpoint failure alone failed the run");
   const report = JSON.parse(readFileSync(json, "utf8")) as LabReport;
   t.ok(new Ajv({ strict: false }).validate(reportSchema(), report), "the JSON report is valid by its schema");
   t.equal(report.ok, false);

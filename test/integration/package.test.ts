@@ -57,8 +57,8 @@ const cancelled = new Cancelled();
 console.log(JSON.stringify({ version: VERSION, nodes, up: typeof bringUp, wrong: typeof wrong, used: typeof program + typeof inBlock, cancelled: cancelled instanceof ZmqlabError ? cancelled.exitCode : "not a ZmqlabError" }));
 `;
 
-/** The main entry's values, all of them: the lifecycle, the lab object, the errors. */
-const MAIN_VALUES = ["Cancelled", "EnvironmentError", "LabError", "LabNode", "RunningLab", "VERSION", "ZmqlabError", "attach", "check", "down", "run", "runLab", "up"];
+/** The main entry's values, all of them: the lifecycle, many runs (repeat, sweep), the lab object, the errors. */
+const MAIN_VALUES = ["Cancelled", "EnvironmentError", "LabError", "LabNode", "RunningLab", "VERSION", "ZmqlabError", "attach", "check", "down", "repeat", "run", "runLab", "sweep", "up"];
 
 // A lab with a subnet that is no subnet: the error must name the file, line and path.
 const BAD_LAB = `name: zmqlab-bad

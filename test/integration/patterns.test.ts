@@ -97,7 +97,7 @@ expect:
 `);
   const result = await cli(["run", file]);
   t.equal(result.code, 0, result.stdout + result.stderr);
-  t.match(result.stdout, /dies\s+c\s+sub\s+0\s+\d+\s+pub:\d+\s+-\s+stopped by fault c-down at \d+ ms/, "dies: what it received, stopped by c-down");
+  t.match(result.stdout, /dies\s+c\s+sub\s+0\s+\d+\s+pub:\d+\s+[\d.]+\/[\d.]+\/[\d.]+\s+-\s+stopped by fault c-down at \d+ ms/, "dies: what it received, stopped by c-down");
   t.match(result.stdout, /stopped \(planned\): node c/);
   t.match(result.stdout, /the expectation holds$/m);
 });
