@@ -154,13 +154,13 @@ export class FaultRunner {
 
   private async run(fault: FaultPlan, previous: Promise<unknown>): Promise<void> {
     const due = this.t0 + fault.atMs;
-    await this.until(due - this.lead(fault) - READ_AHEAD_MS);
+    await this.waits.until(due - this.lead(fault) - READ_AHEAD_MS);
     await previous;
     if (this.stopped) return;
     const outcome: Outcome = {};
     this.outcomes.set(fault.name, outcome);
     if (this.ctx.hook) {
-      await this.until(due);
+      await this.waits.until(due);
       try {
         await this.ctx.hook(fault.name);
       } catch (err) {
@@ -175,9 +175,9 @@ export class FaultRunner {
       // ahead by what a command takes there) and, a router, reads its counters then; the other
       // routers read just before; the engine acts once the cut answered.
       const start = due - this.commandMs(cut.node);
-      void this.until(start - READ_AHEAD_MS).then(() => this.stopped || this.ctx.checkpoint());
+      void this.waits.until(start - READ_AHEAD_MS).then(() => this.stopped || this.ctx.checkpoint());
       effect = this.read(fault.name, (router) => due - this.commandMs(router) - READ_MARGIN_MS, cut.node);
-      const off = await Promise.race([this.runStep(cutKey(fault.name), cut.node, cut.cut!, start), this.sleep(start - wallNow() + CUT_ANSWER_MS).then(() => undefined)]);
+      const off = await Promise.race([this.runStep(cutKey(fault.name), cut.node, cut.cut!, start), this.waits.sleep(start - wallNow() + CUT_ANSWER_MS).then(() => undefined)]);
       const ran = off !== undefined && typeof off !== "string" ? off.commands : [];
       const endOf = (i: number) => (ran[i]?.exitCode === 0 ? (ran[i]!.end ?? (off as ListRun).end) : undefined);
       const cutAt = endOf(0);
@@ -204,7 +204,7 @@ export class FaultRunner {
       // there (lines run in the order sent: the reading's first).
       const starts = new Map(fault.steps.map((s) => [s.node, due - this.commandMs(s.node) * s.commands.length] as const));
       const first = Math.min(due, ...starts.values());
-      void this.until(first - READ_AHEAD_MS).then(() => this.stopped || this.ctx.checkpoint());
+      void this.waits.until(first - READ_AHEAD_MS).then(() => this.stopped || this.ctx.checkpoint());
       effect = this.read(fault.name, (router) => (starts.get(router) ?? first) - this.commandMs(router) - READ_MARGIN_MS);
       await this.commands(fault, due, outcome, starts);
     }
@@ -220,7 +220,7 @@ export class FaultRunner {
     const byRouter = new Map<string, Reading[]>();
     this.readings.set(fault, byRouter);
     const running = this.routers().filter((r) => r !== except && this.condition.get(r) !== "paused" && this.condition.get(r) !== "stopped");
-    return readRouters(this.lab, this.armed, running, byRouter, (ms) => this.sleep(ms), at);
+    return readRouters(this.lab, this.armed, running, byRouter, (ms) => this.waits.sleep(ms), at);
   }
 
   /**
@@ -228,7 +228,7 @@ export class FaultRunner {
    * engine did), `diedAt`: when its processes were ended there.
    */
   private async engineAction(fault: FaultPlan, node: string, action: NodeAction, at: number, outcome: Outcome, cut: { cutAt?: number; diedAt?: number } = {}): Promise<void> {
-    if (!this.ctx.hook) await this.until(at);
+    if (!this.ctx.hook) await this.waits.until(at);
     if (this.stopped) return void (outcome.error = NOT_RUN);
     const handle = this.lab.node(node).handle;
     const called = wallNow();
@@ -277,7 +277,7 @@ export class FaultRunner {
     // With a hook, the interface names are read now (a restart may have renamed them).
     if (this.ctx.hook) await Promise.all(fault.steps.map((s) => this.armed.readNames(s.node)));
     const steps = this.armed.planned([fault])[0]?.steps ?? fault.steps;
-    if (!this.ctx.hook && !starts) await this.until(due);
+    if (!this.ctx.hook && !starts) await this.waits.until(due);
     if (this.stopped) return void (outcome.error = NOT_RUN);
     const runs = await Promise.all(steps.map(async (step) => ({ step, run: await this.runStep(fault.name, step.node, step.commands, starts?.get(step.node) ?? 0) })));
     // Commands take effect somewhere between their list's begin and end: by its end, surely
@@ -294,13 +294,5 @@ export class FaultRunner {
   /** One node's part of a fault (armed as `list`): fired in its armed process, or (with a hook) run right now, command by command. */
   private runStep(list: string, node: string, commands: Command[], at: number): Promise<ListRun | string> {
     return this.ctx.hook ? runNow(this.lab, node, commands) : this.armed.fire(list, node, at);
-  }
-
-  private until(epochMs: number): Promise<void> {
-    return this.waits.until(epochMs);
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return this.waits.sleep(ms);
   }
 }

@@ -15,7 +15,7 @@ import { collectReport } from "./collect.js";
 import type { NodeLife } from "./endpoint-report.js";
 import { NodeLives } from "./lives.js";
 import { Waiting } from "./waiting.js";
-import { whenAborted } from "./waits.js";
+import { Waits, whenAborted } from "./waits.js";
 import { FaultRunner, type FaultHook } from "./fault-runner.js";
 import { checkNetem } from "./netem.js";
 import { settingsOf } from "./jobs.js";
@@ -59,7 +59,7 @@ export class TrafficSession implements AsyncDisposable {
   private readonly log: (line: string) => void;
   private readonly lives = new NodeLives();
   private readonly waiting = new Waiting();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly waits = new Waits();
   private readonly cleanups: (() => void)[] = [];
   private faults: FaultRunner | undefined;
   private t0 = 0;
@@ -265,22 +265,14 @@ export class TrafficSession implements AsyncDisposable {
   }
 
   private sleep(ms: number): Promise<void> {
-    if (ms <= 0 || this.disposed) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        resolve();
-      }, ms);
-      this.timers.add(timer);
-    });
+    return this.waits.sleep(ms);
   }
 
   /** End everything the session started: timers, listeners, the fault runner, agents and programs. */
   async [Symbol.asyncDispose](): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    this.waits.stop();
     for (const c of this.cleanups.splice(0)) c();
     this.waiting.wakeUp();
     await this.faults?.stop();
