@@ -4,7 +4,8 @@ import { EnvironmentError } from "../errors.js";
 import { isProgram } from "../lab/types.js";
 import type { RunningLab } from "../provision/running-lab.js";
 import { wallNow } from "./agent.js";
-import { agentEndpointReport, programEndpointReport, type NodeLife } from "./endpoint-report.js";
+import { agentEndpointReport, programEndpointReport } from "./endpoint-report.js";
+import type { NodeLives } from "./lives.js";
 import { interruptedNodes } from "./nodes.js";
 import type { FaultEvent, InterruptedNode, TrafficReport } from "./types.js";
 
@@ -16,18 +17,13 @@ export interface SessionTimes {
 }
 
 /** The traffic report of a session whose agents and programs ended, and every program's output by endpoint. */
-export async function collectReport(
-  lab: RunningLab,
-  lives: Map<string, NodeLife[]>,
-  times: SessionTimes,
-  faults?: FaultEvent[],
-): Promise<{ report: TrafficReport; outputs: Record<string, string[]> }> {
+export async function collectReport(lab: RunningLab, lives: NodeLives, times: SessionTimes, faults?: FaultEvent[]): Promise<{ report: TrafficReport; outputs: Record<string, string[]> }> {
   const interrupted = await interruptedNodes(lab, times.started);
   checkLabStillThere(lab, interrupted);
   const traffic = Object.entries(lab.lab.traffic ?? {});
   const endpoints = await Promise.all(
     traffic.map(([name, spec]) => {
-      const its = lives.get(spec.node) ?? [];
+      const its = lives.byNode.get(spec.node) ?? [];
       const lost = interrupted.find((n) => n.node === spec.node);
       return isProgram(spec) ? programEndpointReport(name, spec.node, its, times.t0, lost) : agentEndpointReport(lab, name, spec.node, its, times.t0, lost);
     }),
@@ -41,7 +37,7 @@ export async function collectReport(
     ...(faults ? { faults } : {}),
     ...(interrupted.length ? { interrupted } : {}),
   };
-  const programs = [...lives.values()].flatMap((l) => l.flatMap((life) => life.programs));
+  const programs = lives.programs();
   const outputs = Object.fromEntries(
     traffic.flatMap(([name, spec]) =>
       isProgram(spec) ? [[name, programs.filter((p) => p.name === name).flatMap((p, i) => [...(i > 0 ? [`--- zmqlab: ${name} started again (life ${p.life}) ---`] : []), ...p.output()])]] : [],

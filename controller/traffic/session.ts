@@ -19,9 +19,9 @@ import { Waits, whenAborted } from "./waits.js";
 import { FaultRunner, type FaultHook } from "./fault-runner.js";
 import { checkNetem } from "./netem.js";
 import { settingsOf } from "./jobs.js";
-import { bounded, interruptedNodes, READ_BOUND_MS, watchForPaused } from "./nodes.js";
+import { bounded, READ_BOUND_MS, watchForPaused } from "./nodes.js";
 import { ProgramEndpoint, recordConnections } from "./programs.js";
-import type { EndedBy, InterruptedNode, Snapshot, TrafficReport } from "./types.js";
+import type { EndedBy, Snapshot, TrafficReport } from "./types.js";
 
 export type SessionState = "idle" | "starting" | "running" | "lingering" | "collecting" | "done";
 
@@ -214,7 +214,7 @@ export class TrafficSession implements AsyncDisposable {
       ...this.lives.programs().map((p) => bounded(p.finish(), READ_BOUND_MS, `program ${p.name} on ${p.node}`).catch(() => undefined)),
     ]);
     if (this.options.signal?.aborted) throw new Cancelled();
-    const { report, outputs } = await collectReport(lab, this.lives.byNode, { started: this.started, startedAt: this.startedAt, t0: this.t0 || this.startedAt }, this.faults?.events());
+    const { report, outputs } = await collectReport(lab, this.lives, { started: this.started, startedAt: this.startedAt, t0: this.t0 || this.startedAt }, this.faults?.events());
     this.state = "done";
     return { report, outputs, snapshots: this.faults?.snapshots() ?? {} };
   }
