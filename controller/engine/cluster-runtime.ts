@@ -294,8 +294,8 @@ class ClusterNode implements NodeHandle {
     return (await this.inner()).attach(argv, stdio, env);
   }
 
-  async act(action: NodeAction): Promise<ActionEffect> {
-    return (await this.inner()).act(action);
+  async act(action: NodeAction, holdUntil?: number): Promise<ActionEffect> {
+    return (await this.inner()).act(action, holdUntil);
   }
 
   async status(): Promise<NodeStatus> {

@@ -121,8 +121,8 @@ export class DockerNode implements NodeHandle {
     return execAttached(this.docker, this.resource, argv, stdio, env);
   }
 
-  act(action: NodeAction) {
-    return nodeAction(this.docker, this.resource, this.node, action);
+  act(action: NodeAction, holdUntil?: number) {
+    return nodeAction(this.docker, this.resource, this.node, action, holdUntil);
   }
 
   status() {

@@ -116,6 +116,8 @@ export interface MemoryContainer {
   kernel: MemoryKernel;
   /** A lock's container: whose lock it is. */
   lock?: { key: string; owner: LockOwner; pid: number };
+  /** A held start's moment (ms since the epoch): the node says it joined its networks then (hold.ts). */
+  heldUntil?: number;
 }
 
 const HOST_ROUTES: HostRoute[] = [
@@ -232,6 +234,7 @@ export class MemoryEngine {
     const script = this.scripts.find((s) => s.node === node && s.matches(argv));
     if (script) return typeof script.answer === "function" ? script.answer(argv, container.kernel) : script.answer;
     if (argv[0] === "sh" && argv[3] === "zmqlab-configure") return this.configure(container, argv.slice(4));
+    if (argv[0] === "sh" && argv[3] === "zmqlab-wait" && container.heldUntil !== undefined) return { exitCode: 0, stdout: `${container.heldUntil / 1000}\n`, stderr: "" };
     return container.kernel.run(argv) ?? { exitCode: 0, stdout: "", stderr: "" };
   }
 
@@ -680,7 +683,7 @@ class MemoryNode implements NodeHandle {
     return result.exitCode;
   }
 
-  async act(action: NodeAction): Promise<ActionEffect> {
+  async act(action: NodeAction, holdUntil?: number): Promise<ActionEffect> {
     await onEngine(action, containerResource(this.resource, this.node), () =>
       this.engine.call("act", `node ${this.node}: ${action}`, this.resource, () => {
         const c = this.engine.containers.get(this.resource);
@@ -691,6 +694,7 @@ class MemoryNode implements NodeHandle {
         } else if (action === "start") {
           if (c.state === "paused") throw dockerError(409, "cannot start a paused container, try unpause instead");
           if (c.state !== "running") startContainer(c);
+          c.heldUntil = holdUntil;
         } else if (action === "restart") startContainer(c);
         else if (action === "pause") {
           if (c.state !== "running") throw dockerError(409, `Container ${c.id} is not running`);

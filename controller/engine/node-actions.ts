@@ -3,14 +3,23 @@ import { wallNow } from "../../shared/clock.js";
 import type { NodeAction } from "../plan/types.js";
 import type { Engine } from "./docker.js";
 import { onEngine } from "./failures.js";
+import { execIn } from "./exec.js";
+import { HOLD_FILE, holdFile } from "./hold.js";
 import { isoToMs, type ActionEffect } from "./runtime.js";
+import { oneFileTar } from "./tar.js";
 
 /**
  * Stop and restart give the node's processes no grace time (`docker stop -t 0`): a node that
  * fails does not shut down politely, and zmqlab's own `sleep` would only wait out the timeout.
+ * `holdUntil` (a start of a node of zmqlab's image): it joins its networks only then (hold.ts).
  */
-export async function nodeAction(docker: Engine, container: string, node: string, action: NodeAction): Promise<ActionEffect> {
+export async function nodeAction(docker: Engine, container: string, node: string, action: NodeAction, holdUntil?: number): Promise<ActionEffect> {
   const c = docker.getContainer(container);
+  if (action === "start" && holdUntil !== undefined) {
+    // Into the stopped container: its boot reads it (hold.ts).
+    const file = holdFile(holdUntil);
+    await onEngine("hold the start of", { kind: "container", name: container, role: `node ${node}` }, () => c.putArchive(oneFileTar(file.name, file.content), { path: "/run" }));
+  }
   const called = wallNow();
   await onEngine(action, { kind: "container", name: container, role: `node ${node}` }, async () => {
     try {
@@ -21,8 +30,9 @@ export async function nodeAction(docker: Engine, container: string, node: string
       else await c.unpause();
     } catch (err) {
       // 304: already stopped, or already started: what was asked for holds.
-      if ((err as { statusCode?: number }).statusCode === 304) return;
-      throw err;
+      if ((err as { statusCode?: number }).statusCode !== 304) throw err;
+      // A node that was running holds nothing: its next boot must not find the moment.
+      if (holdUntil !== undefined) await execIn(docker, container, ["rm", "-f", HOLD_FILE]).catch(() => undefined);
     }
   });
   if (action === "pause" || action === "unpause") return {};

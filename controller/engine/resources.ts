@@ -7,6 +7,7 @@ import { describe, isNotFound, type Engine } from "./docker.js";
 import { EnvironmentError } from "../errors.js";
 import { engineFailure, onEngine, type Resource } from "./failures.js";
 import { readUntil, type ExecResult } from "./exec.js";
+import { HOLD_AT_BOOT } from "./hold.js";
 import type { Duplex } from "node:stream";
 
 const networkOf = (name: string, role?: string): Resource => ({ kind: "network", name, ...(role ? { role: `network ${role}` } : {}) });
@@ -51,10 +52,10 @@ export async function createsWithAllNetworks(docker: Engine): Promise<boolean> {
 /**
  * How a node of zmqlab's image starts: the first command (its argv after the script's name) runs
  * once, on the container's first start only, and its exit code follows its output; then the node
- * settles into \`sleep infinity\`, as after a restart. The script is fixed: lab input only ever
- * arrives as its arguments.
+ * settles into \`sleep infinity\`, as after a restart. Every start first honours a hold (hold.ts).
+ * The script is fixed: lab input only ever arrives as its arguments.
  */
-export const BOOT_SCRIPT = 'if [ ! -e /run/zmqlab-booted ]; then : > /run/zmqlab-booted; "$@"; echo "zmqlab-boot-exit $?"; fi; exec sleep infinity';
+export const BOOT_SCRIPT = HOLD_AT_BOOT + 'if [ ! -e /run/zmqlab-booted ]; then : > /run/zmqlab-booted; "$@"; echo "zmqlab-boot-exit $?"; fi; exec sleep infinity';
 const BOOT_EXIT = /(?:^|\n)zmqlab-boot-exit (\d+)\n/;
 
 /**

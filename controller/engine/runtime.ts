@@ -53,8 +53,12 @@ export interface NodeHandle {
   start(argv: string[], env?: Record<string, string>): Promise<Started>;
   /** Run argv with the caller's streams attached; resolves with its exit code. */
   attach(argv: string[], stdio: Stdio, env?: string[]): Promise<number>;
-  /** Stop, start, restart, pause or unpause the node; says when it took effect, where the engine recorded it. */
-  act(action: NodeAction): Promise<ActionEffect>;
+  /**
+   * Stop, start, restart, pause or unpause the node; says when it took effect, where the engine
+   * recorded it. `holdUntil` (ms since the epoch; a start of a node of zmqlab's image): it boots
+   * cut off and joins its networks then (hold.ts).
+   */
+  act(action: NodeAction, holdUntil?: number): Promise<ActionEffect>;
   status(): Promise<NodeStatus>;
 }
 

@@ -73,3 +73,26 @@ export function extractFiles(stream: NodeJS.ReadableStream, dir: string): Promis
     stream.on("error", fail);
   });
 }
+
+/** A tar stream of one regular file (ustar), for the engine's archive endpoint: `name` relative to where it is put. */
+export function oneFileTar(name: string, content: string): Buffer {
+  const data = Buffer.from(content, "utf8");
+  const header = Buffer.alloc(512);
+  const field = (offset: number, length: number, text: string) => header.write(text, offset, length, "ascii");
+  const octal = (n: number, length: number) => n.toString(8).padStart(length - 1, "0");
+  header.write(name, 0, 100, "utf8");
+  field(100, 8, octal(0o644, 8));
+  field(108, 8, octal(0, 8));
+  field(116, 8, octal(0, 8));
+  field(124, 12, octal(data.length, 12));
+  field(136, 12, octal(Math.floor(Date.now() / 1000), 12));
+  field(156, 1, "0");
+  field(257, 6, "ustar");
+  field(263, 2, "00");
+  // The checksum: every byte of the header, its own field counted as spaces.
+  field(148, 8, "        ");
+  const sum = header.reduce((s, b) => s + b, 0);
+  field(148, 8, `${octal(sum, 7)}\0 `);
+  const padding = Buffer.alloc((512 - (data.length % 512)) % 512);
+  return Buffer.concat([header, data, padding, Buffer.alloc(1024)]);
+}

@@ -59,9 +59,9 @@ export class LabNode {
     return this.handle.status();
   }
 
-  /** Stop, start, restart, pause or unpause its container (a start or restart is not configured here: see reconfigure). */
-  act(action: NodeAction): Promise<ActionEffect> {
-    return this.handle.act(action);
+  /** Stop, start, restart, pause or unpause its container (a start or restart is not configured here: see reconfigure); `holdUntil`: see NodeHandle. */
+  act(action: NodeAction, holdUntil?: number): Promise<ActionEffect> {
+    return this.handle.act(action, holdUntil);
   }
 
   /** Its interfaces and their addresses, as its kernel shows them. */

@@ -46,6 +46,19 @@ export function engineLead(action: NodeAction): number {
   return Math.min(MAX_LEAD_MS, sorted[Math.floor((sorted.length - 1) / 4)]!);
 }
 
+/** A held start never begins more than this ahead of its time (ms). */
+const MAX_HELD_LEAD_MS = 5_000;
+
+/**
+ * How long before its time a held start begins (held-start.ts): twice the slowest start seen, and
+ * a second to configure the node again, at most MAX_HELD_LEAD_MS. Early costs nothing there: the
+ * node waits for its moment cut off, so the lead is generous where a plain one must be low.
+ */
+export function heldStartLead(): number {
+  const slowest = Math.max(FIRST_GUESS.start, ...(measured.start ?? []));
+  return Math.min(MAX_HELD_LEAD_MS, 2 * slowest + 1_000);
+}
+
 /** Remember what an action took on this engine (ms), for the next leads of this run and the next runs. */
 export function learnLatency(action: NodeAction, ms: number): void {
   const seen = (measured[action] ??= []);

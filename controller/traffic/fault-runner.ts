@@ -1,18 +1,15 @@
 // The lab's faults at their times. Nothing that must happen at a moment waits for a round trip
 // started at that moment:
-// - commands in nodes (a link down, loss, a partition, an exec) are armed in each node before the
-//   traffic starts (armed.ts); their line goes ahead with the moment, and the node runs them at
-//   that moment by its own clock, started ahead by what a command takes there, so they end on time;
-// - engine actions (stop, start, restart, pause, unpause) are started ahead by their latency on
-//   this engine (learned from earlier actions of the process), and their effect is read back from
-//   the engine (when a stopped node left its networks, when a started one's process started);
-// - the routers' counters are read, armed too: for a fault of commands, once, ending just before
-//   they begin; for an engine action, from just before it until it took effect. Each phase takes
-//   the last reading before that moment.
-// A fault's actual time is when it had surely taken effect: the engine's record of the node
-// leaving its networks or starting, the engine's answer to a pause, the end of a node's commands.
-// Each fault is recorded planned beside actual. Faults on one node run in order; a start or
-// restart counts as done once the node is configured again and armed anew.
+// - commands in nodes (a link down, loss, an exec; a stop's cut) are armed in each node before
+//   the traffic starts (armed.ts) and run at their moment by the node's own clock, started ahead
+//   by what a command takes there;
+// - a start of a node of zmqlab's image begins seconds ahead, and the node itself keeps off its
+//   networks until the moment (held-start.ts); other engine actions start ahead by their latency
+//   on this engine (engine-latency.ts), their effect read back from the engine;
+// - the routers' counters are read, armed too, around each fault; a phase takes the last reading before its moment.
+// A fault's actual time, recorded beside the plan, is when it had surely taken effect: the node
+// cut off or joined, the engine's record, its answer to a pause, the end of a node's commands.
+// Faults on one node run in order; a start or restart is done once the node is configured and armed anew.
 import { describe } from "../engine/docker.js";
 import type { ActionEffect } from "../engine/runtime.js";
 import { EnvironmentError } from "../errors.js";
@@ -22,7 +19,8 @@ import type { RunningLab } from "../provision/running-lab.js";
 import { wallNow } from "./agent.js";
 import type { ListRun } from "./armed.js";
 import { ArmedNodes, cutKey, runNow } from "./armed-nodes.js";
-import { engineLead, learnLatency } from "./engine-latency.js";
+import { engineLead, heldStartLead, learnLatency } from "./engine-latency.js";
+import { isHeldStart, releasedTime } from "./held-start.js";
 import { faultEvents, NOT_RUN, stepFailure, type Outcome } from "./fault-outcomes.js";
 import { readRouters, snapshotAt, type Reading } from "./fault-readings.js";
 import type { EndedBy, FaultEvent, Snapshot } from "./types.js";
@@ -89,15 +87,15 @@ export class FaultRunner {
     return this.lab.plan.nodes.filter((n) => n.forward).map((n) => n.name);
   }
 
-  /** How long before time 0 the first fault's work must start (an engine action at 0 s starts early). */
+  /** How long before time 0 the first fault's work must start (an engine action at 0 s starts early; a held start needs a plain one's lead). */
   leadBeforeStart(): number {
-    return Math.max(0, ...this.faults.map((f) => this.lead(f) + READ_AHEAD_MS - f.atMs));
+    return Math.max(0, ...this.faults.map((f) => (isHeldStart(this.lab, f, !!this.ctx.hook) ? engineLead("start") : this.lead(f)) + READ_AHEAD_MS - f.atMs));
   }
 
   /** How long before its time a fault's work starts: an engine action's latency, or sending its commands ahead. */
   private lead(fault: FaultPlan): number {
     if (this.ctx.hook) return fault.engine ? engineLead(fault.engine.action) : 0;
-    if (fault.engine) return fault.engine.cut ? SEND_AHEAD_MS : engineLead(fault.engine.action);
+    if (fault.engine) return fault.engine.cut ? SEND_AHEAD_MS : isHeldStart(this.lab, fault, false) ? heldStartLead() : engineLead(fault.engine.action);
     return SEND_AHEAD_MS;
   }
 
@@ -194,9 +192,11 @@ export class FaultRunner {
       }
       await this.engineAction(fault, cut.node, cut.action, 0, outcome, { cutAt, diedAt });
     } else if (fault.engine || this.ctx.hook) {
-      this.ctx.checkpoint();
+      const held = isHeldStart(this.lab, fault, this.ctx.hook !== undefined);
+      // The counts at the fault: now, or a held start's moment (it begins seconds ahead).
+      void this.waits.until(held ? due - READ_AHEAD_MS : 0).then(() => this.stopped || this.ctx.checkpoint());
       effect = this.read(fault.name);
-      if (fault.engine) await this.engineAction(fault, fault.engine.node, fault.engine.action, due - this.lead(fault), outcome);
+      if (fault.engine) await this.engineAction(fault, fault.engine.node, fault.engine.action, due - this.lead(fault), outcome, {}, held ? due : undefined);
       if (fault.steps.length > 0) await this.commands(fault, due, outcome);
     } else {
       // Commands only, armed: each node starts its list ahead by what its commands take there,
@@ -225,16 +225,16 @@ export class FaultRunner {
 
   /**
    * The engine's action at `at`; `cutAt`: when the node's cut took it off its networks (before the
-   * engine did), `diedAt`: when its processes were ended there.
+   * engine did), `diedAt`: when its processes were ended there; `holdUntil`: a held start's moment.
    */
-  private async engineAction(fault: FaultPlan, node: string, action: NodeAction, at: number, outcome: Outcome, cut: { cutAt?: number; diedAt?: number } = {}): Promise<void> {
+  private async engineAction(fault: FaultPlan, node: string, action: NodeAction, at: number, outcome: Outcome, cut: { cutAt?: number; diedAt?: number } = {}, holdUntil?: number): Promise<void> {
     if (!this.ctx.hook) await this.waits.until(at);
     if (this.stopped) return void (outcome.error = NOT_RUN);
     const handle = this.lab.node(node).handle;
     const called = wallNow();
     let effect: ActionEffect;
     try {
-      effect = await handle.act(action);
+      effect = await handle.act(action, holdUntil);
     } catch (err) {
       outcome.error = err instanceof EnvironmentError ? err.message : describe(err);
       return;
@@ -264,6 +264,8 @@ export class FaultRunner {
             node,
             this.faults.filter((f) => !this.fired.has(f.name)),
           );
+        // Held: back when it joined its networks, as it says (configured and armed meanwhile).
+        if (holdUntil !== undefined && own(effect.started) !== undefined) outcome.actual = (await releasedTime(this.lab, node, holdUntil)) ?? outcome.actual;
         outcome.done = wallNow();
         await this.ctx.nodeBack(node, fault.name);
       } catch (err) {

@@ -42,7 +42,7 @@ export const FAULT_EVENT = Type.Object(
     actualMs: Type.Optional({
       ...MS,
       description:
-        "When it had taken effect: the node off its networks (stop, restart) or its process started (start), as the engine recorded it; frozen or thawed (pause, unpause: when the engine answered); its commands in the nodes done. Absent when it never ran.",
+        "When it had taken effect: the node off its networks (stop, restart: its cut, or the engine's record); back on them (start: a held node lifting its cut, as it recorded it; else its process started, as the engine recorded it); frozen or thawed (pause, unpause: when the engine answered); its commands in the nodes done. Absent when it never ran.",
     }),
     doneMs: Type.Optional({ ...MS, description: "When it was done: its commands finished, or a started node configured again." }),
     ok: Type.Boolean({ description: "It did what the lab says; false: its built-in check (kind `fault`) fails the run." }),

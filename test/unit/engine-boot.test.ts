@@ -4,6 +4,7 @@ import t from "tap";
 import Docker from "dockerode";
 import { PassThrough } from "node:stream";
 import { readUntil } from "../../controller/engine/exec.js";
+import { HOLD_AT_BOOT } from "../../controller/engine/hold.js";
 import { BOOT_SCRIPT } from "../../controller/engine/resources.js";
 
 const docker = new Docker({ socketPath: "/nonexistent" });
@@ -46,5 +47,7 @@ t.test("the boot script is fixed: lab input only ever comes as its arguments", a
   t.match(BOOT_SCRIPT, /"\$@"; echo "zmqlab-boot-exit \$\?"/, "runs its arguments, then prints their exit code");
   t.match(BOOT_SCRIPT, /if \[ ! -e \/run\/zmqlab-booted \]; then : > \/run\/zmqlab-booted;/, "once: a marker keeps a restart from running it again");
   t.match(BOOT_SCRIPT, /exec sleep infinity$/, "then the node settles");
-  t.notMatch(BOOT_SCRIPT, /\$\{|\$[a-zA-Z]/, "no variable but its arguments and their exit code");
+  t.ok(BOOT_SCRIPT.startsWith(HOLD_AT_BOOT), "first, a held start's cut (hold.ts)");
+  t.notMatch(BOOT_SCRIPT.slice(HOLD_AT_BOOT.length), /\$\{|\$[a-zA-Z]/, "then no variable but its arguments and their exit code");
+  t.notMatch(HOLD_AT_BOOT, /"\$@"|\$\*|\$[1-9]/, "the hold takes none of them: its moment is a file zmqlab wrote");
 });

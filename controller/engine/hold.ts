@@ -1,0 +1,54 @@
+// A start held until its moment. The engine takes from a few hundred ms to seconds to start a
+// container on a busy machine, too unevenly for a start begun ahead by a guess to land on time.
+// So a node of zmqlab's image is started well ahead, cut off from every network as it boots, and
+// joins them at the moment by its own clock: the controller writes the moment into the stopped
+// container (HOLD_FILE, epoch µs), the boot script (resources.ts) reads it first thing, drops
+// every packet in and out but loopback's (nftables, inet and arp), and leaves a process that
+// lifts the cut at the moment and writes when it did (RELEASED_FILE). Meanwhile zmqlab configures
+// the node again. Between the engine bringing its interfaces up and the cut, the few ms that an
+// `nft` takes to start, the node is on its networks unconfigured, as any booting host is.
+
+/** Where the moment goes, in the container (epoch µs). */
+export const HOLD_FILE = "/run/zmqlab-hold";
+/** Where the node writes when it joined its networks (EPOCHREALTIME: seconds with a fraction). */
+export const RELEASED_FILE = "/run/zmqlab-released";
+
+const CUT = [
+  "table inet zmqlab_hold { chain held_in { type filter hook input priority -400; policy drop; iif lo accept; }; chain held_out { type filter hook output priority -400; policy drop; oif lo accept; }; chain held_forward { type filter hook forward priority -400; policy drop; }; }",
+  "table arp zmqlab_hold { chain held_in { type filter hook input priority 0; policy drop; }; chain held_out { type filter hook output priority 0; policy drop; }; }",
+];
+
+/**
+ * bash: wait for the moment (read -t on a pipe nobody writes: no fork stands between), begun
+ * ahead by what an nft takes here (timed once, listing the cut), lift the cut, say when.
+ */
+const RELEASE = `at=$(cat ${HOLD_FILE}); rm -f ${HOLD_FILE}
+case $at in ''|*[!0-9]*) at=0 ;; esac
+us() { local s=\${1%[.,]*} f=\${1#*[.,]}; u=$(( s * 1000000 + 1$f - 1000000 )); }
+us "$EPOCHREALTIME"; a=$u; nft list table inet zmqlab_hold >/dev/null 2>&1; us "$EPOCHREALTIME"
+d=$(( at - u - (u - a) ))
+if [ "$d" -gt 0 ]; then
+  printf -v f '%06d' $((d % 1000000))
+  if p=$(mktemp -u) && mkfifo "$p" && exec 3<>"$p"; then rm -f "$p"; read -r -t "$((d / 1000000)).$f" _ <&3; else sleep "$((d / 1000000)).$f"; fi
+fi
+nft 'delete table inet zmqlab_hold; delete table arp zmqlab_hold'
+printf '%s\\n' "$EPOCHREALTIME" > ${RELEASED_FILE}.new && mv ${RELEASED_FILE}.new ${RELEASED_FILE}`;
+
+/** The boot script's first part (sh): a held start cuts the node off and leaves its release running. Fixed text. */
+export const HOLD_AT_BOOT = `if [ -e ${HOLD_FILE} ]; then rm -f ${RELEASED_FILE}; printf '%s\\n' '${CUT[0]}' '${CUT[1]}' | nft -f -; bash -c '${RELEASE.replace(/'/g, `'\\''`)}' zmqlab-release & fi; `;
+
+/** The file the engine's archive endpoint takes into /run: the moment, epoch µs. */
+export function holdFile(untilMs: number): { name: string; content: string } {
+  return { name: HOLD_FILE.slice("/run/".length), content: `${Math.round(untilMs * 1000)}\n` };
+}
+
+/** Waits (in the node, at most `boundS` seconds) until it joined its networks, and prints when. */
+export function waitReleasedArgv(boundS: number): string[] {
+  return ["sh", "-c", `i=0; while [ ! -s ${RELEASED_FILE} ] && [ $i -lt $(($1 * 50)) ]; do sleep 0.02; i=$((i + 1)); done; cat ${RELEASED_FILE}`, "zmqlab-wait", String(Math.ceil(boundS))];
+}
+
+/** The moment the node printed (ms since the epoch), or undefined. */
+export function releasedAt(stdout: string): number | undefined {
+  const seconds = Number(stdout.trim().replace(",", "."));
+  return stdout.trim() !== "" && Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+}
