@@ -74,9 +74,9 @@ function runOnce(file: string, out: string): Promise<RunOutcome> {
   });
 }
 
-/** The failed expectations of a report, by kind and description. */
+/** The failed expectations of a report, by kind and description, with what was observed. */
 function failedChecks(report: LabReport | undefined): string | undefined {
-  const failed = report?.expectations.filter((e) => !e.ok).map((e) => `${e.kind} ${e.description}`) ?? [];
+  const failed = report?.expectations.filter((e) => !e.ok).map((e) => `${e.kind} ${e.description} (observed: ${e.observed})`) ?? [];
   return failed.length ? failed.join("; ") : undefined;
 }
 
