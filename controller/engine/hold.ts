@@ -8,6 +8,8 @@
 // the node again. Between the engine bringing its interfaces up and the cut, the few ms that an
 // `nft` takes to start, the node is on its networks unconfigured, as any booting host is.
 
+import { WHEN } from "./shell-clock.js";
+
 /** Where the moment goes, in the container (epoch µs). */
 export const HOLD_FILE = "/run/zmqlab-hold";
 /** Where the node writes when it joined its networks (EPOCHREALTIME: seconds with a fraction). */
@@ -18,19 +20,12 @@ const CUT = [
   "table arp zmqlab_hold { chain held_in { type filter hook input priority 0; policy drop; }; chain held_out { type filter hook output priority 0; policy drop; }; }",
 ];
 
-/**
- * bash: wait for the moment (read -t on a pipe nobody writes: no fork stands between), begun
- * ahead by what an nft takes here (timed once, listing the cut), lift the cut, say when.
- */
-const RELEASE = `at=$(cat ${HOLD_FILE}); rm -f ${HOLD_FILE}
+/** bash: lift the cut at the moment, begun ahead by what an nft takes here (timed once, listing the cut); say when. */
+const RELEASE = `${WHEN}
+at=$(cat ${HOLD_FILE}); rm -f ${HOLD_FILE}
 case $at in ''|*[!0-9]*) at=0 ;; esac
-us() { local s=\${1%[.,]*} f=\${1#*[.,]}; u=$(( s * 1000000 + 1$f - 1000000 )); }
 us "$EPOCHREALTIME"; a=$u; nft list table inet zmqlab_hold >/dev/null 2>&1; us "$EPOCHREALTIME"
-d=$(( at - u - (u - a) ))
-if [ "$d" -gt 0 ]; then
-  printf -v f '%06d' $((d % 1000000))
-  if p=$(mktemp -u) && mkfifo "$p" && exec 3<>"$p"; then rm -f "$p"; read -r -t "$((d / 1000000)).$f" _ <&3; else sleep "$((d / 1000000)).$f"; fi
-fi
+when $(( at - (u - a) ))
 nft 'delete table inet zmqlab_hold; delete table arp zmqlab_hold'
 printf '%s\\n' "$EPOCHREALTIME" > ${RELEASED_FILE}.new && mv ${RELEASED_FILE}.new ${RELEASED_FILE}`;
 

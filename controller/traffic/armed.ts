@@ -12,6 +12,7 @@
 // clock (a plain sh), the node cannot wait for a time: the controller sends "K" at the moment.
 import { wallNow } from "../../shared/clock.js";
 import type { Process } from "../engine/exec.js";
+import { WHEN } from "../engine/shell-clock.js";
 import { END_PROCESSES } from "../faults/kinds/node-actions.js";
 import type { NodeHandle } from "../engine/runtime.js";
 
@@ -31,20 +32,9 @@ export const ARMED_SCRIPT = `
 # no failure); a function, as a kill of a process of its own would end this script too.
 ${END_PROCESSES}() { kill -s KILL -1 2>/dev/null; return 0; }
 mark() { printf '\\n${MARK}%s\\n' "$*"; }
-# Nothing between the moment and a command forks but the command itself: the times are bash's
-# variable (no $(...)), and the wait is bash's read with a timeout on a pipe nobody writes (sleep
-# would be a fork and an exec, tens of ms on a busy machine, all of it late).
-nap=""
-if [ -n "\${EPOCHREALTIME:-}" ]; then p=$(mktemp -u) && mkfifo "$p" 2>/dev/null && exec 3<>"$p" && rm -f "$p" && nap=1; fi
-when() {
-  [ -n "$1" ] && [ -n "\${EPOCHREALTIME:-}" ] || return 0
-  t=$EPOCHREALTIME; s=\${t%[.,]*}; f=\${t#*[.,]}
-  d=$(( $1 - (s * 1000000 + 1$f - 1000000) ))
-  [ "$d" -gt 0 ] || return 0
-  printf -v f '%06d' $((d % 1000000))
-  if [ -n "$nap" ]; then read -r -t "$((d / 1000000)).$f" _ <&3; else sleep "$((d / 1000000)).$f"; fi
-  return 0
-}
+# Nothing between the moment and a command forks but the command (shell-clock.ts); the marks
+# read bash's clock as a variable, no $(...).
+${WHEN}
 out=$(mktemp) || exit 1; err=$(mktemp) || exit 1
 fire() {
   k=$1; shift; shift; i=0

@@ -49,5 +49,6 @@ t.test("the boot script is fixed: lab input only ever comes as its arguments", a
   t.match(BOOT_SCRIPT, /exec sleep infinity$/, "then the node settles");
   t.ok(BOOT_SCRIPT.startsWith(HOLD_AT_BOOT), "first, a held start's cut (hold.ts)");
   t.notMatch(BOOT_SCRIPT.slice(HOLD_AT_BOOT.length), /\$\{|\$[a-zA-Z]/, "then no variable but its arguments and their exit code");
-  t.notMatch(HOLD_AT_BOOT, /"\$@"|\$\*|\$[1-9]/, "the hold takes none of them: its moment is a file zmqlab wrote");
+  t.notMatch(HOLD_AT_BOOT, /"\$@"|\$\*/, "the hold passes none of them on: its moment is a file zmqlab wrote");
+  t.match(HOLD_AT_BOOT, /' zmqlab-release & fi; $/, "and its release runs with no argument");
 });
