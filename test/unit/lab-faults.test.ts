@@ -397,9 +397,9 @@ t.test("loss: nftables numgen drop both ways, in a table of its own, one transac
   t.same(argvs("calm"), ["r2: nft add table inet zmqlab_loss_clients ; delete table inet zmqlab_loss_clients"], "clear of a loss: the table goes (add first, so it never fails), in one transaction");
 });
 
-t.test("rate: tbf on the interface; clear deletes the root qdisc", async (t) => {
+t.test("rate: tbf on the interface; clear lifts the limit in place (its queue goes, not dropped), then deletes the root qdisc", async (t) => {
   t.same(argvs("slow"), ["client: tc qdisc replace dev <clients> root tbf rate 1mbit burst 15000 latency 50ms"]);
-  t.same(argvs("unslow"), ["client: tc qdisc del dev <clients> root"]);
+  t.same(argvs("unslow"), ["client: tc qdisc change dev <clients> root tbf rate 10gbit burst 12500000 latency 50ms", "client: tc qdisc del dev <clients> root"]);
   const fast = planLab(parseLab(withFaults("  f: { at: 1s, node: r1, network: servers, rate: 1gbit }\n"), "lab.yaml").lab);
   t.match(fast.faults![0]!.steps[0]!.commands[0]!.argv.join(" "), / burst 1250000 /, "the bucket grows with the rate (10 ms of it)");
 });

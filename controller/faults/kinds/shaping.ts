@@ -136,7 +136,10 @@ export const clearKind = faultKind({
   written: "action",
   target: "interface",
   inside: true,
-  doc: { does: "removes what loss, rate and delay put there (`nft delete table`, `tc qdisc del dev IF root`)", kernel: "nftables, tc" },
+  doc: {
+    does: "removes what loss, rate and delay put there (`nft delete table`, `tc qdisc del dev IF root`; a rate is first lifted in place, so that what it queued goes rather than being dropped)",
+    kernel: "nftables, tc",
+  },
   walk(state, step, when) {
     const { node, network } = target(step);
     const before = (step.before = state.interfaceFaults(node, network));
@@ -150,6 +153,14 @@ export const clearKind = faultKind({
     const { node, network } = target(step);
     const commands: Command[] = [];
     if (step.before?.loss !== undefined) commands.push(dropTable(lossTable(network), context.why("no more loss")));
+    // A qdisc removed drops what it queued: behind a rate limit that is the sender's whole window,
+    // and TCP then waits out a retransmission timeout (seconds after a slow spell). So the limit
+    // is first lifted in place (tbf keeps its queue), and the queue goes at once.
+    if (step.before?.rate !== undefined)
+      commands.push({
+        argv: ["tc", "qdisc", "change", "dev", context.dev(node, network), "root", "tbf", "rate", "10gbit", "burst", "12500000", "latency", "50ms"],
+        why: context.why("let the rate limit's queue go"),
+      });
     if (step.before?.rate !== undefined || step.before?.delay !== undefined)
       commands.push({ argv: ["tc", "qdisc", "del", "dev", context.dev(node, network), "root"], why: context.why("no more rate limit or delay") });
     return { description: `clear loss, rate and delay on ${where(step.spec)}`, steps: [{ node, commands }] };
