@@ -6,7 +6,8 @@
 // every packet in and out but loopback's (nftables, inet and arp), and leaves a process that
 // lifts the cut at the moment and writes when it did (RELEASED_FILE). Meanwhile zmqlab configures
 // the node again. Between the engine bringing its interfaces up and the cut, the few ms that an
-// `nft` takes to start, the node is on its networks unconfigured, as any booting host is.
+// `nft` takes to start, the node is on its networks with Docker's addresses and, a router (its
+// ip_forward is set when the container is created), forwarding, as a booting host is.
 
 import { WHEN } from "./shell-clock.js";
 

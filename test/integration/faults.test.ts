@@ -92,13 +92,13 @@ t.test("a router stopped and started by faults comes back as declared", async (t
     ],
   );
   // The start began ahead and r1 held itself off its networks until its moment: it joined not
-  // before it, when it says it did, and not one message crossed it earlier.
-  const [down, back] = report.faults!.map((f) => f.actualMs!) as [number, number];
+  // before it, and when it says it did. (Not that no packet crossed it earlier: for the few ms
+  // between Docker bringing its interfaces up and the hold's cut, a booting router forwards;
+  // once, a TCP retransmission crossed it then. docs/faults.md says so.)
+  const back = report.faults![1]!.actualMs!;
   t.ok(back >= 1500, `r1 joined at ${back} ms, not before its moment (1500 ms)`);
   const joined = Number((await exec(lab, "r1", ["cat", "/run/zmqlab-released"])).stdout.trim()) * 1000 - report.clock.epochMs;
   t.ok(Math.abs(joined - back) < 1, `the report's time is r1's own record (${joined} ms)`);
-  const outage = report.endpoints.find((e) => e.name === "reader")!.timeline!.silences.find((s) => s.end !== null && s.end > down)!;
-  t.ok(outage.end! >= back, `the reader's messages came back at ${outage.end} ms, once r1 had joined`);
   const after = await r1State(lab);
   t.ok(after.addresses.includes("198.19.10.5"), "the extra address is back");
   t.notOk(after.defaultRoute, "Docker's default route is gone again");
