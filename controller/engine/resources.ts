@@ -93,14 +93,14 @@ export async function createNode(docker: Engine, lab: LabPlan, plan: NodePlan, a
     );
   }
   if (!boot) {
-    await onEngine("start", container, () => docker.getContainer(name).start());
+    await startContainer(docker, name, container);
     return undefined;
   }
   // Attached before the start, so no line of the first command's output is missed.
   const stream = (await onEngine("attach to", container, () => docker.getContainer(name).attach({ stream: true, stdout: true, stderr: true }))) as unknown as Duplex;
   const output = readUntil(docker, stream, BOOT_EXIT);
   try {
-    await onEngine("start", container, () => docker.getContainer(name).start());
+    await startContainer(docker, name, container);
   } catch (err) {
     stream.destroy();
     throw err;
@@ -214,20 +214,52 @@ export async function removeLab(docker: Engine, lab: string, withNetworks = true
 }
 
 /**
+ * Start a created container. On a Swarm's overlay the engine first asks the manager for the
+ * container's attachment, and a busy manager lets that request time out ("attaching to network
+ * failed ... context deadline exceeded": seen once in four cluster runs on a loaded 2-core
+ * machine); the container stays created, and a start asks again.
+ */
+async function startContainer(docker: Engine, name: string, container: Resource): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await docker.getContainer(name).start();
+      return;
+    } catch (err) {
+      if (attempt >= START_ATTEMPTS || !/attaching to network failed[\s\S]*deadline exceeded/.test(describe(err))) throw engineFailure(err, "start", container);
+    }
+  }
+}
+
+/** Starts of a container whose Swarm attachment timed out, in all. */
+const START_ATTEMPTS = 3;
+
+/**
  * Right after its containers were removed, Docker may still count an endpoint on the network
  * for a moment ("has active endpoints"): retry for a few seconds. A count that stays is the
- * engine's leak, which only a dockerd restart clears: say so, with the commands.
+ * engine's leak, which only a dockerd restart clears: say so, with the commands. A Swarm's
+ * manager refuses an overlay while the attachment task of a container removed on another engine
+ * is not yet released ("is in use by task": that engine reports it in its own time, seconds on a
+ * busy machine): retry for longer.
  */
 async function removeNetwork(docker: Engine, id: string, name: string, lab: string): Promise<void> {
+  const started = Date.now();
   for (let attempt = 0; ; attempt++) {
     try {
       await ignoreGone(docker.getNetwork(id).remove());
       return;
     } catch (err) {
-      if (!/active endpoints/.test(describe(err))) throw engineFailure(err, "remove", networkOf(name));
-      if (attempt >= 15) {
+      const why = describe(err);
+      if (/is in use by task/.test(why)) {
+        if (Date.now() - started >= SWARM_RELEASE_MS) {
+          throw new EnvironmentError(
+            `The Swarm will not remove overlay network ${name} of lab ${lab}: ${Math.round(SWARM_RELEASE_MS / 1000)} s after its containers were removed, a task still holds it (${why}).`,
+            `an engine of the Swarm has not reported its container gone; when \`docker node ls\` on the manager shows every engine Ready, \`zmqlab down ${lab} --cluster FILE\` removes what is left`,
+          );
+        }
+      } else if (!/active endpoints/.test(why)) throw engineFailure(err, "remove", networkOf(name));
+      else if (attempt >= 15) {
         throw new EnvironmentError(
-          `Docker will not remove network ${name} of lab ${lab}: it still counts an endpoint on it although no container is attached (${describe(err)}).`,
+          `Docker will not remove network ${name} of lab ${lab}: it still counts an endpoint on it although no container is attached (${why}).`,
           `this is a Docker engine bug (a leaked endpoint count); only restarting the engine clears it: restart dockerd (\`sudo systemctl restart docker\`, or stop dockerd and start it again), then \`zmqlab down ${lab}\` removes what is left`,
         );
       }
@@ -235,6 +267,9 @@ async function removeNetwork(docker: Engine, id: string, name: string, lab: stri
     }
   }
 }
+
+/** How long a Swarm's manager may refuse an overlay whose containers are gone before that is an error. */
+const SWARM_RELEASE_MS = 60_000;
 
 async function ignoreGone(p: Promise<unknown>): Promise<void> {
   try {

@@ -117,3 +117,22 @@ t.test("a container or network the engine refuses to remove for another reason: 
   t.ok(refused instanceof EnvironmentError);
   t.match((refused as Error).message, "The Docker engine failed to remove network zmqlab-big-a (failed to delete bridge)");
 });
+
+t.test("a Swarm manager refusing an overlay while a removed container's task is not yet released: asked again until it goes", async (t) => {
+  const { engine, events } = fakeEngine();
+  const getNetwork = engine.getNetwork.bind(engine);
+  let refusals = 0;
+  engine.getNetwork = ((id: string) => {
+    const network = getNetwork(id);
+    if (id !== "zmqlab-big-c") return network;
+    const remove = network.remove.bind(network);
+    network.remove = async () => {
+      if (refusals++ < 3) throw Object.assign(new Error("x"), { statusCode: 403, json: { message: `rpc error: code = FailedPrecondition desc = network ${id} is in use by task hm7jshtlypgnum9i8118li0lh` } });
+      return remove();
+    };
+    return network;
+  }) as typeof engine.getNetwork;
+  t.same(await removeLab(engine, "big"), { containers: 7, networks: 3 });
+  t.equal(refusals, 4, "refused three times, removed the fourth");
+  t.ok(events.includes("rm network zmqlab-big-c"), "the overlay is gone");
+});
