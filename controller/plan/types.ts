@@ -6,6 +6,8 @@ export interface Command {
   argv: string[];
   /** Why the command is there, for the dry run and for error messages. */
   why: string;
+  /** The lab's own argv (an exec fault): always run as a process of its own, never through a tool zmqlab keeps running (traffic/armed.ts). */
+  asWritten?: true;
 }
 
 export interface NetworkPlan {

@@ -7,13 +7,18 @@ import { describe } from "../engine/docker.js";
 import type { Command, FaultPlan } from "../plan/types.js";
 import type { RunningLab } from "../provision/running-lab.js";
 import { wallNow } from "./agent.js";
-import { ArmedNode, type ArmedList, type ListRun } from "./armed.js";
+import { ArmedNode, batched, type ArmedList, type ListRun } from "./armed.js";
 
 /** What one command takes in a node before any was measured there (ms): a process spawned in a container. */
 const FIRST_COMMAND_MS = 5;
 
 /** The armed list of a stop's or restart's cut (plan/types.ts), beside the fault's own steps. */
 export const cutKey = (fault: string) => `cut:${fault}`;
+
+/** zmqlab's own command, through its tool where it can be (armed.ts). */
+const own = (argv: string[]): ArmedList[number] => batched(argv) ?? argv;
+/** A fault's command: the lab's own argv as written. */
+const armedCommand = (c: Command): ArmedList[number] => (c.asWritten ? c.argv : own(c.argv));
 
 export class ArmedNodes {
   private readonly armed = new Map<string, { node: ArmedNode; lists: Map<string, number>; snapshot?: number }>();
@@ -33,17 +38,17 @@ export class ArmedNodes {
       const step = fault.steps.find((s) => s.node === node);
       if (step) {
         index.set(fault.name, lists.length);
-        lists.push(step.commands.map((c) => c.argv));
+        lists.push(step.commands.map(armedCommand));
       }
       if (fault.engine?.node === node && fault.engine.cut) {
         // A router reads its counters once cut off: they hold still from then on.
         index.set(cutKey(fault.name), lists.length);
-        lists.push([...fault.engine.cut.map((c) => c.argv), ...(this.lab.node(node).plan.forward ? [READ_FLOWS_ARGV] : [])]);
+        lists.push([...fault.engine.cut.map(armedCommand), ...(this.lab.node(node).plan.forward ? [own(READ_FLOWS_ARGV)] : [])]);
       }
     }
     const plan = this.lab.node(node).plan;
     const router = plan.forward;
-    if (router) lists.push([READ_FLOWS_ARGV]);
+    if (router) lists.push([own(READ_FLOWS_ARGV)]);
     const armed = await ArmedNode.arm(this.lab.node(node).handle, lists, plan.defaultImage || plan.build !== undefined || plan.routing !== undefined);
     this.armed.set(node, { node: armed, lists: index, ...(router ? { snapshot: lists.length - 1 } : {}) });
   }

@@ -12,6 +12,6 @@ export const execKind = faultKind({
   plan(step, context) {
     const node = step.spec.node!;
     const argv = step.spec.exec!;
-    return { description: `run ${argv.join(" ")} in ${node}`, steps: [{ node, commands: [{ argv, why: context.why("from the lab file (exec)") }] }] };
+    return { description: `run ${argv.join(" ")} in ${node}`, steps: [{ node, commands: [{ argv, why: context.why("from the lab file (exec)"), asWritten: true }] }] };
   },
 });
