@@ -86,6 +86,11 @@ export async function connectCluster(cluster: Cluster, timeoutMs = 5000): Promis
   return new ClusterRuntime(cluster, withRuntimes, Math.max(managerIndex, 0));
 }
 
+/** A Swarm's momentary failure to give an engine an overlay (createNode). */
+const SWARM_BLIP = /attaching to network failed|network \S+ not found/;
+/** Tries of a node whose engine met SWARM_BLIP, in all. */
+const SWARM_TRIES = 3;
+
 export class ClusterRuntime implements Runtime {
   private readonly allNetworksAtCreate = new Map<string, Promise<boolean>>();
   private readonly spread = new Map<string, Promise<void>>();
@@ -117,12 +122,33 @@ export class ClusterRuntime implements Runtime {
     return createNetwork(this.manager.docker, lab, network, this.members.length > 1);
   }
 
+  /**
+   * A node on its host's engine. That engine asks the manager for the overlay and the container's
+   * attachment to it, and a busy Swarm lets the ask fail for a moment ("network ... not found" for
+   * an overlay the manager has, "attaching to network failed ... context deadline exceeded"; seen
+   * in 2 of 7 cluster runs with two labs coming up at once on a loaded 2-core machine): the
+   * container is removed and made again, at most SWARM_TRIES times in all.
+   */
   async createNode(lab: LabPlan, node: NodePlan, boot?: string[]): Promise<CreatedNode> {
     const host = node.host ?? this.place(lab.nodes.map((n) => n.name))[node.name]!;
     const member = this.member(host);
     if (!this.allNetworksAtCreate.has(host)) this.allNetworksAtCreate.set(host, createsWithAllNetworks(member.docker));
-    const output = await createNode(member.docker, lab, node, await this.allNetworksAtCreate.get(host)!, boot);
-    this.located.set(containerName(lab.lab, node.name), Promise.resolve(member));
+    const name = containerName(lab.lab, node.name);
+    let output: ExecResult | undefined;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        output = await createNode(member.docker, lab, node, await this.allNetworksAtCreate.get(host)!, boot);
+        break;
+      } catch (err) {
+        if (attempt >= SWARM_TRIES || !SWARM_BLIP.test(describe(err))) throw err;
+        await member.docker
+          .getContainer(name)
+          .remove({ force: true })
+          .catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 500 * attempt));
+      }
+    }
+    this.located.set(name, Promise.resolve(member));
     return { handle: this.node(lab.lab, node.name), ...(output ? { boot: output } : {}) };
   }
 

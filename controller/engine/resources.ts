@@ -93,14 +93,14 @@ export async function createNode(docker: Engine, lab: LabPlan, plan: NodePlan, a
     );
   }
   if (!boot) {
-    await startContainer(docker, name, container);
+    await onEngine("start", container, () => docker.getContainer(name).start());
     return undefined;
   }
   // Attached before the start, so no line of the first command's output is missed.
   const stream = (await onEngine("attach to", container, () => docker.getContainer(name).attach({ stream: true, stdout: true, stderr: true }))) as unknown as Duplex;
   const output = readUntil(docker, stream, BOOT_EXIT);
   try {
-    await startContainer(docker, name, container);
+    await onEngine("start", container, () => docker.getContainer(name).start());
   } catch (err) {
     stream.destroy();
     throw err;
@@ -212,26 +212,6 @@ export async function removeLab(docker: Engine, lab: string, withNetworks = true
   await Promise.all(found.networks.map((n) => removeNetwork(docker, n.id, n.name, lab)));
   return { containers: found.containers.length, networks: found.networks.length };
 }
-
-/**
- * Start a created container. On a Swarm's overlay the engine first asks the manager for the
- * container's attachment, and a busy manager lets that request time out ("attaching to network
- * failed ... context deadline exceeded": seen once in four cluster runs on a loaded 2-core
- * machine); the container stays created, and a start asks again.
- */
-async function startContainer(docker: Engine, name: string, container: Resource): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await docker.getContainer(name).start();
-      return;
-    } catch (err) {
-      if (attempt >= START_ATTEMPTS || !/attaching to network failed[\s\S]*deadline exceeded/.test(describe(err))) throw engineFailure(err, "start", container);
-    }
-  }
-}
-
-/** Starts of a container whose Swarm attachment timed out, in all. */
-const START_ATTEMPTS = 3;
 
 /**
  * Right after its containers were removed, Docker may still count an endpoint on the network
