@@ -3,6 +3,7 @@
 // commands, its row in the docs), and the registry (registry.ts) lists the modules. Validation,
 // the timeline walk, planning, the lab file's schema and the docs are driven from there.
 import type { TSchema } from "typebox";
+import type { Command } from "../plan/types.js";
 
 export type Path = (string | number)[];
 
@@ -21,11 +22,8 @@ export interface FaultSpec {
 
 export type NodeCondition = "running" | "stopped" | "paused";
 
-/** A command in a node, an argument list, with why it is there (plan/types.ts's Command). */
-export interface Command {
-  argv: string[];
-  why: string;
-}
+/** A command in a node, an argument list, with why it is there. */
+export type { Command } from "../plan/types.js";
 
 export type NodeAction = "stop" | "start" | "restart" | "pause" | "unpause";
 

@@ -8,6 +8,8 @@ export interface Command {
   why: string;
   /** The lab's own argv (an exec fault): always run as a process of its own, never through a tool zmqlab keeps running (traffic/armed.ts). */
   asWritten?: true;
+  /** The fault took effect when this command ended: the ones after it in its node's list only tidy up. */
+  effect?: true;
 }
 
 export interface NetworkPlan {

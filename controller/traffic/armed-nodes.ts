@@ -7,7 +7,8 @@ import { describe } from "../engine/docker.js";
 import type { Command, FaultPlan } from "../plan/types.js";
 import type { RunningLab } from "../provision/running-lab.js";
 import { wallNow } from "./agent.js";
-import { ArmedNode, batched, type ArmedList, type ListRun } from "./armed.js";
+import { ArmedNode, type ArmedList, type ListRun } from "./armed.js";
+import { batched } from "./armed-tools.js";
 
 /** What one command takes in a node before any was measured there (ms): a process spawned in a container. */
 const FIRST_COMMAND_MS = 5;

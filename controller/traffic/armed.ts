@@ -10,20 +10,15 @@
 // plan and the command. Its output marks each list's begin and end with the node's clock (bash's
 // EPOCHREALTIME, where the image runs bash), and each command's exit code and output. Without a
 // clock (a plain sh), the node cannot wait for a time: the controller sends "K" at the moment.
-// Where it runs bash, zmqlab's own tc, ip and nft commands do not even start a process at the
-// moment: the script starts each tool once, reading commands a line at a time (`tc -batch`,
-// `ip -batch`, `nft -i`, `nft -j -i`), so a command is a write and a read (a process started at
-// the moment took 5-170 ms on a busy 2-core machine, the same command in the running tool 0.3-7).
-// After each command a line no tool knows follows; the error it answers marks the command's end.
+// Where it runs bash, zmqlab's own tc, ip and nft commands start no process either (armed-tools.ts).
 import { wallNow } from "../../shared/clock.js";
 import type { Process } from "../engine/exec.js";
 import { WHEN } from "../engine/shell-clock.js";
 import { END_PROCESSES } from "../faults/kinds/node-actions.js";
 import type { NodeHandle } from "../engine/runtime.js";
+import { lineWords, TOOLS_SH, type Batched } from "./armed-tools.js";
 
 const MARK = "--zmqlab-- ";
-/** The line sent to a tool after each command: none of them knows it, and the error it answers marks the command's end. */
-const SYNC = "%zmqlab-sync%";
 
 /**
  * Arguments: the tools to start (names, space-separated), N, then N lists, each its number of
@@ -46,56 +41,7 @@ mark() { printf '\\n${MARK}%s\\n' "$*"; }
 # read bash's clock as a variable, no $(...).
 ${WHEN}
 out=$(mktemp) || exit 1; err=$(mktemp) || exit 1
-# The long-lived tools (bash only: {fd} redirections, read -t). bi_T/bo_T: its input and output
-# (fifos, read-write so that neither open waits), bp_T: its pid, bn_T: lines it was sent; shut:
-# the redirections that keep a command from holding them.
-SYNC='${SYNC}'; shut=""; nl='
-'
-# Send tool $1 the line $2 (none when empty), then SYNC, and read until SYNC's answer: its output
-# in bout, code 1 when the line failed (its text in berr), 125 when the tool did not answer.
-b_run() {
-  eval "bi=\\$bi_$1 bo=\\$bo_$1 n=\\$bn_$1"
-  bout=""; berr=""; code=0; c=0; e=""; held=""
-  if [ -n "$2" ]; then printf '%s\\n' "$2" >&"$bi"; n=$((n + 1)); c=$n; fi
-  printf '%s\\n' "$SYNC" >&"$bi"; n=$((n + 1)); eval "bn_$1=$n"
-  while :; do
-    if ! IFS= read -r -t 10 line <&"$bo"; then eval "bp_$1="; berr="$berr$1 did not answer$nl"; code=125; return; fi
-    case $1 in
-      tc|ip)
-        # Each failed line is followed by "Command failed -:N" (its line number); SYNC always fails.
-        case $line in
-          "Command failed -:$n") return ;;
-          "Command failed -:$c") code=1 ;;
-          "Object \\"$SYNC\\" is unknown"*) ;;
-          *) berr=$berr$line$nl ;;
-        esac ;;
-      *)
-        # nft: an error is "Error: ...", the line, a caret line; SYNC's own error line comes just before SYNC.
-        if [ "$line" = "$SYNC" ]; then IFS= read -r -t 10 line <&"$bo"; return; fi
-        if [ -n "$held" ]; then
-          case $held_line in Error:*) code=1; e=1 ;; esac
-          if [ -n "$e" ]; then berr=$berr$held_line$nl; else bout=$bout$held_line$nl; fi
-        fi
-        held=1; held_line=$line ;;
-    esac
-  done
-}
-# Start tool $1; it is used only when its first SYNC is answered as expected.
-b_open() {
-  d=$(mktemp -d) || return
-  if mkfifo "$d/i" "$d/o" && exec {bi}<>"$d/i" {bo}<>"$d/o"; then
-    shut="$shut $bi>&- $bo>&-"
-    (
-      eval "exec 3<&- $shut"
-      case $1 in tc) exec tc -force -batch - ;; ip) exec ip -force -batch - ;; nft) exec nft -i ;; nftj) exec nft -j -i ;; esac
-    ) <"$d/i" >"$d/o" 2>&1 &
-    eval "bi_$1=$bi bo_$1=$bo bp_$1=$! bn_$1=0"
-    b_run "$1" ""
-    if [ "$code" -ne 0 ] || [ -n "$bout$berr" ]; then eval "kill \\$bp_$1 2>/dev/null; bp_$1="; fi
-  fi
-  rm -rf "$d"
-}
-if [ -n "\${BASH_VERSION:-}" ]; then for t in $tools; do command -v "\${t%j}" >/dev/null 2>&1 && b_open "$t"; done; fi
+${TOOLS_SH}
 fire() {
   k=$1; shift; shift; i=0
   while [ "$i" -lt "$k" ]; do
@@ -132,43 +78,15 @@ while read -r k at; do when "$at"; fire "$k" "$@"; done
 rm -f "$out" "$err"
 `;
 
-/** A long-lived tool of the script: `nftj` is `nft -j`. */
-export type BatchTool = "tc" | "ip" | "nft" | "nftj";
-
-/** One of zmqlab's own commands (its output is not the lab's), to run in its tool where the node has it running. */
-export interface Batched {
-  tool: BatchTool;
-  argv: string[];
-}
-
 /** One list of commands, run as one step (stopping at the first that fails): argv lists, or zmqlab's own tc, ip and nft commands. */
 export type ArmedList = (string[] | Batched)[];
-
-/** What a tc or ip batch line reads as one word: nothing it would split, unquote or take for a comment. */
-const PLAIN_WORD = /^[A-Za-z0-9_.:/@%+,=-]+$/;
-
-/**
- * zmqlab's own `argv` as a line for its tool, where it can be one: tc and ip without options
- * (a batch line has none) and plain words; nft without options but `-j` (nft joins its words with
- * spaces itself: any word but a line break). Else undefined: it runs as a process.
- */
-export function batched(argv: string[]): Batched | undefined {
-  const [program, first] = argv;
-  if (first === undefined || argv.some((w) => w === "" || w.includes("\n"))) return undefined;
-  if ((program === "tc" || program === "ip") && !first.startsWith("-") && argv.every((w) => PLAIN_WORD.test(w))) return { tool: program, argv };
-  if (program === "nft" && first === "-j" && argv[2] !== undefined && !argv[2].startsWith("-")) return { tool: "nftj", argv };
-  if (program === "nft" && !first.startsWith("-")) return { tool: "nft", argv };
-  return undefined;
-}
-
-/** The line the script gives the tool: the words after the program (and its -j). */
-const lineWords = (c: Batched): string[] => c.argv.slice(c.tool === "nftj" ? 2 : 1);
 
 /** The script's argv for these lists; `bash` where the image has it (its clock has microseconds; only bash runs the tools). */
 export function armedArgv(lists: ArmedList[], bash: boolean): string[] {
   const tools = bash ? [...new Set(lists.flat().flatMap((c) => (Array.isArray(c) ? [] : [c.tool])))] : [];
   // A batched command: -(its words + 1), the tool, its line's words (the script runs `tool words` without the tool).
-  const encode = (c: string[] | Batched): string[] => (Array.isArray(c) ? [String(c.length), ...c] : bash ? [String(-(lineWords(c).length + 1)), c.tool, ...lineWords(c)] : [String(c.argv.length), ...c.argv]);
+  const encode = (c: string[] | Batched): string[] =>
+    Array.isArray(c) ? [String(c.length), ...c] : bash ? [String(-(lineWords(c).length + 1)), c.tool, ...lineWords(c)] : [String(c.argv.length), ...c.argv];
   return [bash ? "bash" : "sh", "-c", ARMED_SCRIPT, "zmqlab-armed", tools.join(" "), String(lists.length), ...lists.flatMap((list) => [String(list.length), ...list.flatMap(encode)])];
 }
 

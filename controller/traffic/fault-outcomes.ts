@@ -44,3 +44,14 @@ export function stepFailure(node: string, commands: Command[], run: ListRun | st
   const hint = /netem/.test(command.argv.join(" ")) ? ` (${kernelHint(command.argv, output)})` : "";
   return `in node ${node}, \`${command.argv.join(" ")}\` (${command.why}) failed with exit code ${failed.exitCode}${output ? `: ${output}` : ""}${hint}`;
 }
+
+/** The commands of a list up to the one that takes effect (all of them where none is marked). */
+export function effectCount(commands: Command[]): number {
+  const i = commands.findIndex((c) => c.effect);
+  return i < 0 ? commands.length : i + 1;
+}
+
+/** When a node's list had surely taken effect: the end of its command marked `effect`, else its own end. */
+export function effectEnd(commands: Command[], run: ListRun): number {
+  return run.commands[effectCount(commands) - 1]?.end ?? run.end;
+}

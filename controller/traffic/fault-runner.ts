@@ -21,7 +21,7 @@ import type { ListRun } from "./armed.js";
 import { ArmedNodes, cutKey, runNow } from "./armed-nodes.js";
 import { engineLead, heldStartLead, learnLatency } from "./engine-latency.js";
 import { isHeldStart, releasedTime } from "./held-start.js";
-import { faultEvents, NOT_RUN, stepFailure, type Outcome } from "./fault-outcomes.js";
+import { effectCount, effectEnd, faultEvents, NOT_RUN, stepFailure, type Outcome } from "./fault-outcomes.js";
 import { readRouters, snapshotAt, type Reading } from "./fault-readings.js";
 import type { EndedBy, FaultEvent, Snapshot } from "./types.js";
 import { Waits } from "./waits.js";
@@ -202,7 +202,7 @@ export class FaultRunner {
       // Commands only, armed: each node starts its list ahead by what its commands take there,
       // so that they end at the moment; each router's reading ends just before the list begins
       // there (lines run in the order sent: the reading's first).
-      const starts = new Map(fault.steps.map((s) => [s.node, due - this.commandMs(s.node) * s.commands.length] as const));
+      const starts = new Map(fault.steps.map((s) => [s.node, due - this.commandMs(s.node) * effectCount(s.commands)] as const));
       const first = Math.min(due, ...starts.values());
       void this.waits.until(first - READ_AHEAD_MS).then(() => this.stopped || this.ctx.checkpoint());
       effect = this.read(fault.name, (router) => (starts.get(router) ?? first) - this.commandMs(router) - READ_MARGIN_MS);
@@ -282,11 +282,11 @@ export class FaultRunner {
     if (!this.ctx.hook && !starts) await this.waits.until(due);
     if (this.stopped) return void (outcome.error = NOT_RUN);
     const runs = await Promise.all(steps.map(async (step) => ({ step, run: await this.runStep(fault.name, step.node, step.commands, starts?.get(step.node) ?? 0) })));
-    // Commands take effect somewhere between their list's begin and end: by its end, surely
-    // (a list is one or a few commands, milliseconds when armed).
+    // Commands take effect by the end of their list (a few commands, ms when armed), or of the one marked to.
     const ended = runs.flatMap(({ run }) => (typeof run === "string" ? [] : [run.end]));
+    const effective = runs.flatMap(({ step, run }) => (typeof run === "string" ? [] : [effectEnd(step.commands, run)]));
     if (ended.length > 0) {
-      outcome.actual ??= Math.max(...ended);
+      outcome.actual ??= Math.max(...effective);
       outcome.done = Math.max(outcome.done ?? 0, ...ended);
     }
     const failures = runs.flatMap(({ step, run }) => stepFailure(step.node, step.commands, run) ?? []);

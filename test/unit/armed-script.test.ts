@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import t from "tap";
 import { wallNow } from "../../shared/clock.js";
-import { ArmedOutput, armedArgv, batched, type ArmedList, type ListRun } from "../../controller/traffic/armed.js";
+import { ArmedOutput, armedArgv, type ArmedList, type ListRun } from "../../controller/traffic/armed.js";
+import { batched } from "../../controller/traffic/armed-tools.js";
 
 // A PATH with what the script and the lists use, and no `sleep`: a wait that forked one would not wait.
 const bin = mkdtempSync(join(tmpdir(), "zmqlab-armed-bin-"));

@@ -48,7 +48,10 @@ const r1 = PLAN.nodes.find((n) => n.name === "r1")!;
 const name = "zmqlab-source-ip-r1";
 
 t.test("the Swarm's blip: the container is removed and made again", async (t) => {
-  const { cluster, calls } = runtime(["attaching to network failed, make sure your network options are correct and check manager logs: context deadline exceeded", "network zmqlab-source-ip-servers not found"]);
+  const { cluster, calls } = runtime([
+    "attaching to network failed, make sure your network options are correct and check manager logs: context deadline exceeded",
+    "network zmqlab-source-ip-servers not found",
+  ]);
   await cluster.createNode(PLAN, r1);
   t.same(
     calls.filter((c) => !c.startsWith("connect")),

@@ -127,7 +127,8 @@ t.test("a Swarm manager refusing an overlay while a removed container's task is 
     if (id !== "zmqlab-big-c") return network;
     const remove = network.remove.bind(network);
     network.remove = async () => {
-      if (refusals++ < 3) throw Object.assign(new Error("x"), { statusCode: 403, json: { message: `rpc error: code = FailedPrecondition desc = network ${id} is in use by task hm7jshtlypgnum9i8118li0lh` } });
+      if (refusals++ < 3)
+        throw Object.assign(new Error("x"), { statusCode: 403, json: { message: `rpc error: code = FailedPrecondition desc = network ${id} is in use by task hm7jshtlypgnum9i8118li0lh` } });
       return remove();
     };
     return network;

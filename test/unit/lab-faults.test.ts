@@ -7,6 +7,7 @@ import { reportSchema } from "../../controller/report/json.js";
 import { parseLab } from "../../controller/lab/load.js";
 import { planLab } from "../../controller/plan/plan.js";
 import { planFault, planFaults } from "../../controller/plan/faults.js";
+import { drainSeconds } from "../../controller/faults/kinds/shaping.js";
 import { planRepair } from "../../controller/provision/configure/repair.js";
 import { faultsText } from "../../controller/report/plan-text.js";
 import { dockerNames } from "../../controller/engine/naming.js";
@@ -397,9 +398,19 @@ t.test("loss: nftables numgen drop both ways, in a table of its own, one transac
   t.same(argvs("calm"), ["r2: nft add table inet zmqlab_loss_clients ; delete table inet zmqlab_loss_clients"], "clear of a loss: the table goes (add first, so it never fails), in one transaction");
 });
 
-t.test("rate: tbf on the interface; clear lifts the limit in place (its queue goes, not dropped), then deletes the root qdisc", async (t) => {
+t.test("rate: tbf on the interface; clear lifts the limit in place (its queue goes, not dropped), then deletes the root qdisc once the queue went", async (t) => {
   t.same(argvs("slow"), ["client: tc qdisc replace dev <clients> root tbf rate 1mbit burst 15000 latency 50ms"]);
-  t.same(argvs("unslow"), ["client: tc qdisc change dev <clients> root tbf rate 10gbit burst 12500000 latency 50ms", "client: tc qdisc del dev <clients> root"]);
+  t.same(argvs("unslow"), ["client: tc qdisc change dev <clients> root tbf rate 10gbit burst 12500000 latency 50ms", "client: sleep 0.024", "client: tc qdisc del dev <clients> root"]);
+  t.same(
+    byName("unslow").steps[0]!.commands.map((c) => c.effect ?? false),
+    [true, false, false],
+    "the clear's moment is the limit lifted; the wait and the removal tidy up",
+  );
+  t.same(
+    [drainSeconds("1mbit"), drainSeconds("10kbit"), drainSeconds("100mbit"), drainSeconds("1kbit")],
+    ["0.024", "2.422", "0.020", "5.000"],
+    "twice a full packet's time at the old rate, 20 ms to 5 s",
+  );
   const fast = planLab(parseLab(withFaults("  f: { at: 1s, node: r1, network: servers, rate: 1gbit }\n"), "lab.yaml").lab);
   t.match(fast.faults![0]!.steps[0]!.commands[0]!.argv.join(" "), / burst 1250000 /, "the bucket grows with the rate (10 ms of it)");
 });
@@ -449,7 +460,7 @@ t.test("partition: every member drops the other sets' addresses, both ways; heal
 });
 
 t.test("exec: the argument list as written", async (t) => {
-  t.same(byName("poke").steps, [{ node: "client", commands: [{ argv: ["ip", "route", "show"], why: "fault poke: from the lab file (exec)" }] }]);
+  t.same(byName("poke").steps, [{ node: "client", commands: [{ argv: ["ip", "route", "show"], why: "fault poke: from the lab file (exec)", asWritten: true }] }]);
 });
 
 t.test("the dry run lists the timeline with every command", async (t) => {

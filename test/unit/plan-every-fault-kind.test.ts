@@ -45,11 +45,13 @@ const EXPECTED = `1000 l: drop 5% of packets on a's interface on lan, both direc
 2000 cl: clear loss, rate and delay on a's interface on lan
   a: ["nft","add","table","inet","zmqlab_loss_lan",";","delete","table","inet","zmqlab_loss_lan"] # fault cl: no more loss
   a: ["tc","qdisc","change","dev","<lan>","root","tbf","rate","10gbit","burst","12500000","latency","50ms"] # fault cl: let the rate limit's queue go
+  a: ["sleep","0.020"] # fault cl: the queue goes (twice a packet's time at the old rate)
   a: ["tc","qdisc","del","dev","<lan>","root"] # fault cl: no more rate limit or delay
 3000 r2: limit a's interface on wan to 1mbit (egress)
   a: ["tc","qdisc","replace","dev","<wan>","root","tbf","rate","1mbit","burst","15000","latency","50ms"] # fault r2: rate limit 1mbit on wan (egress)
 4000 cr: clear loss, rate and delay on a's interface on wan
   a: ["tc","qdisc","change","dev","<wan>","root","tbf","rate","10gbit","burst","12500000","latency","50ms"] # fault cr: let the rate limit's queue go
+  a: ["sleep","0.024"] # fault cr: the queue goes (twice a packet's time at the old rate)
   a: ["tc","qdisc","del","dev","<wan>","root"] # fault cr: no more rate limit or delay
 5000 dn: take b's interface on lan down
   b: ["ip","link","set","dev","<lan>","down"] # fault dn: link down

@@ -38,6 +38,13 @@ export function dropTable(table: string, why: string): Command {
   );
 }
 
+/** Twice a full packet's time (1514 bytes) at `rate`, at least 20 ms and at most 5 s, as `sleep` takes it. */
+export function drainSeconds(rate: string): string {
+  const bits = rateBits(rate) ?? 1e6;
+  const seconds = Math.min(5, Math.max(0.02, (2 * 1514 * 8) / bits));
+  return seconds.toFixed(3);
+}
+
 export const lossKind = faultKind({
   kind: "loss",
   written: { key: "loss", value: Type.Integer({ minimum: 0, maximum: 100, description: "Percent of packets dropped on the interface, both directions (nftables numgen)." }) },
@@ -137,7 +144,7 @@ export const clearKind = faultKind({
   target: "interface",
   inside: true,
   doc: {
-    does: "removes what loss, rate and delay put there (`nft delete table`, `tc qdisc del dev IF root`; a rate is first lifted in place, so that what it queued goes rather than being dropped)",
+    does: "removes what loss, rate and delay put there (`nft delete table`, `tc qdisc del dev IF root`; a rate is first lifted in place, the clear's moment, and its qdisc removed once what it queued went, twice a packet's time at the old rate later, rather than dropped)",
     kernel: "nftables, tc",
   },
   walk(state, step, when) {
@@ -155,12 +162,18 @@ export const clearKind = faultKind({
     if (step.before?.loss !== undefined) commands.push(dropTable(lossTable(network), context.why("no more loss")));
     // A qdisc removed drops what it queued: behind a rate limit that is the sender's whole window,
     // and TCP then waits out a retransmission timeout (seconds after a slow spell). So the limit
-    // is first lifted in place (tbf keeps its queue), and the queue goes at once.
-    if (step.before?.rate !== undefined)
+    // is first lifted in place (tbf keeps its queue): that is the clear's moment. The queue goes
+    // when tbf next sends, at the latest when its timer set at the old rate fires (one full
+    // packet's time at that rate): the qdisc is removed only after twice that. Run back to back
+    // (the same tc, a line apart) the removal dropped the queue (one run in eight, a 2.7 s stall).
+    if (step.before?.rate !== undefined) {
       commands.push({
         argv: ["tc", "qdisc", "change", "dev", context.dev(node, network), "root", "tbf", "rate", "10gbit", "burst", "12500000", "latency", "50ms"],
         why: context.why("let the rate limit's queue go"),
+        effect: true,
       });
+      commands.push({ argv: ["sleep", drainSeconds(step.before.rate)], why: context.why("the queue goes (twice a packet's time at the old rate)") });
+    }
     if (step.before?.rate !== undefined || step.before?.delay !== undefined)
       commands.push({ argv: ["tc", "qdisc", "del", "dev", context.dev(node, network), "root"], why: context.why("no more rate limit or delay") });
     return { description: `clear loss, rate and delay on ${where(step.spec)}`, steps: [{ node, commands }] };
