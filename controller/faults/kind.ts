@@ -22,8 +22,8 @@ export interface FaultSpec {
 
 export type NodeCondition = "running" | "stopped" | "paused";
 
-/** A command in a node, an argument list, with why it is there. */
-export type { Command } from "../plan/types.js";
+/** A command in a node, an argument list, with why it is there (plan/types.ts). */
+export type { Command };
 
 export type NodeAction = "stop" | "start" | "restart" | "pause" | "unpause";
 
