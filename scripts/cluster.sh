@@ -33,11 +33,11 @@ PREFIX="${BASH_REMATCH[1]}"
 ip_of() { echo "$PREFIX.$((10 + $1))"; }
 engine_of() { echo "tcp://$(ip_of "$1"):2375"; }
 
-# The engine image, tagged by a hash of its Dockerfile and of the base image's id.
+# The engine image, tagged by a hash of its Dockerfile, its start script and the base image's id.
 engine_image() {
   local base_id hash tag
   base_id="$(docker image inspect --format '{{.Id}}' "$BASE")"
-  hash="$( { cat "$ROOT/images/engine/Dockerfile"; echo "$base_id"; } | sha256sum | cut -c1-12)"
+  hash="$( { cat "$ROOT/images/engine/Dockerfile" "$ROOT/images/engine/dockerd.sh"; echo "$base_id"; } | sha256sum | cut -c1-12)"
   tag="zmqlab/engine:$hash"
   if ! docker image inspect "$tag" >/dev/null 2>&1; then
     say "building $tag (Debian's docker.io; about a minute)"
@@ -174,7 +174,7 @@ up() {
     done
   fi
 
-  # In parallel: each engine unpacks into its own vfs store, so the loads overlap well.
+  # In parallel: each engine unpacks into its own store, so the loads overlap well.
   local pids=() failed=0
   for i in $(seq 1 "$n"); do load_images "$i" "${images[@]}" & pids+=($!); done
   for pid in "${pids[@]}"; do wait "$pid" || failed=1; done

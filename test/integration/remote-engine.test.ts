@@ -123,7 +123,8 @@ t.test("against a remote engine: DOCKER_HOST names an engine in a container", as
   });
 
   await t.test("DOCKER_HOST=ssh://: run, ls, exec, test and down over SSH to the same engine", async (t) => {
-    // The engine's container gets an SSH server (from Debian's mirror) and this test's key; the
+    // The engine's container starts its SSH server (the engine image has one; an engine from an
+    // older image gets it from Debian's mirror) and gets this test's key; the
     // controller reaches the engine as dockerode does over ssh: one SSH connection per API call,
     // each running `docker system dial-stdio` there, authenticated by an ssh-agent.
     const container = `zmqlab-engine-1`;
