@@ -14,7 +14,7 @@ import type { HostRoute } from "./host-routes.js";
 import { BASE_IMAGE, copyImage, imageExists } from "./images.js";
 import type { LockOptions } from "./lock.js";
 import { containerName } from "./naming.js";
-import { containerStatus, createNetwork, createNode, createsWithAllNetworks, removeLab, type LabResources } from "./resources.js";
+import { containerStatus, createNetwork, createNode, createsWithAllNetworks, listLabs, removeLab, type LabResources } from "./resources.js";
 import { onEngine } from "./failures.js";
 import { recordNetworks, streamNetwork, type LiveCapture, type Recording, type Ring } from "./capture.js";
 import type { ActionEffect, CreatedNode, EngineSubnet, NodeHandle, NodeStatus, Runtime } from "./runtime.js";
@@ -90,6 +90,8 @@ export async function connectCluster(cluster: Cluster, timeoutMs = 5000): Promis
 const SWARM_BLIP = /attaching to network failed|network \S+ not found/;
 /** Tries of a node whose engine met SWARM_BLIP, in all. */
 const SWARM_TRIES = 3;
+/** How long an engine may go on listing an overlay the manager has removed (removeLab). */
+const OVERLAY_GONE_MS = 30_000;
 
 export class ClusterRuntime implements Runtime {
   private readonly allNetworksAtCreate = new Map<string, Promise<boolean>>();
@@ -193,12 +195,34 @@ export class ClusterRuntime implements Runtime {
     return [...labs.values()].sort((a, b) => a.lab.localeCompare(b.lab));
   }
 
-  /** Every engine's containers first, then the overlays on the manager. */
+  /** Every engine's containers first, then the overlays on the manager, until no engine lists them. */
   async removeLab(lab: string): Promise<{ containers: number; networks: number }> {
     const others = this.members.filter((m) => m !== this.manager);
     const removed = await Promise.all(others.map((m) => removeLab(m.docker, lab, false)));
     const last = await removeLab(this.manager.docker, lab);
+    await this.overlaysGone(lab);
     return { containers: removed.reduce((n, r) => n + r.containers, last.containers), networks: last.networks };
+  }
+
+  /**
+   * The manager's removal of an overlay returns before each engine has dropped its own copy (the
+   * manager listed both of a lab's overlays for up to a second after `down` had said them
+   * removed). Wait until no engine lists one, so that what down says is gone is gone.
+   */
+  private async overlaysGone(lab: string): Promise<void> {
+    const started = Date.now();
+    for (;;) {
+      const listed = await Promise.all(this.members.map(async (m) => ((await listLabs(m.docker, lab))[0]?.networks ?? []).map((n) => `${n.name} on ${m.name}`)));
+      const left = listed.flat();
+      if (left.length === 0) return;
+      if (Date.now() - started >= OVERLAY_GONE_MS) {
+        throw new EnvironmentError(
+          `The Swarm removed the overlay networks of lab ${lab}, but ${OVERLAY_GONE_MS / 1000} s later an engine still lists ${left.join(", ")}.`,
+          `\`docker -H ENGINE network ls\` shows what is left; when \`docker node ls\` on the manager shows every engine Ready, \`zmqlab down ${lab} --cluster FILE\` removes it`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   async removeStaleLocks(lab?: string): Promise<number> {
