@@ -20,6 +20,7 @@ import { checkCollisions, placeInstance, resolveInstance, type Placement } from 
 import { reconcileLocked } from "./reconcile.js";
 import { waitForAdjacencies } from "./routing.js";
 import { RunningLab } from "./running-lab.js";
+import { whenAborted } from "../traffic/waits.js";
 
 /**
  * Bring a lab up exactly as declared, check the kernel agrees, and return it. The returned lab
@@ -76,12 +77,28 @@ export async function upLocked(runtime: Runtime, fileLab: Lab, instance: string 
 async function create(runtime: Runtime, lab: Lab, placement: Placement, lock: LockShare, options: UpOptions): Promise<RunningLab> {
   const log = options.log ?? (() => {});
   const timings: Record<string, number> = {};
+  // Work the signal cut short goes on in the engine (a node's `run` commands, a container being
+  // made): the lab is removed at once, which ends it, then it is awaited and the lab removed
+  // again, for anything made in between (below).
+  const cut: Promise<unknown>[] = [];
   const phase = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
     if (options.signal?.aborted) throw new Cancelled();
     const started = performance.now();
-    const result = await work();
-    timings[name] = performance.now() - started;
-    return result;
+    const done = work();
+    const abort = whenAborted(options.signal);
+    try {
+      const result = await Promise.race([
+        done,
+        abort.aborted.then(() => {
+          cut.push(done.catch(() => undefined));
+          throw new Cancelled();
+        }),
+      ]);
+      timings[name] = performance.now() - started;
+      return result;
+    } finally {
+      abort.dispose();
+    }
   };
 
   const [existing] = await runtime.listLabs(lab.name);
@@ -124,7 +141,13 @@ async function create(runtime: Runtime, lab: Lab, placement: Placement, lock: Lo
     return running;
   } catch (err) {
     // The engine may refuse the removal too: the cause is what to report, what is left is said beside it.
-    await runtime.removeLab(lab.name).catch((removal: unknown) => log(`could not remove what was created (${firstLine(removal)}): zmqlab down ${downTarget(placement)} removes what is left`));
+    const remove = () =>
+      runtime.removeLab(lab.name).catch((removal: unknown) => log(`could not remove what was created (${firstLine(removal)}): zmqlab down ${downTarget(placement)} removes what is left`));
+    await remove();
+    if (cut.length > 0) {
+      await Promise.all(cut);
+      await remove();
+    }
     throw options.signal?.aborted ? new Cancelled() : err;
   }
 }

@@ -110,6 +110,49 @@ t.test("up: Ctrl-C at every step ends with exit 130 and nothing left", async (t)
   }
 });
 
+t.test("up: Ctrl-C while a node's first command runs ends up at once, and the removal ends the command", async (t) => {
+  // The command (a lab's `run: [[sleep, "30"]]`) runs until its container is removed: up must not
+  // wait for it to end before removing the lab, as it did (a Ctrl-C then took 30 s).
+  const controller = new AbortController();
+  const engine = new MemoryEngine();
+  let endedBy = "";
+  engine.at("boot", 1, {
+    before: async (call) => {
+      controller.abort();
+      for (let i = 0; i < 2000 && engine.containers.has(call.container!); i++) await new Promise((r) => setTimeout(r, 1));
+      endedBy = engine.containers.has(call.container!) ? "itself (2 s)" : "its container's removal";
+    },
+  });
+  const result = await outcome(up(lab(), { runtime: engine.runtime(), signal: controller.signal, wait: WAIT }));
+  t.notOk(result.ok, "up ends");
+  if (!result.ok) t.equal(result.exit, 130, `exit 130: ${String(result.error).split("\n")[0]}`);
+  t.equal(endedBy, "its container's removal", "the command ended because up removed the lab");
+  t.same(engine.left(), [], "nothing of the lab is left, not even what was made while the command ran");
+});
+
+t.test("up: Ctrl-C while a node is being made: what it makes after the removal is removed too", async (t) => {
+  // The last node's container is made only after up's first removal of the lab: a second removal
+  // (once the cut-short work has ended) takes it.
+  const controller = new AbortController();
+  const engine = new MemoryEngine();
+  const last = steps.up.filter((c) => c.op === "createNode").length;
+  let madeAfterRemoval = false;
+  engine.at("createNode", last, {
+    before: async () => {
+      controller.abort();
+      // The removal has listed the lab's containers when it removes the first.
+      const listed = () => engine.calls.some((c) => c.op === "removeContainer");
+      for (let i = 0; i < 2000 && !listed(); i++) await new Promise((r) => setTimeout(r, 1));
+      madeAfterRemoval = listed();
+    },
+  });
+  const result = await outcome(up(lab(), { runtime: engine.runtime(), signal: controller.signal, wait: WAIT }));
+  if (!result.ok) t.equal(result.exit, 130, `exit 130: ${String(result.error).split("\n")[0]}`);
+  else t.fail("up ends");
+  t.ok(madeAfterRemoval, "the node's container was made after up's removal had listed the lab's");
+  t.same(engine.left(), [], "nothing of the lab is left");
+});
+
 /** `zmqlab down` (by file) in a process of its own, after a clean `zmqlab up`. */
 t.test("down (another process): every step fails in turn", async (t) => {
   for (const c of steps.down) {
