@@ -20,7 +20,7 @@ import { checkCollisions, placeInstance, resolveInstance, type Placement } from 
 import { reconcileLocked } from "./reconcile.js";
 import { waitForAdjacencies } from "./routing.js";
 import { RunningLab } from "./running-lab.js";
-import { whenAborted } from "../traffic/waits.js";
+import { whenAborted } from "../abort.js";
 
 /**
  * Bring a lab up exactly as declared, check the kernel agrees, and return it. The returned lab
