@@ -88,22 +88,31 @@ export async function benchShipped(runs: number, jobs: number, log: (line: strin
   for (let n = 0; n < runs; n++) for (const file of labs) queue.push({ file, n });
   for (const file of labs) results.set(file, { lab: relative(PACKAGE_ROOT, file).replace(/\/lab\.yaml$/, ""), runs: 0, passed: 0, failures: [], lateness: [] });
   let done = 0;
-  const worker = async (w: number) => {
+  /** Whether a failed run's report is kept in `dir`. */
+  let kept = false;
+  const worker = async () => {
     for (let item = queue.shift(); item; item = queue.shift()) {
       const result = results.get(item.file)!;
-      const outcome = await runOnce(item.file, join(dir, `w${w}-${item.n}.json`));
+      const out = join(dir, `${result.lab.replace(/\W+/g, "-")}-${item.n + 1}.json`);
+      const outcome = await runOnce(item.file, out);
       result.runs++;
       if (outcome.code === 0) result.passed++;
-      else result.failures.push(`run ${item.n + 1}: exit ${outcome.code}: ${failedChecks(outcome.report) ?? outcome.tail}`);
+      else {
+        result.failures.push(`run ${item.n + 1}: exit ${outcome.code}: ${failedChecks(outcome.report) ?? outcome.tail}${outcome.report ? ` (report kept: ${out})` : ""}`);
+        kept = true;
+      }
+      // A passing run's report goes; a failing run's stays, to read (its capture, where it has
+      // one, is where the report's capture.path says).
+      if (outcome.code === 0) rmSync(out, { force: true });
       for (const f of outcome.report?.faults ?? []) if (f.actualMs !== undefined) result.lateness.push(Math.abs(f.actualMs - f.atMs));
       done++;
       if (outcome.code !== 0 || done % 10 === 0) log(`shipped labs: ${done}/${runs * labs.length} runs${outcome.code !== 0 ? `; ${result.lab} failed (${result.failures.at(-1)})` : ""}`);
     }
   };
   try {
-    await Promise.all(Array.from({ length: jobs }, (_, w) => worker(w)));
+    await Promise.all(Array.from({ length: jobs }, () => worker()));
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (!kept) rmSync(dir, { recursive: true, force: true });
   }
   const all = [...results.values()].flatMap((r) => r.lateness).sort((a, b) => a - b);
   const round = (ms: number) => Math.round(ms * 10) / 10;
