@@ -8,6 +8,7 @@ import { parseLab } from "../../controller/lab/load.js";
 import { planLab } from "../../controller/plan/plan.js";
 import { planFault, planFaults } from "../../controller/plan/faults.js";
 import { drainSeconds } from "../../controller/faults/kinds/shaping.js";
+import { effectCount, effectEnd } from "../../controller/traffic/fault-outcomes.js";
 import { planRepair } from "../../controller/provision/configure/repair.js";
 import { faultsText } from "../../controller/report/plan-text.js";
 import { dockerNames } from "../../controller/engine/naming.js";
@@ -406,6 +407,15 @@ t.test("rate: tbf on the interface; clear lifts the limit in place (its queue go
     [true, false, false],
     "the clear's moment is the limit lifted; the wait and the removal tidy up",
   );
+  // Armed ahead by one command, not three; its moment the lift's end, not the list's.
+  const unslow = byName("unslow").steps[0]!.commands;
+  const run = (ends: (number | undefined)[]) => ({ begin: 0, end: 99, nodeClock: true, commands: ends.map((end) => ({ exitCode: 0, stdout: "", stderr: "", ...(end !== undefined ? { end } : {}) })) });
+  t.equal(effectCount(unslow), 1, "one command before the clear's moment");
+  t.equal(effectEnd(unslow, run([10, 34, 40])), 10, "its moment: when the lift ended");
+  t.equal(effectEnd(unslow, run([undefined, 34, 40])), 99, "the list's end where the node gave no command its time");
+  const slow = byName("slow").steps[0]!.commands;
+  t.equal(effectCount(slow), slow.length, "a list with no command marked: all of it");
+  t.equal(effectEnd([...slow, ...slow], run([10, 20])), 20, "and its moment its last command's end");
   t.same(
     [drainSeconds("1mbit"), drainSeconds("10kbit"), drainSeconds("100mbit"), drainSeconds("1kbit")],
     ["0.024", "2.422", "0.020", "5.000"],
