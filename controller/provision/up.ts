@@ -101,6 +101,9 @@ async function create(runtime: Runtime, lab: Lab, placement: Placement, lock: Lo
     }
   };
 
+  // The host's routes are read by a container labelled as this lab's (the read up started while
+  // taking the lock): let it finish first, or clearing what a crash left below removes it mid-read.
+  if (placement.instance === undefined) await runtime.hostRoutes(lab.name).catch(() => {});
   const [existing] = await runtime.listLabs(lab.name);
   // Networks alone are what a crashed run left: clear them. Containers mean the lab is up.
   if (existing && existing.containers.length === 0) await runtime.removeLab(lab.name);
