@@ -336,6 +336,10 @@ class ClusterNode implements NodeHandle {
     return (await this.inner()).spawn(argv);
   }
 
+  async spawnBeside(argv: string[]) {
+    return (await this.inner()).spawnBeside(argv);
+  }
+
   async start(argv: string[], env?: Record<string, string>) {
     return (await this.inner()).start(argv, env);
   }

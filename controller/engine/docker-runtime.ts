@@ -3,6 +3,7 @@
 import type { HostRoute } from "./host-routes.js";
 import type { LabPlan, NetworkPlan, NodeAction, NodePlan } from "../plan/types.js";
 import type { Engine } from "./docker.js";
+import { ensureBeside } from "./beside.js";
 import { execAttached, execIn, spawnIn, startIn, type Stdio } from "./exec.js";
 import { ensureBuiltImage, ensureFrrImage, ensureNodeImage, lockImage } from "./images.js";
 import { hostRoutes } from "./host-routes.js";
@@ -111,6 +112,10 @@ export class DockerNode implements NodeHandle {
 
   spawn(argv: string[]) {
     return spawnIn(this.docker, this.resource, argv);
+  }
+
+  async spawnBeside(argv: string[]) {
+    return spawnIn(this.docker, await ensureBeside(this.docker, this.resource), argv);
   }
 
   start(argv: string[], env?: Record<string, string>) {

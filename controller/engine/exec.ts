@@ -57,6 +57,12 @@ export interface Process {
   stderr(): string;
   write(line: string): void;
   closeInput(): void;
+  /**
+   * Let go of it: its input and output close at once. For a process whose end the engine may not
+   * report: one beside a node (beside.ts) whose node stopped dies with the node's process
+   * namespace, and Docker 20.10 then keeps its exec's stream open, even after the removal.
+   */
+  release(): void;
   /** Resolves with the exit code once the process ended; rejects when its container is gone. */
   exited: Promise<number>;
 }
@@ -85,6 +91,7 @@ export async function spawnIn(docker: Engine, container: string, argv: string[])
     write: (line) => void stream.write(line.endsWith("\n") ? line : line + "\n"),
     // A hijacked exec stream is a socket: half-close it so the process sees EOF on stdin.
     closeInput: () => void (stream as unknown as { end(): void }).end(),
+    release: () => stream.destroy(),
     exited,
   };
 }

@@ -21,13 +21,20 @@ const CUT = [
   "table arp zmqlab_hold { chain held_in { type filter hook input priority 0; policy drop; }; chain held_out { type filter hook output priority 0; policy drop; }; }",
 ];
 
-/** bash: lift the cut at the moment, begun ahead by what an nft takes here (timed once, listing the cut); say when. */
+/** nft's words that lift the cut (one line: both tables in one go). */
+export const RELEASE_WORDS = ["delete", "table", "inet", "zmqlab_hold;", "delete", "table", "arp", "zmqlab_hold"];
+
+/**
+ * bash: lift the cut at the moment, begun ahead by what an nft takes here (timed once, listing the
+ * cut); say when. Nothing to lift (lifted from beside the node first: traffic/held-start.ts), it
+ * says nothing.
+ */
 const RELEASE = `${WHEN}
 at=$(cat ${HOLD_FILE}); rm -f ${HOLD_FILE}
 case $at in ''|*[!0-9]*) at=0 ;; esac
 us "$EPOCHREALTIME"; a=$u; nft list table inet zmqlab_hold >/dev/null 2>&1; us "$EPOCHREALTIME"
 when $(( at - (u - a) ))
-nft 'delete table inet zmqlab_hold; delete table arp zmqlab_hold'
+nft '${RELEASE_WORDS.join(" ")}' 2>/dev/null || exit 0
 printf '%s\\n' "$EPOCHREALTIME" > ${RELEASED_FILE}.new && mv ${RELEASED_FILE}.new ${RELEASED_FILE}`;
 
 /** The boot script's first part (sh): a held start cuts the node off and leaves its release running. Fixed text. */

@@ -657,6 +657,7 @@ class MemoryNode implements NodeHandle {
       stderr: () => result.stderr,
       write: () => {},
       closeInput: () => {},
+      release: () => {},
       exited: Promise.resolve(result.exitCode),
     };
   }

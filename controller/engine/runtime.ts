@@ -49,6 +49,12 @@ export interface NodeHandle {
   exec(argv: string[]): Promise<ExecResult>;
   /** A long-running process: lines out, lines in, its exit code at the end. */
   spawn(argv: string[]): Promise<Process>;
+  /**
+   * A long-running process beside the node: in the node's network and process namespaces, in a
+   * cgroup of its own (beside.ts), so the node's own load does not delay it. Absent where the
+   * engine has no such thing: callers use `spawn`.
+   */
+  spawnBeside?(argv: string[]): Promise<Process>;
   /** A program in the background with extra environment variables: its lines as they come, its exit. */
   start(argv: string[], env?: Record<string, string>): Promise<Started>;
   /** Run argv with the caller's streams attached; resolves with its exit code. */

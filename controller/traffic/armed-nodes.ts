@@ -15,43 +15,68 @@ const FIRST_COMMAND_MS = 5;
 
 /** The armed list of a stop's or restart's cut (plan/types.ts), beside the fault's own steps. */
 export const cutKey = (fault: string) => `cut:${fault}`;
+/** The key of a router's own reading of its counters (no fault's name has a colon). */
+const SNAPSHOT = "snapshot:";
 
 /** zmqlab's own command, through its tool where it can be (armed.ts). */
 const own = (argv: string[]): ArmedList[number] => batched(argv) ?? argv;
 /** A fault's command: the lab's own argv as written. */
 const armedCommand = (c: Command): ArmedList[number] => (c.asWritten ? c.argv : own(c.argv));
 
+/** Where a node's list runs: beside the node (zmqlab's own commands) or in it (the lab's own commands). */
+interface Slot {
+  on: ArmedNode;
+  index: number;
+}
+
 export class ArmedNodes {
-  private readonly armed = new Map<string, { node: ArmedNode; lists: Map<string, number>; snapshot?: number }>();
+  private readonly armed = new Map<string, { processes: ArmedNode[]; lists: Map<string, Slot>; snapshot?: Slot }>();
   /** Each node's interface names by network, read when it is armed. */
   private readonly names = new Map<string, Map<string, string>>();
 
   constructor(private readonly lab: RunningLab) {}
 
-  /** Arm `node` for the faults given (those not yet fired), with its interface names as they are now. */
+  /**
+   * Arm `node` for the faults given (those not yet fired), with its interface names as they are
+   * now. Lists of zmqlab's own commands (network and the stop's cut) run beside the node, out of
+   * its CPU share (engine/beside.ts); a list with a command the lab wrote runs in the node.
+   */
   async arm(node: string, faults: FaultPlan[]): Promise<void> {
-    this.armed.get(node)?.node.close();
-    this.armed.delete(node);
+    this.down(node);
     await this.readNames(node);
-    const lists: ArmedList[] = [];
-    const index = new Map<string, number>();
-    for (const fault of this.planned(faults)) {
-      const step = fault.steps.find((s) => s.node === node);
-      if (step) {
-        index.set(fault.name, lists.length);
-        lists.push(step.commands.map(armedCommand));
-      }
-      if (fault.engine?.node === node && fault.engine.cut) {
-        // A router reads its counters once cut off: they hold still from then on.
-        index.set(cutKey(fault.name), lists.length);
-        lists.push([...fault.engine.cut.map(armedCommand), ...(this.lab.node(node).plan.forward ? [own(READ_FLOWS_ARGV)] : [])]);
-      }
-    }
+    const sides = { beside: [] as ArmedList[], inside: [] as ArmedList[] };
+    const keys: [key: string, side: keyof typeof sides, index: number][] = [];
+    const add = (key: string, commands: Command[], extra: ArmedList = []) => {
+      const side = commands.some((c) => c.asWritten) ? "inside" : "beside";
+      keys.push([key, side, sides[side].length]);
+      sides[side].push([...commands.map(armedCommand), ...extra]);
+    };
     const plan = this.lab.node(node).plan;
     const router = plan.forward;
-    if (router) lists.push([own(READ_FLOWS_ARGV)]);
-    const armed = await ArmedNode.arm(this.lab.node(node).handle, lists, plan.defaultImage || plan.build !== undefined || plan.routing !== undefined);
-    this.armed.set(node, { node: armed, lists: index, ...(router ? { snapshot: lists.length - 1 } : {}) });
+    for (const fault of this.planned(faults)) {
+      const step = fault.steps.find((s) => s.node === node);
+      if (step) add(fault.name, step.commands);
+      // A router reads its counters once cut off: they hold still from then on.
+      if (fault.engine?.node === node && fault.engine.cut) add(cutKey(fault.name), fault.engine.cut, router ? [own(READ_FLOWS_ARGV)] : []);
+    }
+    if (router) add(SNAPSHOT, [], [own(READ_FLOWS_ARGV)]);
+    const bash = plan.defaultImage || plan.build !== undefined || plan.routing !== undefined;
+    const handle = this.lab.node(node).handle;
+    const [beside, inside] = await Promise.all([
+      sides.beside.length > 0 ? ArmedNode.arm(handle, sides.beside, bash, true) : undefined,
+      sides.inside.length > 0 ? ArmedNode.arm(handle, sides.inside, bash) : undefined,
+    ]);
+    const on = { beside, inside };
+    const lists = new Map(keys.map(([key, side, index]) => [key, { on: on[side]!, index }]));
+    const snapshot = lists.get(SNAPSHOT);
+    lists.delete(SNAPSHOT);
+    this.armed.set(node, { processes: [beside, inside].filter((p): p is ArmedNode => p !== undefined), lists, ...(snapshot ? { snapshot } : {}) });
+  }
+
+  /** `node` went down (stopped, restarted) or is armed anew: its armed processes are let go. */
+  down(node: string): void {
+    for (const p of this.armed.get(node)?.processes ?? []) p.drop();
+    this.armed.delete(node);
   }
 
   /** Read `node`'s interface names again (a restart may have renamed them). */
@@ -72,32 +97,28 @@ export class ArmedNodes {
 
   /** Fire `node`'s list `key` at `at` (ms since the epoch; 0: now); a string says why it could not. */
   async fire(key: string, node: string, at: number): Promise<ListRun | string> {
-    const armed = this.armed.get(node);
-    const index = armed?.lists.get(key);
-    if (!armed || index === undefined) return `node ${node} was not armed for fault ${key} (it was not running)`;
-    return (await armed.node.fireAt(index, at)) ?? `node ${node} did not answer: its container stopped or went away`;
+    const slot = this.armed.get(node)?.lists.get(key);
+    if (!slot) return `node ${node} was not armed for fault ${key} (it was not running)`;
+    return (await slot.on.fireAt(slot.index, at)) ?? `node ${node} did not answer: its container stopped or went away`;
   }
 
   /** A router's armed reading of its counters, fired at `at`; undefined where it has none. */
   readCounters(router: string): ((at: number) => Promise<ListRun | undefined>) | undefined {
-    const armed = this.armed.get(router);
-    if (!armed || armed.snapshot === undefined) return undefined;
-    const index = armed.snapshot;
-    return (at) => armed.node.fireAt(index, at);
+    const slot = this.armed.get(router)?.snapshot;
+    if (!slot) return undefined;
+    return (at) => slot.on.fireAt(slot.index, at);
   }
 
   /** What one command takes in `node` (measured there, else in any armed node, else a first guess), ms. */
   commandMs(node: string): number {
-    const measured = [...this.armed.values()]
-      .map((a) => a.node.commandMs())
-      .filter((ms): ms is number => ms !== undefined)
-      .sort((a, b) => a - b);
-    return this.armed.get(node)?.node.commandMs() ?? measured[Math.floor(measured.length / 2)] ?? FIRST_COMMAND_MS;
+    const of = (processes: ArmedNode[]) => processes.map((p) => p.commandMs()).filter((ms): ms is number => ms !== undefined);
+    const measured = of([...this.armed.values()].flatMap((a) => a.processes)).sort((a, b) => a - b);
+    return of(this.armed.get(node)?.processes ?? [])[0] ?? measured[Math.floor(measured.length / 2)] ?? FIRST_COMMAND_MS;
   }
 
   /** Every armed process ends. */
   close(): void {
-    for (const { node } of this.armed.values()) node.close();
+    for (const { processes } of this.armed.values()) for (const p of processes) p.close();
   }
 }
 

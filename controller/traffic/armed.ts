@@ -1,7 +1,8 @@
 // Commands armed in a node ahead of their moment. A fault's commands (a link down, a loss rule,
 // an exec) and the routers' counter readings must happen at a precise time, and an exec started
 // from the controller lands anywhere from 10 ms to seconds later on a busy engine. So each node
-// that has such commands gets one process before the traffic starts: a fixed POSIX sh script that
+// that has such commands gets a process before the traffic starts (beside the node for zmqlab's
+// own commands, engine/beside.ts; in it for the lab's exec commands): a fixed POSIX sh script that
 // holds every command list as its arguments (argument lists, never parsed by a shell: a list runs
 // as `"${1}" "${2}" ...`) and runs list K when the controller writes the line "K" to its input,
 // or, with "K T", at the node's wall-clock time T (epoch microseconds): the controller sends the
@@ -19,6 +20,8 @@ import type { NodeHandle } from "../engine/runtime.js";
 import { lineWords, TOOLS_SH, type Batched } from "./armed-tools.js";
 
 const MARK = "--zmqlab-- ";
+/** How long a closed script has to end before its stream is let go (ms). */
+const RELEASE_AFTER_MS = 2_000;
 
 /**
  * Arguments: the tools to start (names, space-separated), N, then N lists, each its number of
@@ -33,9 +36,21 @@ const MARK = "--zmqlab-- ";
 export const ARMED_SCRIPT = `
 tools=$1; shift
 # Every process of the node but its init and this script, ended as a stop ends them (none left is
-# no failure; the long-lived tools end too); a function, as a kill of a process of its own would
-# end this script too.
-${END_PROCESSES}() { kill -s KILL -1 2>/dev/null; for t in $tools; do eval "bp_$t="; done; return 0; }
+# no failure); a function, as a kill of a process of its own would end this script too. In the
+# node, the long-lived tools end too. Beside the node (engine/beside.ts: the node's processes, a
+# cgroup of its own), the node's processes are those in its init's cgroup (twice: one forked
+# meanwhile).
+${END_PROCESSES}() {
+  own=""; node=""
+  if [ -n "\${BASH_VERSION:-}" ]; then read -r -d '' own </proc/$$/cgroup; read -r -d '' node </proc/1/cgroup; fi
+  if [ "$own" = "$node" ]; then kill -s KILL -1 2>/dev/null; for t in $tools; do eval "bp_$t="; done; return 0; fi
+  for d in /proc/[0-9]* /proc/[0-9]*; do
+    p=\${d#/proc/}; c=""
+    [ "$p" != 1 ] && read -r -d '' c 2>/dev/null <"$d/cgroup"
+    [ "$c" = "$node" ] && kill -s KILL "$p" 2>/dev/null
+  done
+  return 0
+}
 mark() { printf '\\n${MARK}%s\\n' "$*"; }
 # Nothing between the moment and a command forks but the command (shell-clock.ts); the marks
 # read bash's clock as a variable, no $(...).
@@ -143,17 +158,31 @@ export class ArmedOutput {
   }
 }
 
+/**
+ * What each change of a list took (ms, the node's clock: from the end of the command before, or
+ * the list's begin): what a fault's command costs there. A wait (`sleep`) and a reading (`nft -j`,
+ * its output's time) tell nothing about a change.
+ */
+export function changeCosts(list: ArmedList, run: ListRun): number[] {
+  const change = (c: ArmedList[number] | undefined) => (Array.isArray(c) ? c[0] !== "sleep" && !(c[0] === "nft" && c[1] === "-j") : c !== undefined && c.tool !== "nftj");
+  return run.commands.flatMap((c, j) => {
+    const before = j === 0 ? run.begin : run.commands[j - 1]!.end;
+    return change(list[j]) && c.end !== undefined && before !== undefined ? [c.end - before] : [];
+  });
+}
+
 /** A node's armed lists: `fireAt(k, at)` runs list k at `at` and resolves with what it did. */
 export class ArmedNode {
   private readonly waiting = new Map<number, ((run: ListRun | undefined) => void)[]>();
   private readonly timers = new Set<NodeJS.Timeout>();
-  /** ms per command of the lists run so far (the node's clock), newest last. */
+  /** ms per change of the lists run so far (the node's clock, changeCosts), newest last. */
   private readonly costs: number[] = [];
   private ended = false;
   readonly finished: Promise<void>;
 
   private constructor(
     readonly node: string,
+    lists: ArmedList[],
     private readonly process: Process,
     /** The node's shell has a clock: it waits for a list's time itself. */
     readonly clock: boolean,
@@ -161,11 +190,13 @@ export class ArmedNode {
     // The script runs the lists one after another, in the order asked: each end answers the oldest ask.
     const output = new ArmedOutput((index, run) => {
       if (run.nodeClock) {
-        this.costs.push((run.end - run.begin) / Math.max(1, run.commands.length));
-        if (this.costs.length > 20) this.costs.shift();
+        this.costs.push(...changeCosts(lists[index] ?? [], run));
+        this.costs.splice(0, this.costs.length - 20);
       }
       this.waiting.get(index)?.shift()?.(run);
     });
+    // How it ended is not asked (its lists' answers are); one let go of may not be found any more.
+    process.exited.catch(() => undefined);
     this.finished = (async () => {
       try {
         for await (const line of process.lines) output.line(line, wallNow());
@@ -179,9 +210,14 @@ export class ArmedNode {
     })();
   }
 
-  /** Start the script in the node with its lists; it waits for the controller's word. `bash`: the image runs bash (a clock). */
-  static async arm(handle: NodeHandle, lists: ArmedList[], bash: boolean): Promise<ArmedNode> {
-    return new ArmedNode(handle.node, await handle.spawn(armedArgv(lists, bash)), bash);
+  /**
+   * Start the script with its lists; it waits for the controller's word. `bash`: the image runs
+   * bash (a clock). `beside`: the lists touch only the node's network and processes, so the script
+   * runs beside the node where the engine can (engine/beside.ts), out of the node's CPU share.
+   */
+  static async arm(handle: NodeHandle, lists: ArmedList[], bash: boolean, beside = false): Promise<ArmedNode> {
+    const argv = armedArgv(lists, bash);
+    return new ArmedNode(handle.node, lists, await (beside && bash && handle.spawnBeside ? handle.spawnBeside(argv) : handle.spawn(argv)), bash);
   }
 
   /** Run list `index` now; undefined when the node went away before it ended. */
@@ -217,10 +253,20 @@ export class ArmedNode {
     return sorted[Math.floor(sorted.length / 2)];
   }
 
-  /** No more lists: the script ends when its input does (a list waiting for its time is not sent). */
+  /**
+   * No more lists: the script ends when its input does (a list waiting for its time is not sent).
+   * Its stream is let go a moment later, whatever the engine says (Process.release).
+   */
   close(): void {
     this.clearTimers();
     this.process.closeInput();
+    if (!this.ended) setTimeout(() => this.process.release(), RELEASE_AFTER_MS).unref();
+  }
+
+  /** Its node went down (stopped, restarted): let go of it now; a list not run answers undefined. */
+  drop(): void {
+    this.clearTimers();
+    this.process.release();
   }
 
   private clearTimers(): void {

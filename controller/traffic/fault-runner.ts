@@ -20,7 +20,7 @@ import { wallNow } from "./agent.js";
 import type { ListRun } from "./armed.js";
 import { ArmedNodes, cutKey, runNow } from "./armed-nodes.js";
 import { engineLead, heldStartLead, learnLatency } from "./engine-latency.js";
-import { isHeldStart, releasedTime } from "./held-start.js";
+import { isHeldStart, joined, ownRelease } from "./held-start.js";
 import { effectCount, effectEnd, faultEvents, NOT_RUN, stepFailure, type Outcome } from "./fault-outcomes.js";
 import { readRouters, snapshotAt, type Reading } from "./fault-readings.js";
 import type { EndedBy, FaultEvent, Snapshot } from "./types.js";
@@ -234,7 +234,7 @@ export class FaultRunner {
     const called = wallNow();
     let effect: ActionEffect;
     try {
-      effect = await handle.act(action, holdUntil);
+      effect = await handle.act(action, ownRelease(handle, holdUntil));
     } catch (err) {
       outcome.error = err instanceof EnvironmentError ? err.message : describe(err);
       return;
@@ -250,22 +250,21 @@ export class FaultRunner {
     if (cut.cutAt !== undefined) outcome.actual = Math.min(outcome.actual, cut.cutAt);
     if (action === "stop" || action === "restart" || action === "pause") {
       this.condition.set(node, action === "pause" ? "paused" : "stopped");
+      if (action !== "pause") this.armed.down(node);
       // Its own endpoints ended when its processes died.
       this.ctx.nodeDown(node, { fault: fault.name, action, atMs: cut.diedAt ?? own(effect.died) ?? outcome.actual });
     }
     if (action === "unpause") this.condition.set(node, "running");
     outcome.done = answered;
     if (action === "start" || action === "restart") {
+      const released = holdUntil !== undefined && own(effect.started) !== undefined ? joined(this.lab, node, holdUntil) : undefined;
       try {
         await this.lab.node(node).reconfigure();
         this.condition.set(node, "running");
-        if (!this.ctx.hook)
-          await this.armed.arm(
-            node,
-            this.faults.filter((f) => !this.fired.has(f.name)),
-          );
+        const unfired = this.faults.filter((f) => !this.fired.has(f.name));
+        if (!this.ctx.hook) await this.armed.arm(node, unfired);
         // Held: back when it joined its networks, as it says (configured and armed meanwhile).
-        if (holdUntil !== undefined && own(effect.started) !== undefined) outcome.actual = (await releasedTime(this.lab, node, holdUntil)) ?? outcome.actual;
+        if (released) outcome.actual = (await released) ?? outcome.actual;
         outcome.done = wallNow();
         await this.ctx.nodeBack(node, fault.name);
       } catch (err) {

@@ -8,7 +8,7 @@ import { createInterface } from "node:readline";
 import t from "tap";
 import type { Process } from "../../controller/engine/exec.js";
 import type { NodeHandle } from "../../controller/engine/runtime.js";
-import { ArmedNode, type ArmedList } from "../../controller/traffic/armed.js";
+import { ArmedNode, changeCosts, type ArmedList } from "../../controller/traffic/armed.js";
 
 const now = wallNow;
 
@@ -25,6 +25,7 @@ function localHandle(): NodeHandle {
         stderr: () => stderr,
         write: (line) => void child.stdin.write(`${line}\n`),
         closeInput: () => child.stdin.end(),
+        release: () => child.kill(),
         exited: new Promise((resolve) => child.on("close", (code) => resolve(code ?? -1))),
       };
     },
@@ -84,4 +85,42 @@ t.test("lists fired at times run in the order sent: a later one waits for the ea
   t.ok(second!.begin >= first!.end, "the second after it, though its own time had passed");
   armed.close();
   await armed.finished;
+});
+
+t.test("beside: lists of zmqlab's own commands run beside the node where the engine can, else in it", async (t) => {
+  const where: string[] = [];
+  const handle = (withBeside: boolean): NodeHandle => {
+    const local = localHandle();
+    const spawnIn = (side: string) => (argv: string[]) => {
+      where.push(side);
+      return local.spawn(argv);
+    };
+    return { ...local, spawn: spawnIn("node"), ...(withBeside ? { spawnBeside: spawnIn("beside") } : {}) } as NodeHandle;
+  };
+  for (const [withBeside, bash, beside, expected] of [
+    [true, true, true, "beside"],
+    [true, true, false, "node"],
+    [true, false, true, "node"],
+    [false, true, true, "node"],
+  ] as const) {
+    const armed = await ArmedNode.arm(handle(withBeside), LISTS, bash, beside);
+    t.equal(where.at(-1), expected, `engine ${withBeside ? "with" : "without"} a place beside, ${bash ? "bash" : "sh"}, asked ${beside ? "beside" : "in the node"}`);
+    armed.close();
+    await armed.finished;
+  }
+});
+
+t.test("what a change costs: each command from the one before, never a wait or a reading", async (t) => {
+  const list: ArmedList = [
+    { tool: "tc", argv: ["tc", "qdisc", "change"] },
+    ["sleep", "0.2"],
+    { tool: "tc", argv: ["tc", "qdisc", "del"] },
+    { tool: "nftj", argv: ["nft", "-j", "list", "table", "inet", "x"] },
+    ["nft", "-j", "list", "ruleset"],
+    ["ip", "link"],
+  ];
+  const ran = (ends: number[]) => ({ begin: 1000, end: ends.at(-1)!, nodeClock: true, commands: ends.map((end) => ({ exitCode: 0, stdout: "", stderr: "", end })) });
+  t.same(changeCosts(list, ran([1003, 1203, 1207, 1290, 1390, 1395])), [3, 4, 5], "the changes: 3 ms, 4 ms after the sleep, 5 ms after the readings");
+  t.same(changeCosts(list, ran([1003, 1203])), [3], "a list cut short by a failure: what ran");
+  t.same(changeCosts(list, { ...ran([1003]), commands: [{ exitCode: 0, stdout: "", stderr: "" }] }), [], "no end, no cost");
 });

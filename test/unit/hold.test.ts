@@ -14,7 +14,11 @@ import { wallNow } from "../../shared/clock.js";
 const dir = mkdtempSync(join(tmpdir(), "zmqlab-hold-"));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 // The stand-in: each call's time and arguments, one line each.
-writeFileSync(join(dir, "nft"), `#!/bin/bash\necho "$EPOCHREALTIME $*" >> "${dir}/nft.log"\n[ "$1" = -f ] && cat > "${dir}/cut.txt"\nexit 0\n`);
+// With a file `lifted` in dir, the hold was already lifted (from beside the node): the delete fails.
+writeFileSync(
+  join(dir, "nft"),
+  `#!/bin/bash\necho "$EPOCHREALTIME $*" >> "${dir}/nft.log"\n[ "$1" = -f ] && cat > "${dir}/cut.txt"\ncase "$1" in delete*) [ -e "${dir}/lifted" ] && exit 1 ;; esac\nexit 0\n`,
+);
 chmodSync(join(dir, "nft"), 0o755);
 
 /** The boot script's hold with its files in `dir`, run by sh as a boot would; resolves once the node said it joined. */
@@ -55,6 +59,14 @@ t.test("a moment that passed (the engine was slower than the lead), or no number
     t.equal(calls.at(-1)?.args, "delete table inet zmqlab_hold; delete table arp zmqlab_hold", JSON.stringify(hold));
     t.ok(released !== undefined && released - start < 5000, "not waited for");
   }
+});
+
+t.test("lifted from beside the node first: its own release finds nothing to lift and says nothing", async (t) => {
+  writeFileSync(join(dir, "lifted"), "");
+  t.teardown(() => rmSync(join(dir, "lifted")));
+  const { calls, released } = await boot(`${Math.round((wallNow() + 100) * 1000)}\n`);
+  t.equal(calls.at(-1)?.args, "delete table inet zmqlab_hold; delete table arp zmqlab_hold", "it tried");
+  t.equal(released, undefined, "no record of a release it did not make");
 });
 
 t.test("no hold: the boot touches nothing", async (t) => {
