@@ -22,8 +22,6 @@ export const besideName = (container: string): string => `${container}-beside`;
 export async function ensureBeside(docker: Engine, container: string): Promise<string> {
   const name = besideName(container);
   const resource = { kind: "container" as const, name, role: `beside ${container}` };
-  const node = await onEngine("inspect", { kind: "container", name: container }, () => docker.getContainer(container).inspect());
-  const labels = node.Config.Labels ?? {};
   const existing = await onEngine("inspect", resource, () =>
     docker
       .getContainer(name)
@@ -35,6 +33,9 @@ export async function ensureBeside(docker: Engine, container: string): Promise<s
   );
   if (existing?.State.Running) return name;
   if (!existing) {
+    // Made from the node itself (its image, its labels): asked only when it is to be made.
+    const node = await onEngine("inspect", { kind: "container", name: container }, () => docker.getContainer(container).inspect());
+    const labels = node.Config.Labels ?? {};
     await onEngine("create", resource, () =>
       docker
         .createContainer({

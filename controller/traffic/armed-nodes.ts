@@ -44,15 +44,19 @@ export class ArmedNodes {
   async arm(node: string, faults: FaultPlan[]): Promise<void> {
     this.down(node);
     await this.readNames(node);
+    const plan = this.lab.node(node).plan;
+    const router = plan.forward;
+    const bash = plan.defaultImage || plan.build !== undefined || plan.routing !== undefined;
+    const handle = this.lab.node(node).handle;
+    // Where nothing can run beside the node, one process in it holds every list.
+    const besideAtAll = bash && handle.spawnBeside !== undefined;
     const sides = { beside: [] as ArmedList[], inside: [] as ArmedList[] };
     const keys: [key: string, side: keyof typeof sides, index: number][] = [];
     const add = (key: string, commands: Command[], extra: ArmedList = []) => {
-      const side = commands.some((c) => c.asWritten) ? "inside" : "beside";
+      const side = besideAtAll && !commands.some((c) => c.asWritten) ? "beside" : "inside";
       keys.push([key, side, sides[side].length]);
       sides[side].push([...commands.map(armedCommand), ...extra]);
     };
-    const plan = this.lab.node(node).plan;
-    const router = plan.forward;
     for (const fault of this.planned(faults)) {
       const step = fault.steps.find((s) => s.node === node);
       if (step) add(fault.name, step.commands);
@@ -60,8 +64,6 @@ export class ArmedNodes {
       if (fault.engine?.node === node && fault.engine.cut) add(cutKey(fault.name), fault.engine.cut, router ? [own(READ_FLOWS_ARGV)] : []);
     }
     if (router) add(SNAPSHOT, [], [own(READ_FLOWS_ARGV)]);
-    const bash = plan.defaultImage || plan.build !== undefined || plan.routing !== undefined;
-    const handle = this.lab.node(node).handle;
     const [beside, inside] = await Promise.all([
       sides.beside.length > 0 ? ArmedNode.arm(handle, sides.beside, bash, true) : undefined,
       sides.inside.length > 0 ? ArmedNode.arm(handle, sides.inside, bash) : undefined,

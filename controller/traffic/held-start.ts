@@ -6,6 +6,7 @@ import type { FaultPlan } from "../plan/types.js";
 import type { RunningLab } from "../provision/running-lab.js";
 import { wallNow } from "../../shared/clock.js";
 import { ArmedNode } from "./armed.js";
+import { batched } from "./armed-tools.js";
 
 /**
  * A start of a node of zmqlab's image (its boot script honours a hold), run by the runner's own
@@ -47,7 +48,7 @@ export async function releaseBeside(lab: RunningLab, node: string, due: number):
   let armed: ArmedNode | undefined;
   if (!lab.node(node).handle.spawnBeside) return undefined;
   try {
-    armed = await ArmedNode.arm(lab.node(node).handle, [[{ tool: "nft", argv: ["nft", ...RELEASE_WORDS] }]], true, true);
+    armed = await ArmedNode.arm(lab.node(node).handle, [[batched(["nft", ...RELEASE_WORDS])!]], true, true);
     const run = await armed.fireAt(0, due);
     const command = run?.commands[0];
     return command?.exitCode === 0 ? (command.end ?? run!.end) : undefined;
