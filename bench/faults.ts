@@ -20,7 +20,7 @@ nodes:
     interfaces: { servers: 198.18.231.10 }
     routes: [{ to: 198.18.230.0/24, via: 198.18.231.2 }]
 traffic:
-  feed: { node: server, socket: pub, bind: tcp://198.18.231.10:5556, send: { rate: 200, duration: 9s } }
+  feed: { node: server, socket: pub, bind: tcp://198.18.231.10:5556, send: { rate: 200, duration: 21s } }
   reader: { node: client, socket: sub, connect: "tcp://198.18.230.10:0;198.18.231.10:5556" }
 faults:
   cut: { at: 500ms, node: r1, network: servers, action: down }
@@ -35,9 +35,14 @@ faults:
   freeze: { at: 5s, node: r2, action: pause }
   thaw: { at: 5500ms, node: r2, action: unpause }
   r2-down: { at: 6s, node: r2, action: stop }
-  r2-up: { at: 7s, node: r2, action: start }
-  r2-again: { at: 8s, node: r2, action: restart }
+  r2-up: { at: 12s, node: r2, action: start }
+  r2-again: { at: 19s, node: r2, action: restart }
 `;
+// The engine actions on r2 are spaced by what they take with four labs at once on 2 cores
+// (2026-12-07: a stop 0.4-1.2 s, a start 1.1-2.3 s and its place beside the node 0.4-1 s more,
+// configuring it again up to 4 s): a start planned 1 s after the stop began only when the stop
+// was over and landed 1.1-4.9 s late, and the report says so (`waitedFor`). Such faults are
+// listed apart below, and counted as off target.
 
 /** What each fault does, for grouping: the lab's fault names by kind. */
 const KINDS: Record<string, string[]> = {
@@ -72,6 +77,8 @@ export interface FaultTimingResult {
   fourAtOnce: Lateness[];
   /** Faults that failed or did not run, with why (they count as off target). */
   failed: string[];
+  /** Faults that began only when an earlier one on their node was over, how late (they count as off target). */
+  waited: string[];
 }
 
 const percentile = (xs: number[], p: number) => {
@@ -79,13 +86,14 @@ const percentile = (xs: number[], p: number) => {
   return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
 };
 
-function lateness(reports: LabReport[], failed: string[]): Lateness[] {
+function lateness(reports: LabReport[], failed: string[], waited: string[]): Lateness[] {
   return Object.entries(KINDS).map(([kind, names]) => {
     const samples: number[] = [];
     for (const r of reports) {
       for (const f of r.faults ?? []) {
         if (!names.includes(f.name)) continue;
         if (!f.ok || f.actualMs === undefined) failed.push(`${f.name}: ${f.error ?? "no time"}`);
+        else if (f.waitedFor) waited.push(`${f.name} ${Math.round(f.actualMs - f.atMs)} ms late: it began after ${f.waitedFor.fault} was over, at ${Math.round(f.waitedFor.doneMs)} ms`);
         else samples.push(Math.abs(f.actualMs - f.atMs));
       }
     }
@@ -115,7 +123,8 @@ export async function benchFaults(rounds: number, log: (line: string) => void): 
   const four: LabReport[] = [];
   for (let r = 0; r < rounds; r++) four.push(...(await Promise.all([0, 1, 2, 3].map(() => once("auto")))));
   const failed: string[] = [];
-  return { runs: { alone: alone.length, fourAtOnce: four.length }, alone: lateness(alone, failed), fourAtOnce: lateness(four, failed), failed };
+  const waited: string[] = [];
+  return { runs: { alone: alone.length, fourAtOnce: four.length }, alone: lateness(alone, failed, waited), fourAtOnce: lateness(four, failed, waited), failed, waited };
 }
 
 export function faultTimingText(result: FaultTimingResult): string {
@@ -128,11 +137,11 @@ export function faultTimingText(result: FaultTimingResult): string {
   ];
   const all = [...result.alone, ...result.fourAtOnce];
   const within = all.reduce((n, l) => n + l.within, 0);
-  const total = all.reduce((n, l) => n + l.samples.length, 0) + result.failed.length;
+  const total = all.reduce((n, l) => n + l.samples.length, 0) + result.failed.length + result.waited.length;
   return [
     `\nfaults on time (target: within ${TARGET_LATENESS_MS} ms of plan)`,
     ...rows("alone", result.runs.alone, result.alone),
     ...rows("four labs at once", result.runs.fourAtOnce, result.fourAtOnce),
-    `  ${within}/${total} within ${TARGET_LATENESS_MS} ms${result.failed.length ? `; failed: ${result.failed.join("; ")}` : ""}`,
+    `  ${within}/${total} within ${TARGET_LATENESS_MS} ms${result.failed.length ? `; failed: ${result.failed.join("; ")}` : ""}${result.waited.length ? `; waited for an earlier fault on their node: ${result.waited.join("; ")}` : ""}`,
   ].join("\n");
 }

@@ -51,9 +51,14 @@ export function latencyText(l: LatencyFigures): string {
   return `${ms(l.p50)}/${ms(l.p99)}/${ms(l.max)}`;
 }
 
+/** "it began after fault r2-down on r2 was over, at 7205 ms": why a fault began late (times since time 0). */
+export function waitedText(w: { fault: string; node: string; doneMs: number }): string {
+  return `it began after fault ${w.fault} on ${w.node} was over, at ${Math.round(w.doneMs)} ms`;
+}
+
 /** "r1-down planned 2000, took effect 2003", or why it failed. */
 export function faultText(f: FaultEvent): string {
-  const when = `${f.name} planned ${f.atMs}${f.actualMs !== undefined ? `, took effect ${Math.round(f.actualMs)}` : ""}`;
+  const when = `${f.name} planned ${f.atMs}${f.actualMs !== undefined ? `, took effect ${Math.round(f.actualMs)}` : ""}${f.waitedFor ? ` (${waitedText(f.waitedFor)})` : ""}`;
   return f.ok ? when : `${when}: FAILED: ${f.error ?? "no reason given"}`;
 }
 

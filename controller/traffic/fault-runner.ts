@@ -21,7 +21,7 @@ import type { ListRun } from "./armed.js";
 import { ArmedNodes, cutKey, runNow } from "./armed-nodes.js";
 import { engineLead, heldStartLead, learnLatency } from "./engine-latency.js";
 import { isHeldStart, joined, ownRelease } from "./held-start.js";
-import { effectCount, effectEnd, faultEvents, NOT_RUN, stepFailure, type Outcome } from "./fault-outcomes.js";
+import { effectCount, effectEnd, faultEvents, faultLine, NOT_RUN, stepFailure, waitedFor, type Chain, type Outcome } from "./fault-outcomes.js";
 import { readRouters, snapshotAt, type Reading } from "./fault-readings.js";
 import type { EndedBy, FaultEvent, Snapshot } from "./types.js";
 import { Waits } from "./waits.js";
@@ -115,14 +115,14 @@ export class FaultRunner {
     this.t0 = t0;
     // Faults on one node run in the timeline's order, whatever their leads: each waits for the
     // one before it on any of its nodes (a command waits for a start: configured and armed again).
-    const chains = new Map<string, Promise<void>>();
+    const chains = new Map<string, Chain>();
     this.done = Promise.all(
       this.faults.map((fault) => {
         const nodes = [...new Set([...(fault.engine ? [fault.engine.node] : []), ...fault.steps.map((s) => s.node)])];
-        const previous = Promise.all(nodes.map((n) => chains.get(n)));
-        const mine = this.run(fault, previous);
-        for (const n of nodes) chains.set(n, mine);
-        return mine;
+        const earlier = nodes.flatMap((n) => chains.get(n) ?? []);
+        const over = this.run(fault, earlier).then(() => wallNow());
+        for (const node of nodes) chains.set(node, { fault: fault.name, node, over });
+        return over;
       }),
     ).then(() => undefined);
   }
@@ -150,12 +150,13 @@ export class FaultRunner {
     return result;
   }
 
-  private async run(fault: FaultPlan, previous: Promise<unknown>): Promise<void> {
+  private async run(fault: FaultPlan, earlier: Chain[]): Promise<void> {
     const due = this.t0 + fault.atMs;
-    await this.waits.until(due - this.lead(fault) - READ_AHEAD_MS);
-    await previous;
+    const begin = due - this.lead(fault) - READ_AHEAD_MS;
+    await this.waits.until(begin);
+    const waited = await waitedFor(earlier, begin);
     if (this.stopped) return;
-    const outcome: Outcome = {};
+    const outcome: Outcome = waited ? { waitedFor: waited } : {};
     this.outcomes.set(fault.name, outcome);
     if (this.ctx.hook) {
       await this.waits.until(due);
@@ -210,9 +211,7 @@ export class FaultRunner {
     }
     effect.stop();
     await effect.done;
-    this.ctx.log(
-      `fault ${fault.name}: planned at ${fault.atMs} ms, ${outcome.actual !== undefined ? `took effect at ${Math.round(outcome.actual - this.t0)} ms` : "did not take effect"}: ${fault.description}${outcome.error !== undefined ? ` FAILED: ${outcome.error}` : ""}`,
-    );
+    this.ctx.log(faultLine(fault, outcome, this.t0));
   }
 
   /** Read the running routers' counters (but `except`) for `fault`: see readRouters. */

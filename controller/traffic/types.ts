@@ -45,6 +45,16 @@ export const FAULT_EVENT = Type.Object(
         "When it had taken effect: the node off its networks (stop, restart: its cut, or the engine's record); back on them (start: a held node lifting its cut, as it recorded it; else its process started, as the engine recorded it); frozen or thawed (pause, unpause: when the engine answered); its commands in the nodes done. Absent when it never ran.",
     }),
     doneMs: Type.Optional({ ...MS, description: "When it was done: its commands finished, or a started node configured again." }),
+    waitedFor: Type.Optional(
+      Type.Object(
+        { fault: Type.String(), node: Type.String(), doneMs: MS },
+        {
+          additionalProperties: false,
+          description:
+            "It landed late (over 50 ms after its plan) and an earlier fault on its node was over only after this one's work had to begin (its lead: an engine action's latency, a held start's seconds ahead, its commands sent ahead): it began then. Absent when it was on time or began in time.",
+        },
+      ),
+    ),
     ok: Type.Boolean({ description: "It did what the lab says; false: its built-in check (kind `fault`) fails the run." }),
     error: Type.Optional(Type.String({ description: "Why it failed, or that it did not run." })),
   },

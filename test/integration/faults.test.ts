@@ -170,6 +170,18 @@ t.test("a router stopped and started by faults comes back as declared", async (t
   });
 });
 
+t.test("a start planned too soon after a stop of the same node lands late and says what it waited for", async (t) => {
+  // No engine stops and starts a container in 100 ms: the start can begin only when the stop is over.
+  const loaded = parseLab(labText("  r1-down: { at: 500ms, node: r1, action: stop }\n  r1-up: { at: 600ms, node: r1, action: start }\n", "{ count: 150, rate: 100 }"), "lab.yaml");
+  const report = await runLab(loaded);
+  const [stop, start] = report.faults!;
+  t.match(stop, { name: "r1-down", ok: true });
+  t.notOk(stop!.waitedFor, "the stop had nothing to wait for");
+  t.match(start, { name: "r1-up", ok: true, waitedFor: { fault: "r1-down", node: "r1" } }, JSON.stringify(start));
+  t.ok(start!.actualMs! > 650, `late: took effect at ${start!.actualMs} ms, planned 600`);
+  t.ok(start!.waitedFor!.doneMs >= stop!.actualMs! && start!.waitedFor!.doneMs <= start!.actualMs!, `the stop was over at ${start!.waitedFor!.doneMs} ms, between the two faults' effects`);
+});
+
 t.test("a partition cuts the sets apart until it heals; atFault runs before each fault", async (t) => {
   const loaded = parseLab(labText("  split: { at: 500ms, partition: [[client], [server]] }\n  mend: { at: 2s, action: heal }\n", "{ count: 300, rate: 100 }"), "lab.yaml");
   const lab = await up(loaded);
