@@ -17,6 +17,8 @@ export interface ShippedLabResult {
   failures: string[];
   /** |actual - planned| of every fault that ran, ms. */
   lateness: number[];
+  /** The faults over 50 ms off their plan: "run 3 lossy +61 ms". */
+  offTarget: string[];
 }
 
 export interface ShippedResult {
@@ -86,7 +88,7 @@ export async function benchShipped(runs: number, jobs: number, log: (line: strin
   const results = new Map<string, ShippedLabResult>();
   const queue: { file: string; n: number }[] = [];
   for (let n = 0; n < runs; n++) for (const file of labs) queue.push({ file, n });
-  for (const file of labs) results.set(file, { lab: relative(PACKAGE_ROOT, file).replace(/\/lab\.yaml$/, ""), runs: 0, passed: 0, failures: [], lateness: [] });
+  for (const file of labs) results.set(file, { lab: relative(PACKAGE_ROOT, file).replace(/\/lab\.yaml$/, ""), runs: 0, passed: 0, failures: [], lateness: [], offTarget: [] });
   let done = 0;
   /** Whether a failed run's report is kept in `dir`. */
   let kept = false;
@@ -104,7 +106,12 @@ export async function benchShipped(runs: number, jobs: number, log: (line: strin
       // A passing run's report goes; a failing run's stays, to read (its capture, where it has
       // one, is where the report's capture.path says).
       if (outcome.code === 0) rmSync(out, { force: true });
-      for (const f of outcome.report?.faults ?? []) if (f.actualMs !== undefined) result.lateness.push(Math.abs(f.actualMs - f.atMs));
+      for (const f of outcome.report?.faults ?? []) {
+        if (f.actualMs === undefined) continue;
+        const off = f.actualMs - f.atMs;
+        result.lateness.push(Math.abs(off));
+        if (Math.abs(off) > 50) result.offTarget.push(`run ${item.n + 1} ${f.name} ${off > 0 ? "+" : ""}${Math.round(off)} ms`);
+      }
       done++;
       if (outcome.code !== 0 || done % 10 === 0) log(`shipped labs: ${done}/${runs * labs.length} runs${outcome.code !== 0 ? `; ${result.lab} failed (${result.failures.at(-1)})` : ""}`);
     }
@@ -132,6 +139,7 @@ export function printShipped(result: ShippedResult, print: (line: string) => voi
       `  ${lab.lab.padEnd(36)} ${String(lab.passed).padStart(3)}/${lab.runs} passed${late.length ? `   faults late p50 ${percentile(late, 50).toFixed(0)} ms, max ${late.at(-1)!.toFixed(0)} ms` : ""}`,
     );
     for (const failure of lab.failures) print(`    ${failure}`);
+    if (lab.offTarget.length) print(`    over 50 ms off plan: ${lab.offTarget.join(", ")}`);
   }
   if (result.lateness)
     print(
