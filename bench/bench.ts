@@ -449,7 +449,7 @@ async function main(): Promise<void> {
     if (want("shipped")) {
       const runs = Number(process.env.BENCH_SHIPPED_RUNS ?? 20);
       if (!Number.isInteger(runs) || runs < 1) throw new Error(`BENCH_SHIPPED_RUNS must be a whole number >= 1, not ${process.env.BENCH_SHIPPED_RUNS}`);
-      shipped = await benchShipped(runs, 4, log);
+      shipped = await benchShipped(runs, 4, log, undefined, { docker, image: currentImage });
     }
     if (want("capture")) {
       capture.push(await benchCapture(await pickVariant(docker, benchSourceIp, note), rounds, log));

@@ -8,6 +8,8 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { PACKAGE_ROOT } from "../controller/engine/images.js";
 import type { LabReport } from "../controller/index.js";
+import type Docker from "dockerode";
+import { startKernelFloor, type KernelFloor } from "./kernel-floor.js";
 
 export interface ShippedLabResult {
   lab: string;
@@ -27,6 +29,8 @@ export interface ShippedResult {
   labs: ShippedLabResult[];
   /** All faults of all runs: lateness distribution, ms. */
   lateness: { count: number; p50: number; p95: number; max: number; over50: number } | undefined;
+  /** A kernel change (rtnetlink) under the same load, ms: the floor beside the faults' lateness (kernel-floor.ts). */
+  kernelFloor?: KernelFloor | undefined;
 }
 
 /** The shipped labs: labs/<name>/lab.yaml and labs/workshop/solutions/<step>/lab.yaml. */
@@ -83,7 +87,7 @@ function failedChecks(report: LabReport | undefined): string | undefined {
 }
 
 /** Runs every shipped lab `runs` times, `jobs` processes at once (interleaved across labs). */
-export async function benchShipped(runs: number, jobs: number, log: (line: string) => void, labs = shippedLabs()): Promise<ShippedResult> {
+export async function benchShipped(runs: number, jobs: number, log: (line: string) => void, labs = shippedLabs(), floor?: { docker: Docker; image: string }): Promise<ShippedResult> {
   const dir = mkdtempSync(join(tmpdir(), "zmqlab-bench-shipped-"));
   const results = new Map<string, ShippedLabResult>();
   const queue: { file: string; n: number }[] = [];
@@ -116,9 +120,12 @@ export async function benchShipped(runs: number, jobs: number, log: (line: strin
       if (outcome.code !== 0 || done % 10 === 0) log(`shipped labs: ${done}/${runs * labs.length} runs${outcome.code !== 0 ? `; ${result.lab} failed (${result.failures.at(-1)})` : ""}`);
     }
   };
+  const probe = floor ? await startKernelFloor(floor.docker, floor.image) : undefined;
+  let kernelFloor: KernelFloor | undefined;
   try {
     await Promise.all(Array.from({ length: jobs }, () => worker()));
   } finally {
+    kernelFloor = await probe?.stop();
     if (!kept) rmSync(dir, { recursive: true, force: true });
   }
   const all = [...results.values()].flatMap((r) => r.lateness).sort((a, b) => a - b);
@@ -128,6 +135,7 @@ export async function benchShipped(runs: number, jobs: number, log: (line: strin
     jobs,
     labs: [...results.values()],
     lateness: all.length ? { count: all.length, p50: round(percentile(all, 50)), p95: round(percentile(all, 95)), max: round(all.at(-1)!), over50: all.filter((ms) => ms > 50).length } : undefined,
+    kernelFloor,
   };
 }
 
@@ -144,5 +152,9 @@ export function printShipped(result: ShippedResult, print: (line: string) => voi
   if (result.lateness)
     print(
       `  faults under this load: ${result.lateness.count} ran, late p50 ${result.lateness.p50} ms, p95 ${result.lateness.p95} ms, max ${result.lateness.max} ms, ${result.lateness.over50} over 50 ms`,
+    );
+  if (result.kernelFloor)
+    print(
+      `  floor, the same load: a link set down or up (rtnetlink, as link, rate and clear faults change the kernel), every 100 ms in a container of its own: ${result.kernelFloor.count} changes, p50 ${result.kernelFloor.p50} ms, p95 ${result.kernelFloor.p95} ms, max ${result.kernelFloor.max} ms`,
     );
 }
