@@ -445,7 +445,7 @@ async function main(): Promise<void> {
       log("\nbench-msg: the agent's PUB -> SUB on one node and through a router, beside plain programs (bench/floor/)");
       ({ throughput, latency } = await benchThroughput(rounds, log, { throughput: want("throughput"), latency: want("latency") }));
     }
-    if (want("faults")) faults = await benchFaults(rounds, log);
+    if (want("faults")) faults = await benchFaults(rounds, log, { docker, image: currentImage });
     if (want("shipped")) {
       const runs = Number(process.env.BENCH_SHIPPED_RUNS ?? 20);
       if (!Number.isInteger(runs) || runs < 1) throw new Error(`BENCH_SHIPPED_RUNS must be a whole number >= 1, not ${process.env.BENCH_SHIPPED_RUNS}`);

@@ -4,6 +4,8 @@
 // and up, loss and its clear, a rate limit, a partition and its heal, an exec.
 import { runLab, type LabReport } from "../controller/index.js";
 import { parseLab } from "../controller/advanced.js";
+import type Docker from "dockerode";
+import { startKernelFloor, type KernelFloor } from "./kernel-floor.js";
 
 const LAB = `
 name: bench-faults
@@ -79,6 +81,8 @@ export interface FaultTimingResult {
   failed: string[];
   /** Faults that began only when an earlier one on their node was over, how late (they count as off target). */
   waited: string[];
+  /** A kernel change (rtnetlink) while the four labs ran, ms (kernel-floor.ts). */
+  kernelFloor?: KernelFloor | undefined;
 }
 
 const percentile = (xs: number[], p: number) => {
@@ -110,7 +114,7 @@ function lateness(reports: LabReport[], failed: string[], waited: string[]): Lat
   });
 }
 
-export async function benchFaults(rounds: number, log: (line: string) => void): Promise<FaultTimingResult> {
+export async function benchFaults(rounds: number, log: (line: string) => void, floor?: { docker: Docker; image: string }): Promise<FaultTimingResult> {
   const loaded = parseLab(LAB, "bench/faults.ts");
   const once = async (instance: string) => {
     const report = await runLab(loaded, { instance });
@@ -121,10 +125,16 @@ export async function benchFaults(rounds: number, log: (line: string) => void): 
   const alone: LabReport[] = [];
   for (let r = 0; r < rounds; r++) alone.push(await once("auto"));
   const four: LabReport[] = [];
-  for (let r = 0; r < rounds; r++) four.push(...(await Promise.all([0, 1, 2, 3].map(() => once("auto")))));
+  const probe = floor ? await startKernelFloor(floor.docker, floor.image) : undefined;
+  let kernelFloor: KernelFloor | undefined;
+  try {
+    for (let r = 0; r < rounds; r++) four.push(...(await Promise.all([0, 1, 2, 3].map(() => once("auto")))));
+  } finally {
+    kernelFloor = await probe?.stop();
+  }
   const failed: string[] = [];
   const waited: string[] = [];
-  return { runs: { alone: alone.length, fourAtOnce: four.length }, alone: lateness(alone, failed, waited), fourAtOnce: lateness(four, failed, waited), failed, waited };
+  return { runs: { alone: alone.length, fourAtOnce: four.length }, alone: lateness(alone, failed, waited), fourAtOnce: lateness(four, failed, waited), failed, waited, kernelFloor };
 }
 
 export function faultTimingText(result: FaultTimingResult): string {
@@ -142,6 +152,11 @@ export function faultTimingText(result: FaultTimingResult): string {
     `\nfaults on time (target: within ${TARGET_LATENESS_MS} ms of plan)`,
     ...rows("alone", result.runs.alone, result.alone),
     ...rows("four labs at once", result.runs.fourAtOnce, result.fourAtOnce),
+    ...(result.kernelFloor
+      ? [
+          `    floor, the same load: a link set down or up (rtnetlink, as link, rate and clear faults change the kernel): ${result.kernelFloor.count} changes, p50 ${result.kernelFloor.p50} ms, p95 ${result.kernelFloor.p95} ms, max ${result.kernelFloor.max} ms`,
+        ]
+      : []),
     `  ${within}/${total} within ${TARGET_LATENESS_MS} ms${result.failed.length ? `; failed: ${result.failed.join("; ")}` : ""}${result.waited.length ? `; waited for an earlier fault on their node: ${result.waited.join("; ")}` : ""}`,
   ].join("\n");
 }
