@@ -4,6 +4,7 @@
 // and up, loss and its clear, a rate limit, a partition and its heal, an exec.
 import { runLab, type LabReport } from "../controller/index.js";
 import { parseLab } from "../controller/advanced.js";
+import { waitedText } from "../controller/report/traffic-text.js";
 import type Docker from "dockerode";
 import { startKernelFloor, type KernelFloor } from "./kernel-floor.js";
 
@@ -97,7 +98,7 @@ function lateness(reports: LabReport[], failed: string[], waited: string[]): Lat
       for (const f of r.faults ?? []) {
         if (!names.includes(f.name)) continue;
         if (!f.ok || f.actualMs === undefined) failed.push(`${f.name}: ${f.error ?? "no time"}`);
-        else if (f.waitedFor) waited.push(`${f.name} ${Math.round(f.actualMs - f.atMs)} ms late: it began after ${f.waitedFor.fault} was over, at ${Math.round(f.waitedFor.doneMs)} ms`);
+        else if (f.waitedFor) waited.push(`${f.name} ${Math.round(f.actualMs - f.atMs)} ms late: ${waitedText(f.waitedFor)}`);
         else samples.push(Math.abs(f.actualMs - f.atMs));
       }
     }

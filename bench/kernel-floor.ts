@@ -7,6 +7,7 @@
 // fault's change waits for it in any namespace. This measures that wait beside the faults.
 import type Docker from "dockerode";
 import { LABEL_LAB } from "../controller/engine/labels.js";
+import { percentile } from "../controller/runs/figures.js";
 
 /** The probe: a veth pair of its own, each sample "start down-end up-end" (EPOCHREALTIME). Fixed text. */
 const PROBE = `ip link add p0 type veth peer name p1 || exit 1
@@ -24,8 +25,6 @@ export interface KernelFloor {
   p95: number;
   max: number;
 }
-
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 
 /** ms per change from the probe's lines. */
 export function kernelFloorOf(output: string): KernelFloor | undefined {
@@ -49,6 +48,8 @@ export async function startKernelFloor(docker: Docker, image: string): Promise<{
     Entrypoint: ["bash", "-c", PROBE],
     Cmd: [],
     Labels: { [LABEL_LAB]: "bench-kernel-floor" },
+    // A TTY: its log is the output as written, without the engine's stream headers.
+    Tty: true,
     HostConfig: { NetworkMode: "none", CapAdd: ["NET_ADMIN"] },
   });
   await container.start();
@@ -56,15 +57,7 @@ export async function startKernelFloor(docker: Docker, image: string): Promise<{
     async stop() {
       try {
         await container.kill().catch(() => undefined);
-        const logs = (await container.logs({ stdout: true, stderr: false })) as unknown as Buffer;
-        // Without a TTY each chunk has an 8-byte header: drop them.
-        const text: string[] = [];
-        for (let i = 0; i + 8 <= logs.length;) {
-          const size = logs.readUInt32BE(i + 4);
-          text.push(logs.subarray(i + 8, i + 8 + size).toString());
-          i += 8 + size;
-        }
-        return kernelFloorOf(text.join(""));
+        return kernelFloorOf(String(await container.logs({ stdout: true, stderr: false })));
       } finally {
         await container.remove({ force: true }).catch(() => undefined);
       }

@@ -10,6 +10,7 @@ import { PACKAGE_ROOT } from "../controller/engine/images.js";
 import type { LabReport } from "../controller/index.js";
 import type Docker from "dockerode";
 import { startKernelFloor, type KernelFloor } from "./kernel-floor.js";
+import { TARGET_LATENESS_MS } from "./faults.js";
 
 export interface ShippedLabResult {
   lab: string;
@@ -19,7 +20,7 @@ export interface ShippedLabResult {
   failures: string[];
   /** |actual - planned| of every fault that ran, ms. */
   lateness: number[];
-  /** The faults over 50 ms off their plan: "run 3 lossy +61 ms". */
+  /** The faults more than TARGET_LATENESS_MS off their plan: "run 3 lossy +61 ms". */
   offTarget: string[];
 }
 
@@ -114,7 +115,7 @@ export async function benchShipped(runs: number, jobs: number, log: (line: strin
         if (f.actualMs === undefined) continue;
         const off = f.actualMs - f.atMs;
         result.lateness.push(Math.abs(off));
-        if (Math.abs(off) > 50) result.offTarget.push(`run ${item.n + 1} ${f.name} ${off > 0 ? "+" : ""}${Math.round(off)} ms`);
+        if (Math.abs(off) > TARGET_LATENESS_MS) result.offTarget.push(`run ${item.n + 1} ${f.name} ${off > 0 ? "+" : ""}${Math.round(off)} ms`);
       }
       done++;
       if (outcome.code !== 0 || done % 10 === 0) log(`shipped labs: ${done}/${runs * labs.length} runs${outcome.code !== 0 ? `; ${result.lab} failed (${result.failures.at(-1)})` : ""}`);
@@ -134,7 +135,9 @@ export async function benchShipped(runs: number, jobs: number, log: (line: strin
     runsPerLab: runs,
     jobs,
     labs: [...results.values()],
-    lateness: all.length ? { count: all.length, p50: round(percentile(all, 50)), p95: round(percentile(all, 95)), max: round(all.at(-1)!), over50: all.filter((ms) => ms > 50).length } : undefined,
+    lateness: all.length
+      ? { count: all.length, p50: round(percentile(all, 50)), p95: round(percentile(all, 95)), max: round(all.at(-1)!), over50: all.filter((ms) => ms > TARGET_LATENESS_MS).length }
+      : undefined,
     kernelFloor,
   };
 }
@@ -147,11 +150,11 @@ export function printShipped(result: ShippedResult, print: (line: string) => voi
       `  ${lab.lab.padEnd(36)} ${String(lab.passed).padStart(3)}/${lab.runs} passed${late.length ? `   faults late p50 ${percentile(late, 50).toFixed(0)} ms, max ${late.at(-1)!.toFixed(0)} ms` : ""}`,
     );
     for (const failure of lab.failures) print(`    ${failure}`);
-    if (lab.offTarget.length) print(`    over 50 ms off plan: ${lab.offTarget.join(", ")}`);
+    if (lab.offTarget.length) print(`    over ${TARGET_LATENESS_MS} ms off plan: ${lab.offTarget.join(", ")}`);
   }
   if (result.lateness)
     print(
-      `  faults under this load: ${result.lateness.count} ran, late p50 ${result.lateness.p50} ms, p95 ${result.lateness.p95} ms, max ${result.lateness.max} ms, ${result.lateness.over50} over 50 ms`,
+      `  faults under this load: ${result.lateness.count} ran, late p50 ${result.lateness.p50} ms, p95 ${result.lateness.p95} ms, max ${result.lateness.max} ms, ${result.lateness.over50} over ${TARGET_LATENESS_MS} ms`,
     );
   if (result.kernelFloor)
     print(
