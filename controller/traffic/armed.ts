@@ -246,11 +246,9 @@ export class ArmedNode {
     return result;
   }
 
-  /** How long one command of a list takes in this node (median of those run, ms), or undefined before any ran. */
+  /** How far ahead of its time a command of a list starts in this node (commandLead of those run, ms), or undefined before any ran. */
   commandMs(): number | undefined {
-    if (this.costs.length === 0) return undefined;
-    const sorted = [...this.costs].sort((a, b) => a - b);
-    return sorted[Math.floor(sorted.length / 2)];
+    return commandLead(this.costs);
   }
 
   /**
@@ -273,4 +271,19 @@ export class ArmedNode {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
   }
+}
+
+/** A command never starts more than this ahead of its time (ms), whatever one took. */
+export const MAX_COMMAND_LEAD_MS = 50;
+
+/**
+ * How far ahead a command starts, from what the node's commands took (ms): their lower quartile,
+ * at most MAX_COMMAND_LEAD_MS. Low rather than the median: one command slowed by the machine (a tc
+ * that waited 212 ms for the kernel) would make the next lists start that far ahead and land early,
+ * and early is worse than late. Undefined when none ran.
+ */
+export function commandLead(costs: readonly number[]): number | undefined {
+  if (costs.length === 0) return undefined;
+  const sorted = [...costs].sort((a, b) => a - b);
+  return Math.min(MAX_COMMAND_LEAD_MS, sorted[Math.floor((sorted.length - 1) / 4)]!);
 }

@@ -51,12 +51,15 @@ const MAX_HELD_LEAD_MS = 5_000;
 
 /**
  * How long before its time a held start begins (held-start.ts): twice the slowest start seen, and
- * a second to configure the node again, at most MAX_HELD_LEAD_MS. Early costs nothing there: the
- * node waits for its moment cut off, so the lead is generous where a plain one must be low.
+ * a second to configure the node again, at most MAX_HELD_LEAD_MS; the whole MAX_HELD_LEAD_MS
+ * before any start was measured on this engine (the first guess is no measure of a busy engine:
+ * with four labs starting at once, 1.5 s ahead landed starts 200-600 ms late). Early costs nothing
+ * there: the node waits for its moment cut off, so the lead is generous where a plain one must be low.
  */
 export function heldStartLead(): number {
-  const slowest = Math.max(FIRST_GUESS.start, ...(measured.start ?? []));
-  return Math.min(MAX_HELD_LEAD_MS, 2 * slowest + 1_000);
+  const seen = measured.start ?? [];
+  if (seen.length === 0) return MAX_HELD_LEAD_MS;
+  return Math.min(MAX_HELD_LEAD_MS, 2 * Math.max(...seen) + 1_000);
 }
 
 /** Remember what an action took on this engine (ms), for the next leads of this run and the next runs. */
