@@ -5,8 +5,7 @@
 // can, and from a capture container where it cannot (forced here). `zmqlab capture` streams a
 // running lab's network, and Ctrl-C leaves nothing; nor does an interrupted run.
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import t, { type Test } from "tap";
 import { Ajv } from "ajv";
@@ -17,6 +16,7 @@ import { connectEngine } from "../../controller/engine/docker.js";
 import { hostCaptureDir } from "../../controller/engine/capture.js";
 import { down, runLab, up, type LabReport } from "../../controller/index.js";
 import { CLI, cli, labeled, ROOT } from "../support/helpers.js";
+import { scratchDir } from "../support/scratch.js";
 
 const LAB = "test/fixtures/capture";
 
@@ -107,7 +107,7 @@ async function checkKept(t: Test, report: LabReport): Promise<void> {
 }
 
 t.test("a failing run from the command line: the files beside the reports, attached and linked; nothing left", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "zmqlab-capture-it-"));
+  const dir = scratchDir("zmqlab-capture-it-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const run = await cli(["run", LAB, "--instance", "auto", "--junit", join(dir, "report.xml"), "--json", join(dir, "report.json"), "--html", join(dir, "report.html")]);
   t.equal(run.code, 1, `exit 1: ${run.stderr.slice(-500)}`);
@@ -138,7 +138,7 @@ t.test("a failing run from the command line: the files beside the reports, attac
 });
 
 t.test("a broken lab whose server's kernel shows a peer the wire never carried: the capture check fails the run", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "zmqlab-capture-it-"));
+  const dir = scratchDir("zmqlab-capture-it-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const run = await cli(["run", "test/fixtures/capture-kernel-lies", "--instance", "auto", "--json", join(dir, "report.json")]);
   t.equal(run.code, 1, `exit 1: ${run.stderr.slice(-500)}`);
@@ -167,7 +167,7 @@ t.test("a broken lab whose server's kernel shows a peer the wire never carried: 
 });
 
 t.test("the failover lab's one ZeroMQ connection on the page: the outage when r1 stops, the retransmissions, the traffic again through r2", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "zmqlab-capture-it-"));
+  const dir = scratchDir("zmqlab-capture-it-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const run = await cli(["run", "labs/failover", "--instance", "auto", "--capture", "always", "--json", join(dir, "report.json"), "--html", join(dir, "report.html")]);
   t.equal(run.code, 0, `the lab passes: ${run.stdout.slice(-800)}`);
@@ -205,7 +205,7 @@ t.test("the failover lab's one ZeroMQ connection on the page: the outage when r1
 });
 
 t.test("from a capture container (as a controller in a container, or with a remote engine, records)", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "zmqlab-capture-it-"));
+  const dir = scratchDir("zmqlab-capture-it-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   process.env.ZMQLAB_CAPTURE_FROM = "container";
   t.teardown(() => void delete process.env.ZMQLAB_CAPTURE_FROM);
@@ -243,7 +243,7 @@ t.test("zmqlab capture streams a network of a running lab; Ctrl-C ends it and le
     t.equal(await exited, 0, `${what}: Ctrl-C ends it with exit 0: ${stderr}`);
     const pcap = Buffer.concat(chunks);
     t.equal(pcap.readUInt32LE(0), 0xa1b2c3d4, `${what}: pcap on stdout`);
-    const file = join(mkdtempSync(join(tmpdir(), "zmqlab-live-")), "live.pcap");
+    const file = join(scratchDir("zmqlab-live-"), "live.pcap");
     writeFileSync(file, pcap);
     t.match(tcpdumpReads(file), /ICMP echo request/, `${what}: the pings are in it`);
     t.same(await captureContainers(key), [], `${what}: no capture container left`);

@@ -4,13 +4,13 @@
 // Swarm's way out left in a node, and nothing left on any engine afterwards.
 import t from "tap";
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { parseCluster } from "../../controller/lab/cluster.js";
 import type { SweepReport } from "../../controller/runs/sweep.js";
 import { cli, labeled, ROOT } from "../support/helpers.js";
+import { scratchDir } from "../support/scratch.js";
 
 const run = promisify(execFile);
 const LAB = "labs/source-ip";
@@ -39,7 +39,7 @@ t.test("the flagship lab across three engines of a Swarm", async (t) => {
   const engines = Object.fromEntries(cluster.hosts.map((h) => [h.name, h.engine]));
 
   // Client, routers and server on three engines: every packet between client and server crosses hosts.
-  const dir = mkdtempSync(join(tmpdir(), "zmqlab-cluster-"));
+  const dir = scratchDir("zmqlab-cluster-");
   const placed = join(dir, "cluster.yaml");
   writeFileSync(placed, `${readFileSync(file, "utf8")}\nplace: { client: h1, r1: h2, r2: h2, server: h3 }\n`);
   const json = join(dir, "report.json");
@@ -117,7 +117,7 @@ t.test("the flagship lab across three engines of a Swarm", async (t) => {
 });
 
 t.test("a cluster file that places a node the lab does not have: exit 2, nothing touched", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "zmqlab-cluster-"));
+  const dir = scratchDir("zmqlab-cluster-");
   const file = join(dir, "cluster.yaml");
   // No engine answers at this address: the placement is refused before any engine is asked.
   writeFileSync(file, "hosts:\n  h1: { engine: tcp://127.0.0.1:9 }\nplace:\n  clinet: h1\n");

@@ -3,8 +3,7 @@
 // nodes apart until it heals, and a delay on a kernel without netem is the environment's (exit 3).
 // Every check reads the nodes' kernels or the receivers' counts, never zmqlab's own claims.
 import t from "tap";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { connectEngine } from "../../controller/engine/docker.js";
 import { parseLab } from "../../controller/lab/load.js";
@@ -12,6 +11,7 @@ import { down, up, type RunningLab } from "../../controller/index.js";
 import { runLab } from "../../controller/run/index.js";
 import { trafficSession } from "../../controller/traffic/session.js";
 import { cli } from "../support/helpers.js";
+import { scratchDir } from "../support/scratch.js";
 
 const NAME = "h1-faults";
 
@@ -37,7 +37,7 @@ traffic:
 ${faults ? `faults:\n${faults}` : ""}`;
 }
 
-const dir = mkdtempSync(join(tmpdir(), "zmqlab-faults-"));
+const dir = scratchDir("zmqlab-faults-");
 let files = 0;
 /** The lab text as a file a user could have written (for the CLI). */
 function labFile(text: string): string {

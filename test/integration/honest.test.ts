@@ -2,8 +2,7 @@
 // endpoint is one), exit 3 for what the engine or the environment caused, exit 2 for invalid
 // input; never "internal error". Labs here use 198.19.40-43.0/24 and names starting honest-.
 import t from "tap";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv } from "ajv";
 import { connectEngine } from "../../controller/engine/docker.js";
@@ -11,11 +10,12 @@ import { ensureNodeImage } from "../../controller/engine/images.js";
 import { type LabReport } from "../../controller/index.js";
 import { reportSchema } from "../../controller/advanced.js";
 import { cli, labeled } from "../support/helpers.js";
+import { scratchDir } from "../support/scratch.js";
 
 const NO_INTERNAL_ERROR = /internal error|^\s+at .*\.js:\d+/m;
 
 t.test("a port another program holds: the bind fails at run time, the run fails with an endpoint failure", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "zmqlab-honest-"));
+  const dir = scratchDir("zmqlab-honest-");
   const json = join(dir, "report.json");
   const result = await cli(["run", "test/fixtures/honest/port-taken", "--json", json]);
   t.equal(result.code, 1, "exit 1: a check failed");
@@ -43,7 +43,7 @@ t.test("a port another program holds: the bind fails at run time, the run fails 
 });
 
 t.test("two endpoints binding one port on one node never reach the engine: exit 2 naming both", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "zmqlab-honest-"));
+  const dir = scratchDir("zmqlab-honest-");
   const file = join(dir, "lab.yaml");
   writeFileSync(file, readFileSync("test/fixtures/honest/port-taken/lab.yaml", "utf8").replace("bind: tcp://198.19.40.10:5557", "bind: tcp://*:5556"));
   const result = await cli(["run", file]);
@@ -53,7 +53,7 @@ t.test("two endpoints binding one port on one node never reach the engine: exit 
 });
 
 t.test("a YAML alias explosion: exit 2 with the file, no stack", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "zmqlab-honest-"));
+  const dir = scratchDir("zmqlab-honest-");
   const file = join(dir, "lab.yaml");
   const levels = ["a: &a [x, x, x, x, x, x, x, x, x]", ..."bcde".split("").map((l, i) => `${l}: &${l} [${Array(9).fill(`*${"abcd"[i]}`).join(", ")}]`)];
   writeFileSync(file, ["name: honest-bomb", ...levels, ""].join("\n"));

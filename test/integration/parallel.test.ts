@@ -1,11 +1,11 @@
 // Parallel CI on one engine: runs of one lab wait for each other and never share it, a killed
 // holder's lock is taken over, and instances run the same lab many times at once.
 import t from "tap";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { attach, down, up } from "../../controller/index.js";
 import { cli, labeled } from "../support/helpers.js";
+import { scratchDir } from "../support/scratch.js";
 
 const LAB = "labs/source-ip";
 const exitOk = (r: { code: number | null; stderr: string; stdout: string }) => `exit ${r.code}: ${r.stderr.split("\n").slice(-6).join(" | ")}`;
@@ -78,7 +78,7 @@ t.test("a holder killed with SIGKILL: its lock is taken over, the lab it left is
 });
 
 t.test("four instances of one lab at once: each passes at its own addresses, reported under the lab file's names", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "zmqlab-instances-"));
+  const dir = scratchDir("zmqlab-instances-");
   const runs = await Promise.all([1, 2, 3, 4].map((i) => cli(["run", LAB, "--instance", "auto", "--json", join(dir, `${i}.json`), "--junit", join(dir, `${i}.xml`)])));
   const blocks = new Set<string>();
   for (const [i, run] of runs.entries()) {
@@ -120,7 +120,7 @@ t.test("four instances of one lab at once: each passes at its own addresses, rep
 });
 
 t.test("an instance of the own-program lab: its output patterns name lab-file addresses, judged at the moved ones", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "zmqlab-own-app-"));
+  const dir = scratchDir("zmqlab-own-app-");
   const run = await cli(["run", "labs/own-app", "--instance", "auto", "--json", join(dir, "own-app.json")]);
   t.equal(run.code, 0, exitOk(run));
   const report = JSON.parse(readFileSync(join(dir, "own-app.json"), "utf8")) as {

@@ -2,12 +2,12 @@
 // build needed) and a node built from its own folder; each new expectation fails when the lab
 // is broken: a wrong source, a program that exits 1, output that does not match.
 import t from "tap";
-import { mkdtempSync, readFileSync, writeFileSync, cpSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync, cpSync } from "node:fs";
 import { join } from "node:path";
 import { runLab, up } from "../../controller/index.js";
 import { parseLab } from "../../controller/advanced.js";
 import { cli, labeled } from "../support/helpers.js";
+import { scratchDir } from "../support/scratch.js";
 
 const FIXTURE = "test/fixtures/programs/lab.yaml";
 const TEXT = readFileSync(FIXTURE, "utf8");
@@ -23,7 +23,7 @@ function variant(from: string, to: string) {
 }
 
 t.test("programs and a raw agent receiver: every expectation holds, from the kernel and the programs' words", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "zmqlab-programs-"));
+  const dir = scratchDir("zmqlab-programs-");
   const result = await cli(["run", "test/fixtures/programs", "--json", join(dir, "r.json")]);
   t.equal(result.code, 0, result.stderr.slice(-800));
   const report = JSON.parse(readFileSync(join(dir, "r.json"), "utf8")) as {
@@ -113,7 +113,7 @@ t.test("the API: spawn a program, read its peers and the routers' counters aroun
 });
 
 t.test("build: a failed build is exit 3 with the build's own words", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "zmqlab-build-"));
+  const dir = scratchDir("zmqlab-build-");
   cpSync("test/fixtures/built", dir, { recursive: true });
   writeFileSync(join(dir, "app", "Dockerfile"), "ARG ZMQLAB_NODE_IMAGE\nFROM ${ZMQLAB_NODE_IMAGE}\nRUN echo broken-step && exit 7\n");
   const result = await cli(["run", dir]);
@@ -128,7 +128,7 @@ t.test("build: a node built from its folder runs programs and zmqlab's agent", a
   const result = await cli(["run", "test/fixtures/built"]);
   t.equal(result.code, 0, result.stderr.slice(-600));
   t.match(result.stdout, /greet \(node \/app\/greet\.js 198\.18\.45\.10 0\): exit 0/);
-  const dir = mkdtempSync(join(tmpdir(), "zmqlab-nobuild-"));
+  const dir = scratchDir("zmqlab-nobuild-");
   writeFileSync(join(dir, "lab.yaml"), readFileSync("test/fixtures/built/lab.yaml", "utf8"));
   const missing = await cli(["validate", dir]);
   t.equal(missing.code, 2, "a build folder without a Dockerfile is the user's mistake, found before any Docker call");

@@ -5,8 +5,7 @@
 // same engine is then reached with DOCKER_HOST=ssh:// (an SSH server added to its container).
 import t from "tap";
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { promisify } from "node:util";
 import { connectEngine, type Engine } from "../../controller/engine/docker.js";
@@ -14,6 +13,7 @@ import { copyImage, imageExists } from "../../controller/engine/images.js";
 import { listLabs } from "../../controller/engine/resources.js";
 import { EnvironmentError } from "../../controller/index.js";
 import { cli, ROOT } from "../support/helpers.js";
+import { scratchDir } from "../support/scratch.js";
 
 const run = promisify(execFile);
 const cluster = (...args: string[]) => run("bash", [join(ROOT, "scripts", "cluster.sh"), ...args], { cwd: ROOT, maxBuffer: 1 << 24 });
@@ -100,7 +100,7 @@ t.test("against a remote engine: DOCKER_HOST names an engine in a container", as
   });
 
   await t.test("the collision check reads the remote engine's host, not the controller's", async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), "zmqlab-remote-"));
+    const dir = scratchDir("zmqlab-remote-");
     t.teardown(() => rmSync(dir, { recursive: true, force: true }));
     // The cluster's bridge: on the remote engine's host (the engine's container) it is the route
     // of its eth0; on this host it is a Docker network (zmqlab-cluster) with a br-* route.
@@ -143,7 +143,7 @@ t.test("against a remote engine: DOCKER_HOST names an engine in a container", as
       ],
       { maxBuffer: 1 << 24 },
     );
-    const dir = mkdtempSync(join(tmpdir(), "zmqlab-ssh-"));
+    const dir = scratchDir("zmqlab-ssh-");
     await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "key")]);
     await run("docker", [
       "exec",
@@ -183,7 +183,7 @@ t.test("against a remote engine: DOCKER_HOST names an engine in a container", as
   await t.test("copyImage carries an image from this engine to the remote one", async (t) => {
     // A tiny image of one file, made here for the test.
     const tag = `zmqlab-test/copy:${process.pid}`;
-    const dir = mkdtempSync(join(tmpdir(), "zmqlab-copy-"));
+    const dir = scratchDir("zmqlab-copy-");
     writeFileSync(join(dir, "hello"), `copied ${process.pid}\n`);
     await run("sh", ["-c", `tar -C "${dir}" -c . | docker import - "${tag}"`], { env: { ...process.env } });
     t.teardown(async () => {

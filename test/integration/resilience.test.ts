@@ -3,21 +3,21 @@
 // (JSON, JUnit, HTML) naming the node, keeps what the other nodes observed, and leaves nothing on
 // the engine. Lab resil-router (test/fixtures/resilience), subnets 198.19.45-46.0/24.
 import t from "tap";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv } from "ajv";
 import { connectEngine } from "../../controller/engine/docker.js";
 import { check, up, type LabReport } from "../../controller/index.js";
 import { reportSchema } from "../../controller/advanced.js";
 import { cli, labeled } from "../support/helpers.js";
+import { scratchDir } from "../support/scratch.js";
 
 const LAB = "test/fixtures/resilience";
 const NO_INTERNAL_ERROR = /internal error|^\s+at .*\.js:\d+/m;
 
 /** Run the lab through the CLI with every report; `act` runs 1 s after the traffic started. */
 async function runWhile(act: () => Promise<unknown>) {
-  const dir = mkdtempSync(join(tmpdir(), "zmqlab-resil-"));
+  const dir = scratchDir("zmqlab-resil-");
   const files = { json: join(dir, "report.json"), junit: join(dir, "report.xml"), html: join(dir, "report.html") };
   let acted: Promise<unknown> | undefined;
   const result = await cli(["run", LAB, "--json", files.json, "--junit", files.junit, "--html", files.html], (text) => {

@@ -3,21 +3,21 @@
 // variants fail where they should: a router without OSPF stops `up` with exit 3 naming it, and
 // a costlier r1 moves the route (and the path expectation) to r2. Variants use lab names
 // routing-* and 198.19.50-51.0/24; the shipped lab runs as an instance (moved addresses).
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import t from "tap";
 import { check, up, type RunningLab } from "../../controller/index.js";
 import { parseRoutes } from "../../controller/observe/kernel.js";
 import { isFull, parseOspfNeighbours } from "../../controller/observe/ospf.js";
 import { cli, labeled } from "../support/helpers.js";
+import { scratchDir } from "../support/scratch.js";
 
 const LAB = readFileSync("labs/failover/lab.yaml", "utf8");
 
 /** The failover lab with another name, its own subnets and one change. */
 function variant(name: string, from: string, to: string): string {
   if (LAB.split(from).length !== 2) throw new Error(`test bug: ${from} must occur once in labs/failover/lab.yaml`);
-  const dir = mkdtempSync(join(tmpdir(), "zmqlab-routing-"));
+  const dir = scratchDir("zmqlab-routing-");
   const text = LAB.replace(from, () => to)
     .replace("name: failover", `name: ${name}`)
     .replaceAll("198.18.50.", "198.19.50.")

@@ -2,11 +2,11 @@
 // the zmqlab.lab label.
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connectEngine } from "../../controller/engine/docker.js";
 import { listLabs } from "../../controller/engine/resources.js";
 import { EnvironmentError, up, type RunningLab } from "../../controller/index.js";
+import { scratchDir } from "./scratch.js";
 
 export const ROOT = process.cwd();
 export const CLI = join(ROOT, "dist", "controller", "cli.js");
@@ -63,7 +63,7 @@ export async function sh(lab: RunningLab, node: string, argv: string[]): Promise
 let labFiles: string | undefined;
 /** Lab text written to a file a user could have written (for the CLI), each in its own folder. */
 export function labFile(text: string): string {
-  labFiles ??= mkdtempSync(join(tmpdir(), "zmqlab-labs-"));
+  labFiles ??= scratchDir("zmqlab-labs-");
   const folder = mkdtempSync(join(labFiles, "lab-"));
   mkdirSync(folder, { recursive: true });
   const file = join(folder, "lab.yaml");

@@ -1,17 +1,17 @@
 // The armed script on this machine's own shells (no Docker): it runs a list at the time it is
 // given, by its own clock, and reports what ran; under sh (no clock) it runs at once.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import t from "tap";
 import { wallNow } from "../../shared/clock.js";
 import { ArmedOutput, armedArgv, type ArmedList, type ListRun } from "../../controller/traffic/armed.js";
 import { batched } from "../../controller/traffic/armed-tools.js";
+import { scratchDir } from "../support/scratch.js";
 
 // A PATH with what the script and the lists use, and no `sleep`: a wait that forked one would not wait.
-const bin = mkdtempSync(join(tmpdir(), "zmqlab-armed-bin-"));
+const bin = scratchDir("zmqlab-armed-bin-");
 for (const tool of ["bash", "sh", "mktemp", "mkfifo", "rm", "cat", "echo", "false"]) symlinkSync(`/usr/bin/${tool}`, join(bin, tool));
 t.teardown(() => rmSync(bin, { recursive: true, force: true }));
 
@@ -73,7 +73,7 @@ t.test("sh without a clock: lists run at once, and their times are the reader's"
 // failed line: its error, then "Command failed -:N" for tc; "Error: ..." and the line for nft)
 // and log each command with their pid: one pid for every batched command means no process was
 // started for it. The real tools answer so in test/integration (faults, lossy-link, latency).
-const tools = mkdtempSync(join(tmpdir(), "zmqlab-armed-tools-"));
+const tools = scratchDir("zmqlab-armed-tools-");
 t.teardown(() => rmSync(tools, { recursive: true, force: true }));
 for (const tool of ["bash", "sh", "mktemp", "mkfifo", "rm", "cat"]) symlinkSync(`/usr/bin/${tool}`, join(tools, tool));
 writeFileSync(

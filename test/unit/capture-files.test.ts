@@ -3,8 +3,7 @@
 // analysis of it, the pcapng files with their marks, and the windows around a fault; and that
 // tcpdump (and tshark, where installed) read what zmqlab writes.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import t, { type Test } from "tap";
 import { analyze, ringOrder, writeNetworkFile, writeWindows, markFrame, type NetworkRecording } from "../../controller/capture/files.js";
@@ -12,6 +11,7 @@ import { decodeFrame } from "../../controller/capture/packet.js";
 import { readPackets, PacketReader } from "../../controller/capture/pcap.js";
 import { countIn } from "../../controller/capture/connections.js";
 import { greeting, message, ready, tcpFrame, writePcap, type FrameSpec } from "../support/frames.js";
+import { scratchDir } from "../support/scratch.js";
 
 const T0 = 1_800_000_000_000; // time 0, ms since the epoch
 const CLIENT = "02:42:c6:12:01:0a";
@@ -52,7 +52,7 @@ function conversation() {
 }
 
 function recordings(t: Test): { dir: string; recordings: NetworkRecording[] } {
-  const dir = mkdtempSync(join(tmpdir(), "zmqlab-capture-test-"));
+  const dir = scratchDir("zmqlab-capture-test-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const { clients, servers } = conversation();
   // A ring of two files, the later one first by name (pcap0 overwritten after pcap1 was).

@@ -2,8 +2,7 @@
 // ring, the lab file's settings under the command line's, the marks (faults, failed expectations
 // at their moments), JUnit's attachments, the terminal's lines, the HTML page's links and ladder,
 // a live capture's target; a tar stream's files; a run on the in-memory engine (nothing to record).
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import t from "tap";
@@ -20,6 +19,7 @@ import { LabError, run, type LabReport } from "../../controller/index.js";
 import { MemoryEngine, parseLab } from "../../controller/advanced.js";
 import type { ExpectationResult } from "../../controller/expect/types.js";
 import { writePcap, tcpFrame } from "../support/frames.js";
+import { scratchDir } from "../support/scratch.js";
 
 t.test("sizes as users write them", async (t) => {
   t.equal(parseSize("64MB"), 64_000_000);
@@ -123,7 +123,7 @@ t.test("the marks: every fault, every failed expectation of the lab (not the bui
 });
 
 t.test("a ring wrapped when its earliest packet is not in its first file", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "zmqlab-wrap-"));
+  const dir = scratchDir("zmqlab-wrap-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const frame = (ms: number) => ({ ms, data: tcpFrame({ src: "198.18.1.1", dst: "198.18.1.2", srcPort: 1, dstPort: 2, seq: 1, flags: ["ack"] }) });
   writePcap(join(dir, "n.pcap0"), [frame(1000)]);
@@ -240,7 +240,7 @@ t.test("a live capture's target: NETWORK or NODE:NETWORK", async (t) => {
 });
 
 t.test("a tar stream's regular files, written as they come", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "zmqlab-tar-"));
+  const dir = scratchDir("zmqlab-tar-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const header = (name: string, size: number, type: string) => {
     const h = Buffer.alloc(512);

@@ -1,9 +1,9 @@
 // The command line's exit codes and messages where no engine is needed (or none answers).
 import t from "tap";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { scratchDir } from "../support/scratch.js";
 
 const CLI = join(process.cwd(), "dist", "controller", "cli.js");
 const zmqlab = (args: string[], env: Record<string, string> = {}) => spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", env: { ...process.env, ...env } });
@@ -87,7 +87,7 @@ t.test("dry run prints every command and needs no engine", async (t) => {
 });
 
 t.test("invalid input exits 2 with the file: YAML the parser refuses, bind conflicts, next hops no node holds", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "zmqlab-cli-"));
+  const dir = scratchDir("zmqlab-cli-");
   const write = (name: string, text: string) => {
     const file = join(dir, name);
     writeFileSync(file, text);

@@ -4,14 +4,14 @@
 // command-by-command path decides alike, and no word of a step is ever read by a shell. Its output
 // is read back as the controller reads it. (configure-renderings.test.ts: both on a real kernel.)
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import t, { type Test } from "tap";
 import { runByCommand } from "../../controller/provision/configure/by-command.js";
 import { CONFIGURE_SCRIPT, noShell, parseScriptOutput, scriptArguments, scriptArgv } from "../../controller/provision/configure/script.js";
 import { commandSteps, nodeSteps, type Step } from "../../controller/provision/configure/steps.js";
 import type { NodePlan } from "../../controller/plan/types.js";
+import { scratchDir } from "../support/scratch.js";
 
 /** `ip -o -4 addr show` as a node prints it: loopback, the lab's eth0 (two addresses), the Swarm's eth1, the lab's eth2. */
 const LINKS = [
@@ -53,7 +53,7 @@ esac
 const SHELLS = ["sh", "bash", "busybox"].filter((s) => spawnSync("sh", ["-c", `command -v ${s}`]).status === 0);
 
 function fakeNode(t: Test, fail?: string): { dir: string; calls: () => string[] } {
-  const dir = mkdtempSync(join(tmpdir(), "zmqlab-configure-"));
+  const dir = scratchDir("zmqlab-configure-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, "ip"), FAKE_IP);
   chmodSync(join(dir, "ip"), 0o755);

@@ -3,8 +3,7 @@
 // the errors are the ones dockerode really produces (statusCode, json.message, connection codes).
 import t from "tap";
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Docker from "dockerode";
 import { EnvironmentError } from "../../controller/errors.js";
@@ -16,6 +15,7 @@ import { containerState, createNetwork, createNode, existingSubnets, listLabs } 
 import { parseLab } from "../../controller/lab/load.js";
 import { planLab } from "../../controller/plan/plan.js";
 import { fakeEngine, type Failure, type FakeEngine } from "../support/fake-engine.js";
+import { scratchDir } from "../support/scratch.js";
 
 const LAB = `name: fake-honest
 networks:
@@ -253,7 +253,7 @@ function zmqlab(args: string[], engine: FakeEngine): Promise<{ code: number | nu
 }
 
 t.test("the command line: engine errors exit 3 with the resource named, no internal error, no stack", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "zmqlab-fake-"));
+  const dir = scratchDir("zmqlab-fake-");
   writeFileSync(join(dir, "lab.yaml"), LAB);
   const cases: { args: string[]; failure: Failure; names: RegExp }[] = [
     { args: ["up", dir], failure: CASES[0]!.failure, names: /network zmqlab-fake-honest-lan .*overlaps another Docker network/ },

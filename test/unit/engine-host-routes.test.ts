@@ -1,10 +1,10 @@
 // The engine host's routes as /proc shows them (read by a container in the host's network
 // namespace): IPv4 and IPv6 routes, in the order `cat` prints the two files.
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import t, { type Test } from "tap";
 import { parseHostRoutes, parseProcIpv6Route, parseProcRoute, sameNamespaceRoutes } from "../../controller/engine/host-routes.js";
+import { scratchDir } from "../support/scratch.js";
 
 const ROUTE = `Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT
 eth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0
@@ -36,7 +36,7 @@ t.test("both files one after the other, or IPv4 alone on a host without IPv6", a
 
 /** A fake /proc and socket directory: dockerd as pid 42 in namespace `dockerdNs`, this process in `ownNs`. */
 function fakeHost(t: Test, o: { dockerdNs: string; ownNs: string; comm?: string; pidFile?: string | null; ipv6?: boolean }): { socket: string; proc: string } {
-  const root = mkdtempSync(join(tmpdir(), "zmqlab-proc-"));
+  const root = scratchDir("zmqlab-proc-");
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   const run = join(root, "run");
   const proc = join(root, "proc");

@@ -2,7 +2,6 @@
 // `nft` that logs its calls, the one-file tar the engine takes, and the lead.
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import t from "tap";
@@ -10,8 +9,9 @@ import { HOLD_AT_BOOT, HOLD_FILE, holdFile, RELEASED_FILE, releasedAt, waitRelea
 import { extractFiles, oneFileTar } from "../../controller/engine/tar.js";
 import { heldStartLead } from "../../controller/traffic/engine-latency.js";
 import { wallNow } from "../../shared/clock.js";
+import { scratchDir } from "../support/scratch.js";
 
-const dir = mkdtempSync(join(tmpdir(), "zmqlab-hold-"));
+const dir = scratchDir("zmqlab-hold-");
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 // The stand-in: each call's time and arguments, one line each.
 // With a file `lifted` in dir, the hold was already lifted (from beside the node): the delete fails.

@@ -2,11 +2,11 @@
 // each schema keyword's (with the exact hint), paths with numbers and odd keys, names suggested
 // for invalid ones, `build:` and `routing.frr` files, and a lab file that cannot be read.
 import t from "tap";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LabError, type Problem } from "../../controller/errors.js";
 import { loadLab, parseLab } from "../../controller/lab/load.js";
+import { scratchDir } from "../support/scratch.js";
 
 const LAN = "networks:\n  lan: { subnet: 198.18.9.0/24 }\n";
 const withA = (extra: string) => `name: t\n${LAN}nodes:\n  a: { interfaces: { lan: 198.18.9.10 } }\n${extra}`;
@@ -137,7 +137,7 @@ t.test("a name that is not valid: where, and a valid one suggested", async (t) =
 });
 
 t.test("build: and routing.frr files, relative to the lab file", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "zmqlab-load-"));
+  const dir = scratchDir("zmqlab-load-");
   mkdirSync(join(dir, "b"));
   mkdirSync(join(dir, "ok"));
   writeFileSync(join(dir, "ok", "Dockerfile"), "ARG ZMQLAB_NODE_IMAGE\nFROM ${ZMQLAB_NODE_IMAGE}\n");
@@ -169,7 +169,7 @@ t.test("build: and routing.frr files, relative to the lab file", async (t) => {
 });
 
 t.test("a lab file that cannot be read: the whole file's problem, with where it looked", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "zmqlab-load-"));
+  const dir = scratchDir("zmqlab-load-");
   const err = t.throws(() => loadLab(dir)) as LabError;
   t.same(
     err.problems,

@@ -3,11 +3,11 @@
 // network, router ids from the first IPv4 address even after an IPv6 one), a raw frr.conf, the
 // start commands, and the adjacencies and learned routes `up` waits for.
 import t from "tap";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadLab } from "../../controller/lab/load.js";
 import { planLab } from "../../controller/plan/plan.js";
+import { scratchDir } from "../support/scratch.js";
 
 const LAB = `name: rt
 networks:
@@ -233,7 +233,7 @@ node r5 image zmqlab/node-frr capabilities NET_ADMIN,NET_RAW,SYS_ADMIN
   routing {"daemons":["ospfd"],"adjacencies":[{"network":"n4","subnet":"198.18.14.0/24","neighbours":["r3"],"addresses":["198.18.14.4"]}],"routes":[{"network":"n1","subnet":"198.18.11.0/24"},{"network":"n2","subnet":"198.18.12.0/24"},{"network":"n3","subnet":"198.18.13.0/24"}]}`;
 
 t.test("OSPF and raw FRR nodes as planned", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "zmqlab-routing-"));
+  const dir = scratchDir("zmqlab-routing-");
   writeFileSync(join(dir, "frr.conf"), "router ospf\n");
   writeFileSync(join(dir, "lab.yaml"), LAB);
   const plan = planLab(loadLab(join(dir, "lab.yaml")).lab);

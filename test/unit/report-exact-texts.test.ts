@@ -1,8 +1,7 @@
 // Exact texts of the terminal reports (traffic table, programs, node notes), the TAP, JUnit and
 // JSON reports and the expectations table: what a user reads, character by character.
 import t from "tap";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { commandText, programState, trafficText } from "../../controller/report/traffic-text.js";
 import { expectationsText, verdictLine } from "../../controller/report/expectations-text.js";
@@ -12,6 +11,7 @@ import { jsonReport, writeJsonReport } from "../../controller/report/json.js";
 import type { EndpointReport, ProgramOutcome } from "../../controller/traffic/types.js";
 import type { ExpectationResult } from "../../controller/expect/types.js";
 import type { LabReport } from "../../controller/run/index.js";
+import { scratchDir } from "../support/scratch.js";
 
 function endpoint(over: Partial<EndpointReport>): EndpointReport {
   return {
@@ -239,7 +239,7 @@ t.test("JUnit: timestamp without its Z only at the end, escaped names", async (t
   t.match(xml, `<testsuite name="demo&lt;&amp;&gt;" tests="1" failures="1" errors="0" skipped="0" time="1.500" timestamp="2026-01-02T03:04:05.678">`);
   const zoned = junitXml({ ...report([]), started: "Zulu 2026Z" });
   t.match(zoned, `timestamp="Zulu 2026"`, "only a trailing Z goes");
-  const dir = mkdtempSync(join(tmpdir(), "zmqlab-rep-"));
+  const dir = scratchDir("zmqlab-rep-");
   writeJunitReport(join(dir, "j.xml"), report([]));
   t.equal(readFileSync(join(dir, "j.xml"), "utf8"), junitXml(report([])), "the file holds the XML");
   writeJsonReport(join(dir, "r.json"), report([]));

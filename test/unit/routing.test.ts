@@ -1,8 +1,7 @@
 // Dynamic routing without Docker: `routing:` validated with located errors, FRR's configuration
 // and start commands planned, kernel interface names put into it, OSPF neighbour state read and
 // judged, and the message when adjacencies never form.
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import t from "tap";
 import { loadLab, parseLab } from "../../controller/lab/load.js";
@@ -14,6 +13,7 @@ import { adjacencyMessage } from "../../controller/provision/routing.js";
 import { planText } from "../../controller/report/plan-text.js";
 import { dockerNames } from "../../controller/engine/naming.js";
 import { problemsIn } from "../support/problems.js";
+import { scratchDir } from "../support/scratch.js";
 
 /** Two routers between clients and servers, hosts running OSPF too (as labs/failover). */
 const LAB = `name: ospf-test
@@ -165,7 +165,7 @@ t.test("routing is validated with located errors, before any Docker call", async
 });
 
 t.test("a raw frr.conf is relative to the lab file and must exist", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "zmqlab-frr-"));
+  const dir = scratchDir("zmqlab-frr-");
   const text = edit(LAB, "routing: { ospf: { networks: [servers] } }", "routing: { frr: ./server-frr.conf }");
   writeFileSync(join(dir, "lab.yaml"), text);
   const missing = problemsIn(text, join(dir, "lab.yaml"));
