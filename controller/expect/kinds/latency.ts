@@ -67,8 +67,9 @@ export function latency(spec: Spec, observations: Observations): ExpectationResu
   const measured: LatencyFigures | undefined = spec.from !== undefined ? endpoint.latency?.from[spec.from] : endpoint.latency;
   if (!measured) {
     const what = spec.from !== undefined ? `no message from ${spec.from}` : "no message";
+    // Messages from other senders were measured only when `from` named one it did not hear.
     const heard = Object.keys(endpoint.latency?.from ?? {});
-    const others = spec.from !== undefined && heard.length > 0 ? `; it measured messages from ${heard.join(", ")}` : "";
+    const others = heard.length > 0 ? `; it measured messages from ${heard.join(", ")}` : "";
     return {
       ...base,
       ok: false,
