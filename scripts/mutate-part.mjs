@@ -10,7 +10,8 @@
 //   may survive (a type changed, nothing at run time).
 //        node scripts/mutate-part.mjs NAME --recheck [stryker args]
 //   runs the survivors' lines of part NAME again with the checker, as part NAME-checked.
-//   PATTERN: a test file's name in test/unit without .test.ts, or a prefix ending in * (expect-*)
+//   PATTERN: a test file's name in test/unit without .test.ts, a prefix ending in * (expect-*), or
+//   all (stryker.config.json's list)
 //   Writes reports/parts/NAME.json (and .html); the score: node scripts/mutation-score.mjs reports/parts/NAME.json
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -45,10 +46,12 @@ if (!name || !/^[a-z0-9-]+$/.test(name) || !mutate || !patterns) {
 const base = JSON.parse(readFileSync("stryker.config.json", "utf8"));
 const units = readdirSync("test/unit").filter((f) => f.endsWith(".test.ts")).map((f) => f.slice(0, -".test.ts".length));
 const matches = (unit, p) => (p.endsWith("*") ? unit.startsWith(p.slice(0, -1)) : unit === p);
-const chosen = new Set(units.filter((u) => patterns.some((p) => matches(u, p))));
-for (const p of patterns) if (!units.some((u) => matches(u, p))) console.error(`no test file matches ${p}`), process.exit(2);
+// `all`: the full list of stryker.config.json.
+const listedUnits = base.tap.testFiles.map((f) => f.replace(/^dist\/test\/unit\//, "").replace(/\.test\.js$/, ""));
+const chosen = new Set(patterns.includes("all") ? listedUnits : units.filter((u) => patterns.some((p) => matches(u, p))));
+for (const p of patterns) if (p !== "all" && !units.some((u) => matches(u, p))) console.error(`no test file matches ${p}`), process.exit(2);
 // The full list's order first (the tests that kill the most, soonest), then the others.
-const listed = base.tap.testFiles.filter((f) => chosen.has(f.replace(/^dist\/test\/unit\//, "").replace(/\.test\.js$/, "")));
+const listed = base.tap.testFiles.filter((_, i) => chosen.has(listedUnits[i]));
 const testFiles = [...listed, ...[...chosen].map((u) => `dist/test/unit/${u}.test.js`).filter((f) => !listed.includes(f))];
 mkdirSync("reports/parts", { recursive: true });
 writeFileSync(`reports/parts/${name}.part.json`, JSON.stringify({ mutate, tests: patterns, unchecked }, null, 2));
