@@ -42,10 +42,13 @@ t.test("a worker stopped: every pattern's service goes on through the other, and
 
 t.test("a worker restarted: its endpoints run again as a second life, its subscribers' peers reconnect and recover", async (t) => {
   const text = readFileSync(PATTERNS, "utf8").replace("action: stop", "action: restart").replace("name: patterns", "name: patterns-restart");
+  // `within` is the senders' 5 s, not a guess at the engine's speed: a restart's outage is the
+  // engine's stop and start, the node configured again and its agents started (3.1 s once on a
+  // loaded 2-core machine); what is checked is that they recover, with the outage measured.
   const expect = [
     "  - reconnected: { endpoint: reader, after: w1-down }",
-    "  - recovered: { endpoint: reader, after: w1-down, within: 3s }",
-    "  - recovered: { endpoint: sub-1, after: w1-down, within: 3s }",
+    "  - recovered: { endpoint: reader, after: w1-down, within: 5s }",
+    "  - recovered: { endpoint: sub-1, after: w1-down, within: 5s }",
     "  - reconnected: { endpoint: asker, after: w1-down }",
   ].join("\n");
   const report = await runLab(parseLab(`${text}${expect}\n`, PATTERNS));
