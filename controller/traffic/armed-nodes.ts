@@ -111,7 +111,7 @@ export class ArmedNodes {
     return (at) => slot.on.fireAt(slot.index, at);
   }
 
-  /** What one command takes in `node` (measured there, else in any armed node, else a first guess), ms. */
+  /** How far ahead one command starts in `node` (ArmedNode.commandMs there, else the median of the other armed nodes', else a first guess), ms. */
   commandMs(node: string): number {
     const of = (processes: ArmedNode[]) => processes.map((p) => p.commandMs()).filter((ms): ms is number => ms !== undefined);
     const measured = of([...this.armed.values()].flatMap((a) => a.processes)).sort((a, b) => a - b);

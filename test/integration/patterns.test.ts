@@ -53,6 +53,12 @@ t.test("a worker restarted: its endpoints run again as a second life, its subscr
   ].join("\n");
   const report = await runLab(parseLab(`${text}${expect}\n`, PATTERNS));
   t.same(failures(report), [], "every expectation holds, the restart's too");
+  // The floor from this run: no outage is shorter than the engine's own restart of w1.
+  const restart = report.faults!.find((f) => f.name === "w1-down")!;
+  for (const name of ["reader", "sub-1"]) {
+    const outage = report.expectations.find((e) => e.kind === "recovered" && e.spec["endpoint"] === name)!.evidence["outageMs"] as number;
+    t.ok(outage >= restart.doneMs! - restart.actualMs!, `${name}: outage ${outage} ms, the restart took ${Math.round(restart.doneMs! - restart.actualMs!)} ms`);
+  }
   for (const e of onW1(report)) {
     t.equal(e.lives?.length, 2, `${e.name}: two lives`);
     t.match(e.lives![0]!.endedBy, { fault: "w1-down", action: "restart" }, `${e.name}: the first ended by the restart`);
